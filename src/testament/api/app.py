@@ -1,0 +1,81 @@
+"""The ASGI application: the root app serves /healthz and mounts the native API at /api/v1.
+
+Compatibility surfaces will be mounted beside it, each a sub-app with its own OpenAPI
+document and error handlers.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from testament import __version__
+from testament.api.deps import CurrentPrincipal
+from testament.api.errors import install_error_handlers
+from testament.api.routes import assets, executions, test_cases
+from testament.api.schemas import WhoAmI
+from testament.bootstrap import build_context, build_executor
+from testament.config import Settings
+from testament.services.context import AppContext
+
+__all__ = ["create_app", "create_native_api"]
+
+
+def create_native_api(ctx: AppContext) -> FastAPI:
+    api = FastAPI(
+        title="Testament",
+        version=__version__,
+        summary="Store test cases, run them on workers, read back every step.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api.state.ctx = ctx
+    install_error_handlers(api)
+    api.include_router(test_cases.router)
+    api.include_router(test_cases.apply_router)
+    api.include_router(assets.router)
+    api.include_router(executions.router)
+    me = APIRouter(tags=["keys"])
+
+    @me.get("/whoami", operation_id="whoAmI")
+    def whoami(principal: CurrentPrincipal) -> WhoAmI:
+        """The workspace, user and role of the key you sent."""
+        return WhoAmI(
+            workspace_id=principal.workspace_id,
+            key_id=principal.key_id,
+            user=principal.user_name,
+            role=principal.role.value,
+        )
+
+    api.include_router(me)
+    return api
+
+
+def create_app(settings: Settings | None = None, *, start_engine: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    ctx = build_context(settings)
+    executor = build_executor(ctx) if start_engine else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if executor is not None:
+            executor.start()
+        try:
+            yield
+        finally:
+            if executor is not None:
+                executor.shutdown()
+            ctx.db.dispose()
+
+    root = FastAPI(title="Testament", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                   openapi_url=None)
+    root.state.ctx = ctx
+    root.state.executor = executor
+
+    @root.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    root.mount("/api/v1", create_native_api(ctx))
+    return root

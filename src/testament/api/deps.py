@@ -1,0 +1,34 @@
+"""Typed dependencies: route signatures read `ctx: Ctx, principal: CurrentPrincipal`."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from testament.domain.access import Principal
+from testament.domain.errors import Unauthenticated
+from testament.services.admin import authenticate_token
+from testament.services.context import AppContext
+
+__all__ = ["CurrentPrincipal", "Ctx", "get_context"]
+
+_bearer = HTTPBearer(auto_error=False, description="an API key from `testament key create`")
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+
+
+def get_principal(
+    ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("send an API key as 'Authorization: Bearer <token>'")
+    return authenticate_token(ctx, credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

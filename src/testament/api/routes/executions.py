@@ -1,0 +1,137 @@
+"""/api/v1/executions and /api/v1/plan-runs"""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from testament.api.deps import CurrentPrincipal, Ctx
+from testament.api.schemas import (
+    ExecutionPublic,
+    ExecutionStart,
+    ExecutionStarted,
+    Page,
+    PlanRunPublic,
+    PlanRunSummary,
+    RecordPublic,
+)
+from testament.domain.execution import ExecutionStatus
+from testament.domain.model import Plan
+from testament.services import executions as svc
+from testament.services.assets import find_asset
+from testament.services.test_cases import find_test_case_id
+
+router = APIRouter()
+
+
+@router.post(
+    "/executions",
+    status_code=201,
+    tags=["executions"],
+    operation_id="startExecution",
+    responses={200: {"description": "the client token matched an earlier start, which is returned"}},
+)
+def start_execution(body: ExecutionStart, ctx: Ctx, principal: CurrentPrincipal, response: Response) -> ExecutionStarted:
+    """Start a published test case (one execution per data set) or a plan (a plan run)."""
+    started = svc.start_execution(
+        ctx,
+        principal,
+        test_case_id=find_test_case_id(ctx, principal, body.test_case_id) if body.test_case_id else None,
+        plan_id=find_asset(ctx, principal, Plan, body.plan_id).id if body.plan_id else None,
+        client_token=body.client_token,
+        environment_id=body.environment_id,
+        variables=body.variables,
+    )
+    if started.replayed:
+        response.status_code = 200
+    executions = [ExecutionPublic.of(x) for x in started.executions]
+    if started.plan_run is not None:
+        plan_status = svc.plan_run_status([x.status for x in started.executions])
+        return ExecutionStarted(
+            id=started.plan_run.id,
+            status=plan_status.value,
+            plan_run_id=started.plan_run.id,
+            replayed=started.replayed,
+            executions=executions,
+        )
+    first = executions[0]
+    return ExecutionStarted(
+        id=first.id, status=first.status, plan_run_id=None, replayed=started.replayed, executions=executions
+    )
+
+
+@router.get("/executions", tags=["executions"], operation_id="listExecutions")
+def list_executions(
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: str | None = None,
+    test_case_id: str | None = None,
+    status: ExecutionStatus | None = None,
+    since: Annotated[datetime | None, Query(description="queued at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="queued before (ISO 8601)")] = None,
+    tag: Annotated[str | None, Query(description="its test case's tag: `key` or `key=value`")] = None,
+    plan_run_id: str | None = None,
+) -> Page[ExecutionPublic]:
+    """Executions, newest first."""
+    page = svc.list_executions(
+        ctx,
+        principal,
+        limit=limit,
+        cursor=cursor,
+        test_case_id=test_case_id,
+        status=status,
+        since=since,
+        until=until,
+        tag=tag,
+        plan_run_id=plan_run_id,
+    )
+    return Page(items=[ExecutionPublic.of(x) for x in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/executions/{execution_id}", tags=["executions"], operation_id="getExecution")
+def get_execution(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> ExecutionPublic:
+    return ExecutionPublic.of(svc.get_execution(ctx, principal, execution_id))
+
+
+@router.get("/executions/{execution_id}/records", tags=["executions"], operation_id="listExecutionRecords")
+def list_records(
+    execution_id: str,
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: str | None = None,
+    status: Annotated[str | None, Query(description="PASSED, FAILED, INFO, ERROR or SKIPPED")] = None,
+) -> Page[RecordPublic]:
+    """The execution's records in the order they were written, also while it runs."""
+    page = svc.list_records(ctx, principal, execution_id, limit=limit, cursor=cursor, status=status)
+    return Page(items=[RecordPublic.of(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/executions/{execution_id}/stop", tags=["executions"], operation_id="stopExecution")
+def stop_execution(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> ExecutionPublic:
+    """Ask a running execution to stop (it ends STOPPED at its next step); a queued one stops at once."""
+    return ExecutionPublic.of(svc.stop_execution(ctx, principal, execution_id))
+
+
+@router.get("/plan-runs", tags=["plan runs"], operation_id="listPlanRuns")
+def list_plan_runs(
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    plan_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: str | None = None,
+) -> Page[PlanRunSummary]:
+    page = svc.list_plan_runs(ctx, principal, plan_id=plan_id, limit=limit, cursor=cursor)
+    return Page(items=[PlanRunSummary.of(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/plan-runs/{plan_run_id}", tags=["plan runs"], operation_id="getPlanRun")
+def get_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
+    """A plan run with its executions and counts derived from them."""
+    return PlanRunPublic.of(svc.get_plan_run(ctx, principal, plan_run_id))
+
+
+@router.post("/plan-runs/{plan_run_id}/stop", tags=["plan runs"], operation_id="stopPlanRun")
+def stop_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
+    return PlanRunPublic.of(svc.stop_plan_run(ctx, principal, plan_run_id))

@@ -1,0 +1,131 @@
+"""`testament run`: start a test case or plan, follow it live, report, write JUnit."""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+from rich.console import Console
+from rich.markup import escape
+from rich.live import Live
+from rich.table import Table
+
+from testament.cli.client import ApiClient, ApiError
+
+__all__ = ["RunReport", "start", "wait_and_report", "write_junit"]
+
+TERMINAL = {"PASSED", "FAILED", "STOPPED", "ERROR"}
+STYLE = {"PASSED": "green", "FAILED": "red", "ERROR": "red", "STOPPED": "yellow", "RUNNING": "cyan", "QUEUED": "dim"}
+
+
+@dataclass
+class RunReport:
+    executions: list[dict[str, Any]]
+    names: dict[str, str]
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(x["status"] == "PASSED" for x in self.executions)
+
+    def label(self, execution: dict[str, Any]) -> str:
+        name = self.names.get(execution["test_case_id"], execution["test_case_id"])
+        return f"{name} [{execution['data_set_name']}]" if execution.get("data_set_name") else name
+
+    def markup_label(self, execution: dict[str, Any]) -> str:
+        return escape(self.label(execution))
+
+
+def start(client: ApiClient, target: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Start `target` as a test case; if no test case has that id or name, as a plan."""
+    try:
+        result: dict[str, Any] = client.post("/executions", {**body, "test_case_id": target})
+        return result
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+    plan_run: dict[str, Any] = client.post("/executions", {**body, "plan_id": target})
+    return plan_run
+
+
+def _table(report: RunReport) -> Table:
+    table = Table(title="Executions", expand=False)
+    for column in ("test case", "status", "attempt", "records", "passed", "failed"):
+        table.add_column(column)
+    for x in report.executions:
+        status = x["status"]
+        table.add_row(
+            report.markup_label(x),
+            f"[{STYLE.get(status, '')}]{status}[/]",
+            f"{x['attempt']}/{x['max_attempts']}",
+            str(x["records"]["total"]),
+            str(x["records"]["passed"]),
+            str(x["records"]["failed"]),
+        )
+    return table
+
+
+def wait_and_report(client: ApiClient, started: dict[str, Any], console: Console, poll_s: float = 0.5) -> RunReport:
+    executions = started["executions"]
+    names = {cid: client.get(f"/test-cases/{cid}")["name"] for cid in {x["test_case_id"] for x in executions}}
+    report = RunReport(executions, names)
+    with Live(_table(report), console=console, refresh_per_second=4, transient=not console.is_terminal) as live:
+        while not all(x["status"] in TERMINAL for x in report.executions):
+            time.sleep(poll_s)
+            report.executions = [
+                x if x["status"] in TERMINAL else client.get(f"/executions/{x['id']}") for x in report.executions
+            ]
+            live.update(_table(report))
+    report.records = {x["id"]: client.all_records(x["id"]) for x in report.executions}
+    if not console.is_terminal:
+        console.print(_table(report))
+    _print_records(report, console)
+    return report
+
+
+def _print_records(report: RunReport, console: Console) -> None:
+    for x in report.executions:
+        console.print(f"\n[bold]{report.markup_label(x)}[/] {x['id']} → [{STYLE.get(x['status'], '')}]{x['status']}[/]"
+                      + (f" ({x['reason']})" if x["reason"] else ""))
+        for r in report.records[x["id"]]:
+            line = f"  #{r['seq']} attempt {r['attempt']} {r['observation_id']}: [{STYLE.get(r['status'], '')}]{r['status']}[/]"
+            response = r["record"].get("response") or {}
+            if "status" in response:
+                line += f" HTTP {response['status']} in {response.get('elapsed_ms', '?')} ms"
+            console.print(line)
+            for failure in r["record"].get("failures", []):
+                console.print(f"      ✗ {failure.get('message', failure)}", markup=False)
+            if r["record"].get("error"):
+                console.print(f"      ✗ {r['record']['error']}", markup=False)
+
+
+def write_junit(report: RunReport, path: Path, suite_name: str) -> None:
+    suite = TestSuite(suite_name)
+    for x in report.executions:
+        case = TestCase(report.label(x), classname=suite_name)
+        if x["started_at"] and x["finished_at"]:
+            from datetime import datetime
+
+            started = datetime.fromisoformat(x["started_at"])
+            finished = datetime.fromisoformat(x["finished_at"])
+            case.time = round((finished - started).total_seconds(), 3)
+        failed = [r for r in report.records.get(x["id"], []) if r["status"] in ("FAILED", "ERROR")]
+        detail = "\n".join(
+            f"{r['observation_id']}: " + "; ".join(str(f.get("message", f)) for f in r["record"].get("failures", []))
+            + (r["record"].get("error") or "")
+            for r in failed
+        )
+        if x["status"] == "FAILED":
+            case.result = [Failure(x["reason"] or "failed", "failure")]
+            case.result[0].text = detail
+        elif x["status"] == "ERROR":
+            case.result = [Error(x["reason"] or "error", "error")]
+            case.result[0].text = detail
+        elif x["status"] == "STOPPED":
+            case.result = [Skipped(x["reason"] or "stopped")]
+        case.system_out = f"execution {x['id']} status {x['status']} records {x['records']['total']}"
+        suite.add_testcase(case)
+    xml = JUnitXml()
+    xml.add_testsuite(suite)
+    xml.write(str(path), pretty=True)

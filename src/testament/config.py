@@ -1,0 +1,60 @@
+"""One settings object, read from `TESTAMENT_*` environment variables (or a `.env` file)."""
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from testament.kit.ids import new_secret
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TESTAMENT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".testament"), description="database file, artifacts, secret key")
+    database_url: str = Field(default="", description="default: a SQLite file in data_dir")
+    secret_key: str = Field(
+        default="", description="signs cursors and encrypts stored secrets; default: kept in data_dir"
+    )
+
+    executor: str = Field(default="local", description="where executions run: local")
+    workers: int = Field(default=4, ge=1, le=64, description="size of the local worker pool")
+    max_running_executions: int = Field(default=5, ge=1, description="per workspace")
+    max_queued_executions: int = Field(default=100, ge=1, description="per workspace, running included")
+    max_duration_s: float = Field(default=300.0, gt=0, description="an execution running longer FAILS")
+    lease_s: float = Field(default=30.0, gt=0, description="a worker that misses renewing this long is lost")
+    heartbeat_s: float = Field(default=5.0, gt=0, description="how often a worker renews its lease")
+    max_recoveries: int = Field(default=2, ge=0, description="times a lost execution is taken up again")
+    poll_s: float = Field(default=1.0, gt=0, description="idle workers look for queued work this often")
+    idempotency_window_s: float = Field(default=24 * 3600.0, gt=0, description="client tokens live this long")
+
+    @model_validator(mode="after")
+    def _defaults_from_data_dir(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir.resolve() / 'testament.db'}"
+        if self.heartbeat_s >= self.lease_s:
+            raise ValueError("heartbeat_s must be shorter than lease_s")
+        return self
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(new_secret(48))
+            tmp.chmod(0o600)
+            try:
+                path.hardlink_to(tmp)  # atomic: never a half-written key
+            except FileExistsError:
+                pass  # another process made it first; use theirs
+            tmp.unlink(missing_ok=True)
+        return path.read_text().strip()

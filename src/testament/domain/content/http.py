@@ -1,0 +1,175 @@
+"""The `http` kind: a list of steps, each one request, its captures and its expectations.
+
+    {"variables": {"base": "http://127.0.0.1:8000"},
+     "steps": [{"name": "health",
+                "request": {"method": "GET", "url": "{{base}}/healthz", "timeout_s": 5},
+                "capture": {"status_text": {"jsonpath": "$.status"}},
+                "expect": {"status": 200, "json": {"$.status": "ok"}, "max_ms": 500}}]}
+
+An expectation on a JSONPath or a header is either a plain value (equality) or an object
+of operators: eq, ne, contains, not_contains, matches, exists, lt, lte, gt, gte, in,
+length, type. To compare against an object that looks like operators, wrap it in `eq`.
+"""
+
+import re
+from typing import Annotated, Any
+
+from jsonpath import JSONPathError, compile as compile_jsonpath
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from testament.domain.errors import Problem
+
+__all__ = ["OPERATORS", "Capture", "Expect", "HttpContent", "Request", "Step", "check_references", "is_operator_spec"]
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+OPERATORS = frozenset(
+    {"eq", "ne", "contains", "not_contains", "matches", "exists", "lt", "lte", "gt", "gte", "in", "length", "type"}
+)
+JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
+
+
+def is_operator_spec(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and set(value) <= OPERATORS
+
+
+def _check_operator_spec(value: Any) -> Any:
+    if not is_operator_spec(value):
+        return value
+    if "matches" in value:
+        _check_regex(value["matches"])
+    if "type" in value and value["type"] not in JSON_TYPES:
+        raise ValueError(f"type must be one of {', '.join(JSON_TYPES)}")
+    if "exists" in value and not isinstance(value["exists"], bool):
+        raise ValueError("exists must be true or false")
+    if "in" in value and not isinstance(value["in"], list):
+        raise ValueError("in must be a list")
+    for op in ("lt", "lte", "gt", "gte", "length"):
+        if op in value and (isinstance(value[op], bool) or not isinstance(value[op], int | float)):
+            raise ValueError(f"{op} must be a number")
+    return value
+
+
+def _check_regex(pattern: Any) -> None:
+    if not isinstance(pattern, str):
+        raise ValueError("a regular expression must be a string")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Request(_Strict):
+    method: str = "GET"
+    url: str = Field(min_length=1, max_length=8192)
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: Any = Field(default=None, alias="json")
+    body: str | None = None
+    form: dict[str, str] | None = None
+    timeout_s: float = Field(default=30.0, gt=0, le=300)
+    follow_redirects: bool = False
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str) -> str:
+        method = value.upper()
+        if method not in METHODS:
+            raise ValueError(f"must be one of {', '.join(METHODS)}")
+        return method
+
+    @field_validator("url")
+    @classmethod
+    def _absolute_or_templated(cls, value: str) -> str:
+        if not (value.startswith(("http://", "https://")) or value.startswith("{{")):
+            raise ValueError("must start with http:// or https:// (or a {{variable}})")
+        return value
+
+    @model_validator(mode="after")
+    def _one_body(self) -> "Request":
+        given = [n for n, v in (("json", self.json_body), ("body", self.body), ("form", self.form)) if v is not None]
+        if len(given) > 1:
+            raise ValueError(f"give at most one of json, body, form (got {', '.join(given)})")
+        return self
+
+
+class Capture(_Strict):
+    jsonpath: str | None = None
+    header: str | None = None
+    regex: str | None = None
+    group: int = Field(default=1, ge=0)
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> "Capture":
+        given = [n for n in ("jsonpath", "header", "regex") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of jsonpath, header, regex")
+        if self.jsonpath is not None:
+            _check_jsonpath(self.jsonpath)
+        if self.regex is not None:
+            _check_regex(self.regex)
+        return self
+
+
+def _check_jsonpath(path: str) -> None:
+    try:
+        compile_jsonpath(path)
+    except JSONPathError as exc:
+        raise ValueError(f"invalid JSONPath {path!r}: {exc}") from None
+
+
+StatusCode = Annotated[int, Field(ge=100, le=599)]
+
+
+class Expect(_Strict):
+    status: StatusCode | list[StatusCode] | None = None
+    json_: dict[str, Any] | None = Field(default=None, alias="json")
+    headers: dict[str, Any] | None = None
+    body_contains: str | list[str] | None = None
+    max_ms: float | None = Field(default=None, gt=0)
+
+    @field_validator("json_")
+    @classmethod
+    def _valid_paths(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        for path, expected in (value or {}).items():
+            _check_jsonpath(path)
+            _check_operator_spec(expected)
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _valid_header_specs(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        for expected in (value or {}).values():
+            _check_operator_spec(expected)
+        return value
+
+
+class Step(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    request: Request
+    capture: dict[Annotated[str, Field(pattern=NAME)], Capture] = Field(default_factory=dict)
+    expect: Expect = Field(default_factory=Expect)
+
+
+class HttpContent(_Strict):
+    variables: dict[Annotated[str, Field(pattern=NAME)], Any] = Field(default_factory=dict)
+    steps: list[Step] = Field(min_length=1, max_length=500)
+    secrets: list[str] = Field(
+        default_factory=list, description="variable names whose values are masked in records"
+    )
+
+
+def check_references(model: BaseModel) -> list[Problem]:
+    """Step names must be unique: records and reports are keyed by them."""
+    assert isinstance(model, HttpContent)
+    seen: dict[str, int] = {}
+    problems = []
+    for i, step in enumerate(model.steps):
+        if step.name in seen:
+            problems.append(Problem(f"content.steps[{i}].name", f"duplicates the name of steps[{seen[step.name]}]"))
+        seen.setdefault(step.name, i)
+    return problems

@@ -1,0 +1,158 @@
+"""Executions and their state machine.
+
+    QUEUED ──start──▶ RUNNING ──finish──▶ PASSED | FAILED | STOPPED | ERROR
+      │                  │
+      └──stop──▶ STOPPED └──lost (worker died)──▶ QUEUED (a new attempt) or ERROR
+
+An execution runs one published version of one test case (with one data set, if any).
+Its records are append-only and live in the store; the counters here are kept in step
+with them by the store so reads need no aggregate query.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from testament.domain.errors import IllegalTransition
+
+__all__ = ["Execution", "ExecutionStatus", "Outcome", "RecordStatus"]
+
+
+class ExecutionStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    STOPPED = "STOPPED"
+    ERROR = "ERROR"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self not in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
+
+
+TERMINAL = frozenset(s for s in ExecutionStatus if s.is_terminal)
+
+
+class RecordStatus(StrEnum):
+    PASSED = "PASSED"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    INFO = "INFO"
+    ERROR = "ERROR"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a runner reports at the end of one attempt."""
+
+    status: ExecutionStatus
+    reason: str = ""
+
+
+@dataclass(eq=False)
+class Execution:
+    id: str
+    workspace_id: str
+    test_case_id: str
+    test_case_version: int
+    kind: str
+    status: ExecutionStatus
+    queued_at: datetime
+    created_by: str
+    batch_id: str = ""
+    max_attempts: int = 1
+    attempt: int = 1
+    flaky: bool = False
+    plan_run_id: str | None = None
+    data_set_name: str | None = None
+    variables: dict[str, Any] | None = None
+    environment_id: str | None = None
+    client_token: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    deadline_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    stop_requested: bool = False
+    reason: str = ""
+    recoveries: int = 0
+    records_total: int = 0
+    records_passed: int = 0
+    records_failed: int = 0
+
+    def start(self, owner: str, now: datetime, lease: timedelta, max_duration: timedelta) -> None:
+        self._require(ExecutionStatus.QUEUED, "start")
+        self.status = ExecutionStatus.RUNNING
+        self.started_at = self.started_at or now
+        self.deadline_at = now + max_duration
+        self.lease_owner = owner
+        self.lease_expires_at = now + lease
+
+    def renew_lease(self, owner: str, now: datetime, lease: timedelta) -> bool:
+        """Extend the lease; False when the lease is no longer this owner's."""
+        if self.status != ExecutionStatus.RUNNING or self.lease_owner != owner:
+            return False
+        self.lease_expires_at = now + lease
+        return True
+
+    def next_attempt(self) -> None:
+        """A failed attempt is tried again; its records stay, tagged with their attempt."""
+        self._require(ExecutionStatus.RUNNING, "retry")
+        if self.attempt >= self.max_attempts:
+            raise IllegalTransition(f"execution {self.id} has used all {self.max_attempts} attempts")
+        self.attempt += 1
+
+    def finish(self, outcome: Outcome, now: datetime) -> None:
+        self._require(ExecutionStatus.RUNNING, "finish")
+        self.status = outcome.status
+        self.reason = outcome.reason
+        if outcome.status == ExecutionStatus.PASSED and self.attempt > 1:
+            self.flaky = True
+        self._release(now)
+
+    def request_stop(self, now: datetime) -> None:
+        """Stop is cooperative: a queued execution stops at once, a running one at its next check."""
+        if self.status == ExecutionStatus.QUEUED:
+            self.status = ExecutionStatus.STOPPED
+            self.reason = "stopped before it started"
+            self._release(now)
+        elif self.status == ExecutionStatus.RUNNING:
+            self.stop_requested = True
+        else:
+            raise IllegalTransition(f"execution {self.id} has already finished ({self.status.value})")
+
+    def recover_lost(self, now: datetime, max_recoveries: int) -> bool:
+        """The worker holding this execution died. Queue it again, or end it ERROR.
+
+        Returns True when it was queued again.
+        """
+        self._require(ExecutionStatus.RUNNING, "recover")
+        if self.stop_requested:
+            self.status = ExecutionStatus.STOPPED
+            self.reason = "stopped; its worker was lost before it could stop"
+            self._release(now)
+            return False
+        if self.recoveries >= max_recoveries:
+            self.status = ExecutionStatus.ERROR
+            self.reason = f"its worker was lost {self.recoveries + 1} times; giving up"
+            self._release(now)
+            return False
+        self.recoveries += 1
+        self.attempt += 1
+        self.max_attempts += 1  # a lost worker does not use up the retry policy
+        self.status = ExecutionStatus.QUEUED
+        self.lease_owner = None
+        self.lease_expires_at = None
+        self.deadline_at = None
+        return True
+
+    def _release(self, now: datetime) -> None:
+        self.finished_at = now
+        self.lease_owner = None
+        self.lease_expires_at = None
+
+    def _require(self, status: ExecutionStatus, action: str) -> None:
+        if self.status != status:
+            raise IllegalTransition(f"cannot {action} execution {self.id}: it is {self.status.value}")

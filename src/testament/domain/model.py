@@ -1,0 +1,184 @@
+"""Entities. Plain dataclasses; `store/tables.py` maps them imperatively onto tables.
+
+`eq=False` keeps identity equality, which the ORM's identity map relies on.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from testament.domain.access import Role
+
+__all__ = [
+    "ApiKey",
+    "Artifact",
+    "DataSet",
+    "Environment",
+    "Plan",
+    "PlanRun",
+    "Suite",
+    "TestCase",
+    "TestCaseStatus",
+    "TestCaseVersion",
+    "Workspace",
+    "content_sha256",
+]
+
+
+def content_sha256(content: Any) -> str:
+    """The hash of content in canonical JSON, so key order and spacing do not matter."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(eq=False)
+class Workspace:
+    id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(eq=False)
+class ApiKey:
+    id: str
+    workspace_id: str
+    user_name: str
+    role: Role
+    token_hash: str
+    access_key_id: str
+    secret_ciphertext: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class TestCaseStatus(StrEnum):
+    __test__ = False
+    SAVED = "SAVED"
+    PUBLISHED = "PUBLISHED"
+
+
+@dataclass(eq=False)
+class TestCaseVersion:
+    __test__ = False
+    id: str
+    test_case_id: str
+    version: int
+    content: Any
+    sha256: str
+    created_at: datetime
+
+
+@dataclass(eq=False)
+class TestCase:
+    """Named, tagged, versioned content of one kind.
+
+    Every content change makes a new version; `status` is the status of the latest version.
+    A test case can hold a SAVED draft and an older PUBLISHED version at once; executions
+    run the published one and pin its number.
+    """
+
+    __test__ = False
+    id: str
+    workspace_id: str
+    kind: str
+    name: str
+    description: str
+    tags: dict[str, str]
+    status: TestCaseStatus
+    version: int
+    sha256: str
+    retries: int
+    created_at: datetime
+    updated_at: datetime
+    published_version: int | None = None
+
+    def revise(self, content: Any, now: datetime) -> TestCaseVersion | None:
+        """Record new content; return the new version, or None when the content is unchanged."""
+        digest = content_sha256(content)
+        if digest == self.sha256:
+            return None
+        self.version += 1
+        self.sha256 = digest
+        self.status = TestCaseStatus.SAVED
+        self.updated_at = now
+        return TestCaseVersion(
+            id="", test_case_id=self.id, version=self.version, content=content, sha256=digest, created_at=now
+        )
+
+    def publish(self, now: datetime) -> None:
+        self.status = TestCaseStatus.PUBLISHED
+        self.published_version = self.version
+        self.updated_at = now
+
+
+@dataclass(eq=False)
+class DataSet:
+    """One row of parameters for a data-driven test case; each runs as its own execution."""
+
+    id: str
+    test_case_id: str
+    position: int
+    name: str
+    variables: dict[str, Any]
+
+
+@dataclass(eq=False)
+class Suite:
+    id: str
+    workspace_id: str
+    name: str
+    description: str
+    test_case_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(eq=False)
+class Plan:
+    id: str
+    workspace_id: str
+    name: str
+    description: str
+    suite_ids: list[str]
+    environment_id: str | None
+    retries: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(eq=False)
+class Environment:
+    id: str
+    workspace_id: str
+    name: str
+    variables: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(eq=False)
+class PlanRun:
+    """A run of a plan: its executions carry `plan_run_id`; its counts are derived from them."""
+
+    id: str
+    workspace_id: str
+    plan_id: str
+    environment_id: str | None
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(eq=False)
+class Artifact:
+    id: str
+    execution_id: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    path: str
+    created_at: datetime
+    record_seq: int | None = None

@@ -1,0 +1,273 @@
+"""The durable queue: claim, lease, record, finish, recover. Every step is one short write
+transaction, so readers see records while an execution runs and a crash loses nothing
+that was reported."""
+
+import hashlib
+import os
+import socket
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from testament.domain.execution import Execution, ExecutionStatus, Outcome, RecordStatus
+from testament.domain.model import Artifact, TestCase
+from testament.kit.clock import as_utc
+from testament.kit.ids import new_id
+from testament.services.context import AppContext, UnitOfWork
+from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStarted, RecordAdded
+from testament.store.tables import execution_records, executions, test_case_versions
+
+__all__ = [
+    "LeaseLost",
+    "Job",
+    "add_artifact",
+    "append_record",
+    "claim_next",
+    "finish",
+    "make_owner",
+    "next_attempt",
+    "recover_lost",
+    "renew_lease",
+]
+
+CANDIDATES = 16
+
+
+class LeaseLost(Exception):
+    """This worker no longer holds the execution (it was recovered elsewhere or finished)."""
+
+
+def make_owner() -> str:
+    """A lease owner names its host and process, so a restarted server can tell its dead self."""
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id()[-12:]}"
+
+
+def owner_is_dead(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's: only its lease expiry tells
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class Job:
+    """What a worker needs to run one claimed execution."""
+
+    def __init__(self, execution: Execution, content: Any, test_case_name: str) -> None:
+        self.execution = execution
+        self.content = content
+        self.test_case_name = test_case_name
+
+
+def claim_next(app: AppContext, owner: str) -> Job | None:
+    """Take the oldest queued execution whose workspace is under its running limit."""
+    settings = app.settings
+    with app.uow() as uow:
+        candidates = list(
+            uow.session.scalars(
+                select(Execution)
+                .where(executions.c.status == ExecutionStatus.QUEUED)
+                .order_by(executions.c.queued_at, executions.c.id)
+                .limit(CANDIDATES)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for execution in candidates:
+            uow.lock_workspace(execution.workspace_id)
+            running = uow.session.execute(
+                select(func.count())
+                .select_from(executions)
+                .where(
+                    executions.c.workspace_id == execution.workspace_id,
+                    executions.c.status == ExecutionStatus.RUNNING,
+                )
+            ).scalar_one()
+            if running >= settings.max_running_executions:
+                continue
+            now = app.clock()
+            execution.start(
+                owner, now, timedelta(seconds=settings.lease_s), timedelta(seconds=settings.max_duration_s)
+            )
+            content = uow.session.execute(
+                select(test_case_versions.c.content).where(
+                    test_case_versions.c.test_case_id == execution.test_case_id,
+                    test_case_versions.c.version == execution.test_case_version,
+                )
+            ).scalar_one()
+            case = uow.session.get(TestCase, execution.test_case_id)
+            uow.emit(ExecutionStarted(execution.workspace_id, execution.id, execution.attempt))
+            uow.commit()
+            return Job(execution, content, case.name if case else "")
+    return None
+
+
+def _held(uow: UnitOfWork, execution_id: str, owner: str) -> Execution:
+    execution = uow.session.get(Execution, execution_id, with_for_update=True)
+    if execution is None or execution.status != ExecutionStatus.RUNNING or execution.lease_owner != owner:
+        raise LeaseLost(execution_id)
+    return execution
+
+
+def renew_lease(app: AppContext, execution_id: str, owner: str) -> bool:
+    """Extend the lease. Returns whether a stop was requested. Raises LeaseLost."""
+    with app.uow() as uow:
+        execution = _held(uow, execution_id, owner)
+        execution.renew_lease(owner, app.clock(), timedelta(seconds=app.settings.lease_s))
+        stop = execution.stop_requested
+        uow.commit()
+        return stop
+
+
+def _append(
+    uow: UnitOfWork,
+    execution: Execution,
+    observation_id: str,
+    status: RecordStatus,
+    record: Any,
+    attempt: int | None = None,
+) -> int:
+    execution.records_total += 1
+    if status == RecordStatus.PASSED:
+        execution.records_passed += 1
+    elif status in (RecordStatus.FAILED, RecordStatus.ERROR):
+        execution.records_failed += 1
+    seq = execution.records_total
+    uow.session.execute(
+        execution_records.insert().values(
+            execution_id=execution.id,
+            seq=seq,
+            attempt=attempt or execution.attempt,
+            observation_id=observation_id[:200],
+            status=status.value,
+            timestamp=uow.app.clock(),
+            record=record,
+        )
+    )
+    uow.emit(RecordAdded(execution.workspace_id, execution.id, seq, status.value))
+    return seq
+
+
+def append_record(
+    app: AppContext, execution_id: str, owner: str, observation_id: str, status: RecordStatus, record: Any
+) -> int:
+    with app.uow() as uow:
+        execution = _held(uow, execution_id, owner)
+        seq = _append(uow, execution, observation_id, status, record)
+        uow.commit()
+        return seq
+
+
+def add_artifact(
+    app: AppContext, execution_id: str, owner: str, name: str, data: bytes, media_type: str, record_seq: int | None
+) -> str:
+    artifact_id = new_id()
+    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "artifact"
+    with app.uow() as uow:
+        execution = _held(uow, execution_id, owner)
+        folder = app.settings.artifacts_dir / execution.workspace_id / execution.id
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{artifact_id}-{safe_name}"
+        path.write_bytes(data)
+        uow.session.add(
+            Artifact(
+                id=artifact_id,
+                execution_id=execution.id,
+                name=name,
+                media_type=media_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                path=str(Path(path).relative_to(app.settings.artifacts_dir)),
+                created_at=app.clock(),
+                record_seq=record_seq,
+            )
+        )
+        uow.commit()
+    return artifact_id
+
+
+def next_attempt(app: AppContext, execution_id: str, owner: str, reason: str) -> int:
+    """Record why an attempt failed and begin the next one; returns its number."""
+    with app.uow() as uow:
+        execution = _held(uow, execution_id, owner)
+        _append(
+            uow,
+            execution,
+            "attempt",
+            RecordStatus.INFO,
+            {"event": "retry", "attempt": execution.attempt, "reason": reason},
+        )
+        execution.next_attempt()
+        attempt = execution.attempt
+        uow.commit()
+        return attempt
+
+
+def finish(
+    app: AppContext, execution_id: str, owner: str, outcome: Outcome, record: dict[str, Any] | None = None
+) -> Execution:
+    with app.uow() as uow:
+        execution = _held(uow, execution_id, owner)
+        if record is not None:
+            status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
+            _append(uow, execution, "execution", status, record)
+        execution.finish(outcome, app.clock())
+        uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+        uow.commit()
+        return execution
+
+
+def recover_lost(app: AppContext) -> list[str]:
+    """Executions whose worker died: queue them again as a new attempt, or end them ERROR.
+
+    A worker is dead when its lease expired, or at once when it was a process on this host
+    that no longer exists (a server restarted after a crash). Returns the ids handled.
+    """
+    now = app.clock()
+    with app.db.reading() as session:
+        rows = session.execute(
+            select(executions.c.id, executions.c.lease_owner, executions.c.lease_expires_at).where(
+                executions.c.status == ExecutionStatus.RUNNING
+            )
+        ).all()
+    lost = [
+        r.id
+        for r in rows
+        if r.lease_expires_at is None or as_utc(r.lease_expires_at) < now or owner_is_dead(r.lease_owner or "")
+    ]
+    handled = []
+    for execution_id in lost:
+        with app.uow() as uow:
+            execution = uow.session.get(Execution, execution_id, with_for_update=True)
+            if execution is None or execution.status != ExecutionStatus.RUNNING:
+                continue
+            interrupted = execution.attempt
+            owner = execution.lease_owner
+            requeued = execution.recover_lost(app.clock(), app.settings.max_recoveries)
+            reason = "the worker running this execution stopped renewing its lease"
+            record = {
+                "event": "worker_lost",
+                "attempt": interrupted,
+                "worker": owner,
+                "action": f"queued again as attempt {execution.attempt}" if requeued else "gave up",
+                "reason": reason if requeued else f"{reason}; {execution.reason}",
+            }
+            status = RecordStatus.INFO if requeued else RecordStatus.ERROR
+            _append(uow, execution, "recovery", status, record, attempt=interrupted)
+            if requeued:
+                uow.emit(ExecutionQueued(execution.workspace_id, execution.id))
+            else:
+                uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+            uow.commit()
+            handled.append(execution_id)
+    return handled

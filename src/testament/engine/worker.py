@@ -1,0 +1,149 @@
+"""Run one claimed execution: the runner, its attempts, heartbeats, stop and timeout.
+
+The same function serves every executor: the local thread pool calls it, and a Celery
+task would call it with the execution id it was given.
+"""
+
+import logging
+import threading
+import time
+import traceback
+from typing import Any
+
+from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
+from testament.engine import queue
+from testament.engine.queue import Job, LeaseLost
+from testament.kit.clock import as_utc
+from testament.runners import runner_for
+from testament.services.context import AppContext
+
+__all__ = ["EngineRunContext", "run_job"]
+
+log = logging.getLogger(__name__)
+
+STOPPED = "stopped by request"
+TIMED_OUT = "timed out"
+
+
+class EngineRunContext:
+    """The RunContext a runner sees; it writes through the queue module under this worker's lease."""
+
+    def __init__(self, app: AppContext, job: Job, owner: str) -> None:
+        execution = job.execution
+        self._app = app
+        self._owner = owner
+        self.execution_id = execution.id
+        self.attempt = execution.attempt
+        self.variables: dict[str, Any] = dict(execution.variables or {})
+        assert execution.deadline_at is not None
+        self._deadline = as_utc(execution.deadline_at).timestamp()
+        self._cancel_reason: str | None = None
+        self.lease_lost = False
+
+    @property
+    def cancelled(self) -> str | None:
+        if self._cancel_reason is None and time.time() >= self._deadline:
+            self._cancel_reason = TIMED_OUT
+        return self._cancel_reason
+
+    def cancel(self, reason: str) -> None:
+        self._cancel_reason = self._cancel_reason or reason
+
+    def remaining_s(self) -> float:
+        return max(0.0, self._deadline - time.time())
+
+    def record(self, observation_id: str, status: RecordStatus, record: dict[str, Any]) -> int:
+        return queue.append_record(self._app, self.execution_id, self._owner, observation_id, status, record)
+
+    def add_artifact(self, name: str, data: bytes, media_type: str, record_seq: int | None = None) -> str:
+        return queue.add_artifact(self._app, self.execution_id, self._owner, name, data, media_type, record_seq)
+
+
+class _Heartbeat(threading.Thread):
+    """Renews the lease and relays stop requests and the deadline to the run context."""
+
+    def __init__(self, app: AppContext, ctx: EngineRunContext, owner: str) -> None:
+        super().__init__(name=f"heartbeat-{ctx.execution_id[-8:]}", daemon=True)
+        self._app, self._ctx, self._owner = app, ctx, owner
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(self._app.settings.heartbeat_s):
+            try:
+                if queue.renew_lease(self._app, self._ctx.execution_id, self._owner):
+                    self._ctx.cancel(STOPPED)
+            except LeaseLost:
+                self._ctx.lease_lost = True
+                self._ctx.cancel("lease lost")
+                return
+            except Exception:  # a busy database must not kill the heartbeat; the lease has slack
+                log.exception("renewing the lease of %s failed", self._ctx.execution_id)
+            _ = self._ctx.cancelled  # notices the deadline
+
+    def stop(self) -> None:
+        self._done.set()
+
+
+def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
+    try:
+        runner = runner_for(job.execution.kind)
+        return runner.run(job.content, ctx)
+    except LeaseLost:
+        raise
+    except Exception as exc:
+        log.exception("runner for %s raised", job.execution.id)
+        ctx.record(
+            "runner",
+            RecordStatus.ERROR,
+            {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=8)[-4000:]},
+        )
+        return Outcome(ExecutionStatus.ERROR, f"the {job.execution.kind} runner failed: {exc}")
+
+
+def run_job(app: AppContext, job: Job, owner: str, contexts: dict[str, EngineRunContext] | None = None) -> None:
+    """Run every attempt of one execution to its end. Never raises."""
+    execution_id = job.execution.id
+    ctx = EngineRunContext(app, job, owner)
+    if contexts is not None:
+        contexts[execution_id] = ctx
+    heartbeat = _Heartbeat(app, ctx, owner)
+    heartbeat.start()
+    try:
+        _attempts(app, job, ctx, owner)
+    except LeaseLost:
+        log.warning("execution %s was taken from this worker; abandoning it", execution_id)
+    except Exception:
+        log.exception("engine failure while running %s", execution_id)
+        try:
+            queue.finish(app, execution_id, owner, Outcome(ExecutionStatus.ERROR, "engine failure"),
+                         {"event": "engine_error", "error": traceback.format_exc(limit=5)[-4000:]})
+        except Exception:
+            log.exception("could not mark %s ERROR; recovery will", execution_id)
+    finally:
+        heartbeat.stop()
+        if contexts is not None:
+            contexts.pop(execution_id, None)
+
+
+def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> None:
+    while True:
+        outcome = _run_attempt(job, ctx)
+        reason = ctx.cancelled
+        if reason == STOPPED:
+            queue.finish(app, job.execution.id, owner, Outcome(ExecutionStatus.STOPPED, STOPPED),
+                         {"event": "stopped", "attempt": ctx.attempt, "reason": STOPPED})
+            return
+        if reason == TIMED_OUT:
+            limit = app.settings.max_duration_s
+            queue.finish(app, job.execution.id, owner,
+                         Outcome(ExecutionStatus.FAILED, f"exceeded the maximum duration of {limit:g} s"),
+                         {"event": "timeout", "attempt": ctx.attempt, "max_duration_s": limit})
+            return
+        if reason is not None:  # the lease was lost: someone else owns it now
+            raise LeaseLost(job.execution.id)
+        retryable = outcome.status in (ExecutionStatus.FAILED, ExecutionStatus.ERROR)
+        if retryable and ctx.attempt < job.execution.max_attempts:
+            ctx.attempt = queue.next_attempt(app, job.execution.id, owner, outcome.reason)
+            continue
+        queue.finish(app, job.execution.id, owner, outcome)
+        return

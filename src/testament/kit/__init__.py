@@ -1,0 +1,1 @@
+"""Business-agnostic helpers: ids, clocks, signed cursors. Imports nothing else of ours."""

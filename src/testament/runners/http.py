@@ -1,0 +1,604 @@
+"""The `http` runner: send each step's request, capture values, check expectations, record it.
+
+Content is the validated `HttpContent` (see `testament.domain.content.http`). Steps run in
+order on one `httpx.Client`; values captured by a step are variables for the steps after it.
+Each step writes exactly one record, so a reader can see what was sent, what came back and
+every expectation that did not hold. The first failed step ends the run: later steps depend
+on its captures and their results would only be noise.
+
+What must not happen here:
+
+- An exception out of `run()` because of what the system under test did (refused
+  connection, timeout, a body that is not JSON) or because of a missing variable. Those
+  are FAILED steps with the reason spelled out.
+- A secret in a record. Credential-bearing headers are masked by name, and the values of
+  the variables listed in `content.secrets` are replaced wherever they appear. Bodies are
+  masked *before* they are truncated, so a secret cut in half by the 4 KiB limit cannot leak.
+
+Pitfall: python-jsonpath parses a `str` given as data as a JSON document, so a response whose
+JSON is a bare string is handed to it re-encoded (see `_find`).
+"""
+
+import json
+import operator
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import httpx
+import jsonpath
+
+from testament.domain.content.http import (
+    TEMPLATE,
+    Capture,
+    Expect,
+    HttpContent,
+    Request,
+    Step,
+    is_operator_spec,
+)
+from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
+from testament.runners.base import RunContext
+
+__all__ = ["HttpRunner"]
+
+MASK = "***"
+BODY_LIMIT = 4096
+MIN_TIMEOUT_S = 0.1
+SHOWN_CHARS = 200
+MASKED_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"}
+)
+MASKED_HEADER_WORDS = ("secret", "token", "password")
+
+# Errors raised while building or sending a request, with how they read in a record. Order
+# matters: the first matching class wins.
+_REQUEST_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.TimeoutException, "timed out"),
+    (httpx.ConnectError, "could not connect"),
+    (httpx.InvalidURL, "invalid URL"),
+    (httpx.UnsupportedProtocol, "invalid URL"),
+    (httpx.HTTPError, "request failed"),
+    (httpx.StreamError, "request failed"),
+    (UnicodeError, "cannot encode the request"),
+)
+_REQUEST_ERROR_TYPES = tuple(kind for kind, _ in _REQUEST_ERRORS)
+_NOT_JSON = object()
+
+Failure = dict[str, Any]
+Check = Callable[[Any, Any], str | None]
+
+
+class HttpRunner:
+    kind = "http"
+
+    def run(self, content: Any, ctx: RunContext) -> Outcome:
+        http = HttpContent.model_validate(content)
+        variables: dict[str, Any] = {**http.variables, **ctx.variables}
+        with httpx.Client() as client:
+            for step in http.steps:
+                if (reason := ctx.cancelled) is not None:
+                    return _cancelled(reason)
+                result = _run_step(client, step, variables, ctx.remaining_s())
+                variables.update(result.captures)
+                masker = _Masker.of(http.secrets, variables)
+                status = RecordStatus.PASSED if result.passed else RecordStatus.FAILED
+                ctx.record(step.name, status, _record(step, result, masker))
+                if not result.passed:
+                    return Outcome(
+                        ExecutionStatus.FAILED, masker.text(f"step '{step.name}' failed: {result.reason}")
+                    )
+        return Outcome(ExecutionStatus.PASSED)
+
+
+def _cancelled(reason: str) -> Outcome:
+    status = ExecutionStatus.STOPPED if reason.startswith("stop") else ExecutionStatus.FAILED
+    return Outcome(status, reason)
+
+
+# --- one step -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Response:
+    """What came back, read once: the body text, its JSON (or `_NOT_JSON`), the time it took."""
+
+    status: int
+    headers: httpx.Headers
+    text: str
+    size: int
+    elapsed_ms: float
+    json_body: Any
+
+    @classmethod
+    def read(cls, response: httpx.Response, elapsed_ms: float) -> "_Response":
+        try:
+            body: Any = json.loads(response.content)
+        except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
+            body = _NOT_JSON
+        return cls(
+            response.status_code, response.headers, response.text, len(response.content), elapsed_ms, body
+        )
+
+
+@dataclass
+class _StepResult:
+    declared: Request
+    sent: httpx.Request | None = None
+    response: _Response | None = None
+    captures: dict[str, Any] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.failures
+
+    @property
+    def reason(self) -> str:
+        if self.error is not None:
+            return _shorten(self.error)
+        more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
+        return _shorten(str(self.failures[0]["message"])) + more
+
+
+def _run_step(client: httpx.Client, step: Step, variables: dict[str, Any], remaining_s: float) -> _StepResult:
+    result = _StepResult(step.request)
+    timeout = max(min(step.request.timeout_s, remaining_s), MIN_TIMEOUT_S)
+    try:
+        result.sent = _build_request(client, step.request, variables, timeout)
+        started = time.perf_counter()
+        response = client.send(result.sent, follow_redirects=step.request.follow_redirects)
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    except _UnknownVariable as exc:
+        result.error = str(exc)
+        return result
+    except _REQUEST_ERROR_TYPES as exc:
+        url = str(result.sent.url) if result.sent else step.request.url
+        result.error = _explain(exc, f"{step.request.method} {url}", timeout)
+        return result
+    result.response = _Response.read(response, elapsed_ms)
+    result.captures, result.failures = _capture_all(step.capture, result.response)
+    result.failures += _check_expectations(step.expect, result.response)
+    return result
+
+
+def _build_request(
+    client: httpx.Client, request: Request, variables: dict[str, Any], timeout: float
+) -> httpx.Request:
+    render = partial(_render_text, variables=variables)
+    body: dict[str, Any] = {}
+    if request.json_body is not None:
+        body["json"] = _render_json(request.json_body, variables)
+    elif request.body is not None:
+        body["content"] = render(request.body, where="body")
+    elif request.form is not None:
+        body["data"] = {
+            name: render(value, where=f"form field {name!r}") for name, value in request.form.items()
+        }
+    return client.build_request(
+        request.method,
+        render(request.url, where="url"),
+        headers={name: render(value, where=f"header {name!r}") for name, value in request.headers.items()},
+        timeout=httpx.Timeout(timeout),
+        **body,
+    )
+
+
+def _explain(exc: Exception, target: str, timeout: float) -> str:
+    label = next(text for kind, text in _REQUEST_ERRORS if isinstance(exc, kind))
+    if isinstance(exc, httpx.TimeoutException):
+        label += f" after {timeout:g}s"
+    return f"{label}: {type(exc).__name__}: {exc or 'no detail'} ({target})"
+
+
+# --- templating -----------------------------------------------------------------------------
+
+
+class _UnknownVariable(Exception):
+    def __init__(self, name: str, where: str) -> None:
+        super().__init__(f"unknown variable {name!r} in {where}")
+
+
+def _render_text(template: str, *, variables: dict[str, Any], where: str) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        value = _lookup(match.group(1), variables, where)
+        return value if isinstance(value, str) else json.dumps(value)
+
+    return TEMPLATE.sub(substitute, template)
+
+
+def _render_json(value: Any, variables: dict[str, Any]) -> Any:
+    """Render every string in a JSON body; a string that is one placeholder keeps the value's type."""
+    if isinstance(value, str):
+        if whole := TEMPLATE.fullmatch(value):
+            return _lookup(whole.group(1), variables, "json body")
+        return _render_text(value, variables=variables, where="json body")
+    if isinstance(value, list):
+        return [_render_json(item, variables) for item in value]
+    if isinstance(value, dict):
+        return {
+            _render_text(key, variables=variables, where="json body"): _render_json(item, variables)
+            for key, item in value.items()
+        }
+    return value
+
+
+def _lookup(name: str, variables: dict[str, Any], where: str) -> Any:
+    try:
+        return variables[name]
+    except KeyError:
+        raise _UnknownVariable(name, where) from None
+
+
+# --- captures -------------------------------------------------------------------------------
+
+
+def _capture_all(captures: dict[str, Capture], response: _Response) -> tuple[dict[str, Any], list[Failure]]:
+    values: dict[str, Any] = {}
+    failures: list[Failure] = []
+    for name, capture in captures.items():
+        found = _capture(capture, response)
+        if found:
+            values[name] = found[0]
+        else:
+            failures.append(_capture_failure(name, capture, response))
+    return values, failures
+
+
+def _capture(capture: Capture, response: _Response) -> list[Any]:
+    """The captured value in a one-item list, or an empty list when nothing was found."""
+    if capture.jsonpath is not None:
+        return _find(capture.jsonpath, response.json_body)[:1]
+    if capture.header is not None:
+        return [response.headers[capture.header]] if capture.header in response.headers else []
+    assert capture.regex is not None  # the schema requires exactly one source
+    match = re.search(capture.regex, response.text)
+    if match is None or capture.group > (match.re.groups or 0) or match.group(capture.group) is None:
+        return []
+    return [match.group(capture.group)]
+
+
+def _capture_failure(name: str, capture: Capture, response: _Response) -> Failure:
+    if capture.jsonpath is not None:
+        source, pattern = "jsonpath", capture.jsonpath
+        detail = "the body is not JSON" if response.json_body is _NOT_JSON else f"no match for {pattern}"
+    elif capture.header is not None:
+        source, pattern = "header", capture.header
+        detail = f"no header {pattern!r}"
+    else:
+        source, pattern = "regex", str(capture.regex)
+        detail = f"/{pattern}/ (group {capture.group}) found nothing in the body"
+    return _failure(f"capture {name}", source, pattern, None, f"capture {name!r}: {detail}")
+
+
+def _find(path: str, data: Any) -> list[Any]:
+    if data is _NOT_JSON:
+        return []
+    # python-jsonpath would parse a str as a JSON document: hand it a document that is that string.
+    return jsonpath.findall(path, json.dumps(data) if isinstance(data, str) else data)
+
+
+# --- expectations ---------------------------------------------------------------------------
+
+
+def _check_expectations(expect: Expect, response: _Response) -> list[Failure]:
+    return [
+        *_check_status(expect.status, response.status),
+        *_check_json(expect.json_ or {}, response),
+        *_check_headers(expect.headers or {}, response.headers),
+        *_check_body(expect.body_contains, response.text),
+        *_check_time(expect.max_ms, response.elapsed_ms),
+    ]
+
+
+def _check_status(expected: int | list[int] | None, actual: int) -> list[Failure]:
+    if expected is None:
+        return []
+    allowed = expected if isinstance(expected, list) else [expected]
+    if actual in allowed:
+        return []
+    op, wanted = ("in", allowed) if isinstance(expected, list) else ("eq", expected)
+    return [_failure("status", op, wanted, actual, f"status: expected {_show(wanted)}, got {actual}")]
+
+
+def _check_json(expected: dict[str, Any], response: _Response) -> list[Failure]:
+    if expected and response.json_body is _NOT_JSON:
+        snippet = _show(response.text)
+        return [_failure("json", "type", "a JSON body", snippet, f"json: the body is not JSON: {snippet}")]
+    failures: list[Failure] = []
+    for path, spec in expected.items():
+        failures += _check_value(f"json {path}", spec, _find(path, response.json_body)[:1])
+    return failures
+
+
+def _check_headers(expected: dict[str, Any], headers: httpx.Headers) -> list[Failure]:
+    failures: list[Failure] = []
+    for name, spec in expected.items():
+        failures += _check_value(f"header {name}", spec, [headers[name]] if name in headers else [])
+    return failures
+
+
+def _check_body(expected: str | list[str] | None, text: str) -> list[Failure]:
+    wanted = [expected] if isinstance(expected, str) else expected or []
+    return [
+        _failure("body", "contains", part, _show(text), f"body: expected it to contain {_show(part)}")
+        for part in wanted
+        if part not in text
+    ]
+
+
+def _check_time(max_ms: float | None, elapsed_ms: float) -> list[Failure]:
+    if max_ms is None or elapsed_ms <= max_ms:
+        return []
+    return [
+        _failure("max_ms", "lte", max_ms, elapsed_ms, f"max_ms: took {elapsed_ms:g} ms, over {max_ms:g} ms")
+    ]
+
+
+def _check_value(label: str, spec: Any, found: list[Any]) -> list[Failure]:
+    """Check one JSONPath or header against a plain value (equality) or an operator object.
+
+    `found` holds the value, or is empty when there is none (which is not the same as null).
+    """
+    operators = spec if is_operator_spec(spec) else {"eq": spec}
+    actual = found[0] if found else None
+    failures: list[Failure] = []
+    for op, expected in operators.items():
+        if op == "exists":
+            problem = _exists(bool(found), expected, actual)
+        elif not found:
+            problem = "nothing found"
+        else:
+            problem = _CHECKS[op](actual, expected)
+        if problem is not None:
+            failures.append(_failure(label, op, expected, actual, f"{label}: {problem}"))
+    return failures
+
+
+def _failure(expectation: str, op: str, expected: Any, actual: Any, message: str) -> Failure:
+    return {
+        "expectation": expectation,
+        "operator": op,
+        "expected": expected,
+        "actual": actual,
+        "message": message,
+    }
+
+
+# --- operators: each returns None when the check holds, else what went wrong -----------------
+
+
+def _exists(present: bool, expected: bool, actual: Any) -> str | None:
+    if present == expected:
+        return None
+    return f"expected nothing, found {_show(actual)}" if present else "expected a value, found nothing"
+
+
+def _eq(actual: Any, expected: Any) -> str | None:
+    return None if _json_equal(actual, expected) else f"expected {_show(expected)}, got {_show(actual)}"
+
+
+def _ne(actual: Any, expected: Any) -> str | None:
+    return f"expected anything but {_show(expected)}" if _json_equal(actual, expected) else None
+
+
+def _contains(actual: Any, expected: Any) -> str | None:
+    held = _holds(actual, expected)
+    if held is None:
+        return f"cannot look for {_show(expected)} in {_show(actual)}"
+    return None if held else f"expected {_show(actual)} to contain {_show(expected)}"
+
+
+def _not_contains(actual: Any, expected: Any) -> str | None:
+    held = _holds(actual, expected)
+    if held is None:
+        return f"cannot look for {_show(expected)} in {_show(actual)}"
+    return f"expected {_show(actual)} not to contain {_show(expected)}" if held else None
+
+
+def _holds(container: Any, item: Any) -> bool | None:
+    """Substring for strings, an equal element for arrays, a key for objects; None when it makes no sense."""
+    if isinstance(container, str):
+        return isinstance(item, str) and item in container
+    if isinstance(container, list):
+        return any(_json_equal(element, item) for element in container)
+    if isinstance(container, dict):
+        return isinstance(item, str) and item in container
+    return None
+
+
+def _matches(actual: Any, pattern: str) -> str | None:
+    if not isinstance(actual, str):
+        return f"expected a string matching /{pattern}/, got {_show(actual)}"
+    return None if re.search(pattern, actual) else f"expected {_show(actual)} to match /{pattern}/"
+
+
+def _compare(actual: Any, expected: float, *, test: Callable[[Any, Any], bool], symbol: str) -> str | None:
+    if not _is_number(actual):
+        return f"expected a number {symbol} {_show(expected)}, got {_show(actual)}"
+    return None if test(actual, expected) else f"expected {symbol} {_show(expected)}, got {_show(actual)}"
+
+
+def _one_of(actual: Any, allowed: list[Any]) -> str | None:
+    if any(_json_equal(actual, item) for item in allowed):
+        return None
+    return f"expected one of {_show(allowed)}, got {_show(actual)}"
+
+
+def _length(actual: Any, expected: float) -> str | None:
+    if not isinstance(actual, str | list | dict):
+        return f"expected something with a length, got {_show(actual)}"
+    return None if len(actual) == expected else f"expected length {_show(expected)}, got length {len(actual)}"
+
+
+def _type(actual: Any, expected: str) -> str | None:
+    if _is_json_type(actual, expected):
+        return None
+    return f"expected type {expected}, got {_json_type(actual)} {_show(actual)}"
+
+
+_CHECKS: dict[str, Check] = {
+    "eq": _eq,
+    "ne": _ne,
+    "contains": _contains,
+    "not_contains": _not_contains,
+    "matches": _matches,
+    "lt": partial(_compare, test=operator.lt, symbol="<"),
+    "lte": partial(_compare, test=operator.le, symbol="<="),
+    "gt": partial(_compare, test=operator.gt, symbol=">"),
+    "gte": partial(_compare, test=operator.ge, symbol=">="),
+    "in": _one_of,
+    "length": _length,
+    "type": _type,
+}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_json_type(value: Any, name: str) -> bool:
+    if name == "integer":
+        return _is_number(value) and float(value).is_integer()
+    if name == "number":
+        return _is_number(value)
+    return _json_type(value) == name
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if _is_number(value):
+        return "number"
+    kinds = ((str, "string"), (list, "array"), (dict, "object"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
+
+
+def _json_equal(left: Any, right: Any) -> bool:
+    """Equality as JSON sees it: true is not 1, at any depth."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return isinstance(left, bool) and isinstance(right, bool) and left == right
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(map(_json_equal, left, right))
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(_json_equal(left[k], right[k]) for k in left)
+    return bool(left == right)
+
+
+def _show(value: Any) -> str:
+    return _shorten(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Masker:
+    """Replaces the values of secret variables with MASK in anything that goes into a record."""
+
+    names: frozenset[str]
+    values: tuple[str, ...]
+
+    @classmethod
+    def of(cls, secret_names: Iterable[str], variables: dict[str, Any]) -> "_Masker":
+        names = frozenset(secret_names)
+        values = {_as_text(variables[n]) for n in names if n in variables and variables[n] is not None}
+        return cls(names, tuple(sorted((v for v in values if v), key=len, reverse=True)))
+
+    def text(self, text: str) -> str:
+        for secret in self.values:
+            text = text.replace(secret, MASK)
+        return text
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.value(item) for key, item in value.items()}
+        return value
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _record(step: Step, result: _StepResult, masker: _Masker) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "step": step.name,
+        "request": _describe_sent(result.sent, masker)
+        if result.sent
+        else _describe_declared(result.declared),
+        "response": _describe_response(result.response, masker) if result.response else None,
+        "captures": {
+            name: MASK if name in masker.names else value for name, value in result.captures.items()
+        },
+        "failures": result.failures,
+    }
+    if result.error is not None:
+        record["error"] = result.error
+    masked: dict[str, Any] = masker.value(record)
+    return masked
+
+
+def _describe_sent(request: httpx.Request, masker: _Masker) -> dict[str, Any]:
+    text = request.content.decode("utf-8", "replace")
+    return {
+        "method": request.method,
+        "url": str(request.url),
+        "headers": _mask_headers(request.headers.items()),
+        **_body(masker.text(text), len(request.content)),
+    }
+
+
+def _describe_declared(request: Request) -> dict[str, Any]:
+    """The request as written, for a step that failed before its request could be built."""
+    if request.json_body is not None:
+        text = json.dumps(request.json_body)
+    elif request.form is not None:
+        text = json.dumps(request.form)
+    else:
+        text = request.body or ""
+    return {
+        "method": request.method,
+        "url": request.url,
+        "headers": _mask_headers(request.headers.items()),
+        **_body(text, len(text.encode())),
+    }
+
+
+def _describe_response(response: _Response, masker: _Masker) -> dict[str, Any]:
+    return {
+        "status": response.status,
+        "headers": _mask_headers(response.headers.items()),
+        **_body(masker.text(response.text), response.size),
+        "elapsed_ms": response.elapsed_ms,
+    }
+
+
+def _body(text: str, size: int) -> dict[str, Any]:
+    """The body as recorded: at most BODY_LIMIT bytes of text; when cut, say so and give the full size."""
+    encoded = text.encode()
+    if len(encoded) <= BODY_LIMIT:
+        return {"body": text}
+    return {"body": encoded[:BODY_LIMIT].decode("utf-8", "ignore"), "truncated": True, "size": size}
+
+
+def _mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name: MASK if _is_sensitive(name) else value for name, value in headers}
+
+
+def _is_sensitive(header: str) -> bool:
+    name = header.lower()
+    return name in MASKED_HEADERS or any(word in name for word in MASKED_HEADER_WORDS)

@@ -1,0 +1,129 @@
+"""Workspaces and API keys: create them, and turn a presented credential into a principal.
+
+A key is one credential in three forms: a Bearer `token` for the native API and the
+vendor surfaces, and an `access_key_id` / `secret_access_key` pair for AWS Signature V4.
+Only a hash of the token is stored; the SigV4 secret must be recoverable to verify
+signatures, so it is stored encrypted with the server's secret key.
+"""
+
+import hashlib
+import secrets
+import string
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from testament.domain.access import Permission, Principal, Role
+from testament.domain.errors import InvalidInput, NotFound, Unauthenticated
+from testament.domain.model import ApiKey, Workspace
+from testament.kit.ids import new_id, new_secret
+from testament.services.context import AppContext
+from testament.store.tables import api_keys
+
+__all__ = [
+    "IssuedKey",
+    "authenticate_access_key",
+    "authenticate_token",
+    "create_key",
+    "create_workspace",
+    "revoke_key",
+]
+
+TOKEN_PREFIX = "tst_"
+_ALNUM = string.ascii_uppercase + string.digits
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """Shown once, at creation; the server keeps no readable copy of the token."""
+
+    id: str
+    workspace_id: str
+    user_name: str
+    role: Role
+    token: str
+    access_key_id: str
+    secret_access_key: str
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_name(field: str, value: str) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 200:
+        raise InvalidInput(field, "must be 1 to 200 characters")
+    return value
+
+
+def create_workspace(app: AppContext, name: str) -> Workspace:
+    """An operator's command (CLI), not a principal's: there is no principal before a workspace."""
+    workspace = Workspace(id=new_id(), name=_check_name("name", name), created_at=app.clock())
+    with app.uow() as uow:
+        uow.session.add(workspace)
+        uow.commit()
+    return workspace
+
+
+def get_workspace(app: AppContext, workspace_id: str) -> Workspace:
+    with app.db.reading() as session:
+        workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound("workspace", workspace_id)
+    return workspace
+
+
+def create_key(app: AppContext, workspace_id: str, role: Role, user_name: str = "") -> IssuedKey:
+    """An operator's command: issue a key for a workspace."""
+    user_name = _check_name("user", user_name or role.value)
+    token = TOKEN_PREFIX + new_secret(32)
+    access_key_id = "AKTS" + "".join(secrets.choice(_ALNUM) for _ in range(16))
+    secret_access_key = new_secret(30)[:40]
+    key = ApiKey(
+        id=new_id(),
+        workspace_id=workspace_id,
+        user_name=user_name,
+        role=role,
+        token_hash=_hash_token(token),
+        access_key_id=access_key_id,
+        secret_ciphertext=app.secret_box.encrypt(secret_access_key.encode()).decode(),
+        created_at=app.clock(),
+    )
+    with app.uow() as uow:
+        if uow.get_workspace(workspace_id) is None:
+            raise NotFound("workspace", workspace_id)
+        uow.session.add(key)
+        uow.commit()
+    return IssuedKey(key.id, workspace_id, user_name, role, token, access_key_id, secret_access_key)
+
+
+def revoke_key(app: AppContext, principal: Principal, key_id: str) -> None:
+    principal.require(Permission.ADMINISTER)
+    with app.uow() as uow:
+        key = uow.session.get(ApiKey, key_id)
+        if key is None or key.workspace_id != principal.workspace_id:
+            raise NotFound("key", key_id)
+        key.revoked_at = key.revoked_at or app.clock()
+        uow.commit()
+
+
+def _principal(key: ApiKey) -> Principal:
+    return Principal(workspace_id=key.workspace_id, key_id=key.id, user_name=key.user_name, role=key.role)
+
+
+def authenticate_token(app: AppContext, token: str) -> Principal:
+    with app.db.reading() as session:
+        key = session.scalars(select(ApiKey).where(api_keys.c.token_hash == _hash_token(token))).first()
+    if key is None or key.revoked_at is not None:
+        raise Unauthenticated("the API key is not valid")
+    return _principal(key)
+
+
+def authenticate_access_key(app: AppContext, access_key_id: str) -> tuple[Principal, str]:
+    """The principal and the SigV4 secret for an access key id; the caller verifies the signature."""
+    with app.db.reading() as session:
+        key = session.scalars(select(ApiKey).where(api_keys.c.access_key_id == access_key_id)).first()
+    if key is None or key.revoked_at is not None:
+        raise Unauthenticated("the access key id is not valid")
+    return _principal(key), app.secret_box.decrypt(key.secret_ciphertext.encode()).decode()

@@ -1,0 +1,176 @@
+"""Apply a bundle: create or update environments, test cases, suites and plans by name.
+
+Idempotent: applying the same bundle twice changes nothing the second time (an unchanged
+content makes no new version). The whole bundle is validated before anything is written,
+so a bad document leaves the workspace as it was.
+"""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from testament.domain.access import Permission, Principal
+from testament.domain.content import problems_from_validation, validate_content
+from testament.domain.errors import InvalidInput, Problem
+from testament.domain.model import Environment, Plan, Suite
+from testament.services import assets, test_cases
+from testament.services.context import AppContext
+
+__all__ = ["Bundle", "apply_bundle", "parse_bundle"]
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+class EnvironmentDoc(_Doc):
+    name: str = Field(min_length=1, max_length=200)
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+class DataSetDoc(_Doc):
+    name: str = Field(min_length=1, max_length=200)
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+class TestCaseDoc(_Doc):
+    __test__ = False
+    name: str = Field(min_length=1, max_length=200)
+    kind: str
+    description: str = ""
+    tags: dict[str, str] = Field(default_factory=dict)
+    retries: int = Field(default=0, ge=0, le=10)
+    publish: bool = True
+    content: Any
+    data_sets: list[DataSetDoc] = Field(default_factory=list)
+
+class SuiteDoc(_Doc):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    test_cases: list[str] = Field(default_factory=list, description="test case names")
+
+class PlanDoc(_Doc):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    suites: list[str] = Field(default_factory=list, description="suite names")
+    environment: str | None = None
+    retries: int | None = Field(default=None, ge=0, le=10)
+
+class Bundle(_Doc):
+    environments: list[EnvironmentDoc] = Field(default_factory=list)
+    test_cases: list[TestCaseDoc] = Field(default_factory=list)
+    suites: list[SuiteDoc] = Field(default_factory=list)
+    plans: list[PlanDoc] = Field(default_factory=list)
+
+def parse_bundle(data: Any) -> Bundle:
+    try:
+        return Bundle.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput.of(problems_from_validation(exc, "bundle")) from None
+
+def _check(bundle: Bundle, existing_cases: set[str], existing_suites: set[str], existing_envs: set[str]) -> None:
+    problems: list[Problem] = []
+    for i, case in enumerate(bundle.test_cases):
+        try:
+            validate_content(case.kind, case.content)
+        except InvalidInput as exc:
+            problems += [Problem(f"test_cases[{i}].{p.field}", p.rule) for p in exc.problems]
+    cases = existing_cases | {c.name for c in bundle.test_cases}
+    suites = existing_suites | {s.name for s in bundle.suites}
+    envs = existing_envs | {e.name for e in bundle.environments}
+    for i, suite in enumerate(bundle.suites):
+        problems += [
+            Problem(f"suites[{i}].test_cases[{j}]", f"no test case named {n!r}")
+            for j, n in enumerate(suite.test_cases)
+            if n not in cases
+        ]
+    for i, plan in enumerate(bundle.plans):
+        problems += [
+            Problem(f"plans[{i}].suites[{j}]", f"no suite named {n!r}") for j, n in enumerate(plan.suites) if n not in suites
+        ]
+        if plan.environment and plan.environment not in envs:
+            problems.append(Problem(f"plans[{i}].environment", f"no environment named {plan.environment!r}"))
+    if problems:
+        raise InvalidInput.of(problems)
+
+def _names(app: AppContext, principal: Principal, cls: Any) -> dict[str, str]:
+    found: dict[str, str] = {}
+    cursor = None
+    while True:
+        page = assets.list_assets(app, principal, cls, limit=1000, cursor=cursor)
+        found.update({a.name: a.id for a in page.items})
+        if not (cursor := page.next_cursor):
+            return found
+
+def _case_names(app: AppContext, principal: Principal) -> dict[str, str]:
+    found: dict[str, str] = {}
+    cursor = None
+    while True:
+        page = test_cases.list_test_cases(app, principal, limit=1000, cursor=cursor)
+        found.update({c.name: c.id for c in page.items})
+        if not (cursor := page.next_cursor):
+            return found
+
+def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[dict[str, str]]:
+    """Returns one line per document: kind, name, id and what happened (created/updated/unchanged)."""
+    principal.require(Permission.WRITE)
+    envs, cases, suites = _names(app, principal, Environment), _case_names(app, principal), _names(app, principal, Suite)
+    _check(bundle, set(cases), set(suites), set(envs))
+    report: list[dict[str, str]] = []
+    for env in bundle.environments:
+        if env.name in envs:
+            assets.update_environment(app, principal, envs[env.name], variables=env.variables)
+            report.append({"kind": "environment", "name": env.name, "id": envs[env.name], "action": "updated"})
+        else:
+            envs[env.name] = assets.create_environment(app, principal, name=env.name, variables=env.variables).id
+            report.append({"kind": "environment", "name": env.name, "id": envs[env.name], "action": "created"})
+    for case in bundle.test_cases:
+        report.append(_apply_case(app, principal, case, cases))
+    for suite in bundle.suites:
+        ids = [cases[n] for n in suite.test_cases]
+        if suite.name in suites:
+            assets.update_suite(app, principal, suites[suite.name], description=suite.description, test_case_ids=ids)
+            action = "updated"
+        else:
+            suites[suite.name] = assets.create_suite(
+                app, principal, name=suite.name, description=suite.description, test_case_ids=ids
+            ).id
+            action = "created"
+        report.append({"kind": "suite", "name": suite.name, "id": suites[suite.name], "action": action})
+    plans = _names(app, principal, Plan)
+    for plan in bundle.plans:
+        fields: dict[str, Any] = {
+            "description": plan.description,
+            "suite_ids": [suites[n] for n in plan.suites],
+            "environment_id": envs[plan.environment] if plan.environment else None,
+            "retries": plan.retries,
+        }
+        if plan.name in plans:
+            assets.update_plan(app, principal, plans[plan.name], **fields)
+            action = "updated"
+        else:
+            plans[plan.name] = assets.create_plan(app, principal, name=plan.name, **fields).id
+            action = "created"
+        report.append({"kind": "plan", "name": plan.name, "id": plans[plan.name], "action": action})
+    return report
+
+def _apply_case(app: AppContext, principal: Principal, doc: TestCaseDoc, cases: dict[str, str]) -> dict[str, str]:
+    sets = [test_cases.DataSetInput(d.name, d.variables) for d in doc.data_sets]
+    fields: dict[str, Any] = {
+        "content": doc.content,
+        "description": doc.description,
+        "tags": doc.tags,
+        "retries": doc.retries,
+        "data_sets": sets,
+    }
+    if doc.name not in cases:
+        view = test_cases.create_test_case(app, principal, kind=doc.kind, name=doc.name, publish=doc.publish, **fields)
+        cases[doc.name] = view.test_case.id
+        return {"kind": "test_case", "name": doc.name, "id": view.test_case.id, "action": "created"}
+    before = test_cases.get_test_case(app, principal, cases[doc.name]).test_case
+    if before.kind != doc.kind:
+        raise InvalidInput("kind", f"test case {doc.name!r} is of kind {before.kind}, not {doc.kind}")
+    publish = doc.publish and not (before.status.value == "PUBLISHED" and before.sha256 == _sha(doc))
+    after = test_cases.update_test_case(app, principal, cases[doc.name], publish=publish, **fields).test_case
+    changed = after.version != before.version or after.status != before.status
+    return {"kind": "test_case", "name": doc.name, "id": after.id, "action": "updated" if changed else "unchanged"}
+
+def _sha(doc: TestCaseDoc) -> str:
+    return test_cases.content_sha256(validate_content(doc.kind, doc.content))
+

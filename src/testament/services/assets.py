@@ -1,0 +1,286 @@
+"""Suites, plans and environments: named groups and settings that executions use."""
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.model import Environment, Plan, Suite
+from testament.kit.ids import new_id
+from testament.services.context import AppContext, UnitOfWork
+from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.store.tables import environments, plans, suites, test_cases
+
+__all__ = [
+    "create_environment",
+    "create_plan",
+    "create_suite",
+    "delete_asset",
+    "get_asset",
+    "list_assets",
+    "update_environment",
+    "update_plan",
+    "update_suite",
+]
+
+Asset = TypeVar("Asset", Suite, Plan, Environment)
+_TABLES: dict[type, tuple[Table, str]] = {
+    Suite: (suites, "suite"),
+    Plan: (plans, "plan"),
+    Environment: (environments, "environment"),
+}
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput("name", "must be 1 to 200 characters")
+    return name
+
+
+def _check_description(description: str) -> str:
+    if len(description) > 4096:
+        raise InvalidInput("description", "must be at most 4096 characters")
+    return description
+
+
+def _check_variables(variables: dict[str, Any]) -> dict[str, Any]:
+    for key in variables:
+        if not 1 <= len(key) <= 128:
+            raise InvalidInput(f"variables.{key}", "names are 1 to 128 characters")
+    return dict(variables)
+
+
+def _load(session: Session, cls: type[Asset], principal: Principal, ident: str) -> Asset:
+    obj = session.get(cls, ident)
+    if obj is None or obj.workspace_id != principal.workspace_id:
+        raise NotFound(_TABLES[cls][1], ident)
+    return obj
+
+
+def _check_members(session: Session, principal: Principal, table: Table, field: str, ids: list[str]) -> list[str]:
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(field, "lists an id twice")
+    found = set(
+        session.scalars(
+            select(table.c.id).where(table.c.workspace_id == principal.workspace_id, table.c.id.in_(ids))
+        )
+    )
+    for i, ident in enumerate(ids):
+        if ident not in found:
+            raise InvalidInput(f"{field}[{i}]", f"{ident!r} is not in this workspace")
+    return list(ids)
+
+
+def _save(uow: UnitOfWork, obj: Any, kind: str) -> None:
+    uow.session.add(obj)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise Conflict(f"a {kind} named {obj.name!r} already exists in this workspace") from None
+    uow.commit()
+
+
+def _check_retries(retries: int | None) -> int | None:
+    if retries is not None and not 0 <= retries <= 10:
+        raise InvalidInput("retries", "must be between 0 and 10")
+    return retries
+
+
+def create_suite(
+    app: AppContext, principal: Principal, *, name: str, description: str = "", test_case_ids: list[str]
+) -> Suite:
+    principal.require(Permission.WRITE)
+    now = app.clock()
+    with app.uow() as uow:
+        suite = Suite(
+            id=new_id(),
+            workspace_id=principal.workspace_id,
+            name=_check_name(name),
+            description=_check_description(description),
+            test_case_ids=_check_members(uow.session, principal, test_cases, "test_case_ids", test_case_ids),
+            created_at=now,
+            updated_at=now,
+        )
+        _save(uow, suite, "suite")
+    return suite
+
+
+def update_suite(
+    app: AppContext,
+    principal: Principal,
+    suite_id: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    test_case_ids: list[str] | None = None,
+) -> Suite:
+    principal.require(Permission.WRITE)
+    with app.uow() as uow:
+        suite = _load(uow.session, Suite, principal, suite_id)
+        if name is not None:
+            suite.name = _check_name(name)
+        if description is not None:
+            suite.description = _check_description(description)
+        if test_case_ids is not None:
+            suite.test_case_ids = _check_members(uow.session, principal, test_cases, "test_case_ids", test_case_ids)
+        suite.updated_at = app.clock()
+        _save(uow, suite, "suite")
+    return suite
+
+
+def _check_environment(session: Session, principal: Principal, environment_id: str | None) -> str | None:
+    if environment_id is not None:
+        _check_members(session, principal, environments, "environment_id", [environment_id])
+    return environment_id
+
+
+def create_plan(
+    app: AppContext,
+    principal: Principal,
+    *,
+    name: str,
+    description: str = "",
+    suite_ids: list[str],
+    environment_id: str | None = None,
+    retries: int | None = None,
+) -> Plan:
+    principal.require(Permission.WRITE)
+    now = app.clock()
+    with app.uow() as uow:
+        plan = Plan(
+            id=new_id(),
+            workspace_id=principal.workspace_id,
+            name=_check_name(name),
+            description=_check_description(description),
+            suite_ids=_check_members(uow.session, principal, suites, "suite_ids", suite_ids),
+            environment_id=_check_environment(uow.session, principal, environment_id),
+            retries=_check_retries(retries),
+            created_at=now,
+            updated_at=now,
+        )
+        _save(uow, plan, "plan")
+    return plan
+
+
+def update_plan(
+    app: AppContext,
+    principal: Principal,
+    plan_id: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    suite_ids: list[str] | None = None,
+    environment_id: str | None = None,
+    retries: int | None = None,
+) -> Plan:
+    principal.require(Permission.WRITE)
+    with app.uow() as uow:
+        plan = _load(uow.session, Plan, principal, plan_id)
+        if name is not None:
+            plan.name = _check_name(name)
+        if description is not None:
+            plan.description = _check_description(description)
+        if suite_ids is not None:
+            plan.suite_ids = _check_members(uow.session, principal, suites, "suite_ids", suite_ids)
+        if environment_id is not None:
+            plan.environment_id = _check_environment(uow.session, principal, environment_id or None)
+        if retries is not None:
+            plan.retries = _check_retries(retries)
+        plan.updated_at = app.clock()
+        _save(uow, plan, "plan")
+    return plan
+
+
+def create_environment(app: AppContext, principal: Principal, *, name: str, variables: dict[str, Any]) -> Environment:
+    principal.require(Permission.WRITE)
+    now = app.clock()
+    env = Environment(
+        id=new_id(),
+        workspace_id=principal.workspace_id,
+        name=_check_name(name),
+        variables=_check_variables(variables),
+        created_at=now,
+        updated_at=now,
+    )
+    with app.uow() as uow:
+        _save(uow, env, "environment")
+    return env
+
+
+def update_environment(
+    app: AppContext,
+    principal: Principal,
+    environment_id: str,
+    *,
+    name: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> Environment:
+    principal.require(Permission.WRITE)
+    with app.uow() as uow:
+        env = _load(uow.session, Environment, principal, environment_id)
+        if name is not None:
+            env.name = _check_name(name)
+        if variables is not None:
+            env.variables = _check_variables(variables)
+        env.updated_at = app.clock()
+        _save(uow, env, "environment")
+    return env
+
+
+def get_asset(app: AppContext, principal: Principal, cls: type[Asset], ident: str) -> Asset:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        return _load(session, cls, principal, ident)
+
+
+def find_asset(app: AppContext, principal: Principal, cls: type[Asset], id_or_name: str) -> Asset:
+    """Look an asset up by id, or else by its unique name."""
+    principal.require(Permission.READ)
+    table, kind = _TABLES[cls]
+    with app.db.reading() as session:
+        found = session.scalars(
+            select(cls).where(
+                table.c.workspace_id == principal.workspace_id, (table.c.id == id_or_name) | (table.c.name == id_or_name)
+            )
+        ).first()
+    if found is None:
+        raise NotFound(kind, id_or_name)
+    return found
+
+
+def list_assets(
+    app: AppContext, principal: Principal, cls: type[Asset], *, limit: int = 50, cursor: str | None = None
+) -> Page[Asset]:
+    principal.require(Permission.READ)
+    check_limit(limit)
+    table, kind = _TABLES[cls]
+    after = decode_cursor(app.cursors, kind, cursor)
+    query = select(cls).where(table.c.workspace_id == principal.workspace_id)
+    if after:
+        query = query.where(table.c.id > after)
+    with app.db.reading() as session:
+        rows = list(session.scalars(query.order_by(table.c.id).limit(limit + 1)))
+    return make_page(app.cursors, kind, rows, limit, key=lambda a: a.id)
+
+
+def delete_asset(app: AppContext, principal: Principal, cls: type[Asset], ident: str) -> None:
+    principal.require(Permission.DELETE)
+    with app.uow() as uow:
+        obj = _load(uow.session, cls, principal, ident)
+        if cls is Suite:
+            _refuse_if_referenced(uow.session, principal, ident)
+        uow.session.delete(obj)
+        uow.commit()
+
+
+def _refuse_if_referenced(session: Session, principal: Principal, suite_id: str) -> None:
+    for plan in session.scalars(select(Plan).where(plans.c.workspace_id == principal.workspace_id)):
+        if suite_id in plan.suite_ids:
+            raise Conflict(f"suite {suite_id} is used by plan {plan.name!r}; remove it from the plan first")
+
+
+__all__ += ["find_asset"]

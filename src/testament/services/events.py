@@ -1,0 +1,44 @@
+"""Domain events, published on the in-process bus after the transaction that made them commits."""
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ExecutionEvent",
+    "ExecutionFinished",
+    "ExecutionQueued",
+    "ExecutionStarted",
+    "ExecutionStopRequested",
+    "RecordAdded",
+]
+
+
+@dataclass(frozen=True)
+class ExecutionEvent:
+    workspace_id: str
+    execution_id: str
+
+
+@dataclass(frozen=True)
+class ExecutionQueued(ExecutionEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class ExecutionStarted(ExecutionEvent):
+    attempt: int
+
+
+@dataclass(frozen=True)
+class RecordAdded(ExecutionEvent):
+    seq: int
+    status: str
+
+
+@dataclass(frozen=True)
+class ExecutionFinished(ExecutionEvent):
+    status: str
+
+
+@dataclass(frozen=True)
+class ExecutionStopRequested(ExecutionEvent):
+    pass

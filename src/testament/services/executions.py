@@ -1,0 +1,427 @@
+"""Starting, stopping and reading executions and plan runs.
+
+Starting is where the rules meet: the target must be published, the workspace's queue
+must have room, and a client token makes the start idempotent for a day. Executions are
+in the database (QUEUED) before anyone hears of them; the engine takes them up after
+the commit, on the ExecutionQueued event or its next poll.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
+from testament.kit.clock import as_utc
+from testament.kit.ids import new_id
+from testament.services.context import AppContext, UnitOfWork
+from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
+from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.services.test_cases import matches_tag
+from testament.store.tables import data_sets, execution_records, executions, idempotency_tokens, plan_runs, test_cases
+
+__all__ = [
+    "PlanRunView",
+    "Record",
+    "Started",
+    "get_execution",
+    "get_plan_run",
+    "list_executions",
+    "list_plan_runs",
+    "list_records",
+    "plan_run_status",
+    "start_execution",
+    "stop_execution",
+    "stop_plan_run",
+]
+
+ACTIVE = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
+MAX_CLIENT_TOKEN = 500
+
+
+@dataclass(frozen=True)
+class Started:
+    """What one start made: one execution (one per data set), or a plan run of many."""
+
+    executions: Sequence[Execution]
+    plan_run: PlanRun | None = None
+    replayed: bool = False  # True when a client token gave back an earlier start
+
+
+@dataclass(frozen=True)
+class Record:
+    execution_id: str
+    seq: int
+    attempt: int
+    observation_id: str
+    status: str
+    timestamp: datetime
+    record: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PlanRunView:
+    plan_run: PlanRun
+    status: ExecutionStatus
+    counts: dict[str, int]
+    executions: Sequence[Execution]
+
+
+# ---------------------------------------------------------------- start
+
+
+def start_execution(
+    app: AppContext,
+    principal: Principal,
+    *,
+    test_case_id: str | None = None,
+    plan_id: str | None = None,
+    client_token: str | None = None,
+    environment_id: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> Started:
+    principal.require(Permission.EXECUTE)
+    if (test_case_id is None) == (plan_id is None):
+        raise InvalidInput("test_case_id", "give exactly one of test_case_id and plan_id")
+    if client_token is not None and not 1 <= len(client_token) <= MAX_CLIENT_TOKEN:
+        raise InvalidInput("client_token", f"must be 1 to {MAX_CLIENT_TOKEN} characters")
+    target = f"test case {test_case_id}" if test_case_id else f"plan {plan_id}"
+    for _ in range(2):  # a lost race on the token's primary key is replayed on the second pass
+        try:
+            return _start(app, principal, test_case_id, plan_id, client_token, target, environment_id, variables)
+        except IntegrityError:
+            if client_token is None:
+                raise
+    raise Conflict(f"client token {client_token!r} is being used by a concurrent start")
+
+
+def _start(
+    app: AppContext,
+    principal: Principal,
+    test_case_id: str | None,
+    plan_id: str | None,
+    client_token: str | None,
+    target: str,
+    environment_id: str | None,
+    variables: dict[str, Any] | None,
+) -> Started:
+    with app.uow() as uow:
+        uow.lock_workspace(principal.workspace_id)
+        if client_token and (earlier := _replay(uow, principal, client_token, target)):
+            return earlier
+        batch_id = new_id()
+        plan_run = None
+        if plan_id is not None:
+            plan = _load(uow.session, Plan, principal, plan_id, "plan")
+            environment_id = environment_id or plan.environment_id
+            cases = _plan_cases(uow.session, principal, plan)
+            plan_run = PlanRun(
+                id=batch_id,
+                workspace_id=principal.workspace_id,
+                plan_id=plan.id,
+                environment_id=environment_id,
+                created_by=principal.user_name,
+                created_at=app.clock(),
+            )
+            retries = plan.retries
+        else:
+            assert test_case_id is not None
+            cases = [_load(uow.session, TestCase, principal, test_case_id, "test case")]
+            retries = None
+        env_vars = _environment_variables(uow.session, principal, environment_id)
+        new = _executions_for(uow, principal, cases, batch_id, plan_run, environment_id, env_vars, variables, retries)
+        _check_queue_room(uow, principal, len(new))
+        if plan_run is not None:
+            uow.session.add(plan_run)
+            uow.session.flush()
+        uow.session.add_all(new)
+        if client_token:
+            uow.session.execute(
+                idempotency_tokens.insert().values(
+                    workspace_id=principal.workspace_id,
+                    scope="start",
+                    client_token=client_token,
+                    target=target,
+                    resource_id=batch_id,
+                    created_at=app.clock(),
+                )
+            )
+        for execution in new:
+            uow.emit(ExecutionQueued(principal.workspace_id, execution.id))
+        uow.commit()
+        return Started(new, plan_run)
+
+
+def _load(session: Session, cls: Any, principal: Principal, ident: str, kind: str) -> Any:
+    obj = session.get(cls, ident)
+    if obj is None or obj.workspace_id != principal.workspace_id:
+        raise NotFound(kind, ident)
+    return obj
+
+
+def _replay(uow: UnitOfWork, principal: Principal, client_token: str, target: str) -> Started | None:
+    """The earlier start this token made, while it is within the idempotency window."""
+    key = (
+        idempotency_tokens.c.workspace_id == principal.workspace_id,
+        idempotency_tokens.c.scope == "start",
+        idempotency_tokens.c.client_token == client_token,
+    )
+    row = uow.session.execute(select(idempotency_tokens).where(*key)).first()
+    if row is None:
+        return None
+    window = timedelta(seconds=uow.app.settings.idempotency_window_s)
+    if as_utc(row.created_at) + window < uow.app.clock():
+        uow.session.execute(delete(idempotency_tokens).where(*key))
+        return None
+    if row.target != target:
+        raise Conflict(f"client token {client_token!r} was already used to start {row.target}")
+    found = list(
+        uow.session.scalars(select(Execution).where(executions.c.batch_id == row.resource_id).order_by(executions.c.id))
+    )
+    return Started(found, uow.session.get(PlanRun, row.resource_id), replayed=True)
+
+
+def _plan_cases(session: Session, principal: Principal, plan: Plan) -> list[TestCase]:
+    cases: list[TestCase] = []
+    for suite_id in plan.suite_ids:
+        suite = session.get(Suite, suite_id)
+        if suite is None:
+            continue
+        for case_id in suite.test_case_ids:
+            case = session.get(TestCase, case_id)
+            if case is not None and case.workspace_id == principal.workspace_id:
+                cases.append(case)
+    if not cases:
+        raise InvalidInput("plan_id", f"plan {plan.name!r} has no test cases to run")
+    return cases
+
+
+def _environment_variables(session: Session, principal: Principal, environment_id: str | None) -> dict[str, Any]:
+    if environment_id is None:
+        return {}
+    env = session.get(Environment, environment_id)
+    if env is None or env.workspace_id != principal.workspace_id:
+        raise InvalidInput("environment_id", f"environment {environment_id!r} is not in this workspace")
+    return dict(env.variables)
+
+
+def _executions_for(
+    uow: UnitOfWork,
+    principal: Principal,
+    cases: list[TestCase],
+    batch_id: str,
+    plan_run: PlanRun | None,
+    environment_id: str | None,
+    env_vars: dict[str, Any],
+    overrides: dict[str, Any] | None,
+    plan_retries: int | None,
+) -> list[Execution]:
+    now = uow.app.clock()
+    made = []
+    for case in cases:
+        if case.published_version is None:
+            raise Conflict(f"test case {case.name!r} has no published version; publish it before running it")
+        sets = list(
+            uow.session.scalars(
+                select(DataSet).where(data_sets.c.test_case_id == case.id).order_by(data_sets.c.position)
+            )
+        )
+        retries = plan_retries if plan_retries is not None else case.retries
+        for data_set in sets or [None]:
+            made.append(
+                Execution(
+                    id=new_id(),
+                    workspace_id=principal.workspace_id,
+                    test_case_id=case.id,
+                    test_case_version=case.published_version,
+                    kind=case.kind,
+                    status=ExecutionStatus.QUEUED,
+                    queued_at=now,
+                    created_by=principal.user_name,
+                    batch_id=batch_id,
+                    max_attempts=retries + 1,
+                    plan_run_id=plan_run.id if plan_run else None,
+                    data_set_name=data_set.name if data_set else None,
+                    variables={**env_vars, **(data_set.variables if data_set else {}), **(overrides or {})},
+                    environment_id=environment_id,
+                )
+            )
+    return made
+
+
+def _check_queue_room(uow: UnitOfWork, principal: Principal, wanted: int) -> None:
+    limit = uow.app.settings.max_queued_executions
+    active = uow.session.execute(
+        select(func.count())
+        .select_from(executions)
+        .where(executions.c.workspace_id == principal.workspace_id, executions.c.status.in_(ACTIVE))
+    ).scalar_one()
+    if active + wanted > limit:
+        raise QuotaExceeded("max_queued_executions", limit)
+
+
+# ---------------------------------------------------------------- stop
+
+
+def stop_execution(app: AppContext, principal: Principal, execution_id: str) -> Execution:
+    principal.require(Permission.EXECUTE)
+    with app.uow() as uow:
+        execution = _load(uow.session, Execution, principal, execution_id, "execution")
+        _request_stop(uow, execution)
+        uow.commit()
+        return execution
+
+
+def _request_stop(uow: UnitOfWork, execution: Execution) -> None:
+    was_queued = execution.status == ExecutionStatus.QUEUED
+    execution.request_stop(uow.app.clock())
+    if was_queued:
+        uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+    else:
+        uow.emit(ExecutionStopRequested(execution.workspace_id, execution.id))
+
+
+def stop_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> PlanRunView:
+    principal.require(Permission.EXECUTE)
+    with app.uow() as uow:
+        _load(uow.session, PlanRun, principal, plan_run_id, "plan run")
+        for execution in uow.session.scalars(
+            select(Execution).where(executions.c.plan_run_id == plan_run_id, executions.c.status.in_(ACTIVE))
+        ):
+            _request_stop(uow, execution)
+        uow.commit()
+    return get_plan_run(app, principal, plan_run_id)
+
+
+# ---------------------------------------------------------------- read
+
+
+def get_execution(app: AppContext, principal: Principal, execution_id: str) -> Execution:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        execution: Execution = _load(session, Execution, principal, execution_id, "execution")
+        return execution
+
+
+def list_executions(
+    app: AppContext,
+    principal: Principal,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    test_case_id: str | None = None,
+    status: ExecutionStatus | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    tag: str | None = None,
+    plan_run_id: str | None = None,
+) -> Page[Execution]:
+    """Newest first. `since`/`until` bound the time it was queued; `tag` is `key` or `key=value`
+    on its test case."""
+    principal.require(Permission.READ)
+    check_limit(limit)
+    before = decode_cursor(app.cursors, "executions", cursor)
+    query = select(Execution).where(executions.c.workspace_id == principal.workspace_id)
+    if test_case_id:
+        query = query.where(executions.c.test_case_id == test_case_id)
+    if status:
+        query = query.where(executions.c.status == status)
+    if since:
+        query = query.where(executions.c.queued_at >= since)
+    if until:
+        query = query.where(executions.c.queued_at < until)
+    if plan_run_id:
+        query = query.where(executions.c.plan_run_id == plan_run_id)
+    if before:
+        query = query.where(executions.c.id < before)
+    with app.db.reading() as session:
+        if tag:
+            tagged = [
+                row.id
+                for row in session.execute(
+                    select(test_cases.c.id, test_cases.c.tags).where(test_cases.c.workspace_id == principal.workspace_id)
+                )
+                if matches_tag(row.tags, tag)
+            ]
+            query = query.where(executions.c.test_case_id.in_(tagged))
+        rows = list(session.scalars(query.order_by(executions.c.id.desc()).limit(limit + 1)))
+    return make_page(app.cursors, "executions", rows, limit, key=lambda e: e.id)
+
+
+def list_records(
+    app: AppContext,
+    principal: Principal,
+    execution_id: str,
+    *,
+    limit: int = 100,
+    cursor: str | None = None,
+    status: str | None = None,
+) -> Page[Record]:
+    """Records in the order they were written; a page at any depth is one index range scan."""
+    principal.require(Permission.READ)
+    check_limit(limit)
+    after = decode_cursor(app.cursors, f"records:{execution_id}", cursor)
+    query = select(execution_records).where(execution_records.c.execution_id == execution_id)
+    if status:
+        query = query.where(execution_records.c.status == status.upper())
+    if after is not None:
+        if not isinstance(after, int):
+            raise InvalidInput("cursor", "is not a records cursor")
+        query = query.where(execution_records.c.seq > after)
+    with app.db.reading() as session:
+        _load(session, Execution, principal, execution_id, "execution")
+        rows = session.execute(query.order_by(execution_records.c.seq).limit(limit + 1)).all()
+    records = [
+        Record(r.execution_id, r.seq, r.attempt, r.observation_id, r.status, as_utc(r.timestamp), r.record)
+        for r in rows
+    ]
+    return make_page(app.cursors, f"records:{execution_id}", records, limit, key=lambda r: r.seq)
+
+
+def plan_run_status(statuses: Sequence[ExecutionStatus]) -> ExecutionStatus:
+    """A plan run is QUEUED until one starts, RUNNING while any is active, then its worst outcome."""
+    if all(s == ExecutionStatus.QUEUED for s in statuses):
+        return ExecutionStatus.QUEUED
+    if any(s in ACTIVE for s in statuses):
+        return ExecutionStatus.RUNNING
+    for worst in (ExecutionStatus.ERROR, ExecutionStatus.FAILED, ExecutionStatus.STOPPED):
+        if worst in statuses:
+            return worst
+    return ExecutionStatus.PASSED
+
+
+def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> PlanRunView:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        run = _load(session, PlanRun, principal, plan_run_id, "plan run")
+        found = list(
+            session.scalars(select(Execution).where(executions.c.plan_run_id == run.id).order_by(executions.c.id))
+        )
+    counts = {s.value.lower(): 0 for s in ExecutionStatus}
+    for execution in found:
+        counts[execution.status.value.lower()] += 1
+    counts["total"] = len(found)
+    return PlanRunView(run, plan_run_status([e.status for e in found]), counts, found)
+
+
+def list_plan_runs(
+    app: AppContext, principal: Principal, *, plan_id: str | None = None, limit: int = 50, cursor: str | None = None
+) -> Page[PlanRun]:
+    principal.require(Permission.READ)
+    check_limit(limit)
+    before = decode_cursor(app.cursors, "plan-runs", cursor)
+    query = select(PlanRun).where(plan_runs.c.workspace_id == principal.workspace_id)
+    if plan_id:
+        query = query.where(plan_runs.c.plan_id == plan_id)
+    if before:
+        query = query.where(plan_runs.c.id < before)
+    with app.db.reading() as session:
+        rows = list(session.scalars(query.order_by(plan_runs.c.id.desc()).limit(limit + 1)))
+    return make_page(app.cursors, "plan-runs", rows, limit, key=lambda r: r.id)

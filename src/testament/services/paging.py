@@ -1,0 +1,41 @@
+"""Keyset pagination: a page is `limit` items after the last key the cursor carries."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from testament.domain.errors import InvalidInput
+from testament.kit.cursors import CursorCodec, InvalidCursor
+
+__all__ = ["MAX_LIMIT", "Page", "decode_cursor", "make_page"]
+
+T = TypeVar("T")
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def decode_cursor(codec: CursorCodec, scope: str, cursor: str | None) -> Any:
+    if not cursor:
+        return None
+    try:
+        return codec.decode(scope, cursor)
+    except InvalidCursor as exc:
+        raise InvalidInput("cursor", str(exc)) from None
+
+
+def make_page(codec: CursorCodec, scope: str, rows: Sequence[T], limit: int, key: Callable[[T], Any]) -> Page[T]:
+    """`rows` holds up to limit + 1 items; the extra one only tells that a next page exists."""
+    items = rows[:limit]
+    more = len(rows) > limit
+    return Page(items, codec.encode(scope, key(items[-1])) if more and items else None)

@@ -1,0 +1,310 @@
+"""Test cases: create, read, change, publish, delete; their versions and data sets."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.content import kind_of, validate_content
+from testament.domain.execution import ExecutionStatus
+from testament.domain.errors import Conflict, InvalidInput, NotFound, Problem
+from testament.domain.model import DataSet, TestCase, TestCaseStatus, TestCaseVersion, content_sha256
+from testament.kit.ids import new_id
+from testament.services.context import AppContext, UnitOfWork
+from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.store.tables import data_sets, executions, test_case_versions, test_cases
+
+__all__ = [
+    "DataSetInput",
+    "TestCaseView",
+    "create_test_case",
+    "delete_test_case",
+    "get_test_case",
+    "list_test_cases",
+    "publish_test_case",
+    "update_test_case",
+]
+
+MAX_TAGS = 50
+MAX_DATA_SETS = 1000
+UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class DataSetInput:
+    name: str
+    variables: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TestCaseView:
+    """A test case with the content of its latest version, and its data sets."""
+
+    __test__ = False
+    test_case: TestCase
+    content: Any
+    data_sets: Sequence[DataSet]
+
+
+def _check_fields(name: str | None, description: str | None, tags: dict[str, str] | None, retries: int | None) -> None:
+    if name is not None and not 1 <= len(name.strip()) <= 200:
+        raise InvalidInput("name", "must be 1 to 200 characters")
+    if description is not None and len(description) > 4096:
+        raise InvalidInput("description", "must be at most 4096 characters")
+    if tags is not None:
+        if len(tags) > MAX_TAGS:
+            raise InvalidInput("tags", f"at most {MAX_TAGS} tags")
+        for key, value in tags.items():
+            if not 1 <= len(key) <= 128 or not isinstance(value, str) or len(value) > 256:
+                raise InvalidInput(f"tags.{key}", "keys are 1 to 128 characters, values strings of at most 256")
+    if retries is not None and not 0 <= retries <= 10:
+        raise InvalidInput("retries", "must be between 0 and 10")
+
+
+def _check_data_sets(sets: Sequence[DataSetInput]) -> None:
+    if len(sets) > MAX_DATA_SETS:
+        raise InvalidInput("data_sets", f"at most {MAX_DATA_SETS} data sets")
+    seen: set[str] = set()
+    for i, ds in enumerate(sets):
+        if not 1 <= len(ds.name) <= 200:
+            raise InvalidInput(f"data_sets[{i}].name", "must be 1 to 200 characters")
+        if ds.name in seen:
+            raise InvalidInput(f"data_sets[{i}].name", f"{ds.name!r} is used by another data set")
+        seen.add(ds.name)
+
+
+def _prepare_content(kind: str, content: Any, publish: bool) -> Any:
+    spec = kind_of(kind)
+    if spec.validate_on_save or publish:
+        return validate_content(kind, content)
+    return content
+
+
+def _load(session: Session, principal: Principal, test_case_id: str) -> TestCase:
+    case = session.get(TestCase, test_case_id)
+    if case is None or case.workspace_id != principal.workspace_id:
+        raise NotFound("test case", test_case_id)
+    return case
+
+
+def _content(session: Session, case_id: str, version: int) -> Any:
+    return session.execute(
+        select(test_case_versions.c.content).where(
+            test_case_versions.c.test_case_id == case_id, test_case_versions.c.version == version
+        )
+    ).scalar_one()
+
+
+def _data_sets(session: Session, case_id: str) -> list[DataSet]:
+    return list(
+        session.scalars(select(DataSet).where(data_sets.c.test_case_id == case_id).order_by(data_sets.c.position))
+    )
+
+
+def _replace_data_sets(session: Session, case_id: str, sets: Sequence[DataSetInput]) -> None:
+    session.execute(delete(data_sets).where(data_sets.c.test_case_id == case_id))
+    for i, ds in enumerate(sets):
+        session.add(DataSet(id=new_id(), test_case_id=case_id, position=i, name=ds.name, variables=ds.variables))
+
+
+def _flush_unique(uow: UnitOfWork, name: str) -> None:
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise Conflict(f"a test case named {name!r} already exists in this workspace") from None
+
+
+def create_test_case(
+    app: AppContext,
+    principal: Principal,
+    *,
+    kind: str,
+    name: str,
+    content: Any,
+    description: str = "",
+    tags: dict[str, str] | None = None,
+    retries: int = 0,
+    data_sets: Sequence[DataSetInput] = (),
+    publish: bool = False,
+) -> TestCaseView:
+    principal.require(Permission.WRITE)
+    _check_fields(name, description, tags or {}, retries)
+    _check_data_sets(data_sets)
+    content = _prepare_content(kind, content, publish)
+    now = app.clock()
+    case = TestCase(
+        id=new_id(),
+        workspace_id=principal.workspace_id,
+        kind=kind,
+        name=name.strip(),
+        description=description,
+        tags=dict(tags or {}),
+        status=TestCaseStatus.SAVED,
+        version=0,
+        sha256="",
+        retries=retries,
+        created_at=now,
+        updated_at=now,
+    )
+    version = case.revise(content, now)
+    assert version is not None
+    version.id = new_id()
+    if publish:
+        case.publish(now)
+    with app.uow() as uow:
+        uow.session.add(case)
+        _flush_unique(uow, case.name)
+        uow.session.add(version)
+        _replace_data_sets(uow.session, case.id, data_sets)
+        uow.commit()
+        return TestCaseView(case, content, _data_sets(uow.session, case.id))
+
+
+def get_test_case(
+    app: AppContext, principal: Principal, test_case_id: str, *, version: int | None = None
+) -> TestCaseView:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        case = _load(session, principal, test_case_id)
+        wanted = version or case.version
+        if not 1 <= wanted <= case.version:
+            raise NotFound("test case version", f"{test_case_id}@{wanted}")
+        return TestCaseView(case, _content(session, case.id, wanted), _data_sets(session, case.id))
+
+
+def find_test_case_id(app: AppContext, principal: Principal, id_or_name: str) -> str:
+    """Resolve a test case given by id or by name."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        found = session.execute(
+            select(test_cases.c.id).where(
+                test_cases.c.workspace_id == principal.workspace_id,
+                (test_cases.c.id == id_or_name) | (test_cases.c.name == id_or_name),
+            )
+        ).scalar()
+    if found is None:
+        raise NotFound("test case", id_or_name)
+    return str(found)
+
+
+def list_test_cases(
+    app: AppContext,
+    principal: Principal,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    kind: str | None = None,
+    status: TestCaseStatus | None = None,
+    tag: str | None = None,
+    name_contains: str | None = None,
+) -> Page[TestCase]:
+    """Test cases in creation order. `tag` is `key` or `key=value`."""
+    principal.require(Permission.READ)
+    check_limit(limit)
+    after = decode_cursor(app.cursors, "test-cases", cursor)
+    query = select(TestCase).where(test_cases.c.workspace_id == principal.workspace_id)
+    if kind:
+        query = query.where(test_cases.c.kind == kind)
+    if status:
+        query = query.where(test_cases.c.status == status)
+    if name_contains:
+        query = query.where(test_cases.c.name.contains(name_contains, autoescape=True))
+    if after:
+        query = query.where(test_cases.c.id > after)
+    query = query.order_by(test_cases.c.id)
+    with app.db.reading() as session:
+        if tag is None:
+            rows = list(session.scalars(query.limit(limit + 1)))
+        else:  # tags are a JSON map; filter in Python over the keyset-ordered stream
+            rows = [c for c in session.scalars(query) if matches_tag(c.tags, tag)][: limit + 1]
+    return make_page(app.cursors, "test-cases", rows, limit, key=lambda c: c.id)
+
+
+def matches_tag(tags: dict[str, str], tag: str) -> bool:
+    key, sep, value = tag.partition("=")
+    return key in tags and (not sep or tags[key] == value)
+
+
+def update_test_case(
+    app: AppContext,
+    principal: Principal,
+    test_case_id: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    tags: dict[str, str] | None = None,
+    retries: int | None = None,
+    content: Any = UNSET,
+    data_sets: Sequence[DataSetInput] | None = None,
+    publish: bool = False,
+) -> TestCaseView:
+    principal.require(Permission.WRITE)
+    _check_fields(name, description, tags, retries)
+    if data_sets is not None:
+        _check_data_sets(data_sets)
+    now = app.clock()
+    with app.uow() as uow:
+        case = _load(uow.session, principal, test_case_id)
+        if content is not UNSET:
+            content = _prepare_content(case.kind, content, publish)
+            new_version = case.revise(content, now)
+            if new_version is not None:
+                new_version.id = new_id()
+                uow.session.add(new_version)
+        else:
+            content = _content(uow.session, case.id, case.version)
+            if publish:
+                content = _prepare_content(case.kind, content, publish=True)
+        if name is not None:
+            case.name = name.strip()
+        if description is not None:
+            case.description = description
+        if tags is not None:
+            case.tags = dict(tags)
+        if retries is not None:
+            case.retries = retries
+        if data_sets is not None:
+            _replace_data_sets(uow.session, case.id, data_sets)
+        if publish:
+            case.publish(now)
+        case.updated_at = now
+        _flush_unique(uow, case.name)
+        uow.commit()
+        return TestCaseView(case, content, _data_sets(uow.session, case.id))
+
+
+def publish_test_case(app: AppContext, principal: Principal, test_case_id: str) -> TestCaseView:
+    """Validate the latest version and make it the one executions run."""
+    return update_test_case(app, principal, test_case_id, publish=True)
+
+
+def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -> None:
+    principal.require(Permission.DELETE)
+    with app.uow() as uow:
+        case = _load(uow.session, principal, test_case_id)
+        active = uow.session.execute(
+            select(executions.c.id).where(
+                executions.c.test_case_id == case.id,
+                executions.c.status.in_([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING]),
+            )
+        ).first()
+        if active is not None:
+            raise Conflict(f"test case {case.name!r} has an execution in progress ({active[0]}); stop it first")
+        uow.session.delete(case)
+        uow.commit()
+
+
+def content_problems(kind: str, content: Any) -> list[Problem]:
+    """Validate without storing: the problems, or an empty list."""
+    try:
+        validate_content(kind, content)
+    except InvalidInput as exc:
+        return exc.problems
+    return []
+
+
+__all__ += ["content_problems", "content_sha256", "find_test_case_id", "matches_tag"]

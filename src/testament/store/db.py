@@ -1,0 +1,87 @@
+"""The database engine, sessions and schema migration.
+
+SQLite (the embedded default) gets WAL, foreign keys, a busy timeout, and IMMEDIATE
+write transactions; PostgreSQL needs none of that. Both are migrated by Alembic only.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+from testament.store.tables import map_domain
+
+__all__ = ["Database", "migrate"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _sqlite_engine(url: str, echo: bool) -> Engine:
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
+        cursor = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("testament_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """One engine and two session factories: writers and readers."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        map_domain()
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(url, echo)
+        else:
+            self.engine = create_engine(
+                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+        self._writer = sessionmaker(
+            self.engine.execution_options(testament_write=True), expire_on_commit=False
+        )
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._reader() as session, session.begin():
+            yield session
+
+    def writer(self) -> Session:
+        return self._writer()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the newest revision."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,290 @@
+"""Tables, and the imperative mapping of the domain classes onto them.
+
+Every list and filter of the API has an index here; the records table is keyed by
+(execution_id, seq) so a page at any depth is one index range scan.
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import registry
+
+from testament.domain.access import Role
+from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.model import (
+    ApiKey,
+    Artifact,
+    DataSet,
+    Environment,
+    Plan,
+    PlanRun,
+    Suite,
+    TestCase,
+    TestCaseStatus,
+    TestCaseVersion,
+    Workspace,
+)
+
+__all__ = ["map_domain", "metadata"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(36)
+TS = DateTime(timezone=True)
+
+
+def _enum(cls: type, name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+def _workspace_fk() -> Column[str]:
+    return Column("workspace_id", ID, ForeignKey("workspaces.id", ondelete="CASCADE"), nullable=False)
+
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("user_name", String(200), nullable=False),
+    Column("role", _enum(Role, "role"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("access_key_id", String(32), nullable=False, unique=True),
+    Column("secret_ciphertext", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("revoked_at", TS),
+    Index("ix_api_keys_workspace", "workspace_id"),
+)
+
+test_cases = Table(
+    "test_cases",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("kind", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("tags", JSON, nullable=False),
+    Column("status", _enum(TestCaseStatus, "test_case_status"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("published_version", Integer),
+    Column("sha256", String(64), nullable=False),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_test_cases_workspace_name"),
+    Index("ix_test_cases_workspace_id", "workspace_id", "id"),
+    Index("ix_test_cases_workspace_kind", "workspace_id", "kind", "id"),
+)
+
+test_case_versions = Table(
+    "test_case_versions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("test_case_id", ID, ForeignKey("test_cases.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("test_case_id", "version", name="uq_test_case_versions_case_version"),
+)
+
+data_sets = Table(
+    "data_sets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("test_case_id", ID, ForeignKey("test_cases.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("variables", JSON, nullable=False),
+    UniqueConstraint("test_case_id", "name", name="uq_data_sets_case_name"),
+)
+
+suites = Table(
+    "suites",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("test_case_ids", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_suites_workspace_name"),
+    Index("ix_suites_workspace_id", "workspace_id", "id"),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("suite_ids", JSON, nullable=False),
+    Column("environment_id", ID, ForeignKey("environments.id", ondelete="SET NULL")),
+    Column("retries", Integer),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_plans_workspace_name"),
+    Index("ix_plans_workspace_id", "workspace_id", "id"),
+)
+
+environments = Table(
+    "environments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("variables", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_environments_workspace_name"),
+    Index("ix_environments_workspace_id", "workspace_id", "id"),
+)
+
+plan_runs = Table(
+    "plan_runs",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("plan_id", ID, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False),
+    Column("environment_id", ID),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_plan_runs_workspace_plan", "workspace_id", "plan_id", "id"),
+)
+
+executions = Table(
+    "executions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("test_case_id", ID, ForeignKey("test_cases.id", ondelete="CASCADE"), nullable=False),
+    Column("test_case_version", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", _enum(ExecutionStatus, "execution_status"), nullable=False),
+    Column("plan_run_id", ID, ForeignKey("plan_runs.id", ondelete="CASCADE")),
+    Column("batch_id", ID, nullable=False),  # every execution one start made; a plan run's id
+    Column("data_set_name", String(200)),
+    Column("variables", JSON),
+    Column("environment_id", ID),
+    Column("client_token", String(500)),
+    Column("created_by", String(200), nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("flaky", Boolean, nullable=False, default=False),
+    Column("queued_at", TS, nullable=False),
+    Column("started_at", TS),
+    Column("finished_at", TS),
+    Column("deadline_at", TS),
+    Column("lease_owner", String(100)),
+    Column("lease_expires_at", TS),
+    Column("stop_requested", Boolean, nullable=False, default=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("recoveries", Integer, nullable=False, default=0),
+    Column("records_total", Integer, nullable=False, default=0),
+    Column("records_passed", Integer, nullable=False, default=0),
+    Column("records_failed", Integer, nullable=False, default=0),
+    # listing newest first, with filters; the id (UUIDv7) orders by creation time
+    Index("ix_executions_workspace_id", "workspace_id", "id"),
+    Index("ix_executions_workspace_status", "workspace_id", "status", "id"),
+    Index("ix_executions_workspace_case", "workspace_id", "test_case_id", "id"),
+    Index("ix_executions_plan_run", "plan_run_id"),
+    Index("ix_executions_batch", "batch_id"),
+    # the queue: the oldest queued first; running ones by lease expiry for recovery
+    Index("ix_executions_status_queued", "status", "queued_at"),
+    Index("ix_executions_status_lease", "status", "lease_expires_at"),
+)
+
+execution_records = Table(
+    "execution_records",
+    metadata,
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("attempt", Integer, nullable=False),
+    Column("observation_id", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("timestamp", TS, nullable=False),
+    Column("record", JSON, nullable=False),
+    Index("ix_execution_records_status", "execution_id", "status", "seq"),
+)
+
+idempotency_tokens = Table(
+    "idempotency_tokens",
+    metadata,
+    Column("workspace_id", ID, ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("scope", String(64), primary_key=True),
+    Column("client_token", String(500), primary_key=True),
+    Column("target", String(500), nullable=False),
+    Column("resource_id", ID, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="CASCADE"), nullable=False),
+    Column("record_seq", Integer),
+    Column("name", String(255), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_artifacts_execution", "execution_id", "id"),
+)
+
+mapper_registry = registry()
+_mapped = False
+
+
+def map_domain() -> None:
+    """Map the domain classes onto the tables, once per process."""
+    global _mapped
+    if _mapped:
+        return
+    for cls, table in (
+        (Workspace, workspaces),
+        (ApiKey, api_keys),
+        (TestCase, test_cases),
+        (TestCaseVersion, test_case_versions),
+        (DataSet, data_sets),
+        (Suite, suites),
+        (Plan, plans),
+        (Environment, environments),
+        (PlanRun, plan_runs),
+        (Execution, executions),
+        (Artifact, artifacts),
+    ):
+        mapper_registry.map_imperatively(cls, table)
+    _mapped = True
