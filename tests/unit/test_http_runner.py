@@ -500,6 +500,15 @@ def test_json_expectations_on_a_body_that_is_not_json_fail_without_crashing(base
     assert failure["message"] == 'json: the body is not JSON: "hello world; order=42"'
 
 
+def test_long_values_are_shortened_in_failure_messages(base_url: str) -> None:
+    outcome, ctx = run(base_url, step("big", "{{base}}/big", expect={"json": {"$.a": 1}}))
+    message = ctx.only_record()["failures"][0]["message"]
+    assert message.startswith('json: the body is not JSON: "xxx')
+    assert message.endswith("x…")
+    assert len(message) < 250
+    assert len(outcome.reason) < 250
+
+
 def test_a_body_that_is_a_json_string_can_be_matched_at_the_root(base_url: str) -> None:
     outcome, ctx = run(
         base_url,
@@ -548,6 +557,14 @@ def test_values_can_be_captured_from_a_header_and_by_a_regex(base_url: str) -> N
     )
     assert outcome.status == ExecutionStatus.PASSED, ctx.records
     assert ctx.records[1][2]["captures"] == {"order": "42", "all": "hello world"}
+
+
+def test_a_jsonpath_capture_takes_the_first_match(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url, step("widget", "{{base}}/widget", capture={"tag": {"jsonpath": "$.tags[*]"}})
+    )
+    assert outcome.status == ExecutionStatus.PASSED
+    assert ctx.only_record()["captures"] == {"tag": "a"}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,173 @@
+"""Shared fixtures.
+
+The database is SQLite in a temporary directory, or PostgreSQL when
+TESTAMENT_TEST_DATABASE_URL names a server (a fresh database is made for the session).
+Tests isolate themselves by working in workspaces of their own (`workspace` fixture), so
+one migrated database and one live server serve the whole session.
+"""
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from testament.api.app import create_app
+from testament.config import Settings
+from testament.domain.access import Role
+from testament.services import admin
+from testament.services.context import AppContext
+
+# Short leases and polls keep engine tests quick; behaviour is the same as the defaults.
+ENGINE_SETTINGS: dict[str, Any] = {"heartbeat_s": 0.3, "lease_s": 2.0, "poll_s": 0.2, "workers": 4}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _postgres_database(base_url: str) -> str:
+    """Make a fresh database on the server `base_url` points at; return its URL."""
+    import psycopg
+
+    name = f"testament_{uuid.uuid4().hex[:12]}"
+    dsn = base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    head, _, _ = base_url.rpartition("/")
+    return f"{head}/{name}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    pg = os.environ.get("TESTAMENT_TEST_DATABASE_URL")
+    if pg:
+        return _postgres_database(pg)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'testament.db'}"
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+    return Settings(
+        data_dir=data_dir, database_url=database_url, secret_key="test-secret", **{**ENGINE_SETTINGS, **overrides}
+    )
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("data"), database_url)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    ctx: AppContext
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def start_server(settings: Settings) -> LiveServer:
+    """The real app on a real socket, in a thread: tests talk HTTP to it."""
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    return LiveServer(f"http://127.0.0.1:{port}", app.state.ctx, server, thread)
+
+
+@pytest.fixture(scope="session")
+def live(settings: Settings) -> Iterator[LiveServer]:
+    server = start_server(settings)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def ctx(live: LiveServer) -> AppContext:
+    """The live server's own app context, for arranging state through the services."""
+    return live.ctx
+
+
+@dataclass
+class Workspace:
+    id: str
+    keys: dict[Role, admin.IssuedKey]
+    url: str
+
+    def client(self, role: Role = Role.ADMIN) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url + "/api/v1",
+            headers={"Authorization": f"Bearer {self.keys[role].token}"},
+            timeout=30,
+        )
+
+    def principal(self, ctx: AppContext, role: Role = Role.ADMIN) -> Any:
+        return admin.authenticate_token(ctx, self.keys[role].token)
+
+
+def new_workspace(ctx: AppContext, url: str) -> Workspace:
+    ws = admin.create_workspace(ctx, f"test-{uuid.uuid4().hex[:8]}")
+    keys = {role: admin.create_key(ctx, ws.id, role, f"{role.value}-user") for role in Role}
+    return Workspace(ws.id, keys, url)
+
+
+@pytest.fixture
+def workspace(live: LiveServer) -> Workspace:
+    """A fresh workspace with one key per role."""
+    return new_workspace(live.ctx, live.url)
+
+
+@pytest.fixture
+def api(workspace: Workspace) -> Iterator[httpx.Client]:
+    """An HTTP client of the native API with the workspace's admin key."""
+    with workspace.client() as client:
+        yield client
+
+
+def wait_for(predicate: Any, timeout_s: float = 20.0, interval_s: float = 0.05) -> Any:
+    """Poll until `predicate()` is truthy; return its value or fail with the last one."""
+    deadline = time.monotonic() + timeout_s
+    value = predicate()
+    while not value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout_s} s (last value: {value!r})")
+        time.sleep(interval_s)
+        value = predicate()
+    return value
+
+
+def wait_finished(api: httpx.Client, execution_id: str, timeout_s: float = 30.0) -> dict[str, Any]:
+    def finished() -> dict[str, Any] | None:
+        body: dict[str, Any] = api.get(f"/executions/{execution_id}").json()
+        return body if body["status"] in ("PASSED", "FAILED", "STOPPED", "ERROR") else None
+
+    result: dict[str, Any] = wait_for(finished, timeout_s)
+    return result
+
+
+@pytest.fixture(scope="session")
+def target() -> Iterator[Any]:
+    """A real HTTP service for http test cases to call."""
+    from tests.target import Target
+
+    with Target() as t:
+        yield t

@@ -1,0 +1,81 @@
+"""A small system under test for http test cases: a real HTTP server on 127.0.0.1.
+
+Paths:
+  /ok                      200 {"ok": true}
+  /slow?ms=N               waits N ms, then 200 {"slept_ms": N}
+  /flaky/<key>?fail=N      fails (500) the first N calls for <key>, then 200
+  /echo                    200 with the request's method, headers and body
+"""
+
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+
+class _Handler(BaseHTTPRequestHandler):
+    calls: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def _send(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _route(self) -> None:
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/ok":
+            self._send(200, {"ok": True})
+        elif url.path == "/slow":
+            ms = int(query.get("ms", "1000"))
+            time.sleep(ms / 1000)
+            self._send(200, {"slept_ms": ms})
+        elif url.path.startswith("/flaky/"):
+            with self.lock:
+                self.calls[url.path] += 1
+                n = self.calls[url.path]
+            fail = int(query.get("fail", "1"))
+            self._send(500 if n <= fail else 200, {"call": n})
+        elif url.path == "/echo":
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode() if length else ""
+            self._send(200, {"method": self.command, "headers": dict(self.headers), "body": body})
+        else:
+            self._send(404, {"error": "not found"})
+
+    do_GET = _route
+    do_POST = _route
+
+
+class Target:
+    def __init__(self) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Target":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+if __name__ == "__main__":  # run standalone for subprocess tests: prints its URL, serves until killed
+    import sys
+
+    with Target() as target:
+        sys.stdout.write(target.url + "\n")
+        sys.stdout.flush()
+        threading.Event().wait()
