@@ -58,7 +58,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settings:
     return Settings(
-        data_dir=data_dir, database_url=database_url, secret_key="test-secret", **{**ENGINE_SETTINGS, **overrides}
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="test-secret",
+        **{**ENGINE_SETTINGS, **overrides},
     )
 
 
@@ -83,7 +86,9 @@ def start_server(settings: Settings) -> LiveServer:
     """The real app on a real socket, in a thread: tests talk HTTP to it."""
     app = create_app(settings)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

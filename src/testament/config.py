@@ -1,5 +1,7 @@
 """One settings object, read from `TESTAMENT_*` environment variables (or a `.env` file)."""
 
+import contextlib
+import os
 from pathlib import Path
 
 from pydantic import Field, model_validator
@@ -49,12 +51,10 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(new_secret(48))
             tmp.chmod(0o600)
-            try:
+            with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
                 path.hardlink_to(tmp)  # atomic: never a half-written key
-            except FileExistsError:
-                pass  # another process made it first; use theirs
             tmp.unlink(missing_ok=True)
         return path.read_text().strip()

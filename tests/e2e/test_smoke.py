@@ -12,7 +12,9 @@ def http_case(target_url: str, name: str = "ok", **extra: Any) -> dict[str, Any]
         "kind": "http",
         "name": name,
         "publish": True,
-        "content": {"steps": [{"name": "get ok", "request": {"url": f"{target_url}/ok"}, "expect": {"status": 200}}]},
+        "content": {
+            "steps": [{"name": "get ok", "request": {"url": f"{target_url}/ok"}, "expect": {"status": 200}}]
+        },
         **extra,
     }
 

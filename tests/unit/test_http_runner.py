@@ -346,6 +346,7 @@ FAILING = [
     ("$.active", {"eq": 1}, "eq", 1, True, "expected 1, got true"),
     ("$.count", {"ne": 3}, "ne", 3, 3, "expected anything but 3"),
     ("$.name", {"contains": "zz"}, "contains", "zz", "widget", 'expected "widget" to contain "zz"'),
+    ("$.nested", {"contains": "name"}, "contains", "name", {"id": 7}, 'expected {"id": 7} to contain "name"'),
     ("$.count", {"contains": "3"}, "contains", "3", 3, 'cannot look for "3" in 3'),
     (
         "$.tags",
@@ -367,6 +368,7 @@ FAILING = [
     ("$.tags", {"length": 3}, "length", 3, ["a", "b"], "expected length 3, got length 2"),
     ("$.count", {"length": 1}, "length", 1, 3, "expected something with a length, got 3"),
     ("$.price", {"type": "integer"}, "type", "integer", 9.5, "expected type integer, got number 9.5"),
+    ("$.active", {"type": "number"}, "type", "number", True, "expected type number, got boolean true"),
     ("$.owner", {"type": "object"}, "type", "object", None, "expected type object, got null null"),
     ("$.missing", 1, "eq", 1, None, "nothing found"),
 ]
@@ -640,6 +642,16 @@ def test_secret_variables_are_masked_wherever_they_appear_in_records(base_url: s
     assert json.loads(login["request"]["body"]) == {"user": "***"}
     assert login["captures"] == {"token": "***", "user": "***"}
     assert ctx.records[1][2]["request"]["url"].endswith("/echo?t=***")
+
+
+def test_a_captured_secret_is_masked_even_when_it_is_not_a_string(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url,
+        step("widget", "{{base}}/widget", capture={"id": {"jsonpath": "$.nested.id"}}),
+        secrets=["id"],
+    )
+    assert outcome.status == ExecutionStatus.PASSED
+    assert ctx.only_record()["captures"] == {"id": "***"}
 
 
 def test_a_secret_in_a_failure_reason_is_masked(base_url: str) -> None:

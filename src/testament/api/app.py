@@ -68,8 +68,14 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
                 executor.shutdown()
             ctx.db.dispose()
 
-    root = FastAPI(title="Testament", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                   openapi_url=None)
+    root = FastAPI(
+        title="Testament",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     root.state.ctx = ctx
     root.state.executor = executor
 

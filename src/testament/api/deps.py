@@ -10,7 +10,7 @@ from testament.domain.errors import Unauthenticated
 from testament.services.admin import authenticate_token
 from testament.services.context import AppContext
 
-__all__ = ["CurrentPrincipal", "Ctx", "get_context"]
+__all__ = ["Ctx", "CurrentPrincipal", "get_context"]
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from `testament key create`")
 

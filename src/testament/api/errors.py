@@ -28,7 +28,7 @@ STATUS_FOR: dict[type[e.TestamentError], tuple[int, str]] = {
 def _status_for(exc: e.TestamentError) -> tuple[int, str]:
     for cls in type(exc).__mro__:
         if cls in STATUS_FOR:
-            return STATUS_FOR[cls]  # type: ignore[index]
+            return STATUS_FOR[cls]
     return 500, "Internal error"
 
 

@@ -188,14 +188,19 @@ class EnvironmentPublic(BaseModel):
 
     @classmethod
     def of(cls, e: Environment) -> "EnvironmentPublic":
-        return cls(id=e.id, name=e.name, variables=e.variables, created_at=e.created_at, updated_at=e.updated_at)
+        return cls(
+            id=e.id, name=e.name, variables=e.variables, created_at=e.created_at, updated_at=e.updated_at
+        )
 
 
 class ExecutionStart(Strict):
     test_case_id: str | None = Field(default=None, description="a test case's id or name")
     plan_id: str | None = Field(default=None, description="a plan's id or name")
     client_token: str | None = Field(
-        default=None, min_length=1, max_length=500, description="the same token and target within 24 h start once"
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="the same token and target within 24 h start once",
     )
     environment_id: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict, description="override variables for this run")

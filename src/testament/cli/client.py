@@ -10,7 +10,7 @@ __all__ = ["ApiClient", "ApiError"]
 class ApiError(Exception):
     def __init__(self, status: int, body: Any) -> None:
         self.status = status
-        self.body = body if isinstance(body, dict) else {"detail": str(body)}
+        self.body: dict[str, Any] = body if isinstance(body, dict) else {"detail": str(body)}
         super().__init__(self.describe())
 
     @property
@@ -40,7 +40,9 @@ class ApiClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise ApiError(0, {"detail": f"cannot reach the server at {self._http.base_url}: {exc}"}) from None
+            raise ApiError(
+                0, {"detail": f"cannot reach the server at {self._http.base_url}: {exc}"}
+            ) from None
         if response.status_code >= 400:
             try:
                 body = response.json()

@@ -24,7 +24,9 @@ from testament.config import Settings
 from testament.domain.access import parse_role
 from testament.domain.errors import TestamentError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Testament: a self-hosted test execution server.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Testament: a self-hosted test execution server."
+)
 workspace_app = typer.Typer(no_args_is_help=True, help="Workspaces (works on the database directly).")
 key_app = typer.Typer(no_args_is_help=True, help="API keys (works on the database directly).")
 app.add_typer(workspace_app, name="workspace")
@@ -34,7 +36,9 @@ console = Console()
 err = Console(stderr=True)
 
 Server = Annotated[str, typer.Option("--server", envvar="TESTAMENT_URL", help="the server's base URL")]
-Key = Annotated[str, typer.Option("--key", envvar="TESTAMENT_API_KEY", help="an API key token", show_default=False)]
+Key = Annotated[
+    str, typer.Option("--key", envvar="TESTAMENT_API_KEY", help="an API key token", show_default=False)
+]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON only")]
 
 
@@ -81,7 +85,8 @@ def serve(
             f"\n[bold green]Testament[/] is starting at [bold]{url}[/] (API docs: {url}/api/v1/docs)\n"
             f"Demo workspace [bold]{info['workspace_id']}[/]; its admin key:\n\n"
             f"  export TESTAMENT_URL={url}\n  export TESTAMENT_API_KEY={info['token']}\n\n"
-            "Then try:  .venv/bin/testament run health --wait   or   .venv/bin/testament run nightly --wait\n",
+            "Then try:  .venv/bin/testament run health --wait\n"
+            "      or:  .venv/bin/testament run nightly --wait\n",
             highlight=False,
             soft_wrap=True,
         )
@@ -97,7 +102,11 @@ def workspace_create(name: str, as_json: AsJson = False) -> None:
         ws = create_workspace(_context(), name)
     except TestamentError as exc:
         _fail(exc.message)
-    _emit({"id": ws.id, "name": ws.name, "created_at": ws.created_at.isoformat()}, as_json, f"workspace {ws.id} ({ws.name})")
+    _emit(
+        {"id": ws.id, "name": ws.name, "created_at": ws.created_at.isoformat()},
+        as_json,
+        f"workspace {ws.id} ({ws.name})",
+    )
 
 
 @key_app.command("create")
@@ -161,7 +170,9 @@ def apply(
 @app.command()
 def run(
     target: Annotated[str, typer.Argument(help="a test case or plan, by id or name")],
-    wait: Annotated[bool, typer.Option("--wait", help="follow until it ends; exit 0 only if all passed")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="follow until it ends; exit 0 only if all passed")
+    ] = False,
     junit: Annotated[Path | None, typer.Option(help="write a JUnit XML report here (with --wait)")] = None,
     environment: Annotated[str | None, typer.Option("--env", help="an environment id")] = None,
     client_token: Annotated[str | None, typer.Option(help="idempotency token")] = None,
@@ -176,7 +187,11 @@ def run(
         if not sep:
             _fail(f"--var {item!r}: expected NAME=VALUE")
         variables[name] = value
-    body: dict[str, Any] = {"variables": variables, "environment_id": environment, "client_token": client_token}
+    body: dict[str, Any] = {
+        "variables": variables,
+        "environment_id": environment,
+        "client_token": client_token,
+    }
     with _client(server, key) as client:
         try:
             started = run_cmd.start(client, target, {k: v for k, v in body.items() if v})
@@ -203,7 +218,9 @@ def show(
         try:
             execution = client.get(f"/executions/{execution_id}")
             report = run_cmd.RunReport([execution], {})
-            report.names = {execution["test_case_id"]: client.get(f"/test-cases/{execution['test_case_id']}")["name"]}
+            report.names = {
+                execution["test_case_id"]: client.get(f"/test-cases/{execution['test_case_id']}")["name"]
+            }
             report.records = {execution_id: client.all_records(execution_id)}
         except ApiError as exc:
             _fail(exc.describe())

@@ -7,8 +7,8 @@ from typing import Any
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
 from rich.console import Console
-from rich.markup import escape
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from testament.cli.client import ApiClient, ApiError
@@ -16,7 +16,14 @@ from testament.cli.client import ApiClient, ApiError
 __all__ = ["RunReport", "start", "wait_and_report", "write_junit"]
 
 TERMINAL = {"PASSED", "FAILED", "STOPPED", "ERROR"}
-STYLE = {"PASSED": "green", "FAILED": "red", "ERROR": "red", "STOPPED": "yellow", "RUNNING": "cyan", "QUEUED": "dim"}
+STYLE = {
+    "PASSED": "green",
+    "FAILED": "red",
+    "ERROR": "red",
+    "STOPPED": "yellow",
+    "RUNNING": "cyan",
+    "QUEUED": "dim",
+}
 
 
 @dataclass
@@ -66,15 +73,20 @@ def _table(report: RunReport) -> Table:
     return table
 
 
-def wait_and_report(client: ApiClient, started: dict[str, Any], console: Console, poll_s: float = 0.5) -> RunReport:
+def wait_and_report(
+    client: ApiClient, started: dict[str, Any], console: Console, poll_s: float = 0.5
+) -> RunReport:
     executions = started["executions"]
     names = {cid: client.get(f"/test-cases/{cid}")["name"] for cid in {x["test_case_id"] for x in executions}}
     report = RunReport(executions, names)
-    with Live(_table(report), console=console, refresh_per_second=4, transient=not console.is_terminal) as live:
+    with Live(
+        _table(report), console=console, refresh_per_second=4, transient=not console.is_terminal
+    ) as live:
         while not all(x["status"] in TERMINAL for x in report.executions):
             time.sleep(poll_s)
             report.executions = [
-                x if x["status"] in TERMINAL else client.get(f"/executions/{x['id']}") for x in report.executions
+                x if x["status"] in TERMINAL else client.get(f"/executions/{x['id']}")
+                for x in report.executions
             ]
             live.update(_table(report))
     report.records = {x["id"]: client.all_records(x["id"]) for x in report.executions}
@@ -86,10 +98,13 @@ def wait_and_report(client: ApiClient, started: dict[str, Any], console: Console
 
 def _print_records(report: RunReport, console: Console) -> None:
     for x in report.executions:
-        console.print(f"\n[bold]{report.markup_label(x)}[/] {x['id']} → [{STYLE.get(x['status'], '')}]{x['status']}[/]"
-                      + (f" ({x['reason']})" if x["reason"] else ""))
+        console.print(
+            f"\n[bold]{report.markup_label(x)}[/] {x['id']} → [{STYLE.get(x['status'], '')}]{x['status']}[/]"
+            + (f" ({x['reason']})" if x["reason"] else "")
+        )
         for r in report.records[x["id"]]:
-            line = f"  #{r['seq']} attempt {r['attempt']} {r['observation_id']}: [{STYLE.get(r['status'], '')}]{r['status']}[/]"
+            status = f"[{STYLE.get(r['status'], '')}]{r['status']}[/]"
+            line = f"  #{r['seq']} attempt {r['attempt']} {escape(r['observation_id'])}: {status}"
             response = r["record"].get("response") or {}
             if "status" in response:
                 line += f" HTTP {response['status']} in {response.get('elapsed_ms', '?')} ms"
@@ -112,7 +127,8 @@ def write_junit(report: RunReport, path: Path, suite_name: str) -> None:
             case.time = round((finished - started).total_seconds(), 3)
         failed = [r for r in report.records.get(x["id"], []) if r["status"] in ("FAILED", "ERROR")]
         detail = "\n".join(
-            f"{r['observation_id']}: " + "; ".join(str(f.get("message", f)) for f in r["record"].get("failures", []))
+            f"{r['observation_id']}: "
+            + "; ".join(str(f.get("message", f)) for f in r["record"].get("failures", []))
             + (r["record"].get("error") or "")
             for r in failed
         )

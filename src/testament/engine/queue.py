@@ -20,8 +20,8 @@ from testament.services.events import ExecutionFinished, ExecutionQueued, Execut
 from testament.store.tables import execution_records, executions, test_case_versions
 
 __all__ = [
-    "LeaseLost",
     "Job",
+    "LeaseLost",
     "add_artifact",
     "append_record",
     "claim_next",
@@ -169,7 +169,13 @@ def append_record(
 
 
 def add_artifact(
-    app: AppContext, execution_id: str, owner: str, name: str, data: bytes, media_type: str, record_seq: int | None
+    app: AppContext,
+    execution_id: str,
+    owner: str,
+    name: str,
+    data: bytes,
+    media_type: str,
+    record_seq: int | None,
 ) -> str:
     artifact_id = new_id()
     safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "artifact"
@@ -243,7 +249,9 @@ def recover_lost(app: AppContext) -> list[str]:
     lost = [
         r.id
         for r in rows
-        if r.lease_expires_at is None or as_utc(r.lease_expires_at) < now or owner_is_dead(r.lease_owner or "")
+        if r.lease_expires_at is None
+        or as_utc(r.lease_expires_at) < now
+        or owner_is_dead(r.lease_owner or "")
     ]
     handled = []
     for execution_id in lost:

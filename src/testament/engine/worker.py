@@ -56,7 +56,9 @@ class EngineRunContext:
         return queue.append_record(self._app, self.execution_id, self._owner, observation_id, status, record)
 
     def add_artifact(self, name: str, data: bytes, media_type: str, record_seq: int | None = None) -> str:
-        return queue.add_artifact(self._app, self.execution_id, self._owner, name, data, media_type, record_seq)
+        return queue.add_artifact(
+            self._app, self.execution_id, self._owner, name, data, media_type, record_seq
+        )
 
 
 class _Heartbeat(threading.Thread):
@@ -100,7 +102,9 @@ def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
         return Outcome(ExecutionStatus.ERROR, f"the {job.execution.kind} runner failed: {exc}")
 
 
-def run_job(app: AppContext, job: Job, owner: str, contexts: dict[str, EngineRunContext] | None = None) -> None:
+def run_job(
+    app: AppContext, job: Job, owner: str, contexts: dict[str, EngineRunContext] | None = None
+) -> None:
     """Run every attempt of one execution to its end. Never raises."""
     execution_id = job.execution.id
     ctx = EngineRunContext(app, job, owner)
@@ -115,8 +119,13 @@ def run_job(app: AppContext, job: Job, owner: str, contexts: dict[str, EngineRun
     except Exception:
         log.exception("engine failure while running %s", execution_id)
         try:
-            queue.finish(app, execution_id, owner, Outcome(ExecutionStatus.ERROR, "engine failure"),
-                         {"event": "engine_error", "error": traceback.format_exc(limit=5)[-4000:]})
+            queue.finish(
+                app,
+                execution_id,
+                owner,
+                Outcome(ExecutionStatus.ERROR, "engine failure"),
+                {"event": "engine_error", "error": traceback.format_exc(limit=5)[-4000:]},
+            )
         except Exception:
             log.exception("could not mark %s ERROR; recovery will", execution_id)
     finally:
@@ -130,14 +139,23 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
         outcome = _run_attempt(job, ctx)
         reason = ctx.cancelled
         if reason == STOPPED:
-            queue.finish(app, job.execution.id, owner, Outcome(ExecutionStatus.STOPPED, STOPPED),
-                         {"event": "stopped", "attempt": ctx.attempt, "reason": STOPPED})
+            queue.finish(
+                app,
+                job.execution.id,
+                owner,
+                Outcome(ExecutionStatus.STOPPED, STOPPED),
+                {"event": "stopped", "attempt": ctx.attempt, "reason": STOPPED},
+            )
             return
         if reason == TIMED_OUT:
             limit = app.settings.max_duration_s
-            queue.finish(app, job.execution.id, owner,
-                         Outcome(ExecutionStatus.FAILED, f"exceeded the maximum duration of {limit:g} s"),
-                         {"event": "timeout", "attempt": ctx.attempt, "max_duration_s": limit})
+            queue.finish(
+                app,
+                job.execution.id,
+                owner,
+                Outcome(ExecutionStatus.FAILED, f"exceeded the maximum duration of {limit:g} s"),
+                {"event": "timeout", "attempt": ctx.attempt, "max_duration_s": limit},
+            )
             return
         if reason is not None:  # the lease was lost: someone else owns it now
             raise LeaseLost(job.execution.id)

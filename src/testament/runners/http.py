@@ -192,7 +192,7 @@ def _explain(exc: Exception, target: str, timeout: float) -> str:
     label = next(text for kind, text in _REQUEST_ERRORS if isinstance(exc, kind))
     if isinstance(exc, httpx.TimeoutException):
         label += f" after {timeout:g}s"
-    return f"{label}: {type(exc).__name__}: {exc or 'no detail'} ({target})"
+    return f"{label}: {type(exc).__name__}: {str(exc) or 'no detail'} ({target})"
 
 
 # --- templating -----------------------------------------------------------------------------
@@ -601,4 +601,4 @@ def _mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 def _is_sensitive(header: str) -> bool:
     name = header.lower()
-    return  any(word in name for word in MASKED_HEADER_WORDS)
+    return name in MASKED_HEADERS or any(word in name for word in MASKED_HEADER_WORDS)

@@ -18,16 +18,20 @@ from testament.services.context import AppContext
 
 __all__ = ["Bundle", "apply_bundle", "parse_bundle"]
 
+
 class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
 
 class EnvironmentDoc(_Doc):
     name: str = Field(min_length=1, max_length=200)
     variables: dict[str, Any] = Field(default_factory=dict)
 
+
 class DataSetDoc(_Doc):
     name: str = Field(min_length=1, max_length=200)
     variables: dict[str, Any] = Field(default_factory=dict)
+
 
 class TestCaseDoc(_Doc):
     __test__ = False
@@ -40,10 +44,12 @@ class TestCaseDoc(_Doc):
     content: Any
     data_sets: list[DataSetDoc] = Field(default_factory=list)
 
+
 class SuiteDoc(_Doc):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     test_cases: list[str] = Field(default_factory=list, description="test case names")
+
 
 class PlanDoc(_Doc):
     name: str = Field(min_length=1, max_length=200)
@@ -52,11 +58,13 @@ class PlanDoc(_Doc):
     environment: str | None = None
     retries: int | None = Field(default=None, ge=0, le=10)
 
+
 class Bundle(_Doc):
     environments: list[EnvironmentDoc] = Field(default_factory=list)
     test_cases: list[TestCaseDoc] = Field(default_factory=list)
     suites: list[SuiteDoc] = Field(default_factory=list)
     plans: list[PlanDoc] = Field(default_factory=list)
+
 
 def parse_bundle(data: Any) -> Bundle:
     try:
@@ -64,7 +72,10 @@ def parse_bundle(data: Any) -> Bundle:
     except ValidationError as exc:
         raise InvalidInput.of(problems_from_validation(exc, "bundle")) from None
 
-def _check(bundle: Bundle, existing_cases: set[str], existing_suites: set[str], existing_envs: set[str]) -> None:
+
+def _check(
+    bundle: Bundle, existing_cases: set[str], existing_suites: set[str], existing_envs: set[str]
+) -> None:
     problems: list[Problem] = []
     for i, case in enumerate(bundle.test_cases):
         try:
@@ -82,12 +93,15 @@ def _check(bundle: Bundle, existing_cases: set[str], existing_suites: set[str], 
         ]
     for i, plan in enumerate(bundle.plans):
         problems += [
-            Problem(f"plans[{i}].suites[{j}]", f"no suite named {n!r}") for j, n in enumerate(plan.suites) if n not in suites
+            Problem(f"plans[{i}].suites[{j}]", f"no suite named {n!r}")
+            for j, n in enumerate(plan.suites)
+            if n not in suites
         ]
         if plan.environment and plan.environment not in envs:
             problems.append(Problem(f"plans[{i}].environment", f"no environment named {plan.environment!r}"))
     if problems:
         raise InvalidInput.of(problems)
+
 
 def _names(app: AppContext, principal: Principal, cls: Any) -> dict[str, str]:
     found: dict[str, str] = {}
@@ -98,6 +112,7 @@ def _names(app: AppContext, principal: Principal, cls: Any) -> dict[str, str]:
         if not (cursor := page.next_cursor):
             return found
 
+
 def _case_names(app: AppContext, principal: Principal) -> dict[str, str]:
     found: dict[str, str] = {}
     cursor = None
@@ -107,25 +122,38 @@ def _case_names(app: AppContext, principal: Principal) -> dict[str, str]:
         if not (cursor := page.next_cursor):
             return found
 
+
 def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[dict[str, str]]:
     """Returns one line per document: kind, name, id and what happened (created/updated/unchanged)."""
     principal.require(Permission.WRITE)
-    envs, cases, suites = _names(app, principal, Environment), _case_names(app, principal), _names(app, principal, Suite)
+    envs, cases, suites = (
+        _names(app, principal, Environment),
+        _case_names(app, principal),
+        _names(app, principal, Suite),
+    )
     _check(bundle, set(cases), set(suites), set(envs))
     report: list[dict[str, str]] = []
     for env in bundle.environments:
         if env.name in envs:
             assets.update_environment(app, principal, envs[env.name], variables=env.variables)
-            report.append({"kind": "environment", "name": env.name, "id": envs[env.name], "action": "updated"})
+            report.append(
+                {"kind": "environment", "name": env.name, "id": envs[env.name], "action": "updated"}
+            )
         else:
-            envs[env.name] = assets.create_environment(app, principal, name=env.name, variables=env.variables).id
-            report.append({"kind": "environment", "name": env.name, "id": envs[env.name], "action": "created"})
+            envs[env.name] = assets.create_environment(
+                app, principal, name=env.name, variables=env.variables
+            ).id
+            report.append(
+                {"kind": "environment", "name": env.name, "id": envs[env.name], "action": "created"}
+            )
     for case in bundle.test_cases:
         report.append(_apply_case(app, principal, case, cases))
     for suite in bundle.suites:
         ids = [cases[n] for n in suite.test_cases]
         if suite.name in suites:
-            assets.update_suite(app, principal, suites[suite.name], description=suite.description, test_case_ids=ids)
+            assets.update_suite(
+                app, principal, suites[suite.name], description=suite.description, test_case_ids=ids
+            )
             action = "updated"
         else:
             suites[suite.name] = assets.create_suite(
@@ -150,7 +178,10 @@ def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[
         report.append({"kind": "plan", "name": plan.name, "id": plans[plan.name], "action": action})
     return report
 
-def _apply_case(app: AppContext, principal: Principal, doc: TestCaseDoc, cases: dict[str, str]) -> dict[str, str]:
+
+def _apply_case(
+    app: AppContext, principal: Principal, doc: TestCaseDoc, cases: dict[str, str]
+) -> dict[str, str]:
     sets = [test_cases.DataSetInput(d.name, d.variables) for d in doc.data_sets]
     fields: dict[str, Any] = {
         "content": doc.content,
@@ -160,7 +191,9 @@ def _apply_case(app: AppContext, principal: Principal, doc: TestCaseDoc, cases: 
         "data_sets": sets,
     }
     if doc.name not in cases:
-        view = test_cases.create_test_case(app, principal, kind=doc.kind, name=doc.name, publish=doc.publish, **fields)
+        view = test_cases.create_test_case(
+            app, principal, kind=doc.kind, name=doc.name, publish=doc.publish, **fields
+        )
         cases[doc.name] = view.test_case.id
         return {"kind": "test_case", "name": doc.name, "id": view.test_case.id, "action": "created"}
     before = test_cases.get_test_case(app, principal, cases[doc.name]).test_case
@@ -169,8 +202,13 @@ def _apply_case(app: AppContext, principal: Principal, doc: TestCaseDoc, cases: 
     publish = doc.publish and not (before.status.value == "PUBLISHED" and before.sha256 == _sha(doc))
     after = test_cases.update_test_case(app, principal, cases[doc.name], publish=publish, **fields).test_case
     changed = after.version != before.version or after.status != before.status
-    return {"kind": "test_case", "name": doc.name, "id": after.id, "action": "updated" if changed else "unchanged"}
+    return {
+        "kind": "test_case",
+        "name": doc.name,
+        "id": after.id,
+        "action": "updated" if changed else "unchanged",
+    }
+
 
 def _sha(doc: TestCaseDoc) -> str:
     return test_cases.content_sha256(validate_content(doc.kind, doc.content))
-

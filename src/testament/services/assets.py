@@ -61,7 +61,9 @@ def _load(session: Session, cls: type[Asset], principal: Principal, ident: str) 
     return obj
 
 
-def _check_members(session: Session, principal: Principal, table: Table, field: str, ids: list[str]) -> list[str]:
+def _check_members(
+    session: Session, principal: Principal, table: Table, field: str, ids: list[str]
+) -> list[str]:
     if len(set(ids)) != len(ids):
         raise InvalidInput(field, "lists an id twice")
     found = set(
@@ -126,7 +128,9 @@ def update_suite(
         if description is not None:
             suite.description = _check_description(description)
         if test_case_ids is not None:
-            suite.test_case_ids = _check_members(uow.session, principal, test_cases, "test_case_ids", test_case_ids)
+            suite.test_case_ids = _check_members(
+                uow.session, principal, test_cases, "test_case_ids", test_case_ids
+            )
         suite.updated_at = app.clock()
         _save(uow, suite, "suite")
     return suite
@@ -195,7 +199,9 @@ def update_plan(
     return plan
 
 
-def create_environment(app: AppContext, principal: Principal, *, name: str, variables: dict[str, Any]) -> Environment:
+def create_environment(
+    app: AppContext, principal: Principal, *, name: str, variables: dict[str, Any]
+) -> Environment:
     principal.require(Permission.WRITE)
     now = app.clock()
     env = Environment(
@@ -244,7 +250,8 @@ def find_asset(app: AppContext, principal: Principal, cls: type[Asset], id_or_na
     with app.db.reading() as session:
         found = session.scalars(
             select(cls).where(
-                table.c.workspace_id == principal.workspace_id, (table.c.id == id_or_name) | (table.c.name == id_or_name)
+                table.c.workspace_id == principal.workspace_id,
+                (table.c.id == id_or_name) | (table.c.name == id_or_name),
             )
         ).first()
     if found is None:

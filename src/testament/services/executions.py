@@ -9,7 +9,7 @@ the commit, on the ExecutionQueued event or its next poll.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,14 @@ from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
 from testament.services.test_cases import matches_tag
-from testament.store.tables import data_sets, execution_records, executions, idempotency_tokens, plan_runs, test_cases
+from testament.store.tables import (
+    data_sets,
+    execution_records,
+    executions,
+    idempotency_tokens,
+    plan_runs,
+    test_cases,
+)
 
 __all__ = [
     "PlanRunView",
@@ -42,6 +49,7 @@ __all__ = [
     "stop_plan_run",
 ]
 
+T = TypeVar("T")
 ACTIVE = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
 MAX_CLIENT_TOKEN = 500
 
@@ -95,7 +103,9 @@ def start_execution(
     target = f"test case {test_case_id}" if test_case_id else f"plan {plan_id}"
     for _ in range(2):  # a lost race on the token's primary key is replayed on the second pass
         try:
-            return _start(app, principal, test_case_id, plan_id, client_token, target, environment_id, variables)
+            return _start(
+                app, principal, test_case_id, plan_id, client_token, target, environment_id, variables
+            )
         except IntegrityError:
             if client_token is None:
                 raise
@@ -136,7 +146,9 @@ def _start(
             cases = [_load(uow.session, TestCase, principal, test_case_id, "test case")]
             retries = None
         env_vars = _environment_variables(uow.session, principal, environment_id)
-        new = _executions_for(uow, principal, cases, batch_id, plan_run, environment_id, env_vars, variables, retries)
+        new = _executions_for(
+            uow, principal, cases, batch_id, plan_run, environment_id, env_vars, variables, retries
+        )
         _check_queue_room(uow, principal, len(new))
         if plan_run is not None:
             uow.session.add(plan_run)
@@ -159,9 +171,9 @@ def _start(
         return Started(new, plan_run)
 
 
-def _load(session: Session, cls: Any, principal: Principal, ident: str, kind: str) -> Any:
+def _load(session: Session, cls: type[T], principal: Principal, ident: str, kind: str) -> T:
     obj = session.get(cls, ident)
-    if obj is None or obj.workspace_id != principal.workspace_id:
+    if obj is None or getattr(obj, "workspace_id", None) != principal.workspace_id:
         raise NotFound(kind, ident)
     return obj
 
@@ -183,7 +195,9 @@ def _replay(uow: UnitOfWork, principal: Principal, client_token: str, target: st
     if row.target != target:
         raise Conflict(f"client token {client_token!r} was already used to start {row.target}")
     found = list(
-        uow.session.scalars(select(Execution).where(executions.c.batch_id == row.resource_id).order_by(executions.c.id))
+        uow.session.scalars(
+            select(Execution).where(executions.c.batch_id == row.resource_id).order_by(executions.c.id)
+        )
     )
     return Started(found, uow.session.get(PlanRun, row.resource_id), replayed=True)
 
@@ -203,7 +217,9 @@ def _plan_cases(session: Session, principal: Principal, plan: Plan) -> list[Test
     return cases
 
 
-def _environment_variables(session: Session, principal: Principal, environment_id: str | None) -> dict[str, Any]:
+def _environment_variables(
+    session: Session, principal: Principal, environment_id: str | None
+) -> dict[str, Any]:
     if environment_id is None:
         return {}
     env = session.get(Environment, environment_id)
@@ -234,7 +250,8 @@ def _executions_for(
             )
         )
         retries = plan_retries if plan_retries is not None else case.retries
-        for data_set in sets or [None]:
+        runs: list[DataSet | None] = [*sets] or [None]
+        for data_set in runs:
             made.append(
                 Execution(
                     id=new_id(),
@@ -306,7 +323,7 @@ def stop_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pl
 def get_execution(app: AppContext, principal: Principal, execution_id: str) -> Execution:
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        execution: Execution = _load(session, Execution, principal, execution_id, "execution")
+        execution = _load(session, Execution, principal, execution_id, "execution")
         return execution
 
 
@@ -346,7 +363,9 @@ def list_executions(
             tagged = [
                 row.id
                 for row in session.execute(
-                    select(test_cases.c.id, test_cases.c.tags).where(test_cases.c.workspace_id == principal.workspace_id)
+                    select(test_cases.c.id, test_cases.c.tags).where(
+                        test_cases.c.workspace_id == principal.workspace_id
+                    )
                 )
                 if matches_tag(row.tags, tag)
             ]
@@ -402,7 +421,9 @@ def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pla
     with app.db.reading() as session:
         run = _load(session, PlanRun, principal, plan_run_id, "plan run")
         found = list(
-            session.scalars(select(Execution).where(executions.c.plan_run_id == run.id).order_by(executions.c.id))
+            session.scalars(
+                select(Execution).where(executions.c.plan_run_id == run.id).order_by(executions.c.id)
+            )
         )
     counts = {s.value.lower(): 0 for s in ExecutionStatus}
     for execution in found:
@@ -412,7 +433,12 @@ def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pla
 
 
 def list_plan_runs(
-    app: AppContext, principal: Principal, *, plan_id: str | None = None, limit: int = 50, cursor: str | None = None
+    app: AppContext,
+    principal: Principal,
+    *,
+    plan_id: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
 ) -> Page[PlanRun]:
     principal.require(Permission.READ)
     check_limit(limit)

@@ -34,7 +34,9 @@ def decode_cursor(codec: CursorCodec, scope: str, cursor: str | None) -> Any:
         raise InvalidInput("cursor", str(exc)) from None
 
 
-def make_page(codec: CursorCodec, scope: str, rows: Sequence[T], limit: int, key: Callable[[T], Any]) -> Page[T]:
+def make_page(
+    codec: CursorCodec, scope: str, rows: Sequence[T], limit: int, key: Callable[[T], Any]
+) -> Page[T]:
     """`rows` holds up to limit + 1 items; the extra one only tells that a next page exists."""
     items = rows[:limit]
     more = len(rows) > limit

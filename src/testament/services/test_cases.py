@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.content import kind_of, validate_content
-from testament.domain.execution import ExecutionStatus
 from testament.domain.errors import Conflict, InvalidInput, NotFound, Problem
-from testament.domain.model import DataSet, TestCase, TestCaseStatus, TestCaseVersion, content_sha256
+from testament.domain.execution import ExecutionStatus
+from testament.domain.model import DataSet, TestCase, TestCaseStatus, content_sha256
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
@@ -50,7 +50,9 @@ class TestCaseView:
     data_sets: Sequence[DataSet]
 
 
-def _check_fields(name: str | None, description: str | None, tags: dict[str, str] | None, retries: int | None) -> None:
+def _check_fields(
+    name: str | None, description: str | None, tags: dict[str, str] | None, retries: int | None
+) -> None:
     if name is not None and not 1 <= len(name.strip()) <= 200:
         raise InvalidInput("name", "must be 1 to 200 characters")
     if description is not None and len(description) > 4096:
@@ -60,7 +62,9 @@ def _check_fields(name: str | None, description: str | None, tags: dict[str, str
             raise InvalidInput("tags", f"at most {MAX_TAGS} tags")
         for key, value in tags.items():
             if not 1 <= len(key) <= 128 or not isinstance(value, str) or len(value) > 256:
-                raise InvalidInput(f"tags.{key}", "keys are 1 to 128 characters, values strings of at most 256")
+                raise InvalidInput(
+                    f"tags.{key}", "keys are 1 to 128 characters, values strings of at most 256"
+                )
     if retries is not None and not 0 <= retries <= 10:
         raise InvalidInput("retries", "must be between 0 and 10")
 
@@ -101,14 +105,18 @@ def _content(session: Session, case_id: str, version: int) -> Any:
 
 def _data_sets(session: Session, case_id: str) -> list[DataSet]:
     return list(
-        session.scalars(select(DataSet).where(data_sets.c.test_case_id == case_id).order_by(data_sets.c.position))
+        session.scalars(
+            select(DataSet).where(data_sets.c.test_case_id == case_id).order_by(data_sets.c.position)
+        )
     )
 
 
 def _replace_data_sets(session: Session, case_id: str, sets: Sequence[DataSetInput]) -> None:
     session.execute(delete(data_sets).where(data_sets.c.test_case_id == case_id))
     for i, ds in enumerate(sets):
-        session.add(DataSet(id=new_id(), test_case_id=case_id, position=i, name=ds.name, variables=ds.variables))
+        session.add(
+            DataSet(id=new_id(), test_case_id=case_id, position=i, name=ds.name, variables=ds.variables)
+        )
 
 
 def _flush_unique(uow: UnitOfWork, name: str) -> None:
@@ -293,7 +301,9 @@ def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -
             )
         ).first()
         if active is not None:
-            raise Conflict(f"test case {case.name!r} has an execution in progress ({active[0]}); stop it first")
+            raise Conflict(
+                f"test case {case.name!r} has an execution in progress ({active[0]}); stop it first"
+            )
         uow.session.delete(case)
         uow.commit()
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from testament.api.deps import CurrentPrincipal, Ctx
+from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.schemas import (
     EnvironmentBody,
     EnvironmentPublic,
@@ -31,7 +31,9 @@ def create_suite(body: SuiteBody, ctx: Ctx, principal: CurrentPrincipal) -> Suit
 
 
 @router.get("/suites", tags=["suites"], operation_id="listSuites")
-def list_suites(ctx: Ctx, principal: CurrentPrincipal, limit: Limit = 50, cursor: str | None = None) -> Page[SuitePublic]:
+def list_suites(
+    ctx: Ctx, principal: CurrentPrincipal, limit: Limit = 50, cursor: str | None = None
+) -> Page[SuitePublic]:
     page = svc.list_assets(ctx, principal, Suite, limit=limit, cursor=cursor)
     return Page(items=[SuitePublic.of(s) for s in page.items], next_cursor=page.next_cursor)
 
@@ -58,7 +60,9 @@ def create_plan(body: PlanBody, ctx: Ctx, principal: CurrentPrincipal) -> PlanPu
 
 
 @router.get("/plans", tags=["plans"], operation_id="listPlans")
-def list_plans(ctx: Ctx, principal: CurrentPrincipal, limit: Limit = 50, cursor: str | None = None) -> Page[PlanPublic]:
+def list_plans(
+    ctx: Ctx, principal: CurrentPrincipal, limit: Limit = 50, cursor: str | None = None
+) -> Page[PlanPublic]:
     page = svc.list_assets(ctx, principal, Plan, limit=limit, cursor=cursor)
     return Page(items=[PlanPublic.of(p) for p in page.items], next_cursor=page.next_cursor)
 
@@ -105,7 +109,10 @@ def update_environment(
 
 
 @router.delete(
-    "/environments/{environment_id}", status_code=NO_CONTENT, tags=["environments"], operation_id="deleteEnvironment"
+    "/environments/{environment_id}",
+    status_code=NO_CONTENT,
+    tags=["environments"],
+    operation_id="deleteEnvironment",
 )
 def delete_environment(environment_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
     svc.delete_asset(ctx, principal, Environment, environment_id)

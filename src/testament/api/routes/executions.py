@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from testament.api.deps import CurrentPrincipal, Ctx
+from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.schemas import (
     ExecutionPublic,
     ExecutionStart,
@@ -31,7 +31,9 @@ router = APIRouter()
     operation_id="startExecution",
     responses={200: {"description": "the client token matched an earlier start, which is returned"}},
 )
-def start_execution(body: ExecutionStart, ctx: Ctx, principal: CurrentPrincipal, response: Response) -> ExecutionStarted:
+def start_execution(
+    body: ExecutionStart, ctx: Ctx, principal: CurrentPrincipal, response: Response
+) -> ExecutionStarted:
     """Start a published test case (one execution per data set) or a plan (a plan run)."""
     started = svc.start_execution(
         ctx,

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from testament.api.deps import CurrentPrincipal, Ctx
+from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.schemas import Page, TestCaseCreate, TestCasePublic, TestCaseSummary, TestCaseUpdate
 from testament.domain.model import TestCaseStatus
 from testament.services import apply as apply_svc
@@ -46,7 +46,14 @@ def list_test_cases(
     name_contains: str | None = None,
 ) -> Page[TestCaseSummary]:
     page = svc.list_test_cases(
-        ctx, principal, limit=limit, cursor=cursor, kind=kind, status=status, tag=tag, name_contains=name_contains
+        ctx,
+        principal,
+        limit=limit,
+        cursor=cursor,
+        kind=kind,
+        status=status,
+        tag=tag,
+        name_contains=name_contains,
     )
     return Page(items=[TestCaseSummary.of(c) for c in page.items], next_cursor=page.next_cursor)
 
@@ -63,7 +70,9 @@ def get_test_case(
 
 
 @router.patch("/{test_case_id}", operation_id="updateTestCase")
-def update_test_case(test_case_id: str, body: TestCaseUpdate, ctx: Ctx, principal: CurrentPrincipal) -> TestCasePublic:
+def update_test_case(
+    test_case_id: str, body: TestCaseUpdate, ctx: Ctx, principal: CurrentPrincipal
+) -> TestCasePublic:
     view = svc.update_test_case(
         ctx,
         principal,
@@ -94,6 +103,8 @@ apply_router = APIRouter(tags=["apply"])
 
 
 @apply_router.post("/apply", operation_id="applyBundle")
-def apply_bundle(body: dict[str, Any], ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[dict[str, str]]]:
+def apply_bundle(
+    body: dict[str, Any], ctx: Ctx, principal: CurrentPrincipal
+) -> dict[str, list[dict[str, str]]]:
     """Create or update environments, test cases, suites and plans by name (what `testament apply` sends)."""
     return {"results": apply_svc.apply_bundle(ctx, principal, apply_svc.parse_bundle(body))}

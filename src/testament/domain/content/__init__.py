@@ -28,7 +28,10 @@ class ContentKind:
 
 KINDS: dict[str, ContentKind] = {
     "http": ContentKind(
-        "http", http.HttpContent, validate_on_save=True, summary="declarative HTTP steps",
+        "http",
+        http.HttpContent,
+        validate_on_save=True,
+        summary="declarative HTTP steps",
         extra_check=http.check_references,
     ),
     "noop": ContentKind("noop", noop.NoopContent, validate_on_save=True, summary="does nothing; passes"),

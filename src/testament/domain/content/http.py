@@ -14,16 +14,40 @@ length, type. To compare against an object that looks like operators, wrap it in
 import re
 from typing import Annotated, Any
 
-from jsonpath import JSONPathError, compile as compile_jsonpath
+from jsonpath import JSONPathError
+from jsonpath import compile as compile_jsonpath
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from testament.domain.errors import Problem
 
-__all__ = ["OPERATORS", "Capture", "Expect", "HttpContent", "Request", "Step", "check_references", "is_operator_spec"]
+__all__ = [
+    "OPERATORS",
+    "Capture",
+    "Expect",
+    "HttpContent",
+    "Request",
+    "Step",
+    "check_references",
+    "is_operator_spec",
+]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 OPERATORS = frozenset(
-    {"eq", "ne", "contains", "not_contains", "matches", "exists", "lt", "lte", "gt", "gte", "in", "length", "type"}
+    {
+        "eq",
+        "ne",
+        "contains",
+        "not_contains",
+        "matches",
+        "exists",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "in",
+        "length",
+        "type",
+    }
 )
 JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
@@ -91,7 +115,11 @@ class Request(_Strict):
 
     @model_validator(mode="after")
     def _one_body(self) -> "Request":
-        given = [n for n, v in (("json", self.json_body), ("body", self.body), ("form", self.form)) if v is not None]
+        given = [
+            n
+            for n, v in (("json", self.json_body), ("body", self.body), ("form", self.form))
+            if v is not None
+        ]
         if len(given) > 1:
             raise ValueError(f"give at most one of json, body, form (got {', '.join(given)})")
         return self
@@ -170,6 +198,8 @@ def check_references(model: BaseModel) -> list[Problem]:
     problems = []
     for i, step in enumerate(model.steps):
         if step.name in seen:
-            problems.append(Problem(f"content.steps[{i}].name", f"duplicates the name of steps[{seen[step.name]}]"))
+            problems.append(
+                Problem(f"content.steps[{i}].name", f"duplicates the name of steps[{seen[step.name]}]")
+            )
         seen.setdefault(step.name, i)
     return problems

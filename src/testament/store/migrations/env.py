@@ -6,7 +6,7 @@ from sqlalchemy import create_engine
 from testament.store.tables import metadata
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url: str = config.get_main_option("sqlalchemy.url") or ""
 assert url, "sqlalchemy.url must be set by the caller"
 
 

@@ -1,0 +1,107 @@
+"""Machine information, and the results as JSON and as a Markdown summary."""
+
+import json
+import os
+import platform
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from testament import __version__
+
+__all__ = ["machine_info", "render_markdown", "write_results"]
+
+
+def machine_info() -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "python": sys.version.split()[0],
+        "database": f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL), a file in a temp dir",
+        "testament": __version__,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _throughput_md(t: dict[str, Any]) -> list[str]:
+    return [
+        "## 1. Start-execution throughput vs a bare endpoint",
+        "",
+        f"{t['clients']} closed-loop clients, {t['duration_s']:g} s per round, "
+        f"median of {t['rounds']} rounds.",
+        "",
+        "| endpoint | requests/s (median) | rounds |",
+        "|---|---:|---|",
+        f"| GET /healthz | {t['bare_healthz']['median_rps']:.0f} | "
+        + ", ".join(f"{r['rps']:.0f}" for r in t["bare_healthz"]["rounds"])
+        + " |",
+        f"| POST /api/v1/executions | {t['start_execution']['median_rps']:.0f} | "
+        + ", ".join(f"{r['rps']:.0f}" for r in t["start_execution"]["rounds"])
+        + " |",
+        "",
+        f"Ratio start/bare: **{t['ratio_start_to_bare']:.3f}** "
+        f"({t['executions_started']} executions started in all).",
+    ]
+
+
+def _paging_md(p: dict[str, Any]) -> list[str]:
+    return [
+        "## 2. Records pagination at depth",
+        "",
+        f"{p['records']:,} records in one execution (bulk insert took {p['insert_s']:.1f} s); "
+        f"`list_records(limit={p['page_size']})`, median of {p['calls']} calls.",
+        "",
+        "| page | ms (median) |",
+        "|---|---:|",
+        f"| first | {p['first_page_ms']:.3f} |",
+        f"| after seq {p['deep_after_seq']:,} | {p['deep_page_ms']:.3f} |",
+        "",
+        f"Ratio deep/first: **{p['ratio_deep_to_first']:.2f}**. Query plan: `{'; '.join(p['query_plan'])}`",
+    ]
+
+
+def _engine_md(e: dict[str, Any]) -> list[str]:
+    b, s = e["batch"], e["single"]
+    return [
+        "## 3. Engine overhead per no-op execution, end to end",
+        "",
+        f"{b['executions']} noop executions started by {b['clients']} clients "
+        f"(all starts answered after {b['starts_s']:.2f} s), all finished after **{b['total_s']:.2f} s**: "
+        f"**{b['executions_per_s']:.1f} executions/s**, {b['mean_ms_per_execution']:.1f} ms per execution.",
+        "",
+        f"Single execution, start to observed PASSED (polling every {s['poll_ms']:g} ms), "
+        f"{s['runs']} runs: median **{s['median_ms']:.1f} ms** "
+        f"(min {s['min_ms']:.1f}, max {s['max_ms']:.1f}).",
+    ]
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        "# Testament benchmark results",
+        "",
+        f"- measured: {m['measured_at']}, testament {m['testament']}",
+        f"- CPUs: {m['cpu_count']}, {m['platform']}",
+        f"- Python {m['python']}",
+        f"- database: {m['database']}",
+        "- server: `testament serve` subprocess, default settings except "
+        "TESTAMENT_MAX_QUEUED_EXECUTIONS=10000000",
+        "",
+    ]
+    sections = (("throughput", _throughput_md), ("paging", _paging_md), ("engine", _engine_md))
+    for key, render in sections:
+        if key in results:
+            lines += [*render(results[key]), ""]
+    return "\n".join(lines)
+
+
+def write_results(results: dict[str, Any], folder: Path) -> str:
+    """Write latest.json and latest.md to `folder`; return the Markdown."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    markdown = render_markdown(results)
+    (folder / "latest.md").write_text(markdown)
+    return markdown

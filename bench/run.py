@@ -1,0 +1,81 @@
+"""Run the testament benchmarks and write bench/results/latest.{json,md}.
+
+    .venv/bin/python -m bench.run            # everything, about 3 minutes on 2 cores
+    .venv/bin/python -m bench.run --quick    # smaller figures, for a smoke test
+
+Figures: (1) start-execution vs /healthz requests/s on a live server, (2) records page
+latency at depth 1,000,000 vs the first page, (3) noop executions/s end to end and
+single-execution latency. See bench/README.md.
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.engine import EngineConfig, measure_engine
+from bench.paging import PagingConfig, measure_paging
+from bench.report import machine_info, write_results
+from bench.server import running_server
+from bench.throughput import ThroughputConfig, measure_throughput
+
+RESULTS = Path(__file__).parent / "results"
+FIGURES = ("throughput", "paging", "engine")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=FIGURES, action="append", help="run only this figure (repeatable)")
+    parser.add_argument("--quick", action="store_true", help="short rounds, 100k records, 50 executions")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder for latest.json / latest.md")
+    return parser.parse_args(argv)
+
+
+def configs(args: argparse.Namespace) -> tuple[ThroughputConfig, PagingConfig, EngineConfig]:
+    if args.quick:
+        return (
+            ThroughputConfig(clients=args.clients, duration_s=2.0, rounds=3),
+            PagingConfig(records=100_000, calls=20),
+            EngineConfig(executions=50, clients=args.clients, singles=5),
+        )
+    return ThroughputConfig(clients=args.clients), PagingConfig(), EngineConfig(clients=args.clients)
+
+
+def timed(name: str, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+    began = time.perf_counter()
+    result = measure()
+    print(f"[bench] {name} done in {time.perf_counter() - began:.1f} s", file=sys.stderr, flush=True)
+    return result
+
+
+def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Each figure gets a fresh data directory (and server) of its own."""
+    throughput, paging, engine = configs(args)
+    wanted = args.only or list(FIGURES)
+    results: dict[str, Any] = {"machine": machine_info()}
+    if "throughput" in wanted:
+        with running_server(workdir / "throughput") as server:
+            results["throughput"] = timed("throughput", lambda: measure_throughput(server, throughput))
+    if "paging" in wanted:
+        (workdir / "paging").mkdir()
+        results["paging"] = timed("paging", lambda: measure_paging(workdir / "paging", paging))
+    if "engine" in wanted:
+        with running_server(workdir / "engine") as server:
+            results["engine"] = timed("engine", lambda: measure_engine(server, engine))
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="testament-bench-") as tmp:
+        results = run(args, Path(tmp))
+    print(write_results(results, args.results))
+
+
+if __name__ == "__main__":
+    main()

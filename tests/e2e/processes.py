@@ -1,0 +1,77 @@
+"""Run the real `testament` command: admin commands, and `serve` as a child process."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.conftest import free_port
+
+CLI = [sys.executable, "-m", "testament.cli.main"]
+
+
+class Installation:
+    """One data directory and database, as a user's machine would have."""
+
+    def __init__(self, data_dir: Path, database_url: str, **settings: Any) -> None:
+        self.env = {
+            **os.environ,
+            "TESTAMENT_DATA_DIR": str(data_dir),
+            "TESTAMENT_DATABASE_URL": database_url,
+            **{f"TESTAMENT_{k.upper()}": str(v) for k, v in settings.items()},
+        }
+        self.server: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def cli(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([*CLI, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"testament {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def cli_json(self, *args: str) -> Any:
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def serve(self, port: int | None = None, *extra: str, stdout: Any = subprocess.DEVNULL) -> str:
+        port = port or free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.server = subprocess.Popen(
+            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *extra],
+            env=self.env,
+            stdout=stdout,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise AssertionError("testament serve exited at start")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self.url
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("testament serve did not answer /healthz within 30 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        assert self.server is not None
+        os.killpg(self.server.pid, signal.SIGKILL)
+        self.server.wait(10)
+
+    def stop(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()

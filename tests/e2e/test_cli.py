@@ -1,0 +1,164 @@
+"""The CLI as users and outside checks drive it, against a real server process."""
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from tests.e2e.processes import Installation
+from tests.integration.conftest import fresh_database_url
+
+
+@pytest.fixture
+def installation(tmp_path: Path) -> Iterator[Installation]:
+    inst = Installation(tmp_path / "data", fresh_database_url(tmp_path))
+    yield inst
+    inst.stop()
+
+
+def admin_env(installation: Installation) -> dict[str, str]:
+    workspace = installation.cli_json("workspace", "create", "cli")["id"]
+    token = installation.cli_json(
+        "key", "create", "--workspace", workspace, "--role", "admin", "--user", "ci"
+    )["token"]
+    installation.serve()
+    installation.env.update(TESTAMENT_URL=installation.url, TESTAMENT_API_KEY=token)
+    return installation.env
+
+
+def write_bundle(path: Path, target_url: str) -> Path:
+    bundle = {
+        "environments": [{"name": "local", "variables": {"base": target_url}}],
+        "test_cases": [
+            {
+                "name": "ok",
+                "kind": "http",
+                "content": {
+                    "steps": [{"name": "get", "request": {"url": "{{base}}/ok"}, "expect": {"status": 200}}]
+                },
+                "data_sets": [{"name": "first", "variables": {}}, {"name": "second", "variables": {}}],
+            },
+            {
+                "name": "broken",
+                "kind": "http",
+                "content": {
+                    "steps": [{"name": "get", "request": {"url": "{{base}}/ok"}, "expect": {"status": 418}}]
+                },
+            },
+        ],
+        "suites": [{"name": "good", "test_cases": ["ok"]}, {"name": "all", "test_cases": ["ok", "broken"]}],
+        "plans": [
+            {"name": "green", "suites": ["good"], "environment": "local"},
+            {"name": "red", "suites": ["all"], "environment": "local"},
+        ],
+    }
+    path.write_text(yaml.safe_dump(bundle))
+    return path
+
+
+def test_admin_commands_print_json_with_the_contract_fields(installation: Installation) -> None:
+    workspace = installation.cli_json("workspace", "create", "contract")
+    key = installation.cli_json(
+        "key", "create", "--workspace", workspace["id"], "--role", "viewer", "--user", "v"
+    )
+
+    assert {"token", "access_key_id", "secret_access_key"} <= set(key)
+    assert key["role"] == "viewer" and key["workspace_id"] == workspace["id"]
+    assert re.fullmatch(r"AKTS[A-Z0-9]{16}", key["access_key_id"])
+
+
+def test_key_create_refuses_an_unknown_role_and_workspace(installation: Installation) -> None:
+    workspace = installation.cli_json("workspace", "create", "w")["id"]
+    bad_role = installation.cli(
+        "key", "create", "--workspace", workspace, "--role", "root", "--json", check=False
+    )
+    no_workspace = installation.cli(
+        "key", "create", "--workspace", "nope", "--role", "admin", "--json", check=False
+    )
+
+    assert bad_role.returncode == 2 and "role" in bad_role.stderr
+    assert no_workspace.returncode == 2 and "workspace" in no_workspace.stderr
+
+
+def test_apply_is_idempotent_and_run_wait_exits_by_outcome_with_junit(
+    installation: Installation, target: Any, tmp_path: Path
+) -> None:
+    admin_env(installation)
+    bundle = write_bundle(tmp_path / "bundle.yaml", target.url)
+
+    first = json.loads(installation.cli("apply", "-f", str(bundle), "--json").stdout)
+    second = json.loads(installation.cli("apply", "-f", str(bundle), "--json").stdout)
+    green = installation.cli("run", "green", "--wait", "--junit", str(tmp_path / "green.xml"), check=False)
+    red = installation.cli("run", "red", "--wait", "--junit", str(tmp_path / "red.xml"), check=False)
+
+    assert {r["action"] for r in first} == {"created"}
+    assert {r["action"] for r in second if r["kind"] == "test_case"} == {"unchanged"}
+    assert green.returncode == 0, green.stdout + green.stderr
+    assert red.returncode == 1, red.stdout + red.stderr
+    assert "expected status 418" in red.stdout or "418" in red.stdout
+    suite = ET.parse(tmp_path / "red.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
+    names = sorted(c.get("name") or "" for c in suite.iter("testcase"))
+    assert names == ["broken", "ok [first]", "ok [second]"]
+
+
+def test_apply_reports_every_bad_field_and_writes_nothing(installation: Installation, tmp_path: Path) -> None:
+    env = admin_env(installation)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "test_cases": [
+                    {
+                        "name": "a",
+                        "kind": "http",
+                        "content": {"steps": [{"name": "s", "request": {"url": "ftp://x"}}]},
+                    },
+                ],
+                "suites": [{"name": "s", "test_cases": ["missing"]}],
+            }
+        )
+    )
+
+    result = installation.cli("apply", "-f", str(bad), check=False)
+
+    assert result.returncode == 2
+    assert "test_cases[0].content.steps[0].request.url" in result.stderr
+    assert "suites[0].test_cases[0]" in result.stderr
+    listed = httpx.get(
+        env["TESTAMENT_URL"] + "/api/v1/test-cases",
+        headers={"Authorization": f"Bearer {env['TESTAMENT_API_KEY']}"},
+    ).json()
+    assert listed["items"] == []
+
+
+def test_run_without_a_key_says_how_to_give_one(installation: Installation) -> None:
+    installation.env.pop("TESTAMENT_API_KEY", None)
+    result = installation.cli("run", "anything", check=False)
+    assert result.returncode == 2 and "TESTAMENT_API_KEY" in result.stderr
+
+
+def test_the_demo_goes_from_serve_to_a_passing_plan_with_records(
+    installation: Installation, tmp_path: Path
+) -> None:
+    log = (tmp_path / "serve.log").open("w")
+    installation.serve(None, "--demo", stdout=log)
+    printed = (tmp_path / "serve.log").read_text()
+    token = re.search(r"TESTAMENT_API_KEY=(tst_\S+)", printed)
+    assert token, printed
+    installation.env.update(TESTAMENT_URL=installation.url, TESTAMENT_API_KEY=token.group(1))
+
+    run = installation.cli("run", "nightly", "--wait", check=False)
+    shown_id = re.search(r"health (\S+) → PASSED", run.stdout)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert shown_id, run.stdout
+    show = installation.cli("show", shown_id.group(1))
+    assert "healthz: PASSED HTTP 200" in show.stdout

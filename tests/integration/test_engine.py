@@ -1,0 +1,219 @@
+"""The engine on a real database: limits, timeouts, recovery, retries, stop and events."""
+
+import socket
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from testament.domain.errors import QuotaExceeded
+from testament.domain.execution import Execution, ExecutionStatus
+from testament.engine import queue
+from testament.services import executions as ex
+from testament.services import test_cases as tc
+from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStarted, RecordAdded
+from tests.conftest import wait_for
+from tests.integration.conftest import Engine
+
+
+def publish_http(engine: Engine, name: str, urls: list[str], retries: int = 0, **kw: Any) -> str:
+    steps = [
+        {"name": f"step {i + 1}", "request": {"url": url}, "expect": {"status": 200}}
+        for i, url in enumerate(urls)
+    ]
+    view = tc.create_test_case(
+        engine.ctx,
+        engine.principal,
+        kind="http",
+        name=name,
+        content={"steps": steps},
+        publish=True,
+        retries=retries,
+        **kw,
+    )
+    return view.test_case.id
+
+
+def start(engine: Engine, case_id: str) -> str:
+    return ex.start_execution(engine.ctx, engine.principal, test_case_id=case_id).executions[0].id
+
+
+def get(engine: Engine, execution_id: str) -> Execution:
+    return ex.get_execution(engine.ctx, engine.principal, execution_id)
+
+
+def finished(engine: Engine, execution_id: str, timeout_s: float = 30) -> Execution:
+    result: Execution = wait_for(
+        lambda: (x := get(engine, execution_id)).status.is_terminal and x, timeout_s=timeout_s
+    )
+    return result
+
+
+def records(engine: Engine, execution_id: str) -> list[ex.Record]:
+    return list(ex.list_records(engine.ctx, engine.principal, execution_id, limit=1000).items)
+
+
+def test_a_workspace_never_runs_more_than_its_running_limit(make_engine: Any, target: Any) -> None:
+    engine = make_engine(max_running_executions=2, workers=4).start()
+    case = publish_http(engine, "slow", [f"{target.url}/slow?ms=600"])
+    ids = [start(engine, case) for _ in range(5)]
+    peak = 0
+
+    def all_done() -> bool:
+        nonlocal peak
+        statuses = [get(engine, i).status for i in ids]
+        peak = max(peak, statuses.count(ExecutionStatus.RUNNING))
+        return all(s.is_terminal for s in statuses)
+
+    wait_for(all_done, timeout_s=30, interval_s=0.02)
+    assert peak == 2
+    assert {get(engine, i).status for i in ids} == {ExecutionStatus.PASSED}
+
+
+def test_a_start_over_the_queue_limit_is_refused_and_writes_nothing(make_engine: Any, target: Any) -> None:
+    engine = make_engine(max_queued_executions=3)  # no executor: everything stays queued
+    case = publish_http(engine, "ok", [f"{target.url}/ok"])
+    for _ in range(3):
+        start(engine, case)
+    with pytest.raises(QuotaExceeded) as refused:
+        start(engine, case)
+    assert refused.value.limit == 3
+    assert len(ex.list_executions(engine.ctx, engine.principal).items) == 3
+
+
+def test_an_execution_longer_than_the_maximum_duration_fails_with_a_timeout_record(
+    make_engine: Any, target: Any
+) -> None:
+    engine = make_engine(max_duration_s=1.0).start()
+    case = publish_http(engine, "too slow", [f"{target.url}/slow?ms=300"] * 10)
+
+    execution = finished(engine, start(engine, case))
+
+    assert execution.status == ExecutionStatus.FAILED
+    assert "maximum duration of 1 s" in execution.reason
+    last = records(engine, execution.id)[-1]
+    assert last.record["event"] == "timeout"
+    assert last.record["max_duration_s"] == 1.0
+
+
+def test_a_failed_attempt_is_retried_and_a_later_pass_is_flaky(make_engine: Any, target: Any) -> None:
+    engine = make_engine().start()
+    key = socket.gethostname() + "-" + str(id(engine))
+    case = publish_http(engine, "flaky", [f"{target.url}/flaky/{key}?fail=1"], retries=2)
+
+    execution = finished(engine, start(engine, case))
+
+    assert (execution.status, execution.attempt, execution.flaky) == (ExecutionStatus.PASSED, 2, True)
+    by_attempt = [(r.attempt, r.status) for r in records(engine, execution.id)]
+    assert by_attempt == [(1, "FAILED"), (1, "INFO"), (2, "PASSED")]
+
+
+def test_a_failure_after_every_attempt_ends_failed_with_the_last_attempts_outcome(
+    make_engine: Any, target: Any
+) -> None:
+    engine = make_engine().start()
+    case = publish_http(engine, "always fails", [f"{target.url}/flaky/never-{id(engine)}?fail=99"], retries=1)
+
+    execution = finished(engine, start(engine, case))
+
+    assert (execution.status, execution.attempt, execution.flaky) == (ExecutionStatus.FAILED, 2, False)
+    assert execution.records_failed == 2
+
+
+def test_a_stopped_execution_keeps_what_it_recorded(make_engine: Any, target: Any) -> None:
+    engine = make_engine().start()
+    case = publish_http(engine, "long", [f"{target.url}/slow?ms=400"] * 10)
+    execution_id = start(engine, case)
+    wait_for(lambda: get(engine, execution_id).records_total >= 1)
+
+    ex.stop_execution(engine.ctx, engine.principal, execution_id)
+    execution = finished(engine, execution_id)
+
+    assert execution.status == ExecutionStatus.STOPPED
+    kept = records(engine, execution_id)
+    assert 1 <= len([r for r in kept if r.status == "PASSED"]) < 10
+    assert kept[-1].record["event"] == "stopped"
+
+
+def test_a_queued_execution_stops_at_once(make_engine: Any, target: Any) -> None:
+    engine = make_engine()  # no executor
+    execution_id = start(engine, publish_http(engine, "never runs", [f"{target.url}/ok"]))
+
+    stopped = ex.stop_execution(engine.ctx, engine.principal, execution_id)
+
+    assert stopped.status == ExecutionStatus.STOPPED
+    assert get(engine, execution_id).finished_at is not None
+
+
+def _claim_as_a_dead_worker(engine: Engine, owner: str) -> str:
+    execution_id = start(engine, publish_http(engine, f"lost {owner}", ["http://127.0.0.1:9/never"]))
+    job = queue.claim_next(engine.ctx, owner)
+    assert job is not None and job.execution.id == execution_id
+    queue.append_record(engine.ctx, execution_id, owner, "step 1", queue.RecordStatus.PASSED, {"n": 1})
+    return execution_id
+
+
+def test_an_execution_whose_worker_process_died_is_queued_again_as_a_new_attempt(make_engine: Any) -> None:
+    engine = make_engine()
+    dead_owner = f"{socket.gethostname()}:999999999:dead"  # no such pid on this host
+    execution_id = _claim_as_a_dead_worker(engine, dead_owner)
+
+    assert queue.recover_lost(engine.ctx) == [execution_id]
+
+    execution = get(engine, execution_id)
+    assert (execution.status, execution.attempt, execution.recoveries) == (ExecutionStatus.QUEUED, 2, 1)
+    kept = records(engine, execution_id)
+    assert [(r.observation_id, r.attempt) for r in kept] == [("step 1", 1), ("recovery", 1)]
+    assert kept[1].record["event"] == "worker_lost"
+
+
+def test_an_execution_lost_more_often_than_allowed_ends_error_with_a_record_why(make_engine: Any) -> None:
+    engine = make_engine(max_recoveries=0)
+    execution_id = _claim_as_a_dead_worker(engine, f"{socket.gethostname()}:999999999:dead")
+
+    queue.recover_lost(engine.ctx)
+
+    execution = get(engine, execution_id)
+    assert execution.status == ExecutionStatus.ERROR
+    assert records(engine, execution_id)[-1].status == "ERROR"
+
+
+def test_a_live_workers_unexpired_lease_is_left_alone(make_engine: Any) -> None:
+    engine = make_engine(lease_s=60)
+    execution_id = _claim_as_a_dead_worker(engine, queue.make_owner())  # this very process: alive
+
+    assert queue.recover_lost(engine.ctx) == []
+    assert get(engine, execution_id).status == ExecutionStatus.RUNNING
+
+
+def test_a_worker_that_lost_its_lease_cannot_write_records(make_engine: Any) -> None:
+    engine = make_engine()
+    owner = f"{socket.gethostname()}:999999999:dead"
+    execution_id = _claim_as_a_dead_worker(engine, owner)
+    queue.recover_lost(engine.ctx)
+
+    with pytest.raises(queue.LeaseLost):
+        queue.append_record(engine.ctx, execution_id, owner, "late", queue.RecordStatus.PASSED, {})
+
+
+def test_domain_events_are_published_in_order_after_commit(make_engine: Any, target: Any) -> None:
+    engine = make_engine()
+    seen: list[Any] = []
+    for event_type in (ExecutionQueued, ExecutionStarted, RecordAdded, ExecutionFinished):
+        engine.ctx.bus.subscribe(event_type, seen.append)
+    engine.start()
+
+    execution = finished(engine, start(engine, publish_http(engine, "events", [f"{target.url}/ok"] * 2)))
+
+    mine = [type(e).__name__ for e in seen if e.execution_id == execution.id]
+    assert mine == ["ExecutionQueued", "ExecutionStarted", "RecordAdded", "RecordAdded", "ExecutionFinished"]
+
+
+def test_lease_expiry_recovers_an_execution_from_another_host(make_engine: Any) -> None:
+    engine = make_engine(lease_s=60)
+    execution_id = _claim_as_a_dead_worker(engine, "another-host:1:x")
+    assert queue.recover_lost(engine.ctx) == []  # its lease still runs
+
+    later = engine.ctx.clock() + timedelta(seconds=61)
+    engine.ctx.clock = lambda: later
+    assert queue.recover_lost(engine.ctx) == [execution_id]
