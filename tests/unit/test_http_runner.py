@@ -790,3 +790,51 @@ def test_running_out_of_time_before_a_step_fails_the_execution(base_url: str) ->
     outcome, _ = run(base_url, step("first", "{{base}}/widget"), ctx=ctx)
     assert outcome == Outcome(ExecutionStatus.FAILED, "timed out after 60s")
     assert ctx.records == []
+
+
+# --- templated expectations -----------------------------------------------------------------
+
+
+def test_expected_values_are_templated_with_the_variables_and_earlier_captures(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url,
+        step("widget", "{{base}}/widget", capture={"n": {"jsonpath": "$.count"}}),
+        step(
+            "same widget",
+            "{{base}}/widget",
+            expect={
+                "json": {"$.name": "{{expected_name}}", "$.count": "{{n}}", "$.price": {"gt": "{{n}}"}},
+                "headers": {"x-request-id": {"contains": "{{id_prefix}}"}},
+                "body_contains": "{{expected_name}}",
+            },
+        ),
+        variables={"expected_name": "widget", "id_prefix": "abc"},
+    )
+    assert outcome.status == ExecutionStatus.PASSED, ctx.records
+
+
+def test_a_templated_expectation_that_does_not_hold_shows_the_rendered_value(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url,
+        step("widget", "{{base}}/widget", expect={"json": {"$.name": "{{wanted}}"}}),
+        variables={"wanted": "gadget"},
+    )
+    assert outcome.status == ExecutionStatus.FAILED
+    [failure] = ctx.only_record()["failures"]
+    assert (failure["expected"], failure["actual"]) == ("gadget", "widget")
+
+
+def test_an_unknown_variable_in_an_expectation_fails_the_step_naming_it(base_url: str) -> None:
+    outcome, ctx = run(base_url, step("widget", "{{base}}/widget", expect={"body_contains": "{{nope}}"}))
+    assert outcome.status == ExecutionStatus.FAILED
+    assert "unknown variable 'nope' in expect.body_contains" in ctx.only_record()["error"]
+
+
+def test_a_numeric_operand_from_a_text_variable_is_compared_as_a_number(base_url: str) -> None:
+    passed, _ = run(base_url, json_step({"$.count": {"gt": "{{floor}}"}}), variables={"floor": "2"})
+    failed, ctx = run(
+        base_url, json_step({"$.count": {"lt": "{{floor}}"}}), variables={"floor": "not a number"}
+    )
+    assert passed.status == ExecutionStatus.PASSED
+    assert failed.status == ExecutionStatus.FAILED
+    assert "is not a number" in ctx.only_record()["failures"][0]["message"]

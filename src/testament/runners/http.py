@@ -149,6 +149,7 @@ def _run_step(client: httpx.Client, step: Step, variables: dict[str, Any], remai
     result = _StepResult(step.request)
     timeout = max(min(step.request.timeout_s, remaining_s), MIN_TIMEOUT_S)
     try:
+        expect = _render_expect(step.expect, variables)
         result.sent = _build_request(client, step.request, variables, timeout)
         started = time.perf_counter()
         response = client.send(result.sent, follow_redirects=step.request.follow_redirects)
@@ -162,7 +163,7 @@ def _run_step(client: httpx.Client, step: Step, variables: dict[str, Any], remai
         return result
     result.response = _Response.read(response, elapsed_ms)
     result.captures, result.failures = _capture_all(step.capture, result.response)
-    result.failures += _check_expectations(step.expect, result.response)
+    result.failures += _check_expectations(expect, result.response)
     return result
 
 
@@ -211,20 +212,38 @@ def _render_text(template: str, *, variables: dict[str, Any], where: str) -> str
     return TEMPLATE.sub(substitute, template)
 
 
-def _render_json(value: Any, variables: dict[str, Any]) -> Any:
-    """Render every string in a JSON body; a string that is one placeholder keeps the value's type."""
+def _render_json(value: Any, variables: dict[str, Any], where: str = "json body") -> Any:
+    """Render every string in a JSON value; a string that is one placeholder keeps the value's type."""
     if isinstance(value, str):
         if whole := TEMPLATE.fullmatch(value):
-            return _lookup(whole.group(1), variables, "json body")
-        return _render_text(value, variables=variables, where="json body")
+            return _lookup(whole.group(1), variables, where)
+        return _render_text(value, variables=variables, where=where)
     if isinstance(value, list):
-        return [_render_json(item, variables) for item in value]
+        return [_render_json(item, variables, where) for item in value]
     if isinstance(value, dict):
         return {
-            _render_text(key, variables=variables, where="json body"): _render_json(item, variables)
+            _render_text(key, variables=variables, where=where): _render_json(item, variables, where)
             for key, item in value.items()
         }
     return value
+
+
+def _render_expect(expect: Expect, variables: dict[str, Any]) -> Expect:
+    """Expected values are templated too (JSONPaths and header names are not)."""
+    body = expect.body_contains
+    return expect.model_copy(
+        update={
+            "json_": {
+                path: _render_json(spec, variables, f"expect.json {path}")
+                for path, spec in (expect.json_ or {}).items()
+            }
+            or None,
+            "headers": _render_json(expect.headers, variables, "expect.headers") if expect.headers else None,
+            "body_contains": _render_json(body, variables, "expect.body_contains")
+            if body is not None
+            else None,
+        }
+    )
 
 
 def _lookup(name: str, variables: dict[str, Any], where: str) -> Any:
@@ -417,7 +436,12 @@ def _matches(actual: Any, pattern: str) -> str | None:
     return None if re.search(pattern, actual) else f"expected {_show(actual)} to match /{pattern}/"
 
 
-def _compare(actual: Any, expected: float, *, test: Callable[[Any, Any], bool], symbol: str) -> str | None:
+def _compare(actual: Any, expected: Any, *, test: Callable[[Any, Any], bool], symbol: str) -> str | None:
+    if not _is_number(expected):  # a {{variable}} from an environment may be numeric text
+        try:
+            expected = float(expected)
+        except (TypeError, ValueError):
+            return f"cannot compare with {_show(expected)}: it is not a number"
     if not _is_number(actual):
         return f"expected a number {symbol} {_show(expected)}, got {_show(actual)}"
     return None if test(actual, expected) else f"expected {symbol} {_show(expected)}, got {_show(actual)}"

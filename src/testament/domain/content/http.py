@@ -70,9 +70,17 @@ def _check_operator_spec(value: Any) -> Any:
     if "in" in value and not isinstance(value["in"], list):
         raise ValueError("in must be a list")
     for op in ("lt", "lte", "gt", "gte", "length"):
-        if op in value and (isinstance(value[op], bool) or not isinstance(value[op], int | float)):
-            raise ValueError(f"{op} must be a number")
+        if op in value and not (_is_number(value[op]) or _is_placeholder(value[op])):
+            raise ValueError(f"{op} must be a number or a {{{{variable}}}}")
     return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_placeholder(value: Any) -> bool:
+    return isinstance(value, str) and TEMPLATE.fullmatch(value) is not None
 
 
 def _check_regex(pattern: Any) -> None:
@@ -150,15 +158,33 @@ def _check_jsonpath(path: str) -> None:
         raise ValueError(f"invalid JSONPath {path!r}: {exc}") from None
 
 
-StatusCode = Annotated[int, Field(ge=100, le=599)]
+def _is_status(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599
 
 
 class Expect(_Strict):
-    status: StatusCode | list[StatusCode] | None = None
+    # `Any` plus a validator, not a Union: a union's errors would name pydantic's member tags
+    status: Any = Field(default=None, description="a status code, or a list of them")
     json_: dict[str, Any] | None = Field(default=None, alias="json")
     headers: dict[str, Any] | None = None
-    body_contains: str | list[str] | None = None
+    body_contains: Any = Field(default=None, description="a string, or a list of strings")
     max_ms: float | None = Field(default=None, gt=0)
+
+    @field_validator("status")
+    @classmethod
+    def _status_codes(cls, value: Any) -> int | list[int] | None:
+        codes = value if isinstance(value, list) else [value]
+        if value is not None and (not codes or not all(_is_status(c) for c in codes)):
+            raise ValueError("must be an HTTP status code (100 to 599) or a non-empty list of them")
+        return value  # type: ignore[no-any-return]
+
+    @field_validator("body_contains")
+    @classmethod
+    def _strings(cls, value: Any) -> str | list[str] | None:
+        texts = value if isinstance(value, list) else [value]
+        if value is not None and (not texts or not all(isinstance(t, str) for t in texts)):
+            raise ValueError("must be a string or a non-empty list of strings")
+        return value  # type: ignore[no-any-return]
 
     @field_validator("json_")
     @classmethod
