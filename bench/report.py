@@ -63,8 +63,18 @@ def _paging_md(p: dict[str, Any]) -> list[str]:
     ]
 
 
+def _drain_md(d: dict[str, Any]) -> list[str]:
+    return [
+        "",
+        f"Engine only (in-process, {d['executions']} pre-queued noop executions, {d['workers']} workers, "
+        f"no HTTP): drained in {d['total_s']:.2f} s, **{d['executions_per_s']:.0f} executions/s**, "
+        f"{d['wall_ms_per_execution']:.2f} ms wall and {d['cpu_ms_per_execution']:.2f} ms CPU per execution.",
+    ]
+
+
 def _engine_md(e: dict[str, Any]) -> list[str]:
     b, s = e["batch"], e["single"]
+    drain = _drain_md(e["engine_only"]) if "engine_only" in e else []
     return [
         "## 3. Engine overhead per no-op execution, end to end",
         "",
@@ -75,6 +85,7 @@ def _engine_md(e: dict[str, Any]) -> list[str]:
         f"Single execution, start to observed PASSED (polling every {s['poll_ms']:g} ms), "
         f"{s['runs']} runs: median **{s['median_ms']:.1f} ms** "
         f"(min {s['min_ms']:.1f}, max {s['max_ms']:.1f}).",
+        *drain,
     ]
 
 

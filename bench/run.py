@@ -5,7 +5,7 @@
 
 Figures: (1) start-execution vs /healthz requests/s on a live server, (2) records page
 latency at depth 1,000,000 vs the first page, (3) noop executions/s end to end and
-single-execution latency. See bench/README.md.
+single-execution latency, plus the engine alone draining a queue in-process. See bench/README.md.
 """
 
 import argparse
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.drain import measure_drain
 from bench.engine import EngineConfig, measure_engine
 from bench.paging import PagingConfig, measure_paging
 from bench.report import machine_info, write_results
@@ -67,6 +68,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     if "engine" in wanted:
         with running_server(workdir / "engine") as server:
             results["engine"] = timed("engine", lambda: measure_engine(server, engine))
+        (workdir / "drain").mkdir()
+        drain = timed("engine only", lambda: measure_drain(workdir / "drain", engine.executions))
+        results["engine"]["engine_only"] = drain
     return results
 
 

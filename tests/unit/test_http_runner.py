@@ -126,6 +126,7 @@ class FakeContext:
         self.variables = variables or {}
         self.cancelled: str | None = None
         self.records: list[tuple[str, RecordStatus, dict[str, Any]]] = []
+        self.artifacts: list[tuple[str, bytes, str]] = []
         self.after_record: Callable[[FakeContext], None] | None = None
         self._remaining_s = remaining_s
 
@@ -140,7 +141,8 @@ class FakeContext:
         return len(self.records)
 
     def add_artifact(self, name: str, data: bytes, media_type: str, record_seq: int | None = None) -> str:
-        raise AssertionError("the http runner stores no artifacts")
+        self.artifacts.append((name, data, media_type))
+        return f"artifact-{len(self.artifacts)}"
 
     def only_record(self) -> dict[str, Any]:
         assert len(self.records) == 1, self.records
@@ -679,6 +681,13 @@ def test_a_large_response_body_is_truncated_to_4_kib_with_its_full_size(base_url
     assert response["body"] == "x" * 4096
     assert response["truncated"] is True
     assert response["size"] == 10_000
+
+
+def test_a_truncated_response_body_is_kept_whole_as_an_artifact(base_url: str) -> None:
+    _, ctx = run(base_url, step("big", "{{base}}/big"), step("small", "{{base}}/widget"))
+    assert ctx.artifacts == [("big response body", b"x" * 10_000, "text/plain")]
+    assert ctx.records[0][2]["response"]["artifact_id"] == "artifact-1"
+    assert "artifact_id" not in ctx.records[1][2]["response"]
 
 
 def test_a_large_request_body_is_truncated_too(base_url: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.domain.execution import Execution
-from testament.domain.model import Environment, Plan, PlanRun, Suite, TestCase
+from testament.domain.model import Artifact, Environment, Plan, PlanRun, Suite, TestCase
 from testament.services.executions import PlanRunView, Record
 from testament.services.test_cases import TestCaseView
 
@@ -324,3 +324,27 @@ class WhoAmI(BaseModel):
     key_id: str
     user: str
     role: str
+
+
+class ArtifactPublic(BaseModel):
+    id: str
+    execution_id: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    record_seq: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, a: Artifact) -> "ArtifactPublic":
+        return cls(
+            id=a.id,
+            execution_id=a.execution_id,
+            name=a.name,
+            media_type=a.media_type,
+            size=a.size,
+            sha256=a.sha256,
+            record_seq=a.record_seq,
+            created_at=a.created_at,
+        )

@@ -86,12 +86,24 @@ class HttpRunner:
                 variables.update(result.captures)
                 masker = _Masker.of(http.secrets, variables)
                 status = RecordStatus.PASSED if result.passed else RecordStatus.FAILED
-                ctx.record(step.name, status, _record(step, result, masker))
+                record = _record(step, result, masker)
+                if artifact_id := _keep_full_body(ctx, step, result, masker):
+                    record["response"]["artifact_id"] = artifact_id
+                ctx.record(step.name, status, record)
                 if not result.passed:
                     return Outcome(
                         ExecutionStatus.FAILED, masker.text(f"step '{step.name}' failed: {result.reason}")
                     )
         return Outcome(ExecutionStatus.PASSED)
+
+
+def _keep_full_body(ctx: RunContext, step: Step, result: "_StepResult", masker: "_Masker") -> str | None:
+    """A response body too long for its record is kept whole (masked) as an artifact."""
+    response = result.response
+    if response is None or len(response.text.encode()) <= BODY_LIMIT:
+        return None
+    media_type = response.headers.get("content-type", "application/octet-stream")
+    return ctx.add_artifact(f"{step.name} response body", masker.text(response.text).encode(), media_type)
 
 
 def _cancelled(reason: str) -> Outcome:

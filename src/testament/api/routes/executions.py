@@ -4,9 +4,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import FileResponse
 
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.schemas import (
+    ArtifactPublic,
     ExecutionPublic,
     ExecutionStart,
     ExecutionStarted,
@@ -17,6 +19,7 @@ from testament.api.schemas import (
 )
 from testament.domain.execution import ExecutionStatus
 from testament.domain.model import Plan
+from testament.services import artifacts as artifact_svc
 from testament.services import executions as svc
 from testament.services.assets import find_asset
 from testament.services.test_cases import find_test_case_id
@@ -114,6 +117,30 @@ def list_records(
 def stop_execution(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> ExecutionPublic:
     """Ask a running execution to stop (it ends STOPPED at its next step); a queued one stops at once."""
     return ExecutionPublic.of(svc.stop_execution(ctx, principal, execution_id))
+
+
+@router.get(
+    "/executions/{execution_id}/artifacts", tags=["executions"], operation_id="listExecutionArtifacts"
+)
+def list_artifacts(
+    execution_id: str, ctx: Ctx, principal: CurrentPrincipal
+) -> dict[str, list[ArtifactPublic]]:
+    """Files the execution kept, such as a response body too long for its record."""
+    return {
+        "items": [ArtifactPublic.of(a) for a in artifact_svc.list_artifacts(ctx, principal, execution_id)]
+    }
+
+
+@router.get(
+    "/artifacts/{artifact_id}",
+    tags=["executions"],
+    operation_id="downloadArtifact",
+    response_class=FileResponse,
+    responses={200: {"description": "the file, with its media type"}},
+)
+def download_artifact(artifact_id: str, ctx: Ctx, principal: CurrentPrincipal) -> FileResponse:
+    artifact, path = artifact_svc.open_artifact(ctx, principal, artifact_id)
+    return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)
 
 
 @router.get("/plan-runs", tags=["plan runs"], operation_id="listPlanRuns")

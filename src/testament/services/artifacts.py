@@ -1,0 +1,45 @@
+"""Artifacts: files a runner kept for an execution (a full response body, a log, a report).
+
+Files live under `<data_dir>/artifacts/<workspace>/<execution>/`; the table keeps their
+name, media type, size and SHA-256.
+"""
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import NotFound
+from testament.domain.execution import Execution
+from testament.domain.model import Artifact
+from testament.services.context import AppContext
+from testament.store.tables import artifacts
+
+__all__ = ["list_artifacts", "open_artifact"]
+
+
+def list_artifacts(app: AppContext, principal: Principal, execution_id: str) -> list[Artifact]:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        execution = session.get(Execution, execution_id)
+        if execution is None or execution.workspace_id != principal.workspace_id:
+            raise NotFound("execution", execution_id)
+        return list(
+            session.scalars(
+                select(Artifact).where(artifacts.c.execution_id == execution_id).order_by(artifacts.c.id)
+            )
+        )
+
+
+def open_artifact(app: AppContext, principal: Principal, artifact_id: str) -> tuple[Artifact, Path]:
+    """The artifact and the path of its file, checked to be in the principal's workspace."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        artifact = session.get(Artifact, artifact_id)
+        execution = session.get(Execution, artifact.execution_id) if artifact else None
+    if artifact is None or execution is None or execution.workspace_id != principal.workspace_id:
+        raise NotFound("artifact", artifact_id)
+    path = (app.settings.artifacts_dir / artifact.path).resolve()
+    if not path.is_relative_to(app.settings.artifacts_dir.resolve()) or not path.is_file():
+        raise NotFound("artifact file", artifact_id)
+    return artifact, path
