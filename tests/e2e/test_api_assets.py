@@ -1,5 +1,6 @@
 """Suites, plans, environments and plan runs over HTTP."""
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -51,6 +52,12 @@ def wait_plan_run(api: httpx.Client, plan_run_id: str) -> dict[str, Any]:
     return result
 
 
+def same_entity(read: dict[str, Any], written: dict[str, Any]) -> bool:
+    """Equal but for how timestamps are spelled (test_every_timestamp_carries_a_utc_offset checks those)."""
+    stamps = ("created_at", "updated_at")
+    return {k: v for k, v in read.items() if k not in stamps} == {k: v for k, v in written.items() if k not in stamps}
+
+
 # --- suites ---------------------------------------------------------------------------------
 
 
@@ -59,7 +66,7 @@ def test_a_suite_is_created_read_changed_listed_and_deleted(api: httpx.Client, t
 
     suite = created(api.post("/suites", json={"name": unique("suite"), "test_case_ids": [one["id"]]}))
     assert suite["test_case_ids"] == [one["id"]]
-    assert api.get(f"/suites/{suite['id']}").json() == suite
+    assert same_entity(api.get(f"/suites/{suite['id']}").json(), suite)
 
     changed = api.patch(f"/suites/{suite['id']}", json={"test_case_ids": [two["id"], one["id"]], "description": "d"})
     assert changed.status_code == 200, changed.text
@@ -142,7 +149,7 @@ def test_a_plan_is_created_read_changed_and_deleted(api: httpx.Client, target: A
         api.post("/plans", json={"name": unique("plan"), "suite_ids": [suite["id"]], "environment_id": env["id"]})
     )
     assert (plan["suite_ids"], plan["environment_id"], plan["retries"]) == ([suite["id"]], env["id"], None)
-    assert api.get(f"/plans/{plan['name']}").json() == plan
+    assert same_entity(api.get(f"/plans/{plan['name']}").json(), plan)
 
     changed = api.patch(f"/plans/{plan['id']}", json={"retries": 2, "description": "nightly"})
     assert changed.status_code == 200, changed.text
@@ -258,3 +265,33 @@ def test_every_listing_refuses_a_bad_limit(api: httpx.Client, path: str) -> None
     assert_problem(api.get(path, params={"limit": 0}), 422, "limit")
     assert_problem(api.get(path, params={"limit": 1001}), 422, "limit")
     assert_problem(api.get(path, params={"cursor": "forged"}), 422, "cursor")
+
+
+TIMESTAMPED = [
+    pytest.param("/suites", {"name": "s"}, id="suite"),
+    pytest.param("/plans", {"name": "p"}, id="plan"),
+    pytest.param("/environments", {"name": "e"}, id="environment"),
+    pytest.param("/test-cases", {"kind": "noop", "name": "t", "content": {}}, id="test-case"),
+]
+
+
+@pytest.mark.parametrize(("path", "body"), TIMESTAMPED)
+def test_every_timestamp_carries_a_utc_offset_when_read_back(api: httpx.Client, path: str, body: dict[str, Any]) -> None:
+    """A timestamp without an offset is ambiguous to every client; the one POST answered with has 'Z'."""
+    made = created(api.post(path, json=body))
+    read = api.get(f"{path}/{made['id']}").json()
+
+    assert made["created_at"].endswith(("Z", "+00:00")), made["created_at"]
+    for stamp in ("created_at", "updated_at"):
+        assert read[stamp].endswith(("Z", "+00:00")), f"{stamp}: {read[stamp]}"
+        assert datetime.fromisoformat(read[stamp].replace("Z", "+00:00")) == datetime.fromisoformat(
+            made[stamp].replace("Z", "+00:00")
+        )
+
+
+def test_execution_timestamps_carry_a_utc_offset(api: httpx.Client, target: Any) -> None:
+    started = created(api.post("/executions", json={"test_case_id": case(api, target.url)["id"]}))
+    finished = wait_finished(api, started["id"])
+
+    for stamp in ("queued_at", "started_at", "finished_at"):
+        assert finished[stamp].endswith(("Z", "+00:00")), f"{stamp}: {finished[stamp]}"

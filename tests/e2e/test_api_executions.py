@@ -3,7 +3,7 @@
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -334,6 +334,7 @@ def test_since_and_until_mean_the_same_instant_in_any_utc_offset(api: httpx.Clie
     first = wait_finished(api, start(api, test_case_id=case["id"])["id"])
     second = wait_finished(api, start(api, test_case_id=case["id"])["id"])
     instant = datetime.fromisoformat(second["queued_at"].replace("Z", "+00:00"))
+    instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # see the timestamp test in test_api_assets
     in_tokyo = instant.astimezone(timezone(timedelta(hours=9))).isoformat()
 
     assert execution_ids(api, since=in_tokyo) == [second["id"]]

@@ -131,3 +131,16 @@ def test_a_cursor_is_refused_when_edited_or_used_for_another_listing() -> None:
         codec.decode("records:a", token[:-2] + ("A" if token[-1] != "A" else "B") + token[-1])
     with pytest.raises(InvalidCursor):
         CursorCodec("other").decode("records:a", token)
+
+
+def test_an_id_made_at_a_moment_sorts_between_the_floors_of_that_moment_and_the_next() -> None:
+    from datetime import timedelta
+
+    from testament.kit.clock import utcnow
+    from testament.kit.ids import id_floor, new_id
+
+    before = utcnow()
+    made = new_id()
+    after = utcnow() + timedelta(milliseconds=1)
+    assert id_floor(before) <= made < id_floor(after)
+    assert id_floor(before - timedelta(days=1)) < id_floor(before)

@@ -20,7 +20,7 @@ from testament.domain.errors import Conflict, InvalidInput, NotFound, QuotaExcee
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
 from testament.kit.clock import as_utc
-from testament.kit.ids import new_id
+from testament.kit.ids import id_floor, new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
@@ -350,10 +350,13 @@ def list_executions(
         query = query.where(executions.c.test_case_id == test_case_id)
     if status:
         query = query.where(executions.c.status == status)
+    # ids are UUIDv7, ordered by creation time: the id bounds let the index serve the range
     if since:
-        query = query.where(executions.c.queued_at >= since)
+        query = query.where(executions.c.queued_at >= since, executions.c.id >= id_floor(since))
     if until:
-        query = query.where(executions.c.queued_at < until)
+        query = query.where(
+            executions.c.queued_at < until, executions.c.id < id_floor(until + timedelta(milliseconds=1))
+        )
     if plan_run_id:
         query = query.where(executions.c.plan_run_id == plan_run_id)
     if before:

@@ -1,0 +1,179 @@
+"""POST /api/v1/apply: a bundle of environments, test cases, suites and plans, applied by name."""
+
+from typing import Any
+
+import httpx
+
+from tests.conftest import wait_for
+from tests.e2e.test_api_test_cases import assert_problem, unique
+
+
+def bundle(target_url: str, tag: str) -> dict[str, Any]:
+    def steps() -> list[dict[str, Any]]:
+        return [{"name": "get ok", "request": {"url": "{{base}}/ok"}, "expect": {"status": 200}}]
+
+    return {
+        "environments": [{"name": f"env-{tag}", "variables": {"base": target_url}}],
+        "test_cases": [
+            {"name": f"first-{tag}", "kind": "http", "content": {"steps": steps()}, "tags": {"from": "apply"}},
+            {
+                "name": f"second-{tag}",
+                "kind": "http",
+                "content": {"steps": steps()},
+                "data_sets": [{"name": "one", "variables": {"n": 1}}, {"name": "two", "variables": {"n": 2}}],
+            },
+        ],
+        "suites": [{"name": f"suite-{tag}", "test_cases": [f"first-{tag}", f"second-{tag}"]}],
+        "plans": [{"name": f"plan-{tag}", "suites": [f"suite-{tag}"], "environment": f"env-{tag}"}],
+    }
+
+
+def names(api: httpx.Client, path: str) -> set[str]:
+    return {item["name"] for item in api.get(path, params={"limit": 1000}).json()["items"]}
+
+
+def everything(api: httpx.Client) -> dict[str, set[str]]:
+    return {p: names(api, p) for p in ("/environments", "/test-cases", "/suites", "/plans")}
+
+
+def test_applying_a_bundle_creates_every_document_published(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+
+    response = api.post("/apply", json=bundle(target.url, tag))
+
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["kind"], r["name"], r["action"]) for r in results] == [
+        ("environment", f"env-{tag}", "created"),
+        ("test_case", f"first-{tag}", "created"),
+        ("test_case", f"second-{tag}", "created"),
+        ("suite", f"suite-{tag}", "created"),
+        ("plan", f"plan-{tag}", "created"),
+    ]
+    case = api.get(f"/test-cases/first-{tag}").json()
+    assert (case["status"], case["version"], case["tags"]) == ("PUBLISHED", 1, {"from": "apply"})
+    assert [d["name"] for d in api.get(f"/test-cases/second-{tag}").json()["data_sets"]] == ["one", "two"]
+    ids = {r["name"]: r["id"] for r in results}
+    suite = api.get(f"/suites/suite-{tag}").json()
+    assert suite["test_case_ids"] == [ids[f"first-{tag}"], ids[f"second-{tag}"]]
+    plan = api.get(f"/plans/plan-{tag}").json()
+    assert (plan["suite_ids"], plan["environment_id"]) == ([ids[f"suite-{tag}"]], ids[f"env-{tag}"])
+
+
+def test_an_applied_plan_runs_with_its_environment(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+    api.post("/apply", json=bundle(target.url, tag))
+
+    started = api.post("/executions", json={"plan_id": f"plan-{tag}"})
+    assert started.status_code == 201, started.text
+
+    def done() -> dict[str, Any] | None:
+        run: dict[str, Any] = api.get(f"/plan-runs/{started.json()['plan_run_id']}").json()
+        return run if run["status"] not in ("QUEUED", "RUNNING") else None
+
+    run = wait_for(done)
+    assert run["status"] == "PASSED"
+    assert run["counts"]["passed"] == 3  # one execution for the first case, one per data set for the second
+
+
+def test_applying_the_same_bundle_twice_changes_nothing_the_second_time(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+    first = api.post("/apply", json=bundle(target.url, tag)).json()["results"]
+    before = {c["name"]: c for c in api.get("/test-cases").json()["items"]}
+
+    second = api.post("/apply", json=bundle(target.url, tag))
+
+    assert second.status_code == 200, second.text
+    results = second.json()["results"]
+    assert [r["id"] for r in results] == [r["id"] for r in first]
+    assert [r["action"] for r in results if r["kind"] == "test_case"] == ["unchanged", "unchanged"]
+    after = {c["name"]: c for c in api.get("/test-cases").json()["items"]}
+    assert {n: (c["version"], c["status"], c["sha256"]) for n, c in after.items()} == {
+        n: (c["version"], c["status"], c["sha256"]) for n, c in before.items()
+    }
+
+
+def test_applying_changed_content_updates_the_test_case_to_a_new_published_version(
+    api: httpx.Client, target: Any
+) -> None:
+    tag = unique("b")
+    api.post("/apply", json=bundle(target.url, tag))
+    changed = bundle(target.url, tag)
+    changed["test_cases"][0]["content"]["steps"][0]["expect"]["status"] = [200, 201]
+
+    results = api.post("/apply", json=changed).json()["results"]
+
+    actions = {r["name"]: r["action"] for r in results if r["kind"] == "test_case"}
+    assert actions == {f"first-{tag}": "updated", f"second-{tag}": "unchanged"}
+    case = api.get(f"/test-cases/first-{tag}").json()
+    assert (case["version"], case["status"], case["published_version"]) == (2, "PUBLISHED", 2)
+
+
+def test_a_bundle_with_a_bad_step_is_refused_and_writes_nothing(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+    bad = bundle(target.url, tag)
+    bad["test_cases"][1]["content"]["steps"][0]["request"]["method"] = "FOO"
+    before = everything(api)
+
+    response = api.post("/apply", json=bad)
+
+    assert_problem(response, 422, "test_cases[1].content.steps[0].request.method")
+    assert everything(api) == before
+
+
+def test_a_bundle_naming_an_unknown_suite_or_test_case_is_refused_and_writes_nothing(
+    api: httpx.Client, target: Any
+) -> None:
+    tag = unique("b")
+    bad = bundle(target.url, tag)
+    bad["suites"][0]["test_cases"].append("nobody")
+    bad["plans"][0]["suites"].append("no-suite")
+    before = everything(api)
+
+    problem = assert_problem(api.post("/apply", json=bad), 422)
+
+    fields = {e["field"] for e in problem["errors"]}
+    assert {"suites[0].test_cases[2]", "plans[0].suites[1]"} <= fields
+    assert everything(api) == before
+
+
+def test_a_bundle_with_an_unknown_field_is_refused(api: httpx.Client, target: Any) -> None:
+    bad = bundle(target.url, unique("b"))
+    bad["test_cases"][0]["colour"] = "blue"
+
+    assert_problem(api.post("/apply", json=bad), 422, "bundle.test_cases[0].colour")
+
+
+def test_a_bundle_whose_data_sets_share_a_name_is_refused_and_writes_nothing(
+    api: httpx.Client, target: Any
+) -> None:
+    """The module promises that the whole bundle is validated before anything is written."""
+    tag = unique("b")
+    bad = bundle(target.url, tag)
+    bad["test_cases"][1]["data_sets"] = [{"name": "same"}, {"name": "same"}]
+    before = everything(api)
+
+    assert_problem(api.post("/apply", json=bad), 422)
+
+    assert everything(api) == before
+
+
+def test_a_bundle_listing_a_test_case_twice_in_a_suite_is_refused_and_writes_nothing(
+    api: httpx.Client, target: Any
+) -> None:
+    tag = unique("b")
+    bad = bundle(target.url, tag)
+    bad["suites"][0]["test_cases"].append(f"first-{tag}")
+    before = everything(api)
+
+    assert_problem(api.post("/apply", json=bad), 422)
+
+    assert everything(api) == before
+
+
+def test_a_viewer_cannot_apply(workspace: Any, target: Any) -> None:
+    from testament.domain.access import Role
+
+    with workspace.client(Role.VIEWER) as viewer:
+        assert_problem(viewer.post("/apply", json=bundle(target.url, unique("b"))), 403)
+        assert everything(viewer) == {p: set() for p in ("/environments", "/test-cases", "/suites", "/plans")}
