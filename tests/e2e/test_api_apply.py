@@ -4,7 +4,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import wait_for
+from testament.domain.access import Role
+from tests.conftest import Workspace, wait_for
 from tests.e2e.test_api_test_cases import assert_problem, unique
 
 
@@ -15,7 +16,12 @@ def bundle(target_url: str, tag: str) -> dict[str, Any]:
     return {
         "environments": [{"name": f"env-{tag}", "variables": {"base": target_url}}],
         "test_cases": [
-            {"name": f"first-{tag}", "kind": "http", "content": {"steps": steps()}, "tags": {"from": "apply"}},
+            {
+                "name": f"first-{tag}",
+                "kind": "http",
+                "content": {"steps": steps()},
+                "tags": {"from": "apply"},
+            },
             {
                 "name": f"second-{tag}",
                 "kind": "http",
@@ -76,7 +82,9 @@ def test_an_applied_plan_runs_with_its_environment(api: httpx.Client, target: An
     assert run["counts"]["passed"] == 3  # one execution for the first case, one per data set for the second
 
 
-def test_applying_the_same_bundle_twice_changes_nothing_the_second_time(api: httpx.Client, target: Any) -> None:
+def test_applying_the_same_bundle_twice_changes_nothing_the_second_time(
+    api: httpx.Client, target: Any
+) -> None:
     tag = unique("b")
     first = api.post("/apply", json=bundle(target.url, tag)).json()["results"]
     before = {c["name"]: c for c in api.get("/test-cases").json()["items"]}
@@ -171,9 +179,7 @@ def test_a_bundle_listing_a_test_case_twice_in_a_suite_is_refused_and_writes_not
     assert everything(api) == before
 
 
-def test_a_viewer_cannot_apply(workspace: Any, target: Any) -> None:
-    from testament.domain.access import Role
-
+def test_a_viewer_cannot_apply(workspace: Workspace, target: Any) -> None:
     with workspace.client(Role.VIEWER) as viewer:
         assert_problem(viewer.post("/apply", json=bundle(target.url, unique("b"))), 403)
         assert everything(viewer) == {p: set() for p in ("/environments", "/test-cases", "/suites", "/plans")}

@@ -24,7 +24,10 @@ def case(api: httpx.Client, url: str, **extra: Any) -> dict[str, Any]:
 def failing_case(api: httpx.Client, target_url: str) -> dict[str, Any]:
     steps = [{"name": "wrong", "request": {"url": f"{target_url}/ok"}, "expect": {"status": 404}}]
     return created(
-        api.post("/test-cases", json={"kind": "http", "name": unique(), "publish": True, "content": {"steps": steps}})
+        api.post(
+            "/test-cases",
+            json={"kind": "http", "name": unique(), "publish": True, "content": {"steps": steps}},
+        )
     )
 
 
@@ -34,7 +37,10 @@ def slow_case(api: httpx.Client, target_url: str) -> dict[str, Any]:
         {"name": "later", "request": {"url": f"{target_url}/slow?ms=1000"}},
     ]
     return created(
-        api.post("/test-cases", json={"kind": "http", "name": unique(), "publish": True, "content": {"steps": steps}})
+        api.post(
+            "/test-cases",
+            json={"kind": "http", "name": unique(), "publish": True, "content": {"steps": steps}},
+        )
     )
 
 
@@ -55,7 +61,9 @@ def wait_plan_run(api: httpx.Client, plan_run_id: str) -> dict[str, Any]:
 def same_entity(read: dict[str, Any], written: dict[str, Any]) -> bool:
     """Equal but for how timestamps are spelled (test_every_timestamp_carries_a_utc_offset checks those)."""
     stamps = ("created_at", "updated_at")
-    return {k: v for k, v in read.items() if k not in stamps} == {k: v for k, v in written.items() if k not in stamps}
+    return {k: v for k, v in read.items() if k not in stamps} == {
+        k: v for k, v in written.items() if k not in stamps
+    }
 
 
 # --- suites ---------------------------------------------------------------------------------
@@ -68,7 +76,9 @@ def test_a_suite_is_created_read_changed_listed_and_deleted(api: httpx.Client, t
     assert suite["test_case_ids"] == [one["id"]]
     assert same_entity(api.get(f"/suites/{suite['id']}").json(), suite)
 
-    changed = api.patch(f"/suites/{suite['id']}", json={"test_case_ids": [two["id"], one["id"]], "description": "d"})
+    changed = api.patch(
+        f"/suites/{suite['id']}", json={"test_case_ids": [two["id"], one["id"]], "description": "d"}
+    )
     assert changed.status_code == 200, changed.text
     assert changed.json()["test_case_ids"] == [two["id"], one["id"]]
     assert changed.json()["name"] == suite["name"]
@@ -83,8 +93,16 @@ def test_a_suite_is_created_read_changed_listed_and_deleted(api: httpx.Client, t
 def test_a_suite_refuses_unknown_or_repeated_test_cases(api: httpx.Client, target: Any) -> None:
     one = case(api, target.url)
 
-    assert_problem(api.post("/suites", json={"name": unique(), "test_case_ids": [one["id"], "nope"]}), 422, "test_case_ids[1]")
-    assert_problem(api.post("/suites", json={"name": unique(), "test_case_ids": [one["id"], one["id"]]}), 422, "test_case_ids")
+    assert_problem(
+        api.post("/suites", json={"name": unique(), "test_case_ids": [one["id"], "nope"]}),
+        422,
+        "test_case_ids[1]",
+    )
+    assert_problem(
+        api.post("/suites", json={"name": unique(), "test_case_ids": [one["id"], one["id"]]}),
+        422,
+        "test_case_ids",
+    )
     assert api.get("/suites").json()["items"] == []
 
 
@@ -135,7 +153,9 @@ def test_an_environment_is_created_read_changed_and_deleted(api: httpx.Client) -
 
 
 def test_an_environment_variable_with_an_empty_name_is_refused(api: httpx.Client) -> None:
-    assert_problem(api.post("/environments", json={"name": unique("env"), "variables": {"": 1}}), 422, "variables.")
+    assert_problem(
+        api.post("/environments", json={"name": unique("env"), "variables": {"": 1}}), 422, "variables."
+    )
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -143,10 +163,14 @@ def test_an_environment_variable_with_an_empty_name_is_refused(api: httpx.Client
 
 def test_a_plan_is_created_read_changed_and_deleted(api: httpx.Client, target: Any) -> None:
     env = created(api.post("/environments", json={"name": unique("env")}))
-    suite = created(api.post("/suites", json={"name": unique("suite"), "test_case_ids": [case(api, target.url)["id"]]}))
+    suite = created(
+        api.post("/suites", json={"name": unique("suite"), "test_case_ids": [case(api, target.url)["id"]]})
+    )
 
     plan = created(
-        api.post("/plans", json={"name": unique("plan"), "suite_ids": [suite["id"]], "environment_id": env["id"]})
+        api.post(
+            "/plans", json={"name": unique("plan"), "suite_ids": [suite["id"]], "environment_id": env["id"]}
+        )
     )
     assert (plan["suite_ids"], plan["environment_id"], plan["retries"]) == ([suite["id"]], env["id"], None)
     assert same_entity(api.get(f"/plans/{plan['name']}").json(), plan)
@@ -162,8 +186,12 @@ def test_a_plan_is_created_read_changed_and_deleted(api: httpx.Client, target: A
 
 
 def test_a_plan_refuses_an_unknown_suite_or_environment(api: httpx.Client) -> None:
-    assert_problem(api.post("/plans", json={"name": unique("plan"), "suite_ids": ["nope"]}), 422, "suite_ids[0]")
-    assert_problem(api.post("/plans", json={"name": unique("plan"), "environment_id": "nope"}), 422, "environment_id[0]")
+    assert_problem(
+        api.post("/plans", json={"name": unique("plan"), "suite_ids": ["nope"]}), 422, "suite_ids[0]"
+    )
+    assert_problem(
+        api.post("/plans", json={"name": unique("plan"), "environment_id": "nope"}), 422, "environment_id[0]"
+    )
     assert_problem(api.post("/plans", json={"name": unique("plan"), "retries": 11}), 422, "retries")
     assert api.get("/plans").json()["items"] == []
 
@@ -228,7 +256,10 @@ def test_a_plans_environment_and_retries_reach_its_executions(api: httpx.Client,
     env = created(api.post("/environments", json={"name": unique("env"), "variables": {"base": target.url}}))
     steps = [{"name": "echo", "request": {"url": "{{base}}/echo"}, "expect": {"status": 200}}]
     templated = created(
-        api.post("/test-cases", json={"kind": "http", "name": unique(), "publish": True, "content": {"steps": steps}})
+        api.post(
+            "/test-cases",
+            json={"kind": "http", "name": unique(), "publish": True, "content": {"steps": steps}},
+        )
     )
     plan = plan_of(api, templated["id"], environment_id=env["id"], retries=1)
 
@@ -276,7 +307,9 @@ TIMESTAMPED = [
 
 
 @pytest.mark.parametrize(("path", "body"), TIMESTAMPED)
-def test_every_timestamp_carries_a_utc_offset_when_read_back(api: httpx.Client, path: str, body: dict[str, Any]) -> None:
+def test_every_timestamp_carries_a_utc_offset_when_read_back(
+    api: httpx.Client, path: str, body: dict[str, Any]
+) -> None:
     """A timestamp without an offset is ambiguous to every client; the one POST answered with has 'Z'."""
     made = created(api.post(path, json=body))
     read = api.get(f"{path}/{made['id']}").json()

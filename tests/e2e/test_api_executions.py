@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.conftest import Workspace, wait_finished, wait_for
+from testament.domain.access import Role
+from tests.conftest import Workspace, new_workspace, wait_finished, wait_for
 from tests.e2e.test_api_test_cases import assert_problem, unique
 from tests.e2e.test_smoke import http_case
 
@@ -105,8 +105,6 @@ def test_a_test_case_is_started_by_its_name(api: httpx.Client, target: Any) -> N
 
 
 def test_an_execution_records_who_started_it_and_when(workspace: Workspace, target: Any) -> None:
-    from testament.domain.access import Role
-
     with workspace.client(Role.TESTER) as tester:
         case = create(tester, http_case(target.url, unique()))
         started = start(tester, test_case_id=case["id"])
@@ -171,14 +169,15 @@ def test_a_client_token_used_for_another_test_case_is_a_409(api: httpx.Client, t
 def test_the_same_client_token_in_another_workspace_starts_its_own(
     api: httpx.Client, workspace: Workspace, target: Any, live: Any
 ) -> None:
-    from tests.conftest import new_workspace
-
     token = unique("token")
     mine = start(api, test_case_id=create(api, http_case(target.url, unique()))["id"], client_token=token)
     with new_workspace(live.ctx, live.url).client() as other:
         theirs = other.post(
             "/executions",
-            json={"test_case_id": create(other, http_case(target.url, unique()))["id"], "client_token": token},
+            json={
+                "test_case_id": create(other, http_case(target.url, unique()))["id"],
+                "client_token": token,
+            },
         )
 
     assert theirs.status_code == 201, theirs.text
@@ -191,13 +190,19 @@ def test_the_same_client_token_in_another_workspace_starts_its_own(
 def test_each_data_set_runs_as_its_own_execution_with_its_variables(api: httpx.Client, target: Any) -> None:
     echo = {
         "name": "echo",
-        "request": {"method": "POST", "url": f"{target.url}/echo?user={{{{user}}}}", "json": {"who": "{{user}}"}},
+        "request": {
+            "method": "POST",
+            "url": f"{target.url}/echo?user={{{{user}}}}",
+            "json": {"who": "{{user}}"},
+        },
         "expect": {"status": 200},
     }
     users = ["alice", "bob", "carol"]
     case = create(
         api,
-        steps_case(unique(), [echo], data_sets=[{"name": f"as-{u}", "variables": {"user": u}} for u in users]),
+        steps_case(
+            unique(), [echo], data_sets=[{"name": f"as-{u}", "variables": {"user": u}} for u in users]
+        ),
     )
 
     started = start(api, test_case_id=case["id"])
@@ -229,7 +234,9 @@ def test_variables_of_the_environment_are_used(api: httpx.Client, target: Any) -
 
 
 def test_start_variables_override_environment_and_data_set_variables(api: httpx.Client, target: Any) -> None:
-    env = api.post("/environments", json={"name": unique("env"), "variables": {"base": "http://127.0.0.1:1"}}).json()
+    env = api.post(
+        "/environments", json={"name": unique("env"), "variables": {"base": "http://127.0.0.1:1"}}
+    ).json()
     case = create(api, steps_case(unique(), [step("echo", "{{base}}/echo", expect={"status": 200})]))
 
     started = start(api, test_case_id=case["id"], environment_id=env["id"], variables={"base": target.url})
@@ -277,7 +284,10 @@ def test_records_are_filtered_by_status(api: httpx.Client, target: Any) -> None:
         api,
         steps_case(
             unique(),
-            [step("fine", f"{target.url}/ok", expect={"status": 200}), step("wrong", f"{target.url}/ok", expect={"status": 201})],
+            [
+                step("fine", f"{target.url}/ok", expect={"status": 200}),
+                step("wrong", f"{target.url}/ok", expect={"status": 201}),
+            ],
         ),
     )
     finished = wait_finished(api, start(api, test_case_id=case["id"])["id"])
@@ -312,7 +322,9 @@ def test_executions_are_filtered_by_test_case_status_time_and_tag(api: httpx.Cli
     good = create(api, http_case(target.url, unique(), tags={"team": "web"}))
     bad = create(
         api,
-        steps_case(unique(), [step("wrong", f"{target.url}/ok", expect={"status": 500})], tags={"team": "api"}),
+        steps_case(
+            unique(), [step("wrong", f"{target.url}/ok", expect={"status": 500})], tags={"team": "api"}
+        ),
     )
     first = wait_finished(api, start(api, test_case_id=good["id"])["id"])
     second = wait_finished(api, start(api, test_case_id=bad["id"])["id"])
@@ -334,7 +346,9 @@ def test_since_and_until_mean_the_same_instant_in_any_utc_offset(api: httpx.Clie
     first = wait_finished(api, start(api, test_case_id=case["id"])["id"])
     second = wait_finished(api, start(api, test_case_id=case["id"])["id"])
     instant = datetime.fromisoformat(second["queued_at"].replace("Z", "+00:00"))
-    instant = instant if instant.tzinfo else instant.replace(tzinfo=UTC)  # see the timestamp test in test_api_assets
+    instant = (
+        instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    )  # see the timestamp test in test_api_assets
     in_tokyo = instant.astimezone(timezone(timedelta(hours=9))).isoformat()
 
     assert execution_ids(api, since=in_tokyo) == [second["id"]]
@@ -413,7 +427,9 @@ def test_a_flaky_step_passes_on_a_retry_and_keeps_the_failed_attempt(api: httpx.
     key = uuid.uuid4().hex
     case = create(
         api,
-        steps_case(unique(), [step("flaky", f"{target.url}/flaky/{key}?fail=1", expect={"status": 200})], retries=2),
+        steps_case(
+            unique(), [step("flaky", f"{target.url}/flaky/{key}?fail=1", expect={"status": 200})], retries=2
+        ),
     )
 
     finished = wait_finished(api, start(api, test_case_id=case["id"])["id"])
@@ -432,7 +448,9 @@ def test_a_step_that_keeps_failing_uses_every_attempt_and_fails(api: httpx.Clien
     key = uuid.uuid4().hex
     case = create(
         api,
-        steps_case(unique(), [step("flaky", f"{target.url}/flaky/{key}?fail=9", expect={"status": 200})], retries=1),
+        steps_case(
+            unique(), [step("flaky", f"{target.url}/flaky/{key}?fail=9", expect={"status": 200})], retries=1
+        ),
     )
 
     finished = wait_finished(api, start(api, test_case_id=case["id"])["id"])
@@ -440,5 +458,9 @@ def test_a_step_that_keeps_failing_uses_every_attempt_and_fails(api: httpx.Clien
     assert finished["status"] == "FAILED"
     assert finished["flaky"] is False
     assert finished["attempt"] == 2
-    flaky = [r["attempt"] for r in all_records(api, finished["id"], status="FAILED") if r["observation_id"] == "flaky"]
+    flaky = [
+        r["attempt"]
+        for r in all_records(api, finished["id"], status="FAILED")
+        if r["observation_id"] == "flaky"
+    ]
     assert flaky == [1, 2]

@@ -26,7 +26,9 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
-def test_a_request_without_a_key_is_a_401_problem(live: LiveServer, method: str, path: str, body: Any) -> None:
+def test_a_request_without_a_key_is_a_401_problem(
+    live: LiveServer, method: str, path: str, body: Any
+) -> None:
     response = httpx.request(method, f"{live.url}/api/v1{path}", json=body)
 
     problem = assert_problem(response, 401)
@@ -49,7 +51,9 @@ def test_a_request_with_a_wrong_key_is_a_401_problem(live: LiveServer, authoriza
     assert_problem(response, 401)
 
 
-def test_a_revoked_looking_key_of_another_token_does_not_authenticate(workspace: Workspace, live: LiveServer) -> None:
+def test_a_revoked_looking_key_of_another_token_does_not_authenticate(
+    workspace: Workspace, live: LiveServer
+) -> None:
     token = workspace.keys[Role.ADMIN].token
     response = httpx.get(f"{live.url}/api/v1/whoami", headers={"Authorization": f"Bearer {token}x"})
 
@@ -109,7 +113,9 @@ def arranged(workspace: Workspace, target: Any) -> Iterator[Arranged]:
         published = admin.post("/test-cases", json=http_case(target.url, unique())).json()
         ran = admin.post("/test-cases", json=http_case(target.url, unique())).json()
         execution = admin.post("/executions", json={"test_case_id": ran["id"]}).json()["id"]
-        suite = admin.post("/suites", json={"name": unique("suite"), "test_case_ids": [published["id"]]}).json()
+        suite = admin.post(
+            "/suites", json={"name": unique("suite"), "test_case_ids": [published["id"]]}
+        ).json()
         environment = admin.post("/environments", json={"name": unique("env")}).json()
         arranged = Arranged(workspace, admin, target.url, published, execution, suite, environment, [])
         yield arranged
@@ -197,7 +203,9 @@ def test_a_viewer_cannot_start_and_nothing_is_queued(arranged: Arranged) -> None
 
 def test_a_viewer_cannot_change_a_test_case(arranged: Arranged) -> None:
     with arranged.workspace.client(Role.VIEWER) as viewer:
-        assert_problem(viewer.patch(f"/test-cases/{arranged.published['id']}", json={"description": "x"}), 403)
+        assert_problem(
+            viewer.patch(f"/test-cases/{arranged.published['id']}", json={"description": "x"}), 403
+        )
         assert viewer.get(f"/test-cases/{arranged.published['id']}").json()["description"] == ""
 
 
@@ -227,7 +235,10 @@ FOREIGN_REQUESTS: list[tuple[str, Callable[[httpx.Client, dict[str, Any]], httpx
     ("publish a test case", lambda c, r: c.post(f"/test-cases/{r['case']['id']}/publish")),
     ("delete a test case", lambda c, r: c.delete(f"/test-cases/{r['case']['id']}")),
     ("start a test case by id", lambda c, r: c.post("/executions", json={"test_case_id": r["case"]["id"]})),
-    ("start a test case by name", lambda c, r: c.post("/executions", json={"test_case_id": r["case"]["name"]})),
+    (
+        "start a test case by name",
+        lambda c, r: c.post("/executions", json={"test_case_id": r["case"]["name"]}),
+    ),
     ("get an execution", lambda c, r: c.get(f"/executions/{r['execution']['id']}")),
     ("read its records", lambda c, r: c.get(f"/executions/{r['execution']['id']}/records")),
     ("stop an execution", lambda c, r: c.post(f"/executions/{r['execution']['id']}/stop")),
@@ -255,9 +266,9 @@ def test_another_workspaces_lists_do_not_show_its_test_cases_or_executions(
     assert executions == []
     # and the owner still sees both
     assert api.get(f"/test-cases/{ran['case']['id']}").status_code == 200
-    assert [x["id"] for x in api.get("/executions", params={"test_case_id": ran["case"]["id"]}).json()["items"]] == [
-        ran["execution"]["id"]
-    ]
+    assert [
+        x["id"] for x in api.get("/executions", params={"test_case_id": ran["case"]["id"]}).json()["items"]
+    ] == [ran["execution"]["id"]]
 
 
 def test_a_foreign_delete_leaves_the_test_case_in_place(
@@ -272,7 +283,11 @@ def test_another_workspaces_suite_cannot_be_put_in_a_plan(api: httpx.Client, str
     suite = api.post("/suites", json={"name": unique("suite")}).json()
 
     assert_problem(stranger.get(f"/suites/{suite['id']}"), 404)
-    assert_problem(stranger.post("/plans", json={"name": unique("plan"), "suite_ids": [suite["id"]]}), 422, "suite_ids[0]")
+    assert_problem(
+        stranger.post("/plans", json={"name": unique("plan"), "suite_ids": [suite["id"]]}),
+        422,
+        "suite_ids[0]",
+    )
 
 
 def test_another_workspaces_test_case_cannot_be_put_in_a_suite(

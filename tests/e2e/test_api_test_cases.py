@@ -51,7 +51,9 @@ def all_test_cases(api: httpx.Client, **params: Any) -> list[dict[str, Any]]:
 # --- create ---------------------------------------------------------------------------------
 
 
-def test_a_new_test_case_is_created_at_version_1_and_saved_unless_published(api: httpx.Client, target: Any) -> None:
+def test_a_new_test_case_is_created_at_version_1_and_saved_unless_published(
+    api: httpx.Client, target: Any
+) -> None:
     response = api.post("/test-cases", json=http_case(target.url, unique(), publish=False))
 
     assert response.status_code == 201, response.text
@@ -117,7 +119,9 @@ def test_renaming_a_test_case_to_a_taken_name_is_a_409_problem(api: httpx.Client
 # --- list -----------------------------------------------------------------------------------
 
 
-def test_paging_with_limit_and_cursor_returns_every_test_case_exactly_once(api: httpx.Client, target: Any) -> None:
+def test_paging_with_limit_and_cursor_returns_every_test_case_exactly_once(
+    api: httpx.Client, target: Any
+) -> None:
     names = {create(api, http_case(target.url, unique()))["name"] for _ in range(7)}
 
     pages = []
@@ -259,7 +263,9 @@ def test_a_saved_draft_does_not_change_what_runs_the_published_version_does(
     api: httpx.Client, target: Any
 ) -> None:
     created = create(api, http_case(target.url, unique()))
-    failing = {"steps": [{"name": "get ok", "request": {"url": f"{target.url}/ok"}, "expect": {"status": 418}}]}
+    failing = {
+        "steps": [{"name": "get ok", "request": {"url": f"{target.url}/ok"}, "expect": {"status": 418}}]
+    }
     draft = api.patch(f"/test-cases/{created['id']}", json={"content": failing}).json()
     assert (draft["status"], draft["version"], draft["published_version"]) == ("SAVED", 2, 1)
 
@@ -313,7 +319,9 @@ BAD_STEPS = [
         id="unknown-method",
     ),
     pytest.param(_step(request={"method": "GET"}), "content.steps[0].request.url", id="missing-url"),
-    pytest.param(_step(request={"url": "ftp://example/x"}), "content.steps[0].request.url", id="relative-url"),
+    pytest.param(
+        _step(request={"url": "ftp://example/x"}), "content.steps[0].request.url", id="relative-url"
+    ),
     pytest.param(_step(expect={"json": {"$[": 1}}), "content.steps[0].expect.json", id="bad-jsonpath"),
     pytest.param(
         _step(capture={"token": {"jsonpath": "$.token", "header": "X-Token"}}),
@@ -374,7 +382,11 @@ def test_a_bad_content_change_is_refused_and_keeps_the_version(api: httpx.Client
     created = create(api, http_case(target.url, unique()))
     bad = {"steps": [_step(request={"method": "FOO", "url": "http://127.0.0.1:1/"})]}
 
-    assert_problem(api.patch(f"/test-cases/{created['id']}", json={"content": bad}), 422, "content.steps[0].request.method")
+    assert_problem(
+        api.patch(f"/test-cases/{created['id']}", json={"content": bad}),
+        422,
+        "content.steps[0].request.method",
+    )
 
     after = api.get(f"/test-cases/{created['id']}").json()
     assert after["version"] == 1
@@ -409,3 +421,12 @@ def test_a_cursor_of_another_listing_is_refused(api: httpx.Client, target: Any) 
     assert cursor
 
     assert_problem(api.get("/test-cases", params={"cursor": cursor}), 422, "cursor")
+
+
+def test_a_test_case_that_has_run_can_be_deleted(api: httpx.Client, target: Any) -> None:
+    created = create(api, http_case(target.url, unique()))
+    started = api.post("/executions", json={"test_case_id": created["id"]}).json()
+    wait_finished(api, started["id"])
+
+    assert api.delete(f"/test-cases/{created['id']}").status_code == 204
+    assert_problem(api.get(f"/test-cases/{created['id']}"), 404)

@@ -155,6 +155,8 @@ def test_the_demo_goes_from_serve_to_a_passing_plan_with_records(
     assert token, printed
     installation.env.update(TESTAMENT_URL=installation.url, TESTAMENT_API_KEY=token.group(1))
 
+    single = installation.cli("run", "health", "--wait", check=False)
+    assert single.returncode == 0, single.stdout + single.stderr
     run = installation.cli("run", "nightly", "--wait", check=False)
     shown_id = re.search(r"health (\S+) → PASSED", run.stdout)
 

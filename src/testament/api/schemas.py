@@ -202,7 +202,7 @@ class ExecutionStart(Strict):
         max_length=500,
         description="the same token and target within 24 h start once",
     )
-    environment_id: str | None = None
+    environment_id: str | None = Field(default=None, description="an environment's id or name")
     variables: dict[str, Any] = Field(default_factory=dict, description="override variables for this run")
 
 

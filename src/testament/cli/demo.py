@@ -25,6 +25,8 @@ def _bundle(base_url: str) -> dict[str, Any]:
     bundle: dict[str, Any] = yaml.safe_load(text)
     for env in bundle.get("environments", []):
         env["variables"]["base_url"] = base_url
+    for case in bundle.get("test_cases", []):
+        case["content"].setdefault("variables", {})["base_url"] = base_url
     return bundle
 
 

@@ -174,7 +174,7 @@ def run(
         bool, typer.Option("--wait", help="follow until it ends; exit 0 only if all passed")
     ] = False,
     junit: Annotated[Path | None, typer.Option(help="write a JUnit XML report here (with --wait)")] = None,
-    environment: Annotated[str | None, typer.Option("--env", help="an environment id")] = None,
+    environment: Annotated[str | None, typer.Option("--env", help="an environment, by id or name")] = None,
     client_token: Annotated[str | None, typer.Option(help="idempotency token")] = None,
     var: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, overrides a variable")] = None,
     server: Server = "http://127.0.0.1:8000",

@@ -18,7 +18,7 @@ from testament.api.schemas import (
     RecordPublic,
 )
 from testament.domain.execution import ExecutionStatus
-from testament.domain.model import Plan
+from testament.domain.model import Environment, Plan
 from testament.services import artifacts as artifact_svc
 from testament.services import executions as svc
 from testament.services.assets import find_asset
@@ -44,7 +44,7 @@ def start_execution(
         test_case_id=find_test_case_id(ctx, principal, body.test_case_id) if body.test_case_id else None,
         plan_id=find_asset(ctx, principal, Plan, body.plan_id).id if body.plan_id else None,
         client_token=body.client_token,
-        environment_id=body.environment_id,
+        environment_id=find_asset(ctx, principal, Environment, body.environment_id).id if body.environment_id else None,
         variables=body.variables,
     )
     if started.replayed:
