@@ -244,12 +244,25 @@ def test_start_variables_override_environment_and_data_set_variables(api: httpx.
     assert wait_finished(api, started["id"])["status"] == "PASSED"
 
 
-def test_an_unknown_environment_is_refused(api: httpx.Client, target: Any) -> None:
+def test_an_unknown_environment_is_refused_as_bad_input_and_starts_nothing(
+    api: httpx.Client, target: Any
+) -> None:
     case = create(api, http_case(target.url, unique()))
 
     response = api.post("/executions", json={"test_case_id": case["id"], "environment_id": unique("env")})
 
     assert_problem(response, 422, "environment_id")
+    assert execution_ids(api, test_case_id=case["id"]) == []
+
+
+def test_an_environment_is_given_by_its_name(api: httpx.Client, target: Any) -> None:
+    env = api.post("/environments", json={"name": unique("env"), "variables": {"base": target.url}}).json()
+    case = create(api, steps_case(unique(), [step("echo", "{{base}}/echo", expect={"status": 200})]))
+
+    finished = wait_finished(api, start(api, test_case_id=case["id"], environment_id=env["name"])["id"])
+
+    assert finished["status"] == "PASSED", finished["reason"]
+    assert finished["environment_id"] == env["id"]
 
 
 # --- records --------------------------------------------------------------------------------
@@ -341,18 +354,54 @@ def test_executions_are_filtered_by_test_case_status_time_and_tag(api: httpx.Cli
     assert execution_ids(api, since=second["queued_at"], until=third["queued_at"]) == [second["id"]]
 
 
+def instant(timestamp: str) -> datetime:
+    """A timestamp the API returned, as an aware datetime (a missing offset means UTC here)."""
+    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def test_since_and_until_mean_the_same_instant_in_any_utc_offset(api: httpx.Client, target: Any) -> None:
     case = create(api, http_case(target.url, unique()))
     first = wait_finished(api, start(api, test_case_id=case["id"])["id"])
     second = wait_finished(api, start(api, test_case_id=case["id"])["id"])
-    instant = datetime.fromisoformat(second["queued_at"].replace("Z", "+00:00"))
-    instant = (
-        instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-    )  # see the timestamp test in test_api_assets
-    in_tokyo = instant.astimezone(timezone(timedelta(hours=9))).isoformat()
+    in_tokyo = instant(second["queued_at"]).astimezone(timezone(timedelta(hours=9))).isoformat()
 
     assert execution_ids(api, since=in_tokyo) == [second["id"]]
     assert execution_ids(api, until=in_tokyo) == [first["id"]]
+
+
+def test_until_lists_every_execution_queued_before_it_however_long_the_start_took(
+    api: httpx.Client, target: Any
+) -> None:
+    """All executions of one start share one queued_at; `until` just after it must list every one,
+    even when their ids were minted some milliseconds after that instant."""
+    cases = [
+        create(
+            api,
+            {
+                "kind": "noop",
+                "name": unique(),
+                "content": {},
+                "publish": True,
+                "data_sets": [{"name": f"set-{i}"} for i in range(5)],
+            },
+        )["id"]
+        for _ in range(8)
+    ]
+    suite = api.post("/suites", json={"name": unique("suite"), "test_case_ids": cases}).json()
+    plan = api.post("/plans", json={"name": unique("plan"), "suite_ids": [suite["id"]]}).json()
+    started = start(api, plan_id=plan["id"])
+    made = {x["id"] for x in started["executions"]}
+    queued_at = {x["queued_at"] for x in started["executions"]}
+    assert len(made) == 40 and len(queued_at) == 1
+
+    queued = instant(queued_at.pop())
+    a_second_later = (queued + timedelta(seconds=1)).isoformat()
+    assert set(execution_ids(api, plan_run_id=started["plan_run_id"], until=a_second_later)) == made
+    just_after = (queued + timedelta(microseconds=1)).isoformat()
+    listed = set(execution_ids(api, plan_run_id=started["plan_run_id"], until=just_after))
+
+    assert listed == made, f"{len(made - listed)} of {len(made)} executions queued before `until` are missing"
 
 
 def test_a_bad_status_or_time_filter_is_refused(api: httpx.Client) -> None:

@@ -304,7 +304,10 @@ def test_another_workspaces_environment_cannot_be_used_to_start(
     env = api.post("/environments", json={"name": unique("env"), "variables": {"secret": "s3cr3t"}}).json()
     case = stranger.post("/test-cases", json=http_case(target.url, unique())).json()
 
-    response = stranger.post("/executions", json={"test_case_id": case["id"], "environment_id": env["id"]})
+    by_id = stranger.post("/executions", json={"test_case_id": case["id"], "environment_id": env["id"]})
+    by_name = stranger.post("/executions", json={"test_case_id": case["id"], "environment_id": env["name"]})
 
-    assert_problem(response, 422, "environment_id")
+    assert_problem(by_id, 422, "environment_id")
+    assert_problem(by_name, 422, "environment_id")
+    assert "s3cr3t" not in by_id.text + by_name.text
     assert stranger.get("/executions", params={"test_case_id": case["id"]}).json()["items"] == []

@@ -124,59 +124,71 @@ def _case_names(app: AppContext, principal: Principal) -> dict[str, str]:
 
 
 def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[dict[str, str]]:
-    """Returns one line per document: kind, name, id and what happened (created/updated/unchanged)."""
+    """Returns one line per document: kind, name, id and what happened (created/updated/unchanged).
+
+    All of it is one transaction: the use cases below join it, so a refusal anywhere leaves
+    the workspace as it was.
+    """
     principal.require(Permission.WRITE)
-    envs, cases, suites = (
-        _names(app, principal, Environment),
-        _case_names(app, principal),
-        _names(app, principal, Suite),
-    )
-    _check(bundle, set(cases), set(suites), set(envs))
-    report: list[dict[str, str]] = []
-    for env in bundle.environments:
-        if env.name in envs:
-            assets.update_environment(app, principal, envs[env.name], variables=env.variables)
-            report.append(
-                {"kind": "environment", "name": env.name, "id": envs[env.name], "action": "updated"}
-            )
-        else:
-            envs[env.name] = assets.create_environment(
-                app, principal, name=env.name, variables=env.variables
-            ).id
-            report.append(
-                {"kind": "environment", "name": env.name, "id": envs[env.name], "action": "created"}
-            )
-    for case in bundle.test_cases:
-        report.append(_apply_case(app, principal, case, cases))
-    for suite in bundle.suites:
-        ids = [cases[n] for n in suite.test_cases]
-        if suite.name in suites:
-            assets.update_suite(
-                app, principal, suites[suite.name], description=suite.description, test_case_ids=ids
-            )
-            action = "updated"
-        else:
-            suites[suite.name] = assets.create_suite(
-                app, principal, name=suite.name, description=suite.description, test_case_ids=ids
-            ).id
-            action = "created"
-        report.append({"kind": "suite", "name": suite.name, "id": suites[suite.name], "action": action})
+    envs = _names(app, principal, Environment)
+    cases = _case_names(app, principal)
+    suites = _names(app, principal, Suite)
     plans = _names(app, principal, Plan)
-    for plan in bundle.plans:
-        fields: dict[str, Any] = {
-            "description": plan.description,
-            "suite_ids": [suites[n] for n in plan.suites],
-            "environment_id": envs[plan.environment] if plan.environment else None,
-            "retries": plan.retries,
-        }
-        if plan.name in plans:
-            assets.update_plan(app, principal, plans[plan.name], **fields)
-            action = "updated"
-        else:
-            plans[plan.name] = assets.create_plan(app, principal, name=plan.name, **fields).id
-            action = "created"
-        report.append({"kind": "plan", "name": plan.name, "id": plans[plan.name], "action": action})
+    _check(bundle, set(cases), set(suites), set(envs))
+    with app.uow() as uow:
+        report = [_apply_environment(app, principal, env, envs) for env in bundle.environments]
+        report += [_apply_case(app, principal, case, cases) for case in bundle.test_cases]
+        report += [_apply_suite(app, principal, suite, suites, cases) for suite in bundle.suites]
+        report += [_apply_plan(app, principal, plan, plans, suites, envs) for plan in bundle.plans]
+        uow.commit()
     return report
+
+
+def _line(kind: str, name: str, ident: str, action: str) -> dict[str, str]:
+    return {"kind": kind, "name": name, "id": ident, "action": action}
+
+
+def _apply_environment(
+    app: AppContext, principal: Principal, doc: EnvironmentDoc, envs: dict[str, str]
+) -> dict[str, str]:
+    if doc.name in envs:
+        assets.update_environment(app, principal, envs[doc.name], variables=doc.variables)
+        return _line("environment", doc.name, envs[doc.name], "updated")
+    envs[doc.name] = assets.create_environment(app, principal, name=doc.name, variables=doc.variables).id
+    return _line("environment", doc.name, envs[doc.name], "created")
+
+
+def _apply_suite(
+    app: AppContext, principal: Principal, doc: SuiteDoc, suites: dict[str, str], cases: dict[str, str]
+) -> dict[str, str]:
+    ids = [cases[n] for n in doc.test_cases]
+    if doc.name in suites:
+        assets.update_suite(app, principal, suites[doc.name], description=doc.description, test_case_ids=ids)
+        return _line("suite", doc.name, suites[doc.name], "updated")
+    suite = assets.create_suite(app, principal, name=doc.name, description=doc.description, test_case_ids=ids)
+    suites[doc.name] = suite.id
+    return _line("suite", doc.name, suite.id, "created")
+
+
+def _apply_plan(
+    app: AppContext,
+    principal: Principal,
+    doc: PlanDoc,
+    plans: dict[str, str],
+    suites: dict[str, str],
+    envs: dict[str, str],
+) -> dict[str, str]:
+    fields: dict[str, Any] = {
+        "description": doc.description,
+        "suite_ids": [suites[n] for n in doc.suites],
+        "environment_id": envs[doc.environment] if doc.environment else None,
+        "retries": doc.retries,
+    }
+    if doc.name in plans:
+        assets.update_plan(app, principal, plans[doc.name], **fields)
+        return _line("plan", doc.name, plans[doc.name], "updated")
+    plans[doc.name] = assets.create_plan(app, principal, name=doc.name, **fields).id
+    return _line("plan", doc.name, plans[doc.name], "created")
 
 
 def _apply_case(

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -40,29 +41,49 @@ class AppContext:
         return UnitOfWork(self)
 
 
+_active: ContextVar["UnitOfWork | None"] = ContextVar("testament_unit_of_work", default=None)
+
+
 class UnitOfWork:
-    """One write transaction. Only `commit()` commits; events go out after it."""
+    """One write transaction. Only `commit()` commits; events go out after it.
+
+    Units of work nest: one opened while another is active in the same thread joins it,
+    and only the outermost commits. So several use cases can run as one atomic change
+    (`apply` does), each still written as if it stood alone.
+    """
 
     session: Session
 
     def __init__(self, app: AppContext) -> None:
         self.app = app
         self._events: list[Any] = []
+        self._outer: UnitOfWork | None = None
+        self._token: Token[UnitOfWork | None] | None = None
 
     def __enter__(self) -> "UnitOfWork":
+        outer = _active.get()
+        if outer is not None and outer.app is self.app:
+            self._outer = outer
+            self.session = outer.session
+            return self
         self.session = self.app.db.writer()
         self.session.begin()
+        self._token = _active.set(self)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._outer is not None:
+            return  # the outermost unit of work commits or rolls back
+        assert self._token is not None
+        _active.reset(self._token)
         if exc_type is not None:
             self.session.rollback()
         self.session.close()  # ends any later read-only transaction without expiring loaded objects
 
     def emit(self, event: Any) -> None:
-        self._events.append(event)
+        (self._outer or self)._events.append(event)
 
     def lock_workspace(self, workspace_id: str) -> None:
         """Serialize quota-checked writes per workspace (PostgreSQL row lock; SQLite's
@@ -70,6 +91,9 @@ class UnitOfWork:
         self.session.execute(select(workspaces.c.id).where(workspaces.c.id == workspace_id).with_for_update())
 
     def commit(self) -> None:
+        if self._outer is not None:
+            self.session.flush()
+            return
         self.session.commit()
         events, self._events = self._events, []
         for event in events:

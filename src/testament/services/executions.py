@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,10 +27,12 @@ from testament.services.paging import Page, check_limit, decode_cursor, make_pag
 from testament.services.test_cases import matches_tag
 from testament.store.tables import (
     data_sets,
+    environments,
     execution_records,
     executions,
     idempotency_tokens,
     plan_runs,
+    plans,
     test_cases,
 )
 
@@ -100,12 +102,9 @@ def start_execution(
         raise InvalidInput("test_case_id", "give exactly one of test_case_id and plan_id")
     if client_token is not None and not 1 <= len(client_token) <= MAX_CLIENT_TOKEN:
         raise InvalidInput("client_token", f"must be 1 to {MAX_CLIENT_TOKEN} characters")
-    target = f"test case {test_case_id}" if test_case_id else f"plan {plan_id}"
     for _ in range(2):  # a lost race on the token's primary key is replayed on the second pass
         try:
-            return _start(
-                app, principal, test_case_id, plan_id, client_token, target, environment_id, variables
-            )
+            return _start(app, principal, test_case_id, plan_id, client_token, environment_id, variables)
         except IntegrityError:
             if client_token is None:
                 raise
@@ -118,19 +117,25 @@ def _start(
     test_case_id: str | None,
     plan_id: str | None,
     client_token: str | None,
-    target: str,
     environment_id: str | None,
     variables: dict[str, Any] | None,
 ) -> Started:
     with app.uow() as uow:
         uow.lock_workspace(principal.workspace_id)
+        if plan_id is not None:
+            plan = _find(uow.session, Plan, plans, principal, plan_id, "plan")
+            target = f"plan {plan.id}"
+        else:
+            assert test_case_id is not None
+            case = _find(uow.session, TestCase, test_cases, principal, test_case_id, "test case")
+            target = f"test case {case.id}"
         if client_token and (earlier := _replay(uow, principal, client_token, target)):
             return earlier
+        environment = _find_environment(uow.session, principal, environment_id)
         batch_id = new_id()
         plan_run = None
         if plan_id is not None:
-            plan = _load(uow.session, Plan, principal, plan_id, "plan")
-            environment_id = environment_id or plan.environment_id
+            environment_id = environment.id if environment else plan.environment_id
             cases = _plan_cases(uow.session, principal, plan)
             plan_run = PlanRun(
                 id=batch_id,
@@ -142,10 +147,10 @@ def _start(
             )
             retries = plan.retries
         else:
-            assert test_case_id is not None
-            cases = [_load(uow.session, TestCase, principal, test_case_id, "test case")]
+            environment_id = environment.id if environment else None
+            cases = [case]
             retries = None
-        env_vars = _environment_variables(uow.session, principal, environment_id)
+        env_vars = _environment_variables(uow.session, environment_id)
         new = _executions_for(
             uow, principal, cases, batch_id, plan_run, environment_id, env_vars, variables, retries
         )
@@ -217,15 +222,31 @@ def _plan_cases(session: Session, principal: Principal, plan: Plan) -> list[Test
     return cases
 
 
-def _environment_variables(
-    session: Session, principal: Principal, environment_id: str | None
-) -> dict[str, Any]:
-    if environment_id is None:
-        return {}
-    env = session.get(Environment, environment_id)
-    if env is None or env.workspace_id != principal.workspace_id:
-        raise InvalidInput("environment_id", f"environment {environment_id!r} is not in this workspace")
-    return dict(env.variables)
+def _find(session: Session, cls: type[T], table: Table, principal: Principal, ident: str, kind: str) -> T:
+    """An entity of the principal's workspace by id, or else by its unique name."""
+    found = session.scalars(
+        select(cls).where(
+            table.c.workspace_id == principal.workspace_id, (table.c.id == ident) | (table.c.name == ident)
+        )
+    ).first()
+    if found is None:
+        raise NotFound(kind, ident)
+    return found
+
+
+def _find_environment(session: Session, principal: Principal, ident: str | None) -> Environment | None:
+    """The environment a start names (by id or name); a wrong one is bad input, not a missing page."""
+    if ident is None:
+        return None
+    try:
+        return _find(session, Environment, environments, principal, ident, "environment")
+    except NotFound:
+        raise InvalidInput("environment_id", f"no environment {ident!r} in this workspace") from None
+
+
+def _environment_variables(session: Session, environment_id: str | None) -> dict[str, Any]:
+    env = session.get(Environment, environment_id) if environment_id else None
+    return dict(env.variables) if env else {}
 
 
 def _executions_for(
@@ -350,13 +371,10 @@ def list_executions(
         query = query.where(executions.c.test_case_id == test_case_id)
     if status:
         query = query.where(executions.c.status == status)
-    # ids are UUIDv7, ordered by creation time: the id bounds let the index serve the range
-    if since:
+    if since:  # an id (UUIDv7) is made after its queued_at: the id bound is safe and uses the index
         query = query.where(executions.c.queued_at >= since, executions.c.id >= id_floor(since))
     if until:
-        query = query.where(
-            executions.c.queued_at < until, executions.c.id < id_floor(until + timedelta(milliseconds=1))
-        )
+        query = query.where(executions.c.queued_at < until)
     if plan_run_id:
         query = query.where(executions.c.plan_run_id == plan_run_id)
     if before:

@@ -4,6 +4,8 @@ Every list and filter of the API has an index here; the records table is keyed b
 (execution_id, seq) so a page at any depth is one index range scan.
 """
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,7 +22,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeDecorator
 
 from testament.domain.access import Role
 from testament.domain.execution import Execution, ExecutionStatus
@@ -37,6 +41,7 @@ from testament.domain.model import (
     TestCaseVersion,
     Workspace,
 )
+from testament.kit.clock import as_utc
 
 __all__ = ["map_domain", "metadata"]
 
@@ -49,8 +54,31 @@ metadata = MetaData(
     }
 )
 
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps go in and come out as aware UTC datetimes, on every database.
+
+    SQLite keeps no offset: without this it would store an aware value's wall time as is
+    (so +02:00 and Z instants would compare wrong) and hand back naive values.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
 ID = String(36)
-TS = DateTime(timezone=True)
+TS = UtcDateTime()
 
 
 def _enum(cls: type, name: str) -> Enum:

@@ -18,11 +18,8 @@ from testament.api.schemas import (
     RecordPublic,
 )
 from testament.domain.execution import ExecutionStatus
-from testament.domain.model import Environment, Plan
 from testament.services import artifacts as artifact_svc
 from testament.services import executions as svc
-from testament.services.assets import find_asset
-from testament.services.test_cases import find_test_case_id
 
 router = APIRouter()
 
@@ -41,10 +38,10 @@ def start_execution(
     started = svc.start_execution(
         ctx,
         principal,
-        test_case_id=find_test_case_id(ctx, principal, body.test_case_id) if body.test_case_id else None,
-        plan_id=find_asset(ctx, principal, Plan, body.plan_id).id if body.plan_id else None,
+        test_case_id=body.test_case_id,
+        plan_id=body.plan_id,
         client_token=body.client_token,
-        environment_id=find_asset(ctx, principal, Environment, body.environment_id).id if body.environment_id else None,
+        environment_id=body.environment_id,
         variables=body.variables,
     )
     if started.replayed:
