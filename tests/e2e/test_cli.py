@@ -164,3 +164,10 @@ def test_the_demo_goes_from_serve_to_a_passing_plan_with_records(
     assert shown_id, run.stdout
     show = installation.cli("show", shown_id.group(1))
     assert "healthz: PASSED HTTP 200" in show.stdout
+
+
+def test_run_names_the_target_it_could_not_find(installation: Installation) -> None:
+    admin_env(installation)
+    result = installation.cli("run", "no-such-thing", "--wait", check=False)
+    assert result.returncode == 2
+    assert "no test case or plan has the id or name 'no-such-thing'" in result.stderr

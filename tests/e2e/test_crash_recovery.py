@@ -50,3 +50,30 @@ def test_an_execution_survives_a_killed_server_without_losing_a_record(
     recovery = [r for r in after if r["observation_id"] == "recovery"]
     assert len(recovery) == 1 and recovery[0]["record"]["event"] == "worker_lost"
     assert [r["observation_id"] for r in after if r["attempt"] == 2] == [f"step {i}" for i in range(1, 7)]
+
+
+def test_a_graceful_shutdown_hands_a_running_execution_back_to_the_queue(
+    installation: Installation, target: Any
+) -> None:
+    workspace = installation.cli_json("workspace", "create", "shutdown")["id"]
+    token = installation.cli_json("key", "create", "--workspace", workspace, "--role", "admin")["token"]
+    url = installation.serve()
+    headers = {"Authorization": f"Bearer {token}"}
+    steps = [{"name": f"step {i}", "request": {"url": f"{target.url}/slow?ms=300"}} for i in range(1, 5)]
+    with httpx.Client(base_url=url + "/api/v1", headers=headers, timeout=10) as api:
+        case = api.post(
+            "/test-cases", json={"kind": "http", "name": "s", "content": {"steps": steps}, "publish": True}
+        )
+        execution_id = api.post("/executions", json={"test_case_id": case.json()["id"]}).json()["id"]
+        wait_for(lambda: api.get(f"/executions/{execution_id}").json()["records"]["total"] >= 1)
+
+        installation.stop()  # SIGTERM: the server shuts down cleanly
+
+    installation.serve()
+    with httpx.Client(base_url=installation.url + "/api/v1", headers=headers, timeout=10) as api:
+        execution = wait_finished(api, execution_id, timeout_s=60)
+        records = api.get(f"/executions/{execution_id}/records", params={"limit": 1000}).json()["items"]
+
+    assert (execution["status"], execution["attempt"]) == ("PASSED", 2)
+    [handed_back] = [r for r in records if r["observation_id"] == "recovery"]
+    assert handed_back["record"]["event"] == "worker_shutdown"

@@ -52,7 +52,12 @@ def start(client: ApiClient, target: str, body: dict[str, Any]) -> dict[str, Any
     except ApiError as exc:
         if exc.status != 404:
             raise
-    plan_run: dict[str, Any] = client.post("/executions", {**body, "plan_id": target})
+    try:
+        plan_run: dict[str, Any] = client.post("/executions", {**body, "plan_id": target})
+    except ApiError as exc:
+        if exc.status == 404 and exc.body.get("detail", "").startswith("plan "):
+            raise ApiError(404, {"detail": f"no test case or plan has the id or name {target!r}"}) from None
+        raise
     return plan_run
 
 

@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from testament.engine import queue
-from testament.engine.worker import STOPPED, EngineRunContext, run_job
+from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, run_job
 from testament.services.context import AppContext
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
 
@@ -56,7 +56,7 @@ class LocalExecutor:
             unsubscribe()
         self._closing.set()
         for ctx in list(self._running.values()):
-            ctx.cancel("server shutting down")
+            ctx.cancel(SHUTTING_DOWN)
         with self._wake:
             self._wake.notify_all()
         for thread in self._threads:
@@ -82,6 +82,9 @@ class LocalExecutor:
             if job is None:
                 self._idle()
                 continue
+            if self._closing.is_set():  # claimed just as the server began to shut down
+                queue.release_interrupted(self._app, job.execution.id, self._owner, SHUTTING_DOWN)
+                return
             run_job(self._app, job, self._owner, self._running)
 
     def _idle(self) -> None:

@@ -29,6 +29,7 @@ __all__ = [
     "make_owner",
     "next_attempt",
     "recover_lost",
+    "release_interrupted",
     "renew_lease",
 ]
 
@@ -259,23 +260,38 @@ def recover_lost(app: AppContext) -> list[str]:
             execution = uow.session.get(Execution, execution_id, with_for_update=True)
             if execution is None or execution.status != ExecutionStatus.RUNNING:
                 continue
-            interrupted = execution.attempt
-            owner = execution.lease_owner
-            requeued = execution.recover_lost(app.clock(), app.settings.max_recoveries)
-            reason = "the worker running this execution stopped renewing its lease"
-            record = {
-                "event": "worker_lost",
-                "attempt": interrupted,
-                "worker": owner,
-                "action": f"queued again as attempt {execution.attempt}" if requeued else "gave up",
-                "reason": reason if requeued else f"{reason}; {execution.reason}",
-            }
-            status = RecordStatus.INFO if requeued else RecordStatus.ERROR
-            _append(uow, execution, "recovery", status, record, attempt=interrupted)
-            if requeued:
-                uow.emit(ExecutionQueued(execution.workspace_id, execution.id))
-            else:
-                uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+            _take_back(
+                uow, execution, "worker_lost", "the worker running this execution stopped renewing its lease"
+            )
             uow.commit()
             handled.append(execution_id)
     return handled
+
+
+def release_interrupted(app: AppContext, execution_id: str, owner: str, why: str) -> None:
+    """This worker is shutting down mid-run: hand the execution back to the queue now,
+    rather than leave it RUNNING until its lease runs out."""
+    with app.uow() as uow:
+        execution = _held(uow, execution_id, owner)
+        _take_back(uow, execution, "worker_shutdown", why)
+        uow.commit()
+
+
+def _take_back(uow: UnitOfWork, execution: Execution, event: str, reason: str) -> None:
+    """Queue an interrupted execution again as a new attempt, or end it (ERROR, or STOPPED
+    when a stop was asked for), with a record saying what happened and why."""
+    interrupted, owner = execution.attempt, execution.lease_owner
+    requeued = execution.recover_lost(uow.app.clock(), uow.app.settings.max_recoveries)
+    record = {
+        "event": event,
+        "attempt": interrupted,
+        "worker": owner,
+        "action": f"queued again as attempt {execution.attempt}" if requeued else "gave up",
+        "reason": reason if requeued else f"{reason}; {execution.reason}",
+    }
+    status = RecordStatus.INFO if requeued else RecordStatus.ERROR
+    _append(uow, execution, "recovery", status, record, attempt=interrupted)
+    if requeued:
+        uow.emit(ExecutionQueued(execution.workspace_id, execution.id))
+    else:
+        uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 STOPPED = "stopped by request"
 TIMED_OUT = "timed out"
+SHUTTING_DOWN = "the server is shutting down"
 
 
 class EngineRunContext:
@@ -155,6 +156,11 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
                 owner,
                 Outcome(ExecutionStatus.FAILED, f"exceeded the maximum duration of {limit:g} s"),
                 {"event": "timeout", "attempt": ctx.attempt, "max_duration_s": limit},
+            )
+            return
+        if reason == SHUTTING_DOWN:
+            queue.release_interrupted(
+                app, job.execution.id, owner, f"attempt {ctx.attempt} was cut short: {reason}"
             )
             return
         if reason is not None:  # the lease was lost: someone else owns it now

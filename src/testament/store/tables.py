@@ -131,6 +131,7 @@ test_cases = Table(
     UniqueConstraint("workspace_id", "name", name="uq_test_cases_workspace_name"),
     Index("ix_test_cases_workspace_id", "workspace_id", "id"),
     Index("ix_test_cases_workspace_kind", "workspace_id", "kind", "id"),
+    Index("ix_test_cases_workspace_status", "workspace_id", "status", "id"),
 )
 
 test_case_versions = Table(
