@@ -1,13 +1,12 @@
 """Wire schemas of the native API: one family per entity (Create, Update, Public)."""
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.domain.execution import Execution
-from testament.domain.model import Artifact, Environment, Plan, PlanRun, Suite, TestCase
-from testament.services.executions import PlanRunView, Record
+from testament.services.executions import PlanRunView
 from testament.services.test_cases import TestCaseView
 
 T = TypeVar("T")
@@ -15,6 +14,16 @@ T = TypeVar("T")
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class FromDomain(BaseModel):
+    """A public shape read off a domain object's attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, obj: Any) -> Self:
+        return cls.model_validate(obj)
 
 
 class Page(BaseModel, Generic[T]):
@@ -50,7 +59,7 @@ class TestCaseUpdate(Strict):
     publish: bool = False
 
 
-class TestCaseSummary(BaseModel):
+class TestCaseSummary(FromDomain):
     __test__ = False
     id: str
     kind: str
@@ -64,23 +73,6 @@ class TestCaseSummary(BaseModel):
     retries: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, case: TestCase) -> "TestCaseSummary":
-        return cls(
-            id=case.id,
-            kind=case.kind,
-            name=case.name,
-            description=case.description,
-            tags=case.tags,
-            status=case.status.value,
-            version=case.version,
-            published_version=case.published_version,
-            sha256=case.sha256,
-            retries=case.retries,
-            created_at=case.created_at,
-            updated_at=case.updated_at,
-        )
 
 
 class TestCasePublic(TestCaseSummary):
@@ -109,24 +101,13 @@ class SuiteUpdate(Strict):
     test_case_ids: list[str] | None = None
 
 
-class SuitePublic(BaseModel):
+class SuitePublic(FromDomain):
     id: str
     name: str
     description: str
     test_case_ids: list[str]
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, s: Suite) -> "SuitePublic":
-        return cls(
-            id=s.id,
-            name=s.name,
-            description=s.description,
-            test_case_ids=s.test_case_ids,
-            created_at=s.created_at,
-            updated_at=s.updated_at,
-        )
 
 
 class PlanBody(Strict):
@@ -145,7 +126,7 @@ class PlanUpdate(Strict):
     retries: int | None = Field(default=None, ge=0, le=10)
 
 
-class PlanPublic(BaseModel):
+class PlanPublic(FromDomain):
     id: str
     name: str
     description: str
@@ -154,19 +135,6 @@ class PlanPublic(BaseModel):
     retries: int | None
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, p: Plan) -> "PlanPublic":
-        return cls(
-            id=p.id,
-            name=p.name,
-            description=p.description,
-            suite_ids=p.suite_ids,
-            environment_id=p.environment_id,
-            retries=p.retries,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-        )
 
 
 class EnvironmentBody(Strict):
@@ -179,18 +147,12 @@ class EnvironmentUpdate(Strict):
     variables: dict[str, Any] | None = None
 
 
-class EnvironmentPublic(BaseModel):
+class EnvironmentPublic(FromDomain):
     id: str
     name: str
     variables: dict[str, Any]
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, e: Environment) -> "EnvironmentPublic":
-        return cls(
-            id=e.id, name=e.name, variables=e.variables, created_at=e.created_at, updated_at=e.updated_at
-        )
 
 
 class ExecutionStart(Strict):
@@ -264,24 +226,13 @@ class ExecutionStarted(BaseModel):
     executions: list[ExecutionPublic]
 
 
-class RecordPublic(BaseModel):
+class RecordPublic(FromDomain):
     observation_id: str
     status: str
     timestamp: datetime
     record: dict[str, Any]
     seq: int
     attempt: int
-
-    @classmethod
-    def of(cls, r: Record) -> "RecordPublic":
-        return cls(
-            observation_id=r.observation_id,
-            status=r.status,
-            timestamp=r.timestamp,
-            record=r.record,
-            seq=r.seq,
-            attempt=r.attempt,
-        )
 
 
 class PlanRunPublic(BaseModel):
@@ -308,15 +259,11 @@ class PlanRunPublic(BaseModel):
         )
 
 
-class PlanRunSummary(BaseModel):
+class PlanRunSummary(FromDomain):
     id: str
     plan_id: str
     created_by: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, r: PlanRun) -> "PlanRunSummary":
-        return cls(id=r.id, plan_id=r.plan_id, created_by=r.created_by, created_at=r.created_at)
 
 
 class WhoAmI(BaseModel):
@@ -326,7 +273,7 @@ class WhoAmI(BaseModel):
     role: str
 
 
-class ArtifactPublic(BaseModel):
+class ArtifactPublic(FromDomain):
     id: str
     execution_id: str
     name: str
@@ -335,16 +282,3 @@ class ArtifactPublic(BaseModel):
     sha256: str
     record_seq: int | None
     created_at: datetime
-
-    @classmethod
-    def of(cls, a: Artifact) -> "ArtifactPublic":
-        return cls(
-            id=a.id,
-            execution_id=a.execution_id,
-            name=a.name,
-            media_type=a.media_type,
-            size=a.size,
-            sha256=a.sha256,
-            record_seq=a.record_seq,
-            created_at=a.created_at,
-        )
