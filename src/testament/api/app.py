@@ -7,15 +7,16 @@ document and error handlers.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Response
 
 from testament import __version__
-from testament.api.deps import CurrentPrincipal
+from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.errors import install_error_handlers
 from testament.api.routes import assets, executions, test_cases
-from testament.api.schemas import WhoAmI
+from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
 from testament.config import Settings
+from testament.services import admin
 from testament.services.context import AppContext
 
 __all__ = ["create_app", "create_native_api"]
@@ -47,6 +48,17 @@ def create_native_api(ctx: AppContext) -> FastAPI:
             user=principal.user_name,
             role=principal.role.value,
         )
+
+    @me.get("/keys", operation_id="listKeys")
+    def list_keys(ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[KeyPublic]]:
+        """The workspace's keys (admin only). Tokens and secrets are shown only once, at creation."""
+        return {"items": [KeyPublic.of(k) for k in admin.list_keys(ctx, principal.workspace_id, principal=principal)]}
+
+    @me.delete("/keys/{key_id}", status_code=204, operation_id="revokeKey")
+    def revoke_key(key_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
+        """Revoke a key of this workspace at once (admin only)."""
+        admin.revoke_key(ctx, key_id, principal=principal)
+        return Response(status_code=204)
 
     api.include_router(me)
     return api

@@ -282,3 +282,12 @@ class ArtifactPublic(FromDomain):
     sha256: str
     record_seq: int | None
     created_at: datetime
+
+
+class KeyPublic(FromDomain):
+    id: str
+    user_name: str
+    role: str
+    access_key_id: str
+    created_at: datetime
+    revoked_at: datetime | None

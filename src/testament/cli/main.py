@@ -135,6 +135,48 @@ def key_create(
     _emit(data, as_json, "\n".join(f"{k}: {v}" for k, v in data.items()))
 
 
+@key_app.command("list")
+def key_list(
+    workspace: Annotated[str, typer.Option(help="the workspace id")], as_json: AsJson = False
+) -> None:
+    """A workspace's keys (no secrets: they are shown only at creation)."""
+    from testament.services.admin import list_keys
+
+    try:
+        keys = list_keys(_context(), workspace)
+    except TestamentError as exc:
+        _fail(exc.message)
+    rows = [
+        {
+            "id": k.id,
+            "user": k.user_name,
+            "role": k.role.value,
+            "access_key_id": k.access_key_id,
+            "created_at": k.created_at.isoformat(),
+            "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+        }
+        for k in keys
+    ]
+    if as_json:
+        sys.stdout.write(json.dumps(rows) + "\n")
+        return
+    for row in rows:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        console.print(f"{row['id']}  {row['role']:<8} {row['user']:<20} {row['access_key_id']}  {state}")
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: str) -> None:
+    """Revoke a key at once."""
+    from testament.services.admin import revoke_key
+
+    try:
+        revoke_key(_context(), key_id)
+    except TestamentError as exc:
+        _fail(exc.message)
+    console.print(f"key {key_id} is revoked")
+
+
 def _client(server: str, key: str) -> ApiClient:
     if not key:
         _fail("no API key: pass --key or set TESTAMENT_API_KEY")

@@ -26,6 +26,8 @@ __all__ = [
     "authenticate_token",
     "create_key",
     "create_workspace",
+    "get_workspace",
+    "list_keys",
     "revoke_key",
 ]
 
@@ -98,14 +100,34 @@ def create_key(app: AppContext, workspace_id: str, role: Role, user_name: str = 
     return IssuedKey(key.id, workspace_id, user_name, role, token, access_key_id, secret_access_key)
 
 
-def revoke_key(app: AppContext, principal: Principal, key_id: str) -> None:
-    principal.require(Permission.ADMINISTER)
+def revoke_key(app: AppContext, key_id: str, *, principal: Principal | None = None) -> ApiKey:
+    """Revoke a key at once. Through the API an admin revokes keys of their own workspace;
+    an operator (CLI, no principal) may revoke any."""
+    if principal is not None:
+        principal.require(Permission.ADMINISTER)
     with app.uow() as uow:
         key = uow.session.get(ApiKey, key_id)
-        if key is None or key.workspace_id != principal.workspace_id:
+        if key is None or (principal is not None and key.workspace_id != principal.workspace_id):
             raise NotFound("key", key_id)
         key.revoked_at = key.revoked_at or app.clock()
         uow.commit()
+        return key
+
+
+def list_keys(app: AppContext, workspace_id: str, *, principal: Principal | None = None) -> list[ApiKey]:
+    """A workspace's keys, oldest first; secrets are never part of them."""
+    if principal is not None:
+        principal.require(Permission.ADMINISTER)
+        if workspace_id != principal.workspace_id:
+            raise NotFound("workspace", workspace_id)
+    with app.db.reading() as session:
+        if session.get(Workspace, workspace_id) is None:
+            raise NotFound("workspace", workspace_id)
+        return list(
+            session.scalars(
+                select(ApiKey).where(api_keys.c.workspace_id == workspace_id).order_by(api_keys.c.id)
+            )
+        )
 
 
 def _principal(key: ApiKey) -> Principal:
