@@ -52,7 +52,11 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     @me.get("/keys", operation_id="listKeys")
     def list_keys(ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[KeyPublic]]:
         """The workspace's keys (admin only). Tokens and secrets are shown only once, at creation."""
-        return {"items": [KeyPublic.of(k) for k in admin.list_keys(ctx, principal.workspace_id, principal=principal)]}
+        return {
+            "items": [
+                KeyPublic.of(k) for k in admin.list_keys(ctx, principal.workspace_id, principal=principal)
+            ]
+        }
 
     @me.delete("/keys/{key_id}", status_code=204, operation_id="revokeKey")
     def revoke_key(key_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:

@@ -5,6 +5,7 @@ that was reported."""
 import hashlib
 import os
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from testament.domain.execution import Execution, ExecutionStatus, Outcome, RecordStatus
-from testament.domain.model import Artifact, TestCase
+from testament.domain.model import Artifact
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
@@ -62,55 +63,62 @@ def owner_is_dead(owner: str) -> bool:
     return False
 
 
+@dataclass(frozen=True)
 class Job:
     """What a worker needs to run one claimed execution."""
 
-    def __init__(self, execution: Execution, content: Any, test_case_name: str) -> None:
-        self.execution = execution
-        self.content = content
-        self.test_case_name = test_case_name
+    execution: Execution
+    content: Any
 
 
 def claim_next(app: AppContext, owner: str) -> Job | None:
     """Take the oldest queued execution whose workspace is under its running limit."""
-    settings = app.settings
+    limit = app.settings.max_running_executions
     with app.uow() as uow:
-        candidates = list(
-            uow.session.scalars(
-                select(Execution)
-                .where(executions.c.status == ExecutionStatus.QUEUED)
-                .order_by(executions.c.queued_at, executions.c.id)
-                .limit(CANDIDATES)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        for execution in candidates:
-            uow.lock_workspace(execution.workspace_id)
-            running = uow.session.execute(
-                select(func.count())
-                .select_from(executions)
-                .where(
-                    executions.c.workspace_id == execution.workspace_id,
-                    executions.c.status == ExecutionStatus.RUNNING,
-                )
-            ).scalar_one()
-            if running >= settings.max_running_executions:
+        candidates = uow.session.execute(
+            select(executions.c.id, executions.c.workspace_id)
+            .where(executions.c.status == ExecutionStatus.QUEUED)
+            .order_by(executions.c.queued_at, executions.c.id)
+            .limit(CANDIDATES)
+        ).all()
+        busy = _running_counts(uow, {c.workspace_id for c in candidates})
+        for candidate in candidates:
+            if busy.get(candidate.workspace_id, 0) >= limit:
                 continue
-            now = app.clock()
-            execution.start(
-                owner, now, timedelta(seconds=settings.lease_s), timedelta(seconds=settings.max_duration_s)
-            )
-            content = uow.session.execute(
-                select(test_case_versions.c.content).where(
-                    test_case_versions.c.test_case_id == execution.test_case_id,
-                    test_case_versions.c.version == execution.test_case_version,
-                )
-            ).scalar_one()
-            case = uow.session.get(TestCase, execution.test_case_id)
-            uow.emit(ExecutionStarted(execution.workspace_id, execution.id, execution.attempt))
-            uow.commit()
-            return Job(execution, content, case.name if case else "")
+            uow.lock_workspace(candidate.workspace_id)  # then count again: exact under the lock
+            if _running_counts(uow, {candidate.workspace_id}).get(candidate.workspace_id, 0) >= limit:
+                continue
+            execution = uow.session.get(Execution, candidate.id, with_for_update={"skip_locked": True})
+            if execution is None or execution.status != ExecutionStatus.QUEUED:
+                continue  # another worker took it
+            return _start(uow, execution, owner)
     return None
+
+
+def _running_counts(uow: UnitOfWork, workspace_ids: set[str]) -> dict[str, int]:
+    if not workspace_ids:
+        return {}
+    rows = uow.session.execute(
+        select(executions.c.workspace_id, func.count())
+        .where(executions.c.status == ExecutionStatus.RUNNING, executions.c.workspace_id.in_(workspace_ids))
+        .group_by(executions.c.workspace_id)
+    ).all()
+    return {workspace_id: count for workspace_id, count in rows}
+
+
+def _start(uow: UnitOfWork, execution: Execution, owner: str) -> Job:
+    settings = uow.app.settings
+    lease, limit = timedelta(seconds=settings.lease_s), timedelta(seconds=settings.max_duration_s)
+    execution.start(owner, uow.app.clock(), lease, limit)
+    content = uow.session.execute(
+        select(test_case_versions.c.content).where(
+            test_case_versions.c.test_case_id == execution.test_case_id,
+            test_case_versions.c.version == execution.test_case_version,
+        )
+    ).scalar_one()
+    uow.emit(ExecutionStarted(execution.workspace_id, execution.id, execution.attempt))
+    uow.commit()
+    return Job(execution, content)
 
 
 def _held(uow: UnitOfWork, execution_id: str, owner: str) -> Execution:
