@@ -1,5 +1,6 @@
 """The native API describes itself: an OpenAPI document and its interactive docs."""
 
+import re
 from typing import Any
 
 import httpx
@@ -39,3 +40,13 @@ def test_an_unknown_api_path_is_a_404_problem(api: httpx.Client) -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_docs_page_loads_its_scripts_from_this_server_not_a_cdn(live: Any) -> None:
+    html = httpx.get(f"{live.url}/api/v1/docs").text
+    assets = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", html)
+
+    assert assets, html
+    assert all(a.startswith("/api/v1/") for a in assets), assets
+    for asset in assets:
+        assert httpx.get(live.url + asset).status_code == 200, asset

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Response
+from fastapi_offline import FastAPIOffline
 
 from testament import __version__
 from testament.api.deps import Ctx, CurrentPrincipal
@@ -23,13 +24,15 @@ __all__ = ["create_app", "create_native_api"]
 
 
 def create_native_api(ctx: AppContext) -> FastAPI:
-    api = FastAPI(
+    # FastAPIOffline serves the docs page's scripts itself: nothing is fetched from a CDN
+    api = FastAPIOffline(
         title="Testament",
         version=__version__,
         summary="Store test cases, run them on workers, read back every step.",
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        static_url="/docs-static",
     )
     api.state.ctx = ctx
     install_error_handlers(api)
