@@ -171,3 +171,11 @@ def test_run_names_the_target_it_could_not_find(installation: Installation) -> N
     result = installation.cli("run", "no-such-thing", "--wait", check=False)
     assert result.returncode == 2
     assert "no test case or plan has the id or name 'no-such-thing'" in result.stderr
+
+
+def test_junit_without_wait_is_refused_before_anything_starts(
+    installation: Installation, tmp_path: Path
+) -> None:
+    installation.env["TESTAMENT_API_KEY"] = "tst_unused"
+    result = installation.cli("run", "x", "--junit", str(tmp_path / "r.xml"), check=False)
+    assert result.returncode == 2 and "--junit needs --wait" in result.stderr

@@ -223,6 +223,8 @@ def run(
     key: Key = "",
 ) -> None:
     """Start a test case or a plan."""
+    if junit and not wait:
+        _fail("--junit needs --wait: the report is written when the run ends")
     variables = {}
     for item in var or []:
         name, sep, value = item.partition("=")
