@@ -16,6 +16,7 @@ from testament.api.errors import install_error_handlers
 from testament.api.routes import assets, executions, test_cases
 from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
+from testament.compat.aws_connect.router import create_aws_connect_app
 from testament.config import Settings
 from testament.services import admin
 from testament.services.context import AppContext
@@ -103,4 +104,5 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
         return {"status": "ok", "version": __version__}
 
     root.mount("/api/v1", create_native_api(ctx))
+    root.mount("/aws/connect", create_aws_connect_app(ctx))
     return root

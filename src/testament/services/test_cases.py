@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
-from testament.domain.content import kind_of, validate_content
+from testament.domain.content import validate_content
 from testament.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from testament.domain.execution import ExecutionStatus
 from testament.domain.model import DataSet, TestCase, TestCaseStatus, content_sha256
@@ -82,10 +82,7 @@ def _check_data_sets(sets: Sequence[DataSetInput]) -> None:
 
 
 def _prepare_content(kind: str, content: Any, publish: bool) -> Any:
-    spec = kind_of(kind)
-    if spec.validate_on_save or publish:
-        return validate_content(kind, content)
-    return content
+    return validate_content(kind, content, publishing=publish)
 
 
 def _load(session: Session, principal: Principal, test_case_id: str) -> TestCase:

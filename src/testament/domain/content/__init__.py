@@ -2,7 +2,8 @@
 
 `validate_content(kind, content)` returns the normalized content or raises InvalidInput
 naming every broken field as `content.<path>`. Kinds say whether a SAVED draft is
-validated too (http: yes, so a bad step is refused at once) or only on publish.
+validated in full too (http: yes, so a bad step is refused at once) or only its shape
+(connect: its Testing language is checked on publish, as AWS does).
 """
 
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from testament.domain.content import http, noop
+from testament.domain.content import connect, http, noop
 from testament.domain.errors import InvalidInput, Problem
 
 __all__ = ["KINDS", "ContentKind", "problems_from_validation", "validate_content"]
@@ -35,6 +36,13 @@ KINDS: dict[str, ContentKind] = {
         extra_check=http.check_references,
     ),
     "noop": ContentKind("noop", noop.NoopContent, validate_on_save=True, summary="does nothing; passes"),
+    "connect": ContentKind(
+        "connect",
+        connect.ConnectContent,
+        validate_on_save=False,
+        summary="an Amazon Connect test case (Testing language) against a stored flow",
+        extra_check=connect.check_connect,
+    ),
 }
 
 
@@ -55,12 +63,15 @@ def problems_from_validation(error: ValidationError, prefix: str) -> list[Proble
     return problems
 
 
-def validate_content(kind: str, content: Any) -> Any:
+def validate_content(kind: str, content: Any, *, publishing: bool = True) -> Any:
+    """The content's shape is always checked; a kind that validates only on publish (as
+    Amazon Connect does) skips its deeper checks for a SAVED draft."""
     spec = kind_of(kind)
     try:
         model = spec.model.model_validate(content)
     except ValidationError as exc:
         raise InvalidInput.of(problems_from_validation(exc, "content")) from None
-    if spec.extra_check and (problems := spec.extra_check(model)):
+    deep = publishing or spec.validate_on_save
+    if deep and spec.extra_check and (problems := spec.extra_check(model)):
         raise InvalidInput.of(problems)
     return model.model_dump(mode="json", exclude_none=True, by_alias=True)

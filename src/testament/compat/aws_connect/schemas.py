@@ -1,0 +1,97 @@
+"""Request bodies of the Connect test-case operations, with the service model's constraints.
+
+Names are AWS's own (PascalCase). Unknown members are ignored, as AWS's JSON protocol does.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from testament.compat.aws_connect.errors import AwsError
+from testament.domain.content.connect import TestCaseEntryPoint
+
+__all__ = [
+    "CreateTestCaseInput",
+    "SearchTestCasesInput",
+    "TagConditionWire",
+    "TestCaseSearchCriteria",
+    "UpdateTestCaseInput",
+    "parse",
+]
+
+StatusName = Literal["PUBLISHED", "SAVED"]
+TagMap = dict[str, str]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class CreateTestCaseInput(Wire):
+    Name: str = Field(min_length=1, max_length=200)
+    Description: str | None = Field(default=None, max_length=4096)
+    Content: str
+    EntryPoint: TestCaseEntryPoint | None = None
+    InitializationData: str | None = None
+    Status: StatusName | None = None
+    Tags: TagMap | None = Field(default=None, min_length=1, max_length=50)
+
+
+class UpdateTestCaseInput(Wire):
+    Name: str | None = Field(default=None, min_length=1, max_length=200)
+    Description: str | None = Field(default=None, max_length=4096)
+    Content: str | None = None
+    EntryPoint: TestCaseEntryPoint | None = None
+    InitializationData: str | None = None
+    Status: StatusName | None = None
+
+
+class TagConditionWire(Wire):
+    TagKey: str | None = None
+    TagValue: str | None = None
+
+
+class TagFilterWire(Wire):
+    OrConditions: list[list[TagConditionWire]] | None = None
+    AndConditions: list[TagConditionWire] | None = None
+    TagCondition: TagConditionWire | None = None
+
+
+class SearchFilterWire(Wire):
+    TagFilter: TagFilterWire | None = None
+
+
+class StringConditionWire(Wire):
+    FieldName: str | None = None
+    Value: str | None = None
+    ComparisonType: Literal["STARTS_WITH", "CONTAINS", "EXACT"] | None = None
+
+
+class TestCaseSearchCriteria(Wire):
+    __test__ = False
+    OrConditions: list["TestCaseSearchCriteria"] | None = None
+    AndConditions: list["TestCaseSearchCriteria"] | None = None
+    StringCondition: StringConditionWire | None = None
+    StatusCondition: StatusName | None = None
+
+
+class SearchTestCasesInput(Wire):
+    InstanceId: str = Field(min_length=1, max_length=250)
+    NextToken: str | None = Field(default=None, min_length=1, max_length=2500)
+    MaxResults: int = Field(default=100, ge=1, le=100)
+    SearchFilter: SearchFilterWire | None = None
+    SearchCriteria: TestCaseSearchCriteria | None = None
+
+
+def parse(model: type[Wire], body: bytes) -> Any:
+    """Parse a JSON body into `model`, or raise AwsError InvalidParameterException naming the member."""
+    try:
+        return model.model_validate_json(body or b"{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        count = len(exc.errors())
+        raise AwsError(
+            "InvalidParameterException",
+            f"{count} validation error{'s' if count > 1 else ''} detected: {where}: {first['msg']}",
+        ) from None
