@@ -14,6 +14,7 @@ __all__ = ["RunContext", "Runner", "runner_for"]
 _RUNNERS = {
     "http": "testament.runners.http:HttpRunner",
     "noop": "testament.runners.noop:NoopRunner",
+    "connect": "testament.runners.connect:ConnectRunner",
 }
 
 

@@ -1,10 +1,21 @@
 """The contract between the engine and a runner."""
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from testament.domain.execution import Outcome, RecordStatus
 
-__all__ = ["RunContext", "Runner"]
+__all__ = ["ResourceView", "RunContext", "Runner"]
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    """A workspace resource as a runner sees it: read-only."""
+
+    id: str
+    kind: str
+    name: str
+    body: dict[str, Any]
 
 
 class RunContext(Protocol):
@@ -25,6 +36,11 @@ class RunContext(Protocol):
 
     def add_artifact(self, name: str, data: bytes, media_type: str, record_seq: int | None = None) -> str:
         """Store a file for this execution; returns the artifact's id."""
+
+    def resource(self, kind: str, reference: str) -> "ResourceView | None":
+        """A resource of the execution's workspace (a Connect flow, queue, hours of operation,
+        Lambda mapping ...) by id, by an ARN whose last path segment is its id, or by name.
+        None when there is no such resource."""
 
 
 class Runner(Protocol):
