@@ -82,9 +82,9 @@ class LiveServer:
         self.thread.join(timeout=15)
 
 
-def start_server(settings: Settings) -> LiveServer:
+def start_server(settings: Settings, *, start_engine: bool = True) -> LiveServer:
     """The real app on a real socket, in a thread: tests talk HTTP to it."""
-    app = create_app(settings)
+    app = create_app(settings, start_engine=start_engine)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

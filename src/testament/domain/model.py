@@ -19,6 +19,7 @@ __all__ = [
     "Environment",
     "Plan",
     "PlanRun",
+    "Resource",
     "Suite",
     "TestCase",
     "TestCaseStatus",
@@ -169,6 +170,22 @@ class PlanRun:
     environment_id: str | None
     created_by: str
     created_at: datetime
+
+
+@dataclass(eq=False)
+class Resource:
+    """A named document of the workspace that test kinds use: a Connect flow, queue, hours
+    of operation, a Lambda's local URL ... `kind` is namespaced (`connect.flow`)."""
+
+    id: str
+    workspace_id: str
+    kind: str
+    name: str
+    description: str
+    body: dict[str, Any]
+    tags: dict[str, str]
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(eq=False)

@@ -15,7 +15,9 @@ from testament.engine import queue
 from testament.engine.queue import Job, LeaseLost
 from testament.kit.clock import as_utc
 from testament.runners import runner_for
+from testament.runners.base import ResourceView
 from testament.services.context import AppContext
+from testament.services.resources import find_resource
 
 __all__ = ["EngineRunContext", "run_job"]
 
@@ -34,6 +36,7 @@ class EngineRunContext:
         self._app = app
         self._owner = owner
         self.execution_id = execution.id
+        self._workspace_id = execution.workspace_id
         self.attempt = execution.attempt
         self.variables: dict[str, Any] = dict(execution.variables or {})
         assert execution.deadline_at is not None
@@ -60,6 +63,10 @@ class EngineRunContext:
         return queue.add_artifact(
             self._app, self.execution_id, self._owner, name, data, media_type, record_seq
         )
+
+    def resource(self, kind: str, reference: str) -> ResourceView | None:
+        found = find_resource(self._app, self._workspace_id, kind, reference)
+        return ResourceView(found.id, found.kind, found.name, dict(found.body)) if found else None
 
 
 class _Heartbeat(threading.Thread):

@@ -355,7 +355,8 @@ def list_executions(
     limit: int = 50,
     cursor: str | None = None,
     test_case_id: str | None = None,
-    status: ExecutionStatus | None = None,
+    status: ExecutionStatus | Sequence[ExecutionStatus] | None = None,
+    kind: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     tag: str | None = None,
@@ -369,8 +370,12 @@ def list_executions(
     query = select(Execution).where(executions.c.workspace_id == principal.workspace_id)
     if test_case_id:
         query = query.where(executions.c.test_case_id == test_case_id)
-    if status:
+    if isinstance(status, ExecutionStatus):
         query = query.where(executions.c.status == status)
+    elif status:
+        query = query.where(executions.c.status.in_(list(status)))
+    if kind:
+        query = query.where(executions.c.kind == kind)
     if since:  # an id (UUIDv7) is made after its queued_at: the id bound is safe and uses the index
         query = query.where(executions.c.queued_at >= since, executions.c.id >= id_floor(since))
     if until:

@@ -35,6 +35,7 @@ from testament.domain.model import (
     Environment,
     Plan,
     PlanRun,
+    Resource,
     Suite,
     TestCase,
     TestCaseStatus,
@@ -267,6 +268,22 @@ execution_records = Table(
     Index("ix_execution_records_status", "execution_id", "status", "seq"),
 )
 
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("kind", String(64), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("body", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("workspace_id", "kind", "name", name="uq_resources_workspace_kind_name"),
+    Index("ix_resources_workspace_kind", "workspace_id", "kind", "id"),
+)
+
 idempotency_tokens = Table(
     "idempotency_tokens",
     metadata,
@@ -312,6 +329,7 @@ def map_domain() -> None:
         (Plan, plans),
         (Environment, environments),
         (PlanRun, plan_runs),
+        (Resource, resources),
         (Execution, executions),
         (Artifact, artifacts),
     ):

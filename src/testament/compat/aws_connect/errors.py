@@ -20,6 +20,7 @@ STATUS = {
     "IdempotencyException": 409,
     "IncompleteSignatureException": 403,
     "InternalServiceException": 500,
+    "InvalidContactFlowException": 400,
     "InvalidParameterException": 400,
     "InvalidRequestException": 400,
     "InvalidTestCaseException": 400,

@@ -11,10 +11,15 @@ from testament.compat.aws_connect.errors import AwsError
 from testament.domain.content.connect import TestCaseEntryPoint
 
 __all__ = [
+    "ClientTokenInput",
+    "CreateContactFlowInput",
+    "CreateHoursOfOperationInput",
+    "CreateQueueInput",
     "CreateTestCaseInput",
     "SearchTestCasesInput",
     "TagConditionWire",
     "TestCaseSearchCriteria",
+    "UpdateContactFlowContentInput",
     "UpdateTestCaseInput",
     "parse",
 ]
@@ -95,3 +100,70 @@ def parse(model: type[Wire], body: bytes) -> Any:
             "InvalidParameterException",
             f"{count} validation error{'s' if count > 1 else ''} detected: {where}: {first['msg']}",
         ) from None
+
+
+FlowType = Literal[
+    "CONTACT_FLOW",
+    "CUSTOMER_QUEUE",
+    "CUSTOMER_HOLD",
+    "CUSTOMER_WHISPER",
+    "AGENT_HOLD",
+    "AGENT_WHISPER",
+    "OUTBOUND_WHISPER",
+    "AGENT_TRANSFER",
+    "QUEUE_TRANSFER",
+    "CAMPAIGN",
+]
+
+
+class CreateContactFlowInput(Wire):
+    Name: str = Field(min_length=1, max_length=500)
+    Type: FlowType
+    Description: str | None = Field(default=None, max_length=4096)
+    Content: str
+    Status: StatusName | None = None
+    Tags: TagMap | None = Field(default=None, min_length=1, max_length=50)
+
+
+class UpdateContactFlowContentInput(Wire):
+    Content: str
+
+
+class OutboundCallerConfigWire(Wire):
+    OutboundCallerIdName: str | None = Field(default=None, min_length=1, max_length=255)
+    OutboundCallerIdNumberId: str | None = None
+    OutboundFlowId: str | None = Field(default=None, max_length=500)
+
+
+class CreateQueueInput(Wire):
+    Name: str = Field(min_length=1, max_length=127)
+    Description: str | None = Field(default=None, min_length=1, max_length=250)
+    OutboundCallerConfig: OutboundCallerConfigWire | None = None
+    HoursOfOperationId: str
+    MaxContacts: int | None = Field(default=None, ge=0)
+    QuickConnectIds: list[str] | None = Field(default=None, min_length=1, max_length=50)
+    Tags: TagMap | None = Field(default=None, min_length=1, max_length=50)
+
+
+class HourMinute(Wire):
+    Hours: int = Field(ge=0, le=23)
+    Minutes: int = Field(ge=0, le=59)
+
+
+class HoursConfig(Wire):
+    Day: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    StartTime: HourMinute
+    EndTime: HourMinute
+
+
+class CreateHoursOfOperationInput(Wire):
+    Name: str = Field(min_length=1, max_length=127)
+    Description: str | None = Field(default=None, min_length=1, max_length=250)
+    TimeZone: str = Field(min_length=1)
+    # not `Config`: pydantic would take a member of that name for its old-style settings class
+    config: list[HoursConfig] = Field(alias="Config", max_length=100)
+    Tags: TagMap | None = Field(default=None, min_length=1, max_length=50)
+
+
+class ClientTokenInput(Wire):
+    ClientToken: str | None = Field(default=None, max_length=500)

@@ -1,12 +1,15 @@
 """Pure functions between Amazon Connect's wire shapes and the core's objects."""
 
 import hashlib
+import json
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.schemas import TagConditionWire, TestCaseSearchCriteria
-from testament.domain.model import TestCase
+from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.model import Resource, TestCase
 from testament.services.test_cases import TestCaseView
 
 __all__ = [
@@ -146,3 +149,212 @@ def matches_tags(case: TestCase, tag_filter: Any) -> bool:
     return not tag_filter.OrConditions or any(
         all(_tag_holds(tags, c) for c in group) for group in tag_filter.OrConditions
     )
+
+
+# ------------------------------------------------------------------ resources
+
+
+def resource_arn(region: str, workspace_id: str, segment: str, resource_id: str) -> str:
+    return f"arn:aws:connect:{region}:{ACCOUNT}:instance/{workspace_id}/{segment}/{resource_id}"
+
+
+def check_flow_content(content: str) -> None:
+    """What AWS checks when a flow is saved: Flow-language JSON with a StartAction among its actions."""
+    problems = []
+    try:
+        flow = json.loads(content)
+    except ValueError as exc:
+        raise AwsError(
+            "InvalidContactFlowException",
+            "The flow is not valid.",
+            problems=[{"message": f"Content is not JSON: {exc}"}],
+        ) from None
+    actions = flow.get("Actions") if isinstance(flow, dict) else None
+    if not isinstance(flow, dict) or flow.get("Version") != "2019-10-30":
+        problems.append({"message": "Version must be 2019-10-30"})
+    if not isinstance(actions, list) or not actions:
+        problems.append({"message": "Actions must be a non-empty list"})
+    elif flow.get("StartAction") not in {a.get("Identifier") for a in actions if isinstance(a, dict)}:
+        problems.append({"message": f"StartAction {flow.get('StartAction')!r} is not an action of this flow"})
+    if problems:
+        raise AwsError("InvalidContactFlowException", "The flow is not valid.", problems=problems)
+
+
+def flow_body(flow_type: str, content: str, status: str, version: int) -> dict[str, Any]:
+    return {"Type": flow_type, "Content": content, "Status": status, "State": "ACTIVE", "Version": version}
+
+
+def _modified(resource: Resource, region: str) -> dict[str, Any]:
+    return {"LastModifiedTime": resource.updated_at.timestamp(), "LastModifiedRegion": region}
+
+
+def _tags(resource: Resource) -> dict[str, Any]:
+    return {"Tags": dict(resource.tags)} if resource.tags else {}
+
+
+def flow_wire(flow: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+    body = flow.body
+    return {
+        "Arn": resource_arn(region, workspace_id, "contact-flow", flow.id),
+        "Id": flow.id,
+        "Name": flow.name,
+        "Type": body.get("Type", "CONTACT_FLOW"),
+        "State": body.get("State", "ACTIVE"),
+        "Status": body.get("Status", "PUBLISHED"),
+        "Description": flow.description,
+        "Content": body.get("Content", ""),
+        "FlowContentSha256": sha256_of(body.get("Content", "")),
+        "Version": int(body.get("Version", 1)),
+        **_modified(flow, region),
+        **_tags(flow),
+    }
+
+
+def flow_summary(flow: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+    return {
+        "Id": flow.id,
+        "Arn": resource_arn(region, workspace_id, "contact-flow", flow.id),
+        "Name": flow.name,
+        "ContactFlowType": flow.body.get("Type", "CONTACT_FLOW"),
+        "ContactFlowState": flow.body.get("State", "ACTIVE"),
+        "ContactFlowStatus": flow.body.get("Status", "PUBLISHED"),
+    }
+
+
+def queue_wire(queue: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+    body = {k: v for k, v in queue.body.items() if k not in ("Name", "Description")}
+    return {
+        "Name": queue.name,
+        "QueueArn": resource_arn(region, workspace_id, "queue", queue.id),
+        "QueueId": queue.id,
+        **({"Description": queue.description} if queue.description else {}),
+        **body,
+        "Status": queue.body.get("Status", "ENABLED"),
+        **_modified(queue, region),
+        **_tags(queue),
+    }
+
+
+def queue_summary(queue: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+    return {
+        "Id": queue.id,
+        "Arn": resource_arn(region, workspace_id, "queue", queue.id),
+        "Name": queue.name,
+        "QueueType": "STANDARD",
+        **_modified(queue, region),
+    }
+
+
+def check_time_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise AwsError("InvalidParameterException", f"TimeZone {name!r} is not a known time zone") from None
+
+
+def hours_wire(hours: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+    return {
+        "HoursOfOperationId": hours.id,
+        "HoursOfOperationArn": resource_arn(region, workspace_id, "operating-hours", hours.id),
+        "Name": hours.name,
+        **({"Description": hours.description} if hours.description else {}),
+        "TimeZone": hours.body.get("TimeZone", "UTC"),
+        "Config": hours.body.get("Config", []),
+        **_modified(hours, region),
+        **_tags(hours),
+    }
+
+
+def hours_summary(hours: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+    return {
+        "Id": hours.id,
+        "Arn": resource_arn(region, workspace_id, "operating-hours", hours.id),
+        "Name": hours.name,
+        **_modified(hours, region),
+    }
+
+
+# ------------------------------------------------------------------ executions
+
+EXECUTION_STATUS = {
+    ExecutionStatus.QUEUED: "INITIATED",
+    ExecutionStatus.RUNNING: "IN_PROGRESS",
+    ExecutionStatus.PASSED: "PASSED",
+    ExecutionStatus.FAILED: "FAILED",
+    ExecutionStatus.STOPPED: "STOPPED",
+    ExecutionStatus.ERROR: "FAILED",
+}
+CORE_STATUSES = {
+    "INITIATED": [ExecutionStatus.QUEUED],
+    "IN_PROGRESS": [ExecutionStatus.RUNNING],
+    "PASSED": [ExecutionStatus.PASSED],
+    "FAILED": [ExecutionStatus.FAILED, ExecutionStatus.ERROR],
+    "STOPPED": [ExecutionStatus.STOPPED],
+}
+RECORD_STATUS_FILTER = {"IN_PROGRESS": "INFO"}
+COMPLETION = "COMPLETION"
+
+
+def observation_count(content: Any) -> int:
+    """How many observations the pinned version's Testing-language Content holds."""
+    try:
+        document = json.loads((content or {}).get("Content", ""))
+    except ValueError:
+        return 0
+    observations = document.get("Observations") if isinstance(document, dict) else None
+    return len(observations) if isinstance(observations, list) else 0
+
+
+def execution_summary(execution: Execution, total: int, records: list[Any]) -> dict[str, Any]:
+    last = [r for r in records if r.attempt == execution.attempt and r.observation_id != COMPLETION]
+    passed = sum(1 for r in last if r.status == "PASSED")
+    failed = sum(1 for r in last if r.status in ("FAILED", "ERROR"))
+    if execution.status.is_terminal:
+        failed = max(failed, total - passed)
+    summary: dict[str, Any] = {
+        "Status": EXECUTION_STATUS[execution.status],
+        "ObservationSummary": {
+            "TotalObservations": total,
+            "ObservationsPassed": passed,
+            "ObservationsFailed": failed,
+        },
+    }
+    if execution.started_at:
+        summary["StartTime"] = execution.started_at.timestamp()
+    if execution.finished_at:
+        summary["EndTime"] = execution.finished_at.timestamp()
+    return summary
+
+
+def execution_wire(execution: Execution, tags: dict[str, str]) -> dict[str, Any]:
+    wire: dict[str, Any] = {
+        "TestCaseExecutionId": execution.id,
+        "TestCaseId": execution.test_case_id,
+        "TestCaseExecutionStatus": EXECUTION_STATUS[execution.status],
+    }
+    if execution.started_at:
+        wire["StartTime"] = execution.started_at.timestamp()
+    if execution.finished_at:
+        wire["EndTime"] = execution.finished_at.timestamp()
+    if tags:
+        wire["Tags"] = dict(tags)
+    return wire
+
+
+def record_wire(record: Any) -> dict[str, Any]:
+    """A core record as an ExecutionRecord: its Record member is the JSON the runner wrote."""
+    status = record.status
+    if status == "INFO":
+        status = (
+            record.record.get("Status", "IN_PROGRESS")
+            if record.observation_id == COMPLETION
+            else "IN_PROGRESS"
+        )
+    elif status == "ERROR":
+        status = "FAILED"
+    return {
+        "ObservationId": record.observation_id[:256],
+        "Status": status if status in ("PASSED", "FAILED", "IN_PROGRESS", "STOPPED") else "FAILED",
+        "Timestamp": record.timestamp.timestamp(),
+        "Record": json.dumps(record.record, separators=(",", ":")),
+    }

@@ -1,13 +1,22 @@
 """Alembic environment: runs migrations on the URL the caller configured."""
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import create_engine
 
-from testament.store.tables import metadata
+from testament.store.tables import UtcDateTime, metadata
 
 config = context.config
 url: str = config.get_main_option("sqlalchemy.url") or ""
 assert url, "sqlalchemy.url must be set by the caller"
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Migrations spell our column types in plain SQLAlchemy, so they never import the app."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run() -> None:
@@ -18,6 +27,7 @@ def run() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()

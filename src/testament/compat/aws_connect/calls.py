@@ -1,0 +1,82 @@
+"""What every Connect operation shares: the authenticated call and the error translation."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from testament.compat.aws_connect import translate
+from testament.compat.aws_connect.errors import AwsError, from_domain
+from testament.compat.aws_connect.sigv4 import verify
+from testament.domain import errors as e
+from testament.domain.access import Principal
+from testament.kit.clock import utcnow
+from testament.services import admin
+from testament.services.context import AppContext
+
+__all__ = ["KIND", "AwsCall", "Call", "authenticated", "aws_errors", "empty"]
+
+KIND = "connect"
+
+
+@dataclass(frozen=True)
+class AwsCall:
+    """An authenticated call: who signed it, in which region, and its raw body."""
+
+    ctx: AppContext
+    principal: Principal
+    region: str
+    body: bytes
+
+    def workspace(self, instance_id: str) -> str:
+        """The InstanceId's workspace, which must be the signing key's own."""
+        workspace_id = translate.workspace_of(instance_id)
+        if workspace_id != self.principal.workspace_id:
+            raise AwsError("ResourceNotFoundException", f"Instance {instance_id} was not found")
+        return workspace_id
+
+
+async def authenticated(request: Request) -> AwsCall:
+    ctx: AppContext = request.app.state.ctx
+    body = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string", b"")
+    url = f"{request.url.scheme}://{headers.get('host', '')}{raw_path.decode()}" + (
+        f"?{query.decode()}" if query else ""
+    )
+    found: dict[str, Principal] = {}
+
+    def secret_for(access_key_id: str) -> str:
+        try:
+            principal, secret = admin.authenticate_access_key(ctx, access_key_id)
+        except e.Unauthenticated:
+            raise AwsError(
+                "UnrecognizedClientException", "The security token included in the request is invalid."
+            ) from None
+        found["principal"] = principal
+        return secret
+
+    signed = await run_in_threadpool(verify, request.method, url, headers, body, secret_for, utcnow())
+    return AwsCall(ctx, found["principal"], signed.region, body)
+
+
+Call = Annotated[AwsCall, Depends(authenticated)]
+
+
+@contextmanager
+def aws_errors(**overrides: str) -> Iterator[None]:
+    """Domain errors become this operation's AWS errors (`Conflict="DuplicateResourceException"`)."""
+    table = {getattr(e, name): code for name, code in overrides.items()}
+    try:
+        yield
+    except e.TestamentError as exc:
+        raise from_domain(exc, table) from None
+
+
+def empty() -> Response:
+    """The answer of an operation whose output has no members."""
+    return Response(status_code=200, content=b"{}", media_type="application/json")

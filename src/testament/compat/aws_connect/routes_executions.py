@@ -1,0 +1,162 @@
+"""Connect test-case executions: Start, Stop, GetTestCaseExecutionSummary,
+ListTestCaseExecutions and ListTestCaseExecutionRecords, over the core's executions."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from testament.compat.aws_connect import translate
+from testament.compat.aws_connect.calls import KIND, AwsCall, Call, aws_errors, empty
+from testament.compat.aws_connect.errors import AwsError
+from testament.compat.aws_connect.schemas import ClientTokenInput, parse
+from testament.domain import errors as e
+from testament.domain.execution import Execution, ExecutionStatus
+from testament.services import executions, test_cases
+
+router = APIRouter()
+MaxResults = Annotated[int, Query(ge=1, le=100)]
+StatusFilter = Annotated[str | None, Query(pattern="^(INITIATED|IN_PROGRESS|PASSED|FAILED|STOPPED)$")]
+
+
+def _case(call: AwsCall, test_case_id: str) -> test_cases.TestCaseView:
+    view = test_cases.get_test_case(call.ctx, call.principal, test_case_id)
+    if view.test_case.kind != KIND:
+        raise e.NotFound("test case", test_case_id)
+    return view
+
+
+def _execution(call: AwsCall, test_case_id: str, execution_id: str) -> Execution:
+    execution = executions.get_execution(call.ctx, call.principal, execution_id)
+    if execution.test_case_id != test_case_id:
+        raise e.NotFound("test case execution", execution_id)
+    return execution
+
+
+@router.put("/test-cases/{InstanceId}/{TestCaseId}/start-execution")
+def start_test_case_execution(InstanceId: str, TestCaseId: str, call: Call) -> dict[str, Any]:
+    call.workspace(InstanceId)
+    body: ClientTokenInput = parse(ClientTokenInput, call.body)
+    with aws_errors():
+        _case(call, TestCaseId)
+        started = executions.start_execution(
+            call.ctx, call.principal, test_case_id=TestCaseId, client_token=body.ClientToken
+        )
+    execution = started.executions[0]
+    return {
+        "TestCaseExecutionId": execution.id,
+        "TestCaseId": TestCaseId,
+        "Status": translate.EXECUTION_STATUS[execution.status],
+    }
+
+
+@router.post("/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/stop-execution")
+def stop_test_case_execution(
+    InstanceId: str, TestCaseId: str, TestCaseExecutionId: str, call: Call
+) -> Response:
+    call.workspace(InstanceId)
+    parse(ClientTokenInput, call.body)
+    with aws_errors():
+        execution = _execution(call, TestCaseId, TestCaseExecutionId)
+        if execution.status == ExecutionStatus.STOPPED or execution.stop_requested:
+            return empty()  # stopping twice is not an error: the token or the retry asks for what holds
+        if execution.status.is_terminal:
+            raise AwsError(
+                "InvalidRequestException", f"Test case execution {execution.id} has already finished"
+            )
+        executions.stop_execution(call.ctx, call.principal, execution.id)
+    return empty()
+
+
+@router.get("/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/summary")
+def get_test_case_execution_summary(
+    InstanceId: str, TestCaseId: str, TestCaseExecutionId: str, call: Call
+) -> dict[str, Any]:
+    call.workspace(InstanceId)
+    with aws_errors():
+        execution = _execution(call, TestCaseId, TestCaseExecutionId)
+        pinned = test_cases.get_test_case(
+            call.ctx, call.principal, TestCaseId, version=execution.test_case_version
+        )
+        records = _all_records(call, execution.id)
+    total = translate.observation_count(pinned.content)
+    return translate.execution_summary(execution, total, records)
+
+
+def _all_records(call: AwsCall, execution_id: str) -> list[executions.Record]:
+    found: list[executions.Record] = []
+    cursor = None
+    while True:
+        page = executions.list_records(call.ctx, call.principal, execution_id, limit=1000, cursor=cursor)
+        found += page.items
+        if not (cursor := page.next_cursor):
+            return found
+
+
+@router.get("/test-case-executions/{InstanceId}")
+def list_test_case_executions(
+    InstanceId: str,
+    call: Call,
+    testCaseId: str | None = None,
+    testCaseName: str | None = None,
+    startTime: Annotated[int | None, Query(ge=0)] = None,
+    endTime: Annotated[int | None, Query(ge=0)] = None,
+    status: StatusFilter = None,
+    nextToken: str | None = None,
+    maxResults: MaxResults = 100,
+) -> dict[str, Any]:
+    call.workspace(InstanceId)
+    with aws_errors(InvalidInput="InvalidParameterException"):
+        case_id = testCaseId
+        if testCaseName is not None:
+            case_id = test_cases.find_test_case_id(call.ctx, call.principal, testCaseName)
+            if testCaseId is not None and testCaseId != case_id:
+                return {"TestCaseExecutions": []}
+        page = executions.list_executions(
+            call.ctx,
+            call.principal,
+            kind=KIND,
+            test_case_id=case_id,
+            status=translate.CORE_STATUSES[status] if status else None,
+            since=datetime.fromtimestamp(startTime / 1000, UTC) if startTime is not None else None,
+            until=datetime.fromtimestamp(endTime / 1000, UTC) if endTime is not None else None,
+            limit=maxResults,
+            cursor=nextToken,
+        )
+        tags = {
+            cid: test_cases.get_test_case(call.ctx, call.principal, cid).test_case.tags
+            for cid in {x.test_case_id for x in page.items}
+        }
+    answer: dict[str, Any] = {
+        "TestCaseExecutions": [translate.execution_wire(x, tags.get(x.test_case_id, {})) for x in page.items]
+    }
+    if page.next_cursor:
+        answer["NextToken"] = page.next_cursor
+    return answer
+
+
+@router.get("/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/records")
+def list_test_case_execution_records(
+    InstanceId: str,
+    TestCaseId: str,
+    TestCaseExecutionId: str,
+    call: Call,
+    status: StatusFilter = None,
+    nextToken: str | None = None,
+    maxResults: MaxResults = 100,
+) -> dict[str, Any]:
+    call.workspace(InstanceId)
+    with aws_errors(InvalidInput="InvalidParameterException"):
+        execution = _execution(call, TestCaseId, TestCaseExecutionId)
+        page = executions.list_records(
+            call.ctx,
+            call.principal,
+            execution.id,
+            limit=maxResults,
+            cursor=nextToken,
+            status=translate.RECORD_STATUS_FILTER.get(status or "", status),
+        )
+    answer: dict[str, Any] = {"ExecutionRecords": [translate.record_wire(r) for r in page.items]}
+    if page.next_cursor:
+        answer["NextToken"] = page.next_cursor
+    return answer

@@ -1,0 +1,219 @@
+"""Connect resources a test needs: contact flows, queues and hours of operation.
+
+They are core workspace resources of kinds `connect.flow`, `connect.queue` and
+`connect.hours`, whose bodies are the AWS shapes; the connect runner reads them.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from testament.compat.aws_connect import translate
+from testament.compat.aws_connect.calls import AwsCall, Call, aws_errors, empty
+from testament.compat.aws_connect.schemas import (
+    CreateContactFlowInput,
+    CreateHoursOfOperationInput,
+    CreateQueueInput,
+    UpdateContactFlowContentInput,
+    parse,
+)
+from testament.domain import errors as e
+from testament.domain.model import Resource
+from testament.services import resources
+
+router = APIRouter()
+
+FLOW, QUEUE, HOURS = "connect.flow", "connect.queue", "connect.hours"
+MaxResults = Annotated[int, Query(ge=1, le=1000)]
+
+
+def _find(call: AwsCall, kind: str, reference: str) -> Resource:
+    found = resources.find_resource(call.ctx, call.principal.workspace_id, kind, reference)
+    if found is None:
+        raise e.NotFound(kind.removeprefix("connect."), reference)
+    return found
+
+
+def _page(call: AwsCall, kind: str, token: str | None, limit: int, item: Any, member: str) -> dict[str, Any]:
+    with aws_errors(InvalidInput="InvalidParameterException"):
+        page = resources.list_resources(call.ctx, call.principal, kind, limit=limit, cursor=token)
+    answer: dict[str, Any] = {member: [item(r) for r in page.items]}
+    if page.next_cursor:
+        answer["NextToken"] = page.next_cursor
+    return answer
+
+
+# ------------------------------------------------------------------ contact flows
+
+
+@router.put("/contact-flows/{InstanceId}")
+def create_contact_flow(InstanceId: str, call: Call) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    body: CreateContactFlowInput = parse(CreateContactFlowInput, call.body)
+    translate.check_flow_content(body.Content)
+    with aws_errors(Conflict="DuplicateResourceException"):
+        flow = resources.create_resource(
+            call.ctx,
+            call.principal,
+            kind=FLOW,
+            name=body.Name,
+            description=body.Description or "",
+            body=translate.flow_body(body.Type, body.Content, body.Status or "PUBLISHED", version=1),
+            tags=body.Tags or {},
+        )
+    return {
+        "ContactFlowId": flow.id,
+        "ContactFlowArn": translate.resource_arn(call.region, workspace_id, "contact-flow", flow.id),
+        "FlowContentSha256": translate.sha256_of(body.Content),
+    }
+
+
+@router.get("/contact-flows/{InstanceId}/{ContactFlowId}")
+def describe_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    with aws_errors():
+        flow = _find(call, FLOW, ContactFlowId)
+    return {"ContactFlow": translate.flow_wire(flow, call.region, workspace_id)}
+
+
+@router.post("/contact-flows/{InstanceId}/{ContactFlowId}/content")
+def update_contact_flow_content(InstanceId: str, ContactFlowId: str, call: Call) -> Response:
+    call.workspace(InstanceId)
+    body: UpdateContactFlowContentInput = parse(UpdateContactFlowContentInput, call.body)
+    translate.check_flow_content(body.Content)
+    with aws_errors():
+        flow = _find(call, FLOW, ContactFlowId)
+        new_body = {**flow.body, "Content": body.Content, "Version": int(flow.body.get("Version", 1)) + 1}
+        resources.update_resource(call.ctx, call.principal, FLOW, flow.id, body=new_body)
+    return empty()
+
+
+@router.get("/contact-flows-summary/{InstanceId}")
+def list_contact_flows(
+    InstanceId: str,
+    call: Call,
+    nextToken: str | None = None,
+    maxResults: MaxResults = 100,
+    contactFlowTypes: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    answer = _page(
+        call,
+        FLOW,
+        nextToken,
+        maxResults,
+        lambda r: translate.flow_summary(r, call.region, workspace_id),
+        "ContactFlowSummaryList",
+    )
+    if contactFlowTypes:
+        answer["ContactFlowSummaryList"] = [
+            f for f in answer["ContactFlowSummaryList"] if f["ContactFlowType"] in contactFlowTypes
+        ]
+    return answer
+
+
+@router.delete("/contact-flows/{InstanceId}/{ContactFlowId}")
+def delete_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> Response:
+    call.workspace(InstanceId)
+    with aws_errors():
+        resources.delete_resource(call.ctx, call.principal, FLOW, _find(call, FLOW, ContactFlowId).id)
+    return empty()
+
+
+# ------------------------------------------------------------------ queues
+
+
+@router.put("/queues/{InstanceId}")
+def create_queue(InstanceId: str, call: Call) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    body: CreateQueueInput = parse(CreateQueueInput, call.body)
+    with aws_errors(Conflict="DuplicateResourceException"):
+        hours = _find(call, HOURS, body.HoursOfOperationId)
+        queue = resources.create_resource(
+            call.ctx,
+            call.principal,
+            kind=QUEUE,
+            name=body.Name,
+            description=body.Description or "",
+            body={**body.model_dump(exclude_none=True, exclude={"Tags"}), "HoursOfOperationId": hours.id},
+            tags=body.Tags or {},
+        )
+    return {
+        "QueueId": queue.id,
+        "QueueArn": translate.resource_arn(call.region, workspace_id, "queue", queue.id),
+    }
+
+
+@router.get("/queues/{InstanceId}/{QueueId}")
+def describe_queue(InstanceId: str, QueueId: str, call: Call) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    with aws_errors():
+        queue = _find(call, QUEUE, QueueId)
+    return {"Queue": translate.queue_wire(queue, call.region, workspace_id)}
+
+
+@router.get("/queues-summary/{InstanceId}")
+def list_queues(
+    InstanceId: str,
+    call: Call,
+    nextToken: str | None = None,
+    maxResults: MaxResults = 100,
+    queueTypes: Annotated[list[str] | None, Query()] = None,
+) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    answer = _page(
+        call,
+        QUEUE,
+        nextToken,
+        maxResults,
+        lambda r: translate.queue_summary(r, call.region, workspace_id),
+        "QueueSummaryList",
+    )
+    if queueTypes:
+        answer["QueueSummaryList"] = [q for q in answer["QueueSummaryList"] if q["QueueType"] in queueTypes]
+    return answer
+
+
+# ------------------------------------------------------------------ hours of operation
+
+
+@router.put("/hours-of-operations/{InstanceId}")
+def create_hours_of_operation(InstanceId: str, call: Call) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    body: CreateHoursOfOperationInput = parse(CreateHoursOfOperationInput, call.body)
+    translate.check_time_zone(body.TimeZone)
+    with aws_errors(Conflict="DuplicateResourceException"):
+        hours = resources.create_resource(
+            call.ctx,
+            call.principal,
+            kind=HOURS,
+            name=body.Name,
+            description=body.Description or "",
+            body=body.model_dump(exclude_none=True, exclude={"Tags"}, by_alias=True),
+            tags=body.Tags or {},
+        )
+    arn = translate.resource_arn(call.region, workspace_id, "operating-hours", hours.id)
+    return {"HoursOfOperationId": hours.id, "HoursOfOperationArn": arn}
+
+
+@router.get("/hours-of-operations/{InstanceId}/{HoursOfOperationId}")
+def describe_hours_of_operation(InstanceId: str, HoursOfOperationId: str, call: Call) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    with aws_errors():
+        hours = _find(call, HOURS, HoursOfOperationId)
+    return {"HoursOfOperation": translate.hours_wire(hours, call.region, workspace_id)}
+
+
+@router.get("/hours-of-operations-summary/{InstanceId}")
+def list_hours_of_operations(
+    InstanceId: str, call: Call, nextToken: str | None = None, maxResults: MaxResults = 100
+) -> dict[str, Any]:
+    workspace_id = call.workspace(InstanceId)
+    return _page(
+        call,
+        HOURS,
+        nextToken,
+        maxResults,
+        lambda r: translate.hours_summary(r, call.region, workspace_id),
+        "HoursOfOperationSummaryList",
+    )

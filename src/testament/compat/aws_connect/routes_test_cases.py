@@ -1,0 +1,167 @@
+"""Connect test-case operations: Create, Update, Describe, Delete, List and Search."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from testament.compat.aws_connect import translate
+from testament.compat.aws_connect.calls import KIND, AwsCall, Call, aws_errors, empty
+from testament.compat.aws_connect.errors import AwsError
+from testament.compat.aws_connect.schemas import (
+    CreateTestCaseInput,
+    SearchTestCasesInput,
+    UpdateTestCaseInput,
+    parse,
+)
+from testament.domain import errors as e
+from testament.domain.model import TestCaseStatus
+from testament.services import test_cases
+from testament.services.paging import decode_cursor
+
+router = APIRouter()
+
+
+def _view_for(call: AwsCall, test_case_id: str, status: str | None) -> tuple[test_cases.TestCaseView, str]:
+    latest = test_cases.get_test_case(call.ctx, call.principal, test_case_id)
+    case = latest.test_case
+    if case.kind != KIND:
+        raise e.NotFound("test case", test_case_id)
+    published = case.published_version
+    if status == "PUBLISHED" or (status is None and published is not None):
+        if published is None:
+            raise e.NotFound("published version of test case", test_case_id)
+        view = test_cases.get_test_case(call.ctx, call.principal, test_case_id, version=published)
+        return view, "PUBLISHED"
+    return latest, "PUBLISHED" if published == case.version else "SAVED"
+
+
+@router.put("/test-cases/{InstanceId}")
+def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
+    call.workspace(InstanceId)
+    body: CreateTestCaseInput = parse(CreateTestCaseInput, call.body)
+    content = translate.content_of(
+        None,
+        Content=body.Content,
+        EntryPoint=body.EntryPoint.model_dump(exclude_none=True) if body.EntryPoint else None,
+        InitializationData=body.InitializationData,
+    )
+    with aws_errors(Conflict="DuplicateResourceException"):
+        view = test_cases.create_test_case(
+            call.ctx,
+            call.principal,
+            kind=KIND,
+            name=body.Name,
+            content=content,
+            description=body.Description or "",
+            tags=body.Tags or {},
+            publish=body.Status == "PUBLISHED",
+        )
+    case_id = view.test_case.id
+    return {
+        "TestCaseId": case_id,
+        "TestCaseArn": translate.test_case_arn(call.region, view.test_case.workspace_id, case_id),
+    }
+
+
+@router.post("/test-cases/{InstanceId}/{TestCaseId}")
+def update_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
+    call.workspace(InstanceId)
+    body: UpdateTestCaseInput = parse(UpdateTestCaseInput, call.body)
+    with aws_errors(Conflict="DuplicateResourceException"):
+        current = _view_for(call, TestCaseId, "SAVED")[0]
+        changes = {
+            "Content": body.Content,
+            "EntryPoint": body.EntryPoint.model_dump(exclude_none=True) if body.EntryPoint else None,
+            "InitializationData": body.InitializationData,
+        }
+        content = translate.content_of(current.content, **changes)
+        test_cases.update_test_case(
+            call.ctx,
+            call.principal,
+            TestCaseId,
+            name=body.Name,
+            description=body.Description,
+            content=content if any(v is not None for v in changes.values()) else test_cases.UNSET,
+            publish=body.Status == "PUBLISHED",
+        )
+    return empty()
+
+
+@router.get("/test-cases/{InstanceId}/{TestCaseId}")
+def describe_test_case(
+    InstanceId: str, TestCaseId: str, call: Call, status: Annotated[str | None, Query()] = None
+) -> dict[str, Any]:
+    call.workspace(InstanceId)
+    if status is not None and status not in ("PUBLISHED", "SAVED"):
+        raise AwsError("InvalidParameterException", "Status must be PUBLISHED or SAVED")
+    with aws_errors():
+        view, version_status = _view_for(call, TestCaseId, status)
+    return {"TestCase": translate.test_case_wire(view, call.region, version_status)}
+
+
+@router.delete("/test-cases/{InstanceId}/{TestCaseId}")
+def delete_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
+    call.workspace(InstanceId)
+    with aws_errors():
+        _view_for(call, TestCaseId, "SAVED")
+        test_cases.delete_test_case(call.ctx, call.principal, TestCaseId)
+    return empty()
+
+
+@router.get("/test-cases-summary/{InstanceId}")
+def list_test_cases(
+    InstanceId: str,
+    call: Call,
+    nextToken: Annotated[str | None, Query()] = None,
+    maxResults: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    call.workspace(InstanceId)
+    with aws_errors(InvalidInput="InvalidParameterException"):
+        page = test_cases.list_test_cases(
+            call.ctx, call.principal, kind=KIND, limit=maxResults, cursor=nextToken
+        )
+    answer: dict[str, Any] = {
+        "TestCaseSummaryList": [translate.test_case_summary(c, call.region) for c in page.items]
+    }
+    if page.next_cursor:
+        answer["NextToken"] = page.next_cursor
+    return answer
+
+
+@router.post("/search-test-cases")
+def search_test_cases(call: Call) -> dict[str, Any]:
+    body: SearchTestCasesInput = parse(SearchTestCasesInput, call.body)
+    call.workspace(body.InstanceId)
+    with aws_errors():
+        after = decode_cursor(call.ctx.cursors, "aws-search-test-cases", body.NextToken)
+        matching = [
+            c
+            for c in _all_connect_cases(call)
+            if translate.matches_criteria(c, body.SearchCriteria)
+            and translate.matches_tags(c, body.SearchFilter.TagFilter if body.SearchFilter else None)
+        ]
+        rest = [c for c in matching if after is None or c.id > after]
+        page = rest[: body.MaxResults]
+        views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in page]
+    answer: dict[str, Any] = {
+        "TestCases": [
+            translate.test_case_wire(
+                v, call.region, "PUBLISHED" if v.test_case.status == TestCaseStatus.PUBLISHED else "SAVED"
+            )
+            for v in views
+        ],
+        "ApproximateTotalCount": len(matching),
+    }
+    if len(rest) > body.MaxResults:
+        answer["NextToken"] = call.ctx.cursors.encode("aws-search-test-cases", page[-1].id)
+    return answer
+
+
+def _all_connect_cases(call: AwsCall) -> list[Any]:
+    found: list[Any] = []
+    cursor = None
+    while True:
+        page = test_cases.list_test_cases(call.ctx, call.principal, kind=KIND, limit=1000, cursor=cursor)
+        found += page.items
+        if not (cursor := page.next_cursor):
+            return found

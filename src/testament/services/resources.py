@@ -1,0 +1,166 @@
+"""Workspace resources: named documents that test kinds use (Connect flows, queues, hours of
+operation, Lambda URLs ...). One store for all of them, keyed by a namespaced kind.
+
+A reference finds a resource by its id, by its name, or by an ARN (or other path) whose
+last segment is its id or name, so flows exported from a real instance resolve unchanged.
+"""
+
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.model import Resource
+from testament.kit.ids import new_id
+from testament.services.context import AppContext, UnitOfWork
+from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.store.tables import resources
+
+__all__ = [
+    "create_resource",
+    "delete_resource",
+    "find_resource",
+    "get_resource",
+    "list_resources",
+    "reference_keys",
+    "update_resource",
+]
+
+KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+
+
+def _check(kind: str, name: str | None, description: str | None) -> None:
+    if not re.fullmatch(KIND_PATTERN, kind) or len(kind) > 64:
+        raise InvalidInput("kind", "must be a dotted lowercase name such as connect.flow")
+    if name is not None and not 1 <= len(name) <= 500:
+        raise InvalidInput("name", "must be 1 to 500 characters")
+    if description is not None and len(description) > 4096:
+        raise InvalidInput("description", "must be at most 4096 characters")
+
+
+def reference_keys(reference: str) -> set[str]:
+    """What a reference may match: itself, and the last segment after '/' or ':' (ARNs)."""
+    return {reference, reference.rsplit("/", 1)[-1], reference.rsplit(":", 1)[-1]} - {""}
+
+
+def _load(uow_session: Session, principal: Principal, kind: str, resource_id: str) -> Resource:
+    found = uow_session.get(Resource, resource_id)
+    if found is None or found.workspace_id != principal.workspace_id or found.kind != kind:
+        raise NotFound(kind, resource_id)
+    return found
+
+
+def _save(uow: UnitOfWork, resource: Resource) -> None:
+    uow.session.add(resource)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"a {resource.kind} named {resource.name!r} already exists in this workspace"
+        ) from None
+    uow.commit()
+
+
+def create_resource(
+    app: AppContext,
+    principal: Principal,
+    *,
+    kind: str,
+    name: str,
+    body: dict[str, Any],
+    description: str = "",
+    tags: dict[str, str] | None = None,
+) -> Resource:
+    principal.require(Permission.WRITE)
+    _check(kind, name, description)
+    now = app.clock()
+    resource = Resource(
+        id=new_id(),
+        workspace_id=principal.workspace_id,
+        kind=kind,
+        name=name,
+        description=description,
+        body=dict(body),
+        tags=dict(tags or {}),
+        created_at=now,
+        updated_at=now,
+    )
+    with app.uow() as uow:
+        _save(uow, resource)
+    return resource
+
+
+def update_resource(
+    app: AppContext,
+    principal: Principal,
+    kind: str,
+    resource_id: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    body: dict[str, Any] | None = None,
+) -> Resource:
+    principal.require(Permission.WRITE)
+    _check(kind, name, description)
+    with app.uow() as uow:
+        resource = _load(uow.session, principal, kind, resource_id)
+        if name is not None:
+            resource.name = name
+        if description is not None:
+            resource.description = description
+        if body is not None:
+            resource.body = dict(body)
+        resource.updated_at = app.clock()
+        _save(uow, resource)
+    return resource
+
+
+def get_resource(app: AppContext, principal: Principal, kind: str, resource_id: str) -> Resource:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        return _load(session, principal, kind, resource_id)
+
+
+def find_resource(app: AppContext, workspace_id: str, kind: str, reference: str) -> Resource | None:
+    """Resolve a reference inside one workspace (for runners, through their run context)."""
+    keys = reference_keys(reference)
+    with app.db.reading() as session:
+        candidates = list(
+            session.scalars(
+                select(Resource).where(
+                    resources.c.workspace_id == workspace_id,
+                    resources.c.kind == kind,
+                    resources.c.id.in_(keys) | resources.c.name.in_(keys),
+                )
+            )
+        )
+    by_id = [r for r in candidates if r.id in keys]
+    best = by_id or candidates
+    return best[0] if best else None
+
+
+def list_resources(
+    app: AppContext, principal: Principal, kind: str, *, limit: int = 100, cursor: str | None = None
+) -> Page[Resource]:
+    principal.require(Permission.READ)
+    check_limit(limit)
+    after = decode_cursor(app.cursors, f"resources:{kind}", cursor)
+    query = select(Resource).where(
+        resources.c.workspace_id == principal.workspace_id, resources.c.kind == kind
+    )
+    if after:
+        query = query.where(resources.c.id > after)
+    with app.db.reading() as session:
+        rows = list(session.scalars(query.order_by(resources.c.id).limit(limit + 1)))
+    return make_page(app.cursors, f"resources:{kind}", rows, limit, key=lambda r: r.id)
+
+
+def delete_resource(app: AppContext, principal: Principal, kind: str, resource_id: str) -> None:
+    principal.require(Permission.DELETE)
+    with app.uow() as uow:
+        uow.session.delete(_load(uow.session, principal, kind, resource_id))
+        uow.commit()
