@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     max_recoveries: int = Field(default=2, ge=0, description="times a lost execution is taken up again")
     poll_s: float = Field(default=1.0, gt=0, description="idle workers look for queued work this often")
     idempotency_window_s: float = Field(default=24 * 3600.0, gt=0, description="client tokens live this long")
+    aws_rate_limit: str = Field(
+        default="50/second", description="requests per access key on the Amazon Connect surface"
+    )
 
     @model_validator(mode="after")
     def _defaults_from_data_dir(self) -> "Settings":

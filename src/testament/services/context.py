@@ -18,6 +18,7 @@ from testament.domain.model import Workspace
 from testament.kit.bus import EventBus
 from testament.kit.clock import utcnow
 from testament.kit.cursors import CursorCodec
+from testament.services.rate_limits import RateLimiter
 from testament.store.db import Database
 from testament.store.tables import workspaces
 
@@ -36,6 +37,7 @@ class AppContext:
         self.cursors = CursorCodec(secret)
         fernet_key = base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + secret).encode()).digest())
         self.secret_box = Fernet(fernet_key)
+        self.aws_rate = RateLimiter(self.settings.aws_rate_limit)
 
     def uow(self) -> "UnitOfWork":
         return UnitOfWork(self)

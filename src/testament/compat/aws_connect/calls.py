@@ -61,7 +61,9 @@ async def authenticated(request: Request) -> AwsCall:
         return secret
 
     signed = await run_in_threadpool(verify, request.method, url, headers, body, secret_for, utcnow())
-    return AwsCall(ctx, found["principal"], signed.region, body)
+    principal = found["principal"]
+    ctx.aws_rate.hit(principal, "aws_connect")
+    return AwsCall(ctx, principal, signed.region, body)
 
 
 Call = Annotated[AwsCall, Depends(authenticated)]
