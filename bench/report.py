@@ -89,6 +89,19 @@ def _engine_md(e: dict[str, Any]) -> list[str]:
     ]
 
 
+def _connect_md(c: dict[str, Any]) -> list[str]:
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c["outcomes"].items()))
+    return [
+        "## 4. Amazon Connect test executions, end to end through boto3",
+        "",
+        f"AWS's worked test case against a menu/queue/hours flow: {c['executions']} StartTestCaseExecution "
+        f"calls from {c['clients']} threads, at most {c['running_limit']} running at a time (AWS's limit).",
+        "",
+        f"All finished after **{c['total_s']:.2f} s**: **{c['executions_per_s']:.1f} executions/s** "
+        f"({outcomes}). AWS runs five at a time, each against a live contact.",
+    ]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -102,7 +115,12 @@ def render_markdown(results: dict[str, Any]) -> str:
         "TESTAMENT_MAX_QUEUED_EXECUTIONS=10000000",
         "",
     ]
-    sections = (("throughput", _throughput_md), ("paging", _paging_md), ("engine", _engine_md))
+    sections = (
+        ("throughput", _throughput_md),
+        ("paging", _paging_md),
+        ("engine", _engine_md),
+        ("connect", _connect_md),
+    )
     for key, render in sections:
         if key in results:
             lines += [*render(results[key]), ""]

@@ -5,7 +5,8 @@
 
 Figures: (1) start-execution vs /healthz requests/s on a live server, (2) records page
 latency at depth 1,000,000 vs the first page, (3) noop executions/s end to end and
-single-execution latency, plus the engine alone draining a queue in-process. See bench/README.md.
+single-execution latency, plus the engine alone draining a queue in-process, (4) Amazon
+Connect test executions per second through boto3. See bench/README.md.
 """
 
 import argparse
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.connect import ConnectConfig, measure_connect
 from bench.drain import measure_drain
 from bench.engine import EngineConfig, measure_engine
 from bench.paging import PagingConfig, measure_paging
@@ -24,7 +26,7 @@ from bench.server import running_server
 from bench.throughput import ThroughputConfig, measure_throughput
 
 RESULTS = Path(__file__).parent / "results"
-FIGURES = ("throughput", "paging", "engine")
+FIGURES = ("throughput", "paging", "engine", "connect")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -71,6 +73,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         (workdir / "drain").mkdir()
         drain = timed("engine only", lambda: measure_drain(workdir / "drain", engine.executions))
         results["engine"]["engine_only"] = drain
+    if "connect" in wanted:
+        connect = ConnectConfig(executions=50 if args.quick else 200, clients=args.clients)
+        with running_server(workdir / "connect") as server:
+            results["connect"] = timed("connect", lambda: measure_connect(server, connect))
     return results
 
 

@@ -26,6 +26,9 @@ class Server:
     port: int
     token: str
     database_url: str
+    workspace_id: str = ""
+    access_key_id: str = ""
+    secret_access_key: str = ""
 
     def api(self) -> Api:
         return Api(self.host, self.port, self.token)
@@ -57,10 +60,10 @@ def cli_json(env: dict[str, str], *args: str) -> dict[str, str]:
     return result
 
 
-def provision(env: dict[str, str]) -> str:
-    """A workspace and an admin key for it, made by the operator CLI; returns the token."""
+def provision(env: dict[str, str]) -> dict[str, str]:
+    """A workspace and an admin key for it, made by the operator CLI."""
     workspace = cli_json(env, "workspace", "create", "bench")
-    return cli_json(env, "key", "create", "--workspace", workspace["id"], "--role", "admin")["token"]
+    return cli_json(env, "key", "create", "--workspace", workspace["id"], "--role", "admin")
 
 
 def wait_healthy(api: Api, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -92,7 +95,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def running_server(data_dir: Path) -> Iterator[Server]:
     """`testament serve` on a free port with a fresh SQLite database in `data_dir`."""
     env = server_env(data_dir)
-    token = provision(env)  # also migrates the database before the server opens it
+    key = provision(env)  # also migrates the database before the server opens it
     host, port = "127.0.0.1", free_port()
     log = data_dir / "server.log"
     with log.open("wb") as log_file:
@@ -102,6 +105,14 @@ def running_server(data_dir: Path) -> Iterator[Server]:
         probe = Api(host, port)
         wait_healthy(probe, proc, log)
         probe.close()
-        yield Server(host, port, token, env["TESTAMENT_DATABASE_URL"])
+        yield Server(
+            host,
+            port,
+            key["token"],
+            env["TESTAMENT_DATABASE_URL"],
+            key["workspace_id"],
+            key["access_key_id"],
+            key["secret_access_key"],
+        )
     finally:
         stop(proc)
