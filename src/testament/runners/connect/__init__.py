@@ -1,0 +1,16 @@
+"""The `connect` runner: an offline simulator for Amazon Connect test cases.
+
+It runs a Testing-language test case (`testing.py`) against Flow-language flows (`flow.py`,
+`actions.py`) on a virtual clock (`clock.py`), deterministically and in milliseconds. Flows,
+queues, hours and Lambda mappings come only from `ctx.resource`. The spec is
+/work/shared/specs/aws-connect-testing.md; decisions it leaves to us are in the module docstrings.
+
+Modules: `runner` (load, wire, main loop), `flow` (interpreter, trace), `actions` (one function
+per flow action), `testing` (observations, action chains, records), `paths` (the `$.` data
+model), `matching` (Inclusion/Similarity), `overrides`, `hours`, `lambdas`, `clock`, `model`
+(the signals and results they share).
+"""
+
+from testament.runners.connect.runner import ConnectRunner
+
+__all__ = ["ConnectRunner"]

@@ -1,0 +1,44 @@
+"""The virtual clock: simulated time that costs no real time.
+
+Waiting for customer input, mocked Lambda delays and the 300 s test limit all move this clock,
+never `time.sleep`. It starts at a fixed instant (a test pins it with the `connect.start_time`
+variable) so hours-of-operation checks are deterministic.
+
+Pitfall: a naive start time is taken as UTC; comparing naive and aware datetimes would raise.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+__all__ = ["VirtualClock", "parse_start_time"]
+
+
+@dataclass
+class VirtualClock:
+    start: datetime
+    elapsed_s: float = field(default=0.0)
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.elapsed_s)
+
+    def advance(self, seconds: float) -> None:
+        self.elapsed_s += max(0.0, seconds)
+
+    def advance_to(self, elapsed_s: float) -> None:
+        self.elapsed_s = max(self.elapsed_s, elapsed_s)
+
+    def iso(self) -> str:
+        return self.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_start_time(value: object) -> datetime:
+    """The virtual start: an ISO 8601 string (or datetime) when given, else the real current UTC time.
+
+    Raises ValueError for a string that is not ISO 8601.
+    """
+    if value is None or value == "":
+        return datetime.now(UTC)
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
