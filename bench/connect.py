@@ -127,12 +127,15 @@ def _prepare(connect: BaseClient, instance: str) -> str:
 
 def _statuses(connect: BaseClient, instance: str) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for page in connect.get_paginator("list_test_case_executions").paginate(InstanceId=instance):
+    token: dict[str, str] = {}
+    while True:  # botocore has no paginator for this operation: follow NextToken by hand
+        page = connect.list_test_case_executions(InstanceId=instance, MaxResults=100, **token)
         for execution in page["TestCaseExecutions"]:
-            counts[execution["TestCaseExecutionStatus"]] = (
-                counts.get(execution["TestCaseExecutionStatus"], 0) + 1
-            )
-    return counts
+            status = execution["TestCaseExecutionStatus"]
+            counts[status] = counts.get(status, 0) + 1
+        if "NextToken" not in page:
+            return counts
+        token = {"NextToken": page["NextToken"]}
 
 
 def measure_connect(server: Server, config: ConnectConfig) -> dict[str, Any]:
