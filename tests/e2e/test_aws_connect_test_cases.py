@@ -1,6 +1,7 @@
 """boto3's real `connect` client against the server: signing, serialization and errors
 exactly as AWS's, for the test-case operations."""
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
@@ -8,9 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.auth
+import httpx
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.client import BaseClient
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from testament.domain.access import Role
@@ -260,3 +266,55 @@ def test_an_http_test_case_is_not_visible_as_a_connect_test_case(
     assert connect.list_test_cases(InstanceId=workspace.id)["TestCaseSummaryList"] == []
     refused = error_of(lambda: connect.describe_test_case(InstanceId=workspace.id, TestCaseId=http_id))
     assert refused["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_constraints_of_the_service_model_are_enforced_on_the_server(
+    live: LiveServer, workspace: Workspace
+) -> None:
+    """boto3 checks only some constraints itself; send what it would let through, as other clients might."""
+    key = workspace.keys[Role.ADMIN]
+
+    def send(method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        url = f"{live.url}/aws/connect{path}"
+        data = json.dumps(body).encode() if body is not None else b""
+        request = AWSRequest(method=method, url=url, data=data, headers={"Content-Type": "application/json"})
+        SigV4Auth(Credentials(key.access_key_id, key.secret_access_key), "connect", REGION).add_auth(request)
+        return httpx.request(method, url, content=data, headers=dict(request.headers))
+
+    too_many = send("GET", f"/test-cases-summary/{workspace.id}?maxResults=5000")
+    bad_phone = send(
+        "PUT",
+        f"/test-cases/{workspace.id}",
+        {
+            "Name": "p",
+            "Content": "{}",
+            "EntryPoint": {
+                "Type": "VOICE_CALL",
+                "VoiceCallEntryPointParameters": {"SourcePhoneNumber": "0123"},
+            },
+        },
+    )
+    no_tags = send("PUT", f"/test-cases/{workspace.id}", {"Name": "t", "Content": "{}", "Tags": {}})
+    long_id = send("GET", f"/test-cases/{workspace.id}/{'x' * 501}")
+
+    for response, member in (
+        (too_many, "MaxResults"),
+        (bad_phone, "SourcePhoneNumber"),
+        (no_tags, "Tags"),
+        (long_id, "TestCaseId"),
+    ):
+        assert response.status_code == 400, response.text
+        assert response.headers["x-amzn-ErrorType"] == "InvalidParameterException"
+        assert member in response.json()["Message"]
+
+
+def test_a_request_signed_more_than_15_minutes_ago_is_refused(
+    connect: BaseClient, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(minutes=16)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *args, **kwargs: stale)
+
+    refused = error_of(lambda: connect.list_test_cases(InstanceId=workspace.id))
+
+    assert refused["Error"]["Code"] == "InvalidSignatureException"
+    assert refused["Error"]["Message"].startswith("Signature expired")

@@ -3,13 +3,15 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from testament.compat.aws_connect import translate
 from testament.compat.aws_connect.errors import AwsError, from_domain
+from testament.compat.aws_connect.model_check import operation_input
 from testament.compat.aws_connect.sigv4 import verify
 from testament.domain import errors as e
 from testament.domain.access import Principal
@@ -30,6 +32,11 @@ class AwsCall:
     principal: Principal
     region: str
     body: bytes
+    query: dict[str, list[str]]
+
+    def check(self, operation: str, **path: str) -> dict[str, Any]:
+        """Validate this call's input against the service model; returns the input members."""
+        return operation_input(operation, self.body, path, self.query)
 
     def workspace(self, instance_id: str) -> str:
         """The InstanceId's workspace, which must be the signing key's own."""
@@ -63,7 +70,7 @@ async def authenticated(request: Request) -> AwsCall:
     signed = await run_in_threadpool(verify, request.method, url, headers, body, secret_for, utcnow())
     principal = found["principal"]
     ctx.aws_rate.hit(principal, "aws_connect")
-    return AwsCall(ctx, principal, signed.region, body)
+    return AwsCall(ctx, principal, signed.region, body, parse_qs(query.decode(), keep_blank_values=True))
 
 
 Call = Annotated[AwsCall, Depends(authenticated)]

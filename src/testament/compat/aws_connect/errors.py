@@ -22,6 +22,7 @@ STATUS = {
     "InternalServiceException": 500,
     "InvalidContactFlowException": 400,
     "InvalidParameterException": 400,
+    "SerializationException": 400,
     "InvalidRequestException": 400,
     "InvalidTestCaseException": 400,
     "InvalidSignatureException": 403,

@@ -2,9 +2,9 @@
 ListTestCaseExecutions and ListTestCaseExecutionRecords, over the core's executions."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from testament.compat.aws_connect import translate
 from testament.compat.aws_connect.calls import KIND, AwsCall, Call, aws_errors, empty
@@ -15,8 +15,8 @@ from testament.domain.execution import Execution, ExecutionStatus
 from testament.services import executions, test_cases
 
 router = APIRouter()
-MaxResults = Annotated[int, Query(ge=1, le=100)]
-StatusFilter = Annotated[str | None, Query(pattern="^(INITIATED|IN_PROGRESS|PASSED|FAILED|STOPPED)$")]
+MaxResults = int  # its range is checked with the rest of the model (call.check)
+StatusFilter = str | None  # an enum of the model, checked by call.check
 
 
 def _case(call: AwsCall, test_case_id: str) -> test_cases.TestCaseView:
@@ -35,6 +35,7 @@ def _execution(call: AwsCall, test_case_id: str, execution_id: str) -> Execution
 
 @router.put("/test-cases/{InstanceId}/{TestCaseId}/start-execution")
 def start_test_case_execution(InstanceId: str, TestCaseId: str, call: Call) -> dict[str, Any]:
+    call.check("StartTestCaseExecution", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
     body: ClientTokenInput = parse(ClientTokenInput, call.body)
     with aws_errors():
@@ -54,6 +55,12 @@ def start_test_case_execution(InstanceId: str, TestCaseId: str, call: Call) -> d
 def stop_test_case_execution(
     InstanceId: str, TestCaseId: str, TestCaseExecutionId: str, call: Call
 ) -> Response:
+    call.check(
+        "StopTestCaseExecution",
+        InstanceId=InstanceId,
+        TestCaseId=TestCaseId,
+        TestCaseExecutionId=TestCaseExecutionId,
+    )
     call.workspace(InstanceId)
     parse(ClientTokenInput, call.body)
     with aws_errors():
@@ -72,6 +79,12 @@ def stop_test_case_execution(
 def get_test_case_execution_summary(
     InstanceId: str, TestCaseId: str, TestCaseExecutionId: str, call: Call
 ) -> dict[str, Any]:
+    call.check(
+        "GetTestCaseExecutionSummary",
+        InstanceId=InstanceId,
+        TestCaseId=TestCaseId,
+        TestCaseExecutionId=TestCaseExecutionId,
+    )
     call.workspace(InstanceId)
     with aws_errors():
         execution = _execution(call, TestCaseId, TestCaseExecutionId)
@@ -99,12 +112,13 @@ def list_test_case_executions(
     call: Call,
     testCaseId: str | None = None,
     testCaseName: str | None = None,
-    startTime: Annotated[int | None, Query(ge=0)] = None,
-    endTime: Annotated[int | None, Query(ge=0)] = None,
+    startTime: int | None = None,
+    endTime: int | None = None,
     status: StatusFilter = None,
     nextToken: str | None = None,
     maxResults: MaxResults = 100,
 ) -> dict[str, Any]:
+    call.check("ListTestCaseExecutions", InstanceId=InstanceId)
     call.workspace(InstanceId)
     with aws_errors(InvalidInput="InvalidParameterException"):
         case_id = testCaseId
@@ -145,6 +159,12 @@ def list_test_case_execution_records(
     nextToken: str | None = None,
     maxResults: MaxResults = 100,
 ) -> dict[str, Any]:
+    call.check(
+        "ListTestCaseExecutionRecords",
+        InstanceId=InstanceId,
+        TestCaseId=TestCaseId,
+        TestCaseExecutionId=TestCaseExecutionId,
+    )
     call.workspace(InstanceId)
     with aws_errors(InvalidInput="InvalidParameterException"):
         execution = _execution(call, TestCaseId, TestCaseExecutionId)

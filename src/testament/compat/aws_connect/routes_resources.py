@@ -24,7 +24,7 @@ from testament.services import resources
 router = APIRouter()
 
 FLOW, QUEUE, HOURS = "connect.flow", "connect.queue", "connect.hours"
-MaxResults = Annotated[int, Query(ge=1, le=1000)]
+MaxResults = int  # its range is checked with the rest of the model (call.check)
 
 
 def _find(call: AwsCall, kind: str, reference: str) -> Resource:
@@ -48,6 +48,7 @@ def _page(call: AwsCall, kind: str, token: str | None, limit: int, item: Any, me
 
 @router.put("/contact-flows/{InstanceId}")
 def create_contact_flow(InstanceId: str, call: Call) -> dict[str, Any]:
+    call.check("CreateContactFlow", InstanceId=InstanceId)
     workspace_id = call.workspace(InstanceId)
     body: CreateContactFlowInput = parse(CreateContactFlowInput, call.body)
     translate.check_flow_content(body.Content)
@@ -70,6 +71,7 @@ def create_contact_flow(InstanceId: str, call: Call) -> dict[str, Any]:
 
 @router.get("/contact-flows/{InstanceId}/{ContactFlowId}")
 def describe_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> dict[str, Any]:
+    call.check("DescribeContactFlow", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     workspace_id = call.workspace(InstanceId)
     with aws_errors():
         flow = _find(call, FLOW, ContactFlowId)
@@ -78,6 +80,7 @@ def describe_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> di
 
 @router.post("/contact-flows/{InstanceId}/{ContactFlowId}/content")
 def update_contact_flow_content(InstanceId: str, ContactFlowId: str, call: Call) -> Response:
+    call.check("UpdateContactFlowContent", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     call.workspace(InstanceId)
     body: UpdateContactFlowContentInput = parse(UpdateContactFlowContentInput, call.body)
     translate.check_flow_content(body.Content)
@@ -96,6 +99,7 @@ def list_contact_flows(
     maxResults: MaxResults = 100,
     contactFlowTypes: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
+    call.check("ListContactFlows", InstanceId=InstanceId)
     workspace_id = call.workspace(InstanceId)
     answer = _page(
         call,
@@ -114,6 +118,7 @@ def list_contact_flows(
 
 @router.delete("/contact-flows/{InstanceId}/{ContactFlowId}")
 def delete_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> Response:
+    call.check("DeleteContactFlow", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     call.workspace(InstanceId)
     with aws_errors():
         resources.delete_resource(call.ctx, call.principal, FLOW, _find(call, FLOW, ContactFlowId).id)
@@ -125,6 +130,7 @@ def delete_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> Resp
 
 @router.put("/queues/{InstanceId}")
 def create_queue(InstanceId: str, call: Call) -> dict[str, Any]:
+    call.check("CreateQueue", InstanceId=InstanceId)
     workspace_id = call.workspace(InstanceId)
     body: CreateQueueInput = parse(CreateQueueInput, call.body)
     with aws_errors(Conflict="DuplicateResourceException"):
@@ -146,6 +152,7 @@ def create_queue(InstanceId: str, call: Call) -> dict[str, Any]:
 
 @router.get("/queues/{InstanceId}/{QueueId}")
 def describe_queue(InstanceId: str, QueueId: str, call: Call) -> dict[str, Any]:
+    call.check("DescribeQueue", InstanceId=InstanceId, QueueId=QueueId)
     workspace_id = call.workspace(InstanceId)
     with aws_errors():
         queue = _find(call, QUEUE, QueueId)
@@ -160,6 +167,7 @@ def list_queues(
     maxResults: MaxResults = 100,
     queueTypes: Annotated[list[str] | None, Query()] = None,
 ) -> dict[str, Any]:
+    call.check("ListQueues", InstanceId=InstanceId)
     workspace_id = call.workspace(InstanceId)
     answer = _page(
         call,
@@ -179,6 +187,7 @@ def list_queues(
 
 @router.put("/hours-of-operations/{InstanceId}")
 def create_hours_of_operation(InstanceId: str, call: Call) -> dict[str, Any]:
+    call.check("CreateHoursOfOperation", InstanceId=InstanceId)
     workspace_id = call.workspace(InstanceId)
     body: CreateHoursOfOperationInput = parse(CreateHoursOfOperationInput, call.body)
     translate.check_time_zone(body.TimeZone)
@@ -198,6 +207,7 @@ def create_hours_of_operation(InstanceId: str, call: Call) -> dict[str, Any]:
 
 @router.get("/hours-of-operations/{InstanceId}/{HoursOfOperationId}")
 def describe_hours_of_operation(InstanceId: str, HoursOfOperationId: str, call: Call) -> dict[str, Any]:
+    call.check("DescribeHoursOfOperation", InstanceId=InstanceId, HoursOfOperationId=HoursOfOperationId)
     workspace_id = call.workspace(InstanceId)
     with aws_errors():
         hours = _find(call, HOURS, HoursOfOperationId)
@@ -208,6 +218,7 @@ def describe_hours_of_operation(InstanceId: str, HoursOfOperationId: str, call: 
 def list_hours_of_operations(
     InstanceId: str, call: Call, nextToken: str | None = None, maxResults: MaxResults = 100
 ) -> dict[str, Any]:
+    call.check("ListHoursOfOperations", InstanceId=InstanceId)
     workspace_id = call.workspace(InstanceId)
     return _page(
         call,

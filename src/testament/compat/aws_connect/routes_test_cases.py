@@ -37,6 +37,7 @@ def _view_for(call: AwsCall, test_case_id: str, status: str | None) -> tuple[tes
 
 @router.put("/test-cases/{InstanceId}")
 def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
+    call.check("CreateTestCase", InstanceId=InstanceId)
     call.workspace(InstanceId)
     body: CreateTestCaseInput = parse(CreateTestCaseInput, call.body)
     content = translate.content_of(
@@ -65,6 +66,7 @@ def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
 
 @router.post("/test-cases/{InstanceId}/{TestCaseId}")
 def update_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
+    call.check("UpdateTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
     body: UpdateTestCaseInput = parse(UpdateTestCaseInput, call.body)
     with aws_errors(Conflict="DuplicateResourceException"):
@@ -91,6 +93,7 @@ def update_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
 def describe_test_case(
     InstanceId: str, TestCaseId: str, call: Call, status: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
+    call.check("DescribeTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
     if status is not None and status not in ("PUBLISHED", "SAVED"):
         raise AwsError("InvalidParameterException", "Status must be PUBLISHED or SAVED")
@@ -101,6 +104,7 @@ def describe_test_case(
 
 @router.delete("/test-cases/{InstanceId}/{TestCaseId}")
 def delete_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
+    call.check("DeleteTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
     with aws_errors():
         _view_for(call, TestCaseId, "SAVED")
@@ -113,8 +117,9 @@ def list_test_cases(
     InstanceId: str,
     call: Call,
     nextToken: Annotated[str | None, Query()] = None,
-    maxResults: Annotated[int, Query(ge=1, le=1000)] = 100,
+    maxResults: int = 100,
 ) -> dict[str, Any]:
+    call.check("ListTestCases", InstanceId=InstanceId)
     call.workspace(InstanceId)
     with aws_errors(InvalidInput="InvalidParameterException"):
         page = test_cases.list_test_cases(
@@ -130,6 +135,7 @@ def list_test_cases(
 
 @router.post("/search-test-cases")
 def search_test_cases(call: Call) -> dict[str, Any]:
+    call.check("SearchTestCases")
     body: SearchTestCasesInput = parse(SearchTestCasesInput, call.body)
     call.workspace(body.InstanceId)
     with aws_errors():
