@@ -2,6 +2,7 @@
 one flow it should pass, one it should fail, with records and summaries checked."""
 
 import json
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +11,9 @@ import httpx
 import pytest
 from botocore.client import BaseClient
 
+from testament.domain.access import Role
 from tests.conftest import LiveServer, Workspace
+from tests.e2e.processes import CLI
 from tests.e2e.test_aws_connect_test_cases import connect_client, official_example
 
 PROMPT = "Press 1 to be connected to an agent"
@@ -223,3 +226,27 @@ def test_a_connect_test_case_is_a_core_test_case_the_native_api_runs(
     assert [c["name"] for c in native] == ["seen-natively"]
     assert (execution["kind"], execution["status"]) == ("connect", "PASSED")
     assert records[-1]["observation_id"] == "COMPLETION"
+
+
+def test_the_cli_runs_a_connect_test_case_and_prints_its_observations(
+    connect: BaseClient, workspace: Workspace, live: LiveServer
+) -> None:
+    flows = contact_centre(connect, workspace.id)
+    connect.create_test_case(
+        InstanceId=workspace.id,
+        Name="from-cli",
+        Content=official_example(),
+        EntryPoint={"Type": "VOICE_CALL", "VoiceCallEntryPointParameters": {"FlowId": flows["good"]}},
+        Status="PUBLISHED",
+    )
+    token = workspace.keys[Role.ADMIN].token
+    result = subprocess.run(
+        [*CLI, "run", "from-cli", "--wait", "--server", live.url, "--key", token],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Welcome Message: PASSED" in result.stdout
+    assert "COMPLETION" in result.stdout

@@ -26,6 +26,11 @@ STYLE = {
 }
 
 
+def styled(status: str) -> str:
+    """A status in its colour; statuses without one (INFO, SKIPPED) print plain."""
+    return f"[{STYLE.get(status, 'default')}]{escape(status)}[/]"
+
+
 @dataclass
 class RunReport:
     executions: list[dict[str, Any]]
@@ -69,7 +74,7 @@ def _table(report: RunReport) -> Table:
         status = x["status"]
         table.add_row(
             report.markup_label(x),
-            f"[{STYLE.get(status, '')}]{status}[/]",
+            styled(status),
             f"{x['attempt']}/{x['max_attempts']}",
             str(x["records"]["total"]),
             str(x["records"]["passed"]),
@@ -104,11 +109,11 @@ def wait_and_report(
 def _print_records(report: RunReport, console: Console) -> None:
     for x in report.executions:
         console.print(
-            f"\n[bold]{report.markup_label(x)}[/] {x['id']} → [{STYLE.get(x['status'], '')}]{x['status']}[/]"
+            f"\n[bold]{report.markup_label(x)}[/] {x['id']} → {styled(x['status'])}"
             + (f" ({x['reason']})" if x["reason"] else "")
         )
         for r in report.records[x["id"]]:
-            status = f"[{STYLE.get(r['status'], '')}]{r['status']}[/]"
+            status = styled(r["status"])
             line = f"  #{r['seq']} attempt {r['attempt']} {escape(r['observation_id'])}: {status}"
             response = r["record"].get("response") or {}
             if "status" in response:
