@@ -110,12 +110,23 @@ class SuitePublic(FromDomain):
     updated_at: datetime
 
 
+class MachineBody(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    variables: dict[str, Any] = Field(default_factory=dict)
+    suite_ids: list[str] = Field(default_factory=list)
+
+
 class PlanBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     suite_ids: list[str] = Field(default_factory=list)
     environment_id: str | None = None
     retries: int | None = Field(default=None, ge=0, le=10, description="overrides each test case's")
+    machines: list[MachineBody] = Field(
+        default_factory=list,
+        description="named targets with their own variables and suites; none: one default",
+    )
+    settings: dict[str, Any] = Field(default_factory=dict, description="run settings; defaults are filled in")
 
 
 class PlanUpdate(Strict):
@@ -124,6 +135,8 @@ class PlanUpdate(Strict):
     suite_ids: list[str] | None = None
     environment_id: str | None = None
     retries: int | None = Field(default=None, ge=0, le=10)
+    machines: list[MachineBody] | None = None
+    settings: dict[str, Any] | None = None
 
 
 class PlanPublic(FromDomain):
@@ -133,6 +146,8 @@ class PlanPublic(FromDomain):
     suite_ids: list[str]
     environment_id: str | None
     retries: int | None
+    machines: list[dict[str, Any]]
+    settings: dict[str, Any]
     created_at: datetime
     updated_at: datetime
 
@@ -181,6 +196,8 @@ class ExecutionPublic(BaseModel):
     test_case_version: int
     kind: str
     plan_run_id: str | None
+    suite_id: str | None
+    machine: str | None
     data_set_name: str | None
     environment_id: str | None
     attempt: int
@@ -203,6 +220,8 @@ class ExecutionPublic(BaseModel):
             test_case_version=x.test_case_version,
             kind=x.kind,
             plan_run_id=x.plan_run_id,
+            suite_id=x.suite_id,
+            machine=x.machine,
             data_set_name=x.data_set_name,
             environment_id=x.environment_id,
             attempt=x.attempt,
@@ -242,6 +261,10 @@ class PlanRunPublic(BaseModel):
     environment_id: str | None
     created_by: str
     created_at: datetime
+    build_no: str | None
+    trigger: str
+    parent_id: str | None
+    rerun_type: str | None
     counts: dict[str, int]
     executions: list[ExecutionPublic]
 
@@ -254,6 +277,10 @@ class PlanRunPublic(BaseModel):
             environment_id=v.plan_run.environment_id,
             created_by=v.plan_run.created_by,
             created_at=v.plan_run.created_at,
+            build_no=v.plan_run.build_no,
+            trigger=v.plan_run.trigger,
+            parent_id=v.plan_run.parent_id,
+            rerun_type=v.plan_run.rerun_type,
             counts=v.counts,
             executions=[ExecutionPublic.of(x) for x in v.executions],
         )

@@ -5,7 +5,7 @@
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +27,9 @@ __all__ = [
     "Workspace",
     "content_sha256",
 ]
+
+
+DEFAULT_MACHINE = "default"
 
 
 def content_sha256(content: Any) -> str:
@@ -139,6 +142,9 @@ class Suite:
 
 @dataclass(eq=False)
 class Plan:
+    """Suites to run, on one or more machines (named targets with variables of their own),
+    with run settings. A plan without machines runs its `suite_ids` on one default machine."""
+
     id: str
     workspace_id: str
     name: str
@@ -148,6 +154,16 @@ class Plan:
     retries: int | None
     created_at: datetime
     updated_at: datetime
+    machines: list[dict[str, Any]] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def targets(self) -> list[tuple[str, dict[str, Any], list[str]]]:
+        """(machine name, its variables, its suite ids), in order."""
+        if not self.machines:
+            return [(DEFAULT_MACHINE, {}, list(self.suite_ids))]
+        return [
+            (m["name"], dict(m.get("variables") or {}), list(m.get("suite_ids") or [])) for m in self.machines
+        ]
 
 
 @dataclass(eq=False)
@@ -162,7 +178,8 @@ class Environment:
 
 @dataclass(eq=False)
 class PlanRun:
-    """A run of a plan: its executions carry `plan_run_id`; its counts are derived from them."""
+    """A run of a plan: its executions carry `plan_run_id`; its counts are derived from them.
+    A rerun names its `parent_id` and what it reran (`rerun_type`)."""
 
     id: str
     workspace_id: str
@@ -170,6 +187,11 @@ class PlanRun:
     environment_id: str | None
     created_by: str
     created_at: datetime
+    build_no: str | None = None
+    runtime_data: dict[str, Any] = field(default_factory=dict)
+    trigger: str = "API"
+    parent_id: str | None = None
+    rerun_type: str | None = None
 
 
 @dataclass(eq=False)

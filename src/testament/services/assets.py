@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.model import Environment, Plan, Suite
+from testament.domain.plan_settings import check_machines, check_plan_settings
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
@@ -151,6 +152,8 @@ def create_plan(
     suite_ids: list[str],
     environment_id: str | None = None,
     retries: int | None = None,
+    machines: list[dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Plan:
     principal.require(Permission.WRITE)
     now = app.clock()
@@ -165,6 +168,8 @@ def create_plan(
             retries=_check_retries(retries),
             created_at=now,
             updated_at=now,
+            machines=_check_plan_machines(uow.session, principal, machines or []),
+            settings=check_plan_settings(settings or {}),
         )
         _save(uow, plan, "plan")
     return plan
@@ -180,10 +185,16 @@ def update_plan(
     suite_ids: list[str] | None = None,
     environment_id: str | None = None,
     retries: int | None = None,
+    machines: list[dict[str, Any]] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Plan:
     principal.require(Permission.WRITE)
     with app.uow() as uow:
         plan = _load(uow.session, Plan, principal, plan_id)
+        if machines is not None:
+            plan.machines = _check_plan_machines(uow.session, principal, machines)
+        if settings is not None:
+            plan.settings = check_plan_settings({**plan.settings, **settings})
         if name is not None:
             plan.name = _check_name(name)
         if description is not None:
@@ -197,6 +208,15 @@ def update_plan(
         plan.updated_at = app.clock()
         _save(uow, plan, "plan")
     return plan
+
+
+def _check_plan_machines(
+    session: Session, principal: Principal, machines: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    checked = check_machines(machines)
+    for i, machine in enumerate(checked):
+        _check_members(session, principal, suites, f"machines[{i}].suite_ids", machine["suite_ids"])
+    return checked
 
 
 def create_environment(

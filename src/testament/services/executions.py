@@ -6,8 +6,8 @@ in the database (QUEUED) before anyone hears of them; the engine takes them up a
 the commit, on the ExecutionQueued event or its next poll.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -39,6 +39,8 @@ from testament.store.tables import (
 __all__ = [
     "PlanRunView",
     "Record",
+    "RunDetails",
+    "Slot",
     "Started",
     "get_execution",
     "get_plan_run",
@@ -77,6 +79,29 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """One test case in a plan, as placed: on which machine, in which suite."""
+
+    case: TestCase
+    suite_id: str | None = None
+    machine: str | None = None
+    machine_vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """What a plan run records beside its executions, and which part of the plan it runs
+    (`select(slot, data_set_name)`; None runs everything: partial runs and reruns narrow it)."""
+
+    build_no: str | None = None
+    runtime_data: dict[str, Any] = field(default_factory=dict)
+    trigger: str = "API"
+    parent_id: str | None = None
+    rerun_type: str | None = None
+    select: Callable[[Slot, str | None], bool] | None = None
+
+
+@dataclass(frozen=True)
 class PlanRunView:
     plan_run: PlanRun
     status: ExecutionStatus
@@ -96,7 +121,10 @@ def start_execution(
     client_token: str | None = None,
     environment_id: str | None = None,
     variables: dict[str, Any] | None = None,
+    run: RunDetails | None = None,
 ) -> Started:
+    """Start a published test case, or a plan (a plan run). `run` carries what a plan run
+    records beside its executions (build number, runtime data, how it was triggered)."""
     principal.require(Permission.EXECUTE)
     if (test_case_id is None) == (plan_id is None):
         raise InvalidInput("test_case_id", "give exactly one of test_case_id and plan_id")
@@ -104,7 +132,16 @@ def start_execution(
         raise InvalidInput("client_token", f"must be 1 to {MAX_CLIENT_TOKEN} characters")
     for _ in range(2):  # a lost race on the token's primary key is replayed on the second pass
         try:
-            return _start(app, principal, test_case_id, plan_id, client_token, environment_id, variables)
+            return _start(
+                app,
+                principal,
+                test_case_id,
+                plan_id,
+                client_token,
+                environment_id,
+                variables,
+                run or RunDetails(),
+            )
         except IntegrityError:
             if client_token is None:
                 raise
@@ -119,6 +156,7 @@ def _start(
     client_token: str | None,
     environment_id: str | None,
     variables: dict[str, Any] | None,
+    run: RunDetails,
 ) -> Started:
     with app.uow() as uow:
         uow.lock_workspace(principal.workspace_id)
@@ -136,7 +174,7 @@ def _start(
         plan_run = None
         if plan_id is not None:
             environment_id = environment.id if environment else plan.environment_id
-            cases = _plan_cases(uow.session, principal, plan)
+            slots = _plan_slots(uow.session, principal, plan)
             plan_run = PlanRun(
                 id=batch_id,
                 workspace_id=principal.workspace_id,
@@ -144,16 +182,33 @@ def _start(
                 environment_id=environment_id,
                 created_by=principal.user_name,
                 created_at=app.clock(),
+                build_no=run.build_no,
+                runtime_data=dict(run.runtime_data),
+                trigger=run.trigger,
+                parent_id=run.parent_id,
+                rerun_type=run.rerun_type,
             )
             retries = plan.retries
         else:
             environment_id = environment.id if environment else None
-            cases = [case]
+            slots = [Slot(case)]
             retries = None
         env_vars = _environment_variables(uow.session, environment_id)
+        overrides = {**run.runtime_data, **(variables or {})}
         new = _executions_for(
-            uow, principal, cases, batch_id, plan_run, environment_id, env_vars, variables, retries
+            uow,
+            principal,
+            slots,
+            batch_id,
+            plan_run,
+            environment_id,
+            env_vars,
+            overrides,
+            retries,
+            run.select,
         )
+        if not new:
+            raise InvalidInput("plan_id", "the selection leaves nothing to run")
         _check_queue_room(uow, principal, len(new))
         if plan_run is not None:
             uow.session.add(plan_run)
@@ -207,19 +262,21 @@ def _replay(uow: UnitOfWork, principal: Principal, client_token: str, target: st
     return Started(found, uow.session.get(PlanRun, row.resource_id), replayed=True)
 
 
-def _plan_cases(session: Session, principal: Principal, plan: Plan) -> list[TestCase]:
-    cases: list[TestCase] = []
-    for suite_id in plan.suite_ids:
-        suite = session.get(Suite, suite_id)
-        if suite is None:
-            continue
-        for case_id in suite.test_case_ids:
-            case = session.get(TestCase, case_id)
-            if case is not None and case.workspace_id == principal.workspace_id:
-                cases.append(case)
-    if not cases:
+def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot]:
+    """Every (machine, suite, test case) the plan runs, in order."""
+    slots: list[Slot] = []
+    for machine, machine_vars, suite_ids in plan.targets():
+        for suite_id in suite_ids:
+            suite = session.get(Suite, suite_id)
+            if suite is None or suite.workspace_id != principal.workspace_id:
+                continue
+            for case_id in suite.test_case_ids:
+                case = session.get(TestCase, case_id)
+                if case is not None and case.workspace_id == principal.workspace_id:
+                    slots.append(Slot(case, suite.id, machine, machine_vars))
+    if not slots:
         raise InvalidInput("plan_id", f"plan {plan.name!r} has no test cases to run")
-    return cases
+    return slots
 
 
 def _find(session: Session, cls: type[T], table: Table, principal: Principal, ident: str, kind: str) -> T:
@@ -252,17 +309,20 @@ def _environment_variables(session: Session, environment_id: str | None) -> dict
 def _executions_for(
     uow: UnitOfWork,
     principal: Principal,
-    cases: list[TestCase],
+    slots: list[Slot],
     batch_id: str,
     plan_run: PlanRun | None,
     environment_id: str | None,
     env_vars: dict[str, Any],
-    overrides: dict[str, Any] | None,
+    overrides: dict[str, Any],
     plan_retries: int | None,
+    select_only: Callable[[Slot, str | None], bool] | None,
 ) -> list[Execution]:
+    """One execution per slot and data set. Variables: environment < machine < data set < overrides."""
     now = uow.app.clock()
     made = []
-    for case in cases:
+    for slot in slots:
+        case = slot.case
         if case.published_version is None:
             raise Conflict(f"test case {case.name!r} has no published version; publish it before running it")
         sets = list(
@@ -273,6 +333,9 @@ def _executions_for(
         retries = plan_retries if plan_retries is not None else case.retries
         runs: list[DataSet | None] = [*sets] or [None]
         for data_set in runs:
+            if select_only is not None and not select_only(slot, data_set.name if data_set else None):
+                continue
+            data_vars = data_set.variables if data_set else {}
             made.append(
                 Execution(
                     id=new_id(),
@@ -286,8 +349,10 @@ def _executions_for(
                     batch_id=batch_id,
                     max_attempts=retries + 1,
                     plan_run_id=plan_run.id if plan_run else None,
+                    suite_id=slot.suite_id,
+                    machine=slot.machine,
                     data_set_name=data_set.name if data_set else None,
-                    variables={**env_vars, **(data_set.variables if data_set else {}), **(overrides or {})},
+                    variables={**env_vars, **slot.machine_vars, **data_vars, **overrides},
                     environment_id=environment_id,
                 )
             )

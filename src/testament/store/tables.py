@@ -182,6 +182,8 @@ plans = Table(
     Column("suite_ids", JSON, nullable=False),
     Column("environment_id", ID, ForeignKey("environments.id", ondelete="SET NULL")),
     Column("retries", Integer),
+    Column("machines", JSON, nullable=False, default=list),
+    Column("settings", JSON, nullable=False, default=dict),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("workspace_id", "name", name="uq_plans_workspace_name"),
@@ -210,6 +212,11 @@ plan_runs = Table(
     Column("environment_id", ID),
     Column("created_by", String(200), nullable=False),
     Column("created_at", TS, nullable=False),
+    Column("build_no", String(500)),
+    Column("runtime_data", JSON, nullable=False, default=dict),
+    Column("trigger", String(16), nullable=False, default="API"),
+    Column("parent_id", ID, ForeignKey("plan_runs.id", ondelete="SET NULL")),
+    Column("rerun_type", String(64)),
     Index("ix_plan_runs_workspace_plan", "workspace_id", "plan_id", "id"),
 )
 
@@ -224,6 +231,8 @@ executions = Table(
     Column("status", _enum(ExecutionStatus, "execution_status"), nullable=False),
     Column("plan_run_id", ID, ForeignKey("plan_runs.id", ondelete="CASCADE")),
     Column("batch_id", ID, nullable=False),  # every execution one start made; a plan run's id
+    Column("suite_id", ID),
+    Column("machine", String(200)),
     Column("data_set_name", String(200)),
     Column("variables", JSON),
     Column("environment_id", ID),
@@ -282,6 +291,17 @@ resources = Table(
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("workspace_id", "kind", "name", name="uq_resources_workspace_kind_name"),
     Index("ix_resources_workspace_kind", "workspace_id", "kind", "id"),
+)
+
+# Surfaces whose clients expect integer ids (Testsigma) see this number for a core entity.
+surface_ids = Table(
+    "surface_ids",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("surface", String(32), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("core_id", String(500), nullable=False),
+    UniqueConstraint("surface", "entity", "core_id", name="uq_surface_ids_core"),
 )
 
 idempotency_tokens = Table(
