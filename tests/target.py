@@ -4,7 +4,7 @@ Paths:
   /ok                      200 {"ok": true}
   /slow?ms=N               waits N ms, then 200 {"slept_ms": N}
   /flaky/<key>?fail=N      fails (500) the first N calls for <key>, then 200
-  /echo                    200 with the request's method, headers and body
+  /echo                    200 with the request's method, path, headers and body
 """
 
 import json
@@ -48,7 +48,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/echo":
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
-            self._send(200, {"method": self.command, "headers": dict(self.headers), "body": body})
+            self._send(
+                200, {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
+            )
         else:
             self._send(404, {"error": "not found"})
 

@@ -47,6 +47,7 @@ __all__ = [
     "list_executions",
     "list_plan_runs",
     "list_records",
+    "page_plan_runs",
     "plan_run_status",
     "start_execution",
     "stop_execution",
@@ -542,3 +543,24 @@ def list_plan_runs(
     with app.db.reading() as session:
         rows = list(session.scalars(query.order_by(plan_runs.c.id.desc()).limit(limit + 1)))
     return make_page(app.cursors, "plan-runs", rows, limit, key=lambda r: r.id)
+
+
+def page_plan_runs(
+    app: AppContext, principal: Principal, *, plan_id: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[PlanRun], int]:
+    """Plan runs newest first, by offset, with the total: for surfaces that page by number."""
+    principal.require(Permission.READ)
+    check_limit(limit)
+    if offset < 0:
+        raise InvalidInput("page", "must not be negative")
+    where = [plan_runs.c.workspace_id == principal.workspace_id]
+    if plan_id:
+        where.append(plan_runs.c.plan_id == plan_id)
+    with app.db.reading() as session:
+        total = session.execute(select(func.count()).select_from(plan_runs).where(*where)).scalar_one()
+        rows = list(
+            session.scalars(
+                select(PlanRun).where(*where).order_by(plan_runs.c.id.desc()).offset(offset).limit(limit)
+            )
+        )
+    return rows, int(total)

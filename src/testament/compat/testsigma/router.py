@@ -1,0 +1,362 @@
+"""Testsigma's plan-run routes: authenticate, translate, call one use case, answer."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from testament.compat.testsigma import translate
+from testament.compat.testsigma.errors import TestsigmaError, error_response, field_error, from_domain
+from testament.domain import errors as e
+from testament.domain.access import Principal
+from testament.domain.model import Environment, Plan, Suite
+from testament.services import admin, assets, executions, surface_ids, test_cases
+from testament.services.context import AppContext
+
+__all__ = ["create_testsigma_app"]
+
+SURFACE = "testsigma"
+_bearer = HTTPBearer(auto_error=False)
+UNSUPPORTED = (
+    "executionConfig",
+    "uploadVersions",
+    "isReRun",
+    "reRunType",
+    "executionResultId",
+    "testCaseResultRequests",
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    ctx: AppContext
+    principal: Principal
+
+    def ids(self, entity: str, core_id: str) -> int:
+        return surface_ids.int_id_of(self.ctx, SURFACE, entity, core_id)
+
+    def core(self, entity: str, number: Any, field: str) -> str:
+        try:
+            value = int(number)
+        except (TypeError, ValueError):
+            raise field_error(field, "must be an integer id", number) from None
+        found = surface_ids.core_id_of(self.ctx, SURFACE, entity, value)
+        if found is None:
+            raise TestsigmaError(404, f"No {entity.replace('_', ' ')} with id {value}", "NOT_FOUND")
+        return found
+
+
+def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Caller:
+    ctx: AppContext = request.app.state.ctx
+    if credentials is None or not credentials.credentials:
+        raise TestsigmaError(401, "Full authentication is required to access this resource", "UNAUTHORIZED")
+    return Caller(ctx, admin.authenticate_token(ctx, credentials.credentials))
+
+
+Call = Annotated[Caller, Depends(caller)]
+router = APIRouter(prefix="/api/v1")
+
+
+@contextmanager
+def vendor_errors() -> Iterator[None]:
+    try:
+        yield
+    except e.TestamentError as exc:
+        raise from_domain(exc) from None
+
+
+def _run_answer(call: Caller, run_id: str, *, created: bool = False) -> dict[str, Any]:
+    view = executions.get_plan_run(call.ctx, call.principal, run_id)
+    plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id)
+    executed_by = call.ids("key", call.principal.key_id)
+    return translate.run_wire(
+        view.plan_run, view.executions, plan, call.ids, executed_by=executed_by, created=created
+    )
+
+
+@router.post("/execution_results")
+def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    for name in UNSUPPORTED:
+        if body.get(name) not in (None, False, {}, []):
+            raise field_error(name, "is not supported by this server yet", body[name])
+    if "executionId" not in body:
+        raise field_error("executionId", "is required: the id of the test plan to run")
+    runtime = body.get("runtimeData") or {}
+    if not isinstance(runtime, dict):
+        raise field_error("runtimeData", "must be an object of runtime variables", runtime)
+    build_no = body.get("buildNo")
+    if build_no is not None and not isinstance(build_no, str | int):
+        raise field_error("buildNo", "must be a string", build_no)
+    with vendor_errors():
+        plan_id = call.core("plan", body["executionId"], "executionId")
+        environment_id = (
+            call.core("environment", body["environmentId"], "environmentId")
+            if body.get("environmentId")
+            else None
+        )
+        started = executions.start_execution(
+            call.ctx,
+            call.principal,
+            plan_id=plan_id,
+            environment_id=environment_id,
+            run=executions.RunDetails(
+                build_no=None if build_no is None else str(build_no), runtime_data=runtime
+            ),
+        )
+        assert started.plan_run is not None
+        return _run_answer(call, started.plan_run.id, created=True)
+
+
+@router.get("/execution_results/{run_id}")
+def get_plan_run(run_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        return _run_answer(call, call.core("plan_run", run_id, "id"))
+
+
+@router.put("/execution_results/{run_id}")
+def stop_plan_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    if str(body.get("result", "")).upper() != "STOPPED":
+        raise field_error("result", "only STOPPED is accepted: it stops the run", body.get("result"))
+    with vendor_errors():
+        core_id = call.core("plan_run", run_id, "id")
+        view = executions.get_plan_run(call.ctx, call.principal, core_id)
+        if all(x.status.is_terminal for x in view.executions):
+            raise TestsigmaError(
+                400, "No Queued executions for this test plan run: it has already completed", "BAD_REQUEST"
+            )
+        executions.stop_plan_run(call.ctx, call.principal, core_id)
+        return _run_answer(call, core_id)
+
+
+def _names(call: Caller, view: executions.PlanRunView) -> translate.Names:
+    case_ids = {x.test_case_id for x in view.executions}
+    suite_ids = {x.suite_id for x in view.executions if x.suite_id}
+    cases = {c: test_cases.get_test_case(call.ctx, call.principal, c).test_case.name for c in case_ids}
+    suites = {s: assets.get_asset(call.ctx, call.principal, Suite, s).name for s in suite_ids}
+    return translate.Names(cases, suites)
+
+
+@router.get("/execution_results/{run_id}/test_case_results")
+def get_test_case_results(run_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        core_id = call.core("plan_run", run_id, "id")
+        view = executions.get_plan_run(call.ctx, call.principal, core_id)
+        status = translate.run_status(view.executions)
+        return {
+            "executionId": call.ids("plan", view.plan_run.plan_id),
+            "executionResultId": call.ids("plan_run", core_id),
+            "result": translate.worst([translate.result_of(x) for x in view.executions])
+            if status == "STATUS_COMPLETED"
+            else "QUEUED",
+            "status": status,
+            "testCases": translate.test_case_results(
+                view.plan_run, view.executions, _names(call, view), call.ids
+            ),
+        }
+
+
+def _filters(call: Caller, query: str | None) -> tuple[str | None, set[str] | None, str | None]:
+    try:
+        terms = translate.parse_query(query)
+    except ValueError as exc:
+        raise field_error("query", str(exc), query) from None
+    plan_id, results, build = None, None, None
+    for key, op, value in terms:
+        if op != ":":
+            raise field_error("query", f"operator {op!r} is not supported for {key}; use ':'", query)
+        if key in ("testPlanId", "executionId"):
+            plan_id = call.core("plan", value, "query.testPlanId")
+        elif key == "result":
+            results = {translate.RESULT_ALIASES.get(v.upper(), v.upper()) for v in value.split("|")}
+            if not results <= set(translate.RESULTS):
+                raise field_error("query", f"result must be one of {', '.join(translate.RESULTS)}", value)
+        elif key == "buildNo":
+            build = value
+        else:
+            raise field_error("query", f"unknown filter {key!r}; use testPlanId, result, buildNo", query)
+    return plan_id, results, build
+
+
+@router.get("/execution_results")
+def list_plan_runs(
+    call: Call,
+    query: str | None = None,
+    page: Annotated[int, Query(ge=0)] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    with vendor_errors():
+        plan_id, results, build = _filters(call, query)
+        if results is None and build is None:
+            runs, total = executions.page_plan_runs(
+                call.ctx, call.principal, plan_id=plan_id, offset=page * size, limit=size
+            )
+            items = [_run_answer(call, r.id) for r in runs]
+            return translate.page_wire(items, total, page, size)
+        everything = []
+        offset = 0
+        while True:  # result and build filters are derived from the executions: filter the answers
+            runs, total = executions.page_plan_runs(
+                call.ctx, call.principal, plan_id=plan_id, offset=offset, limit=1000
+            )
+            everything += [_run_answer(call, r.id) for r in runs]
+            offset += 1000
+            if offset >= total:
+                break
+        matching = [
+            a
+            for a in everything
+            if (results is None or a["result"] in results) and (build is None or a["buildNo"] == build)
+        ]
+        return translate.page_wire(matching[page * size : (page + 1) * size], len(matching), page, size)
+
+
+@router.get("/reports/junit/{run_id}")
+def junit_report(run_id: str, call: Call) -> Response:
+    with vendor_errors():
+        core_id = call.core("plan_run", run_id, "id")
+        view = executions.get_plan_run(call.ctx, call.principal, core_id)
+        if translate.run_status(view.executions) != "STATUS_COMPLETED":
+            raise TestsigmaError(409, "Report generation failed, Test plan run is not completed", "CONFLICT")
+        plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id)
+        xml = translate.junit_xml(plan, view.executions, _names(call, view))
+    return Response(xml, media_type="application/xml")
+
+
+@router.get("/test_plans")
+def list_test_plans(
+    call: Call,
+    page: Annotated[int, Query(ge=0)] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    query: str | None = None,
+) -> dict[str, Any]:
+    with vendor_errors():
+        plans = _all(
+            lambda cursor: assets.list_assets(call.ctx, call.principal, Plan, limit=1000, cursor=cursor)
+        )
+        for key, _op, value in translate.parse_query(query) if query else []:
+            if key == "name":
+                plans = [p for p in plans if p.name == value]
+        items = [translate.plan_wire(p, call.ids) for p in plans[page * size : (page + 1) * size]]
+        return translate.page_wire(items, len(plans), page, size)
+
+
+def _all(fetch: Any) -> list[Any]:
+    found: list[Any] = []
+    cursor = None
+    while True:
+        page = fetch(cursor)
+        found += page.items
+        if not (cursor := page.next_cursor):
+            return found
+
+
+@router.get("/environments")
+def list_environments(
+    call: Call, page: Annotated[int, Query(ge=0)] = 0, size: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> dict[str, Any]:
+    with vendor_errors():
+        envs = _all(
+            lambda cursor: assets.list_assets(
+                call.ctx, call.principal, Environment, limit=1000, cursor=cursor
+            )
+        )
+        items = [translate.environment_wire(env, call.ids) for env in envs[page * size : (page + 1) * size]]
+        return translate.page_wire(items, len(envs), page, size)
+
+
+@router.get("/environments/{env_id}")
+def get_environment(env_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        env = assets.get_asset(call.ctx, call.principal, Environment, call.core("environment", env_id, "id"))
+        return translate.environment_wire(env, call.ids)
+
+
+def _variables(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Both shapes: `variables: [{key, value, isEncrypted}]`, and the older `parameters{}` + `passwords[]`."""
+    if "variables" in body:
+        entries = body["variables"]
+        if not isinstance(entries, list):
+            raise field_error("variables", "must be a list of {key, value}", entries)
+        found = {}
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise field_error(f"variables[{i}].key", "is required", entry)
+            if entry.get("isEncrypted"):
+                raise field_error(f"variables[{i}].isEncrypted", "encrypted variables are not supported yet")
+            found[entry["key"]] = entry.get("value")
+        return found
+    if "parameters" in body:
+        if body.get("passwords"):
+            raise field_error("passwords", "encrypted parameters are not supported yet", body["passwords"])
+        if not isinstance(body["parameters"], dict):
+            raise field_error("parameters", "must be an object", body["parameters"])
+        return dict(body["parameters"])
+    return None
+
+
+@router.post("/environments", status_code=201)
+def create_environment(call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    if not isinstance(body.get("name"), str):
+        raise field_error("name", "is required")
+    with vendor_errors():
+        env = assets.create_environment(
+            call.ctx, call.principal, name=body["name"], variables=_variables(body) or {}
+        )
+        return translate.environment_wire(env, call.ids)
+
+
+@router.put("/environments/{env_id}")
+def update_environment(env_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    with vendor_errors():
+        core_id = call.core("environment", env_id, "id")
+        env = assets.update_environment(
+            call.ctx, call.principal, core_id, name=body.get("name"), variables=_variables(body)
+        )
+        return translate.environment_wire(env, call.ids)
+
+
+def _install_errors(app: FastAPI) -> None:
+    def vendor(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, TestsigmaError)
+        return error_response(exc)
+
+    def domain(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, e.TestamentError)
+        return error_response(from_domain(exc))
+
+    def invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        fields = [
+            {
+                "field": ".".join(str(p) for p in err["loc"][1:]) or "body",
+                "rejectedValue": err.get("input"),
+                "message": err["msg"],
+            }
+            for err in exc.errors()
+        ]
+        return error_response(TestsigmaError(400, "Validation failed", "VALIDATION_ERROR", fields))
+
+    def http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return error_response(TestsigmaError(exc.status_code, str(exc.detail), None))
+
+    app.add_exception_handler(TestsigmaError, vendor)
+    app.add_exception_handler(e.TestamentError, domain)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http)
+
+
+def create_testsigma_app(ctx: AppContext) -> FastAPI:
+    app = FastAPI(title="Testsigma plan runs (compatible)", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.ctx = ctx
+    _install_errors(app)
+    app.include_router(router)
+    return app

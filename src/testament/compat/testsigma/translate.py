@@ -1,0 +1,310 @@
+"""Pure functions between Testament's plan runs and Testsigma's shapes.
+
+Results roll up worst-first, as Testsigma's own repositories take MAX(result id):
+SUCCESS < FAILURE < ABORTED < NOT_EXECUTED < QUEUED < STOPPED.
+Ids are integers: `ids(entity, core_id)` gives the stable number for a core entity.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree
+
+from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.model import DEFAULT_MACHINE, Environment, Plan, PlanRun
+
+__all__ = [
+    "RESULTS",
+    "Ids",
+    "Names",
+    "environment_wire",
+    "junit_xml",
+    "page_wire",
+    "parse_query",
+    "plan_wire",
+    "result_of",
+    "run_status",
+    "run_wire",
+    "test_case_results",
+    "worst",
+]
+
+RESULTS = ("SUCCESS", "FAILURE", "ABORTED", "NOT_EXECUTED", "QUEUED", "STOPPED")
+RESULT_ALIASES = {"PASSED": "SUCCESS", "FAILED": "FAILURE"}
+Ids = Callable[[str, str], int]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names the result tree needs, by core id."""
+
+    test_cases: dict[str, str]
+    suites: dict[str, str]
+
+
+def ms(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp() * 1000)
+
+
+def result_of(execution: Execution) -> str:
+    status = execution.status
+    if status in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING):
+        return "QUEUED"
+    if status == ExecutionStatus.STOPPED:
+        return "STOPPED" if execution.started_at else "NOT_EXECUTED"
+    return {ExecutionStatus.PASSED: "SUCCESS", ExecutionStatus.FAILED: "FAILURE"}.get(status, "ABORTED")
+
+
+def worst(results: Sequence[str]) -> str:
+    return max(results, key=RESULTS.index) if results else "NOT_EXECUTED"
+
+
+def run_status(executions: Sequence[Execution]) -> str:
+    if all(x.status.is_terminal for x in executions):
+        return "STATUS_COMPLETED"
+    if all(x.status == ExecutionStatus.QUEUED for x in executions):
+        return "STATUS_QUEUED"
+    return "STATUS_IN_PROGRESS"
+
+
+def _message(status: str, result: str) -> str:
+    if status != "STATUS_COMPLETED":
+        return {
+            "STATUS_CREATED": "Test Plan execution is initiated and waiting to be queued",
+            "STATUS_QUEUED": "Test Plan execution is queued",
+        }.get(status, "Test Plan execution is in progress")
+    return {
+        "SUCCESS": "Test plan execution completed successfully",
+        "STOPPED": "User stopped the Test Plan",
+        "NOT_EXECUTED": "User stopped the Test Plan",
+    }.get(result, "Test plan execution failed")
+
+
+def _counts(executions: Sequence[Execution]) -> dict[str, int]:
+    results = [result_of(x) for x in executions]
+    running = sum(1 for x in executions if x.status == ExecutionStatus.RUNNING)
+    queued = sum(1 for x in executions if x.status == ExecutionStatus.QUEUED)
+    return {
+        "totalCount": len(executions),
+        "passedCount": results.count("SUCCESS"),
+        "failedCount": results.count("FAILURE"),
+        "abortedCount": results.count("ABORTED"),
+        "stoppedCount": results.count("STOPPED"),
+        "notExecutedCount": results.count("NOT_EXECUTED"),
+        "preRequisiteFailedCount": 0,
+        "queuedCount": queued,
+        "totalRunningCount": running,
+        "totalQueuedCount": queued,
+    }
+
+
+def execution_details(settings: dict[str, Any]) -> dict[str, Any]:
+    return {**settings, "global_param_name": None}
+
+
+def run_wire(
+    run: PlanRun,
+    executions: Sequence[Execution],
+    plan: Plan,
+    ids: Ids,
+    *,
+    executed_by: int,
+    created: bool = False,
+    nested_plan: bool = True,
+) -> dict[str, Any]:
+    """The execution_results object; `created` answers a trigger (STATUS_CREATED)."""
+    status = "STATUS_CREATED" if created else run_status(executions)
+    result = "QUEUED" if status != "STATUS_COMPLETED" else worst([result_of(x) for x in executions])
+    finished = [x.finished_at for x in executions if x.finished_at]
+    end = max(finished) if status == "STATUS_COMPLETED" and finished else None
+    start_ms, end_ms = ms(run.created_at), ms(end)
+    return {
+        "id": ids("plan_run", run.id),
+        "execution": plan_wire(plan, ids) if nested_plan and not created else None,
+        "executionId": ids("plan", plan.id),
+        "startTime": start_ms,
+        "endTime": end_ms,
+        "duration": (end_ms - start_ms) if end_ms is not None and start_ms is not None else None,
+        "result": result,
+        "status": status,
+        "message": _message(status, result),
+        "executedBy": executed_by,
+        "buildNo": run.build_no,
+        "environmentId": ids("environment", run.environment_id) if run.environment_id else None,
+        **_counts(executions),
+        "isVisuallyPassed": None,
+        "environment": None,
+        "childResult": None,
+        "reRunParentId": ids("plan_run", run.parent_id) if run.parent_id else None,
+        "reRunType": run.rerun_type,
+        "triggeredType": run.trigger,
+        "executionDetails": execution_details(plan.settings),
+        "runtimeData": dict(run.runtime_data) or None,
+    }
+
+
+def plan_wire(plan: Plan, ids: Ids) -> dict[str, Any]:
+    return {
+        "id": ids("plan", plan.id),
+        "name": plan.name,
+        "description": plan.description,
+        "applicationVersionId": None,
+        "entityType": "TEST_PLAN",
+        "createdDate": ms(plan.created_at),
+        "updatedDate": ms(plan.updated_at),
+        "testDevices": [
+            {
+                "id": ids("machine", f"{plan.id}/{name}"),
+                "title": name,
+                "suiteIds": [ids("suite", s) for s in suites],
+            }
+            for name, _variables, suites in plan.targets()
+        ],
+        "executionDetails": execution_details(plan.settings),
+    }
+
+
+def _group_key(x: Execution) -> tuple[str, str, str]:
+    return (x.machine or DEFAULT_MACHINE, x.suite_id or "", x.test_case_id)
+
+
+def test_case_results(
+    run: PlanRun, executions: Sequence[Execution], names: Names, ids: Ids
+) -> list[dict[str, Any]]:
+    """One entry per test case placed on a machine and suite; data-driven ones list their iterations."""
+    groups: dict[tuple[str, str, str], list[Execution]] = {}
+    for execution in executions:
+        groups.setdefault(_group_key(execution), []).append(execution)
+    entries = []
+    for (machine, suite_id, case_id), members in groups.items():
+        data_driven = any(x.data_set_name for x in members)
+        entries.append(
+            {
+                "testCaseId": ids("test_case", case_id),
+                "testCaseName": names.test_cases.get(case_id, ""),
+                "testCaseResultId": ids("test_case_result", f"{run.id}/{machine}/{suite_id}/{case_id}"),
+                "result": worst([result_of(x) for x in members]),
+                "isDataDrivenCase": data_driven,
+                "iterationResults": [
+                    {
+                        "iterationResultId": ids("execution", x.id),
+                        "setName": x.data_set_name,
+                        "result": result_of(x),
+                    }
+                    for x in members
+                ]
+                if data_driven
+                else [],
+                "testSuiteId": ids("suite", suite_id) if suite_id else None,
+                "testSuiteName": names.suites.get(suite_id),
+                "testSuiteResultId": ids("suite_result", f"{run.id}/{machine}/{suite_id}"),
+                "machineId": ids("machine", f"{run.plan_id}/{machine}"),
+                "machineTitle": machine,
+                "machineResultId": ids("machine_result", f"{run.id}/{machine}"),
+                "startTime": ms(min((x.started_at for x in members if x.started_at), default=None)),
+                "endTime": ms(max((x.finished_at for x in members if x.finished_at), default=None)),
+            }
+        )
+    return entries
+
+
+def junit_xml(plan: Plan, executions: Sequence[Execution], names: Names) -> str:
+    """JUnit XML of a finished run: a testsuite per machine and suite, a testcase per execution."""
+    root = ElementTree.Element("testsuites", name=plan.name)
+    suites: dict[tuple[str, str], ElementTree.Element] = {}
+    for x in executions:
+        machine, suite_id = x.machine or DEFAULT_MACHINE, x.suite_id or ""
+        key = (machine, suite_id)
+        if key not in suites:
+            title = f"{machine} / {names.suites.get(suite_id, 'test cases')}"
+            suites[key] = ElementTree.SubElement(
+                root, "testsuite", name=title, tests="0", failures="0", errors="0", skipped="0"
+            )
+        suite = suites[key]
+        suite.set("tests", str(int(suite.get("tests", "0")) + 1))
+        name = names.test_cases.get(x.test_case_id, x.test_case_id)
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            name=f"{name} [{x.data_set_name}]" if x.data_set_name else name,
+            classname=plan.name,
+        )
+        if x.started_at and x.finished_at:
+            case.set("time", f"{(x.finished_at - x.started_at).total_seconds():.3f}")
+        result = result_of(x)
+        if result in ("FAILURE", "ABORTED"):
+            tag, counter = ("failure", "failures") if result == "FAILURE" else ("error", "errors")
+            ElementTree.SubElement(case, tag, message=x.reason or result.lower(), type=result)
+            suite.set(counter, str(int(suite.get(counter, "0")) + 1))
+        elif result in ("STOPPED", "NOT_EXECUTED"):
+            ElementTree.SubElement(case, "skipped", message=x.reason or result.lower())
+            suite.set("skipped", str(int(suite.get("skipped", "0")) + 1))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode")
+
+
+def page_wire(items: list[Any], total: int, page: int, size: int) -> dict[str, Any]:
+    """Spring's Page JSON, as Testsigma's list endpoints answer."""
+    pages = math.ceil(total / size) if size else 0
+    sort = {"sorted": False, "unsorted": True, "empty": True}
+    return {
+        "content": items,
+        "totalElements": total,
+        "totalPages": pages,
+        "last": page >= pages - 1,
+        "first": page == 0,
+        "number": page,
+        "size": size,
+        "numberOfElements": len(items),
+        "sort": sort,
+        "pageable": {
+            "sort": sort,
+            "offset": page * size,
+            "pageNumber": page,
+            "pageSize": size,
+            "paged": True,
+            "unpaged": False,
+        },
+        "empty": not items,
+    }
+
+
+QUERY_OPERATORS = (":", "!", ">", "<", "~", "@", ";", "$")
+
+
+def parse_query(query: str | None) -> list[tuple[str, str, str]]:
+    """`key:value,key2!value2` → [(key, op, value)]; `@`/`;` values are `a|b` lists."""
+    terms = []
+    for part in filter(None, (query or "").split(",")):
+        position = min((part.find(op) for op in QUERY_OPERATORS if part.find(op) > 0), default=-1)
+        if position <= 0:
+            raise ValueError(f"{part!r} is not key<op>value (op one of {' '.join(QUERY_OPERATORS)})")
+        terms.append((part[:position], part[position], part[position + 1 :]))
+    return terms
+
+
+def environment_wire(env: Environment, ids: Ids) -> dict[str, Any]:
+    env_id = ids("environment", env.id)
+    return {
+        "id": env_id,
+        "name": env.name,
+        "description": None,
+        "createdById": None,
+        "updatedById": None,
+        "createdDate": ms(env.created_at),
+        "updatedDate": ms(env.updated_at),
+        "createdAtEpoch": ms(env.created_at),
+        "updatedAtEpoch": ms(env.updated_at),
+        "variables": [
+            {
+                "id": ids("environment_variable", f"{env.id}/{key}"),
+                "key": key,
+                "value": value,
+                "isEncrypted": False,
+                "projectId": None,
+                "isDefault": False,
+            }
+            for key, value in env.variables.items()
+        ],
+    }

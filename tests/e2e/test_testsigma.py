@@ -1,0 +1,248 @@
+"""Testsigma's plan-run API, driven over HTTP as the vendor's CI page drives it with curl."""
+
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from testament.domain.access import Role
+from tests.conftest import LiveServer, Workspace, new_workspace
+
+
+@pytest.fixture
+def testsigma(live: LiveServer, workspace: Workspace) -> Iterator[httpx.Client]:
+    token = workspace.keys[Role.ADMIN].token
+    with httpx.Client(
+        base_url=f"{live.url}/testsigma/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as client:
+        yield client
+
+
+def make_plan(api: httpx.Client, target: Any, *, slow_ms: int = 0, failing: bool = False) -> str:
+    """A plan with a data-driven http case (3 iterations) and, optionally, a failing or slow one."""
+    steps = [
+        {
+            "name": "get",
+            "request": {"url": f"{target.url}/echo?user={{{{user}}}}&build={{{{build}}}}"},
+            "expect": {"status": 200, "body_contains": "{{user}}"},
+        }
+    ]
+    driven = api.post(
+        "/test-cases",
+        json={
+            "kind": "http",
+            "name": "login",
+            "publish": True,
+            "content": {"steps": steps, "variables": {"build": "none"}},
+            "data_sets": [{"name": n, "variables": {"user": n}} for n in ("alice", "bob", "carol")],
+        },
+    ).json()["id"]
+    case_ids = [driven]
+    if failing:
+        bad = [{"name": "teapot", "request": {"url": f"{target.url}/ok"}, "expect": {"status": 418}}]
+        case_ids.append(
+            api.post(
+                "/test-cases",
+                json={"kind": "http", "name": "teapot", "publish": True, "content": {"steps": bad}},
+            ).json()["id"]
+        )
+    if slow_ms:
+        slow = [
+            {"name": f"wait {i}", "request": {"url": f"{target.url}/slow?ms={slow_ms}"}} for i in range(10)
+        ]
+        case_ids.append(
+            api.post(
+                "/test-cases",
+                json={"kind": "http", "name": "slow", "publish": True, "content": {"steps": slow}},
+            ).json()["id"]
+        )
+    suite = api.post("/suites", json={"name": "regression", "test_case_ids": case_ids}).json()["id"]
+    return str(api.post("/plans", json={"name": "nightly", "suite_ids": [suite]}).json()["id"])
+
+
+def plan_number(testsigma: httpx.Client, name: str = "nightly") -> int:
+    plans = testsigma.get("/test_plans").json()["content"]
+    return int(next(p["id"] for p in plans if p["name"] == name))
+
+
+def wait_completed(testsigma: httpx.Client, run_id: int, timeout_s: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        run: dict[str, Any] = testsigma.get(f"/execution_results/{run_id}").json()
+        if run["status"] == "STATUS_COMPLETED":
+            return run
+        assert time.monotonic() < deadline, run
+        time.sleep(0.1)
+
+
+def test_trigger_with_environment_and_build_then_poll_until_completed(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    make_plan(api, target)
+    env = testsigma.post(
+        "/environments", json={"name": "staging", "variables": [{"key": "build", "value": "from-env"}]}
+    ).json()
+    triggered = testsigma.post(
+        "/execution_results",
+        json={
+            "executionId": plan_number(testsigma),
+            "environmentId": env["id"],
+            "buildNo": "1.4.2",
+            "runtimeData": {"extra": "x"},
+        },
+    )
+
+    assert triggered.status_code == 200, triggered.text
+    created = triggered.json()
+    assert (created["result"], created["status"], created["triggeredType"]) == (
+        "QUEUED",
+        "STATUS_CREATED",
+        "API",
+    )
+    assert created["message"] == "Test Plan execution is initiated and waiting to be queued"
+    assert (created["buildNo"], created["environmentId"], created["totalCount"]) == ("1.4.2", env["id"], 3)
+    assert created["executionDetails"]["screenshot_option"] == "FAILED_STEPS"
+    assert isinstance(created["id"], int) and isinstance(created["startTime"], int)
+
+    done = wait_completed(testsigma, created["id"])
+    assert (done["result"], done["passedCount"], done["failedCount"]) == ("SUCCESS", 3, 0)
+    assert done["execution"]["name"] == "nightly"
+    assert done["duration"] == done["endTime"] - done["startTime"]
+
+
+def test_test_case_results_list_the_iterations_of_a_data_driven_case(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    make_plan(api, target, failing=True)
+    run = testsigma.post("/execution_results", json={"executionId": str(plan_number(testsigma))}).json()
+    done = wait_completed(testsigma, run["id"])
+    results = testsigma.get(f"/execution_results/{run['id']}/test_case_results").json()
+
+    assert (done["result"], results["result"], results["status"]) == (
+        "FAILURE",
+        "FAILURE",
+        "STATUS_COMPLETED",
+    )
+    by_name = {c["testCaseName"]: c for c in results["testCases"]}
+    login, teapot = by_name["login"], by_name["teapot"]
+    assert login["isDataDrivenCase"] and login["result"] == "SUCCESS"
+    assert [i["setName"] for i in login["iterationResults"]] == ["alice", "bob", "carol"]
+    assert {i["result"] for i in login["iterationResults"]} == {"SUCCESS"}
+    assert (teapot["isDataDrivenCase"], teapot["result"], teapot["iterationResults"]) == (
+        False,
+        "FAILURE",
+        [],
+    )
+    assert login["testSuiteName"] == "regression" and login["machineTitle"] == "default"
+    assert login["testSuiteResultId"] == teapot["testSuiteResultId"]
+
+
+def test_a_long_run_is_stopped_and_keeps_what_ran(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    make_plan(api, target, slow_ms=300)
+    run = testsigma.post("/execution_results", json={"executionId": plan_number(testsigma)}).json()
+    time.sleep(0.5)
+    not_done = testsigma.get(f"/reports/junit/{run['id']}")
+
+    stopped = testsigma.put(f"/execution_results/{run['id']}", json={"result": "STOPPED"})
+    final = wait_completed(testsigma, run["id"])
+
+    assert not_done.status_code == 409 and not_done.json()["error"].startswith("Report generation failed")
+    assert stopped.status_code == 200, stopped.text
+    assert final["result"] in ("STOPPED", "NOT_EXECUTED") and final["message"] == "User stopped the Test Plan"
+    assert final["passedCount"] + final["stoppedCount"] + final["notExecutedCount"] == final["totalCount"]
+    again = testsigma.put(f"/execution_results/{run['id']}", json={"result": "STOPPED"})
+    assert again.status_code == 400
+
+
+def test_the_junit_report_of_a_finished_run(testsigma: httpx.Client, api: httpx.Client, target: Any) -> None:
+    make_plan(api, target, failing=True)
+    run = testsigma.post("/execution_results", json={"executionId": plan_number(testsigma)}).json()
+    wait_completed(testsigma, run["id"])
+
+    report = testsigma.get(f"/reports/junit/{run['id']}", headers={"Accept": "application/xml"})
+
+    assert report.status_code == 200 and report.headers["content-type"].startswith("application/xml")
+    suite = ET.fromstring(report.text).find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("failures")) == ("4", "1")
+    names = sorted(c.get("name") or "" for c in suite.iter("testcase"))
+    assert names == ["login [alice]", "login [bob]", "login [carol]", "teapot"]
+
+
+def test_runs_of_a_plan_are_listed_newest_first_and_filtered(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    make_plan(api, target, failing=True)
+    number = plan_number(testsigma)
+    first = testsigma.post("/execution_results", json={"executionId": number, "buildNo": "b1"}).json()
+    second = testsigma.post("/execution_results", json={"executionId": number, "buildNo": "b2"}).json()
+    wait_completed(testsigma, first["id"]), wait_completed(testsigma, second["id"])
+
+    listed = testsigma.get("/execution_results", params={"query": f"testPlanId:{number}", "size": 1}).json()
+    failed = testsigma.get(
+        "/execution_results", params={"query": f"testPlanId:{number},result:FAILED"}
+    ).json()
+    by_build = testsigma.get("/execution_results", params={"query": "buildNo:b1"}).json()
+
+    assert (listed["totalElements"], listed["totalPages"], listed["content"][0]["id"]) == (2, 2, second["id"])
+    assert {r["id"] for r in failed["content"]} == {first["id"], second["id"]}
+    assert [r["id"] for r in by_build["content"]] == [first["id"]]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({}, 400, "executionId"),
+        ({"executionId": "abc"}, 400, "executionId"),
+        ({"executionId": 99999999}, 404, None),
+        ({"executionId": 1, "executionConfig": {"id": 2}}, 400, "executionConfig"),
+    ],
+)
+def test_bad_triggers_get_the_vendors_error_body(
+    testsigma: httpx.Client, body: dict[str, Any], status: int, field: str | None
+) -> None:
+    answer = testsigma.post("/execution_results", json=body)
+    assert answer.status_code == status, answer.text
+    error = answer.json()
+    assert set(error) == {"timeStamp", "error", "code", "fieldErrors", "objectErrors"}
+    if field:
+        assert error["fieldErrors"][0]["field"] == field
+
+
+def test_without_a_key_the_answer_is_401_in_the_vendors_shape(live: LiveServer) -> None:
+    answer = httpx.get(f"{live.url}/testsigma/api/v1/execution_results/1")
+    assert answer.status_code == 401 and "error" in answer.json()
+
+
+def test_another_workspace_cannot_read_a_run(
+    testsigma: httpx.Client, api: httpx.Client, target: Any, live: LiveServer
+) -> None:
+    make_plan(api, target)
+    run = testsigma.post("/execution_results", json={"executionId": plan_number(testsigma)}).json()
+    other = new_workspace(live.ctx, live.url)
+    answer = httpx.get(
+        f"{live.url}/testsigma/api/v1/execution_results/{run['id']}",
+        headers={"Authorization": f"Bearer {other.keys[Role.ADMIN].token}"},
+    )
+    assert answer.status_code == 404
+
+
+def test_environments_in_both_shapes(testsigma: httpx.Client) -> None:
+    current = testsigma.post(
+        "/environments", json={"name": "qa", "variables": [{"key": "url", "value": "http://qa"}]}
+    )
+    legacy = testsigma.post("/environments", json={"name": "old", "parameters": {"url1": "http://a"}})
+    updated = testsigma.put(
+        f"/environments/{current.json()['id']}", json={"variables": [{"key": "url", "value": "http://qa2"}]}
+    )
+    duplicate = testsigma.post("/environments", json={"name": "qa"})
+
+    assert current.status_code == 201 and legacy.status_code == 201
+    assert [v["key"] for v in legacy.json()["variables"]] == ["url1"]
+    assert updated.json()["variables"][0]["value"] == "http://qa2"
+    assert testsigma.get(f"/environments/{current.json()['id']}").json()["name"] == "qa"
+    assert duplicate.status_code == 422
