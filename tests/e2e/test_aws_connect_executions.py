@@ -154,3 +154,9 @@ def test_a_key_over_its_rate_limit_is_throttled(idle: Any) -> None:
     assert codes[:5] == ["ok"] * 5
     assert "ThrottlingException" in codes
     assert set(codes) <= {"ok", "ThrottlingException"}
+
+
+def test_an_impossible_start_time_filter_is_an_invalid_parameter(idle: Any) -> None:
+    client, workspace = idle
+    refused = error_of(lambda: client.list_test_case_executions(InstanceId=workspace.id, StartTime=10**19))
+    assert refused["Error"]["Code"] == "InvalidParameterException"

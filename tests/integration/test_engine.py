@@ -145,6 +145,12 @@ def test_a_queued_execution_stops_at_once(make_engine: Any, target: Any) -> None
     assert get(engine, execution_id).finished_at is not None
 
 
+def dead_owner() -> str:
+    """An owner on this host and in this process space whose process no longer exists."""
+    host, _pid, space, suffix = queue.make_owner().split(":")
+    return f"{host}:999999999:{space}:{suffix}"
+
+
 def _claim_as_a_dead_worker(engine: Engine, owner: str) -> str:
     execution_id = start(engine, publish_http(engine, f"lost {owner}", ["http://127.0.0.1:9/never"]))
     job = queue.claim_next(engine.ctx, owner)
@@ -155,8 +161,8 @@ def _claim_as_a_dead_worker(engine: Engine, owner: str) -> str:
 
 def test_an_execution_whose_worker_process_died_is_queued_again_as_a_new_attempt(make_engine: Any) -> None:
     engine = make_engine()
-    dead_owner = f"{socket.gethostname()}:999999999:dead"  # no such pid on this host
-    execution_id = _claim_as_a_dead_worker(engine, dead_owner)
+    owner = dead_owner()  # no such pid on this host
+    execution_id = _claim_as_a_dead_worker(engine, owner)
 
     assert queue.recover_lost(engine.ctx) == [execution_id]
 
@@ -169,7 +175,7 @@ def test_an_execution_whose_worker_process_died_is_queued_again_as_a_new_attempt
 
 def test_an_execution_lost_more_often_than_allowed_ends_error_with_a_record_why(make_engine: Any) -> None:
     engine = make_engine(max_recoveries=0)
-    execution_id = _claim_as_a_dead_worker(engine, f"{socket.gethostname()}:999999999:dead")
+    execution_id = _claim_as_a_dead_worker(engine, dead_owner())
 
     queue.recover_lost(engine.ctx)
 
@@ -188,7 +194,7 @@ def test_a_live_workers_unexpired_lease_is_left_alone(make_engine: Any) -> None:
 
 def test_a_worker_that_lost_its_lease_cannot_write_records(make_engine: Any) -> None:
     engine = make_engine()
-    owner = f"{socket.gethostname()}:999999999:dead"
+    owner = dead_owner()
     execution_id = _claim_as_a_dead_worker(engine, owner)
     queue.recover_lost(engine.ctx)
 
@@ -217,3 +223,43 @@ def test_lease_expiry_recovers_an_execution_from_another_host(make_engine: Any) 
     later = engine.ctx.clock() + timedelta(seconds=61)
     engine.ctx.clock = lambda: later
     assert queue.recover_lost(engine.ctx) == [execution_id]
+
+
+def test_a_saturated_workspace_does_not_starve_another(make_engine: Any, target: Any) -> None:
+    from testament.domain.access import Role
+    from testament.services import admin
+
+    engine = make_engine(max_running_executions=1)
+    busy_case = publish_http(engine, "busy", [f"{target.url}/ok"])
+    owner = queue.make_owner()
+    for _ in range(20):
+        start(engine, busy_case)
+    assert queue.claim_next(engine.ctx, owner) is not None  # the busy workspace is now at its limit
+    other = admin.create_workspace(engine.ctx, "other")
+    other_principal = admin.authenticate_token(
+        engine.ctx, admin.create_key(engine.ctx, other.id, Role.ADMIN).token
+    )
+    other_case = tc.create_test_case(
+        engine.ctx, other_principal, kind="noop", name="quiet", content={}, publish=True
+    ).test_case.id
+    waiting = ex.start_execution(engine.ctx, other_principal, test_case_id=other_case).executions[0].id
+
+    job = queue.claim_next(engine.ctx, owner)
+
+    assert job is not None and job.execution.id == waiting
+
+
+def test_recovery_leaves_alone_an_execution_a_live_worker_took_up_meanwhile(make_engine: Any) -> None:
+    engine = make_engine(lease_s=60)
+    execution_id = _claim_as_a_dead_worker(engine, dead_owner())
+    queue.recover_lost(engine.ctx)  # back in the queue as attempt 2
+    live_owner = queue.make_owner()
+    assert queue.claim_next(engine.ctx, live_owner) is not None
+
+    assert queue.recover_lost(engine.ctx) == []
+    execution = get(engine, execution_id)
+    assert (execution.status, execution.lease_owner, execution.attempt) == (
+        ExecutionStatus.RUNNING,
+        live_owner,
+        2,
+    )

@@ -97,3 +97,11 @@ def test_only_the_lease_owner_renews_it() -> None:
     assert not execution.renew_lease("someone else", NOW, LEASE)
     assert execution.renew_lease("worker", NOW + LEASE, LEASE)
     assert execution.lease_expires_at == NOW + 2 * LEASE
+
+
+def test_a_clean_shutdown_requeues_without_using_up_recoveries() -> None:
+    execution = running()
+    for _ in range(3):
+        assert execution.recover_lost(NOW, max_recoveries=0, counts=False)
+        execution.start("w", NOW, LEASE, LIMIT)
+    assert (execution.recoveries, execution.attempt) == (0, 4)

@@ -1,5 +1,6 @@
 """Our SigV4 verification agrees with botocore's own signing, and refuses what AWS refuses."""
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -75,3 +76,21 @@ def test_a_request_that_was_tampered_with_or_is_stale_is_refused(change: str, co
     assert refused.value.code == code
     if change == "stale":
         assert refused.value.message.startswith("Signature expired")
+
+
+@pytest.mark.parametrize("declared", ["UNSIGNED-PAYLOAD", "original"])
+def test_a_declared_payload_hash_must_match_the_body_that_arrived(declared: str) -> None:
+    url = "http://127.0.0.1:8000/aws/connect/test-cases/abc"
+    original = b'{"Name": "original"}'
+    request = AWSRequest(method="PUT", url=url, data=original, headers={"Content-Type": "application/json"})
+    request.headers["X-Amz-Content-SHA256"] = (
+        hashlib.sha256(original).hexdigest() if declared == "original" else declared
+    )
+    SigV4Auth(Credentials(KEY, SECRET), "connect", "eu-west-2").add_auth(request)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers["host"] = "127.0.0.1:8000"
+    at = datetime.strptime(headers["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+    with pytest.raises(AwsError) as refused:
+        verify("PUT", url, headers, b'{"Name": "EVIL"}', secret_for, at)
+    assert refused.value.code == "InvalidSignatureException"

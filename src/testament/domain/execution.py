@@ -125,8 +125,9 @@ class Execution:
         else:
             raise IllegalTransition(f"execution {self.id} has already finished ({self.status.value})")
 
-    def recover_lost(self, now: datetime, max_recoveries: int) -> bool:
-        """The worker holding this execution died. Queue it again, or end it ERROR.
+    def recover_lost(self, now: datetime, max_recoveries: int, *, counts: bool = True) -> bool:
+        """The worker holding this execution died (or, `counts=False`, shut down cleanly).
+        Queue it again as a new attempt, or end it ERROR once recoveries run out.
 
         Returns True when it was queued again.
         """
@@ -136,12 +137,12 @@ class Execution:
             self.reason = "stopped; its worker was lost before it could stop"
             self._release(now)
             return False
-        if self.recoveries >= max_recoveries:
+        if counts and self.recoveries >= max_recoveries:
             self.status = ExecutionStatus.ERROR
             self.reason = f"its worker was lost {self.recoveries + 1} times; giving up"
             self._release(now)
             return False
-        self.recoveries += 1
+        self.recoveries += 1 if counts else 0
         self.attempt += 1
         self.max_attempts += 1  # a lost worker does not use up the retry policy
         self.status = ExecutionStatus.QUEUED

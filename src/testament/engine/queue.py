@@ -6,7 +6,7 @@ import hashlib
 import os
 import socket
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +41,27 @@ class LeaseLost(Exception):
     """This worker no longer holds the execution (it was recovered elsewhere or finished)."""
 
 
+def _process_space() -> str:
+    """Which boot and PID namespace this process lives in: PIDs compare only within one."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return "unknown"
+    return f"{boot}-{namespace}"
+
+
 def make_owner() -> str:
-    """A lease owner names its host and process, so a restarted server can tell its dead self."""
-    return f"{socket.gethostname()}:{os.getpid()}:{new_id()[-12:]}"
+    """A lease owner names its host, process space and PID, so a restarted server can tell
+    its dead predecessor at once instead of waiting for the lease to run out."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_space()}:{new_id()[-12:]}"
 
 
 def owner_is_dead(owner: str) -> bool:
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False  # another machine's: only its lease expiry tells
+    host, pid_text, space, *_ = [*owner.split(":"), "", ""]
+    here = _process_space()
+    if host != socket.gethostname() or space != here or here == "unknown" or not pid_text.isdigit():
+        return False  # another machine's or container's: only its lease expiry tells
     pid = int(pid_text)
     if pid == os.getpid():
         return False
@@ -75,9 +86,15 @@ def claim_next(app: AppContext, owner: str) -> Job | None:
     """Take the oldest queued execution whose workspace is under its running limit."""
     limit = app.settings.max_running_executions
     with app.uow() as uow:
+        saturated = (  # workspaces at their running limit must not hide everyone else's work
+            select(executions.c.workspace_id)
+            .where(executions.c.status == ExecutionStatus.RUNNING)
+            .group_by(executions.c.workspace_id)
+            .having(func.count() >= limit)
+        )
         candidates = uow.session.execute(
             select(executions.c.id, executions.c.workspace_id)
-            .where(executions.c.status == ExecutionStatus.QUEUED)
+            .where(executions.c.status == ExecutionStatus.QUEUED, executions.c.workspace_id.not_in(saturated))
             .order_by(executions.c.queued_at, executions.c.id)
             .limit(CANDIDATES)
         ).all()
@@ -255,19 +272,16 @@ def recover_lost(app: AppContext) -> list[str]:
                 executions.c.status == ExecutionStatus.RUNNING
             )
         ).all()
-    lost = [
-        r.id
-        for r in rows
-        if r.lease_expires_at is None
-        or as_utc(r.lease_expires_at) < now
-        or owner_is_dead(r.lease_owner or "")
-    ]
+    lost = [r.id for r in rows if _is_lost(r.lease_expires_at, r.lease_owner, now)]
     handled = []
+    seen_owner = {r.id: r.lease_owner for r in rows}
     for execution_id in lost:
         with app.uow() as uow:
             execution = uow.session.get(Execution, execution_id, with_for_update=True)
             if execution is None or execution.status != ExecutionStatus.RUNNING:
                 continue
+            if execution.lease_owner != seen_owner[execution_id] or not _lost(execution, app.clock()):
+                continue  # taken up again meanwhile by a live worker: not ours to recover
             _take_back(
                 uow, execution, "worker_lost", "the worker running this execution stopped renewing its lease"
             )
@@ -276,20 +290,31 @@ def recover_lost(app: AppContext) -> list[str]:
     return handled
 
 
+def _is_lost(lease_expires_at: datetime | None, owner: str | None, now: datetime) -> bool:
+    return lease_expires_at is None or as_utc(lease_expires_at) < now or owner_is_dead(owner or "")
+
+
+def _lost(execution: Execution, now: datetime) -> bool:
+    return _is_lost(execution.lease_expires_at, execution.lease_owner, now)
+
+
 def release_interrupted(app: AppContext, execution_id: str, owner: str, why: str) -> None:
     """This worker is shutting down mid-run: hand the execution back to the queue now,
     rather than leave it RUNNING until its lease runs out."""
     with app.uow() as uow:
         execution = _held(uow, execution_id, owner)
-        _take_back(uow, execution, "worker_shutdown", why)
+        _take_back(uow, execution, "worker_shutdown", why, counts_as_loss=False)
         uow.commit()
 
 
-def _take_back(uow: UnitOfWork, execution: Execution, event: str, reason: str) -> None:
+def _take_back(
+    uow: UnitOfWork, execution: Execution, event: str, reason: str, *, counts_as_loss: bool = True
+) -> None:
     """Queue an interrupted execution again as a new attempt, or end it (ERROR, or STOPPED
-    when a stop was asked for), with a record saying what happened and why."""
+    when a stop was asked for), with a record saying what happened and why. A clean
+    shutdown does not count against the execution's recoveries; a lost worker does."""
     interrupted, owner = execution.attempt, execution.lease_owner
-    requeued = execution.recover_lost(uow.app.clock(), uow.app.settings.max_recoveries)
+    requeued = execution.recover_lost(uow.app.clock(), uow.app.settings.max_recoveries, counts=counts_as_loss)
     record = {
         "event": event,
         "attempt": interrupted,

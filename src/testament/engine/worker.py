@@ -165,6 +165,8 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
                 {"event": "timeout", "attempt": ctx.attempt, "max_duration_s": limit},
             )
             return
+        if reason == SHUTTING_DOWN and outcome.status == ExecutionStatus.PASSED:
+            reason = None  # it finished before the shutdown reached it: keep the result
         if reason == SHUTTING_DOWN:
             queue.release_interrupted(
                 app, job.execution.id, owner, f"attempt {ctx.attempt} was cut short: {reason}"

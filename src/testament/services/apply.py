@@ -77,6 +77,20 @@ def _check(
     bundle: Bundle, existing_cases: set[str], existing_suites: set[str], existing_envs: set[str]
 ) -> None:
     problems: list[Problem] = []
+    sections: dict[str, list[str]] = {
+        "environments": [d.name for d in bundle.environments],
+        "test_cases": [d.name for d in bundle.test_cases],
+        "suites": [d.name for d in bundle.suites],
+        "plans": [d.name for d in bundle.plans],
+    }
+    for section, names in sections.items():
+        first: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in first:
+                problems.append(
+                    Problem(f"{section}[{i}].name", f"repeats the name of {section}[{first[name]}]")
+                )
+            first.setdefault(name, i)
     for i, case in enumerate(bundle.test_cases):
         try:
             validate_content(case.kind, case.content)

@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.execution import ExecutionStatus
 from testament.domain.model import Environment, Plan, Suite
 from testament.domain.plan_settings import check_machines, check_plan_settings
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
-from testament.store.tables import environments, plans, suites, test_cases
+from testament.store.tables import environments, executions, plan_runs, plans, suites, test_cases
 
 __all__ = [
     "create_environment",
@@ -297,11 +298,27 @@ def list_assets(
 def delete_asset(app: AppContext, principal: Principal, cls: type[Asset], ident: str) -> None:
     principal.require(Permission.DELETE)
     with app.uow() as uow:
+        uow.lock_workspace(principal.workspace_id)  # a start of this plan cannot slip in between
         obj = _load(uow.session, cls, principal, ident)
         if cls is Suite:
             _refuse_if_referenced(uow.session, principal, ident)
+        if cls is Plan:
+            _refuse_if_running(uow.session, ident)
         uow.session.delete(obj)
         uow.commit()
+
+
+def _refuse_if_running(session: Session, plan_id: str) -> None:
+    active = session.execute(
+        select(executions.c.id)
+        .join(plan_runs, plan_runs.c.id == executions.c.plan_run_id)
+        .where(
+            plan_runs.c.plan_id == plan_id,
+            executions.c.status.in_([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING]),
+        )
+    ).first()
+    if active is not None:
+        raise Conflict(f"plan {plan_id} has a run in progress; stop it before deleting the plan")
 
 
 def _refuse_if_referenced(session: Session, principal: Principal, suite_id: str) -> None:

@@ -232,8 +232,11 @@ def _start(
         return Started(new, plan_run)
 
 
-def _load(session: Session, cls: type[T], principal: Principal, ident: str, kind: str) -> T:
-    obj = session.get(cls, ident)
+def _load(
+    session: Session, cls: type[T], principal: Principal, ident: str, kind: str, *, lock: bool = False
+) -> T:
+    """Load by id within the workspace; `lock` holds the row (PostgreSQL) against a concurrent claim."""
+    obj = session.get(cls, ident, with_for_update=lock)
     if obj is None or getattr(obj, "workspace_id", None) != principal.workspace_id:
         raise NotFound(kind, ident)
     return obj
@@ -374,11 +377,17 @@ def _check_queue_room(uow: UnitOfWork, principal: Principal, wanted: int) -> Non
 # ---------------------------------------------------------------- stop
 
 
-def stop_execution(app: AppContext, principal: Principal, execution_id: str) -> Execution:
+def stop_execution(
+    app: AppContext, principal: Principal, execution_id: str, *, already_stopped_ok: bool = False
+) -> Execution:
+    """Ask an execution to stop. Stopping a finished one is a Conflict, unless it is stopped
+    (or stopping) already and the caller treats a repeated stop as done (AWS does)."""
     principal.require(Permission.EXECUTE)
     with app.uow() as uow:
-        execution = _load(uow.session, Execution, principal, execution_id, "execution")
-        _request_stop(uow, execution)
+        execution = _load(uow.session, Execution, principal, execution_id, "execution", lock=True)
+        repeated = execution.status == ExecutionStatus.STOPPED or execution.stop_requested
+        if not (already_stopped_ok and repeated):
+            _request_stop(uow, execution)
         uow.commit()
         return execution
 
@@ -397,7 +406,9 @@ def stop_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pl
     with app.uow() as uow:
         _load(uow.session, PlanRun, principal, plan_run_id, "plan run")
         for execution in uow.session.scalars(
-            select(Execution).where(executions.c.plan_run_id == plan_run_id, executions.c.status.in_(ACTIVE))
+            select(Execution)
+            .where(executions.c.plan_run_id == plan_run_id, executions.c.status.in_(ACTIVE))
+            .with_for_update()
         ):
             _request_stop(uow, execution)
         uow.commit()
@@ -442,6 +453,7 @@ def list_executions(
         query = query.where(executions.c.status.in_(list(status)))
     if kind:
         query = query.where(executions.c.kind == kind)
+    since, until = _instant("since", since), _instant("until", until)
     if since:  # an id (UUIDv7) is made after its queued_at: the id bound is safe and uses the index
         query = query.where(executions.c.queued_at >= since, executions.c.id >= id_floor(since))
     if until:
@@ -464,6 +476,16 @@ def list_executions(
             query = query.where(executions.c.test_case_id.in_(tagged))
         rows = list(session.scalars(query.order_by(executions.c.id.desc()).limit(limit + 1)))
     return make_page(app.cursors, "executions", rows, limit, key=lambda e: e.id)
+
+
+def _instant(field: str, moment: datetime | None) -> datetime | None:
+    """A time filter in UTC; a value without an offset is taken as UTC."""
+    if moment is None:
+        return None
+    try:
+        return as_utc(moment)
+    except (OverflowError, ValueError):
+        raise InvalidInput(field, "is outside the range of representable times") from None
 
 
 def list_records(

@@ -85,8 +85,8 @@ def _prepare_content(kind: str, content: Any, publish: bool) -> Any:
     return validate_content(kind, content, publishing=publish)
 
 
-def _load(session: Session, principal: Principal, test_case_id: str) -> TestCase:
-    case = session.get(TestCase, test_case_id)
+def _load(session: Session, principal: Principal, test_case_id: str, *, lock: bool = False) -> TestCase:
+    case = session.get(TestCase, test_case_id, with_for_update=lock)
     if case is None or case.workspace_id != principal.workspace_id:
         raise NotFound("test case", test_case_id)
     return case
@@ -119,8 +119,12 @@ def _replace_data_sets(session: Session, case_id: str, sets: Sequence[DataSetInp
 def _flush_unique(uow: UnitOfWork, name: str) -> None:
     try:
         uow.session.flush()
-    except IntegrityError:
-        raise Conflict(f"a test case named {name!r} already exists in this workspace") from None
+    except IntegrityError as exc:
+        if "uq_test_cases_workspace_name" in str(
+            exc.orig
+        ) or "test_cases.workspace_id, test_cases.name" in str(exc.orig):
+            raise Conflict(f"a test case named {name!r} already exists in this workspace") from None
+        raise Conflict("the test case was changed by another request at the same time; try again") from None
 
 
 def create_test_case(
@@ -253,7 +257,7 @@ def update_test_case(
         _check_data_sets(data_sets)
     now = app.clock()
     with app.uow() as uow:
-        case = _load(uow.session, principal, test_case_id)
+        case = _load(uow.session, principal, test_case_id, lock=True)
         if content is not UNSET:
             content = _prepare_content(case.kind, content, publish)
             new_version = case.revise(content, now)
@@ -290,6 +294,7 @@ def publish_test_case(app: AppContext, principal: Principal, test_case_id: str) 
 def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -> None:
     principal.require(Permission.DELETE)
     with app.uow() as uow:
+        uow.lock_workspace(principal.workspace_id)  # a start of this case cannot slip in between
         case = _load(uow.session, principal, test_case_id)
         active = uow.session.execute(
             select(executions.c.id).where(

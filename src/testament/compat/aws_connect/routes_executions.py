@@ -1,17 +1,15 @@
 """Connect test-case executions: Start, Stop, GetTestCaseExecutionSummary,
 ListTestCaseExecutions and ListTestCaseExecutionRecords, over the core's executions."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
 
 from testament.compat.aws_connect import translate
 from testament.compat.aws_connect.calls import KIND, AwsCall, Call, aws_errors, empty
-from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.schemas import ClientTokenInput, parse
 from testament.domain import errors as e
-from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.execution import Execution
 from testament.services import executions, test_cases
 
 router = APIRouter()
@@ -65,13 +63,7 @@ def stop_test_case_execution(
     parse(ClientTokenInput, call.body)
     with aws_errors():
         execution = _execution(call, TestCaseId, TestCaseExecutionId)
-        if execution.status == ExecutionStatus.STOPPED or execution.stop_requested:
-            return empty()  # stopping twice is not an error: the token or the retry asks for what holds
-        if execution.status.is_terminal:
-            raise AwsError(
-                "InvalidRequestException", f"Test case execution {execution.id} has already finished"
-            )
-        executions.stop_execution(call.ctx, call.principal, execution.id)
+        executions.stop_execution(call.ctx, call.principal, execution.id, already_stopped_ok=True)
     return empty()
 
 
@@ -132,8 +124,8 @@ def list_test_case_executions(
             kind=KIND,
             test_case_id=case_id,
             status=translate.CORE_STATUSES[status] if status else None,
-            since=datetime.fromtimestamp(startTime / 1000, UTC) if startTime is not None else None,
-            until=datetime.fromtimestamp(endTime / 1000, UTC) if endTime is not None else None,
+            since=translate.from_epoch_ms("StartTime", startTime),
+            until=translate.from_epoch_ms("EndTime", endTime),
             limit=maxResults,
             cursor=nextToken,
         )

@@ -5,6 +5,7 @@ and query string, exactly the headers the client says it signed, and the body. T
 timestamp is the client's own `X-Amz-Date`; a request more than 15 minutes off is refused.
 """
 
+import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping
@@ -87,6 +88,10 @@ def verify(
         raise _refuse(
             "InvalidSignatureException", f"Signed header {missing[0]!r} is missing from the request"
         )
+    declared = headers.get("x-amz-content-sha256")
+    if declared is not None and declared != hashlib.sha256(body).hexdigest():
+        # botocore trusts this header instead of hashing the body; so must we not
+        raise _refuse("InvalidSignatureException", "X-Amz-Content-SHA256 does not match the request body")
     request = AWSRequest(method=method, url=url, data=body, headers={n: headers[n] for n in signed_names})
     request.context["timestamp"] = amz_date
     signer = SigV4Auth(Credentials(match["key"], secret), SERVICE, match["region"])

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -358,3 +359,14 @@ def record_wire(record: Any) -> dict[str, Any]:
         "Timestamp": record.timestamp.timestamp(),
         "Record": json.dumps(record.record, separators=(",", ":")),
     }
+
+
+def from_epoch_ms(member: str, value: int | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise AwsError(
+            "InvalidParameterException", f"{member} {value} is not a time in epoch milliseconds"
+        ) from None

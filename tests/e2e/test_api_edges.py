@@ -1,0 +1,39 @@
+"""Edges a reviewer found: none of these may be a 500 or lose data silently."""
+
+from typing import Any
+
+import httpx
+
+from tests.e2e.test_smoke import http_case
+
+
+def test_a_plan_with_a_run_in_progress_cannot_be_deleted(api: httpx.Client, target: Any) -> None:
+    slow = http_case(target.url, name="slow")
+    slow["content"]["steps"][0]["request"]["url"] = f"{target.url}/slow?ms=1500"
+    case = api.post("/test-cases", json=slow).json()["id"]
+    suite = api.post("/suites", json={"name": "s", "test_case_ids": [case]}).json()["id"]
+    plan = api.post("/plans", json={"name": "p", "suite_ids": [suite]}).json()["id"]
+    run = api.post("/executions", json={"plan_id": plan}).json()
+
+    refused = api.delete(f"/plans/{plan}")
+
+    assert refused.status_code == 409
+    assert api.get(f"/plan-runs/{run['plan_run_id']}").status_code == 200
+    api.post(f"/plan-runs/{run['plan_run_id']}/stop")
+
+
+def test_time_filters_take_naive_times_as_utc_and_refuse_impossible_ones(api: httpx.Client) -> None:
+    naive = api.get("/executions", params={"since": "2024-01-01T00:00:00"})
+    impossible = api.get("/executions", params={"until": "0001-01-01T00:00:00+14:00"})
+    assert naive.status_code == 200
+    assert impossible.status_code == 422 and impossible.json()["errors"][0]["field"] == "until"
+
+
+def test_a_bundle_naming_a_test_case_twice_is_refused_naming_the_second(
+    api: httpx.Client, target: Any
+) -> None:
+    case = {"name": "z", "kind": "noop", "content": {}}
+    refused = api.post("/apply", json={"test_cases": [case, case]})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "test_cases[1].name"
+    assert api.get("/test-cases").json()["items"] == []
