@@ -61,3 +61,24 @@ def test_bad_machines_and_settings_are_refused_naming_the_field(api: httpx.Clien
     assert bad_setting.json()["errors"][0]["field"] == "settings.screenshot_option"
     assert unknown_setting.json()["errors"][0]["field"] == "settings.colour"
     assert {r.status_code for r in (duplicate, unknown_suite, bad_setting, unknown_setting)} == {422}
+
+
+def test_a_rerun_of_only_the_failed_tests_links_to_its_parent(api: httpx.Client, target: Any) -> None:
+    good = echo_case(api, target, "good")
+    bad_steps = [{"name": "teapot", "request": {"url": f"{target.url}/ok"}, "expect": {"status": 418}}]
+    bad = api.post(
+        "/test-cases", json={"kind": "http", "name": "bad", "publish": True, "content": {"steps": bad_steps}}
+    )
+    suite = api.post("/suites", json={"name": "both", "test_case_ids": [good, bad.json()["id"]]}).json()["id"]
+    plan = api.post("/plans", json={"name": "mixed", "suite_ids": [suite]}).json()["id"]
+    first = api.post("/executions", json={"plan_id": plan, "variables": {"browser": "x"}}).json()
+    wait_for(lambda: api.get(f"/plan-runs/{first['plan_run_id']}").json()["status"] == "FAILED")
+
+    rerun = api.post(f"/plan-runs/{first['plan_run_id']}/rerun", json={"scope": "failed_tests"})
+
+    assert rerun.status_code == 201, rerun.text
+    body = rerun.json()
+    assert (body["parent_id"], body["rerun_type"]) == (first["plan_run_id"], "failed_tests")
+    assert [x["test_case_id"] for x in body["executions"]] == [bad.json()["id"]]
+    still_running = api.post(f"/plan-runs/{body['id']}/rerun", json={"scope": "all"})
+    assert still_running.status_code in (201, 409)

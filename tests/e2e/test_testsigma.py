@@ -246,3 +246,96 @@ def test_environments_in_both_shapes(testsigma: httpx.Client) -> None:
     assert updated.json()["variables"][0]["value"] == "http://qa2"
     assert testsigma.get(f"/environments/{current.json()['id']}").json()["name"] == "qa"
     assert duplicate.status_code == 422
+
+
+def flaky_plan(api: httpx.Client, target: Any, key: str) -> None:
+    """A data-driven case whose `bob` iteration fails the first time, and a case that always passes."""
+    steps = [
+        {
+            "name": "get",
+            "request": {"url": f"{target.url}/flaky/{key}-{{{{user}}}}?fail={{{{fails}}}}"},
+            "expect": {"status": 200},
+        }
+    ]
+    driven = api.post(
+        "/test-cases",
+        json={
+            "kind": "http",
+            "name": "login",
+            "publish": True,
+            "content": {"steps": steps},
+            "data_sets": [
+                {"name": "alice", "variables": {"user": "alice", "fails": "0"}},
+                {"name": "bob", "variables": {"user": "bob", "fails": "1"}},
+            ],
+        },
+    ).json()["id"]
+    fine = [{"name": "ok", "request": {"url": f"{target.url}/ok"}}]
+    other = api.post(
+        "/test-cases", json={"kind": "http", "name": "fine", "publish": True, "content": {"steps": fine}}
+    ).json()["id"]
+    suite = api.post("/suites", json={"name": "regression", "test_case_ids": [driven, other]}).json()["id"]
+    api.post("/plans", json={"name": "nightly", "suite_ids": [suite]})
+
+
+def test_rerun_only_the_failed_tests(testsigma: httpx.Client, api: httpx.Client, target: Any) -> None:
+    flaky_plan(api, target, "rerun-failed")
+    number = plan_number(testsigma)
+    first = testsigma.post("/execution_results", json={"executionId": number, "buildNo": "7"}).json()
+    assert wait_completed(testsigma, first["id"])["result"] == "FAILURE"
+
+    rerun = testsigma.post(
+        "/execution_results",
+        json={
+            "executionId": number,
+            "executionResultId": first["id"],
+            "isReRun": True,
+            "reRunType": "ONLY_FAILED_TESTS",
+        },
+    )
+
+    assert rerun.status_code == 200, rerun.text
+    body = rerun.json()
+    assert (body["reRunParentId"], body["reRunType"], body["buildNo"]) == (
+        first["id"],
+        "ONLY_FAILED_TESTS",
+        "7",
+    )
+    done = wait_completed(testsigma, body["id"])
+    results = testsigma.get(f"/execution_results/{body['id']}/test_case_results").json()["testCases"]
+    assert [c["testCaseName"] for c in results] == ["login"]  # `fine` passed: not rerun
+    assert [i["setName"] for i in results[0]["iterationResults"]] == ["alice", "bob"]  # every iteration
+    assert done["result"] == "SUCCESS"  # bob fails only once
+
+
+def test_rerun_user_picked_failed_iterations(testsigma: httpx.Client, api: httpx.Client, target: Any) -> None:
+    flaky_plan(api, target, "rerun-picked")
+    number = plan_number(testsigma)
+    first = testsigma.post("/execution_results", json={"executionId": number}).json()
+    wait_completed(testsigma, first["id"])
+    login = next(
+        c
+        for c in testsigma.get(f"/execution_results/{first['id']}/test_case_results").json()["testCases"]
+        if c["testCaseName"] == "login"
+    )
+
+    rerun = testsigma.post(
+        "/execution_results",
+        json={
+            "executionResultId": first["id"],
+            "isReRun": True,
+            "reRunType": "USER_PICKED",
+            "testCaseResultRequests": [{"id": login["testCaseResultId"], "iterationReRunType": "FAILED"}],
+        },
+    ).json()
+
+    wait_completed(testsigma, rerun["id"])
+    results = testsigma.get(f"/execution_results/{rerun['id']}/test_case_results").json()["testCases"]
+    assert [(c["testCaseName"], [i["setName"] for i in c["iterationResults"]]) for c in results] == [
+        ("login", ["bob"])
+    ]
+    nothing = testsigma.post(
+        "/execution_results",
+        json={"executionResultId": rerun["id"], "isReRun": True, "reRunType": "ONLY_FAILED_TESTS"},
+    )
+    assert nothing.status_code == 400 and "nothing" in nothing.json()["error"]

@@ -37,18 +37,22 @@ from testament.store.tables import (
 )
 
 __all__ = [
+    "Pick",
     "PlanRunView",
     "Record",
+    "RerunScope",
     "RunDetails",
     "Slot",
     "Started",
     "get_execution",
     "get_plan_run",
+    "group_key",
     "list_executions",
     "list_plan_runs",
     "list_records",
     "page_plan_runs",
     "plan_run_status",
+    "rerun_plan_run",
     "start_execution",
     "stop_execution",
     "stop_plan_run",
@@ -586,3 +590,82 @@ def page_plan_runs(
             )
         )
     return rows, int(total)
+
+
+# ---------------------------------------------------------------- reruns
+
+GroupKey = tuple[str | None, str | None, str]  # (machine, suite id, test case id)
+
+
+def group_key(execution: Execution) -> GroupKey:
+    return (execution.machine, execution.suite_id, execution.test_case_id)
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One test case of the parent run to run again, and which of its iterations:
+    "all", "failed", "passed", or "picked" (then `execution_ids` names them)."""
+
+    group: GroupKey
+    iterations: str = "all"
+    execution_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RerunScope:
+    """What to run again: "all" tests, only "failed_tests" (all their iterations), only
+    "failed_iterations", or the `picks`."""
+
+    mode: str = "all"
+    picks: tuple[Pick, ...] = ()
+
+
+def _rerun_keys(parent: Sequence[Execution], scope: RerunScope) -> set[tuple[GroupKey, str | None]]:
+    failed = {x.id for x in parent if x.status != ExecutionStatus.PASSED}
+    failed_groups = {group_key(x) for x in parent if x.id in failed}
+
+    def chosen(x: Execution) -> bool:
+        if scope.mode == "all":
+            return True
+        if scope.mode == "failed_tests":
+            return group_key(x) in failed_groups
+        if scope.mode == "failed_iterations":
+            return x.id in failed
+        for pick in scope.picks:
+            if pick.group == group_key(x):
+                return {
+                    "all": True,
+                    "failed": x.id in failed,
+                    "passed": x.id not in failed,
+                    "picked": x.id in pick.execution_ids,
+                }.get(pick.iterations, False)
+        return False
+
+    if scope.mode not in ("all", "failed_tests", "failed_iterations", "picked"):
+        raise InvalidInput("rerun", "must be one of all, failed_tests, failed_iterations, picked")
+    return {(group_key(x), x.data_set_name) for x in parent if chosen(x)}
+
+
+def rerun_plan_run(
+    app: AppContext, principal: Principal, parent_run_id: str, scope: RerunScope, *, trigger: str = "API"
+) -> Started:
+    """A new run of the parent's plan, with the parent's environment, build and runtime data,
+    running only what `scope` selects from the parent. The new run names its parent."""
+    parent = get_plan_run(app, principal, parent_run_id)
+    if plan_run_status([x.status for x in parent.executions]) in ACTIVE:
+        raise Conflict(f"plan run {parent_run_id} is still running; rerun it when it has finished")
+    keys = _rerun_keys(parent.executions, scope)
+    if not keys:
+        raise InvalidInput("rerun", "selects nothing to run again (nothing failed, or nothing was picked)")
+    run = parent.plan_run
+    details = RunDetails(
+        build_no=run.build_no,
+        runtime_data=dict(run.runtime_data),
+        trigger=trigger,
+        parent_id=run.id,
+        rerun_type=scope.mode,
+        select=lambda slot, data_set: ((slot.machine, slot.suite_id, slot.case.id), data_set) in keys,
+    )
+    return start_execution(
+        app, principal, plan_id=run.plan_id, environment_id=run.environment_id, run=details
+    )

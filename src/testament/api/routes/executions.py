@@ -1,10 +1,11 @@
 """/api/v1/executions and /api/v1/plan-runs"""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.schemas import (
@@ -156,6 +157,23 @@ def list_plan_runs(
 def get_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
     """A plan run with its executions and counts derived from them."""
     return PlanRunPublic.of(svc.get_plan_run(ctx, principal, plan_run_id))
+
+
+class RerunBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scope: Literal["all", "failed_tests", "failed_iterations"] = Field(
+        default="failed_tests", description="what to run again from the finished run"
+    )
+
+
+@router.post(
+    "/plan-runs/{plan_run_id}/rerun", status_code=201, tags=["plan runs"], operation_id="rerunPlanRun"
+)
+def rerun_plan_run(plan_run_id: str, body: RerunBody, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
+    """Run again all tests, only the failed tests (every iteration), or only the failed iterations."""
+    started = svc.rerun_plan_run(ctx, principal, plan_run_id, svc.RerunScope(mode=body.scope))
+    assert started.plan_run is not None
+    return PlanRunPublic.of(svc.get_plan_run(ctx, principal, started.plan_run.id))
 
 
 @router.post("/plan-runs/{plan_run_id}/stop", tags=["plan runs"], operation_id="stopPlanRun")

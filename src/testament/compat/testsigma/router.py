@@ -26,10 +26,6 @@ _bearer = HTTPBearer(auto_error=False)
 UNSUPPORTED = (
     "executionConfig",
     "uploadVersions",
-    "isReRun",
-    "reRunType",
-    "executionResultId",
-    "testCaseResultRequests",
 )
 
 
@@ -87,6 +83,8 @@ def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dic
     for name in UNSUPPORTED:
         if body.get(name) not in (None, False, {}, []):
             raise field_error(name, "is not supported by this server yet", body[name])
+    if body.get("isReRun"):
+        return _rerun(call, body)
     if "executionId" not in body:
         raise field_error("executionId", "is required: the id of the test plan to run")
     runtime = body.get("runtimeData") or {}
@@ -113,6 +111,53 @@ def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dic
         )
         assert started.plan_run is not None
         return _run_answer(call, started.plan_run.id, created=True)
+
+
+def _rerun(call: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    """`isReRun`: run again part of a finished run (`executionResultId`), as `reRunType` says."""
+    if "executionResultId" not in body:
+        raise field_error("executionResultId", "is required for a rerun: the id of the run to rerun")
+    kind = str(body.get("reRunType") or "ONLY_FAILED_TESTS")
+    if kind not in translate.RERUN_TYPES:
+        raise field_error("reRunType", f"must be one of {', '.join(translate.RERUN_TYPES)}", kind)
+    with vendor_errors():
+        parent_id = call.core("plan_run", body["executionResultId"], "executionResultId")
+        if "executionId" in body and call.core("plan", body["executionId"], "executionId") != (
+            executions.get_plan_run(call.ctx, call.principal, parent_id).plan_run.plan_id
+        ):
+            raise field_error("executionId", "is not the test plan of executionResultId", body["executionId"])
+        picks = tuple(
+            _pick(call, i, request) for i, request in enumerate(body.get("testCaseResultRequests") or [])
+        )
+        if kind == "USER_PICKED" and not picks:
+            raise field_error(
+                "testCaseResultRequests", "a USER_PICKED rerun names the test case results to rerun"
+            )
+        scope = executions.RerunScope(mode=translate.RERUN_TYPES[kind], picks=picks)
+        started = executions.rerun_plan_run(call.ctx, call.principal, parent_id, scope)
+        assert started.plan_run is not None
+        return _run_answer(call, started.plan_run.id, created=True)
+
+
+def _pick(call: Caller, i: int, request: Any) -> executions.Pick:
+    field = f"testCaseResultRequests[{i}]"
+    if not isinstance(request, dict) or "id" not in request:
+        raise field_error(f"{field}.id", "is required: a testCaseResultId of the run")
+    group = translate.group_of(call.core("test_case_result", request["id"], f"{field}.id"))
+    mode = str(request.get("iterationReRunType") or "ALL")
+    if mode not in translate.ITERATION_RERUN_TYPES:
+        raise field_error(
+            f"{field}.iterationReRunType", f"must be one of {', '.join(translate.ITERATION_RERUN_TYPES)}"
+        )
+    picked = frozenset(
+        call.core("execution", n, f"{field}.iterationResultIds")
+        for n in request.get("iterationResultIds") or []
+    )
+    if mode == "USER_PICKED" and not picked:
+        raise field_error(
+            f"{field}.iterationResultIds", "USER_PICKED needs the iteration result ids to rerun"
+        )
+    return executions.Pick(group, translate.ITERATION_RERUN_TYPES[mode], picked)
 
 
 @router.get("/execution_results/{run_id}")

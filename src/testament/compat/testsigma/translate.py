@@ -16,10 +16,13 @@ from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.model import DEFAULT_MACHINE, Environment, Plan, PlanRun
 
 __all__ = [
+    "ITERATION_RERUN_TYPES",
+    "RERUN_TYPES",
     "RESULTS",
     "Ids",
     "Names",
     "environment_wire",
+    "group_of",
     "junit_xml",
     "page_wire",
     "parse_query",
@@ -33,6 +36,21 @@ __all__ = [
 
 RESULTS = ("SUCCESS", "FAILURE", "ABORTED", "NOT_EXECUTED", "QUEUED", "STOPPED")
 RESULT_ALIASES = {"PASSED": "SUCCESS", "FAILED": "FAILURE"}
+RERUN_TYPES = {  # Testsigma's reRunType → the core's rerun scope
+    "ALL_TESTS": "all",
+    "ALL_ITERATIONS": "all",
+    "ONLY_FAILED_TESTS": "failed_tests",
+    "ONLY_FAILED_ITERATIONS": "failed_iterations",
+    "ONLY_FAILED_ITERATIONS_IN_FAILED_TESTS": "failed_iterations",
+    "USER_PICKED": "picked",
+}
+RERUN_TYPE_OF = {
+    "all": "ALL_TESTS",
+    "failed_tests": "ONLY_FAILED_TESTS",
+    "failed_iterations": "ONLY_FAILED_ITERATIONS",
+    "picked": "USER_PICKED",
+}
+ITERATION_RERUN_TYPES = {"ALL": "all", "FAILED": "failed", "PASSED": "passed", "USER_PICKED": "picked"}
 Ids = Callable[[str, str], int]
 
 
@@ -138,7 +156,7 @@ def run_wire(
         "environment": None,
         "childResult": None,
         "reRunParentId": ids("plan_run", run.parent_id) if run.parent_id else None,
-        "reRunType": run.rerun_type,
+        "reRunType": RERUN_TYPE_OF.get(run.rerun_type or "", run.rerun_type),
         "triggeredType": run.trigger,
         "executionDetails": execution_details(plan.settings),
         "runtimeData": dict(run.runtime_data) or None,
@@ -168,6 +186,15 @@ def plan_wire(plan: Plan, ids: Ids) -> dict[str, Any]:
 
 def _group_key(x: Execution) -> tuple[str, str, str]:
     return (x.machine or DEFAULT_MACHINE, x.suite_id or "", x.test_case_id)
+
+
+def group_of(test_case_result: str) -> tuple[str | None, str | None, str]:
+    """The core group (machine, suite id, test case id) a testCaseResultId stands for.
+
+    Its key is `run/machine/suite/case`: ids hold no '/', a machine's name may."""
+    head, suite_id, case_id = test_case_result.rsplit("/", 2)
+    machine = head.split("/", 1)[1]
+    return (machine, suite_id or None, case_id)
 
 
 def test_case_results(
