@@ -199,7 +199,8 @@ def test_runs_of_a_plan_are_listed_newest_first_and_filtered(
         ({}, 400, "executionId"),
         ({"executionId": "abc"}, 400, "executionId"),
         ({"executionId": 99999999}, 404, None),
-        ({"executionId": 1, "executionConfig": {"id": 2}}, 400, "executionConfig"),
+        ({"executionId": 1, "uploadVersions": {"chrome": "7"}}, 400, "uploadVersions"),
+        ({"executionId": 1, "executionConfig": "weekly"}, 400, "executionConfig"),
     ],
 )
 def test_bad_triggers_get_the_vendors_error_body(
@@ -339,3 +340,60 @@ def test_rerun_user_picked_failed_iterations(testsigma: httpx.Client, api: httpx
         json={"executionResultId": rerun["id"], "isReRun": True, "reRunType": "ONLY_FAILED_TESTS"},
     )
     assert nothing.status_code == 400 and "nothing" in nothing.json()["error"]
+
+
+def test_a_partial_run_through_a_saved_config(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    ok = [{"name": "ok", "request": {"url": f"{target.url}/ok"}}]
+    cases = {
+        name: api.post(
+            "/test-cases",
+            json={"kind": "http", "name": name, "publish": True, "tags": tags, "content": {"steps": ok}},
+        ).json()["id"]
+        for name, tags in (("smoke-a", {"assignee": "ann"}), ("smoke-b", {"assignee": "bo"}), ("slow-c", {}))
+    }
+    smoke = api.post(
+        "/suites", json={"name": "smoke", "test_case_ids": [cases["smoke-a"], cases["smoke-b"]]}
+    ).json()
+    slow = api.post("/suites", json={"name": "slow", "test_case_ids": [cases["slow-c"]]}).json()
+    plan = api.post("/plans", json={"name": "nightly", "suite_ids": [smoke["id"], slow["id"]]}).json()["id"]
+    skip_slow = api.post(
+        f"/plans/{plan}/run-configs",
+        json={
+            "name": "no slow suite",
+            "condition": "EXCLUDED",
+            "filters": [{"key": "suite", "values": [slow["id"]], "operation": "IN"}],
+        },
+    )
+    anns = api.post(
+        f"/plans/{plan}/run-configs",
+        json={"name": "ann only", "filters": [{"key": "assignee", "values": ["ann"]}]},
+    )
+    assert skip_slow.status_code == 201 and anns.status_code == 201, skip_slow.text + anns.text
+
+    listed = testsigma.get("/saved_execution_configs", params={"testPlanId": plan_number(testsigma)}).json()
+    by_name = {c["name"]: c for c in listed}
+    assert by_name["no slow suite"]["executionConfigCondition"] == "EXCLUDED"
+    assert '"key":"suiteId"' in by_name["no slow suite"]["query"]
+
+    number = plan_number(testsigma)
+    by_config_name = testsigma.post(
+        "/execution_results", json={"executionId": number, "executionConfig": {"name": "no slow suite"}}
+    ).json()
+    by_config_id = testsigma.post(
+        "/execution_results",
+        json={"executionId": number, "executionConfig": {"id": by_name["ann only"]["id"]}},
+    ).json()
+
+    def ran(run: dict[str, Any]) -> list[str]:
+        wait_completed(testsigma, run["id"])
+        results = testsigma.get(f"/execution_results/{run['id']}/test_case_results").json()["testCases"]
+        return sorted(c["testCaseName"] for c in results)
+
+    assert ran(by_config_name) == ["smoke-a", "smoke-b"]
+    assert ran(by_config_id) == ["smoke-a"]
+    unknown = testsigma.post(
+        "/execution_results", json={"executionId": number, "executionConfig": {"name": "nope"}}
+    )
+    assert unknown.status_code == 404

@@ -181,6 +181,9 @@ class ExecutionStart(Strict):
     )
     environment_id: str | None = Field(default=None, description="an environment's id or name")
     variables: dict[str, Any] = Field(default_factory=dict, description="override variables for this run")
+    run_config: str | None = Field(
+        default=None, description="with plan_id: a saved run configuration (id or name) for a partial run"
+    )
 
 
 class RecordCounts(BaseModel):

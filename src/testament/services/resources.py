@@ -31,6 +31,12 @@ __all__ = [
 ]
 
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
+MANAGED = {"plan.run_config": "/api/v1/plans/{plan_id}/run-configs"}  # kinds whose bodies a service validates
+
+
+def _check_unmanaged(kind: str, managed: bool) -> None:
+    if kind in MANAGED and not managed:
+        raise InvalidInput("kind", f"{kind} resources are managed through {MANAGED[kind]}")
 
 
 def _check(kind: str, name: str | None, description: str | None) -> None:
@@ -74,8 +80,10 @@ def create_resource(
     body: dict[str, Any],
     description: str = "",
     tags: dict[str, str] | None = None,
+    managed: bool = False,
 ) -> Resource:
     principal.require(Permission.WRITE)
+    _check_unmanaged(kind, managed)
     _check(kind, name, description)
     now = app.clock()
     resource = Resource(
@@ -103,8 +111,10 @@ def update_resource(
     name: str | None = None,
     description: str | None = None,
     body: dict[str, Any] | None = None,
+    managed: bool = False,
 ) -> Resource:
     principal.require(Permission.WRITE)
+    _check_unmanaged(kind, managed)
     _check(kind, name, description)
     with app.uow() as uow:
         resource = _load(uow.session, principal, kind, resource_id)

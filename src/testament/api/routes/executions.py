@@ -1,7 +1,7 @@
 """/api/v1/executions and /api/v1/plan-runs"""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse
@@ -18,9 +18,11 @@ from testament.api.schemas import (
     PlanRunSummary,
     RecordPublic,
 )
+from testament.domain.errors import InvalidInput
 from testament.domain.execution import ExecutionStatus
 from testament.services import artifacts as artifact_svc
 from testament.services import executions as svc
+from testament.services import run_configs
 
 router = APIRouter()
 
@@ -36,15 +38,21 @@ def start_execution(
     body: ExecutionStart, ctx: Ctx, principal: CurrentPrincipal, response: Response
 ) -> ExecutionStarted:
     """Start a published test case (one execution per data set) or a plan (a plan run)."""
-    started = svc.start_execution(
-        ctx,
-        principal,
-        test_case_id=body.test_case_id,
-        plan_id=body.plan_id,
-        client_token=body.client_token,
-        environment_id=body.environment_id,
-        variables=body.variables,
-    )
+    start: dict[str, Any] = {
+        "client_token": body.client_token,
+        "environment_id": body.environment_id,
+        "variables": body.variables,
+    }
+    if body.run_config is not None:
+        if body.plan_id is None:
+            raise InvalidInput("run_config", "applies to a plan: give plan_id with it")
+        started = run_configs.start_partial_run(
+            ctx, principal, plan_id=body.plan_id, config=body.run_config, **start
+        )
+    else:
+        started = svc.start_execution(
+            ctx, principal, test_case_id=body.test_case_id, plan_id=body.plan_id, **start
+        )
     if started.replayed:
         response.status_code = 200
     executions = [ExecutionPublic.of(x) for x in started.executions]
@@ -179,3 +187,64 @@ def rerun_plan_run(plan_run_id: str, body: RerunBody, ctx: Ctx, principal: Curre
 @router.post("/plan-runs/{plan_run_id}/stop", tags=["plan runs"], operation_id="stopPlanRun")
 def stop_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
     return PlanRunPublic.of(svc.stop_plan_run(ctx, principal, plan_run_id))
+
+
+class RunConfigBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    condition: Literal["INCLUDED", "EXCLUDED"] = "INCLUDED"
+    filters: list[dict[str, Any]] = Field(
+        description='[{"key": "suite"|"assignee"|"reviewer"|"tag", "values": [...], '
+        '"operation": "IN"|"NOT_IN"}]'
+    )
+
+
+class RunConfigPublic(BaseModel):
+    id: str
+    name: str
+    plan_id: str
+    condition: str
+    filters: list[dict[str, Any]]
+
+
+def _config(config: run_configs.RunConfig) -> RunConfigPublic:
+    return RunConfigPublic(
+        id=config.id,
+        name=config.name,
+        plan_id=config.plan_id,
+        condition=config.condition,
+        filters=config.filters,
+    )
+
+
+@router.get("/plans/{plan_id}/run-configs", tags=["plans"], operation_id="listRunConfigs")
+def list_run_configs(plan_id: str, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[RunConfigPublic]]:
+    """Saved partial-run configurations of a plan."""
+    return {"items": [_config(c) for c in run_configs.list_run_configs(ctx, principal, plan_id)]}
+
+
+@router.post("/plans/{plan_id}/run-configs", status_code=201, tags=["plans"], operation_id="createRunConfig")
+def create_run_config(
+    plan_id: str, body: RunConfigBody, ctx: Ctx, principal: CurrentPrincipal
+) -> RunConfigPublic:
+    return _config(run_configs.create_run_config(ctx, principal, plan_id=plan_id, **body.model_dump()))
+
+
+@router.put("/plans/{plan_id}/run-configs/{config_id}", tags=["plans"], operation_id="updateRunConfig")
+def update_run_config(
+    plan_id: str, config_id: str, body: RunConfigBody, ctx: Ctx, principal: CurrentPrincipal
+) -> RunConfigPublic:
+    found = run_configs.find_run_config(ctx, principal, plan_id, config_id)
+    return _config(run_configs.update_run_config(ctx, principal, found.id, **body.model_dump()))
+
+
+@router.delete(
+    "/plans/{plan_id}/run-configs/{config_id}",
+    status_code=204,
+    tags=["plans"],
+    operation_id="deleteRunConfig",
+)
+def delete_run_config(plan_id: str, config_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
+    found = run_configs.find_run_config(ctx, principal, plan_id, config_id)
+    run_configs.delete_run_config(ctx, principal, found.id)
+    return Response(status_code=204)

@@ -16,17 +16,14 @@ from testament.compat.testsigma.errors import TestsigmaError, error_response, fi
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.model import Environment, Plan, Suite
-from testament.services import admin, assets, executions, surface_ids, test_cases
+from testament.services import admin, assets, executions, run_configs, surface_ids, test_cases
 from testament.services.context import AppContext
 
 __all__ = ["create_testsigma_app"]
 
 SURFACE = "testsigma"
 _bearer = HTTPBearer(auto_error=False)
-UNSUPPORTED = (
-    "executionConfig",
-    "uploadVersions",
-)
+UNSUPPORTED = ("uploadVersions",)
 
 
 @dataclass(frozen=True)
@@ -94,23 +91,56 @@ def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dic
     if build_no is not None and not isinstance(build_no, str | int):
         raise field_error("buildNo", "must be a string", build_no)
     with vendor_errors():
+        config = _config_ref(call, body.get("executionConfig"))
         plan_id = call.core("plan", body["executionId"], "executionId")
         environment_id = (
             call.core("environment", body["environmentId"], "environmentId")
             if body.get("environmentId")
             else None
         )
-        started = executions.start_execution(
-            call.ctx,
-            call.principal,
-            plan_id=plan_id,
-            environment_id=environment_id,
-            run=executions.RunDetails(
-                build_no=None if build_no is None else str(build_no), runtime_data=runtime
-            ),
+        details = executions.RunDetails(
+            build_no=None if build_no is None else str(build_no), runtime_data=runtime
         )
+        if config is None:
+            started = executions.start_execution(
+                call.ctx, call.principal, plan_id=plan_id, environment_id=environment_id, run=details
+            )
+        else:
+            started = run_configs.start_partial_run(
+                call.ctx,
+                call.principal,
+                plan_id=plan_id,
+                config=config,
+                details=details,
+                environment_id=environment_id,
+            )
         assert started.plan_run is not None
         return _run_answer(call, started.plan_run.id, created=True)
+
+
+def _config_ref(call: Caller, given: Any) -> str | None:
+    """`executionConfig`: `{"id": n}` or `{"name": "..."}` of a saved configuration."""
+    if given in (None, {}):
+        return None
+    if not isinstance(given, dict) or not ({"id", "name"} & set(given)):
+        raise field_error("executionConfig", "must be {id} or {name} of a saved execution config", given)
+    if given.get("id") not in (None, ""):
+        return call.core("run_config", given["id"], "executionConfig.id")
+    return str(given["name"])
+
+
+@router.get("/saved_execution_configs")
+def list_saved_configs(
+    call: Call, testPlanId: int | None = None, query: str | None = None
+) -> list[dict[str, Any]]:
+    with vendor_errors():
+        plan_id = (
+            call.core("plan", testPlanId, "testPlanId")
+            if testPlanId is not None
+            else _filters(call, query)[0]
+        )
+        configs = run_configs.list_run_configs(call.ctx, call.principal, plan_id)
+        return [translate.saved_config_wire(c, call.ids) for c in configs]
 
 
 def _rerun(call: Caller, body: dict[str, Any]) -> dict[str, Any]:

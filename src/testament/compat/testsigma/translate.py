@@ -5,6 +5,7 @@ SUCCESS < FAILURE < ABORTED < NOT_EXECUTED < QUEUED < STOPPED.
 Ids are integers: `ids(entity, core_id)` gives the stable number for a core entity.
 """
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ __all__ = [
     "result_of",
     "run_status",
     "run_wire",
+    "saved_config_wire",
     "test_case_results",
     "worst",
 ]
@@ -334,4 +336,28 @@ def environment_wire(env: Environment, ids: Ids) -> dict[str, Any]:
             }
             for key, value in env.variables.items()
         ],
+    }
+
+
+CONFIG_KEYS = {"suite": "suiteId", "assignee": "assignee", "reviewer": "reviewedBy", "tag": "tag"}
+
+
+def saved_config_wire(config: Any, ids: Ids) -> dict[str, Any]:
+    """A saved run configuration as `saved_execution_configs` lists it; `query` is a JSON string."""
+    query = [
+        {
+            "key": CONFIG_KEYS[f["key"]],
+            "value": [ids("suite", v) for v in f["values"]] if f["key"] == "suite" else list(f["values"]),
+            "operation": f["operation"],
+        }
+        for f in config.filters
+    ]
+    return {
+        "id": ids("run_config", config.id),
+        "name": config.name,
+        "testPlanId": ids("plan", config.plan_id),
+        "query": json.dumps(query, separators=(",", ":")),
+        "executionConfigType": "SAVED_CONFIG",
+        "executionConfigCondition": config.condition,
+        "createdByUser": None,
     }
