@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from testament.domain.access import Role
-from tests.conftest import LiveServer, Workspace, new_workspace
+from tests.conftest import LiveServer, Workspace, new_workspace, wait_finished
 
 
 @pytest.fixture
@@ -397,3 +397,64 @@ def test_a_partial_run_through_a_saved_config(
         "/execution_results", json={"executionId": number, "executionConfig": {"name": "nope"}}
     )
     assert unknown.status_code == 404
+
+
+def test_overriding_results_with_partial_success(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    make_plan(api, target, failing=True)
+    run = testsigma.post("/execution_results", json={"executionId": plan_number(testsigma)}).json()
+    assert wait_completed(testsigma, run["id"])["result"] == "FAILURE"
+    teapot = next(
+        c
+        for c in testsigma.get(f"/execution_results/{run['id']}/test_case_results").json()["testCases"]
+        if c["testCaseName"] == "teapot"
+    )
+
+    partial = testsigma.put(
+        f"/execution_results/{run['id']}/override",
+        json=[
+            {
+                "testCaseResultId": teapot["testCaseResultId"],
+                "comment": "known issue JIRA-1",
+                "result": "PASSED",
+            },
+            {"testCaseResultId": 99999999, "comment": "x", "result": "SUCCESS"},
+        ],
+    )
+    all_bad = testsigma.put(
+        f"/execution_results/{run['id']}/override",
+        json=[{"testCaseResultId": 99999999, "comment": "x", "result": "SUCCESS"}],
+    )
+
+    assert partial.status_code == 200, partial.text
+    assert partial.json()["message"] == "Overridden the result partially"
+    assert partial.json()["errors"] == [
+        f"Given test case result id 99999999 is not related to execution run {run['id']}"
+    ]
+    assert all_bad.status_code == 400 and set(all_bad.json()) >= {"timeStamp", "error", "fieldErrors"}
+    after = testsigma.get(f"/execution_results/{run['id']}").json()
+    assert (after["result"], after["failedCount"], after["passedCount"]) == ("SUCCESS", 0, 4)
+
+
+def test_the_native_api_overrides_an_execution_and_keeps_its_records(api: httpx.Client, target: Any) -> None:
+    bad = [{"name": "teapot", "request": {"url": f"{target.url}/ok"}, "expect": {"status": 418}}]
+    case = api.post(
+        "/test-cases", json={"kind": "http", "name": "t", "publish": True, "content": {"steps": bad}}
+    )
+    execution = api.post("/executions", json={"test_case_id": case.json()["id"]}).json()["id"]
+    early = api.post(f"/executions/{execution}/override", json={"status": "PASSED", "comment": "too soon"})
+    wait_finished(api, execution)
+    overridden = api.post(
+        f"/executions/{execution}/override", json={"status": "PASSED", "comment": "flaky infra"}
+    )
+
+    assert early.status_code in (200, 409)
+    assert overridden.status_code == 200, overridden.text
+    body = overridden.json()
+    assert (body["status"], body["override"]["status"], body["override"]["comment"]) == (
+        "FAILED",
+        "PASSED",
+        "flaky infra",
+    )
+    assert body["records"]["failed"] == 1

@@ -186,6 +186,13 @@ class ExecutionStart(Strict):
     )
 
 
+class OverridePublic(BaseModel):
+    status: str
+    comment: str
+    by: str | None
+    at: datetime | None
+
+
 class RecordCounts(BaseModel):
     total: int
     passed: int
@@ -213,6 +220,9 @@ class ExecutionPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     records: RecordCounts
+    override: OverridePublic | None = Field(
+        description="a person's judgement of the outcome, which reports count"
+    )
 
     @classmethod
     def of(cls, x: Execution) -> "ExecutionPublic":
@@ -237,6 +247,14 @@ class ExecutionPublic(BaseModel):
             started_at=x.started_at,
             finished_at=x.finished_at,
             records=RecordCounts(total=x.records_total, passed=x.records_passed, failed=x.records_failed),
+            override=OverridePublic(
+                status=x.override_status.value,
+                comment=x.override_comment,
+                by=x.overridden_by,
+                at=x.overridden_at,
+            )
+            if x.override_status
+            else None,
         )
 
 

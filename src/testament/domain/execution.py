@@ -83,6 +83,25 @@ class Execution:
     records_total: int = 0
     records_passed: int = 0
     records_failed: int = 0
+    override_status: ExecutionStatus | None = None
+    override_comment: str = ""
+    overridden_by: str | None = None
+    overridden_at: datetime | None = None
+
+    @property
+    def effective_status(self) -> ExecutionStatus:
+        """What reports count: a person's override of a finished execution, or its own status."""
+        return self.override_status or self.status
+
+    def override(self, status: ExecutionStatus, comment: str, by: str, now: datetime) -> None:
+        """A person judges a finished execution differently (a known issue, a flaky check).
+        The recorded status and records stay; reports count the override."""
+        if not self.status.is_terminal:
+            raise IllegalTransition(f"execution {self.id} has not finished; override it when it has")
+        if not status.is_terminal:
+            raise IllegalTransition(f"an override must be a final status, not {status.value}")
+        self.override_status, self.override_comment = status, comment
+        self.overridden_by, self.overridden_at = by, now
 
     def start(self, owner: str, now: datetime, lease: timedelta, max_duration: timedelta) -> None:
         self._require(ExecutionStatus.QUEUED, "start")

@@ -50,6 +50,7 @@ __all__ = [
     "list_executions",
     "list_plan_runs",
     "list_records",
+    "override_executions",
     "page_plan_runs",
     "plan_run_status",
     "rerun_plan_run",
@@ -545,9 +546,9 @@ def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pla
         )
     counts = {s.value.lower(): 0 for s in ExecutionStatus}
     for execution in found:
-        counts[execution.status.value.lower()] += 1
+        counts[execution.effective_status.value.lower()] += 1
     counts["total"] = len(found)
-    return PlanRunView(run, plan_run_status([e.status for e in found]), counts, found)
+    return PlanRunView(run, plan_run_status([e.effective_status for e in found]), counts, found)
 
 
 def list_plan_runs(
@@ -669,3 +670,18 @@ def rerun_plan_run(
     return start_execution(
         app, principal, plan_id=run.plan_id, environment_id=run.environment_id, run=details
     )
+
+
+def override_executions(
+    app: AppContext, principal: Principal, execution_ids: Sequence[str], status: ExecutionStatus, comment: str
+) -> list[Execution]:
+    """Override the outcome of finished executions, all or none, with a comment saying why."""
+    principal.require(Permission.EXECUTE)
+    if not comment.strip() or len(comment) > 4096:
+        raise InvalidInput("comment", "say why, in 1 to 4096 characters")
+    with app.uow() as uow:
+        found = [_load(uow.session, Execution, principal, i, "execution", lock=True) for i in execution_ids]
+        for execution in found:
+            execution.override(status, comment, principal.user_name, app.clock())
+        uow.commit()
+        return found

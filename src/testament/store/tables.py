@@ -253,6 +253,10 @@ executions = Table(
     Column("records_total", Integer, nullable=False, default=0),
     Column("records_passed", Integer, nullable=False, default=0),
     Column("records_failed", Integer, nullable=False, default=0),
+    Column("override_status", _enum(ExecutionStatus, "execution_override_status")),
+    Column("override_comment", Text, nullable=False, default=""),
+    Column("overridden_by", String(200)),
+    Column("overridden_at", TS),
     # listing newest first, with filters; the id (UUIDv7) orders by creation time
     Index("ix_executions_workspace_id", "workspace_id", "id"),
     Index("ix_executions_workspace_status", "workspace_id", "status", "id"),

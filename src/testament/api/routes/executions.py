@@ -149,6 +149,23 @@ def download_artifact(artifact_id: str, ctx: Ctx, principal: CurrentPrincipal) -
     return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)
 
 
+class OverrideBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["PASSED", "FAILED", "STOPPED", "ERROR"]
+    comment: str = Field(min_length=1, max_length=4096, description="why the outcome is judged differently")
+
+
+@router.post("/executions/{execution_id}/override", tags=["executions"], operation_id="overrideExecution")
+def override_execution(
+    execution_id: str, body: OverrideBody, ctx: Ctx, principal: CurrentPrincipal
+) -> ExecutionPublic:
+    """Judge a finished execution's outcome differently; its records stay, reports count the override."""
+    [execution] = svc.override_executions(
+        ctx, principal, [execution_id], ExecutionStatus(body.status), body.comment
+    )
+    return ExecutionPublic.of(execution)
+
+
 @router.get("/plan-runs", tags=["plan runs"], operation_id="listPlanRuns")
 def list_plan_runs(
     ctx: Ctx,

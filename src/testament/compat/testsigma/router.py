@@ -211,6 +211,56 @@ def stop_plan_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body(
         return _run_answer(call, core_id)
 
 
+@router.put("/execution_results/{run_id}/override")
+def override_results(run_id: str, call: Call, body: Annotated[list[Any], Body()]) -> dict[str, Any]:
+    """Override test case results with a comment; valid entries apply even when others don't."""
+    with vendor_errors():
+        core_run = call.core("plan_run", run_id, "id")
+        view = executions.get_plan_run(call.ctx, call.principal, core_run)
+        errors: list[str] = []
+        applied = 0
+        for i, entry in enumerate(body):
+            problem = _override_one(call, view, core_run, i, entry)
+            if problem:
+                errors.append(problem)
+            else:
+                applied += 1
+    if not applied:
+        raise TestsigmaError(400, "; ".join(errors) or "nothing to override", "BAD_REQUEST")
+    message = "Overridden the results successfully" if not errors else "Overridden the result partially"
+    return {"errors": errors, "message": message}
+
+
+def _override_one(
+    call: Caller, view: executions.PlanRunView, core_run: str, i: int, entry: Any
+) -> str | None:
+    if not isinstance(entry, dict):
+        return f"entry {i} must be an object with testCaseResultId, result and comment"
+    number = entry.get("testCaseResultId")
+    result = translate.RESULT_ALIASES.get(
+        str(entry.get("result", "")).upper(), str(entry.get("result", "")).upper()
+    )
+    if result not in translate.CORE_STATUS_OF:
+        return f"entry {i}: result must be one of {', '.join(translate.CORE_STATUS_OF)}"
+    try:
+        key = call.core("test_case_result", number, f"[{i}].testCaseResultId")
+    except TestsigmaError:
+        key = ""
+    if not key.startswith(core_run + "/"):
+        run_number = call.ids("plan_run", core_run)
+        return f"Given test case result id {number} is not related to execution run {run_number}"
+    group = translate.group_of(key)
+    members = [x.id for x in view.executions if executions.group_key(x) == group]
+    comment = str(entry.get("comment") or "overridden through the Testsigma API")
+    try:
+        executions.override_executions(
+            call.ctx, call.principal, members, translate.CORE_STATUS_OF[result], comment
+        )
+    except e.IllegalTransition as exc:
+        return f"entry {i}: {exc.message}"
+    return None
+
+
 def _names(call: Caller, view: executions.PlanRunView) -> translate.Names:
     case_ids = {x.test_case_id for x in view.executions}
     suite_ids = {x.suite_id for x in view.executions if x.suite_id}

@@ -38,6 +38,13 @@ __all__ = [
 
 RESULTS = ("SUCCESS", "FAILURE", "ABORTED", "NOT_EXECUTED", "QUEUED", "STOPPED")
 RESULT_ALIASES = {"PASSED": "SUCCESS", "FAILED": "FAILURE"}
+CORE_STATUS_OF = {  # a result a person may set by override
+    "SUCCESS": ExecutionStatus.PASSED,
+    "FAILURE": ExecutionStatus.FAILED,
+    "ABORTED": ExecutionStatus.ERROR,
+    "STOPPED": ExecutionStatus.STOPPED,
+    "NOT_EXECUTED": ExecutionStatus.STOPPED,
+}
 RERUN_TYPES = {  # Testsigma's reRunType → the core's rerun scope
     "ALL_TESTS": "all",
     "ALL_ITERATIONS": "all",
@@ -69,7 +76,7 @@ def ms(moment: datetime | None) -> int | None:
 
 
 def result_of(execution: Execution) -> str:
-    status = execution.status
+    status = execution.effective_status
     if status in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING):
         return "QUEUED"
     if status == ExecutionStatus.STOPPED:
