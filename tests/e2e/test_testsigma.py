@@ -458,3 +458,56 @@ def test_the_native_api_overrides_an_execution_and_keeps_its_records(api: httpx.
         "flaky infra",
     )
     assert body["records"]["failed"] == 1
+
+
+def test_encrypted_variables_reach_the_test_masked_and_are_never_returned(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    steps = [
+        {
+            "name": "login",
+            "request": {
+                "url": f"{target.url}/echo",
+                "headers": {"X-Password": "{{password}}", "X-Note": "pw={{password}}"},
+            },
+            "expect": {"json": {"$.headers.X-Note": "pw=hunter2"}},
+        }
+    ]
+    case = api.post(
+        "/test-cases",
+        json={"kind": "http", "name": "secret-login", "publish": True, "content": {"steps": steps}},
+    ).json()["id"]
+    suite = api.post("/suites", json={"name": "s", "test_case_ids": [case]}).json()["id"]
+    api.post("/plans", json={"name": "nightly", "suite_ids": [suite]})
+    env = testsigma.post(
+        "/environments",
+        json={
+            "name": "prod",
+            "variables": [
+                {"key": "user", "value": "ann"},
+                {"key": "password", "value": "hunter2", "isEncrypted": True},
+            ],
+        },
+    ).json()
+    legacy = testsigma.post(
+        "/environments", json={"name": "old", "parameters": {"pw": "s3", "url": "u"}, "passwords": ["pw"]}
+    ).json()
+
+    run = testsigma.post(
+        "/execution_results", json={"executionId": plan_number(testsigma), "environmentId": env["id"]}
+    )
+    done = wait_completed(testsigma, run.json()["id"])
+
+    assert done["result"] == "SUCCESS"  # the test saw the real value
+    shown = {
+        v["key"]: (v["value"], v["isEncrypted"])
+        for v in testsigma.get(f"/environments/{env['id']}").json()["variables"]
+    }
+    assert shown == {"user": ("ann", False), "password": ("********", True)}
+    assert {v["key"]: v["isEncrypted"] for v in legacy["variables"]} == {"url": False, "pw": True}
+    native = api.get(f"/environments/{env['name']}").json()
+    assert native["secret_names"] == ["password"] and "password" not in native["variables"]
+    execution = api.get("/executions").json()["items"][0]
+    record = api.get(f"/executions/{execution['id']}/records").json()["items"][0]["record"]
+    assert "hunter2" not in str(record)
+    assert record["request"]["headers"]["x-note"] == "pw=***"

@@ -124,6 +124,7 @@ class FakeContext:
         self.execution_id = "execution-1"
         self.attempt = 1
         self.variables = variables or {}
+        self.secret_names: frozenset[str] = frozenset()
         self.cancelled: str | None = None
         self.records: list[tuple[str, RecordStatus, dict[str, Any]]] = []
         self.artifacts: list[tuple[str, bytes, str]] = []

@@ -155,17 +155,22 @@ class PlanPublic(FromDomain):
 class EnvironmentBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     variables: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(
+        default_factory=dict, description="write-only: kept encrypted, masked in records, never returned"
+    )
 
 
 class EnvironmentUpdate(Strict):
     name: str | None = None
     variables: dict[str, Any] | None = None
+    secrets: dict[str, str] | None = Field(default=None, description="replaces every secret when given")
 
 
 class EnvironmentPublic(FromDomain):
     id: str
     name: str
     variables: dict[str, Any]
+    secret_names: list[str]
     created_at: datetime
     updated_at: datetime
 

@@ -168,12 +168,20 @@ class Plan:
 
 @dataclass(eq=False)
 class Environment:
+    """Named variables a run uses. `secrets` hold encrypted values (name → ciphertext):
+    they reach the runner decrypted and are masked in records, and no API returns them."""
+
     id: str
     workspace_id: str
     name: str
     variables: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def secret_names(self) -> list[str]:
+        return sorted(self.secrets)
 
 
 @dataclass(eq=False)

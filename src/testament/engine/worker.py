@@ -10,6 +10,8 @@ import time
 import traceback
 from typing import Any
 
+from cryptography.fernet import InvalidToken
+
 from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
 from testament.engine import queue
 from testament.engine.queue import Job, LeaseLost
@@ -17,6 +19,7 @@ from testament.kit.clock import as_utc
 from testament.runners import runner_for
 from testament.runners.base import ResourceView
 from testament.services.context import AppContext
+from testament.services.executions import SECRET
 from testament.services.resources import find_resource
 
 __all__ = ["EngineRunContext", "run_job"]
@@ -38,7 +41,7 @@ class EngineRunContext:
         self.execution_id = execution.id
         self._workspace_id = execution.workspace_id
         self.attempt = execution.attempt
-        self.variables: dict[str, Any] = dict(execution.variables or {})
+        self.variables, self.secret_names = _reveal(app, execution.variables or {})
         assert execution.deadline_at is not None
         self._deadline = as_utc(execution.deadline_at).timestamp()
         self._cancel_reason: str | None = None
@@ -67,6 +70,21 @@ class EngineRunContext:
     def resource(self, kind: str, reference: str) -> ResourceView | None:
         found = find_resource(self._app, self._workspace_id, kind, reference)
         return ResourceView(found.id, found.kind, found.name, dict(found.body)) if found else None
+
+
+def _reveal(app: AppContext, variables: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+    """Decrypt the secrets in an execution's variables; their names go to the runner for masking."""
+    plain, secret = {}, set()
+    for name, value in variables.items():
+        if isinstance(value, dict) and set(value) == {SECRET}:
+            try:
+                plain[name] = app.secret_box.decrypt(str(value[SECRET]).encode()).decode()
+                secret.add(name)
+                continue
+            except InvalidToken:
+                pass  # not one of ours (a start-time override shaped like one): pass it on as is
+        plain[name] = value
+    return plain, frozenset(secret)
 
 
 class _Heartbeat(threading.Thread):

@@ -23,6 +23,8 @@ class RunContext(Protocol):
     attempt: int
     variables: dict[str, Any]
     """Environment, data set and start-time variables, merged in that order."""
+    secret_names: frozenset[str]
+    """Variables whose values are secrets: runners mask them wherever they would be recorded."""
 
     @property
     def cancelled(self) -> str | None:

@@ -84,7 +84,7 @@ class HttpRunner:
                     return _cancelled(reason)
                 result = _run_step(client, step, variables, ctx.remaining_s())
                 variables.update(result.captures)
-                masker = _Masker.of(http.secrets, variables)
+                masker = _Masker.of([*http.secrets, *ctx.secret_names], variables)
                 status = RecordStatus.PASSED if result.passed else RecordStatus.FAILED
                 record = _record(step, result, masker)
                 if artifact_id := _keep_full_body(ctx, step, result, masker):

@@ -220,18 +220,37 @@ def _check_plan_machines(
     return checked
 
 
+def _encrypt_secrets(app: AppContext, secrets: dict[str, Any], variables: dict[str, Any]) -> dict[str, str]:
+    """Secret values are kept only encrypted; a name is either a variable or a secret."""
+    for key, value in secrets.items():
+        if not 1 <= len(key) <= 128:
+            raise InvalidInput(f"secrets.{key}", "names are 1 to 128 characters")
+        if key in variables:
+            raise InvalidInput(f"secrets.{key}", "is also a plain variable; give it once, as a secret")
+        if not isinstance(value, str):
+            raise InvalidInput(f"secrets.{key}", "must be a string")
+    return {key: app.secret_box.encrypt(value.encode()).decode() for key, value in secrets.items()}
+
+
 def create_environment(
-    app: AppContext, principal: Principal, *, name: str, variables: dict[str, Any]
+    app: AppContext,
+    principal: Principal,
+    *,
+    name: str,
+    variables: dict[str, Any],
+    secrets: dict[str, Any] | None = None,
 ) -> Environment:
     principal.require(Permission.WRITE)
     now = app.clock()
+    plain = _check_variables(variables)
     env = Environment(
         id=new_id(),
         workspace_id=principal.workspace_id,
         name=_check_name(name),
-        variables=_check_variables(variables),
+        variables=plain,
         created_at=now,
         updated_at=now,
+        secrets=_encrypt_secrets(app, secrets or {}, plain),
     )
     with app.uow() as uow:
         _save(uow, env, "environment")
@@ -245,7 +264,9 @@ def update_environment(
     *,
     name: str | None = None,
     variables: dict[str, Any] | None = None,
+    secrets: dict[str, Any] | None = None,
 ) -> Environment:
+    """Given `variables` or `secrets` replace the current ones whole."""
     principal.require(Permission.WRITE)
     with app.uow() as uow:
         env = _load(uow.session, Environment, principal, environment_id)
@@ -253,6 +274,10 @@ def update_environment(
             env.name = _check_name(name)
         if variables is not None:
             env.variables = _check_variables(variables)
+        if secrets is not None:
+            env.secrets = _encrypt_secrets(app, secrets, env.variables)
+        elif variables is not None and set(env.secrets) & set(env.variables):
+            raise InvalidInput("variables", "names a secret of this environment; a name is one or the other")
         env.updated_at = app.clock()
         _save(uow, env, "environment")
     return env

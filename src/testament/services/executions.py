@@ -310,9 +310,15 @@ def _find_environment(session: Session, principal: Principal, ident: str | None)
         raise InvalidInput("environment_id", f"no environment {ident!r} in this workspace") from None
 
 
+SECRET = "$secret"  # marks a value kept encrypted until a worker hands it to a runner
+
+
 def _environment_variables(session: Session, environment_id: str | None) -> dict[str, Any]:
+    """The environment's variables; its secrets stay encrypted in the execution's snapshot."""
     env = session.get(Environment, environment_id) if environment_id else None
-    return dict(env.variables) if env else {}
+    if env is None:
+        return {}
+    return {**env.variables, **{name: {SECRET: token} for name, token in env.secrets.items()}}
 
 
 def _executions_for(

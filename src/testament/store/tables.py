@@ -199,6 +199,7 @@ environments = Table(
     Column("variables", JSON, nullable=False),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    Column("secrets", JSON, nullable=False, default=dict),
     UniqueConstraint("workspace_id", "name", name="uq_environments_workspace_name"),
     Index("ix_environments_workspace_id", "workspace_id", "id"),
 )

@@ -404,26 +404,28 @@ def get_environment(env_id: str, call: Call) -> dict[str, Any]:
         return translate.environment_wire(env, call.ids)
 
 
-def _variables(body: dict[str, Any]) -> dict[str, Any] | None:
-    """Both shapes: `variables: [{key, value, isEncrypted}]`, and the older `parameters{}` + `passwords[]`."""
+def _variables(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(plain, secret) variables from either shape: `variables: [{key, value, isEncrypted}]`,
+    or the older `parameters{}` with `passwords[]` naming the ones to encrypt."""
     if "variables" in body:
         entries = body["variables"]
         if not isinstance(entries, list):
             raise field_error("variables", "must be a list of {key, value}", entries)
-        found = {}
+        plain: dict[str, Any] = {}
+        secret: dict[str, Any] = {}
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
                 raise field_error(f"variables[{i}].key", "is required", entry)
-            if entry.get("isEncrypted"):
-                raise field_error(f"variables[{i}].isEncrypted", "encrypted variables are not supported yet")
-            found[entry["key"]] = entry.get("value")
-        return found
+            (secret if entry.get("isEncrypted") else plain)[entry["key"]] = entry.get("value")
+        return plain, secret
     if "parameters" in body:
-        if body.get("passwords"):
-            raise field_error("passwords", "encrypted parameters are not supported yet", body["passwords"])
-        if not isinstance(body["parameters"], dict):
-            raise field_error("parameters", "must be an object", body["parameters"])
-        return dict(body["parameters"])
+        parameters, passwords = body["parameters"], body.get("passwords") or []
+        if not isinstance(parameters, dict):
+            raise field_error("parameters", "must be an object", parameters)
+        if not isinstance(passwords, list) or not set(passwords) <= set(parameters):
+            raise field_error("passwords", "must list names of parameters", passwords)
+        plain = {k: v for k, v in parameters.items() if k not in passwords}
+        return plain, {k: v for k, v in parameters.items() if k in passwords}
     return None
 
 
@@ -432,8 +434,9 @@ def create_environment(call: Call, body: Annotated[dict[str, Any], Body()]) -> d
     if not isinstance(body.get("name"), str):
         raise field_error("name", "is required")
     with vendor_errors():
+        plain, secret = _variables(body) or ({}, {})
         env = assets.create_environment(
-            call.ctx, call.principal, name=body["name"], variables=_variables(body) or {}
+            call.ctx, call.principal, name=body["name"], variables=plain, secrets=secret
         )
         return translate.environment_wire(env, call.ids)
 
@@ -442,8 +445,14 @@ def create_environment(call: Call, body: Annotated[dict[str, Any], Body()]) -> d
 def update_environment(env_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     with vendor_errors():
         core_id = call.core("environment", env_id, "id")
+        given = _variables(body)
         env = assets.update_environment(
-            call.ctx, call.principal, core_id, name=body.get("name"), variables=_variables(body)
+            call.ctx,
+            call.principal,
+            core_id,
+            name=body.get("name"),
+            variables=given[0] if given else None,
+            secrets=given[1] if given else None,
         )
         return translate.environment_wire(env, call.ids)
 

@@ -333,16 +333,9 @@ def environment_wire(env: Environment, ids: Ids) -> dict[str, Any]:
         "createdAtEpoch": ms(env.created_at),
         "updatedAtEpoch": ms(env.updated_at),
         "variables": [
-            {
-                "id": ids("environment_variable", f"{env.id}/{key}"),
-                "key": key,
-                "value": value,
-                "isEncrypted": False,
-                "projectId": None,
-                "isDefault": False,
-            }
-            for key, value in env.variables.items()
-        ],
+            _variable(ids, env.id, key, value, encrypted=False) for key, value in env.variables.items()
+        ]
+        + [_variable(ids, env.id, key, ENCRYPTED_VALUE, encrypted=True) for key in env.secret_names],
     }
 
 
@@ -367,4 +360,18 @@ def saved_config_wire(config: Any, ids: Ids) -> dict[str, Any]:
         "executionConfigType": "SAVED_CONFIG",
         "executionConfigCondition": config.condition,
         "createdByUser": None,
+    }
+
+
+ENCRYPTED_VALUE = "********"  # an encrypted value is never returned in clear
+
+
+def _variable(ids: Ids, env_id: str, key: str, value: Any, *, encrypted: bool) -> dict[str, Any]:
+    return {
+        "id": ids("environment_variable", f"{env_id}/{key}"),
+        "key": key,
+        "value": value,
+        "isEncrypted": encrypted,
+        "projectId": None,
+        "isDefault": False,
     }
