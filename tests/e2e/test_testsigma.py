@@ -199,7 +199,7 @@ def test_runs_of_a_plan_are_listed_newest_first_and_filtered(
         ({}, 400, "executionId"),
         ({"executionId": "abc"}, 400, "executionId"),
         ({"executionId": 99999999}, 404, None),
-        ({"executionId": 1, "uploadVersions": {"chrome": "7"}}, 400, "uploadVersions"),
+        ({"executionId": 1, "uploadVersions": ["chrome"]}, 400, "uploadVersions"),
         ({"executionId": 1, "executionConfig": "weekly"}, 400, "executionConfig"),
     ],
 )
@@ -511,3 +511,57 @@ def test_encrypted_variables_reach_the_test_masked_and_are_never_returned(
     record = api.get(f"/executions/{execution['id']}/records").json()["items"][0]["record"]
     assert "hunter2" not in str(record)
     assert record["request"]["headers"]["x-note"] == "pw=***"
+
+
+def test_upload_versions_are_handed_to_each_machines_tests(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    upload = api.post("/uploads", json={"name": "android-app"}).json()
+    v1 = api.post(
+        f"/uploads/{upload['id']}/versions",
+        params={"name": "2.4.1", "file_name": "app.apk"},
+        content=b"APK-2.4.1",
+        headers={"Content-Type": "application/vnd.android.package-archive"},
+    )
+    assert v1.status_code == 201, v1.text
+    steps = [
+        {
+            "name": "install",
+            "request": {"url": f"{target.url}/echo?v={{{{upload.version}}}}&sha={{{{upload.sha256}}}}"},
+        }
+    ]
+    case = api.post(
+        "/test-cases", json={"kind": "http", "name": "install", "publish": True, "content": {"steps": steps}}
+    ).json()["id"]
+    suite = api.post("/suites", json={"name": "s", "test_case_ids": [case]}).json()["id"]
+    api.post("/plans", json={"name": "nightly", "machines": [{"name": "pixel", "suite_ids": [suite]}]})
+    plan = testsigma.get("/test_plans").json()["content"][0]
+    machine = plan["testDevices"][0]["id"]
+    uploads_page = testsigma.get("/uploads").json()["content"]
+    versions = testsigma.get(
+        "/upload_versions", params={"query": f"uploadId:{uploads_page[0]['id']}"}
+    ).json()["content"]
+    assert [v["name"] for v in versions] == ["2.4.1"]
+
+    run = testsigma.post(
+        "/execution_results",
+        json={"executionId": plan["id"], "uploadVersions": {str(machine): versions[0]["id"]}},
+    ).json()
+    assert wait_completed(testsigma, run["id"])["result"] == "SUCCESS"
+    execution = api.get("/executions").json()["items"][0]
+    url = api.get(f"/executions/{execution['id']}/records").json()["items"][0]["record"]["request"]["url"]
+    assert "v=2.4.1" in url and f"sha={v1.json()['sha256']}" in url
+    downloaded = api.get(f"/upload-versions/{v1.json()['id']}/content")
+    assert downloaded.content == b"APK-2.4.1"
+
+    wrong_machine = testsigma.post(
+        "/execution_results", json={"executionId": plan["id"], "uploadVersions": {"999999": 1}}
+    )
+    wrong_version = testsigma.post(
+        "/execution_results", json={"executionId": plan["id"], "uploadVersions": {str(machine): 99999999}}
+    )
+    assert (
+        wrong_machine.status_code == 400
+        and wrong_machine.json()["fieldErrors"][0]["field"] == "uploadVersions.999999"
+    )
+    assert wrong_version.status_code == 400 and "no upload version" in wrong_version.json()["error"]

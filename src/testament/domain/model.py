@@ -24,6 +24,7 @@ __all__ = [
     "TestCase",
     "TestCaseStatus",
     "TestCaseVersion",
+    "UploadVersion",
     "Workspace",
     "content_sha256",
 ]
@@ -216,6 +217,22 @@ class Resource:
     tags: dict[str, str]
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(eq=False)
+class UploadVersion:
+    """One version of an upload (an app package, a bundle) a test runs against. The upload
+    itself is a workspace resource of kind `upload`; each version is a stored file."""
+
+    id: str
+    upload_id: str
+    name: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    path: str
+    created_at: datetime
 
 
 @dataclass(eq=False)

@@ -7,7 +7,7 @@ the commit, on the ExecutionQueued event or its next poll.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -105,6 +105,8 @@ class RunDetails:
     parent_id: str | None = None
     rerun_type: str | None = None
     select: Callable[[Slot, str | None], bool] | None = None
+    machine_variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Extra variables per machine, such as the upload version it tests."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,18 @@ def _start(
         plan_run = None
         if plan_id is not None:
             environment_id = environment.id if environment else plan.environment_id
-            slots = _plan_slots(uow.session, principal, plan)
+            unknown = set(run.machine_variables) - {name for name, _v, _s in plan.targets()}
+            if unknown:
+                raise InvalidInput(
+                    "machine_variables", f"plan {plan.name!r} has no machine {sorted(unknown)[0]!r}"
+                )
+            slots = [
+                replace(
+                    slot,
+                    machine_vars={**slot.machine_vars, **run.machine_variables.get(slot.machine or "", {})},
+                )
+                for slot in _plan_slots(uow.session, principal, plan)
+            ]
             plan_run = PlanRun(
                 id=batch_id,
                 workspace_id=principal.workspace_id,

@@ -40,6 +40,7 @@ from testament.domain.model import (
     TestCase,
     TestCaseStatus,
     TestCaseVersion,
+    UploadVersion,
     Workspace,
 )
 from testament.kit.clock import as_utc
@@ -320,6 +321,22 @@ idempotency_tokens = Table(
     Column("created_at", TS, nullable=False),
 )
 
+upload_versions = Table(
+    "upload_versions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("upload_id", ID, ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("upload_id", "name", name="uq_upload_versions_upload_name"),
+    Index("ix_upload_versions_upload", "upload_id", "id"),
+)
+
 artifacts = Table(
     "artifacts",
     metadata,
@@ -357,6 +374,7 @@ def map_domain() -> None:
         (Resource, resources),
         (Execution, executions),
         (Artifact, artifacts),
+        (UploadVersion, upload_versions),
     ):
         mapper_registry.map_imperatively(cls, table)
     _mapped = True

@@ -16,14 +16,13 @@ from testament.compat.testsigma.errors import TestsigmaError, error_response, fi
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.model import Environment, Plan, Suite
-from testament.services import admin, assets, executions, run_configs, surface_ids, test_cases
+from testament.services import admin, assets, executions, run_configs, surface_ids, test_cases, uploads
 from testament.services.context import AppContext
 
 __all__ = ["create_testsigma_app"]
 
 SURFACE = "testsigma"
 _bearer = HTTPBearer(auto_error=False)
-UNSUPPORTED = ("uploadVersions",)
 
 
 @dataclass(frozen=True)
@@ -77,11 +76,12 @@ def _run_answer(call: Caller, run_id: str, *, created: bool = False) -> dict[str
 
 @router.post("/execution_results")
 def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    for name in UNSUPPORTED:
-        if body.get(name) not in (None, False, {}, []):
-            raise field_error(name, "is not supported by this server yet", body[name])
     if body.get("isReRun"):
         return _rerun(call, body)
+    if body.get("uploadVersions") not in (None, {}) and not isinstance(body["uploadVersions"], dict):
+        raise field_error(
+            "uploadVersions", "must map a machine id to an upload version id", body["uploadVersions"]
+        )
     if "executionId" not in body:
         raise field_error("executionId", "is required: the id of the test plan to run")
     runtime = body.get("runtimeData") or {}
@@ -99,7 +99,9 @@ def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dic
             else None
         )
         details = executions.RunDetails(
-            build_no=None if build_no is None else str(build_no), runtime_data=runtime
+            build_no=None if build_no is None else str(build_no),
+            runtime_data=runtime,
+            machine_variables=_upload_versions(call, plan_id, body.get("uploadVersions")),
         )
         if config is None:
             started = executions.start_execution(
@@ -116,6 +118,62 @@ def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dic
             )
         assert started.plan_run is not None
         return _run_answer(call, started.plan_run.id, created=True)
+
+
+def _upload_versions(call: Caller, plan_id: str, given: Any) -> dict[str, dict[str, Any]]:
+    """`uploadVersions`: {machine id: upload version id} → the variables each machine's tests see."""
+    if given in (None, {}):
+        return {}
+    if not isinstance(given, dict):
+        raise field_error("uploadVersions", "must map a machine id to an upload version id", given)
+    found: dict[str, dict[str, Any]] = {}
+    for machine_number, version_number in given.items():
+        field = f"uploadVersions.{machine_number}"
+        try:
+            machine_key = call.core("machine", machine_number, field)
+        except TestsigmaError:
+            raise field_error(
+                field, f"no machine {machine_number} in this test plan", machine_number
+            ) from None
+        owner, _, machine = machine_key.partition("/")
+        if owner != plan_id:
+            raise field_error(field, f"no machine {machine_number} in this test plan", machine_number)
+        try:
+            version_id = call.core("upload_version", version_number, field)
+        except TestsigmaError:
+            raise field_error(field, f"no upload version {version_number}", version_number) from None
+        found[machine] = uploads.run_variables(call.ctx, call.principal, version_id)
+    return found
+
+
+@router.get("/uploads")
+def list_uploads(
+    call: Call, page: Annotated[int, Query(ge=0)] = 0, size: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> dict[str, Any]:
+    with vendor_errors():
+        found = uploads.list_uploads(call.ctx, call.principal)
+        items = [translate.upload_wire(u, call.ids) for u in found[page * size : (page + 1) * size]]
+        return translate.page_wire(items, len(found), page, size)
+
+
+@router.get("/upload_versions")
+def list_upload_versions(
+    call: Call,
+    query: str | None = None,
+    page: Annotated[int, Query(ge=0)] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    try:
+        terms = {key: value for key, op, value in translate.parse_query(query) if op == ":"}
+    except ValueError as exc:
+        raise field_error("query", str(exc), query) from None
+    if "uploadId" not in terms:
+        raise field_error("query", "needs uploadId:<id>", query)
+    with vendor_errors():
+        upload_id = call.core("upload", terms["uploadId"], "query.uploadId")
+        found = uploads.list_versions(call.ctx, call.principal, upload_id)
+        items = [translate.upload_version_wire(v, call.ids) for v in found[page * size : (page + 1) * size]]
+        return translate.page_wire(items, len(found), page, size)
 
 
 def _config_ref(call: Caller, given: Any) -> str | None:

@@ -33,6 +33,8 @@ __all__ = [
     "run_wire",
     "saved_config_wire",
     "test_case_results",
+    "upload_version_wire",
+    "upload_wire",
     "worst",
 ]
 
@@ -374,4 +376,25 @@ def _variable(ids: Ids, env_id: str, key: str, value: Any, *, encrypted: bool) -
         "isEncrypted": encrypted,
         "projectId": None,
         "isDefault": False,
+    }
+
+
+def upload_wire(upload: Any, ids: Ids) -> dict[str, Any]:
+    return {
+        "id": ids("upload", upload.id),
+        "name": upload.name,
+        "createdDate": ms(upload.created_at),
+        "updatedDate": ms(upload.updated_at),
+    }
+
+
+def upload_version_wire(version: Any, ids: Ids) -> dict[str, Any]:
+    return {
+        "id": ids("upload_version", version.id),
+        "uploadId": ids("upload", version.upload_id),
+        "name": version.name,
+        "fileName": version.file_name,
+        "fileSize": version.size,
+        "checksum": version.sha256,
+        "createdDate": ms(version.created_at),
     }

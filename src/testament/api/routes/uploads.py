@@ -1,0 +1,91 @@
+"""/api/v1/uploads: versioned files (app packages, bundles) that plan runs test against."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from testament.api.deps import Ctx, CurrentPrincipal
+from testament.api.schemas import FromDomain
+from testament.services import uploads as svc
+
+router = APIRouter(tags=["uploads"])
+
+
+class UploadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=500)
+    description: str = ""
+
+
+class UploadPublic(FromDomain):
+    id: str
+    name: str
+    description: str
+    created_at: datetime
+
+
+class UploadVersionPublic(FromDomain):
+    id: str
+    upload_id: str
+    name: str
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+@router.post("/uploads", status_code=201, operation_id="createUpload")
+def create_upload(body: UploadBody, ctx: Ctx, principal: CurrentPrincipal) -> UploadPublic:
+    return UploadPublic.of(svc.create_upload(ctx, principal, name=body.name, description=body.description))
+
+
+@router.get("/uploads", operation_id="listUploads")
+def list_uploads(ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[UploadPublic]]:
+    return {"items": [UploadPublic.of(u) for u in svc.list_uploads(ctx, principal)]}
+
+
+@router.post("/uploads/{upload_id}/versions", status_code=201, operation_id="addUploadVersion")
+async def add_version(
+    upload_id: str,
+    request: Request,
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    name: Annotated[str, Query(min_length=1, max_length=200, description="the version, e.g. 2.4.1")],
+    file_name: Annotated[str, Query(min_length=1, max_length=255)] = "file",
+) -> UploadVersionPublic:
+    """The request body is the file itself; its Content-Type is kept as the version's media type."""
+    data = await request.body()
+    media_type = request.headers.get("content-type", "application/octet-stream")
+    version = await run_in_threadpool(
+        svc.add_version,
+        ctx,
+        principal,
+        upload_id,
+        name=name,
+        file_name=file_name,
+        data=data,
+        media_type=media_type,
+    )
+    return UploadVersionPublic.of(version)
+
+
+@router.get("/uploads/{upload_id}/versions", operation_id="listUploadVersions")
+def list_versions(
+    upload_id: str, ctx: Ctx, principal: CurrentPrincipal
+) -> dict[str, list[UploadVersionPublic]]:
+    return {"items": [UploadVersionPublic.of(v) for v in svc.list_versions(ctx, principal, upload_id)]}
+
+
+@router.get(
+    "/upload-versions/{version_id}/content", response_class=FileResponse, operation_id="downloadUploadVersion"
+)
+def download_version(version_id: str, ctx: Ctx, principal: CurrentPrincipal) -> FileResponse:
+    _upload, version = svc.get_version(ctx, principal, version_id)
+    return FileResponse(
+        svc.version_file(ctx, version), media_type=version.media_type, filename=version.file_name
+    )

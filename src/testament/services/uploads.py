@@ -1,0 +1,142 @@
+"""Uploads: versioned files a run tests against (an app package, a bundle, a data file).
+
+An upload is a workspace resource of kind `upload`; its versions are files kept under
+`<data_dir>/uploads/<workspace>/<upload>/`. A plan run can name, per machine, the version
+it tests on that machine; the runner then sees `upload.name`, `upload.version`,
+`upload.path` and `upload.sha256` among its variables.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.model import Resource, UploadVersion
+from testament.kit.ids import new_id
+from testament.services import resources
+from testament.services.context import AppContext
+from testament.store.tables import upload_versions
+
+__all__ = [
+    "KIND",
+    "MAX_BYTES",
+    "add_version",
+    "create_upload",
+    "get_version",
+    "list_uploads",
+    "list_versions",
+    "run_variables",
+    "version_file",
+]
+
+KIND = "upload"
+MAX_BYTES = 512 * 1024 * 1024
+
+
+def create_upload(app: AppContext, principal: Principal, *, name: str, description: str = "") -> Resource:
+    return resources.create_resource(app, principal, kind=KIND, name=name, description=description, body={})
+
+
+def list_uploads(app: AppContext, principal: Principal) -> list[Resource]:
+    found: list[Resource] = []
+    cursor = None
+    while True:
+        page = resources.list_resources(app, principal, KIND, limit=1000, cursor=cursor)
+        found += page.items
+        if not (cursor := page.next_cursor):
+            return found
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100] or "file"
+
+
+def add_version(
+    app: AppContext,
+    principal: Principal,
+    upload_id: str,
+    *,
+    name: str,
+    file_name: str,
+    data: bytes,
+    media_type: str = "application/octet-stream",
+) -> UploadVersion:
+    """Store a new version's file; the name (say `2.4.1`) is unique within its upload."""
+    principal.require(Permission.WRITE)
+    upload = resources.get_resource(app, principal, KIND, upload_id)
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput("name", "must be 1 to 200 characters")
+    if not data:
+        raise InvalidInput("body", "an upload version needs the file's bytes")
+    if len(data) > MAX_BYTES:
+        raise InvalidInput("body", f"must be at most {MAX_BYTES} bytes")
+    version_id = new_id()
+    folder = app.settings.data_dir / "uploads" / principal.workspace_id / upload.id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{version_id}-{_safe(file_name)}"
+    path.write_bytes(data)
+    version = UploadVersion(
+        id=version_id,
+        upload_id=upload.id,
+        name=name,
+        file_name=file_name[:255] or "file",
+        media_type=media_type[:255],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=str(path.relative_to(app.settings.data_dir)),
+        created_at=app.clock(),
+    )
+    try:
+        with app.uow() as uow:
+            uow.session.add(version)
+            uow.session.flush()
+            uow.commit()
+    except IntegrityError:
+        path.unlink(missing_ok=True)
+        raise Conflict(f"upload {upload.name!r} already has a version named {name!r}") from None
+    return version
+
+
+def list_versions(app: AppContext, principal: Principal, upload_id: str) -> list[UploadVersion]:
+    resources.get_resource(app, principal, KIND, upload_id)
+    with app.db.reading() as session:
+        return list(
+            session.scalars(
+                select(UploadVersion)
+                .where(upload_versions.c.upload_id == upload_id)
+                .order_by(upload_versions.c.id)
+            )
+        )
+
+
+def get_version(app: AppContext, principal: Principal, version_id: str) -> tuple[Resource, UploadVersion]:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        version = session.get(UploadVersion, version_id)
+    if version is None:
+        raise NotFound("upload version", version_id)
+    try:
+        upload = resources.get_resource(app, principal, KIND, version.upload_id)
+    except NotFound:
+        raise NotFound("upload version", version_id) from None
+    return upload, version
+
+
+def version_file(app: AppContext, version: UploadVersion) -> Path:
+    return app.settings.data_dir / version.path
+
+
+def run_variables(app: AppContext, principal: Principal, version_id: str) -> dict[str, Any]:
+    """What a runner sees of the version a machine tests."""
+    upload, version = get_version(app, principal, version_id)
+    return {
+        "upload.name": upload.name,
+        "upload.version": version.name,
+        "upload.path": str(version_file(app, version).resolve()),
+        "upload.sha256": version.sha256,
+    }
