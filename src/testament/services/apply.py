@@ -26,6 +26,9 @@ class _Doc(BaseModel):
 class EnvironmentDoc(_Doc):
     name: str = Field(min_length=1, max_length=200)
     variables: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, str] | None = Field(
+        default=None, description="kept encrypted; omitted: left as they are"
+    )
 
 
 class DataSetDoc(_Doc):
@@ -166,9 +169,13 @@ def _apply_environment(
     app: AppContext, principal: Principal, doc: EnvironmentDoc, envs: dict[str, str]
 ) -> dict[str, str]:
     if doc.name in envs:
-        assets.update_environment(app, principal, envs[doc.name], variables=doc.variables)
+        assets.update_environment(
+            app, principal, envs[doc.name], variables=doc.variables, secrets=doc.secrets
+        )
         return _line("environment", doc.name, envs[doc.name], "updated")
-    envs[doc.name] = assets.create_environment(app, principal, name=doc.name, variables=doc.variables).id
+    envs[doc.name] = assets.create_environment(
+        app, principal, name=doc.name, variables=doc.variables, secrets=doc.secrets
+    ).id
     return _line("environment", doc.name, envs[doc.name], "created")
 
 
