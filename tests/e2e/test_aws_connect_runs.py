@@ -14,7 +14,7 @@ from botocore.client import BaseClient
 from testament.domain.access import Role
 from tests.conftest import LiveServer, Workspace
 from tests.e2e.processes import CLI
-from tests.e2e.test_aws_connect_test_cases import connect_client, official_example
+from tests.e2e.test_aws_connect_test_cases import VOICE, connect_client, error_of, official_example
 
 PROMPT = "Press 1 to be connected to an agent"
 ANNOUNCEMENT = (
@@ -250,3 +250,107 @@ def test_the_cli_runs_a_connect_test_case_and_prints_its_observations(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Welcome Message: PASSED" in result.stdout
     assert "COMPLETION" in result.stdout
+
+
+def test_odd_flows_and_test_content_are_refused_or_fail_cleanly_never_a_500(
+    connect: BaseClient, workspace: Workspace
+) -> None:
+    bad_flow = json.dumps({"Version": "2019-10-30", "StartAction": ["a"], "Actions": [{"Identifier": ["a"]}]})
+    refused_flow = error_of(
+        lambda: connect.create_contact_flow(
+            InstanceId=workspace.id, Name="odd", Type="CONTACT_FLOW", Content=bad_flow
+        )
+    )
+    odd_case = json.dumps(
+        {
+            "Version": "2019-10-30",
+            "Observations": [
+                {
+                    "Identifier": ["x"],
+                    "Event": {"Type": "TestInitiated"},
+                    "Transitions": "next",
+                    "Actions": [
+                        {
+                            "Identifier": "a",
+                            "Type": "TestControl",
+                            "Parameters": {"Command": {"Type": "LogData", "Properties": "x"}},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
+    refused_case = error_of(
+        lambda: connect.create_test_case(
+            InstanceId=workspace.id, Name="odd", Content=odd_case, EntryPoint=VOICE, Status="PUBLISHED"
+        )
+    )
+
+    assert refused_flow["Error"]["Code"] == "InvalidContactFlowException"
+    assert refused_case["Error"]["Code"] == "InvalidTestCaseException"
+    assert refused_case["Problems"]
+
+
+def test_the_summary_counts_observations_only(connect: BaseClient, workspace: Workspace) -> None:
+    flow = json.dumps(
+        {
+            "Version": "2019-10-30",
+            "StartAction": "hi",
+            "Actions": [
+                {
+                    "Identifier": "hi",
+                    "Type": "MessageParticipant",
+                    "Parameters": {"Text": "hi"},
+                    "Transitions": {"NextAction": "odd"},
+                },
+                {"Identifier": "odd", "Type": "SomethingNew", "Parameters": {}, "Transitions": {}},
+            ],
+        }
+    )
+    flow_id = connect.create_contact_flow(
+        InstanceId=workspace.id, Name="f", Type="CONTACT_FLOW", Content=flow
+    )
+    content = json.dumps(
+        {
+            "Version": "2019-10-30",
+            "Observations": [
+                {
+                    "Identifier": "greeting",
+                    "Event": {"Type": "MessageReceived", "Properties": {"Text": "hi"}},
+                    "Actions": [],
+                }
+            ],
+        }
+    )
+    case = connect.create_test_case(
+        InstanceId=workspace.id,
+        Name="count",
+        Content=content,
+        Status="PUBLISHED",
+        EntryPoint={
+            "Type": "VOICE_CALL",
+            "VoiceCallEntryPointParameters": {"FlowId": flow_id["ContactFlowId"]},
+        },
+    )["TestCaseId"]
+    started = connect.start_test_case_execution(InstanceId=workspace.id, TestCaseId=case)
+    ids = {
+        "InstanceId": workspace.id,
+        "TestCaseId": case,
+        "TestCaseExecutionId": started["TestCaseExecutionId"],
+    }
+    deadline = time.monotonic() + 30
+    while (summary := connect.get_test_case_execution_summary(**ids))["Status"] in (
+        "INITIATED",
+        "IN_PROGRESS",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+    assert summary["ObservationSummary"] == {
+        "TotalObservations": 1,
+        "ObservationsPassed": 1,
+        "ObservationsFailed": 0,
+    }
+    failed = connect.list_test_case_execution_records(**ids, Status="FAILED")["ExecutionRecords"]
+    assert all(r["Status"] == "FAILED" for r in failed)
+    assert "COMPLETION" in [r["ObservationId"] for r in failed]

@@ -363,7 +363,7 @@ def test_a_partial_run_through_a_saved_config(
         json={
             "name": "no slow suite",
             "condition": "EXCLUDED",
-            "filters": [{"key": "suite", "values": [slow["id"]], "operation": "IN"}],
+            "filters": [{"key": "suite", "values": [slow["id"]], "operation": "NOT_IN"}],
         },
     )
     anns = api.post(
@@ -565,3 +565,94 @@ def test_upload_versions_are_handed_to_each_machines_tests(
         and wrong_machine.json()["fieldErrors"][0]["field"] == "uploadVersions.999999"
     )
     assert wrong_version.status_code == 400 and "no upload version" in wrong_version.json()["error"]
+
+
+def test_an_environment_read_back_and_written_back_keeps_its_secret(
+    testsigma: httpx.Client, api: httpx.Client
+) -> None:
+    env = testsigma.post(
+        "/environments",
+        json={
+            "name": "prod",
+            "variables": [
+                {"key": "host", "value": "h"},
+                {"key": "password", "value": "s3cr3t", "isEncrypted": True},
+            ],
+        },
+    ).json()
+    read = testsigma.get(f"/environments/{env['id']}").json()
+
+    round_trip = testsigma.put(f"/environments/{env['id']}", json={"variables": read["variables"]})
+    plain_only = testsigma.put(
+        f"/environments/{env['id']}", json={"variables": [{"key": "host", "value": "h2"}]}
+    )
+
+    assert round_trip.status_code == 200 and plain_only.status_code == 200
+    ctx_env = api.get("/environments/prod").json()
+    assert ctx_env["secret_names"] == ["password"] and ctx_env["variables"] == {"host": "h2"}
+
+
+def test_odd_inputs_are_4xx_in_the_vendors_shape(testsigma: httpx.Client) -> None:
+    answers = [
+        testsigma.post("/execution_results", json={"executionId": 1, "executionConfig": {"id": None}}),
+        testsigma.get("/test_plans", params={"query": "foo"}),
+        testsigma.post("/environments", json={"name": "e", "parameters": {}, "passwords": [{}]}),
+        testsigma.get("/execution_results/99999999999999999999999"),
+        testsigma.post(
+            "/execution_results",
+            json={
+                "executionResultId": 1,
+                "isReRun": True,
+                "reRunType": "USER_PICKED",
+                "testCaseResultRequests": [{"id": 1, "iterationResultIds": 5}],
+            },
+        ),
+    ]
+    assert [a.status_code // 100 for a in answers] == [4, 4, 4, 4, 4], [a.text for a in answers]
+    assert all("error" in a.json() for a in answers)
+
+
+def test_numbers_of_another_workspace_do_not_resolve(
+    testsigma: httpx.Client, api: httpx.Client, target: Any, live: LiveServer
+) -> None:
+    make_plan(api, target)
+    run = testsigma.post("/execution_results", json={"executionId": plan_number(testsigma)}).json()
+    other = new_workspace(live.ctx, live.url)
+    answer = httpx.get(
+        f"{live.url}/testsigma/api/v1/execution_results/{run['id']}",
+        headers={"Authorization": f"Bearer {other.keys[Role.ADMIN].token}"},
+    )
+    assert answer.status_code == 404 and answer.json()["error"] == f"No plan run with id {run['id']}"
+
+
+def test_a_stop_answers_stopped_at_once(testsigma: httpx.Client, api: httpx.Client, target: Any) -> None:
+    make_plan(api, target, slow_ms=300)
+    run = testsigma.post("/execution_results", json={"executionId": plan_number(testsigma)}).json()
+    time.sleep(0.4)
+    stopped = testsigma.put(f"/execution_results/{run['id']}", json={"result": "STOPPED"}).json()
+    assert (stopped["status"], stopped["message"]) == ("STATUS_COMPLETED", "User stopped the Test Plan")
+    assert stopped["result"] in ("STOPPED", "NOT_EXECUTED") and stopped["endTime"] is not None
+    wait_completed(testsigma, run["id"])
+
+
+def test_rerunning_failed_tests_respects_overrides(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    make_plan(api, target, failing=True)
+    run = testsigma.post("/execution_results", json={"executionId": plan_number(testsigma)}).json()
+    wait_completed(testsigma, run["id"])
+    teapot = next(
+        c
+        for c in testsigma.get(f"/execution_results/{run['id']}/test_case_results").json()["testCases"]
+        if c["testCaseName"] == "teapot"
+    )
+    testsigma.put(
+        f"/execution_results/{run['id']}/override",
+        json=[{"testCaseResultId": teapot["testCaseResultId"], "comment": "known", "result": "SUCCESS"}],
+    )
+
+    rerun = testsigma.post(
+        "/execution_results",
+        json={"executionResultId": run["id"], "isReRun": True, "reRunType": "ONLY_FAILED_TESTS"},
+    )
+    assert rerun.status_code == 400 and "nothing" in rerun.json()["error"]

@@ -201,6 +201,7 @@ class PlanRun:
     trigger: str = "API"
     parent_id: str | None = None
     rerun_type: str | None = None
+    machine_variables: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

@@ -220,16 +220,25 @@ def _check_plan_machines(
     return checked
 
 
-def _encrypt_secrets(app: AppContext, secrets: dict[str, Any], variables: dict[str, Any]) -> dict[str, str]:
-    """Secret values are kept only encrypted; a name is either a variable or a secret."""
+def _encrypt_secrets(
+    app: AppContext, secrets: dict[str, Any], variables: dict[str, Any], current: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Secret values are kept only encrypted; a name is either a variable or a secret.
+    A value of None keeps that secret's current value (clients never see it to send it back)."""
+    kept = current or {}
     for key, value in secrets.items():
         if not 1 <= len(key) <= 128:
             raise InvalidInput(f"secrets.{key}", "names are 1 to 128 characters")
         if key in variables:
             raise InvalidInput(f"secrets.{key}", "is also a plain variable; give it once, as a secret")
-        if not isinstance(value, str):
+        if value is None and key not in kept:
+            raise InvalidInput(f"secrets.{key}", "has no current value to keep; give its value")
+        if value is not None and not isinstance(value, str):
             raise InvalidInput(f"secrets.{key}", "must be a string")
-    return {key: app.secret_box.encrypt(value.encode()).decode() for key, value in secrets.items()}
+    return {
+        key: kept[key] if value is None else app.secret_box.encrypt(value.encode()).decode()
+        for key, value in secrets.items()
+    }
 
 
 def create_environment(
@@ -275,7 +284,7 @@ def update_environment(
         if variables is not None:
             env.variables = _check_variables(variables)
         if secrets is not None:
-            env.secrets = _encrypt_secrets(app, secrets, env.variables)
+            env.secrets = _encrypt_secrets(app, secrets, env.variables, env.secrets)
         elif variables is not None and set(env.secrets) & set(env.variables):
             raise InvalidInput("variables", "names a secret of this environment; a name is one or the other")
         env.updated_at = app.clock()

@@ -206,6 +206,7 @@ def _start(
                 trigger=run.trigger,
                 parent_id=run.parent_id,
                 rerun_type=run.rerun_type,
+                machine_variables=dict(run.machine_variables),
             )
             retries = plan.retries
         else:
@@ -519,15 +520,17 @@ def list_records(
     *,
     limit: int = 100,
     cursor: str | None = None,
-    status: str | None = None,
+    status: str | Sequence[str] | None = None,
 ) -> Page[Record]:
     """Records in the order they were written; a page at any depth is one index range scan."""
     principal.require(Permission.READ)
     check_limit(limit)
     after = decode_cursor(app.cursors, f"records:{execution_id}", cursor)
     query = select(execution_records).where(execution_records.c.execution_id == execution_id)
-    if status:
+    if isinstance(status, str):
         query = query.where(execution_records.c.status == status.upper())
+    elif status:
+        query = query.where(execution_records.c.status.in_([s.upper() for s in status]))
     if after is not None:
         if not isinstance(after, int):
             raise InvalidInput("cursor", "is not a records cursor")
@@ -641,7 +644,7 @@ class RerunScope:
 
 
 def _rerun_keys(parent: Sequence[Execution], scope: RerunScope) -> set[tuple[GroupKey, str | None]]:
-    failed = {x.id for x in parent if x.status != ExecutionStatus.PASSED}
+    failed = {x.id for x in parent if x.effective_status != ExecutionStatus.PASSED}  # overrides count
     failed_groups = {group_key(x) for x in parent if x.id in failed}
 
     def chosen(x: Execution) -> bool:
@@ -685,6 +688,7 @@ def rerun_plan_run(
         parent_id=run.id,
         rerun_type=scope.mode,
         select=lambda slot, data_set: ((slot.machine, slot.suite_id, slot.case.id), data_set) in keys,
+        machine_variables=dict(run.machine_variables),  # the same upload versions as the parent
     )
     return start_execution(
         app, principal, plan_id=run.plan_id, environment_id=run.environment_id, run=details

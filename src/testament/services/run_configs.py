@@ -1,9 +1,11 @@
 """Saved run configurations: a named part of a plan, for partial runs.
 
-A config is a condition (INCLUDED: run what the filters match; EXCLUDED: run all but
-that) and filters ANDed together. A filter's key is `suite` (suite ids), `assignee` or
-`reviewer` (the test case's tags of those names), or `tag` (`key` or `key=value`); its
-operation is IN or NOT_IN. Stored as workspace resources of kind `plan.run_config`.
+A config runs what all its filters let through: a filter's key is `suite` (suite ids),
+`assignee` or `reviewer` (the test case's tags of those names), or `tag` (`key` or
+`key=value`), and its operation IN keeps, NOT_IN drops what matches. The condition
+(INCLUDED or EXCLUDED) labels the config as Testsigma does (its own "exclude" configs are
+EXCLUDED with NOT_IN filters); the filters alone decide. Stored as workspace resources of
+kind `plan.run_config`.
 """
 
 from collections.abc import Callable
@@ -132,8 +134,7 @@ def selector(config: RunConfig) -> Callable[[Slot, str | None], bool]:
     """Which slots a run with this config runs."""
 
     def select(slot: Slot, _data_set: str | None) -> bool:
-        matched = all(_matches(slot, item) for item in config.filters)
-        return matched if config.condition == "INCLUDED" else not matched
+        return all(_matches(slot, item) for item in config.filters)
 
     return select
 

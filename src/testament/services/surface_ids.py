@@ -1,5 +1,6 @@
 """Integer ids for surfaces whose clients expect them (Testsigma): one stable number per
-(surface, entity, core id), made on first sight. The core keeps its own ids."""
+(surface, entity, core id), made on first sight and owned by the workspace that saw it
+first; a number resolves only in that workspace. The core keeps its own ids."""
 
 from collections.abc import Iterable
 
@@ -12,7 +13,9 @@ from testament.store.tables import surface_ids
 __all__ = ["core_id_of", "int_id_of", "int_ids_of"]
 
 
-def int_ids_of(app: AppContext, surface: str, entity: str, core_ids: Iterable[str]) -> dict[str, int]:
+def int_ids_of(
+    app: AppContext, surface: str, entity: str, core_ids: Iterable[str], workspace_id: str | None = None
+) -> dict[str, int]:
     wanted = list(dict.fromkeys(core_ids))
     if not wanted:
         return {}
@@ -26,9 +29,13 @@ def int_ids_of(app: AppContext, surface: str, entity: str, core_ids: Iterable[st
         for core in missing:
             try:
                 with app.uow() as uow:
-                    uow.session.execute(
-                        surface_ids.insert().values(surface=surface, entity=entity, core_id=core)
-                    )
+                    row = {
+                        "surface": surface,
+                        "entity": entity,
+                        "core_id": core,
+                        "workspace_id": workspace_id,
+                    }
+                    uow.session.execute(surface_ids.insert().values(**row))
                     uow.commit()
             except IntegrityError:
                 pass  # another request numbered it first
@@ -37,15 +44,27 @@ def int_ids_of(app: AppContext, surface: str, entity: str, core_ids: Iterable[st
     return found
 
 
-def int_id_of(app: AppContext, surface: str, entity: str, core_id: str) -> int:
-    return int_ids_of(app, surface, entity, [core_id])[core_id]
+def int_id_of(
+    app: AppContext, surface: str, entity: str, core_id: str, workspace_id: str | None = None
+) -> int:
+    return int_ids_of(app, surface, entity, [core_id], workspace_id)[core_id]
 
 
-def core_id_of(app: AppContext, surface: str, entity: str, number: int) -> str | None:
+MAX_ID = 2**63 - 1
+
+
+def core_id_of(
+    app: AppContext, surface: str, entity: str, number: int, workspace_id: str | None = None
+) -> str | None:
+    """The core id a number stands for, if it is this workspace's (or None: no such number here)."""
+    if not 0 < number <= MAX_ID:
+        return None
     with app.db.reading() as session:
-        found = session.execute(
-            select(surface_ids.c.core_id).where(
+        row = session.execute(
+            select(surface_ids.c.core_id, surface_ids.c.workspace_id).where(
                 surface_ids.c.surface == surface, surface_ids.c.entity == entity, surface_ids.c.id == number
             )
-        ).scalar()
-    return None if found is None else str(found)
+        ).first()
+    if row is None or (workspace_id is not None and row.workspace_id not in (None, workspace_id)):
+        return None
+    return str(row.core_id)

@@ -219,6 +219,7 @@ plan_runs = Table(
     Column("trigger", String(16), nullable=False, default="API"),
     Column("parent_id", ID, ForeignKey("plan_runs.id", ondelete="SET NULL")),
     Column("rerun_type", String(64)),
+    Column("machine_variables", JSON, nullable=False, default=dict),
     Index("ix_plan_runs_workspace_plan", "workspace_id", "plan_id", "id"),
 )
 
@@ -307,6 +308,7 @@ surface_ids = Table(
     Column("surface", String(32), nullable=False),
     Column("entity", String(32), nullable=False),
     Column("core_id", String(500), nullable=False),
+    Column("workspace_id", ID),  # whose entity: a number never resolves in another workspace
     UniqueConstraint("surface", "entity", "core_id", name="uq_surface_ids_core"),
 )
 

@@ -21,6 +21,7 @@ class FakeContext:
         self.attempt = 1
         self.variables: dict[str, Any] = {"connect.start_time": SUNDAY_NIGHT, **(variables or {})}
         self.cancelled: str | None = None
+        self.secret_names: frozenset[str] = frozenset()
         self.records: list[tuple[str, RecordStatus, dict[str, Any]]] = []
         self.resources: dict[str, list[ResourceView]] = {}
         self.after_record: Callable[[FakeContext], None] | None = None

@@ -1,5 +1,6 @@
 """Each Flow-language action, observed through a test case."""
 
+import json
 from typing import Any
 
 import pytest
@@ -514,3 +515,48 @@ def test_the_customer_hanging_up_ends_the_flow() -> None:
     assert outcome.status == ExecutionStatus.FAILED
     assert ctx.flow_record()["Status"] == "CUSTOMER"
     assert "customer disconnected" in ctx.observation("never")["Reason"]
+
+
+@pytest.mark.parametrize(
+    "broken_action",
+    [
+        {"Identifier": "a", "Type": "MessageParticipant", "Parameters": "hi", "Transitions": {}},
+        {"Identifier": "a", "Type": "MessageParticipant", "Parameters": {"Text": "x"}, "Transitions": "x"},
+        {
+            "Identifier": "a",
+            "Type": "MessageParticipant",
+            "Parameters": {"Text": "x"},
+            "Transitions": {"NextAction": ["b"]},
+        },
+        {
+            "Identifier": "a",
+            "Type": "Compare",
+            "Parameters": {"ComparisonValue": "$.Channel"},
+            "Transitions": {"Conditions": [{"Condition": "y"}]},
+        },
+    ],
+)
+def test_a_flow_of_an_odd_shape_fails_the_run_with_a_record_and_never_raises(
+    broken_action: dict[str, Any],
+) -> None:
+    ctx = FakeContext()
+    ctx.add_flow(
+        "main", json.dumps({"Version": "2019-10-30", "StartAction": "a", "Actions": [broken_action]})
+    )
+    content = json.dumps(
+        {
+            "Version": "2019-10-30",
+            "Observations": [
+                {
+                    "Identifier": "hear",
+                    "Event": {"Type": "MessageReceived", "Properties": {"Text": "x"}},
+                    "Actions": [],
+                }
+            ],
+        }
+    )
+
+    outcome = run(ctx, content)
+
+    assert outcome.status == ExecutionStatus.FAILED
+    assert ctx.completion()["Status"] == "FAILED"

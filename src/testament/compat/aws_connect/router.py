@@ -1,5 +1,7 @@
 """The Connect surface's ASGI app: routes by area, AWS errors, and InstanceId ARNs in paths."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +14,8 @@ from testament.domain import errors as e
 from testament.services.context import AppContext
 
 __all__ = ["create_aws_connect_app"]
+
+log = logging.getLogger(__name__)
 
 
 class _InstanceArnPaths:
@@ -50,6 +54,13 @@ def _install_errors(app: FastAPI) -> None:
         code = "UnknownOperationException" if exc.status_code in (404, 405) else "InvalidRequestException"
         return aws_error_response(AwsError(code, str(exc.detail)))
 
+    def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on the Connect surface", exc_info=exc)
+        return aws_error_response(
+            AwsError("InternalServiceException", "The service encountered an internal error")
+        )
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(AwsError, aws)
     app.add_exception_handler(e.TestamentError, domain)
     app.add_exception_handler(RequestValidationError, invalid)

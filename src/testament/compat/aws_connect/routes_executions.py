@@ -115,7 +115,10 @@ def list_test_case_executions(
     with aws_errors(InvalidInput="InvalidParameterException"):
         case_id = testCaseId
         if testCaseName is not None:
-            case_id = test_cases.find_test_case_id(call.ctx, call.principal, testCaseName)
+            try:
+                case_id = test_cases.find_test_case_id(call.ctx, call.principal, testCaseName)
+            except e.NotFound:
+                return {"TestCaseExecutions": []}  # a filter that matches nothing
             if testCaseId is not None and testCaseId != case_id:
                 return {"TestCaseExecutions": []}
         page = executions.list_executions(
@@ -166,9 +169,13 @@ def list_test_case_execution_records(
             execution.id,
             limit=maxResults,
             cursor=nextToken,
-            status=translate.RECORD_STATUS_FILTER.get(status or "", status),
+            status=translate.RECORD_STATUSES[status] if status else None,
         )
-    answer: dict[str, Any] = {"ExecutionRecords": [translate.record_wire(r) for r in page.items]}
+    shown = [translate.record_wire(r) for r in page.items]
+    # a COMPLETION record shows its outcome: keep only those shown with the status asked for
+    answer: dict[str, Any] = {
+        "ExecutionRecords": [r for r in shown if status is None or r["Status"] == status]
+    }
     if page.next_cursor:
         answer["NextToken"] = page.next_cursor
     return answer

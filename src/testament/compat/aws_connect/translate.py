@@ -175,7 +175,9 @@ def check_flow_content(content: str) -> None:
         problems.append({"message": "Version must be 2019-10-30"})
     if not isinstance(actions, list) or not actions:
         problems.append({"message": "Actions must be a non-empty list"})
-    elif flow.get("StartAction") not in {a.get("Identifier") for a in actions if isinstance(a, dict)}:
+    elif not isinstance(flow.get("StartAction"), str) or flow["StartAction"] not in {
+        a.get("Identifier") for a in actions if isinstance(a, dict) and isinstance(a.get("Identifier"), str)
+    }:
         problems.append({"message": f"StartAction {flow.get('StartAction')!r} is not an action of this flow"})
     if problems:
         raise AwsError("InvalidContactFlowException", "The flow is not valid.", problems=problems)
@@ -292,7 +294,12 @@ CORE_STATUSES = {
     "FAILED": [ExecutionStatus.FAILED, ExecutionStatus.ERROR],
     "STOPPED": [ExecutionStatus.STOPPED],
 }
-RECORD_STATUS_FILTER = {"IN_PROGRESS": "INFO"}
+RECORD_STATUSES = {  # the core statuses a record shown with this ExecutionRecordStatus may have
+    "PASSED": ["PASSED", "INFO"],
+    "FAILED": ["FAILED", "ERROR", "SKIPPED", "INFO"],
+    "IN_PROGRESS": ["INFO"],
+    "STOPPED": ["INFO"],
+}
 COMPLETION = "COMPLETION"
 
 
@@ -307,7 +314,7 @@ def observation_count(content: Any) -> int:
 
 
 def execution_summary(execution: Execution, total: int, records: list[Any]) -> dict[str, Any]:
-    last = [r for r in records if r.attempt == execution.attempt and r.observation_id != COMPLETION]
+    last = [r for r in records if r.attempt == execution.attempt and r.record.get("Type") == "OBSERVATION"]
     passed = sum(1 for r in last if r.status == "PASSED")
     failed = sum(1 for r in last if r.status in ("FAILED", "ERROR"))
     if execution.status.is_terminal:

@@ -1,5 +1,6 @@
 """Testsigma's plan-run routes: authenticate, translate, call one use case, answer."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from testament.services.context import AppContext
 __all__ = ["create_testsigma_app"]
 
 SURFACE = "testsigma"
+log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -31,14 +33,14 @@ class Caller:
     principal: Principal
 
     def ids(self, entity: str, core_id: str) -> int:
-        return surface_ids.int_id_of(self.ctx, SURFACE, entity, core_id)
+        return surface_ids.int_id_of(self.ctx, SURFACE, entity, core_id, self.principal.workspace_id)
 
     def core(self, entity: str, number: Any, field: str) -> str:
         try:
             value = int(number)
         except (TypeError, ValueError):
             raise field_error(field, "must be an integer id", number) from None
-        found = surface_ids.core_id_of(self.ctx, SURFACE, entity, value)
+        found = surface_ids.core_id_of(self.ctx, SURFACE, entity, value, self.principal.workspace_id)
         if found is None:
             raise TestsigmaError(404, f"No {entity.replace('_', ' ')} with id {value}", "NOT_FOUND")
         return found
@@ -65,12 +67,20 @@ def vendor_errors() -> Iterator[None]:
         raise from_domain(exc) from None
 
 
-def _run_answer(call: Caller, run_id: str, *, created: bool = False) -> dict[str, Any]:
+def _run_answer(
+    call: Caller, run_id: str, *, created: bool = False, stopping: bool = False
+) -> dict[str, Any]:
     view = executions.get_plan_run(call.ctx, call.principal, run_id)
     plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id)
     executed_by = call.ids("key", call.principal.key_id)
     return translate.run_wire(
-        view.plan_run, view.executions, plan, call.ids, executed_by=executed_by, created=created
+        view.plan_run,
+        view.executions,
+        plan,
+        call.ids,
+        executed_by=executed_by,
+        created=created,
+        stopping=stopping,
     )
 
 
@@ -184,7 +194,10 @@ def _config_ref(call: Caller, given: Any) -> str | None:
         raise field_error("executionConfig", "must be {id} or {name} of a saved execution config", given)
     if given.get("id") not in (None, ""):
         return call.core("run_config", given["id"], "executionConfig.id")
-    return str(given["name"])
+    name = given.get("name")
+    if not isinstance(name, str) or not name:
+        raise field_error("executionConfig", "must be {id} or {name} of a saved execution config", given)
+    return name
 
 
 @router.get("/saved_execution_configs")
@@ -237,10 +250,10 @@ def _pick(call: Caller, i: int, request: Any) -> executions.Pick:
         raise field_error(
             f"{field}.iterationReRunType", f"must be one of {', '.join(translate.ITERATION_RERUN_TYPES)}"
         )
-    picked = frozenset(
-        call.core("execution", n, f"{field}.iterationResultIds")
-        for n in request.get("iterationResultIds") or []
-    )
+    numbers = request.get("iterationResultIds") or []
+    if not isinstance(numbers, list):
+        raise field_error(f"{field}.iterationResultIds", "must be a list of iteration result ids", numbers)
+    picked = frozenset(call.core("execution", n, f"{field}.iterationResultIds") for n in numbers)
     if mode == "USER_PICKED" and not picked:
         raise field_error(
             f"{field}.iterationResultIds", "USER_PICKED needs the iteration result ids to rerun"
@@ -266,7 +279,7 @@ def stop_plan_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body(
                 400, "No Queued executions for this test plan run: it has already completed", "BAD_REQUEST"
             )
         executions.stop_plan_run(call.ctx, call.principal, core_id)
-        return _run_answer(call, core_id)
+        return _run_answer(call, core_id, stopping=True)
 
 
 @router.put("/execution_results/{run_id}/override")
@@ -424,7 +437,11 @@ def list_test_plans(
         plans = _all(
             lambda cursor: assets.list_assets(call.ctx, call.principal, Plan, limit=1000, cursor=cursor)
         )
-        for key, _op, value in translate.parse_query(query) if query else []:
+        try:
+            terms = translate.parse_query(query)
+        except ValueError as exc:
+            raise field_error("query", str(exc), query) from None
+        for key, _op, value in terms:
             if key == "name":
                 plans = [p for p in plans if p.name == value]
         items = [translate.plan_wire(p, call.ids) for p in plans[page * size : (page + 1) * size]]
@@ -474,13 +491,20 @@ def _variables(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | 
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
                 raise field_error(f"variables[{i}].key", "is required", entry)
-            (secret if entry.get("isEncrypted") else plain)[entry["key"]] = entry.get("value")
+            if entry.get("isEncrypted"):  # the mask read back from us means "keep the stored value"
+                secret[entry["key"]] = (
+                    None if entry.get("value") == translate.ENCRYPTED_VALUE else entry.get("value")
+                )
+            else:
+                plain[entry["key"]] = entry.get("value")
         return plain, secret
     if "parameters" in body:
         parameters, passwords = body["parameters"], body.get("passwords") or []
         if not isinstance(parameters, dict):
             raise field_error("parameters", "must be an object", parameters)
-        if not isinstance(passwords, list) or not set(passwords) <= set(parameters):
+        if not isinstance(passwords, list) or not all(
+            isinstance(p, str) and p in parameters for p in passwords
+        ):
             raise field_error("passwords", "must list names of parameters", passwords)
         plain = {k: v for k, v in parameters.items() if k not in passwords}
         return plain, {k: v for k, v in parameters.items() if k in passwords}
@@ -510,7 +534,7 @@ def update_environment(env_id: str, call: Call, body: Annotated[dict[str, Any], 
             core_id,
             name=body.get("name"),
             variables=given[0] if given else None,
-            secrets=given[1] if given else None,
+            secrets=given[1] if given and given[1] else None,  # no encrypted entries: secrets stay
         )
         return translate.environment_wire(env, call.ids)
 
@@ -540,6 +564,11 @@ def _install_errors(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return error_response(TestsigmaError(exc.status_code, str(exc.detail), None))
 
+    def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on the Testsigma surface", exc_info=exc)
+        return error_response(TestsigmaError(500, "Internal server error", "INTERNAL_ERROR"))
+
+    app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(TestsigmaError, vendor)
     app.add_exception_handler(e.TestamentError, domain)
     app.add_exception_handler(RequestValidationError, invalid)

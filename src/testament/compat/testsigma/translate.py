@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
@@ -142,12 +142,21 @@ def run_wire(
     executed_by: int,
     created: bool = False,
     nested_plan: bool = True,
+    stopping: bool = False,
 ) -> dict[str, Any]:
-    """The execution_results object; `created` answers a trigger (STATUS_CREATED)."""
-    status = "STATUS_CREATED" if created else run_status(executions)
-    result = "QUEUED" if status != "STATUS_COMPLETED" else worst([result_of(x) for x in executions])
+    """The execution_results object; `created` answers a trigger (STATUS_CREATED), `stopping`
+    a stop (what is still winding down counts as stopped, as the vendor answers)."""
+    results = [
+        "STOPPED" if stopping and x.stop_requested and not x.status.is_terminal else result_of(x)
+        for x in executions
+    ]
+    done = all(x.status.is_terminal or (stopping and x.stop_requested) for x in executions)
+    status = "STATUS_CREATED" if created else ("STATUS_COMPLETED" if done else run_status(executions))
+    result = "QUEUED" if status != "STATUS_COMPLETED" else worst(results)
     finished = [x.finished_at for x in executions if x.finished_at]
     end = max(finished) if status == "STATUS_COMPLETED" and finished else None
+    if stopping and status == "STATUS_COMPLETED":
+        end = max([*finished, datetime.now(UTC)])
     start_ms, end_ms = ms(run.created_at), ms(end)
     return {
         "id": ids("plan_run", run.id),

@@ -156,8 +156,10 @@ def testing_language_problems(text: str, channel: str | None = None) -> list[Pro
     ids = [o.get("Identifier") for o in observations if isinstance(o, dict)]
     for i, observation in enumerate(observations):
         _check_observation(observation, f"content.Content.Observations[{i}]", ids, channel, problems)
-    seen: set[Any] = set()
+    seen: set[str] = set()
     for i, ident in enumerate(ids):
+        if not isinstance(ident, str):
+            continue  # reported by its observation
         if ident in seen:
             problems.add(
                 f"content.Content.Observations[{i}].Identifier", f"{ident!r} is used by another observation"
@@ -187,7 +189,8 @@ def _check_observation(
     action_ids = [a.get("Identifier") for a in actions if isinstance(a, dict)]
     for j, action in enumerate(actions):
         _check_action(action, f"{path}.Actions[{j}]", action_ids, channel, problems)
-    following = (observation.get("Transitions") or {}).get("NextObservations", [])
+    transitions = problems.expect_object(observation.get("Transitions") or {}, f"{path}.Transitions")
+    following = transitions.get("NextObservations", [])
     if not isinstance(following, list):
         problems.add(f"{path}.Transitions.NextObservations", "must be a list of observation identifiers")
         return
@@ -232,8 +235,11 @@ def _check_action(value: Any, path: str, ids: list[Any], channel: str | None, pr
     }.get(str(kind))
     if check:
         check(parameters, f"{path}.Parameters", channel, problems)
-    following = (action.get("Transitions") or {}).get("NextAction", "")
-    if following not in ("", None) and following not in ids:
+    transitions = problems.expect_object(action.get("Transitions") or {}, f"{path}.Transitions")
+    following = transitions.get("NextAction", "")
+    if not isinstance(following, str | None):
+        problems.add(f"{path}.Transitions.NextAction", "must be an action identifier")
+    elif following not in ("", None) and following not in ids:
         problems.add(f"{path}.Transitions.NextAction", f"Invalid next action identifier: {following}")
 
 
@@ -243,7 +249,7 @@ def _check_instruction(
     instruction = problems.expect_object(parameters.get("Instruction"), f"{path}.Instruction")
     kind = instruction.get("Type")
     problems.one_of(kind, INSTRUCTIONS, f"{path}.Instruction.Type")
-    properties = instruction.get("Properties") or {}
+    properties = problems.expect_object(instruction.get("Properties") or {}, f"{path}.Instruction.Properties")
     if kind == "DtmfInput":
         if channel == "CHAT":
             problems.add(f"{path}.Instruction", "DTMF input is not supported for Chat entry point")
@@ -293,6 +299,9 @@ def _check_control(parameters: dict[str, Any], path: str, _channel: str | None, 
     command = problems.expect_object(parameters.get("Command"), f"{path}.Command")
     problems.one_of(command.get("Type"), COMMANDS, f"{path}.Command.Type")
     if command.get("Type") == "LogData":
-        expressions = (command.get("Properties") or {}).get("Expressions")
+        command_properties = problems.expect_object(
+            command.get("Properties") or {}, f"{path}.Command.Properties"
+        )
+        expressions = command_properties.get("Expressions")
         if not isinstance(expressions, dict) or not expressions:
             problems.add(f"{path}.Command.Properties.Expressions", "must map labels to values or $. paths")

@@ -42,6 +42,7 @@ from testament.runners.connect.testing import TestCase, TestingLanguageError, Te
 __all__ = ["TEST_TIMEOUT_S", "ConnectRunner"]
 
 TEST_TIMEOUT_S = 300.0
+MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
 INSTANCE_ARN = "arn:aws:connect:local:000000000000:instance/testament"
 
 
@@ -49,7 +50,15 @@ class ConnectRunner:
     kind = "connect"
 
     def run(self, content: Any, ctx: RunContext) -> Outcome:
-        return _Run(ctx).execute(_as_dict(content))
+        run = _Run(ctx)
+        try:
+            return run.execute(_as_dict(content))
+        except (
+            MALFORMED
+        ) as exc:  # content or a flow of a shape nothing above foresaw: a FAILED run, not a crash
+            return run.malformed(
+                f"the simulator cannot follow this test case or flow: {type(exc).__name__}: {exc}"
+            )
 
 
 def _as_dict(content: Any) -> dict[str, Any]:
@@ -133,6 +142,11 @@ class _Run:
         )
         session = TestSession(case, state, self.clock, overrides, self.ctx.record, threshold)
         return _Setup(session, FlowRun(env, self.trace))
+
+    def malformed(self, message: str) -> Outcome:
+        self.ctx.record("flow", RecordStatus.FAILED, {"Type": "FLOW", "Status": "FAILED", "Message": message})
+        self._complete("FAILED", ["MALFORMED_CONTENT"], message, None)
+        return Outcome(ExecutionStatus.FAILED, message)
 
     def _initialization_failure(self, message: str) -> Outcome:
         self.ctx.record("flow", RecordStatus.FAILED, {"Type": "FLOW", "Status": "FAILED", "Message": message})
