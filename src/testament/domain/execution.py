@@ -16,7 +16,10 @@ from typing import Any
 
 from testament.domain.errors import IllegalTransition
 
-__all__ = ["Execution", "ExecutionStatus", "Outcome", "RecordStatus"]
+__all__ = ["MANUAL_KIND", "Execution", "ExecutionStatus", "Outcome", "RecordStatus"]
+
+
+MANUAL_KIND = "manual"  # executions a person carries out: no worker claims them
 
 
 class ExecutionStatus(StrEnum):
@@ -41,6 +44,10 @@ class RecordStatus(StrEnum):
     SKIPPED = "SKIPPED"
     INFO = "INFO"
     ERROR = "ERROR"
+    # a manual step's outcome beyond passed and failed
+    NOT_RUN = "NOT_RUN"
+    BLOCKED = "BLOCKED"
+    UNDETERMINED = "UNDETERMINED"
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,18 @@ class Execution:
             raise IllegalTransition(f"an override must be a final status, not {status.value}")
         self.override_status, self.override_comment = status, comment
         self.overridden_by, self.overridden_at = by, now
+
+    def begin_manual(self, now: datetime) -> None:
+        """A manual execution is in progress from the start, waiting for a person: no lease,
+        no deadline; it ends when its steps say so."""
+        self._require(ExecutionStatus.QUEUED, "begin")
+        self.status = ExecutionStatus.RUNNING
+        self.started_at = now
+
+    def finish_manual(self, outcome: Outcome, now: datetime) -> None:
+        self._require(ExecutionStatus.RUNNING, "complete")
+        self.status, self.reason = outcome.status, outcome.reason
+        self.finished_at = now
 
     def start(self, owner: str, now: datetime, lease: timedelta, max_duration: timedelta) -> None:
         self._require(ExecutionStatus.QUEUED, "start")

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from testament.domain.execution import Execution, ExecutionStatus, Outcome, RecordStatus
+from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.domain.model import Artifact
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
@@ -88,7 +88,7 @@ def claim_next(app: AppContext, owner: str) -> Job | None:
     with app.uow() as uow:
         saturated = (  # workspaces at their running limit must not hide everyone else's work
             select(executions.c.workspace_id)
-            .where(executions.c.status == ExecutionStatus.RUNNING)
+            .where(executions.c.status == ExecutionStatus.RUNNING, executions.c.kind != MANUAL_KIND)
             .group_by(executions.c.workspace_id)
             .having(func.count() >= limit)
         )
@@ -117,7 +117,11 @@ def _running_counts(uow: UnitOfWork, workspace_ids: set[str]) -> dict[str, int]:
         return {}
     rows = uow.session.execute(
         select(executions.c.workspace_id, func.count())
-        .where(executions.c.status == ExecutionStatus.RUNNING, executions.c.workspace_id.in_(workspace_ids))
+        .where(
+            executions.c.status == ExecutionStatus.RUNNING,
+            executions.c.kind != MANUAL_KIND,  # a person's run in progress takes no worker
+            executions.c.workspace_id.in_(workspace_ids),
+        )
         .group_by(executions.c.workspace_id)
     ).all()
     return {workspace_id: count for workspace_id, count in rows}
@@ -269,7 +273,7 @@ def recover_lost(app: AppContext) -> list[str]:
     with app.db.reading() as session:
         rows = session.execute(
             select(executions.c.id, executions.c.lease_owner, executions.c.lease_expires_at).where(
-                executions.c.status == ExecutionStatus.RUNNING
+                executions.c.status == ExecutionStatus.RUNNING, executions.c.kind != MANUAL_KIND
             )
         ).all()
     lost = [r.id for r in rows if _is_lost(r.lease_expires_at, r.lease_owner, now)]

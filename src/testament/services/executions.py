@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
-from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
 from testament.kit.clock import as_utc
 from testament.kit.ids import id_floor, new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
+from testament.services.manual import write_initial_steps
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
 from testament.services.test_cases import matches_tag
 from testament.store.tables import (
@@ -229,11 +230,15 @@ def _start(
         )
         if not new:
             raise InvalidInput("plan_id", "the selection leaves nothing to run")
-        _check_queue_room(uow, principal, len(new))
+        _check_queue_room(uow, principal, sum(1 for x in new if x.kind != MANUAL_KIND))
         if plan_run is not None:
             uow.session.add(plan_run)
             uow.session.flush()
         uow.session.add_all(new)
+        uow.session.flush()
+        for execution in new:
+            if execution.kind == MANUAL_KIND:
+                begin_manual_run(uow, execution)
         if client_token:
             uow.session.execute(
                 idempotency_tokens.insert().values(
@@ -388,12 +393,22 @@ def _executions_for(
     return made
 
 
+def begin_manual_run(uow: UnitOfWork, execution: Execution) -> None:
+    """A manual execution starts in progress with every step NotRun, one record per step."""
+    execution.begin_manual(uow.app.clock())
+    write_initial_steps(uow, execution)
+
+
 def _check_queue_room(uow: UnitOfWork, principal: Principal, wanted: int) -> None:
     limit = uow.app.settings.max_queued_executions
     active = uow.session.execute(
         select(func.count())
         .select_from(executions)
-        .where(executions.c.workspace_id == principal.workspace_id, executions.c.status.in_(ACTIVE))
+        .where(
+            executions.c.workspace_id == principal.workspace_id,
+            executions.c.status.in_(ACTIVE),
+            executions.c.kind != MANUAL_KIND,  # a person's run in progress is not in the queue
+        )
     ).scalar_one()
     if active + wanted > limit:
         raise QuotaExceeded("max_queued_executions", limit)
@@ -411,7 +426,11 @@ def stop_execution(
     with app.uow() as uow:
         execution = _load(uow.session, Execution, principal, execution_id, "execution", lock=True)
         repeated = execution.status == ExecutionStatus.STOPPED or execution.stop_requested
-        if not (already_stopped_ok and repeated):
+        if execution.kind == MANUAL_KIND and execution.status == ExecutionStatus.RUNNING:
+            stopped = Outcome(ExecutionStatus.STOPPED, f"stopped by {principal.user_name}")
+            execution.finish_manual(stopped, app.clock())  # no worker to tell: it ends now
+            uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+        elif not (already_stopped_ok and repeated):
             _request_stop(uow, execution)
         uow.commit()
         return execution

@@ -22,7 +22,7 @@ from testament.domain.errors import InvalidInput
 from testament.domain.execution import ExecutionStatus
 from testament.services import artifacts as artifact_svc
 from testament.services import executions as svc
-from testament.services import run_configs
+from testament.services import manual, run_configs
 
 router = APIRouter()
 
@@ -265,3 +265,75 @@ def delete_run_config(plan_id: str, config_id: str, ctx: Ctx, principal: Current
     found = run_configs.find_run_config(ctx, principal, plan_id, config_id)
     run_configs.delete_run_config(ctx, principal, found.id)
     return Response(status_code=204)
+
+
+class StepResultBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: int = Field(ge=1, description="1-based step number")
+    outcome: str = Field(description="NotRun, Passed, Failed, Blocked or Undetermined")
+    actual_result: str | None = None
+    notes: str | None = None
+
+
+class StepResultsBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    results: list[StepResultBody] = Field(default_factory=list)
+    complete: bool = Field(
+        default=False, description="complete the run now; steps without an outcome stay NotRun"
+    )
+
+
+class StepResultPublic(BaseModel):
+    step: int
+    description: str
+    data: str
+    expected_result: str
+    outcome: str
+    actual_result: str
+    notes: str
+    updated_by: str | None
+    updated_at: datetime
+
+
+class ManualRunPublic(BaseModel):
+    execution: ExecutionPublic
+    status: str = Field(description="Not Run, In Progress, Passed, Failed, Blocked or Undetermined")
+    completed: bool
+    steps: list[StepResultPublic]
+
+
+def _manual(run: manual.ManualRun) -> ManualRunPublic:
+    return ManualRunPublic(
+        execution=ExecutionPublic.of(run.execution),
+        status=run.status.value,
+        completed=run.completed,
+        steps=[
+            StepResultPublic(
+                step=s.step,
+                description=s.description,
+                data=s.data,
+                expected_result=s.expected_result,
+                outcome=s.outcome.value,
+                actual_result=s.actual_result,
+                notes=s.notes,
+                updated_by=s.updated_by,
+                updated_at=s.updated_at,
+            )
+            for s in run.steps
+        ],
+    )
+
+
+@router.get("/executions/{execution_id}/steps", tags=["manual runs"], operation_id="getManualRun")
+def get_manual_run(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> ManualRunPublic:
+    """A manual execution's steps with their current outcomes, and the status they add up to."""
+    return _manual(manual.get_manual_run(ctx, principal, execution_id))
+
+
+@router.post("/executions/{execution_id}/steps", tags=["manual runs"], operation_id="recordManualSteps")
+def record_manual_steps(
+    execution_id: str, body: StepResultsBody, ctx: Ctx, principal: CurrentPrincipal
+) -> ManualRunPublic:
+    """Record step outcomes; the run completes when every step has one, or when `complete` is true."""
+    inputs = [manual.StepInput(r.step, r.outcome, r.actual_result, r.notes) for r in body.results]
+    return _manual(manual.record_steps(ctx, principal, execution_id, inputs, complete=body.complete))

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from testament.domain.content import connect, http, noop
+from testament.domain.content import connect, http, manual, noop
 from testament.domain.errors import InvalidInput, Problem
 
 __all__ = ["KINDS", "ContentKind", "problems_from_validation", "validate_content"]
@@ -36,6 +36,9 @@ KINDS: dict[str, ContentKind] = {
         extra_check=http.check_references,
     ),
     "noop": ContentKind("noop", noop.NoopContent, validate_on_save=True, summary="does nothing; passes"),
+    "manual": ContentKind(
+        "manual", manual.ManualContent, validate_on_save=True, summary="steps a person walks through"
+    ),
     "connect": ContentKind(
         "connect",
         connect.ConnectContent,

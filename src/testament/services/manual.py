@@ -1,0 +1,229 @@
+"""Manual runs: a person records each step's outcome; the run's status derives from them.
+
+Step results are records (append-only): every update appends one, and a step's current
+result is its newest record. A manual execution is in progress from its start, holds no
+worker and no lease, and ends when every step has an outcome or when the tester asks to
+complete it (`complete=True`), leaving the remaining steps NotRun.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.execution import MANUAL_KIND, Execution, Outcome, RecordStatus
+from testament.domain.manual import RunStatus, StepOutcome, core_status, derive_status, parse_outcome
+from testament.kit.clock import as_utc
+from testament.services.context import AppContext, UnitOfWork
+from testament.services.events import ExecutionFinished, RecordAdded
+from testament.store.tables import execution_records, test_case_versions
+
+__all__ = ["ManualRun", "StepInput", "StepResult", "get_manual_run", "record_steps", "write_initial_steps"]
+
+RECORD_STATUS = {
+    StepOutcome.NOT_RUN: RecordStatus.NOT_RUN,
+    StepOutcome.PASSED: RecordStatus.PASSED,
+    StepOutcome.FAILED: RecordStatus.FAILED,
+    StepOutcome.BLOCKED: RecordStatus.BLOCKED,
+    StepOutcome.UNDETERMINED: RecordStatus.UNDETERMINED,
+}
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What a tester reports for one step (1-based `step`)."""
+
+    step: int
+    outcome: str
+    actual_result: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: int
+    description: str
+    data: str
+    expected_result: str
+    outcome: StepOutcome
+    actual_result: str
+    notes: str
+    updated_by: str | None
+    updated_at: datetime
+    seq: int
+
+
+@dataclass(frozen=True)
+class ManualRun:
+    execution: Execution
+    status: RunStatus
+    completed: bool
+    steps: Sequence[StepResult]
+
+
+def _observation(step: int) -> str:
+    return f"step-{step}"
+
+
+def _append(
+    uow: UnitOfWork, execution: Execution, step: int, outcome: StepOutcome, record: dict[str, Any]
+) -> None:
+    execution.records_total += 1
+    status = RECORD_STATUS[outcome]
+    execution.records_passed += status == RecordStatus.PASSED
+    execution.records_failed += status == RecordStatus.FAILED
+    seq = execution.records_total
+    uow.session.execute(
+        execution_records.insert().values(
+            execution_id=execution.id,
+            seq=seq,
+            attempt=execution.attempt,
+            observation_id=_observation(step),
+            status=status.value,
+            timestamp=uow.app.clock(),
+            record=record,
+        )
+    )
+    uow.emit(RecordAdded(execution.workspace_id, execution.id, seq, status.value))
+
+
+def _steps_of(uow_session: Any, execution: Execution) -> list[dict[str, Any]]:
+    content = uow_session.execute(
+        select(test_case_versions.c.content).where(
+            test_case_versions.c.test_case_id == execution.test_case_id,
+            test_case_versions.c.version == execution.test_case_version,
+        )
+    ).scalar_one()
+    steps: list[dict[str, Any]] = content["steps"]
+    return steps
+
+
+def write_initial_steps(uow: UnitOfWork, execution: Execution) -> None:
+    """Every step starts NotRun, with the script's text as it was in the pinned version."""
+    for number, step in enumerate(_steps_of(uow.session, execution), start=1):
+        record = {
+            **_step_text(step),
+            "step": number,
+            "outcome": StepOutcome.NOT_RUN.value,
+            "actual_result": "",
+            "notes": "",
+        }
+        _append(uow, execution, number, StepOutcome.NOT_RUN, record)
+
+
+def _step_text(step: dict[str, Any]) -> dict[str, str]:
+    return {
+        "description": step.get("description", ""),
+        "data": step.get("data", ""),
+        "expected_result": step.get("expected_result", ""),
+    }
+
+
+def _current(uow_session: Any, execution: Execution) -> list[StepResult]:
+    rows = uow_session.execute(
+        select(execution_records)
+        .where(
+            execution_records.c.execution_id == execution.id, execution_records.c.attempt == execution.attempt
+        )
+        .order_by(execution_records.c.seq)
+    ).all()
+    latest: dict[int, Any] = {}
+    for row in rows:
+        if row.observation_id.startswith("step-"):
+            latest[int(row.record["step"])] = row
+    return [
+        StepResult(
+            step=n,
+            description=r.record.get("description", ""),
+            data=r.record.get("data", ""),
+            expected_result=r.record.get("expected_result", ""),
+            outcome=StepOutcome(r.record.get("outcome", StepOutcome.NOT_RUN.value)),
+            actual_result=r.record.get("actual_result", ""),
+            notes=r.record.get("notes", ""),
+            updated_by=r.record.get("by"),
+            updated_at=as_utc(r.timestamp),
+            seq=r.seq,
+        )
+        for n, r in sorted(latest.items())
+    ]
+
+
+def _view(execution: Execution, steps: list[StepResult]) -> ManualRun:
+    completed = execution.status.is_terminal
+    status = derive_status([s.outcome for s in steps], completed=completed)
+    return ManualRun(execution, status, completed, steps)
+
+
+def _load(uow_session: Any, principal: Principal, execution_id: str, *, lock: bool = False) -> Execution:
+    execution = uow_session.get(Execution, execution_id, with_for_update=lock)
+    if execution is None or execution.workspace_id != principal.workspace_id or execution.kind != MANUAL_KIND:
+        raise NotFound("manual execution", execution_id)
+    found: Execution = execution
+    return found
+
+
+def get_manual_run(app: AppContext, principal: Principal, execution_id: str) -> ManualRun:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        execution = _load(session, principal, execution_id)
+        return _view(execution, _current(session, execution))
+
+
+def _check(inputs: Sequence[StepInput], count: int) -> list[tuple[StepInput, StepOutcome]]:
+    checked = []
+    for i, item in enumerate(inputs):
+        if not 1 <= item.step <= count:
+            raise InvalidInput(f"results[{i}].step", f"must be a step number from 1 to {count}")
+        outcome = parse_outcome(item.outcome)
+        if outcome is None:
+            raise InvalidInput(
+                f"results[{i}].outcome", f"must be one of {', '.join(o.value for o in StepOutcome)}"
+            )
+        for name, text in (("actual_result", item.actual_result), ("notes", item.notes)):
+            if text is not None and len(text) > 10_000:
+                raise InvalidInput(f"results[{i}].{name}", "must be at most 10000 characters")
+        checked.append((item, outcome))
+    return checked
+
+
+def record_steps(
+    app: AppContext,
+    principal: Principal,
+    execution_id: str,
+    results: Sequence[StepInput],
+    *,
+    complete: bool = False,
+) -> ManualRun:
+    """Record step outcomes (and complete the run when every step has one, or when asked)."""
+    principal.require(Permission.EXECUTE)
+    with app.uow() as uow:
+        execution = _load(uow.session, principal, execution_id, lock=True)
+        if execution.status.is_terminal:
+            raise Conflict(
+                f"manual execution {execution.id} is complete ({execution.status.value}); start a new run"
+            )
+        current = {s.step: s for s in _current(uow.session, execution)}
+        for item, outcome in _check(results, len(current)):
+            before = current[item.step]
+            record = {
+                "description": before.description,
+                "data": before.data,
+                "expected_result": before.expected_result,
+                "step": item.step,
+                "outcome": outcome.value,
+                "actual_result": before.actual_result if item.actual_result is None else item.actual_result,
+                "notes": before.notes if item.notes is None else item.notes,
+                "by": principal.user_name,
+            }
+            _append(uow, execution, item.step, outcome, record)
+        steps = _current(uow.session, execution)
+        if complete or all(s.outcome != StepOutcome.NOT_RUN for s in steps):
+            status = derive_status([s.outcome for s in steps], completed=True)
+            execution.finish_manual(Outcome(core_status(status), status.value), app.clock())
+            uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+        uow.commit()
+        return _view(execution, steps)
