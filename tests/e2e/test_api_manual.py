@@ -111,3 +111,68 @@ def test_concurrent_step_updates_all_land(api: httpx.Client) -> None:
         codes = list(pool.map(record, [1, 2, 3]))
     assert sorted(codes) == [200, 200, 200]
     assert api.get(f"/executions/{run}/steps").json()["status"] == "Passed"
+
+
+def assign(api: httpx.Client, assignee: str) -> str:
+    case = api.post(
+        "/test-cases",
+        json={"kind": "manual", "name": f"script-{assignee}", "publish": True, "content": {"steps": STEPS}},
+    ).json()["id"]
+    cycle = api.post("/packages", json={"name": "Release 2"}).json()["id"]
+    sprint = api.post("/packages", json={"name": "Sprint 1", "parent_id": cycle}).json()["id"]
+    assignment = api.post(
+        "/assignments", json={"package_id": sprint, "test_case_id": case, "assignee": assignee}
+    )
+    assert assignment.status_code == 201, assignment.text
+    assert [p["name"] for p in api.get("/packages", params={"parent_id": cycle}).json()["items"]] == [
+        "Sprint 1"
+    ]
+    return str(assignment.json()["id"])
+
+
+def test_concurrent_starts_of_an_assignment_make_one_incomplete_run(api: httpx.Client) -> None:
+    assignment = assign(api, "admin-user")
+
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: api.post(f"/assignments/{assignment}/runs"), range(10)))
+
+    assert sorted(a.status_code for a in answers) == [200] * 9 + [201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    run = answers[0].json()["id"]
+    api.post(f"/executions/{run}/steps", json={"results": [], "complete": True})
+    second = api.post(f"/assignments/{assignment}/runs")
+    assert second.status_code == 201 and second.json()["id"] != run
+    assert len(api.get(f"/assignments/{assignment}/runs").json()["items"]) == 2
+
+
+def test_a_tester_runs_only_assignments_given_to_them(workspace: Workspace, api: httpx.Client) -> None:
+    mine = assign(api, "tester-user")  # the tester key's user name
+    theirs = assign(api, "someone-else")
+    with workspace.client(Role.TESTER) as tester:
+        own = tester.post(f"/assignments/{mine}/runs")
+        other = tester.post(f"/assignments/{theirs}/runs")
+        assert own.status_code == 201 and other.status_code == 403
+        manager_run = api.post(f"/assignments/{theirs}/runs").json()["id"]  # admins run any
+        refused = tester.post(
+            f"/executions/{manager_run}/steps", json={"results": [{"step": 1, "outcome": "Passed"}]}
+        )
+        assert refused.status_code == 403
+
+
+def test_a_run_keeps_its_version_when_the_script_changes_mid_run(api: httpx.Client) -> None:
+    assignment = assign(api, "admin-user")
+    run = api.post(f"/assignments/{assignment}/runs").json()
+    case_id = run["test_case_id"]
+    api.patch(
+        f"/test-cases/{case_id}",
+        json={"content": {"steps": [{"description": "Only step now"}]}, "publish": True},
+    )
+
+    steps = api.post(
+        f"/executions/{run['id']}/steps", json={"results": [{"step": 3, "outcome": "Passed"}]}
+    ).json()
+
+    assert run["test_case_version"] == 1 and len(steps["steps"]) == 3
+    assert steps["steps"][2]["description"] == "Log out"
+    new_run = api.post(f"/assignments/{assignment}/runs")
+    assert new_run.status_code == 200  # the open run is still the one to finish

@@ -103,7 +103,16 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
     [
         (Role.VIEWER, {Permission.READ}),
         (Role.TESTER, {Permission.READ, Permission.WRITE, Permission.EXECUTE}),
-        (Role.MANAGER, {Permission.READ, Permission.WRITE, Permission.EXECUTE, Permission.DELETE}),
+        (
+            Role.MANAGER,
+            {
+                Permission.READ,
+                Permission.WRITE,
+                Permission.EXECUTE,
+                Permission.DELETE,
+                Permission.RUN_ANY_ASSIGNMENT,
+            },
+        ),
         (Role.ADMIN, set(Permission)),
     ],
 )

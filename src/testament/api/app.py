@@ -13,7 +13,7 @@ from fastapi_offline import FastAPIOffline
 from testament import __version__
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.errors import install_error_handlers
-from testament.api.routes import assets, executions, resources, test_cases, uploads
+from testament.api.routes import assets, assignments, executions, resources, test_cases, uploads
 from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
 from testament.compat.aws_connect.router import create_aws_connect_app
@@ -44,6 +44,7 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.include_router(executions.router)
     api.include_router(resources.router)
     api.include_router(uploads.router)
+    api.include_router(assignments.router)
     me = APIRouter(tags=["keys"])
 
     @me.get("/whoami", operation_id="whoAmI")

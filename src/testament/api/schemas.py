@@ -211,6 +211,7 @@ class ExecutionPublic(BaseModel):
     test_case_version: int
     kind: str
     plan_run_id: str | None
+    assignment_id: str | None
     suite_id: str | None
     machine: str | None
     data_set_name: str | None
@@ -238,6 +239,7 @@ class ExecutionPublic(BaseModel):
             test_case_version=x.test_case_version,
             kind=x.kind,
             plan_run_id=x.plan_run_id,
+            assignment_id=x.assignment_id,
             suite_id=x.suite_id,
             machine=x.machine,
             data_set_name=x.data_set_name,

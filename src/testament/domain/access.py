@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from testament.domain.errors import Forbidden, InvalidInput
 
-__all__ = ["Permission", "Principal", "Role", "parse_role"]
+__all__ = ["Permission", "Principal", "Role", "parse_role", "require_may_run_assignment"]
 
 
 class Permission(StrEnum):
@@ -14,6 +14,7 @@ class Permission(StrEnum):
     EXECUTE = "execute"  # start and stop executions
     DELETE = "delete"  # delete test assets
     ADMINISTER = "administer"  # manage keys and workspace settings
+    RUN_ANY_ASSIGNMENT = "run_any_assignment"  # run assignments given to others, not only one's own
 
 
 class Role(StrEnum):
@@ -26,7 +27,15 @@ class Role(StrEnum):
 _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.READ}),
     Role.TESTER: frozenset({Permission.READ, Permission.WRITE, Permission.EXECUTE}),
-    Role.MANAGER: frozenset({Permission.READ, Permission.WRITE, Permission.EXECUTE, Permission.DELETE}),
+    Role.MANAGER: frozenset(
+        {
+            Permission.READ,
+            Permission.WRITE,
+            Permission.EXECUTE,
+            Permission.DELETE,
+            Permission.RUN_ANY_ASSIGNMENT,
+        }
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 
@@ -54,3 +63,10 @@ class Principal:
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             raise Forbidden(f"role {self.role.value} may not {permission.value}")
+
+
+def require_may_run_assignment(principal: Principal, assignee: str) -> None:
+    """Testers run the assignments given to them; managers and admins run any."""
+    principal.require(Permission.EXECUTE)
+    if assignee != principal.user_name and not principal.can(Permission.RUN_ANY_ASSIGNMENT):
+        raise Forbidden(f"this assignment is {assignee}'s; role {principal.role.value} runs only its own")

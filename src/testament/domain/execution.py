@@ -73,6 +73,7 @@ class Execution:
     attempt: int = 1
     flaky: bool = False
     plan_run_id: str | None = None
+    assignment_id: str | None = None
     suite_id: str | None = None
     machine: str | None = None
     data_set_name: str | None = None

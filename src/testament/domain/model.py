@@ -15,8 +15,10 @@ from testament.domain.access import Role
 __all__ = [
     "ApiKey",
     "Artifact",
+    "Assignment",
     "DataSet",
     "Environment",
+    "Package",
     "Plan",
     "PlanRun",
     "Resource",
@@ -218,6 +220,31 @@ class Resource:
     tags: dict[str, str]
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(eq=False)
+class Package:
+    """A folder of assignments; packages nest (a cycle, a sprint, a release)."""
+
+    id: str
+    workspace_id: str
+    name: str
+    parent_id: str | None
+    created_at: datetime
+
+
+@dataclass(eq=False)
+class Assignment:
+    """A test case given to a person (its assignee) in a package. Its runs are executions
+    that name it; at most one of them is incomplete at a time."""
+
+    id: str
+    workspace_id: str
+    package_id: str
+    test_case_id: str
+    assignee: str
+    created_by: str
+    created_at: datetime
 
 
 @dataclass(eq=False)

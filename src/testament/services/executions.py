@@ -131,9 +131,12 @@ def start_execution(
     environment_id: str | None = None,
     variables: dict[str, Any] | None = None,
     run: RunDetails | None = None,
+    assignment_id: str | None = None,
 ) -> Started:
     """Start a published test case, or a plan (a plan run). `run` carries what a plan run
-    records beside its executions (build number, runtime data, how it was triggered)."""
+    records beside its executions (build number, runtime data, how it was triggered).
+    With `assignment_id`, the run belongs to that assignment, which keeps one incomplete
+    run at a time: starting again returns it (`replayed`)."""
     principal.require(Permission.EXECUTE)
     if (test_case_id is None) == (plan_id is None):
         raise InvalidInput("test_case_id", "give exactly one of test_case_id and plan_id")
@@ -150,6 +153,7 @@ def start_execution(
                 environment_id,
                 variables,
                 run or RunDetails(),
+                assignment_id,
             )
         except IntegrityError:
             if client_token is None:
@@ -166,9 +170,12 @@ def _start(
     environment_id: str | None,
     variables: dict[str, Any] | None,
     run: RunDetails,
+    assignment_id: str | None = None,
 ) -> Started:
     with app.uow() as uow:
-        uow.lock_workspace(principal.workspace_id)
+        uow.lock_workspace(principal.workspace_id)  # also makes "one incomplete run per assignment" hold
+        if assignment_id and (open_run := _incomplete_run(uow, assignment_id)):
+            return Started([open_run], replayed=True)
         if plan_id is not None:
             plan = _find(uow.session, Plan, plans, principal, plan_id, "plan")
             target = f"plan {plan.id}"
@@ -237,6 +244,7 @@ def _start(
         uow.session.add_all(new)
         uow.session.flush()
         for execution in new:
+            execution.assignment_id = assignment_id
             if execution.kind == MANUAL_KIND:
                 begin_manual_run(uow, execution)
         if client_token:
@@ -391,6 +399,15 @@ def _executions_for(
                 )
             )
     return made
+
+
+def _incomplete_run(uow: UnitOfWork, assignment_id: str) -> Execution | None:
+    found: Execution | None = uow.session.scalars(
+        select(Execution)
+        .where(executions.c.assignment_id == assignment_id, executions.c.status.in_(ACTIVE))
+        .order_by(executions.c.id)
+    ).first()
+    return found
 
 
 def begin_manual_run(uow: UnitOfWork, execution: Execution) -> None:

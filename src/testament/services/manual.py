@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from testament.domain.access import Permission, Principal
+from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.execution import MANUAL_KIND, Execution, Outcome, RecordStatus
 from testament.domain.manual import RunStatus, StepOutcome, core_status, derive_status, parse_outcome
+from testament.domain.model import Assignment
 from testament.kit.clock import as_utc
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, RecordAdded
@@ -202,6 +203,9 @@ def record_steps(
     principal.require(Permission.EXECUTE)
     with app.uow() as uow:
         execution = _load(uow.session, principal, execution_id, lock=True)
+        if execution.assignment_id:
+            assignment = uow.session.get(Assignment, execution.assignment_id)
+            require_may_run_assignment(principal, assignment.assignee if assignment else "")
         if execution.status.is_terminal:
             raise Conflict(
                 f"manual execution {execution.id} is complete ({execution.status.value}); start a new run"

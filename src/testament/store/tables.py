@@ -31,8 +31,10 @@ from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.model import (
     ApiKey,
     Artifact,
+    Assignment,
     DataSet,
     Environment,
+    Package,
     Plan,
     PlanRun,
     Resource,
@@ -233,6 +235,7 @@ executions = Table(
     Column("kind", String(32), nullable=False),
     Column("status", _enum(ExecutionStatus, "execution_status"), nullable=False),
     Column("plan_run_id", ID, ForeignKey("plan_runs.id", ondelete="CASCADE")),
+    Column("assignment_id", ID, ForeignKey("assignments.id", ondelete="CASCADE")),
     Column("batch_id", ID, nullable=False),  # every execution one start made; a plan run's id
     Column("suite_id", ID),
     Column("machine", String(200)),
@@ -266,6 +269,7 @@ executions = Table(
     Index("ix_executions_workspace_case", "workspace_id", "test_case_id", "id"),
     Index("ix_executions_plan_run", "plan_run_id"),
     Index("ix_executions_batch", "batch_id"),
+    Index("ix_executions_assignment", "assignment_id", "id"),
     # the queue: the oldest queued first; running ones by lease expiry for recovery
     Index("ix_executions_status_queued", "status", "queued_at"),
     Index("ix_executions_status_lease", "status", "lease_expires_at"),
@@ -323,6 +327,31 @@ idempotency_tokens = Table(
     Column("created_at", TS, nullable=False),
 )
 
+packages = Table(
+    "packages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", ID, ForeignKey("packages.id", ondelete="CASCADE")),
+    Column("created_at", TS, nullable=False),
+    Index("ix_packages_workspace_parent", "workspace_id", "parent_id", "id"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("package_id", ID, ForeignKey("packages.id", ondelete="CASCADE"), nullable=False),
+    Column("test_case_id", ID, ForeignKey("test_cases.id", ondelete="CASCADE"), nullable=False),
+    Column("assignee", String(200), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_assignments_workspace_package", "workspace_id", "package_id", "id"),
+    Index("ix_assignments_workspace_assignee", "workspace_id", "assignee", "id"),
+)
+
 upload_versions = Table(
     "upload_versions",
     metadata,
@@ -377,6 +406,8 @@ def map_domain() -> None:
         (Execution, executions),
         (Artifact, artifacts),
         (UploadVersion, upload_versions),
+        (Package, packages),
+        (Assignment, assignments),
     ):
         mapper_registry.map_imperatively(cls, table)
     _mapped = True

@@ -1,0 +1,98 @@
+"""/api/v1/packages and /api/v1/assignments: who runs what by hand, and their runs."""
+
+from datetime import datetime
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from testament.api.deps import Ctx, CurrentPrincipal
+from testament.api.schemas import ExecutionPublic, FromDomain
+from testament.services import assignments as svc
+
+router = APIRouter(tags=["assignments"])
+
+
+class PackageBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    parent_id: str | None = None
+
+
+class PackagePublic(FromDomain):
+    id: str
+    name: str
+    parent_id: str | None
+    created_at: datetime
+
+
+class AssignmentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    package_id: str
+    test_case_id: str
+    assignee: str = Field(min_length=1, max_length=200, description="the user name of the person who runs it")
+
+
+class AssignmentPublic(FromDomain):
+    id: str
+    package_id: str
+    test_case_id: str
+    assignee: str
+    created_by: str
+    created_at: datetime
+
+
+@router.post("/packages", status_code=201, operation_id="createPackage")
+def create_package(body: PackageBody, ctx: Ctx, principal: CurrentPrincipal) -> PackagePublic:
+    return PackagePublic.of(svc.create_package(ctx, principal, name=body.name, parent_id=body.parent_id))
+
+
+@router.get("/packages", operation_id="listPackages")
+def list_packages(
+    ctx: Ctx, principal: CurrentPrincipal, parent_id: str | None = None
+) -> dict[str, list[PackagePublic]]:
+    """Top-level packages, or those directly inside `parent_id`."""
+    return {"items": [PackagePublic.of(p) for p in svc.list_packages(ctx, principal, parent_id=parent_id)]}
+
+
+@router.get("/packages/{package_id}", operation_id="getPackage")
+def get_package(package_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PackagePublic:
+    return PackagePublic.of(svc.get_package(ctx, principal, package_id))
+
+
+@router.post("/assignments", status_code=201, operation_id="createAssignment")
+def create_assignment(body: AssignmentBody, ctx: Ctx, principal: CurrentPrincipal) -> AssignmentPublic:
+    return AssignmentPublic.of(svc.create_assignment(ctx, principal, **body.model_dump()))
+
+
+@router.get("/assignments", operation_id="listAssignments")
+def list_assignments(
+    ctx: Ctx, principal: CurrentPrincipal, package_id: str | None = None, assignee: str | None = None
+) -> dict[str, list[AssignmentPublic]]:
+    found = svc.list_assignments(ctx, principal, package_id=package_id, assignee=assignee)
+    return {"items": [AssignmentPublic.of(a) for a in found]}
+
+
+@router.get("/assignments/{assignment_id}", operation_id="getAssignment")
+def get_assignment(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) -> AssignmentPublic:
+    return AssignmentPublic.of(svc.get_assignment(ctx, principal, assignment_id))
+
+
+@router.post(
+    "/assignments/{assignment_id}/runs",
+    status_code=201,
+    operation_id="startAssignmentRun",
+    responses={200: {"description": "the assignment's incomplete run, returned instead of a new one"}},
+)
+def start_run(
+    assignment_id: str, ctx: Ctx, principal: CurrentPrincipal, response: Response
+) -> ExecutionPublic:
+    """Start a run of the assignment, or get its incomplete run (200): one open run at a time."""
+    run = svc.start_assignment_run(ctx, principal, assignment_id)
+    if not run.created:
+        response.status_code = 200
+    return ExecutionPublic.of(run.execution)
+
+
+@router.get("/assignments/{assignment_id}/runs", operation_id="listAssignmentRuns")
+def list_runs(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[ExecutionPublic]]:
+    return {"items": [ExecutionPublic.of(x) for x in svc.list_assignment_runs(ctx, principal, assignment_id)]}

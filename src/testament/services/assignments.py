@@ -1,0 +1,143 @@
+"""Packages (nested folders) and assignments (a test case given to a person), and their runs.
+
+An assignment keeps at most one incomplete run: starting it again returns the open one.
+Testers run only the assignments given to them; managers and admins run any.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from testament.domain.access import Permission, Principal, require_may_run_assignment
+from testament.domain.errors import InvalidInput, NotFound
+from testament.domain.execution import Execution
+from testament.domain.model import Assignment, Package, TestCase
+from testament.kit.ids import new_id
+from testament.services import executions
+from testament.services.context import AppContext
+from testament.store.tables import assignments, packages
+from testament.store.tables import executions as executions_table
+
+__all__ = [
+    "AssignmentRun",
+    "create_assignment",
+    "create_package",
+    "get_assignment",
+    "get_package",
+    "list_assignment_runs",
+    "list_assignments",
+    "list_packages",
+    "start_assignment_run",
+]
+
+
+@dataclass(frozen=True)
+class AssignmentRun:
+    execution: Execution
+    created: bool  # False when the assignment's open run was returned
+
+
+def _check_name(name: str) -> str:
+    if not 1 <= len(name.strip()) <= 200:
+        raise InvalidInput("name", "must be 1 to 200 characters")
+    return name.strip()
+
+
+def create_package(
+    app: AppContext, principal: Principal, *, name: str, parent_id: str | None = None
+) -> Package:
+    principal.require(Permission.WRITE)
+    if parent_id is not None:
+        get_package(app, principal, parent_id)
+    package = Package(new_id(), principal.workspace_id, _check_name(name), parent_id, app.clock())
+    with app.uow() as uow:
+        uow.session.add(package)
+        uow.commit()
+    return package
+
+
+def get_package(app: AppContext, principal: Principal, package_id: str) -> Package:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        package = session.get(Package, package_id)
+    if package is None or package.workspace_id != principal.workspace_id:
+        raise NotFound("package", package_id)
+    return package
+
+
+def list_packages(app: AppContext, principal: Principal, *, parent_id: str | None = None) -> list[Package]:
+    """The packages directly inside `parent_id` (top-level ones when None)."""
+    principal.require(Permission.READ)
+    where = [packages.c.workspace_id == principal.workspace_id]
+    where.append(packages.c.parent_id == parent_id if parent_id else packages.c.parent_id.is_(None))
+    with app.db.reading() as session:
+        return list(session.scalars(select(Package).where(*where).order_by(packages.c.id)))
+
+
+def create_assignment(
+    app: AppContext, principal: Principal, *, package_id: str, test_case_id: str, assignee: str
+) -> Assignment:
+    principal.require(Permission.WRITE)
+    get_package(app, principal, package_id)
+    if not 1 <= len(assignee) <= 200:
+        raise InvalidInput("assignee", "must be a user name, 1 to 200 characters")
+    with app.uow() as uow:
+        case = uow.session.get(TestCase, test_case_id)
+        if case is None or case.workspace_id != principal.workspace_id:
+            raise InvalidInput("test_case_id", f"no test case {test_case_id!r} in this workspace")
+        assignment = Assignment(
+            new_id(),
+            principal.workspace_id,
+            package_id,
+            test_case_id,
+            assignee,
+            principal.user_name,
+            app.clock(),
+        )
+        uow.session.add(assignment)
+        uow.commit()
+    return assignment
+
+
+def get_assignment(app: AppContext, principal: Principal, assignment_id: str) -> Assignment:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        assignment = session.get(Assignment, assignment_id)
+    if assignment is None or assignment.workspace_id != principal.workspace_id:
+        raise NotFound("assignment", assignment_id)
+    return assignment
+
+
+def list_assignments(
+    app: AppContext, principal: Principal, *, package_id: str | None = None, assignee: str | None = None
+) -> list[Assignment]:
+    principal.require(Permission.READ)
+    where = [assignments.c.workspace_id == principal.workspace_id]
+    if package_id:
+        where.append(assignments.c.package_id == package_id)
+    if assignee:
+        where.append(assignments.c.assignee == assignee)
+    with app.db.reading() as session:
+        return list(session.scalars(select(Assignment).where(*where).order_by(assignments.c.id)))
+
+
+def start_assignment_run(app: AppContext, principal: Principal, assignment_id: str) -> AssignmentRun:
+    """A new run of the assignment's test case (its published version), or its open run."""
+    assignment = get_assignment(app, principal, assignment_id)
+    require_may_run_assignment(principal, assignment.assignee)
+    started = executions.start_execution(
+        app, principal, test_case_id=assignment.test_case_id, assignment_id=assignment.id
+    )
+    return AssignmentRun(started.executions[0], created=not started.replayed)
+
+
+def list_assignment_runs(app: AppContext, principal: Principal, assignment_id: str) -> list[Execution]:
+    get_assignment(app, principal, assignment_id)
+    with app.db.reading() as session:
+        return list(
+            session.scalars(
+                select(Execution)
+                .where(executions_table.c.assignment_id == assignment_id)
+                .order_by(executions_table.c.id)
+            )
+        )
