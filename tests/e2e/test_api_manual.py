@@ -59,12 +59,8 @@ def test_completing_early_keeps_the_rest_not_run_and_a_failure_decides(api: http
     assert (done["status"], done["completed"], done["execution"]["status"]) == ("Failed", True, "FAILED")
     assert [s["outcome"] for s in done["steps"]] == ["Failed", "NotRun", "NotRun"]
     records = api.get(f"/executions/{run}/records").json()["items"]
-    assert [r["observation_id"] for r in records] == [
-        "step-1",
-        "step-2",
-        "step-3",
-        "step-1",
-    ]  # append-only history
+    assert [r["record"]["step"] for r in records] == [1, 2, 3, 1]  # append-only history
+    assert records[0]["observation_id"] == records[3]["observation_id"]  # one id per step result
 
 
 def test_bad_step_results_name_the_field(api: httpx.Client) -> None:

@@ -19,11 +19,20 @@ from testament.domain.execution import MANUAL_KIND, Execution, Outcome, RecordSt
 from testament.domain.manual import RunStatus, StepOutcome, core_status, derive_status, parse_outcome
 from testament.domain.model import Assignment
 from testament.kit.clock import as_utc
+from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, RecordAdded
 from testament.store.tables import execution_records, test_case_versions
 
-__all__ = ["ManualRun", "StepInput", "StepResult", "get_manual_run", "record_steps", "write_initial_steps"]
+__all__ = [
+    "ManualRun",
+    "StepInput",
+    "StepResult",
+    "find_step_result",
+    "get_manual_run",
+    "record_steps",
+    "write_initial_steps",
+]
 
 RECORD_STATUS = {
     StepOutcome.NOT_RUN: RecordStatus.NOT_RUN,
@@ -46,6 +55,7 @@ class StepInput:
 
 @dataclass(frozen=True)
 class StepResult:
+    id: str
     step: int
     description: str
     data: str
@@ -66,12 +76,8 @@ class ManualRun:
     steps: Sequence[StepResult]
 
 
-def _observation(step: int) -> str:
-    return f"step-{step}"
-
-
 def _append(
-    uow: UnitOfWork, execution: Execution, step: int, outcome: StepOutcome, record: dict[str, Any]
+    uow: UnitOfWork, execution: Execution, observation_id: str, outcome: StepOutcome, record: dict[str, Any]
 ) -> None:
     execution.records_total += 1
     status = RECORD_STATUS[outcome]
@@ -83,7 +89,7 @@ def _append(
             execution_id=execution.id,
             seq=seq,
             attempt=execution.attempt,
-            observation_id=_observation(step),
+            observation_id=observation_id,
             status=status.value,
             timestamp=uow.app.clock(),
             record=record,
@@ -113,7 +119,9 @@ def write_initial_steps(uow: UnitOfWork, execution: Execution) -> None:
             "actual_result": "",
             "notes": "",
         }
-        _append(uow, execution, number, StepOutcome.NOT_RUN, record)
+        _append(
+            uow, execution, new_id(), StepOutcome.NOT_RUN, record
+        )  # the step result's id for its whole life
 
 
 def _step_text(step: dict[str, Any]) -> dict[str, str]:
@@ -134,10 +142,11 @@ def _current(uow_session: Any, execution: Execution) -> list[StepResult]:
     ).all()
     latest: dict[int, Any] = {}
     for row in rows:
-        if row.observation_id.startswith("step-"):
+        if "step" in row.record:
             latest[int(row.record["step"])] = row
     return [
         StepResult(
+            id=r.observation_id,
             step=n,
             description=r.record.get("description", ""),
             data=r.record.get("data", ""),
@@ -223,7 +232,7 @@ def record_steps(
                 "notes": before.notes if item.notes is None else item.notes,
                 "by": principal.user_name,
             }
-            _append(uow, execution, item.step, outcome, record)
+            _append(uow, execution, before.id, outcome, record)
         steps = _current(uow.session, execution)
         if complete or all(s.outcome != StepOutcome.NOT_RUN for s in steps):
             status = derive_status([s.outcome for s in steps], completed=True)
@@ -231,3 +240,26 @@ def record_steps(
             uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
         uow.commit()
         return _view(execution, steps)
+
+
+def find_step_result(
+    app: AppContext, principal: Principal, step_result_id: str
+) -> tuple[ManualRun, StepResult]:
+    """A step result by its id, with the run it belongs to (in the principal's workspace)."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        execution_id = session.execute(
+            select(execution_records.c.execution_id).where(
+                execution_records.c.observation_id == step_result_id
+            )
+        ).scalar()
+    if execution_id is None:
+        raise NotFound("step result", step_result_id)
+    try:
+        run = get_manual_run(app, principal, str(execution_id))
+    except NotFound:
+        raise NotFound("step result", step_result_id) from None
+    step = next((s for s in run.steps if s.id == step_result_id), None)
+    if step is None:
+        raise NotFound("step result", step_result_id)
+    return run, step

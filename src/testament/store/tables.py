@@ -286,6 +286,7 @@ execution_records = Table(
     Column("timestamp", TS, nullable=False),
     Column("record", JSON, nullable=False),
     Index("ix_execution_records_status", "execution_id", "status", "seq"),
+    Index("ix_execution_records_observation", "observation_id"),  # a step result found by its id
 )
 
 resources = Table(
