@@ -17,6 +17,7 @@ from testament.api.routes import assets, assignments, executions, resources, tes
 from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
 from testament.compat.aws_connect.router import create_aws_connect_app
+from testament.compat.enterprise_tester.router import create_enterprise_tester_app
 from testament.compat.testsigma.router import create_testsigma_app
 from testament.config import Settings
 from testament.services import admin
@@ -110,4 +111,5 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
     root.mount("/api/v1", create_native_api(ctx))
     root.mount("/aws/connect", create_aws_connect_app(ctx))
     root.mount("/testsigma", create_testsigma_app(ctx))
+    root.mount("/enterprise-tester", create_enterprise_tester_app(ctx))
     return root

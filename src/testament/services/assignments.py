@@ -4,9 +4,11 @@ An assignment keeps at most one incomplete run: starting it again returns the op
 Testers run only the assignments given to them; managers and admins run any.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import InvalidInput, NotFound
@@ -27,6 +29,7 @@ __all__ = [
     "list_assignment_runs",
     "list_assignments",
     "list_packages",
+    "query_assignment_runs",
     "start_assignment_run",
 ]
 
@@ -141,3 +144,33 @@ def list_assignment_runs(app: AppContext, principal: Principal, assignment_id: s
                 .order_by(executions_table.c.id)
             )
         )
+
+
+def query_assignment_runs(
+    app: AppContext,
+    principal: Principal,
+    assignment_id: str,
+    *,
+    where: ColumnElement[bool] | None = None,
+    order_by: Sequence[ColumnElement[Any]] = (),
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[Execution], int]:
+    """An assignment's runs, filtered and ordered by expressions a surface compiled from its
+    query language (over the executions table), with the total before paging."""
+    get_assignment(app, principal, assignment_id)
+    conditions = [executions_table.c.assignment_id == assignment_id]
+    if where is not None:
+        conditions.append(where)
+    with app.db.reading() as session:
+        total = session.execute(
+            select(func.count()).select_from(executions_table).where(*conditions)
+        ).scalar_one()
+        rows = session.scalars(
+            select(Execution)
+            .where(*conditions)
+            .order_by(*order_by, executions_table.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows), int(total)

@@ -45,6 +45,7 @@ __all__ = [
     "RunDetails",
     "Slot",
     "Started",
+    "delete_execution",
     "get_execution",
     "get_plan_run",
     "group_key",
@@ -744,3 +745,16 @@ def override_executions(
             execution.override(status, comment, principal.user_name, app.clock())
         uow.commit()
         return found
+
+
+def delete_execution(app: AppContext, principal: Principal, execution_id: str) -> None:
+    """Delete an execution and its records. A worker's execution in progress must be stopped first."""
+    principal.require(Permission.DELETE)
+    with app.uow() as uow:
+        execution = _load(uow.session, Execution, principal, execution_id, "execution", lock=True)
+        if execution.kind != MANUAL_KIND and execution.status in ACTIVE:
+            raise Conflict(
+                f"execution {execution.id} is {execution.status.value}; stop it before deleting it"
+            )
+        uow.session.delete(execution)
+        uow.commit()

@@ -1,0 +1,101 @@
+"""Pure functions between Testament's manual runs and Enterprise Tester's shapes: GUID ids,
+PascalCase, ISO-8601 `Z` times, `Self` links and `Expands`."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal
+
+from testament.domain.execution import Execution, ExecutionStatus
+from testament.services.manual import ManualRun, StepResult
+from testament.store.tables import executions
+
+__all__ = ["RUN_EXPANDS", "RUN_FIELDS", "STEP_EXPANDS", "iso", "run_wire", "step_wire", "user_id"]
+
+RUN_EXPANDS = ("Assignment", "StepResults")
+STEP_EXPANDS = ("Run",)
+_USERS = uuid.UUID("6f1d6e8e-7f43-4f8b-9d3c-2e9a6c1b5a10")
+
+
+def iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user_id(workspace_id: str, user_name: str) -> str:
+    """A stable GUID per user name of a workspace (users are the names keys act as)."""
+    return str(uuid.uuid5(_USERS, f"{workspace_id}/{user_name}"))
+
+
+# the run's properties an OData $filter and $orderby may name, as SQL over the executions table
+RUN_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": executions.c.id,
+    "ScriptId": executions.c.test_case_id,
+    "ScriptVersion": executions.c.test_case_version,
+    "AssignmentId": executions.c.assignment_id,
+    "CreatedAt": executions.c.queued_at,
+    "LastUpdatedAt": func.coalesce(executions.c.finished_at, executions.c.started_at, executions.c.queued_at),
+    "CreatedBy": executions.c.created_by,
+    "RunBy": executions.c.created_by,
+    "LastUpdatedBy": executions.c.created_by,
+    "Completed": executions.c.status.not_in([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING]),
+    # a completed manual run's reason is its derived status (Passed, Failed, Blocked, ...)
+    "Status": case(
+        (executions.c.status == ExecutionStatus.RUNNING, literal("In Progress")), else_=executions.c.reason
+    ),
+}
+
+
+def step_wire(step: StepResult, run_id: str, base: str, expand: Iterable[str] = ()) -> dict[str, Any]:
+    wanted = set(expand)
+    wire: dict[str, Any] = {
+        "RunId": run_id,
+        "Id": step.id,
+        "Description": step.description,
+        "Data": step.data or None,
+        "Notes": step.notes or None,
+        "ExpectedResult": step.expected_result or None,
+        "ActualResult": step.actual_result or None,
+        "Outcome": step.outcome.value,
+        "HasIncidents": False,
+        "HasAttachments": False,
+        "Expands": [e for e in STEP_EXPANDS if e not in wanted],
+        "Self": f"{base}api/stepresult/{step.id}",
+    }
+    return wire
+
+
+def run_wire(
+    run: ManualRun, base: str, expand: Iterable[str] = (), assignment: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    x: Execution = run.execution
+    wanted = set(expand)
+    by = user_id(x.workspace_id, x.created_by)
+    updated = max([s.updated_at for s in run.steps], default=x.started_at or x.queued_at)
+    wire: dict[str, Any] = {
+        "Id": x.id,
+        "ActualDuration": None,
+        "ScriptId": x.test_case_id,
+        "ScriptVersion": x.test_case_version,
+        "AssignmentId": x.assignment_id,
+        "CreatedAt": iso(x.queued_at),
+        "LastUpdatedAt": iso(updated),
+        "CreatedById": by,
+        "CreatedBy": x.created_by,
+        "RunById": by,
+        "RunBy": x.created_by,
+        "LastUpdatedById": user_id(x.workspace_id, run.steps[-1].updated_by or x.created_by)
+        if run.steps
+        else by,
+        "LastUpdatedBy": (run.steps[-1].updated_by if run.steps else None) or x.created_by,
+        "Status": run.status.value,
+        "Completed": run.completed,
+        "Expands": [e for e in RUN_EXPANDS if e not in wanted],
+        "Self": f"{base}api/scriptrun/{x.id}",
+    }
+    if "StepResults" in wanted:
+        wire["StepResults"] = [step_wire(s, x.id, base) for s in run.steps]
+    if "Assignment" in wanted and assignment is not None:
+        wire["Assignment"] = assignment
+    return wire
