@@ -185,3 +185,71 @@ def test_unknown_ids_and_deleting_a_run(et: httpx.Client, api: httpx.Client) -> 
     assert et.get("/stepresult/nope").status_code == 404
     assert et.delete(f"/scriptrun/{run['Id']}").status_code == 200
     assert et.get(f"/scriptrun/{run['Id']}").status_code == 404
+
+
+def test_a_team_sets_up_and_runs_manual_testing_through_the_surface(
+    et: httpx.Client, live: LiveServer, workspace: Workspace
+) -> None:
+    project = et.get("/projects").json()["Items"][0]
+    users = et.get("/users").json()["Items"]
+    tester = next(u for u in users if u["UserName"] == "tester-user")
+    package = et.post("/scriptpackages", json={"Name": "Login", "ProjectId": project["Id"]})
+    script = et.post(
+        "/scripts",
+        params={"$expand": "Steps"},
+        json={
+            "Name": "Log in",
+            "PackageId": package.json()["Id"],
+            "Steps": [
+                {"Description": "Open", "ExpectedResult": "Form", "OrderNumber": 0},
+                {"Description": "Submit", "ExpectedResult": "Home", "OrderNumber": 1},
+            ],
+        },
+    )
+    cycle = et.post("/executionpackages", json={"Name": "Release 1"}).json()
+    sprint = et.post("/executionpackages", json={"Name": "Sprint 1", "ParentId": cycle["Id"]}).json()
+    given = et.post(
+        "/scriptassignments",
+        json={"ScriptId": script.json()["Id"], "PackageId": sprint["Id"], "AssignedToId": tester["Id"]},
+    )
+
+    assert package.status_code == 201 and script.status_code == 201 and given.status_code == 201, given.text
+    assert [s["Description"] for s in script.json()["Steps"]] == ["Open", "Submit"]
+    assert given.json()["AssignedTo"] == "tester-user"
+    assert [c["Name"] for c in et.get(f"/executionpackage/{cycle['Id']}/children").json()["Items"]] == [
+        "Sprint 1"
+    ]
+
+    with et_client(live, workspace, Role.TESTER) as as_tester:
+        run = as_tester.post(
+            f"/scriptassignment/{given.json()['Id']}/runs", params={"$expand": "StepResults"}
+        ).json()
+        results = [{"Id": s["Id"], "Outcome": "Passed"} for s in run["StepResults"]]
+        done = as_tester.put(f"/scriptrun/{run['Id']}", json={"StepResults": results}).json()
+    assert (done["Status"], done["Completed"], done["RunBy"]) == ("Passed", True, "tester-user")
+
+    expanded = et.get(
+        f"/scriptassignment/{given.json()['Id']}", params={"$expand": "LastRun,Script,Package"}
+    ).json()
+    assert expanded["LastRun"]["Id"] == run["Id"] and expanded["Script"]["Name"] == "Log in"
+    assert expanded["Package"]["Name"] == "Sprint 1" and expanded["Expands"] == ["Runs"]
+
+    changed = et.put(f"/script/{script.json()['Id']}", json={"Steps": [{"Description": "Only"}]}).json()
+    assert changed["VersionNumber"] == 2
+    assert et.get(f"/scriptrun/{run['Id']}").json()["ScriptVersion"] == 1
+
+
+def test_editing_and_deleting_scripts_need_their_permissions(
+    et: httpx.Client, live: LiveServer, workspace: Workspace
+) -> None:
+    package = et.post("/scriptpackages", json={"Name": "P"}).json()["Id"]
+    script = et.post(
+        "/scripts", json={"Name": "S", "PackageId": package, "Steps": [{"Description": "x"}]}
+    ).json()
+    with et_client(live, workspace, Role.VIEWER) as viewer:
+        assert viewer.post("/scripts", json={"Name": "V", "PackageId": package}).status_code == 403
+    with et_client(live, workspace, Role.TESTER) as tester:
+        assert tester.delete(f"/script/{script['Id']}").status_code == 403
+    no_package = et.post("/scripts", json={"Name": "N", "Steps": [{"Description": "x"}]})
+    assert no_package.status_code == 403 and "PackageId" in no_package.json()["Message"]
+    assert et.delete(f"/script/{script['Id']}").status_code == 200

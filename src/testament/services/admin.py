@@ -28,6 +28,7 @@ __all__ = [
     "create_workspace",
     "get_workspace",
     "list_keys",
+    "list_users",
     "revoke_key",
 ]
 
@@ -149,3 +150,13 @@ def authenticate_access_key(app: AppContext, access_key_id: str) -> tuple[Princi
     if key is None or key.revoked_at is not None:
         raise Unauthenticated("the access key id is not valid")
     return _principal(key), app.secret_box.decrypt(key.secret_ciphertext.encode()).decode()
+
+
+def list_users(app: AppContext, principal: Principal) -> list[str]:
+    """The user names the workspace's keys act as (revoked keys' users included: they ran things)."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        names = session.scalars(
+            select(api_keys.c.user_name).where(api_keys.c.workspace_id == principal.workspace_id).distinct()
+        )
+        return sorted(names)

@@ -1,102 +1,24 @@
 """Enterprise Tester's script-run routes: authenticate, translate, call one use case, answer."""
 
-import base64
-import binascii
-import hmac
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from testament.compat.enterprise_tester import odata, translate
+from testament.compat.enterprise_tester import odata, setup_routes, translate
+from testament.compat.enterprise_tester.calls import Call, run_wire_of, vendor_errors
 from testament.compat.enterprise_tester.errors import EtError, error_response, from_domain
 from testament.domain import errors as e
-from testament.domain.access import Principal
-from testament.domain.model import Assignment
-from testament.services import admin, assignments, executions, manual
+from testament.services import assignments, executions, manual
 from testament.services.context import AppContext
 
 __all__ = ["create_enterprise_tester_app"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
-
-
-@dataclass(frozen=True)
-class Caller:
-    ctx: AppContext
-    principal: Principal
-    base: str  # the surface's base URL, for Self links
-    params: dict[str, str]
-
-    @property
-    def expand(self) -> list[str]:
-        return [p.strip() for p in self.params.get("$expand", "").split(",") if p.strip()]
-
-
-def _principal(ctx: AppContext, authorization: str) -> Principal:
-    """HTTP Basic with the key's access key id and secret, or a Bearer token."""
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() == "bearer" and credentials:
-        return admin.authenticate_token(ctx, credentials.strip())
-    if scheme.lower() == "basic" and credentials:
-        try:
-            user, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            raise EtError(401, "Authorization has been denied for this request.") from None
-        principal, secret = admin.authenticate_access_key(ctx, user)
-        if hmac.compare_digest(secret, password):
-            return principal
-    raise EtError(401, "Authorization has been denied for this request.")
-
-
-def caller(request: Request) -> Caller:
-    ctx: AppContext = request.app.state.ctx
-    try:
-        principal = _principal(ctx, request.headers.get("authorization", ""))
-    except e.Unauthenticated:
-        raise EtError(401, "Authorization has been denied for this request.") from None
-    return Caller(ctx, principal, str(request.base_url), dict(request.query_params))
-
-
-Call = Annotated[Caller, Depends(caller)]
-
-
-@contextmanager
-def vendor_errors() -> Iterator[None]:
-    try:
-        yield
-    except e.TestamentError as exc:
-        raise from_domain(exc) from None
-    except odata.ODataError as exc:
-        raise EtError(400, exc.message) from None
-
-
-def _assignment_wire(call: Caller, assignment: Assignment) -> dict[str, Any]:
-    return {
-        "Id": assignment.id,
-        "ScriptId": assignment.test_case_id,
-        "PackageId": assignment.package_id,
-        "AssignedTo": assignment.assignee,
-        "AssignedToId": translate.user_id(assignment.workspace_id, assignment.assignee),
-        "Self": f"{call.base}api/scriptassignment/{assignment.id}",
-    }
-
-
-def _run(call: Caller, execution_id: str) -> dict[str, Any]:
-    run = manual.get_manual_run(call.ctx, call.principal, execution_id)
-    assignment = None
-    if "Assignment" in call.expand and run.execution.assignment_id:
-        assignment = _assignment_wire(
-            call, assignments.get_assignment(call.ctx, call.principal, run.execution.assignment_id)
-        )
-    return translate.run_wire(run, call.base, call.expand, assignment)
 
 
 @router.get("/scriptassignment/{assignment_id}/runs")
@@ -119,7 +41,7 @@ def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
             limit=options.top,
             offset=options.skip,
         )
-        items = [_run(call, x.id) for x in rows]
+        items = [run_wire_of(call, x.id) for x in rows]
     if options.inlinecount:
         return {"Skip": options.skip, "Top": options.top, "Total": total, "Items": items}
     return {"Items": items}
@@ -132,7 +54,7 @@ def create_run(
     """A new run, or the assignment's incomplete one (200)."""
     with vendor_errors():
         started = assignments.start_assignment_run(call.ctx, call.principal, assignment_id)
-        wire = _run(call, started.execution.id)
+        wire = run_wire_of(call, started.execution.id)
     response.status_code = 201 if started.created else 200
     response.headers["Location"] = wire["Self"]
     return wire
@@ -141,7 +63,7 @@ def create_run(
 @router.get("/scriptrun/{run_id}")
 def get_run(run_id: str, call: Call) -> dict[str, Any]:
     with vendor_errors():
-        return _run(call, run_id)
+        return run_wire_of(call, run_id)
 
 
 def _step_inputs(run: manual.ManualRun, results: Any) -> list[manual.StepInput]:
@@ -172,7 +94,7 @@ def update_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body()])
         complete = bool(body.get("AttemptToComplete"))
         if inputs or complete:
             manual.record_steps(call.ctx, call.principal, run_id, inputs, complete=complete)
-        return _run(call, run_id)
+        return run_wire_of(call, run_id)
 
 
 @router.delete("/scriptrun/{run_id}")
@@ -246,4 +168,5 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app.state.ctx = ctx
     _install_errors(app)
     app.include_router(router)
+    app.include_router(setup_routes.router)
     return app

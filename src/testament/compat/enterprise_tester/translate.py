@@ -99,3 +99,38 @@ def run_wire(
     if "Assignment" in wanted and assignment is not None:
         wire["Assignment"] = assignment
     return wire
+
+
+def steps_of(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """A manual test case's steps as the vendor's Step shape."""
+    return [
+        {
+            "Description": s.get("description", ""),
+            "ExpectedResult": s.get("expected_result") or None,
+            "Notes": None,
+            "Data": s.get("data") or None,
+            "OrderNumber": n,
+        }
+        for n, s in enumerate(content.get("steps", []))
+    ]
+
+
+def content_of(steps: Any) -> dict[str, Any]:
+    """The vendor's Steps as a manual test case's content (order by OrderNumber, then as given)."""
+    if not isinstance(steps, list):
+        return {"steps": steps}  # let the content validation name what is wrong
+    ordered = sorted(
+        enumerate(steps), key=lambda p: p[1].get("OrderNumber", p[0]) if isinstance(p[1], dict) else p[0]
+    )
+    return {
+        "steps": [
+            {
+                "description": s.get("Description") or "",
+                "data": s.get("Data") or "",
+                "expected_result": s.get("ExpectedResult") or "",
+            }
+            if isinstance(s, dict)
+            else s
+            for _, s in ordered
+        ]
+    }

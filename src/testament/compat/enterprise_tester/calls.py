@@ -1,0 +1,93 @@
+"""What the Enterprise Tester routes share: the authenticated caller, error translation,
+and the run and assignment shapes."""
+
+import base64
+import binascii
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from testament.compat.enterprise_tester import odata, translate
+from testament.compat.enterprise_tester.errors import EtError, from_domain
+from testament.domain import errors as e
+from testament.domain.access import Principal
+from testament.domain.model import Assignment
+from testament.services import admin, assignments, manual
+from testament.services.context import AppContext
+
+__all__ = ["Call", "Caller", "assignment_wire", "run_wire_of", "vendor_errors"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    ctx: AppContext
+    principal: Principal
+    base: str  # the surface's base URL, for Self links
+    params: dict[str, str]
+
+    @property
+    def expand(self) -> list[str]:
+        return [p.strip() for p in self.params.get("$expand", "").split(",") if p.strip()]
+
+
+def _principal(ctx: AppContext, authorization: str) -> Principal:
+    """HTTP Basic with the key's access key id and secret, or a Bearer token."""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return admin.authenticate_token(ctx, credentials.strip())
+    if scheme.lower() == "basic" and credentials:
+        try:
+            user, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise EtError(401, "Authorization has been denied for this request.") from None
+        principal, secret = admin.authenticate_access_key(ctx, user)
+        if hmac.compare_digest(secret, password):
+            return principal
+    raise EtError(401, "Authorization has been denied for this request.")
+
+
+def caller(request: Request) -> Caller:
+    ctx: AppContext = request.app.state.ctx
+    try:
+        principal = _principal(ctx, request.headers.get("authorization", ""))
+    except e.Unauthenticated:
+        raise EtError(401, "Authorization has been denied for this request.") from None
+    return Caller(ctx, principal, str(request.base_url), dict(request.query_params))
+
+
+Call = Annotated[Caller, Depends(caller)]
+
+
+@contextmanager
+def vendor_errors() -> Iterator[None]:
+    try:
+        yield
+    except e.TestamentError as exc:
+        raise from_domain(exc) from None
+    except odata.ODataError as exc:
+        raise EtError(400, exc.message) from None
+
+
+def assignment_wire(call: Caller, assignment: Assignment) -> dict[str, Any]:
+    return {
+        "Id": assignment.id,
+        "ScriptId": assignment.test_case_id,
+        "PackageId": assignment.package_id,
+        "AssignedTo": assignment.assignee,
+        "AssignedToId": translate.user_id(assignment.workspace_id, assignment.assignee),
+        "Self": f"{call.base}api/scriptassignment/{assignment.id}",
+    }
+
+
+def run_wire_of(call: Caller, execution_id: str) -> dict[str, Any]:
+    run = manual.get_manual_run(call.ctx, call.principal, execution_id)
+    assignment = None
+    if "Assignment" in call.expand and run.execution.assignment_id:
+        assignment = assignment_wire(
+            call, assignments.get_assignment(call.ctx, call.principal, run.execution.assignment_id)
+        )
+    return translate.run_wire(run, call.base, call.expand, assignment)

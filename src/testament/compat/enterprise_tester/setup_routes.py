@@ -1,0 +1,298 @@
+"""What a team needs to set up and read manual testing through the Enterprise Tester surface:
+the project (the workspace), users, script packages (suites), scripts (manual test cases),
+execution packages and script assignments."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response
+
+from testament.compat.enterprise_tester import translate
+from testament.compat.enterprise_tester.calls import Call, Caller, assignment_wire, run_wire_of, vendor_errors
+from testament.compat.enterprise_tester.errors import EtError
+from testament.domain.model import Suite
+from testament.services import admin, assets, assignments, test_cases
+
+router = APIRouter(prefix="/api")
+
+
+def _user_name(call: Caller, user_id: Any) -> str:
+    for name in admin.list_users(call.ctx, call.principal):
+        if translate.user_id(call.principal.workspace_id, name) == str(user_id).lower():
+            return name
+    raise EtError(403, f"You must specify a valid AssignedToId: no user {user_id}")
+
+
+@router.get("/users")
+def list_users(call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        names = admin.list_users(call.ctx, call.principal)
+    users = [
+        {
+            "Id": translate.user_id(call.principal.workspace_id, name),
+            "UserName": name,
+            "DisplayName": name,
+            "Email": None,
+            "FirstName": None,
+            "LastName": None,
+            "Enabled": True,
+            "IsExternal": False,
+            "Self": f"{call.base}api/user/{translate.user_id(call.principal.workspace_id, name)}",
+        }
+        for name in names
+    ]
+    return {"Items": users, "Skip": 0, "Top": len(users), "Total": len(users)}
+
+
+@router.get("/projects")
+def list_projects(call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        workspace = admin.get_workspace(call.ctx, call.principal.workspace_id)
+    project = {"Id": workspace.id, "Name": workspace.name, "Self": f"{call.base}api/project/{workspace.id}"}
+    return {"Items": [project], "Skip": 0, "Top": 1, "Total": 1}
+
+
+@router.post("/projects")
+def create_project(call: Call) -> Response:
+    raise EtError(
+        403, "A key works within its own project; create workspaces with `testament workspace create`"
+    )
+
+
+def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
+    return {
+        "Id": suite.id,
+        "ParentId": None,
+        "ProjectId": suite.workspace_id,
+        "Name": suite.name,
+        "OrderNumber": 0,
+        "Self": f"{call.base}api/scriptpackage/{suite.id}",
+    }
+
+
+@router.get("/scriptpackages")
+def list_script_packages(call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        suites = assets.list_assets(call.ctx, call.principal, Suite, limit=1000).items
+    items = [_package_wire(call, s) for s in suites]
+    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+
+
+@router.post("/scriptpackages", status_code=201)
+def create_script_package(
+    call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    if body.get("ParentId"):
+        raise EtError(403, "ParentId: nested script packages are not supported yet")
+    with vendor_errors():
+        suite = assets.create_suite(
+            call.ctx, call.principal, name=str(body.get("Name") or ""), test_case_ids=[]
+        )
+    wire = _package_wire(call, suite)
+    response.headers["Location"] = wire["Self"]
+    return wire
+
+
+def _script_wire(call: Caller, view: test_cases.TestCaseView) -> dict[str, Any]:
+    case = view.test_case
+    suites = assets.list_assets(call.ctx, call.principal, Suite, limit=1000).items
+    package = next((s for s in suites if case.id in s.test_case_ids), None)
+    expand = call.expand
+    wire: dict[str, Any] = {
+        "Id": case.id,
+        "Name": case.name,
+        "Description": case.description or None,
+        "PackageId": package.id if package else None,
+        "PackageName": package.name if package else None,
+        "ProjectId": case.workspace_id,
+        "VersionNumber": case.published_version or case.version,
+        "CreatedAt": translate.iso(case.created_at),
+        "LastUpdatedAt": translate.iso(case.updated_at),
+        "Expands": [e for e in ("Steps", "Package", "Assignments") if e not in expand],
+        "Self": f"{call.base}api/script/{case.id}",
+    }
+    if "Steps" in expand:
+        wire["Steps"] = translate.steps_of(view.content or {})
+    return wire
+
+
+def _manual_case(call: Caller, script_id: str) -> test_cases.TestCaseView:
+    view = test_cases.get_test_case(call.ctx, call.principal, script_id)
+    if view.test_case.kind != "manual":
+        raise EtError(404, f"Script {script_id} was not found")
+    return view
+
+
+@router.get("/scripts")
+def list_scripts(call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        cases = test_cases.list_test_cases(call.ctx, call.principal, kind="manual", limit=1000).items
+        items = [_script_wire(call, test_cases.get_test_case(call.ctx, call.principal, c.id)) for c in cases]
+    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+
+
+@router.post("/scripts", status_code=201)
+def create_script(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """A script with `Steps`; it is published at once, so it can be assigned and run."""
+    package_id = body.get("PackageId")
+    if not package_id:
+        raise EtError(403, "You must specify a valid PackageId which the script can be added to.")
+    with vendor_errors():
+        suite = assets.get_asset(call.ctx, call.principal, Suite, str(package_id))
+        view = test_cases.create_test_case(
+            call.ctx,
+            call.principal,
+            kind="manual",
+            name=str(body.get("Name") or ""),
+            description=str(body.get("Description") or ""),
+            content=translate.content_of(body.get("Steps") or []),
+            publish=True,
+        )
+        assets.update_suite(
+            call.ctx, call.principal, suite.id, test_case_ids=[*suite.test_case_ids, view.test_case.id]
+        )
+        wire = _script_wire(call, view)
+    response.headers["Location"] = wire["Self"]
+    return wire
+
+
+@router.get("/script/{script_id}")
+def get_script(script_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        return _script_wire(call, _manual_case(call, script_id))
+
+
+@router.put("/script/{script_id}")
+def update_script(script_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """Changing `Steps` makes a new script version; runs in progress keep theirs."""
+    with vendor_errors():
+        _manual_case(call, script_id)
+        view = test_cases.update_test_case(
+            call.ctx,
+            call.principal,
+            script_id,
+            name=body.get("Name"),
+            description=body.get("Description"),
+            content=translate.content_of(body["Steps"]) if "Steps" in body else test_cases.UNSET,
+            publish=True,
+        )
+        return _script_wire(call, view)
+
+
+@router.delete("/script/{script_id}")
+def delete_script(script_id: str, call: Call) -> Response:
+    with vendor_errors():
+        _manual_case(call, script_id)
+        test_cases.delete_test_case(call.ctx, call.principal, script_id)
+    return Response(status_code=200)
+
+
+def _execution_package_wire(call: Caller, package: Any) -> dict[str, Any]:
+    return {
+        "Id": package.id,
+        "ParentId": package.parent_id,
+        "ProjectId": package.workspace_id,
+        "Name": package.name,
+        "Stereotype": None,
+        "OrderNumber": 0,
+        "Expands": ["Children", "Parent", "Project", "ScriptAssignments"],
+        "Self": f"{call.base}api/executionpackage/{package.id}",
+    }
+
+
+@router.get("/executionpackages")
+def list_execution_packages(call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        items = [
+            _execution_package_wire(call, p) for p in assignments.list_packages(call.ctx, call.principal)
+        ]
+    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+
+
+@router.post("/executionpackages", status_code=201)
+def create_execution_package(
+    call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    with vendor_errors():
+        package = assignments.create_package(
+            call.ctx, call.principal, name=str(body.get("Name") or ""), parent_id=body.get("ParentId") or None
+        )
+    wire = _execution_package_wire(call, package)
+    response.headers["Location"] = wire["Self"]
+    return wire
+
+
+@router.get("/executionpackage/{package_id}")
+def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        return _execution_package_wire(call, assignments.get_package(call.ctx, call.principal, package_id))
+
+
+@router.get("/executionpackage/{package_id}/children")
+def list_children(package_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        assignments.get_package(call.ctx, call.principal, package_id)
+        children = assignments.list_packages(call.ctx, call.principal, parent_id=package_id)
+    items = [_execution_package_wire(call, p) for p in children]
+    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+
+
+@router.get("/scriptassignments")
+def list_script_assignments(call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        items = [_assignment_full(call, a) for a in assignments.list_assignments(call.ctx, call.principal)]
+    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+
+
+@router.post("/scriptassignments", status_code=201)
+def create_script_assignment(
+    call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    if not body.get("PackageId"):
+        raise EtError(403, "You must specify a valid PackageId which the assignment can be added to.")
+    with vendor_errors():
+        script = _manual_case(call, str(body.get("ScriptId") or ""))
+        assignee = (
+            _user_name(call, body.get("AssignedToId"))
+            if body.get("AssignedToId")
+            else call.principal.user_name
+        )
+        assignment = assignments.create_assignment(
+            call.ctx,
+            call.principal,
+            package_id=str(body["PackageId"]),
+            test_case_id=script.test_case.id,
+            assignee=assignee,
+        )
+        wire = _assignment_full(call, assignment)
+    response.headers["Location"] = wire["Self"]
+    return wire
+
+
+def _assignment_full(call: Caller, assignment: Any) -> dict[str, Any]:
+    wire = assignment_wire(call, assignment)
+    expand = call.expand
+    runs = (
+        assignments.list_assignment_runs(call.ctx, call.principal, assignment.id)
+        if {"Runs", "LastRun"} & set(expand)
+        else []
+    )
+    wire["Expands"] = [e for e in ("Package", "Runs", "LastRun", "Script") if e not in expand]
+    if "Runs" in expand:
+        wire["Runs"] = [run_wire_of(call, x.id) for x in runs]
+    if "LastRun" in expand:
+        wire["LastRun"] = run_wire_of(call, runs[-1].id) if runs else None
+    if "Script" in expand:
+        wire["Script"] = _script_wire(
+            call, test_cases.get_test_case(call.ctx, call.principal, assignment.test_case_id)
+        )
+    if "Package" in expand:
+        wire["Package"] = _execution_package_wire(
+            call, assignments.get_package(call.ctx, call.principal, assignment.package_id)
+        )
+    return wire
+
+
+@router.get("/scriptassignment/{assignment_id}")
+def get_script_assignment(assignment_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        return _assignment_full(call, assignments.get_assignment(call.ctx, call.principal, assignment_id))
