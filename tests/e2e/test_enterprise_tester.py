@@ -253,3 +253,29 @@ def test_editing_and_deleting_scripts_need_their_permissions(
     no_package = et.post("/scripts", json={"Name": "N", "Steps": [{"Description": "x"}]})
     assert no_package.status_code == 403 and "PackageId" in no_package.json()["Message"]
     assert et.delete(f"/script/{script['Id']}").status_code == 200
+
+
+def test_a_step_result_takes_attachments_uploaded_as_multipart(et: httpx.Client, api: httpx.Client) -> None:
+    run = et.post(f"/scriptassignment/{assignment(api)}/runs", params={"$expand": "StepResults"}).json()
+    step = run["StepResults"][0]["Id"]
+
+    uploaded = et.post(
+        f"/stepresult/{step}/attachments", files={"file": ("screen.png", b"\x89PNG...", "image/png")}
+    )
+    listed = et.get(f"/stepresult/{step}/attachments").json()["Items"]
+    shown = et.get(f"/stepresult/{step}", params={"$expand": "Attachments"}).json()
+    content = et.get(uploaded.json()["Self"].split("/api", 1)[1])
+    empty = et.post(f"/stepresult/{step}/attachments", data={"note": "no file"})
+
+    assert uploaded.status_code == 201, uploaded.text
+    assert (uploaded.json()["FileName"], uploaded.json()["ContentType"], uploaded.json()["Size"]) == (
+        "screen.png",
+        "image/png",
+        7,
+    )
+    assert [a["Id"] for a in listed] == [uploaded.json()["Id"]]
+    assert shown["HasAttachments"] is True and shown["Attachments"][0]["Id"] == uploaded.json()["Id"]
+    assert content.status_code == 200 and content.content == b"\x89PNG..."
+    assert empty.status_code == 403
+    other_step = run["StepResults"][1]["Id"]
+    assert et.get(f"/stepresult/{other_step}").json()["HasAttachments"] is False

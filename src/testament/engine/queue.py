@@ -2,7 +2,6 @@
 transaction, so readers see records while an execution runs and a crash loses nothing
 that was reported."""
 
-import hashlib
 import os
 import socket
 from dataclasses import dataclass
@@ -13,9 +12,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
-from testament.domain.model import Artifact
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
+from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStarted, RecordAdded
 from testament.store.tables import execution_records, executions, test_case_versions
@@ -207,29 +206,11 @@ def add_artifact(
     media_type: str,
     record_seq: int | None,
 ) -> str:
-    artifact_id = new_id()
-    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "artifact"
     with app.uow() as uow:
         execution = _held(uow, execution_id, owner)
-        folder = app.settings.artifacts_dir / execution.workspace_id / execution.id
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{artifact_id}-{safe_name}"
-        path.write_bytes(data)
-        uow.session.add(
-            Artifact(
-                id=artifact_id,
-                execution_id=execution.id,
-                name=name,
-                media_type=media_type,
-                size=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                path=str(Path(path).relative_to(app.settings.artifacts_dir)),
-                created_at=app.clock(),
-                record_seq=record_seq,
-            )
-        )
+        artifact = store_artifact(uow, execution, name, data, media_type, record_seq)
         uow.commit()
-    return artifact_id
+    return artifact.id
 
 
 def next_attempt(app: AppContext, execution_id: str, owner: str, reason: str) -> int:

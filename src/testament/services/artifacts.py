@@ -4,6 +4,7 @@ Files live under `<data_dir>/artifacts/<workspace>/<execution>/`; the table keep
 name, media type, size and SHA-256.
 """
 
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,10 +13,37 @@ from testament.domain.access import Permission, Principal
 from testament.domain.errors import NotFound
 from testament.domain.execution import Execution
 from testament.domain.model import Artifact
-from testament.services.context import AppContext
+from testament.kit.ids import new_id
+from testament.services.context import AppContext, UnitOfWork
 from testament.store.tables import artifacts
 
-__all__ = ["list_artifacts", "open_artifact"]
+__all__ = ["list_artifacts", "open_artifact", "store_artifact"]
+
+
+def store_artifact(
+    uow: UnitOfWork, execution: Execution, name: str, data: bytes, media_type: str, record_seq: int | None
+) -> Artifact:
+    """Write the file under the data directory and its row, in the caller's transaction."""
+    artifact_id = new_id()
+    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "artifact"
+    root = uow.app.settings.artifacts_dir
+    folder = root / execution.workspace_id / execution.id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{artifact_id}-{safe_name}"
+    path.write_bytes(data)
+    artifact = Artifact(
+        id=artifact_id,
+        execution_id=execution.id,
+        name=name,
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=str(path.relative_to(root)),
+        created_at=uow.app.clock(),
+        record_seq=record_seq,
+    )
+    uow.session.add(artifact)
+    return artifact
 
 
 def list_artifacts(app: AppContext, principal: Principal, execution_id: str) -> list[Artifact]:

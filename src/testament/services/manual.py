@@ -11,26 +11,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.execution import MANUAL_KIND, Execution, Outcome, RecordStatus
 from testament.domain.manual import RunStatus, StepOutcome, core_status, derive_status, parse_outcome
-from testament.domain.model import Assignment
+from testament.domain.model import Artifact, Assignment
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
+from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, RecordAdded
-from testament.store.tables import execution_records, test_case_versions
+from testament.store.tables import artifacts, execution_records, test_case_versions
 
 __all__ = [
     "ManualRun",
     "StepInput",
     "StepResult",
+    "attach_to_step",
     "find_step_result",
     "get_manual_run",
     "record_steps",
+    "step_attachments",
     "write_initial_steps",
 ]
 
@@ -263,3 +266,54 @@ def find_step_result(
     if step is None:
         raise NotFound("step result", step_result_id)
     return run, step
+
+
+MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
+
+
+def _first_seq(uow_session: Any, step_result_id: str) -> int:
+    """A step result's attachments hang on its first record."""
+    seq: int = uow_session.execute(
+        select(func.min(execution_records.c.seq)).where(execution_records.c.observation_id == step_result_id)
+    ).scalar_one()
+    return seq
+
+
+def attach_to_step(
+    app: AppContext, principal: Principal, step_result_id: str, *, name: str, data: bytes, media_type: str
+) -> Artifact:
+    """Keep a file (a screenshot, a log) with a step result of a run in progress or finished."""
+    run, _step = find_step_result(app, principal, step_result_id)
+    principal.require(Permission.EXECUTE)
+    if not data:
+        raise InvalidInput("file", "an attachment needs the file's bytes")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput("file", f"must be at most {MAX_ATTACHMENT_BYTES} bytes")
+    with app.uow() as uow:
+        execution = _load(uow.session, principal, run.execution.id, lock=True)
+        if execution.assignment_id:
+            assignment = uow.session.get(Assignment, execution.assignment_id)
+            require_may_run_assignment(principal, assignment.assignee if assignment else "")
+        artifact = store_artifact(
+            uow,
+            execution,
+            name[:255] or "file",
+            data,
+            media_type[:255],
+            _first_seq(uow.session, step_result_id),
+        )
+        uow.commit()
+    return artifact
+
+
+def step_attachments(app: AppContext, principal: Principal, step_result_id: str) -> list[Artifact]:
+    run, _step = find_step_result(app, principal, step_result_id)
+    with app.db.reading() as session:
+        seq = _first_seq(session, step_result_id)
+        return list(
+            session.scalars(
+                select(Artifact)
+                .where(artifacts.c.execution_id == run.execution.id, artifacts.c.record_seq == seq)
+                .order_by(artifacts.c.id)
+            )
+        )

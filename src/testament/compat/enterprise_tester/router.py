@@ -4,15 +4,17 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from testament.compat.enterprise_tester import odata, setup_routes, translate
 from testament.compat.enterprise_tester.calls import Call, run_wire_of, vendor_errors
 from testament.compat.enterprise_tester.errors import EtError, error_response, from_domain
 from testament.domain import errors as e
-from testament.services import assignments, executions, manual
+from testament.services import artifacts, assignments, executions, manual
 from testament.services.context import AppContext
 
 __all__ = ["create_enterprise_tester_app"]
@@ -110,6 +112,10 @@ def get_step(step_id: str, call: Call) -> dict[str, Any]:
     with vendor_errors():
         run, step = manual.find_step_result(call.ctx, call.principal, step_id)
         wire = translate.step_wire(step, run.execution.id, call.base, call.expand)
+        attached = manual.step_attachments(call.ctx, call.principal, step_id)
+        wire["HasAttachments"] = bool(attached)
+        if "Attachments" in call.expand:
+            wire["Attachments"] = [_attachment_wire(call, step_id, a) for a in attached]
         if "Run" in call.expand:
             wire["Run"] = translate.run_wire(run, call.base)
         return wire
@@ -170,3 +176,55 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app.include_router(router)
     app.include_router(setup_routes.router)
     return app
+
+
+def _attachment_wire(call: Any, step_id: str, artifact: Any) -> dict[str, Any]:
+    return {
+        "Id": artifact.id,
+        "StepResultId": step_id,
+        "Name": artifact.name,
+        "FileName": artifact.name,
+        "ContentType": artifact.media_type,
+        "CreatedAt": translate.iso(artifact.created_at),
+        "Size": artifact.size,
+        "Self": f"{call.base}api/attachment/{artifact.id}/contents",
+    }
+
+
+@router.get("/stepresult/{step_id}/attachments")
+def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        found = manual.step_attachments(call.ctx, call.principal, step_id)
+    items = [_attachment_wire(call, step_id, a) for a in found]
+    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+
+
+@router.post("/stepresult/{step_id}/attachments", status_code=201)
+async def add_step_attachment(step_id: str, request: Request, call: Call) -> dict[str, Any]:
+    """A multipart upload: every file part becomes one attachment of the step result."""
+    form = await request.form()
+    files = [v for v in form.values() if isinstance(v, StarletteUploadFile)]
+    if not files:
+        raise EtError(403, "Attach at least one file as multipart/form-data")
+    made = []
+    for upload in files:
+        data = await upload.read()
+        with vendor_errors():
+            artifact = await run_in_threadpool(
+                manual.attach_to_step,
+                call.ctx,
+                call.principal,
+                step_id,
+                name=upload.filename or "file",
+                data=data,
+                media_type=upload.content_type or "application/octet-stream",
+            )
+        made.append(_attachment_wire(call, step_id, artifact))
+    return made[0] if len(made) == 1 else {"Items": made}
+
+
+@router.get("/attachment/{attachment_id}/contents")
+def attachment_contents(attachment_id: str, call: Call) -> FileResponse:
+    with vendor_errors():
+        artifact, path = artifacts.open_artifact(call.ctx, call.principal, attachment_id)
+    return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)

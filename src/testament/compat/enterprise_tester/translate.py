@@ -15,7 +15,7 @@ from testament.store.tables import executions
 __all__ = ["RUN_EXPANDS", "RUN_FIELDS", "STEP_EXPANDS", "iso", "run_wire", "step_wire", "user_id"]
 
 RUN_EXPANDS = ("Assignment", "StepResults")
-STEP_EXPANDS = ("Run",)
+STEP_EXPANDS = ("Run", "Attachments")
 _USERS = uuid.UUID("6f1d6e8e-7f43-4f8b-9d3c-2e9a6c1b5a10")
 
 
