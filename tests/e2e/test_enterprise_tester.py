@@ -279,3 +279,23 @@ def test_a_step_result_takes_attachments_uploaded_as_multipart(et: httpx.Client,
     assert empty.status_code == 403
     other_step = run["StepResults"][1]["Id"]
     assert et.get(f"/stepresult/{other_step}").json()["HasAttachments"] is False
+
+
+def test_users_and_package_children_take_odata_options(et: httpx.Client) -> None:
+    cycle = et.post("/executionpackages", json={"Name": "Cycle"}).json()["Id"]
+    for name in ("Alpha", "Beta", "Gamma"):
+        et.post("/executionpackages", json={"Name": name, "ParentId": cycle})
+
+    users = et.get(
+        "/users", params={"$filter": "startswith(UserName,'t')", "$inlinecount": "allpages"}
+    ).json()
+    children = et.get(
+        f"/executionpackage/{cycle}/children",
+        params={"$filter": "Name ne 'Beta'", "$orderby": "Name desc", "$top": 1, "$inlinecount": "allpages"},
+    )
+    bad = et.get("/users", params={"$filter": "Nickname eq 'x'"})
+
+    assert [u["UserName"] for u in users["Items"]] == ["tester-user"] and users["Total"] == 1
+    page = children.json()
+    assert (page["Total"], [p["Name"] for p in page["Items"]]) == (2, ["Gamma"])
+    assert bad.status_code == 400 and "Nickname" in bad.json()["Message"]

@@ -9,9 +9,11 @@ signatures, so it is stored encrypted with the server's secret key.
 import hashlib
 import secrets
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from testament.domain.access import Permission, Principal, Role
 from testament.domain.errors import InvalidInput, NotFound, Unauthenticated
@@ -29,6 +31,7 @@ __all__ = [
     "get_workspace",
     "list_keys",
     "list_users",
+    "query_users",
     "revoke_key",
 ]
 
@@ -160,3 +163,25 @@ def list_users(app: AppContext, principal: Principal) -> list[str]:
             select(api_keys.c.user_name).where(api_keys.c.workspace_id == principal.workspace_id).distinct()
         )
         return sorted(names)
+
+
+def query_users(
+    app: AppContext,
+    principal: Principal,
+    *,
+    where: Any = None,
+    order_by: Sequence[Any] = (),
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[str], int]:
+    """The workspace's user names, filtered and ordered by a surface's compiled query over
+    the keys table (`api_keys.c.user_name`), with the total before paging."""
+    principal.require(Permission.READ)
+    names = select(api_keys.c.user_name).where(api_keys.c.workspace_id == principal.workspace_id)
+    if where is not None:
+        names = names.where(where)
+    names = names.group_by(api_keys.c.user_name)  # one row per user, however many keys
+    with app.db.reading() as session:
+        total = session.execute(select(func.count()).select_from(names.subquery())).scalar_one()
+        rows = session.scalars(names.order_by(*order_by, api_keys.c.user_name).limit(limit).offset(offset))
+        return list(rows), int(total)

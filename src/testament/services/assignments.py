@@ -30,6 +30,7 @@ __all__ = [
     "list_assignments",
     "list_packages",
     "query_assignment_runs",
+    "query_packages",
     "start_assignment_run",
 ]
 
@@ -172,5 +173,30 @@ def query_assignment_runs(
             .order_by(*order_by, executions_table.c.id)
             .limit(limit)
             .offset(offset)
+        )
+        return list(rows), int(total)
+
+
+def query_packages(
+    app: AppContext,
+    principal: Principal,
+    *,
+    parent_id: str | None,
+    where: ColumnElement[bool] | None = None,
+    order_by: Sequence[ColumnElement[Any]] = (),
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[Package], int]:
+    """Packages inside `parent_id` (top level when None), filtered and ordered by a surface's
+    compiled query over the packages table, with the total before paging."""
+    principal.require(Permission.READ)
+    conditions = [packages.c.workspace_id == principal.workspace_id]
+    conditions.append(packages.c.parent_id == parent_id if parent_id else packages.c.parent_id.is_(None))
+    if where is not None:
+        conditions.append(where)
+    with app.db.reading() as session:
+        total = session.execute(select(func.count()).select_from(packages).where(*conditions)).scalar_one()
+        rows = session.scalars(
+            select(Package).where(*conditions).order_by(*order_by, packages.c.id).limit(limit).offset(offset)
         )
         return list(rows), int(total)

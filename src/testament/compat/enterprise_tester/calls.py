@@ -19,7 +19,7 @@ from testament.domain.model import Assignment
 from testament.services import admin, assignments, manual
 from testament.services.context import AppContext
 
-__all__ = ["Call", "Caller", "assignment_wire", "run_wire_of", "vendor_errors"]
+__all__ = ["Call", "Caller", "Query", "assignment_wire", "odata_query", "run_wire_of", "vendor_errors"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,25 @@ def run_wire_of(call: Caller, execution_id: str) -> dict[str, Any]:
             call, assignments.get_assignment(call.ctx, call.principal, run.execution.assignment_id)
         )
     return translate.run_wire(run, call.base, call.expand, assignment)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A collection request's OData options, compiled against the collection's fields."""
+
+    where: Any
+    order_by: list[Any]
+    options: odata.QueryOptions
+
+    def envelope(self, items: list[dict[str, Any]], total: int) -> dict[str, Any]:
+        if self.options.inlinecount:
+            return {"Skip": self.options.skip, "Top": self.options.top, "Total": total, "Items": items}
+        return {"Items": items}
+
+
+def odata_query(call: Caller, fields: dict[str, Any]) -> Query:
+    """`$filter`, `$orderby`, `$top`, `$skip` and `$inlinecount`; raises ODataError on bad ones."""
+    options = odata.QueryOptions.parse(call.params)
+    text, order = call.params.get("$filter"), call.params.get("$orderby")
+    where = odata.compile_filter(odata.parse_filter(text), fields) if text else None
+    return Query(where, odata.parse_orderby(order, fields) if order else [], options)

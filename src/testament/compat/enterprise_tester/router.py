@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from testament.compat.enterprise_tester import odata, setup_routes, translate
-from testament.compat.enterprise_tester.calls import Call, run_wire_of, vendor_errors
+from testament.compat.enterprise_tester import setup_routes, translate
+from testament.compat.enterprise_tester.calls import Call, odata_query, run_wire_of, vendor_errors
 from testament.compat.enterprise_tester.errors import EtError, error_response, from_domain
 from testament.domain import errors as e
 from testament.services import artifacts, assignments, executions, manual
@@ -26,27 +26,17 @@ router = APIRouter(prefix="/api")
 @router.get("/scriptassignment/{assignment_id}/runs")
 def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
     with vendor_errors():
-        options = odata.QueryOptions.parse(call.params)
-        text = call.params.get("$filter")
-        where = odata.compile_filter(odata.parse_filter(text), translate.RUN_FIELDS) if text else None
-        order = (
-            odata.parse_orderby(call.params["$orderby"], translate.RUN_FIELDS)
-            if call.params.get("$orderby")
-            else []
-        )
+        query = odata_query(call, translate.RUN_FIELDS)
         rows, total = assignments.query_assignment_runs(
             call.ctx,
             call.principal,
             assignment_id,
-            where=where,
-            order_by=order,
-            limit=options.top,
-            offset=options.skip,
+            where=query.where,
+            order_by=query.order_by,
+            limit=query.options.top,
+            offset=query.options.skip,
         )
-        items = [run_wire_of(call, x.id) for x in rows]
-    if options.inlinecount:
-        return {"Skip": options.skip, "Top": options.top, "Total": total, "Items": items}
-    return {"Items": items}
+        return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
 @router.post("/scriptassignment/{assignment_id}/runs")

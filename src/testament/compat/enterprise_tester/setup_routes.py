@@ -7,7 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 
 from testament.compat.enterprise_tester import translate
-from testament.compat.enterprise_tester.calls import Call, Caller, assignment_wire, run_wire_of, vendor_errors
+from testament.compat.enterprise_tester.calls import (
+    Call,
+    Caller,
+    assignment_wire,
+    odata_query,
+    run_wire_of,
+    vendor_errors,
+)
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain.model import Suite
 from testament.services import admin, assets, assignments, test_cases
@@ -22,25 +29,35 @@ def _user_name(call: Caller, user_id: Any) -> str:
     raise EtError(403, f"You must specify a valid AssignedToId: no user {user_id}")
 
 
+def _user_wire(call: Caller, name: str) -> dict[str, Any]:
+    user_id = translate.user_id(call.principal.workspace_id, name)
+    return {
+        "Id": user_id,
+        "UserName": name,
+        "DisplayName": name,
+        "Email": None,
+        "FirstName": None,
+        "LastName": None,
+        "Enabled": True,
+        "IsExternal": False,
+        "Self": f"{call.base}api/user/{user_id}",
+    }
+
+
 @router.get("/users")
 def list_users(call: Call) -> dict[str, Any]:
+    """The workspace's users (the names its keys act as); OData options apply."""
     with vendor_errors():
-        names = admin.list_users(call.ctx, call.principal)
-    users = [
-        {
-            "Id": translate.user_id(call.principal.workspace_id, name),
-            "UserName": name,
-            "DisplayName": name,
-            "Email": None,
-            "FirstName": None,
-            "LastName": None,
-            "Enabled": True,
-            "IsExternal": False,
-            "Self": f"{call.base}api/user/{translate.user_id(call.principal.workspace_id, name)}",
-        }
-        for name in names
-    ]
-    return {"Items": users, "Skip": 0, "Top": len(users), "Total": len(users)}
+        query = odata_query(call, translate.USER_FIELDS)
+        names, total = admin.query_users(
+            call.ctx,
+            call.principal,
+            where=query.where,
+            order_by=query.order_by,
+            limit=query.options.top,
+            offset=query.options.skip,
+        )
+        return query.envelope([_user_wire(call, n) for n in names], total)
 
 
 @router.get("/projects")
@@ -229,11 +246,20 @@ def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
 
 @router.get("/executionpackage/{package_id}/children")
 def list_children(package_id: str, call: Call) -> dict[str, Any]:
+    """The packages directly inside one; OData options apply."""
     with vendor_errors():
         assignments.get_package(call.ctx, call.principal, package_id)
-        children = assignments.list_packages(call.ctx, call.principal, parent_id=package_id)
-    items = [_execution_package_wire(call, p) for p in children]
-    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+        query = odata_query(call, translate.PACKAGE_FIELDS)
+        children, total = assignments.query_packages(
+            call.ctx,
+            call.principal,
+            parent_id=package_id,
+            where=query.where,
+            order_by=query.order_by,
+            limit=query.options.top,
+            offset=query.options.skip,
+        )
+        return query.envelope([_execution_package_wire(call, p) for p in children], total)
 
 
 @router.get("/scriptassignments")

@@ -10,9 +10,19 @@ from sqlalchemy import ColumnElement, case, func, literal
 
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.services.manual import ManualRun, StepResult
-from testament.store.tables import executions
+from testament.store.tables import api_keys, executions, packages
 
-__all__ = ["RUN_EXPANDS", "RUN_FIELDS", "STEP_EXPANDS", "iso", "run_wire", "step_wire", "user_id"]
+__all__ = [
+    "PACKAGE_FIELDS",
+    "RUN_EXPANDS",
+    "RUN_FIELDS",
+    "STEP_EXPANDS",
+    "USER_FIELDS",
+    "iso",
+    "run_wire",
+    "step_wire",
+    "user_id",
+]
 
 RUN_EXPANDS = ("Assignment", "StepResults")
 STEP_EXPANDS = ("Run", "Attachments")
@@ -134,3 +144,14 @@ def content_of(steps: Any) -> dict[str, Any]:
             for _, s in ordered
         ]
     }
+
+
+USER_FIELDS: dict[str, ColumnElement[Any]] = {
+    "UserName": api_keys.c.user_name,
+    "DisplayName": api_keys.c.user_name,
+}
+PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": packages.c.id,
+    "Name": packages.c.name,
+    "ParentId": packages.c.parent_id,
+}
