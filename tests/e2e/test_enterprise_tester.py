@@ -299,3 +299,21 @@ def test_users_and_package_children_take_odata_options(et: httpx.Client) -> None
     page = children.json()
     assert (page["Total"], [p["Name"] for p in page["Items"]]) == (2, ["Gamma"])
     assert bad.status_code == 400 and "Nickname" in bad.json()["Message"]
+
+
+def test_a_manager_starts_a_run_for_a_tester_named_by_tester_id(
+    et: httpx.Client, api: httpx.Client, live: LiveServer, workspace: Workspace
+) -> None:
+    users = {u["UserName"]: u["Id"] for u in et.get("/users").json()["Items"]}
+    assignment_id = assignment(api, "tester-user")
+
+    run = et.post(f"/scriptassignment/{assignment_id}/runs", json={"TesterId": users["tester-user"]}).json()
+    unknown = et.post(f"/scriptassignment/{assignment_id}/runs", json={"TesterId": "nobody"})
+    with et_client(live, workspace, Role.TESTER) as as_tester:
+        for_someone = as_tester.post(
+            f"/scriptassignment/{assignment_id}/runs", json={"TesterId": users["admin-user"]}
+        )
+
+    assert (run["RunBy"], run["RunById"]) == ("tester-user", users["tester-user"])
+    assert unknown.status_code == 403 and "user" in unknown.json()["Message"]
+    assert for_someone.status_code == 403

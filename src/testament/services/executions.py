@@ -109,6 +109,8 @@ class RunDetails:
     select: Callable[[Slot, str | None], bool] | None = None
     machine_variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Extra variables per machine, such as the upload version it tests."""
+    run_by: str | None = None
+    """Whose run it is, when not the caller's (a manager starting a tester's manual run)."""
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,8 @@ def _start(
         )
         if not new:
             raise InvalidInput("plan_id", "the selection leaves nothing to run")
+        for execution in new:
+            execution.created_by = run.run_by or execution.created_by
         _check_queue_room(uow, principal, sum(1 for x in new if x.kind != MANUAL_KIND))
         if plan_run is not None:
             uow.session.add(plan_run)

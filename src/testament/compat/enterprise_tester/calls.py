@@ -19,7 +19,16 @@ from testament.domain.model import Assignment
 from testament.services import admin, assignments, manual
 from testament.services.context import AppContext
 
-__all__ = ["Call", "Caller", "Query", "assignment_wire", "odata_query", "run_wire_of", "vendor_errors"]
+__all__ = [
+    "Call",
+    "Caller",
+    "Query",
+    "assignment_wire",
+    "odata_query",
+    "run_wire_of",
+    "user_name_of",
+    "vendor_errors",
+]
 
 
 @dataclass(frozen=True)
@@ -113,3 +122,11 @@ def odata_query(call: Caller, fields: dict[str, Any]) -> Query:
     text, order = call.params.get("$filter"), call.params.get("$orderby")
     where = odata.compile_filter(odata.parse_filter(text), fields) if text else None
     return Query(where, odata.parse_orderby(order, fields) if order else [], options)
+
+
+def user_name_of(call: Caller, user_id: Any) -> str:
+    """The user name a vendor user GUID stands for in this workspace."""
+    for name in admin.list_users(call.ctx, call.principal):
+        if translate.user_id(call.principal.workspace_id, name) == str(user_id).lower():
+            return name
+    raise EtError(403, f"You must specify a valid user: no user {user_id} in this project")

@@ -11,7 +11,13 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from testament.compat.enterprise_tester import setup_routes, translate
-from testament.compat.enterprise_tester.calls import Call, odata_query, run_wire_of, vendor_errors
+from testament.compat.enterprise_tester.calls import (
+    Call,
+    odata_query,
+    run_wire_of,
+    user_name_of,
+    vendor_errors,
+)
 from testament.compat.enterprise_tester.errors import EtError, error_response, from_domain
 from testament.domain import errors as e
 from testament.services import artifacts, assignments, executions, manual
@@ -45,7 +51,10 @@ def create_run(
 ) -> dict[str, Any]:
     """A new run, or the assignment's incomplete one (200)."""
     with vendor_errors():
-        started = assignments.start_assignment_run(call.ctx, call.principal, assignment_id)
+        tester = (body or {}).get("TesterId")
+        started = assignments.start_assignment_run(
+            call.ctx, call.principal, assignment_id, tester=user_name_of(call, tester) if tester else None
+        )
         wire = run_wire_of(call, started.execution.id)
     response.status_code = 201 if started.created else 200
     response.headers["Location"] = wire["Self"]

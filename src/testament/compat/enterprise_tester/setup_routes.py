@@ -13,6 +13,7 @@ from testament.compat.enterprise_tester.calls import (
     assignment_wire,
     odata_query,
     run_wire_of,
+    user_name_of,
     vendor_errors,
 )
 from testament.compat.enterprise_tester.errors import EtError
@@ -20,13 +21,6 @@ from testament.domain.model import Suite
 from testament.services import admin, assets, assignments, test_cases
 
 router = APIRouter(prefix="/api")
-
-
-def _user_name(call: Caller, user_id: Any) -> str:
-    for name in admin.list_users(call.ctx, call.principal):
-        if translate.user_id(call.principal.workspace_id, name) == str(user_id).lower():
-            return name
-    raise EtError(403, f"You must specify a valid AssignedToId: no user {user_id}")
 
 
 def _user_wire(call: Caller, name: str) -> dict[str, Any]:
@@ -278,7 +272,7 @@ def create_script_assignment(
     with vendor_errors():
         script = _manual_case(call, str(body.get("ScriptId") or ""))
         assignee = (
-            _user_name(call, body.get("AssignedToId"))
+            user_name_of(call, body.get("AssignedToId"))
             if body.get("AssignedToId")
             else call.principal.user_name
         )
