@@ -61,7 +61,9 @@ def test_a_workspace_never_runs_more_than_its_running_limit(make_engine: Any, ta
 
     def all_done() -> bool:
         nonlocal peak
-        statuses = [get(engine, i).status for i in ids]
+        # one query, one snapshot: reading executions one by one could see an old one still
+        # RUNNING and its successor already RUNNING, a moment that never existed
+        statuses = [x.status for x in ex.list_executions(engine.ctx, engine.principal, limit=100).items]
         peak = max(peak, statuses.count(ExecutionStatus.RUNNING))
         return all(s.is_terminal for s in statuses)
 
