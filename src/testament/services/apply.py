@@ -5,6 +5,7 @@ content makes no new version). The whole bundle is validated before anything is 
 so a bad document leaves the workspace as it was.
 """
 
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +16,7 @@ from testament.domain.errors import InvalidInput, Problem
 from testament.domain.model import Environment, Plan, Suite
 from testament.services import assets, test_cases
 from testament.services.context import AppContext
+from testament.services.paging import all_items
 
 __all__ = ["Bundle", "apply_bundle", "parse_bundle"]
 
@@ -121,23 +123,13 @@ def _check(
 
 
 def _names(app: AppContext, principal: Principal, cls: Any) -> dict[str, str]:
-    found: dict[str, str] = {}
-    cursor = None
-    while True:
-        page = assets.list_assets(app, principal, cls, limit=1000, cursor=cursor)
-        found.update({a.name: a.id for a in page.items})
-        if not (cursor := page.next_cursor):
-            return found
+    found = all_items(partial(assets.list_assets, app, principal, cls))
+    return {a.name: a.id for a in found}
 
 
 def _case_names(app: AppContext, principal: Principal) -> dict[str, str]:
-    found: dict[str, str] = {}
-    cursor = None
-    while True:
-        page = test_cases.list_test_cases(app, principal, limit=1000, cursor=cursor)
-        found.update({c.name: c.id for c in page.items})
-        if not (cursor := page.next_cursor):
-            return found
+    found = all_items(partial(test_cases.list_test_cases, app, principal))
+    return {c.name: c.id for c in found}
 
 
 def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[dict[str, str]]:

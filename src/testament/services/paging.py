@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 from testament.domain.errors import InvalidInput
 from testament.kit.cursors import CursorCodec, InvalidCursor
 
-__all__ = ["MAX_LIMIT", "Page", "decode_cursor", "make_page"]
+__all__ = ["MAX_LIMIT", "Page", "all_items", "decode_cursor", "make_page"]
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
@@ -41,3 +41,14 @@ def make_page(
     items = rows[:limit]
     more = len(rows) > limit
     return Page(items, codec.encode(scope, key(items[-1])) if more and items else None)
+
+
+def all_items(fetch: Callable[..., Page[T]]) -> list[T]:
+    """Every item of a paged listing; `fetch(limit=, cursor=)` returns one page (first cursor: None)."""
+    found: list[T] = []
+    cursor = None
+    while True:
+        page = fetch(limit=MAX_LIMIT, cursor=cursor)
+        found += page.items
+        if not (cursor := page.next_cursor):
+            return found

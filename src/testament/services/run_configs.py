@@ -10,6 +10,7 @@ kind `plan.run_config`.
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from testament.domain.access import Principal
@@ -18,6 +19,7 @@ from testament.domain.model import Plan, Resource
 from testament.services import assets, resources
 from testament.services.context import AppContext
 from testament.services.executions import RunDetails, Slot, Started, start_execution
+from testament.services.paging import all_items
 from testament.services.test_cases import matches_tag
 
 __all__ = [
@@ -102,13 +104,9 @@ def update_run_config(
 def list_run_configs(app: AppContext, principal: Principal, plan_ref: str | None = None) -> list[RunConfig]:
     """Every saved configuration, or those of one plan (by its id or name)."""
     plan_id = assets.find_asset(app, principal, Plan, plan_ref).id if plan_ref else None
-    found: list[RunConfig] = []
-    cursor = None
-    while True:
-        page = resources.list_resources(app, principal, KIND, limit=1000, cursor=cursor)
-        found += [RunConfig.of(r) for r in page.items]
-        if not (cursor := page.next_cursor):
-            return [c for c in found if plan_id is None or c.plan_id == plan_id]
+    found = all_items(partial(resources.list_resources, app, principal, KIND))
+    configs = [RunConfig.of(r) for r in found]
+    return [c for c in configs if plan_id is None or c.plan_id == plan_id]
 
 
 def find_run_config(app: AppContext, principal: Principal, plan_id: str, id_or_name: str) -> RunConfig:

@@ -8,6 +8,7 @@ it tests on that machine; the runner then sees `upload.name`, `upload.version`,
 
 import hashlib
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from testament.domain.model import Resource, UploadVersion
 from testament.kit.ids import new_id
 from testament.services import resources
 from testament.services.context import AppContext
+from testament.services.paging import all_items
 from testament.store.tables import upload_versions
 
 __all__ = [
@@ -43,13 +45,7 @@ def create_upload(app: AppContext, principal: Principal, *, name: str, descripti
 
 
 def list_uploads(app: AppContext, principal: Principal) -> list[Resource]:
-    found: list[Resource] = []
-    cursor = None
-    while True:
-        page = resources.list_resources(app, principal, KIND, limit=1000, cursor=cursor)
-        found += page.items
-        if not (cursor := page.next_cursor):
-            return found
+    return all_items(partial(resources.list_resources, app, principal, KIND))
 
 
 def _safe(name: str) -> str:

@@ -1,6 +1,7 @@
 """Connect test-case executions: Start, Stop, GetTestCaseExecutionSummary,
 ListTestCaseExecutions and ListTestCaseExecutionRecords, over the core's executions."""
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -11,6 +12,7 @@ from testament.compat.aws_connect.schemas import ClientTokenInput, parse
 from testament.domain import errors as e
 from testament.domain.execution import Execution
 from testament.services import executions, test_cases
+from testament.services.paging import all_items
 
 router = APIRouter()
 MaxResults = int  # its range is checked with the rest of the model (call.check)
@@ -89,13 +91,7 @@ def get_test_case_execution_summary(
 
 
 def _all_records(call: AwsCall, execution_id: str) -> list[executions.Record]:
-    found: list[executions.Record] = []
-    cursor = None
-    while True:
-        page = executions.list_records(call.ctx, call.principal, execution_id, limit=1000, cursor=cursor)
-        found += page.items
-        if not (cursor := page.next_cursor):
-            return found
+    return all_items(partial(executions.list_records, call.ctx, call.principal, execution_id))
 
 
 @router.get("/test-case-executions/{InstanceId}")

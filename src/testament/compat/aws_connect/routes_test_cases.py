@@ -1,5 +1,6 @@
 """Connect test-case operations: Create, Update, Describe, Delete, List and Search."""
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -16,7 +17,7 @@ from testament.compat.aws_connect.schemas import (
 from testament.domain import errors as e
 from testament.domain.model import TestCaseStatus
 from testament.services import test_cases
-from testament.services.paging import decode_cursor
+from testament.services.paging import all_items, decode_cursor
 
 router = APIRouter()
 
@@ -164,10 +165,4 @@ def search_test_cases(call: Call) -> dict[str, Any]:
 
 
 def _all_connect_cases(call: AwsCall) -> list[Any]:
-    found: list[Any] = []
-    cursor = None
-    while True:
-        page = test_cases.list_test_cases(call.ctx, call.principal, kind=KIND, limit=1000, cursor=cursor)
-        found += page.items
-        if not (cursor := page.next_cursor):
-            return found
+    return all_items(partial(test_cases.list_test_cases, call.ctx, call.principal, kind=KIND))

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
@@ -19,6 +20,7 @@ from testament.domain.access import Principal
 from testament.domain.model import Environment, Plan, Suite
 from testament.services import admin, assets, executions, run_configs, surface_ids, test_cases, uploads
 from testament.services.context import AppContext
+from testament.services.paging import all_items
 
 __all__ = ["create_testsigma_app"]
 
@@ -434,9 +436,7 @@ def list_test_plans(
     query: str | None = None,
 ) -> dict[str, Any]:
     with vendor_errors():
-        plans = _all(
-            lambda cursor: assets.list_assets(call.ctx, call.principal, Plan, limit=1000, cursor=cursor)
-        )
+        plans = all_items(partial(assets.list_assets, call.ctx, call.principal, Plan))
         try:
             terms = translate.parse_query(query)
         except ValueError as exc:
@@ -448,26 +448,12 @@ def list_test_plans(
         return translate.page_wire(items, len(plans), page, size)
 
 
-def _all(fetch: Any) -> list[Any]:
-    found: list[Any] = []
-    cursor = None
-    while True:
-        page = fetch(cursor)
-        found += page.items
-        if not (cursor := page.next_cursor):
-            return found
-
-
 @router.get("/environments")
 def list_environments(
     call: Call, page: Annotated[int, Query(ge=0)] = 0, size: Annotated[int, Query(ge=1, le=1000)] = 50
 ) -> dict[str, Any]:
     with vendor_errors():
-        envs = _all(
-            lambda cursor: assets.list_assets(
-                call.ctx, call.principal, Environment, limit=1000, cursor=cursor
-            )
-        )
+        envs = all_items(partial(assets.list_assets, call.ctx, call.principal, Environment))
         items = [translate.environment_wire(env, call.ids) for env in envs[page * size : (page + 1) * size]]
         return translate.page_wire(items, len(envs), page, size)
 
