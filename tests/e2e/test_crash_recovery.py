@@ -20,20 +20,34 @@ def installation(tmp_path: Path) -> Iterator[Installation]:
     inst.stop()
 
 
-def test_an_execution_survives_a_killed_server_without_losing_a_record(
-    installation: Installation, target: Any
-) -> None:
+def _start_slow_execution(
+    installation: Installation, target: Any, *, steps: int, ms: int, recorded: int
+) -> tuple[dict[str, str], str]:
+    """Serve a fresh workspace, start an HTTP case of `steps` slow steps and return (headers,
+    execution id) once `recorded` records are written, so the run is caught in the middle."""
     workspace = installation.cli_json("workspace", "create", "crash")["id"]
     token = installation.cli_json("key", "create", "--workspace", workspace, "--role", "admin")["token"]
     url = installation.serve()
     headers = {"Authorization": f"Bearer {token}"}
-    steps = [{"name": f"step {i}", "request": {"url": f"{target.url}/slow?ms=400"}} for i in range(1, 7)]
+    slow = {"url": f"{target.url}/slow?ms={ms}"}
+    case_body = {
+        "kind": "http",
+        "name": "slow",
+        "content": {"steps": [{"name": f"step {i}", "request": slow} for i in range(1, steps + 1)]},
+        "publish": True,
+    }
     with httpx.Client(base_url=url + "/api/v1", headers=headers, timeout=10) as api:
-        case = api.post(
-            "/test-cases", json={"kind": "http", "name": "slow", "content": {"steps": steps}, "publish": True}
-        )
+        case = api.post("/test-cases", json=case_body)
         execution_id = api.post("/executions", json={"test_case_id": case.json()["id"]}).json()["id"]
-        wait_for(lambda: api.get(f"/executions/{execution_id}").json()["records"]["total"] >= 2)
+        wait_for(lambda: api.get(f"/executions/{execution_id}").json()["records"]["total"] >= recorded)
+    return headers, execution_id
+
+
+def test_an_execution_survives_a_killed_server_without_losing_a_record(
+    installation: Installation, target: Any
+) -> None:
+    headers, execution_id = _start_slow_execution(installation, target, steps=6, ms=400, recorded=2)
+    with httpx.Client(base_url=installation.url + "/api/v1", headers=headers, timeout=10) as api:
         before = api.get(f"/executions/{execution_id}/records").json()["items"]
 
     installation.kill()
@@ -55,19 +69,8 @@ def test_an_execution_survives_a_killed_server_without_losing_a_record(
 def test_a_graceful_shutdown_hands_a_running_execution_back_to_the_queue(
     installation: Installation, target: Any
 ) -> None:
-    workspace = installation.cli_json("workspace", "create", "shutdown")["id"]
-    token = installation.cli_json("key", "create", "--workspace", workspace, "--role", "admin")["token"]
-    url = installation.serve()
-    headers = {"Authorization": f"Bearer {token}"}
-    steps = [{"name": f"step {i}", "request": {"url": f"{target.url}/slow?ms=300"}} for i in range(1, 5)]
-    with httpx.Client(base_url=url + "/api/v1", headers=headers, timeout=10) as api:
-        case = api.post(
-            "/test-cases", json={"kind": "http", "name": "s", "content": {"steps": steps}, "publish": True}
-        )
-        execution_id = api.post("/executions", json={"test_case_id": case.json()["id"]}).json()["id"]
-        wait_for(lambda: api.get(f"/executions/{execution_id}").json()["records"]["total"] >= 1)
-
-        installation.stop()  # SIGTERM: the server shuts down cleanly
+    headers, execution_id = _start_slow_execution(installation, target, steps=4, ms=300, recorded=1)
+    installation.stop()  # SIGTERM: the server shuts down cleanly
 
     installation.serve()
     with httpx.Client(base_url=installation.url + "/api/v1", headers=headers, timeout=10) as api:
