@@ -328,3 +328,30 @@ def test_execution_timestamps_carry_a_utc_offset(api: httpx.Client, target: Any)
 
     for stamp in ("queued_at", "started_at", "finished_at"):
         assert finished[stamp].endswith(("Z", "+00:00")), f"{stamp}: {finished[stamp]}"
+
+
+def test_suites_nest_move_and_refuse_cycles(api: httpx.Client, target: Any) -> None:
+    parent = created(api.post("/suites", json={"name": unique("parent")}))
+    child = created(api.post("/suites", json={"name": unique("child"), "parent_id": parent["id"]}))
+    grandchild = created(api.post("/suites", json={"name": unique("grand"), "parent_id": child["id"]}))
+
+    assert_problem(
+        api.patch(f"/suites/{parent['id']}", json={"parent_id": grandchild["id"]}), 422, "parent_id"
+    )
+    assert_problem(api.patch(f"/suites/{child['id']}", json={"parent_id": child["id"]}), 422, "parent_id")
+    assert_problem(api.post("/suites", json={"name": unique(), "parent_id": "nope"}), 422, "parent_id")
+    renamed = api.patch(f"/suites/{grandchild['id']}", json={"description": "kept in place"}).json()
+    assert renamed["parent_id"] == child["id"]
+    moved = api.patch(f"/suites/{grandchild['id']}", json={"parent_id": None}).json()
+    assert moved["parent_id"] is None
+
+
+def test_a_suite_whose_inner_suite_a_plan_uses_cannot_be_deleted(api: httpx.Client, target: Any) -> None:
+    plan = plan_of(api, case(api, target.url)["id"])
+    used = plan["suite_ids"][0]
+    parent = created(api.post("/suites", json={"name": unique("outer")}))
+    api.patch(f"/suites/{used}", json={"parent_id": parent["id"]})
+
+    refused = assert_problem(api.delete(f"/suites/{parent['id']}"), 409)
+    assert used in refused["detail"] and plan["name"] in refused["detail"]
+    assert api.get(f"/suites/{used}").status_code == 200

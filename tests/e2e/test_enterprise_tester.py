@@ -58,7 +58,7 @@ def test_a_post_creates_a_run_then_returns_the_incomplete_one(et: httpx.Client, 
     run = created.json()
     assert created.headers["Location"] == run["Self"] and run["Self"].endswith(f"/api/scriptrun/{run['Id']}")
     assert (run["Status"], run["ScriptVersion"], run["AssignmentId"]) == ("Not Run", 1, assignment_id)
-    assert run["Expands"] == ["Assignment"]
+    assert run["Expands"] == ["Assignment", "Widgets", "FieldValues"]
     assert [s["Description"] for s in run["StepResults"]] == ["Do this", "And then Do this"]
     assert {s["Outcome"] for s in run["StepResults"]} == {"NotRun"}
     assert again.json()["Id"] == run["Id"] and "StepResults" not in again.json()
@@ -78,7 +78,7 @@ def test_a_full_manual_run_from_first_step_to_completion(et: httpx.Client, api: 
     assert (halfway["Status"], halfway["Completed"]) == ("In Progress", False)
     assert (step["Outcome"], step["ActualResult"]) == ("Failed", "It broke")
     assert (done["Status"], done["Completed"]) == ("Failed", True)
-    assert done["Assignment"]["Id"] == run["AssignmentId"] and done["Expands"] == []
+    assert done["Assignment"]["Id"] == run["AssignmentId"] and done["Expands"] == ["Widgets", "FieldValues"]
     assert et.get(f"/stepresult/{first}", params={"$expand": "Run"}).json()["Run"]["Id"] == run["Id"]
 
 

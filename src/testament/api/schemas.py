@@ -93,12 +93,14 @@ class SuiteBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     test_case_ids: list[str] = Field(default_factory=list)
+    parent_id: str | None = Field(default=None, description="the suite this one sits in (suites nest)")
 
 
 class SuiteUpdate(Strict):
     name: str | None = None
     description: str | None = None
     test_case_ids: list[str] | None = None
+    parent_id: str | None = Field(default=None, description="null moves the suite to the top level")
 
 
 class SuitePublic(FromDomain):
@@ -106,6 +108,7 @@ class SuitePublic(FromDomain):
     name: str
     description: str
     test_case_ids: list[str]
+    parent_id: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -95,6 +95,9 @@ class Execution:
     override_comment: str = ""
     overridden_by: str | None = None
     overridden_at: datetime | None = None
+    actual_duration: str | None = None
+    field_values: dict[str, Any] | None = None
+    widget_values: dict[str, Any] | None = None
 
     @property
     def effective_status(self) -> ExecutionStatus:

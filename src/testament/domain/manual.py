@@ -8,12 +8,19 @@ some are not run yet, Not Run while none has an outcome. A run completes when ev
 has an outcome, or earlier when the tester asks to complete it.
 """
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from testament.domain.errors import InvalidInput
 from testament.domain.execution import ExecutionStatus
 
-__all__ = ["RunStatus", "StepOutcome", "core_status", "derive_status", "parse_outcome"]
+__all__ = ["RunFields", "RunStatus", "StepOutcome", "core_status", "derive_status", "parse_outcome"]
+
+MAX_DURATION_LENGTH = 100
+MAX_VALUES_BYTES = 64 * 1024
 
 
 class StepOutcome(StrEnum):
@@ -63,3 +70,42 @@ def core_status(status: RunStatus) -> ExecutionStatus:
     if status == RunStatus.NOT_RUN:
         return ExecutionStatus.STOPPED
     return ExecutionStatus.FAILED
+
+
+@dataclass(frozen=True)
+class RunFields:
+    """What a tester reports about a run beside its steps: how long it took (free text, as
+    "5 minutes"), and values of custom fields and widgets. None leaves a value as it is."""
+
+    actual_duration: str | None = None
+    field_values: dict[str, Any] | None = None
+    widget_values: dict[str, Any] | None = None
+
+    @classmethod
+    def checked(cls, actual_duration: Any, field_values: Any, widget_values: Any) -> "RunFields":
+        """The fields, each checked; InvalidInput names the first that breaks a rule."""
+        if actual_duration is not None and (
+            not isinstance(actual_duration, str) or len(actual_duration) > MAX_DURATION_LENGTH
+        ):
+            raise InvalidInput(
+                "actual_duration", f"must be a text of at most {MAX_DURATION_LENGTH} characters"
+            )
+        return cls(
+            actual_duration,
+            _values("field_values", field_values),
+            _values("widget_values", widget_values),
+        )
+
+    @property
+    def empty(self) -> bool:
+        return self.actual_duration is None and self.field_values is None and self.widget_values is None
+
+
+def _values(field: str, values: Any) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    if not isinstance(values, dict):
+        raise InvalidInput(field, "must be an object of name: value")
+    if len(json.dumps(values)) > MAX_VALUES_BYTES:
+        raise InvalidInput(field, f"must be at most {MAX_VALUES_BYTES // 1024} KiB as JSON")
+    return values

@@ -141,6 +141,7 @@ class Suite:
     test_case_ids: list[str]
     created_at: datetime
     updated_at: datetime
+    parent_id: str | None = None
 
 
 @dataclass(eq=False)

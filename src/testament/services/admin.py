@@ -9,18 +9,17 @@ signatures, so it is stored encrypted with the server's secret key.
 import hashlib
 import secrets
 import string
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from testament.domain.access import Permission, Principal, Role
 from testament.domain.errors import InvalidInput, NotFound, Unauthenticated
 from testament.domain.model import ApiKey, Workspace
 from testament.kit.ids import new_id, new_secret
 from testament.services.context import AppContext
-from testament.store.tables import api_keys
+from testament.services.paging import Window, offset_page
+from testament.store.tables import api_keys, workspaces
 
 __all__ = [
     "IssuedKey",
@@ -31,6 +30,7 @@ __all__ = [
     "get_workspace",
     "list_keys",
     "list_users",
+    "query_projects",
     "query_users",
     "revoke_key",
 ]
@@ -165,23 +165,22 @@ def list_users(app: AppContext, principal: Principal) -> list[str]:
         return sorted(names)
 
 
-def query_users(
-    app: AppContext,
-    principal: Principal,
-    *,
-    where: Any = None,
-    order_by: Sequence[Any] = (),
-    limit: int = 25,
-    offset: int = 0,
-) -> tuple[list[str], int]:
-    """The workspace's user names, filtered and ordered by a surface's compiled query over
-    the keys table (`api_keys.c.user_name`), with the total before paging."""
+def query_users(app: AppContext, principal: Principal, window: Window) -> tuple[list[str], int]:
+    """The workspace's user names in a surface's query window (over the keys table,
+    `api_keys.c.user_name`)."""
     principal.require(Permission.READ)
     names = select(api_keys.c.user_name).where(api_keys.c.workspace_id == principal.workspace_id)
-    if where is not None:
-        names = names.where(where)
+    if window.where is not None:
+        names = names.where(window.where)
     names = names.group_by(api_keys.c.user_name)  # one row per user, however many keys
     with app.db.reading() as session:
-        total = session.execute(select(func.count()).select_from(names.subquery())).scalar_one()
-        rows = session.scalars(names.order_by(*order_by, api_keys.c.user_name).limit(limit).offset(offset))
-        return list(rows), int(total)
+        return offset_page(session, names, replace(window, where=None), api_keys.c.user_name)
+
+
+def query_projects(app: AppContext, principal: Principal, window: Window) -> tuple[list[Workspace], int]:
+    """The caller's workspace (a key sees no other) if it is in a surface's query window
+    (over the workspaces table)."""
+    principal.require(Permission.READ)
+    mine = select(Workspace).where(workspaces.c.id == principal.workspace_id)
+    with app.db.reading() as session:
+        return offset_page(session, mine, window, workspaces.c.id)

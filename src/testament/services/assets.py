@@ -12,8 +12,9 @@ from testament.domain.execution import ExecutionStatus
 from testament.domain.model import Environment, Plan, Suite
 from testament.domain.plan_settings import check_machines, check_plan_settings
 from testament.kit.ids import new_id
+from testament.kit.sentinels import UNSET
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
 from testament.store.tables import environments, executions, plan_runs, plans, suites, test_cases
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "delete_asset",
     "get_asset",
     "list_assets",
+    "query_suites",
     "update_environment",
     "update_plan",
     "update_suite",
@@ -95,7 +97,13 @@ def _check_retries(retries: int | None) -> int | None:
 
 
 def create_suite(
-    app: AppContext, principal: Principal, *, name: str, description: str = "", test_case_ids: list[str]
+    app: AppContext,
+    principal: Principal,
+    *,
+    name: str,
+    description: str = "",
+    test_case_ids: list[str],
+    parent_id: str | None = None,
 ) -> Suite:
     principal.require(Permission.WRITE)
     now = app.clock()
@@ -108,6 +116,7 @@ def create_suite(
             test_case_ids=_check_members(uow.session, principal, test_cases, "test_case_ids", test_case_ids),
             created_at=now,
             updated_at=now,
+            parent_id=_check_parent(uow.session, principal, None, parent_id),
         )
         _save(uow, suite, "suite")
     return suite
@@ -121,10 +130,14 @@ def update_suite(
     name: str | None = None,
     description: str | None = None,
     test_case_ids: list[str] | None = None,
+    parent_id: str | None = UNSET,
 ) -> Suite:
+    """Only what is given changes; `parent_id=None` moves the suite to the top level."""
     principal.require(Permission.WRITE)
     with app.uow() as uow:
         suite = _load(uow.session, Suite, principal, suite_id)
+        if parent_id is not UNSET:
+            suite.parent_id = _check_parent(uow.session, principal, suite_id, parent_id)
         if name is not None:
             suite.name = _check_name(name)
         if description is not None:
@@ -136,6 +149,23 @@ def update_suite(
         suite.updated_at = app.clock()
         _save(uow, suite, "suite")
     return suite
+
+
+def _check_parent(
+    session: Session, principal: Principal, suite_id: str | None, parent_id: str | None
+) -> str | None:
+    """A suite of this workspace that is neither the suite itself nor inside it (no cycles)."""
+    if parent_id is None:
+        return None
+    mine = suites.c.workspace_id == principal.workspace_id
+    if session.scalar(select(suites.c.id).where(mine, suites.c.id == parent_id)) is None:
+        raise InvalidInput("parent_id", f"{parent_id!r} is not a suite of this workspace")
+    ancestor: str | None = parent_id
+    while ancestor is not None:
+        if ancestor == suite_id:
+            raise InvalidInput("parent_id", "must not be the suite itself or a suite inside it")
+        ancestor = session.scalar(select(suites.c.parent_id).where(suites.c.id == ancestor))
+    return parent_id
 
 
 def _check_environment(session: Session, principal: Principal, environment_id: str | None) -> str | None:
@@ -314,6 +344,19 @@ def find_asset(app: AppContext, principal: Principal, cls: type[Asset], id_or_na
     return found
 
 
+def query_suites(
+    app: AppContext, principal: Principal, window: Window, *, children_of: str | None = None
+) -> tuple[list[Suite], int]:
+    """Suites in a surface's query window (over the suites table): every suite of the
+    workspace, or those directly inside `children_of`."""
+    principal.require(Permission.READ)
+    found = select(Suite).where(suites.c.workspace_id == principal.workspace_id)
+    if children_of is not None:
+        found = found.where(suites.c.parent_id == children_of)
+    with app.db.reading() as session:
+        return offset_page(session, found, window, suites.c.id)
+
+
 def list_assets(
     app: AppContext, principal: Principal, cls: type[Asset], *, limit: int = 50, cursor: str | None = None
 ) -> Page[Asset]:
@@ -355,10 +398,25 @@ def _refuse_if_running(session: Session, plan_id: str) -> None:
         raise Conflict(f"plan {plan_id} has a run in progress; stop it before deleting the plan")
 
 
+def _subtree(session: Session, suite_id: str) -> list[str]:
+    """The suite and every suite inside it, at any depth (they are deleted with it)."""
+    found, frontier = [suite_id], [suite_id]
+    while frontier:
+        frontier = list(session.scalars(select(suites.c.id).where(suites.c.parent_id.in_(frontier))))
+        found += frontier
+    return found
+
+
 def _refuse_if_referenced(session: Session, principal: Principal, suite_id: str) -> None:
+    doomed = _subtree(session, suite_id)
     for plan in session.scalars(select(Plan).where(plans.c.workspace_id == principal.workspace_id)):
-        if suite_id in plan.suite_ids:
-            raise Conflict(f"suite {suite_id} is used by plan {plan.name!r}; remove it from the plan first")
+        used = [*plan.suite_ids, *(ident for m in plan.machines for ident in m.get("suite_ids") or [])]
+        for ident in doomed:
+            if ident in used:
+                inside = "" if ident == suite_id else f" (inside suite {suite_id})"
+                raise Conflict(
+                    f"suite {ident}{inside} is used by plan {plan.name!r}; remove it from the plan first"
+                )
 
 
 __all__ += ["find_asset"]

@@ -4,11 +4,9 @@ An assignment keeps at most one incomplete run: starting it again returns the op
 Testers run only the assignments given to them; managers and admins run any.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import select
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import InvalidInput, NotFound
@@ -17,6 +15,7 @@ from testament.domain.model import Assignment, Package, TestCase
 from testament.kit.ids import new_id
 from testament.services import executions
 from testament.services.context import AppContext
+from testament.services.paging import Window, offset_page
 from testament.store.tables import assignments, packages
 from testament.store.tables import executions as executions_table
 
@@ -30,7 +29,9 @@ __all__ = [
     "list_assignments",
     "list_packages",
     "query_assignment_runs",
+    "query_assignments",
     "query_packages",
+    "query_runs",
     "start_assignment_run",
 ]
 
@@ -157,55 +158,41 @@ def list_assignment_runs(app: AppContext, principal: Principal, assignment_id: s
 
 
 def query_assignment_runs(
-    app: AppContext,
-    principal: Principal,
-    assignment_id: str,
-    *,
-    where: ColumnElement[bool] | None = None,
-    order_by: Sequence[ColumnElement[Any]] = (),
-    limit: int = 25,
-    offset: int = 0,
+    app: AppContext, principal: Principal, assignment_id: str, window: Window
 ) -> tuple[list[Execution], int]:
-    """An assignment's runs, filtered and ordered by expressions a surface compiled from its
-    query language (over the executions table), with the total before paging."""
+    """An assignment's runs in a surface's query window (over the executions table)."""
     get_assignment(app, principal, assignment_id)
-    conditions = [executions_table.c.assignment_id == assignment_id]
-    if where is not None:
-        conditions.append(where)
+    runs = select(Execution).where(executions_table.c.assignment_id == assignment_id)
     with app.db.reading() as session:
-        total = session.execute(
-            select(func.count()).select_from(executions_table).where(*conditions)
-        ).scalar_one()
-        rows = session.scalars(
-            select(Execution)
-            .where(*conditions)
-            .order_by(*order_by, executions_table.c.id)
-            .limit(limit)
-            .offset(offset)
-        )
-        return list(rows), int(total)
+        return offset_page(session, runs, window, executions_table.c.id)
+
+
+def query_runs(app: AppContext, principal: Principal, window: Window) -> tuple[list[Execution], int]:
+    """The workspace's manual runs in a surface's query window (over the executions table)."""
+    principal.require(Permission.READ)
+    runs = select(Execution).where(
+        executions_table.c.workspace_id == principal.workspace_id, executions_table.c.kind == "manual"
+    )
+    with app.db.reading() as session:
+        return offset_page(session, runs, window, executions_table.c.id)
 
 
 def query_packages(
-    app: AppContext,
-    principal: Principal,
-    *,
-    parent_id: str | None,
-    where: ColumnElement[bool] | None = None,
-    order_by: Sequence[ColumnElement[Any]] = (),
-    limit: int = 25,
-    offset: int = 0,
+    app: AppContext, principal: Principal, window: Window, *, children_of: str | None = None
 ) -> tuple[list[Package], int]:
-    """Packages inside `parent_id` (top level when None), filtered and ordered by a surface's
-    compiled query over the packages table, with the total before paging."""
+    """Packages in a surface's query window (over the packages table): every package of the
+    workspace, or those directly inside `children_of`."""
     principal.require(Permission.READ)
-    conditions = [packages.c.workspace_id == principal.workspace_id]
-    conditions.append(packages.c.parent_id == parent_id if parent_id else packages.c.parent_id.is_(None))
-    if where is not None:
-        conditions.append(where)
+    found = select(Package).where(packages.c.workspace_id == principal.workspace_id)
+    if children_of is not None:
+        found = found.where(packages.c.parent_id == children_of)
     with app.db.reading() as session:
-        total = session.execute(select(func.count()).select_from(packages).where(*conditions)).scalar_one()
-        rows = session.scalars(
-            select(Package).where(*conditions).order_by(*order_by, packages.c.id).limit(limit).offset(offset)
-        )
-        return list(rows), int(total)
+        return offset_page(session, found, window, packages.c.id)
+
+
+def query_assignments(app: AppContext, principal: Principal, window: Window) -> tuple[list[Assignment], int]:
+    """The workspace's assignments in a surface's query window (over the assignments table)."""
+    principal.require(Permission.READ)
+    found = select(Assignment).where(assignments.c.workspace_id == principal.workspace_id)
+    with app.db.reading() as session:
+        return offset_page(session, found, window, assignments.c.id)

@@ -16,13 +16,21 @@ from sqlalchemy import func, select
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.execution import MANUAL_KIND, Execution, Outcome, RecordStatus
-from testament.domain.manual import RunStatus, StepOutcome, core_status, derive_status, parse_outcome
+from testament.domain.manual import (
+    RunFields,
+    RunStatus,
+    StepOutcome,
+    core_status,
+    derive_status,
+    parse_outcome,
+)
 from testament.domain.model import Artifact, Assignment
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
 from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionFinished, RecordAdded
+from testament.services.paging import MAX_LIMIT, Window, offset_page
 from testament.store.tables import artifacts, execution_records, test_case_versions
 
 __all__ = [
@@ -69,6 +77,7 @@ class StepResult:
     updated_by: str | None
     updated_at: datetime
     seq: int
+    attachments: int = 0  # files kept with the step result
 
 
 @dataclass(frozen=True)
@@ -144,9 +153,18 @@ def _current(uow_session: Any, execution: Execution) -> list[StepResult]:
         .order_by(execution_records.c.seq)
     ).all()
     latest: dict[int, Any] = {}
+    first_seq: dict[int, int] = {}
     for row in rows:
         if "step" in row.record:
             latest[int(row.record["step"])] = row
+            first_seq.setdefault(int(row.record["step"]), row.seq)
+    attached = dict(
+        uow_session.execute(
+            select(artifacts.c.record_seq, func.count())
+            .where(artifacts.c.execution_id == execution.id)
+            .group_by(artifacts.c.record_seq)
+        ).all()
+    )
     return [
         StepResult(
             id=r.observation_id,
@@ -160,6 +178,7 @@ def _current(uow_session: Any, execution: Execution) -> list[StepResult]:
             updated_by=r.record.get("by"),
             updated_at=as_utc(r.timestamp),
             seq=r.seq,
+            attachments=attached.get(first_seq[n], 0),
         )
         for n, r in sorted(latest.items())
     ]
@@ -210,8 +229,10 @@ def record_steps(
     results: Sequence[StepInput],
     *,
     complete: bool = False,
+    fields: RunFields = RunFields(),
 ) -> ManualRun:
-    """Record step outcomes (and complete the run when every step has one, or when asked)."""
+    """Record step outcomes and the run's fields (and complete the run when every step has
+    an outcome, or when asked), as one change."""
     principal.require(Permission.EXECUTE)
     with app.uow() as uow:
         execution = _load(uow.session, principal, execution_id, lock=True)
@@ -222,6 +243,7 @@ def record_steps(
             raise Conflict(
                 f"manual execution {execution.id} is complete ({execution.status.value}); start a new run"
             )
+        _set_fields(execution, fields)
         current = {s.step: s for s in _current(uow.session, execution)}
         for item, outcome in _check(results, len(current)):
             before = current[item.step]
@@ -243,6 +265,15 @@ def record_steps(
             uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
         uow.commit()
         return _view(execution, steps)
+
+
+def _set_fields(execution: Execution, fields: RunFields) -> None:
+    if fields.actual_duration is not None:
+        execution.actual_duration = fields.actual_duration
+    if fields.field_values is not None:
+        execution.field_values = {**(execution.field_values or {}), **fields.field_values}
+    if fields.widget_values is not None:
+        execution.widget_values = {**(execution.widget_values or {}), **fields.widget_values}
 
 
 def find_step_result(
@@ -306,14 +337,15 @@ def attach_to_step(
     return artifact
 
 
-def step_attachments(app: AppContext, principal: Principal, step_result_id: str) -> list[Artifact]:
+def step_attachments(
+    app: AppContext, principal: Principal, step_result_id: str, window: Window | None = None
+) -> tuple[list[Artifact], int]:
+    """A step result's attachments (all of them, or a surface's query window over the
+    artifacts table) and how many there are."""
     run, _step = find_step_result(app, principal, step_result_id)
     with app.db.reading() as session:
         seq = _first_seq(session, step_result_id)
-        return list(
-            session.scalars(
-                select(Artifact)
-                .where(artifacts.c.execution_id == run.execution.id, artifacts.c.record_seq == seq)
-                .order_by(artifacts.c.id)
-            )
+        attached = select(Artifact).where(
+            artifacts.c.execution_id == run.execution.id, artifacts.c.record_seq == seq
         )
+        return offset_page(session, attached, window or Window(limit=MAX_LIMIT), artifacts.c.id)

@@ -14,8 +14,9 @@ from testament.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from testament.domain.execution import ExecutionStatus
 from testament.domain.model import DataSet, TestCase, TestCaseStatus, content_sha256
 from testament.kit.ids import new_id
+from testament.kit.sentinels import UNSET
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
 from testament.store.tables import data_sets, executions, test_case_versions, test_cases
 
 __all__ = [
@@ -26,12 +27,12 @@ __all__ = [
     "get_test_case",
     "list_test_cases",
     "publish_test_case",
+    "query_test_cases",
     "update_test_case",
 ]
 
 MAX_TAGS = 50
 MAX_DATA_SETS = 1000
-UNSET: Any = object()
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,18 @@ def find_test_case_id(app: AppContext, principal: Principal, id_or_name: str) ->
     return str(found)
 
 
+def query_test_cases(
+    app: AppContext, principal: Principal, window: Window, *, kind: str
+) -> tuple[list[TestCase], int]:
+    """Test cases of one kind in a surface's query window (over the test_cases table)."""
+    principal.require(Permission.READ)
+    found = select(TestCase).where(
+        test_cases.c.workspace_id == principal.workspace_id, test_cases.c.kind == kind
+    )
+    with app.db.reading() as session:
+        return offset_page(session, found, window, test_cases.c.id)
+
+
 def list_test_cases(
     app: AppContext,
     principal: Principal,
@@ -319,4 +332,4 @@ def content_problems(kind: str, content: Any) -> list[Problem]:
     return []
 
 
-__all__ += ["content_problems", "content_sha256", "find_test_case_id", "matches_tag"]
+__all__ += ["UNSET", "content_problems", "content_sha256", "find_test_case_id", "matches_tag"]

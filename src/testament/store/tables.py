@@ -169,10 +169,12 @@ suites = Table(
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("test_case_ids", JSON, nullable=False),
+    Column("parent_id", ID, ForeignKey("suites.id", ondelete="CASCADE")),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("workspace_id", "name", name="uq_suites_workspace_name"),
     Index("ix_suites_workspace_id", "workspace_id", "id"),
+    Index("ix_suites_workspace_parent", "workspace_id", "parent_id", "id"),
 )
 
 plans = Table(
@@ -263,6 +265,10 @@ executions = Table(
     Column("override_comment", Text, nullable=False, default=""),
     Column("overridden_by", String(200)),
     Column("overridden_at", TS),
+    # what a tester reports about a manual run beside its steps
+    Column("actual_duration", String(100)),
+    Column("field_values", JSON),
+    Column("widget_values", JSON),
     # listing newest first, with filters; the id (UUIDv7) orders by creation time
     Index("ix_executions_workspace_id", "workspace_id", "id"),
     Index("ix_executions_workspace_status", "workspace_id", "status", "id"),

@@ -45,7 +45,7 @@ def get_suite(suite_id: str, ctx: Ctx, principal: CurrentPrincipal) -> SuitePubl
 
 @router.patch("/suites/{suite_id}", tags=["suites"], operation_id="updateSuite")
 def update_suite(suite_id: str, body: SuiteUpdate, ctx: Ctx, principal: CurrentPrincipal) -> SuitePublic:
-    return SuitePublic.of(svc.update_suite(ctx, principal, suite_id, **body.model_dump()))
+    return SuitePublic.of(svc.update_suite(ctx, principal, suite_id, **body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/suites/{suite_id}", status_code=NO_CONTENT, tags=["suites"], operation_id="deleteSuite")

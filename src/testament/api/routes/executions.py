@@ -20,6 +20,7 @@ from testament.api.schemas import (
 )
 from testament.domain.errors import InvalidInput
 from testament.domain.execution import ExecutionStatus
+from testament.domain.manual import RunFields
 from testament.services import artifacts as artifact_svc
 from testament.services import executions as svc
 from testament.services import manual, run_configs
@@ -281,6 +282,11 @@ class StepResultsBody(BaseModel):
     complete: bool = Field(
         default=False, description="complete the run now; steps without an outcome stay NotRun"
     )
+    actual_duration: str | None = Field(
+        default=None, max_length=100, description='free text, e.g. "5 minutes"'
+    )
+    field_values: dict[str, Any] | None = Field(default=None, description="custom field values (merged)")
+    widget_values: dict[str, Any] | None = Field(default=None, description="widget values (merged)")
 
 
 class StepResultPublic(BaseModel):
@@ -299,6 +305,9 @@ class ManualRunPublic(BaseModel):
     execution: ExecutionPublic
     status: str = Field(description="Not Run, In Progress, Passed, Failed, Blocked or Undetermined")
     completed: bool
+    actual_duration: str | None
+    field_values: dict[str, Any]
+    widget_values: dict[str, Any]
     steps: list[StepResultPublic]
 
 
@@ -307,6 +316,9 @@ def _manual(run: manual.ManualRun) -> ManualRunPublic:
         execution=ExecutionPublic.of(run.execution),
         status=run.status.value,
         completed=run.completed,
+        actual_duration=run.execution.actual_duration,
+        field_values=run.execution.field_values or {},
+        widget_values=run.execution.widget_values or {},
         steps=[
             StepResultPublic(
                 step=s.step,
@@ -336,4 +348,7 @@ def record_manual_steps(
 ) -> ManualRunPublic:
     """Record step outcomes; the run completes when every step has one, or when `complete` is true."""
     inputs = [manual.StepInput(r.step, r.outcome, r.actual_result, r.notes) for r in body.results]
-    return _manual(manual.record_steps(ctx, principal, execution_id, inputs, complete=body.complete))
+    fields = RunFields.checked(body.actual_duration, body.field_values, body.widget_values)
+    return _manual(
+        manual.record_steps(ctx, principal, execution_id, inputs, complete=body.complete, fields=fields)
+    )

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from testament.compat.enterprise_tester import odata, translate
+from testament.compat.enterprise_tester import odata, tql, translate
 from testament.compat.enterprise_tester.errors import EtError, from_domain
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.model import Assignment
-from testament.services import admin, assignments, manual
+from testament.services import admin, assignments, manual, paging
 from testament.services.context import AppContext
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "assignment_wire",
     "odata_query",
     "run_wire_of",
+    "tql_query",
     "user_name_of",
     "vendor_errors",
 ]
@@ -110,6 +111,10 @@ class Query:
     order_by: list[Any]
     options: odata.QueryOptions
 
+    @property
+    def window(self) -> paging.Window:
+        return paging.Window(self.where, self.order_by, self.options.top, self.options.skip)
+
     def envelope(self, items: list[dict[str, Any]], total: int) -> dict[str, Any]:
         if self.options.inlinecount:
             return {"Skip": self.options.skip, "Top": self.options.top, "Total": total, "Items": items}
@@ -122,6 +127,18 @@ def odata_query(call: Caller, fields: dict[str, Any]) -> Query:
     text, order = call.params.get("$filter"), call.params.get("$orderby")
     where = odata.compile_filter(odata.parse_filter(text), fields) if text else None
     return Query(where, odata.parse_orderby(order, fields) if order else [], options)
+
+
+def tql_query(call: Caller, fields: dict[str, Any]) -> Query:
+    """`tql`, `$top`, `$skip` and `$inlinecount`, for the collections the vendor searches with
+    TQL rather than OData; raises ODataError on bad ones."""
+    if "$filter" in call.params or "$orderby" in call.params:
+        raise odata.ODataError(
+            "This collection is searched with tql (e.g. tql=Name ~ login), not $filter/$orderby"
+        )
+    options = odata.QueryOptions.parse(call.params)
+    found = tql.parse_tql(call.params.get("tql", ""), fields)
+    return Query(found.where, found.order_by, options)
 
 
 def user_name_of(call: Caller, user_id: Any) -> str:

@@ -267,7 +267,7 @@ def _typed_literal(text: str, i: int, prefix: str) -> _Token:
     body, end = _scan_string(text, body_start)
     kind = prefix.lower()
     if kind in ("datetime", "datetimeoffset"):
-        constant = Constant(_parse_datetime(body, i), Kind.DATETIME, i)
+        constant = Constant(parse_datetime(body, i), Kind.DATETIME, i)
     elif kind == "guid":
         if not _GUID.fullmatch(body):
             raise ODataError(
@@ -285,7 +285,7 @@ def _typed_literal(text: str, i: int, prefix: str) -> _Token:
     return _Token("literal", text[i:end], i, constant)
 
 
-def _parse_datetime(body: str, position: int) -> datetime:
+def parse_datetime(body: str, position: int) -> datetime:
     try:
         parsed = datetime.fromisoformat(body)
     except ValueError:
@@ -552,7 +552,7 @@ def _has_time_zone(type_: TypeEngine[Any]) -> bool:
     return isinstance(base, DateTime) and bool(base.timezone)
 
 
-def _kind_of(type_: TypeEngine[Any]) -> Kind:
+def kind_of(type_: TypeEngine[Any]) -> Kind:
     base = _base_type(type_)
     kinds: tuple[tuple[type[TypeEngine[Any]], Kind], ...] = (
         (Boolean, Kind.BOOLEAN),
@@ -560,6 +560,7 @@ def _kind_of(type_: TypeEngine[Any]) -> Kind:
         (Uuid, Kind.STRING),
         (Integer, Kind.NUMBER),
         (Numeric, Kind.NUMBER),
+        (Float, Kind.NUMBER),
         (DateTime, Kind.DATETIME),
         (Date, Kind.DATETIME),
     )
@@ -626,7 +627,7 @@ class _Compiler:
                 f"{', '.join(sorted(self.fields))}",
                 node.position,
             )
-        return _Typed(column, _kind_of(column.type))
+        return _Typed(column, kind_of(column.type))
 
     def call(self, node: Call) -> _Typed:
         function = FUNCTIONS[node.name]
@@ -741,9 +742,16 @@ def compile_filter(node: Node, fields: Mapping[str, ColumnElement[Any]]) -> Colu
 
 def parse_orderby(text: str, fields: Mapping[str, ColumnElement[Any]]) -> list[ColumnElement[Any]]:
     """`$orderby` keys as ORDER BY clauses; nulls first ascending, last descending."""
+    return compile_orderby(_Parser(text).orderby(), fields)
+
+
+def compile_orderby(
+    keys: list[tuple[Node, bool]], fields: Mapping[str, ColumnElement[Any]]
+) -> list[ColumnElement[Any]]:
+    """Order keys (a value and whether it is descending) as ORDER BY clauses."""
     compiler = _Compiler(fields)
     clauses: list[ColumnElement[Any]] = []
-    for node, descending in _Parser(text).orderby():
+    for node, descending in keys:
         if isinstance(node, Constant):
             raise ODataError(
                 f"Expected a property or a function at position {node.position}, found a literal",

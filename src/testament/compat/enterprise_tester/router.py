@@ -15,11 +15,13 @@ from testament.compat.enterprise_tester.calls import (
     Call,
     odata_query,
     run_wire_of,
+    tql_query,
     user_name_of,
     vendor_errors,
 )
 from testament.compat.enterprise_tester.errors import EtError, error_response, from_domain
 from testament.domain import errors as e
+from testament.domain.manual import RunFields
 from testament.services import artifacts, assignments, executions, manual
 from testament.services.context import AppContext
 
@@ -33,28 +35,51 @@ router = APIRouter(prefix="/api")
 def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
     with vendor_errors():
         query = odata_query(call, translate.RUN_FIELDS)
-        rows, total = assignments.query_assignment_runs(
-            call.ctx,
-            call.principal,
-            assignment_id,
-            where=query.where,
-            order_by=query.order_by,
-            limit=query.options.top,
-            offset=query.options.skip,
-        )
+        rows, total = assignments.query_assignment_runs(call.ctx, call.principal, assignment_id, query.window)
         return query.envelope([run_wire_of(call, x.id) for x in rows], total)
+
+
+@router.get("/scriptruns")
+def search_runs(call: Call) -> dict[str, Any]:
+    """Every manual run of the project, searched with TQL (e.g. `tql=Status = Passed`)."""
+    with vendor_errors():
+        query = tql_query(call, translate.RUN_FIELDS)
+        rows, total = assignments.query_runs(call.ctx, call.principal, query.window)
+        return query.envelope([run_wire_of(call, x.id) for x in rows], total)
+
+
+_VENDOR_FIELD = {
+    "actual_duration": "ActualDuration",
+    "field_values": "FieldValues",
+    "widget_values": "WidgetValues",
+}
+
+
+def _run_fields(body: dict[str, Any]) -> RunFields:
+    """`ActualDuration`, `FieldValues` and `WidgetValues`, checked before anything is written."""
+    try:
+        return RunFields.checked(
+            body.get("ActualDuration"), body.get("FieldValues"), body.get("WidgetValues")
+        )
+    except e.InvalidInput as exc:
+        raise EtError(403, f"{_VENDOR_FIELD.get(exc.field, exc.field)} {exc.rule}") from None
 
 
 @router.post("/scriptassignment/{assignment_id}/runs")
 def create_run(
     assignment_id: str, call: Call, response: Response, body: Annotated[dict[str, Any] | None, Body()] = None
 ) -> dict[str, Any]:
-    """A new run, or the assignment's incomplete one (200)."""
+    """A new run, or the assignment's incomplete one (200); `WidgetValues` and `FieldValues`
+    are kept with it."""
+    body = body or {}
+    fields = _run_fields({"FieldValues": body.get("FieldValues"), "WidgetValues": body.get("WidgetValues")})
     with vendor_errors():
-        tester = (body or {}).get("TesterId")
+        tester = body.get("TesterId")
         started = assignments.start_assignment_run(
             call.ctx, call.principal, assignment_id, tester=user_name_of(call, tester) if tester else None
         )
+        if not fields.empty:
+            manual.record_steps(call.ctx, call.principal, started.execution.id, [], fields=fields)
         wire = run_wire_of(call, started.execution.id)
     response.status_code = 201 if started.created else 200
     response.headers["Location"] = wire["Self"]
@@ -88,13 +113,15 @@ def _step_inputs(run: manual.ManualRun, results: Any) -> list[manual.StepInput]:
 
 @router.put("/scriptrun/{run_id}")
 def update_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    """Step outcomes (`StepResults[]`) and, with `AttemptToComplete`, completion."""
+    """Step outcomes (`StepResults[]`), `ActualDuration`, `WidgetValues`, `FieldValues` and,
+    with `AttemptToComplete`, completion: one change, all or nothing."""
     with vendor_errors():
         run = manual.get_manual_run(call.ctx, call.principal, run_id)
         inputs = _step_inputs(run, body.get("StepResults") or [])
+        fields = _run_fields(body)
         complete = bool(body.get("AttemptToComplete"))
-        if inputs or complete:
-            manual.record_steps(call.ctx, call.principal, run_id, inputs, complete=complete)
+        if inputs or complete or not fields.empty:
+            manual.record_steps(call.ctx, call.principal, run_id, inputs, complete=complete, fields=fields)
         return run_wire_of(call, run_id)
 
 
@@ -111,9 +138,8 @@ def get_step(step_id: str, call: Call) -> dict[str, Any]:
     with vendor_errors():
         run, step = manual.find_step_result(call.ctx, call.principal, step_id)
         wire = translate.step_wire(step, run.execution.id, call.base, call.expand)
-        attached = manual.step_attachments(call.ctx, call.principal, step_id)
-        wire["HasAttachments"] = bool(attached)
         if "Attachments" in call.expand:
+            attached, _total = manual.step_attachments(call.ctx, call.principal, step_id)
             wire["Attachments"] = [_attachment_wire(call, step_id, a) for a in attached]
         if "Run" in call.expand:
             wire["Run"] = translate.run_wire(run, call.base)
@@ -192,10 +218,11 @@ def _attachment_wire(call: Any, step_id: str, artifact: Any) -> dict[str, Any]:
 
 @router.get("/stepresult/{step_id}/attachments")
 def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
+    """A step result's attachments; OData options apply."""
     with vendor_errors():
-        found = manual.step_attachments(call.ctx, call.principal, step_id)
-    items = [_attachment_wire(call, step_id, a) for a in found]
-    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+        query = odata_query(call, translate.ATTACHMENT_FIELDS)
+        found, total = manual.step_attachments(call.ctx, call.principal, step_id, query.window)
+        return query.envelope([_attachment_wire(call, step_id, a) for a in found], total)
 
 
 @router.post("/stepresult/{step_id}/attachments", status_code=201)

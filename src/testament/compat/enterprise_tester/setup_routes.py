@@ -2,6 +2,7 @@
 the project (the workspace), users, script packages (suites), scripts (manual test cases),
 execution packages and script assignments."""
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
@@ -13,12 +14,14 @@ from testament.compat.enterprise_tester.calls import (
     assignment_wire,
     odata_query,
     run_wire_of,
+    tql_query,
     user_name_of,
     vendor_errors,
 )
 from testament.compat.enterprise_tester.errors import EtError
-from testament.domain.model import Suite
+from testament.domain.model import Suite, Workspace
 from testament.services import admin, assets, assignments, test_cases
+from testament.services.paging import MAX_LIMIT, Window
 
 router = APIRouter(prefix="/api")
 
@@ -43,70 +46,169 @@ def list_users(call: Call) -> dict[str, Any]:
     """The workspace's users (the names its keys act as); OData options apply."""
     with vendor_errors():
         query = odata_query(call, translate.USER_FIELDS)
-        names, total = admin.query_users(
-            call.ctx,
-            call.principal,
-            where=query.where,
-            order_by=query.order_by,
-            limit=query.options.top,
-            offset=query.options.skip,
-        )
+        names, total = admin.query_users(call.ctx, call.principal, query.window)
         return query.envelope([_user_wire(call, n) for n in names], total)
+
+
+def _project_wire(call: Caller, workspace: Workspace) -> dict[str, Any]:
+    return {
+        "Id": workspace.id,
+        "Name": workspace.name,
+        "CreatedAt": translate.iso(workspace.created_at),
+        "Self": f"{call.base}api/project/{workspace.id}",
+    }
 
 
 @router.get("/projects")
 def list_projects(call: Call) -> dict[str, Any]:
+    """The key's project (its workspace: a key sees no other); OData options apply."""
     with vendor_errors():
-        workspace = admin.get_workspace(call.ctx, call.principal.workspace_id)
-    project = {"Id": workspace.id, "Name": workspace.name, "Self": f"{call.base}api/project/{workspace.id}"}
-    return {"Items": [project], "Skip": 0, "Top": 1, "Total": 1}
+        query = odata_query(call, translate.PROJECT_FIELDS)
+        found, total = admin.query_projects(call.ctx, call.principal, query.window)
+        return query.envelope([_project_wire(call, w) for w in found], total)
+
+
+@router.get("/project/{project_id}")
+def get_project(project_id: str, call: Call) -> dict[str, Any]:
+    if project_id.lower() != call.principal.workspace_id:
+        raise EtError(404, f"Project {project_id} was not found")
+    with vendor_errors():
+        return _project_wire(call, admin.get_workspace(call.ctx, call.principal.workspace_id))
 
 
 @router.post("/projects")
-def create_project(call: Call) -> Response:
+def create_project(call: Call, body: Annotated[dict[str, Any], Body()]) -> Response:
+    """A project is a workspace, and a key belongs to one: a setup script that creates the
+    key's own project meets the vendor's 409 for an existing name; any other project is made
+    by the server's operator (`testament workspace create`), who then issues its keys."""
+    with vendor_errors():
+        workspace = admin.get_workspace(call.ctx, call.principal.workspace_id)
+    if str(body.get("Name") or "").strip() == workspace.name:
+        raise EtError(409, f"A project named '{workspace.name}' already exists")
     raise EtError(
-        403, "A key works within its own project; create workspaces with `testament workspace create`"
+        403,
+        "A key works within its own project: new projects are created by the server's operator "
+        "(`testament workspace create NAME`), who issues keys for them",
     )
 
 
 def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
-    return {
+    expand = call.expand
+    wire: dict[str, Any] = {
         "Id": suite.id,
-        "ParentId": None,
+        "ParentId": suite.parent_id,
         "ProjectId": suite.workspace_id,
         "Name": suite.name,
+        "Description": suite.description or None,
         "OrderNumber": 0,
+        "CreatedAt": translate.iso(suite.created_at),
+        "LastUpdatedAt": translate.iso(suite.updated_at),
+        "Expands": [e for e in ("Children", "Parent") if e not in expand],
         "Self": f"{call.base}api/scriptpackage/{suite.id}",
     }
+    if "Parent" in expand:
+        parent = (
+            assets.get_asset(call.ctx, call.principal, Suite, suite.parent_id) if suite.parent_id else None
+        )
+        wire["Parent"] = _package_wire(replace(call, params={}), parent) if parent else None
+    if "Children" in expand:
+        children, _ = assets.query_suites(
+            call.ctx, call.principal, Window(limit=MAX_LIMIT), children_of=suite.id
+        )
+        wire["Children"] = [_package_wire(replace(call, params={}), c) for c in children]
+    return wire
 
 
 @router.get("/scriptpackages")
 def list_script_packages(call: Call) -> dict[str, Any]:
+    """Every script package of the project, searched with TQL."""
     with vendor_errors():
-        suites = assets.list_assets(call.ctx, call.principal, Suite, limit=1000).items
-    items = [_package_wire(call, s) for s in suites]
-    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+        query = tql_query(call, translate.SCRIPT_PACKAGE_FIELDS)
+        found, total = assets.query_suites(call.ctx, call.principal, query.window)
+        return query.envelope([_package_wire(call, s) for s in found], total)
 
 
 @router.post("/scriptpackages", status_code=201)
 def create_script_package(
     call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    if body.get("ParentId"):
-        raise EtError(403, "ParentId: nested script packages are not supported yet")
+    """A script package, at the top level or inside `ParentId`."""
     with vendor_errors():
         suite = assets.create_suite(
-            call.ctx, call.principal, name=str(body.get("Name") or ""), test_case_ids=[]
+            call.ctx,
+            call.principal,
+            name=str(body.get("Name") or ""),
+            description=str(body.get("Description") or ""),
+            test_case_ids=[],
+            parent_id=_parent_id(body),
         )
-    wire = _package_wire(call, suite)
+        wire = _package_wire(call, suite)
     response.headers["Location"] = wire["Self"]
     return wire
 
 
-def _script_wire(call: Caller, view: test_cases.TestCaseView) -> dict[str, Any]:
+def _parent_id(body: dict[str, Any]) -> str | None:
+    parent = body.get("ParentId")
+    if parent is not None and not isinstance(parent, str):
+        raise EtError(403, "ParentId must be the id of a script package")
+    return parent.lower() if parent else None
+
+
+@router.get("/scriptpackage/{package_id}")
+def get_script_package(package_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        return _package_wire(call, assets.get_asset(call.ctx, call.principal, Suite, package_id))
+
+
+@router.put("/scriptpackage/{package_id}")
+def update_script_package(
+    package_id: str, call: Call, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Rename, describe or move a script package (`ParentId` null: to the top level)."""
+    with vendor_errors():
+        changes: dict[str, Any] = {}
+        if "Name" in body:
+            changes["name"] = str(body["Name"] or "")
+        if "Description" in body:
+            changes["description"] = str(body["Description"] or "")
+        if "ParentId" in body:
+            changes["parent_id"] = _parent_id(body)
+        return _package_wire(call, assets.update_suite(call.ctx, call.principal, package_id, **changes))
+
+
+@router.delete("/scriptpackage/{package_id}")
+def delete_script_package(package_id: str, call: Call) -> Response:
+    """Deletes the package and the packages inside it; its scripts stay."""
+    with vendor_errors():
+        assets.delete_asset(call.ctx, call.principal, Suite, package_id)
+    return Response(status_code=200)
+
+
+@router.get("/scriptpackage/{package_id}/children")
+def list_script_package_children(package_id: str, call: Call) -> dict[str, Any]:
+    """The script packages directly inside one; OData options apply."""
+    with vendor_errors():
+        assets.get_asset(call.ctx, call.principal, Suite, package_id)
+        query = odata_query(call, translate.SCRIPT_PACKAGE_FIELDS)
+        found, total = assets.query_suites(call.ctx, call.principal, query.window, children_of=package_id)
+        return query.envelope([_package_wire(call, s) for s in found], total)
+
+
+def _packages_by_script(call: Caller) -> dict[str, Suite]:
+    """The script package each script is in (its first suite), looked up once per request."""
+    suites, _ = assets.query_suites(call.ctx, call.principal, Window(limit=MAX_LIMIT))
+    found: dict[str, Suite] = {}
+    for suite in suites:
+        for case_id in suite.test_case_ids:
+            found.setdefault(case_id, suite)
+    return found
+
+
+def _script_wire(
+    call: Caller, view: test_cases.TestCaseView, packages: dict[str, Suite] | None = None
+) -> dict[str, Any]:
     case = view.test_case
-    suites = assets.list_assets(call.ctx, call.principal, Suite, limit=1000).items
-    package = next((s for s in suites if case.id in s.test_case_ids), None)
+    package = (packages if packages is not None else _packages_by_script(call)).get(case.id)
     expand = call.expand
     wire: dict[str, Any] = {
         "Id": case.id,
@@ -135,10 +237,13 @@ def _manual_case(call: Caller, script_id: str) -> test_cases.TestCaseView:
 
 @router.get("/scripts")
 def list_scripts(call: Call) -> dict[str, Any]:
+    """Every script of the project, searched with TQL."""
     with vendor_errors():
-        cases = test_cases.list_test_cases(call.ctx, call.principal, kind="manual", limit=1000).items
-        items = [_script_wire(call, test_cases.get_test_case(call.ctx, call.principal, c.id)) for c in cases]
-    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+        query = tql_query(call, translate.SCRIPT_FIELDS)
+        cases, total = test_cases.query_test_cases(call.ctx, call.principal, query.window, kind="manual")
+        packages = _packages_by_script(call)
+        views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in cases]
+        return query.envelope([_script_wire(call, v, packages) for v in views], total)
 
 
 @router.post("/scripts", status_code=201)
@@ -212,11 +317,11 @@ def _execution_package_wire(call: Caller, package: Any) -> dict[str, Any]:
 
 @router.get("/executionpackages")
 def list_execution_packages(call: Call) -> dict[str, Any]:
+    """Every execution package of the project, searched with TQL."""
     with vendor_errors():
-        items = [
-            _execution_package_wire(call, p) for p in assignments.list_packages(call.ctx, call.principal)
-        ]
-    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+        query = tql_query(call, translate.PACKAGE_FIELDS)
+        found, total = assignments.query_packages(call.ctx, call.principal, query.window)
+        return query.envelope([_execution_package_wire(call, p) for p in found], total)
 
 
 @router.post("/executionpackages", status_code=201)
@@ -245,22 +350,18 @@ def list_children(package_id: str, call: Call) -> dict[str, Any]:
         assignments.get_package(call.ctx, call.principal, package_id)
         query = odata_query(call, translate.PACKAGE_FIELDS)
         children, total = assignments.query_packages(
-            call.ctx,
-            call.principal,
-            parent_id=package_id,
-            where=query.where,
-            order_by=query.order_by,
-            limit=query.options.top,
-            offset=query.options.skip,
+            call.ctx, call.principal, query.window, children_of=package_id
         )
         return query.envelope([_execution_package_wire(call, p) for p in children], total)
 
 
 @router.get("/scriptassignments")
 def list_script_assignments(call: Call) -> dict[str, Any]:
+    """Every script assignment of the project, searched with TQL."""
     with vendor_errors():
-        items = [_assignment_full(call, a) for a in assignments.list_assignments(call.ctx, call.principal)]
-    return {"Items": items, "Skip": 0, "Top": len(items), "Total": len(items)}
+        query = tql_query(call, translate.ASSIGNMENT_FIELDS)
+        found, total = assignments.query_assignments(call.ctx, call.principal, query.window)
+        return query.envelope([_assignment_full(call, a) for a in found], total)
 
 
 @router.post("/scriptassignments", status_code=201)

@@ -10,12 +10,26 @@ from sqlalchemy import ColumnElement, case, func, literal
 
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.services.manual import ManualRun, StepResult
-from testament.store.tables import api_keys, executions, packages
+from testament.store.tables import (
+    api_keys,
+    artifacts,
+    assignments,
+    executions,
+    packages,
+    suites,
+    test_cases,
+    workspaces,
+)
 
 __all__ = [
+    "ASSIGNMENT_FIELDS",
+    "ATTACHMENT_FIELDS",
     "PACKAGE_FIELDS",
+    "PROJECT_FIELDS",
     "RUN_EXPANDS",
     "RUN_FIELDS",
+    "SCRIPT_FIELDS",
+    "SCRIPT_PACKAGE_FIELDS",
     "STEP_EXPANDS",
     "USER_FIELDS",
     "iso",
@@ -24,7 +38,7 @@ __all__ = [
     "user_id",
 ]
 
-RUN_EXPANDS = ("Assignment", "StepResults")
+RUN_EXPANDS = ("Assignment", "StepResults", "Widgets", "FieldValues")
 STEP_EXPANDS = ("Run", "Attachments")
 _USERS = uuid.UUID("6f1d6e8e-7f43-4f8b-9d3c-2e9a6c1b5a10")
 
@@ -69,7 +83,7 @@ def step_wire(step: StepResult, run_id: str, base: str, expand: Iterable[str] = 
         "ActualResult": step.actual_result or None,
         "Outcome": step.outcome.value,
         "HasIncidents": False,
-        "HasAttachments": False,
+        "HasAttachments": step.attachments > 0,
         "Expands": [e for e in STEP_EXPANDS if e not in wanted],
         "Self": f"{base}api/stepresult/{step.id}",
     }
@@ -85,7 +99,7 @@ def run_wire(
     updated = max([s.updated_at for s in run.steps], default=x.started_at or x.queued_at)
     wire: dict[str, Any] = {
         "Id": x.id,
-        "ActualDuration": None,
+        "ActualDuration": x.actual_duration,
         "ScriptId": x.test_case_id,
         "ScriptVersion": x.test_case_version,
         "AssignmentId": x.assignment_id,
@@ -108,6 +122,10 @@ def run_wire(
         wire["StepResults"] = [step_wire(s, x.id, base) for s in run.steps]
     if "Assignment" in wanted and assignment is not None:
         wire["Assignment"] = assignment
+    if "Widgets" in wanted:
+        wire["Widgets"] = x.widget_values or {}
+    if "FieldValues" in wanted:
+        wire["FieldValues"] = x.field_values or {}
     return wire
 
 
@@ -154,4 +172,42 @@ PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
     "Id": packages.c.id,
     "Name": packages.c.name,
     "ParentId": packages.c.parent_id,
+    "CreatedAt": packages.c.created_at,
+}
+SCRIPT_PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": suites.c.id,
+    "Name": suites.c.name,
+    "Description": suites.c.description,
+    "ParentId": suites.c.parent_id,
+    "CreatedAt": suites.c.created_at,
+    "LastUpdatedAt": suites.c.updated_at,
+}
+SCRIPT_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": test_cases.c.id,
+    "Name": test_cases.c.name,
+    "Description": test_cases.c.description,
+    "VersionNumber": func.coalesce(test_cases.c.published_version, test_cases.c.version),
+    "CreatedAt": test_cases.c.created_at,
+    "LastUpdatedAt": test_cases.c.updated_at,
+}
+ASSIGNMENT_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": assignments.c.id,
+    "ScriptId": assignments.c.test_case_id,
+    "PackageId": assignments.c.package_id,
+    "AssignedTo": assignments.c.assignee,
+    "CreatedBy": assignments.c.created_by,
+    "CreatedAt": assignments.c.created_at,
+}
+PROJECT_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": workspaces.c.id,
+    "Name": workspaces.c.name,
+    "CreatedAt": workspaces.c.created_at,
+}
+ATTACHMENT_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": artifacts.c.id,
+    "Name": artifacts.c.name,
+    "FileName": artifacts.c.name,
+    "ContentType": artifacts.c.media_type,
+    "Size": artifacts.c.size,
+    "CreatedAt": artifacts.c.created_at,
 }
