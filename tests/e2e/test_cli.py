@@ -179,3 +179,45 @@ def test_junit_without_wait_is_refused_before_anything_starts(
     installation.env["TESTAMENT_API_KEY"] = "tst_unused"
     result = installation.cli("run", "x", "--junit", str(tmp_path / "r.xml"), check=False)
     assert result.returncode == 2 and "--junit needs --wait" in result.stderr
+
+
+def test_run_wait_honours_the_plans_quality_gate_and_show_prints_scores(
+    installation: Installation, target: Any, tmp_path: Path
+) -> None:
+    admin_env(installation)
+    steps = [
+        {"name": "up", "request": {"url": f"{target.url}/ok"}, "expect": {"status": 200}, "points": 3,
+         "section": "core", "dimensions": ["availability"]},
+        {"name": "teapot", "request": {"url": f"{target.url}/ok"}, "expect": {"status": 418}, "points": 1,
+         "section": "edge", "dimensions": ["availability/odd"]},
+    ]  # fmt: skip
+    content = {
+        "steps": steps,
+        "continue_on_failure": True,
+        "effects": [{"name": "pct", "formula": "overall * 100"}],
+    }
+
+    def apply(pass_ratio: float) -> None:
+        bundle = {
+            "test_cases": [{"name": "scored", "kind": "http", "content": content}],
+            "suites": [{"name": "s", "test_cases": ["scored"]}],
+            "plans": [{"name": "gated", "suites": ["s"], "pass_ratio": pass_ratio}],
+        }
+        (tmp_path / "b.yaml").write_text(yaml.safe_dump(bundle))
+        installation.cli("apply", "-f", str(tmp_path / "b.yaml"))
+
+    apply(0.7)
+    lenient = installation.cli("run", "gated", "--wait", check=False)
+    apply(0.8)
+    strict = installation.cli("run", "gated", "--wait", check=False)
+    execution = re.search(r"scored (\S+) →", strict.stdout)
+    assert execution is not None, strict.stdout
+    shown = installation.cli("show", execution.group(1))
+
+    # 3 of 4 points: 0.75 passes a 0.7 gate and fails a 0.8 one, though a step failed in both
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert "Quality gate (score ratio ≥ 0.7): passed at 0.75" in lenient.stdout
+    assert strict.returncode == 1 and "Quality gate (score ratio ≥ 0.8): failed at 0.75" in strict.stdout
+    for line in ("score 3/4 (75%)", "section core: 3/3 (100%)", "dimension availability: 3/4 (75%)",
+                 "availability/odd: 0/1 (0%)", "effect pct: 75"):  # fmt: skip
+        assert line in shown.stdout, shown.stdout

@@ -130,6 +130,9 @@ class PlanBody(Strict):
         description="named targets with their own variables and suites; none: one default",
     )
     settings: dict[str, Any] = Field(default_factory=dict, description="run settings; defaults are filled in")
+    pass_ratio: float | None = Field(
+        default=None, ge=0, le=1, description="quality gate: a run passes when its score ratio reaches this"
+    )
 
 
 class PlanUpdate(Strict):
@@ -140,6 +143,7 @@ class PlanUpdate(Strict):
     retries: int | None = Field(default=None, ge=0, le=10)
     machines: list[MachineBody] | None = None
     settings: dict[str, Any] | None = None
+    pass_ratio: float | None = Field(default=None, ge=0, le=1, description="null removes the gate")
 
 
 class PlanPublic(FromDomain):
@@ -151,6 +155,7 @@ class PlanPublic(FromDomain):
     retries: int | None
     machines: list[dict[str, Any]]
     settings: dict[str, Any]
+    pass_ratio: float | None
     created_at: datetime
     updated_at: datetime
 
@@ -232,6 +237,12 @@ class ExecutionPublic(BaseModel):
     override: OverridePublic | None = Field(
         description="a person's judgement of the outcome, which reports count"
     )
+    score: dict[str, Any] | None = Field(
+        default=None,
+        description="the scoreboard, sealed when the execution ends: scoreboard {pointsAchieved, "
+        "maxAchievablePoints, achievementRatio (0-1), noOfQuestions}, sections, dimensions "
+        "(with subDimensions), effects",
+    )
 
     @classmethod
     def of(cls, x: Execution) -> "ExecutionPublic":
@@ -265,6 +276,7 @@ class ExecutionPublic(BaseModel):
             )
             if x.override_status
             else None,
+            score=x.scoreboard,
         )
 
 
@@ -297,6 +309,11 @@ class PlanRunPublic(BaseModel):
     parent_id: str | None
     rerun_type: str | None
     counts: dict[str, int]
+    score: dict[str, Any] = Field(description="the finished executions' points summed")
+    pass_ratio: float | None = Field(description="the plan's quality gate, if it sets one")
+    gate_passed: bool | None = Field(
+        description="whether the score ratio reached pass_ratio with nothing unfinished or broken"
+    )
     executions: list[ExecutionPublic]
 
     @classmethod
@@ -313,6 +330,9 @@ class PlanRunPublic(BaseModel):
             parent_id=v.plan_run.parent_id,
             rerun_type=v.plan_run.rerun_type,
             counts=v.counts,
+            score=v.score,
+            pass_ratio=v.pass_ratio,
+            gate_passed=v.gate_passed,
             executions=[ExecutionPublic.of(x) for x in v.executions],
         )
 

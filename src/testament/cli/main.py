@@ -6,7 +6,8 @@ The contract outside tools rely on (keep it stable):
   testament key create --workspace ID --role ROLE [--user NAME] --json
                                                 → {"token", "access_key_id", "secret_access_key", ...}
   testament apply -f FILE.yaml
-  testament run TEST_CASE_OR_PLAN --wait [--junit out.xml]   (exit 0 only when all passed)
+  testament run TEST_CASE_OR_PLAN --wait [--junit out.xml]   (exit 0 only when all passed,
+                                                             or the plan's pass_ratio gate held)
 """
 
 import json
@@ -213,7 +214,10 @@ def apply(
 def run(
     target: Annotated[str, typer.Argument(help="a test case or plan, by id or name")],
     wait: Annotated[
-        bool, typer.Option("--wait", help="follow until it ends; exit 0 only if all passed")
+        bool,
+        typer.Option(
+            "--wait", help="follow until it ends; exit 0 only if all passed (or the plan's quality gate held)"
+        ),
     ] = False,
     junit: Annotated[Path | None, typer.Option(help="write a JUnit XML report here (with --wait)")] = None,
     environment: Annotated[str | None, typer.Option("--env", help="an environment, by id or name")] = None,

@@ -36,9 +36,14 @@ class RunReport:
     executions: list[dict[str, Any]]
     names: dict[str, str]
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    plan_run: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
+        """The plan's quality gate when it sets one (the score ratio, not every check, decides);
+        otherwise whether every execution passed."""
+        if self.plan_run is not None and self.plan_run.get("gate_passed") is not None:
+            return bool(self.plan_run["gate_passed"])
         return all(x["status"] == "PASSED" for x in self.executions)
 
     def label(self, execution: dict[str, Any]) -> str:
@@ -68,7 +73,7 @@ def start(client: ApiClient, target: str, body: dict[str, Any]) -> dict[str, Any
 
 def _table(report: RunReport) -> Table:
     table = Table(title="Executions", expand=False)
-    for column in ("test case", "status", "attempt", "records", "passed", "failed"):
+    for column in ("test case", "status", "attempt", "records", "passed", "failed", "score"):
         table.add_column(column)
     for x in report.executions:
         status = x["status"]
@@ -79,8 +84,49 @@ def _table(report: RunReport) -> Table:
             str(x["records"]["total"]),
             str(x["records"]["passed"]),
             str(x["records"]["failed"]),
+            describe_score(x["score"]["scoreboard"]) if x.get("score") else "-",
         )
     return table
+
+
+def describe_score(board: dict[str, Any]) -> str:
+    """`7.5/10 (75%)`"""
+    return (
+        f"{board['pointsAchieved']:g}/{board['maxAchievablePoints']:g} "
+        f"({board['achievementRatio'] * 100:.0f}%)"
+    )
+
+
+def _print_score(score: dict[str, Any], console: Console) -> None:
+    """An execution's scoreboard: overall, then each section, dimension and effect."""
+    lines = [f"  score {describe_score(score['scoreboard'])}"]
+    lines += [f"    section {s['name']}: {describe_score(s['scoreboard'])}" for s in score["sections"]]
+    for dimension in score["dimensions"]:
+        lines.append(f"    dimension {dimension['name']}: {describe_score(dimension['scoreboard'])}")
+        lines += [
+            f"      {dimension['name']}/{sub['name']}: {describe_score(sub['scoreboard'])}"
+            for sub in dimension["subDimensions"]
+        ]
+    for effect in score["effects"]:
+        lines.append(f"    effect {effect['name']}: {_number(effect['score'])}")
+        lines += [f"      {sub['name']}: {_number(sub['score'])}" for sub in effect["subEffects"]]
+    for line in lines:
+        console.print(line, markup=False)
+
+
+def _number(value: float | None) -> str:
+    return "n/a (division by zero)" if value is None else f"{value:g}"
+
+
+def _print_gate(plan_run: dict[str, Any], console: Console) -> None:
+    score = plan_run["score"]
+    console.print(f"\nPlan run score: {describe_score(score)}", markup=False)
+    if plan_run.get("pass_ratio") is not None:
+        verdict = "[green]passed[/]" if plan_run["gate_passed"] else "[red]failed[/]"
+        console.print(
+            f"Quality gate (score ratio ≥ {plan_run['pass_ratio']:g}): {verdict}"
+            f" at {score['achievementRatio']:g}"
+        )
 
 
 def wait_and_report(
@@ -100,9 +146,13 @@ def wait_and_report(
             ]
             live.update(_table(report))
     report.records = {x["id"]: client.all_records(x["id"]) for x in report.executions}
+    if started.get("plan_run_id"):
+        report.plan_run = client.get(f"/plan-runs/{started['plan_run_id']}")
     if not console.is_terminal:
         console.print(_table(report))
     _print_records(report, console)
+    if report.plan_run is not None:
+        _print_gate(report.plan_run, console)
     return report
 
 
@@ -112,6 +162,8 @@ def _print_records(report: RunReport, console: Console) -> None:
             f"\n[bold]{report.markup_label(x)}[/] {x['id']} → {styled(x['status'])}"
             + (f" ({x['reason']})" if x["reason"] else "")
         )
+        if x.get("score") and x["score"]["scoreboard"]["noOfQuestions"]:
+            _print_score(x["score"], console)
         for r in report.records[x["id"]]:
             status = styled(r["status"])
             line = f"  #{r['seq']} attempt {r['attempt']} {escape(r['observation_id'])}: {status}"

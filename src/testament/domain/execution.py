@@ -98,6 +98,7 @@ class Execution:
     actual_duration: str | None = None
     field_values: dict[str, Any] | None = None
     widget_values: dict[str, Any] | None = None
+    scoreboard: dict[str, Any] | None = None
 
     @property
     def effective_status(self) -> ExecutionStatus:

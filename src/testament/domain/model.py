@@ -160,6 +160,8 @@ class Plan:
     updated_at: datetime
     machines: list[dict[str, Any]] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
+    pass_ratio: float | None = None
+    """A quality gate: the run passes when its score ratio reaches this (0 to 1)."""
 
     def targets(self) -> list[tuple[str, dict[str, Any], list[str]]]:
         """(machine name, its variables, its suite ids), in order."""

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
+from testament.services import scores
 from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStarted, RecordAdded
+from testament.services.events import ExecutionQueued, ExecutionStarted, RecordAdded
 from testament.store.tables import execution_records, executions, test_case_versions
 
 __all__ = [
@@ -239,7 +240,7 @@ def finish(
             status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
             _append(uow, execution, "execution", status, record)
         execution.finish(outcome, app.clock())
-        uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+        scores.ended(uow, execution)
         uow.commit()
         return execution
 
@@ -312,4 +313,4 @@ def _take_back(
     if requeued:
         uow.emit(ExecutionQueued(execution.workspace_id, execution.id))
     else:
-        uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+        scores.ended(uow, execution)

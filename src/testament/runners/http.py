@@ -78,6 +78,7 @@ class HttpRunner:
     def run(self, content: Any, ctx: RunContext) -> Outcome:
         http = HttpContent.model_validate(content)
         variables: dict[str, Any] = {**http.variables, **ctx.variables}
+        first_failure: str | None = None
         with httpx.Client() as client:
             for step in http.steps:
                 if (reason := ctx.cancelled) is not None:
@@ -87,13 +88,19 @@ class HttpRunner:
                 masker = _Masker.of([*http.secrets, *ctx.secret_names], variables)
                 status = RecordStatus.PASSED if result.passed else RecordStatus.FAILED
                 record = _record(step, result, masker)
+                if step.partial_credit:
+                    record["credit"] = result.credit(step)
                 if artifact_id := _keep_full_body(ctx, step, result, masker):
                     record["response"]["artifact_id"] = artifact_id
                 ctx.record(step.name, status, record)
                 if not result.passed:
-                    return Outcome(
-                        ExecutionStatus.FAILED, masker.text(f"step '{step.name}' failed: {result.reason}")
+                    first_failure = first_failure or masker.text(
+                        f"step '{step.name}' failed: {result.reason}"
                     )
+                    if not http.continue_on_failure:
+                        break
+        if first_failure is not None:
+            return Outcome(ExecutionStatus.FAILED, first_failure)
         return Outcome(ExecutionStatus.PASSED)
 
 
@@ -148,6 +155,18 @@ class _StepResult:
     @property
     def passed(self) -> bool:
         return self.error is None and not self.failures
+
+    def credit(self, step: Step) -> float:
+        """The share of the step's checks that held (a request that failed earns none)."""
+        if self.error is not None:
+            return 0.0
+        checks = step.expect.check_count() + len(step.capture)
+        if checks == 0:
+            return 1.0 if self.passed else 0.0
+        missed = len(self.failures)
+        if any(f["expectation"] == "json" and f["operator"] == "type" for f in self.failures):
+            missed += step.expect.check_count(only="json") - 1  # one failure stood for every JSON check
+        return max(0, checks - missed) / checks
 
     @property
     def reason(self) -> str:

@@ -62,6 +62,7 @@ class PlanDoc(_Doc):
     suites: list[str] = Field(default_factory=list, description="suite names")
     environment: str | None = None
     retries: int | None = Field(default=None, ge=0, le=10)
+    pass_ratio: float | None = Field(default=None, ge=0, le=1, description="the plan's quality gate")
 
 
 class Bundle(_Doc):
@@ -196,6 +197,7 @@ def _apply_plan(
         "suite_ids": [suites[n] for n in doc.suites],
         "environment_id": envs[doc.environment] if doc.environment else None,
         "retries": doc.retries,
+        "pass_ratio": doc.pass_ratio,
     }
     if doc.name in plans:
         assets.update_plan(app, principal, plans[doc.name], **fields)

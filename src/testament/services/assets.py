@@ -96,6 +96,12 @@ def _check_retries(retries: int | None) -> int | None:
     return retries
 
 
+def _check_pass_ratio(ratio: float | None) -> float | None:
+    if ratio is not None and (isinstance(ratio, bool) or not 0 <= ratio <= 1):
+        raise InvalidInput("pass_ratio", "must be a score ratio from 0 to 1 (e.g. 0.8), or null")
+    return None if ratio is None else float(ratio)
+
+
 def create_suite(
     app: AppContext,
     principal: Principal,
@@ -185,6 +191,7 @@ def create_plan(
     retries: int | None = None,
     machines: list[dict[str, Any]] | None = None,
     settings: dict[str, Any] | None = None,
+    pass_ratio: float | None = None,
 ) -> Plan:
     principal.require(Permission.WRITE)
     now = app.clock()
@@ -201,6 +208,7 @@ def create_plan(
             updated_at=now,
             machines=_check_plan_machines(uow.session, principal, machines or []),
             settings=check_plan_settings(settings or {}),
+            pass_ratio=_check_pass_ratio(pass_ratio),
         )
         _save(uow, plan, "plan")
     return plan
@@ -218,10 +226,14 @@ def update_plan(
     retries: int | None = None,
     machines: list[dict[str, Any]] | None = None,
     settings: dict[str, Any] | None = None,
+    pass_ratio: float | None = UNSET,
 ) -> Plan:
+    """Only what is given changes; `pass_ratio=None` removes the quality gate."""
     principal.require(Permission.WRITE)
     with app.uow() as uow:
         plan = _load(uow.session, Plan, principal, plan_id)
+        if pass_ratio is not UNSET:
+            plan.pass_ratio = _check_pass_ratio(pass_ratio)
         if machines is not None:
             plan.machines = _check_plan_machines(uow.session, principal, machines)
         if settings is not None:

@@ -21,8 +21,9 @@ from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, 
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
 from testament.kit.clock import as_utc
 from testament.kit.ids import id_floor, new_id
+from testament.services import scores
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
+from testament.services.events import ExecutionQueued, ExecutionStopRequested
 from testament.services.manual import write_initial_steps
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
 from testament.services.test_cases import matches_tag
@@ -119,6 +120,11 @@ class PlanRunView:
     status: ExecutionStatus
     counts: dict[str, int]
     executions: Sequence[Execution]
+    score: dict[str, Any] = field(default_factory=dict)
+    """The finished executions' points summed: pointsAchieved, maxAchievablePoints, ..."""
+    pass_ratio: float | None = None
+    gate_passed: bool | None = None
+    """The plan's quality gate: None without a pass ratio."""
 
 
 # ---------------------------------------------------------------- start
@@ -451,7 +457,7 @@ def stop_execution(
         if execution.kind == MANUAL_KIND and execution.status == ExecutionStatus.RUNNING:
             stopped = Outcome(ExecutionStatus.STOPPED, f"stopped by {principal.user_name}")
             execution.finish_manual(stopped, app.clock())  # no worker to tell: it ends now
-            uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+            scores.ended(uow, execution)
         elif not (already_stopped_ok and repeated):
             _request_stop(uow, execution)
         uow.commit()
@@ -462,7 +468,7 @@ def _request_stop(uow: UnitOfWork, execution: Execution) -> None:
     was_queued = execution.status == ExecutionStatus.QUEUED
     execution.request_stop(uow.app.clock())
     if was_queued:
-        uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+        scores.ended(uow, execution)
     else:
         uow.emit(ExecutionStopRequested(execution.workspace_id, execution.id))
 
@@ -607,11 +613,23 @@ def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pla
                 select(Execution).where(executions.c.plan_run_id == run.id).order_by(executions.c.id)
             )
         )
+        plan = session.get(Plan, run.plan_id)
     counts = {s.value.lower(): 0 for s in ExecutionStatus}
     for execution in found:
         counts[execution.effective_status.value.lower()] += 1
     counts["total"] = len(found)
-    return PlanRunView(run, plan_run_status([e.effective_status for e in found]), counts, found)
+    score = scores.total_of(e.scoreboard for e in found)
+    pass_ratio = plan.pass_ratio if plan is not None else None
+    statuses = [e.effective_status.value for e in found]
+    return PlanRunView(
+        run,
+        plan_run_status([e.effective_status for e in found]),
+        counts,
+        found,
+        score,
+        pass_ratio,
+        scores.gate_passed(score, pass_ratio, statuses),
+    )
 
 
 def list_plan_runs(

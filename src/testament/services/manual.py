@@ -27,9 +27,10 @@ from testament.domain.manual import (
 from testament.domain.model import Artifact, Assignment
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
+from testament.services import scores
 from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.events import ExecutionFinished, RecordAdded
+from testament.services.events import RecordAdded
 from testament.services.paging import MAX_LIMIT, Window, offset_page
 from testament.store.tables import artifacts, execution_records, test_case_versions
 
@@ -262,7 +263,7 @@ def record_steps(
         if complete or all(s.outcome != StepOutcome.NOT_RUN for s in steps):
             status = derive_status([s.outcome for s in steps], completed=True)
             execution.finish_manual(Outcome(core_status(status), status.value), app.clock())
-            uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+            scores.ended(uow, execution)
         uow.commit()
         return _view(execution, steps)
 

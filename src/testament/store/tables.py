@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -189,6 +190,7 @@ plans = Table(
     Column("retries", Integer),
     Column("machines", JSON, nullable=False, default=list),
     Column("settings", JSON, nullable=False, default=dict),
+    Column("pass_ratio", Float),  # the quality gate on the run's score ratio
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("workspace_id", "name", name="uq_plans_workspace_name"),
@@ -269,6 +271,7 @@ executions = Table(
     Column("actual_duration", String(100)),
     Column("field_values", JSON),
     Column("widget_values", JSON),
+    Column("scoreboard", JSON),  # computed from the records when the execution ends
     # listing newest first, with filters; the id (UUIDv7) orders by creation time
     Index("ix_executions_workspace_id", "workspace_id", "id"),
     Index("ix_executions_workspace_status", "workspace_id", "status", "id"),

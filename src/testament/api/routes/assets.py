@@ -74,7 +74,7 @@ def get_plan(plan_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanPublic:
 
 @router.patch("/plans/{plan_id}", tags=["plans"], operation_id="updatePlan")
 def update_plan(plan_id: str, body: PlanUpdate, ctx: Ctx, principal: CurrentPrincipal) -> PlanPublic:
-    return PlanPublic.of(svc.update_plan(ctx, principal, plan_id, **body.model_dump()))
+    return PlanPublic.of(svc.update_plan(ctx, principal, plan_id, **body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/plans/{plan_id}", status_code=NO_CONTENT, tags=["plans"], operation_id="deletePlan")

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.domain.errors import Problem
+from testament.domain.scoring import Effect, Scorable
 
 __all__ = ["ConnectContent", "check_connect", "testing_language_problems"]
 
@@ -83,6 +84,11 @@ class ConnectContent(_Strict):
     Content: str
     EntryPoint: TestCaseEntryPoint | None = None
     InitializationData: str | None = None
+    # Testament's own, beside AWS's fields: the Testing language has no place for them
+    scoring: dict[str, Scorable] | None = Field(
+        default=None, description="points, section and dimensions per observation Identifier"
+    )
+    effects: list[Effect] | None = Field(default=None, max_length=50)
 
 
 class _Problems:

@@ -19,6 +19,7 @@ from jsonpath import compile as compile_jsonpath
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from testament.domain.errors import Problem
+from testament.domain.scoring import Effect, Scorable
 
 __all__ = [
     "OPERATORS",
@@ -170,6 +171,25 @@ class Expect(_Strict):
     body_contains: Any = Field(default=None, description="a string, or a list of strings")
     max_ms: float | None = Field(default=None, gt=0)
 
+    def check_count(self, only: str | None = None) -> int:
+        """How many separate checks the expectations make (each operator of a JSONPath or a
+        header, each text the body must contain, the status and the time): partial credit
+        is the share of them that held. `only="json"` counts the JSONPath checks alone."""
+
+        def operators(spec: Any) -> int:
+            return len(spec) if is_operator_spec(spec) else 1
+
+        if only == "json":
+            return sum(operators(s) for s in (self.json_ or {}).values())
+        texts = self.body_contains if isinstance(self.body_contains, list) else [self.body_contains]
+        return (
+            (self.status is not None)
+            + sum(operators(s) for s in (self.json_ or {}).values())
+            + sum(operators(s) for s in (self.headers or {}).values())
+            + sum(t is not None for t in texts)
+            + (self.max_ms is not None)
+        )
+
     @field_validator("status")
     @classmethod
     def _status_codes(cls, value: Any) -> int | list[int] | None:
@@ -202,11 +222,14 @@ class Expect(_Strict):
         return value
 
 
-class Step(_Strict):
+class Step(_Strict, Scorable):
     name: str = Field(min_length=1, max_length=200)
     request: Request
     capture: dict[Annotated[str, Field(pattern=NAME)], Capture] = Field(default_factory=dict)
     expect: Expect = Field(default_factory=Expect)
+    partial_credit: bool | None = Field(
+        default=None, description="score the share of this step's checks that held, not all or nothing"
+    )
 
 
 class HttpContent(_Strict):
@@ -215,6 +238,10 @@ class HttpContent(_Strict):
     secrets: list[str] = Field(
         default_factory=list, description="variable names whose values are masked in records"
     )
+    continue_on_failure: bool | None = Field(
+        default=None, description="run every step even after one fails (the score then covers them all)"
+    )
+    effects: list[Effect] | None = Field(default=None, max_length=50)
 
 
 def check_references(model: BaseModel) -> list[Problem]:

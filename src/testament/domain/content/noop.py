@@ -3,6 +3,8 @@ the engine's own overhead per execution."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from testament.domain.scoring import Effect
+
 __all__ = ["NoopContent"]
 
 
@@ -10,3 +12,4 @@ class NoopContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(default="", max_length=1000)
+    effects: list[Effect] | None = Field(default=None, max_length=50)

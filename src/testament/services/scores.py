@@ -1,0 +1,89 @@
+"""Scores of executions: sealed when an execution ends, summed over a plan run.
+
+`ended(uow, execution)` is what every end of an execution does inside its transaction (the
+engine finishing it, a stop, a manual run completing, recovery giving up): compute the
+scoreboard from the records of its last attempt and the units of its pinned test-case
+version, store it with the execution, and announce the end after commit.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from testament.domain.content import scoring_units, unit_key
+from testament.domain.execution import Execution, RecordStatus
+from testament.domain.scoring import ScoredUnit, Tally, compute_scoreboard
+from testament.services.context import UnitOfWork
+from testament.services.events import ExecutionFinished
+from testament.store.tables import execution_records, test_case_versions
+
+__all__ = ["ended", "gate_passed", "scoreboard_of", "total_of"]
+
+
+def _credit(status: str, record: dict[str, Any]) -> float:
+    """A runner's partial credit when it reports one; else all (passed) or nothing."""
+    credit = record.get("credit")
+    if isinstance(credit, (int, float)) and not isinstance(credit, bool) and 0 <= credit <= 1:
+        return float(credit)
+    return 1.0 if status == RecordStatus.PASSED.value else 0.0
+
+
+def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
+    """The scoreboard of an execution's last attempt, as stored and served."""
+    content = (
+        session.execute(
+            select(test_case_versions.c.content).where(
+                test_case_versions.c.test_case_id == execution.test_case_id,
+                test_case_versions.c.version == execution.test_case_version,
+            )
+        ).scalar_one_or_none()
+        or {}
+    )
+    units = scoring_units(execution.kind, content)
+    keys = {u.key for u in units}
+    latest: dict[str, float] = {}
+    rows = session.execute(
+        select(execution_records.c.observation_id, execution_records.c.status, execution_records.c.record)
+        .where(
+            execution_records.c.execution_id == execution.id,
+            execution_records.c.attempt == execution.attempt,
+        )
+        .order_by(execution_records.c.seq)
+    )
+    for observation_id, status, record in rows:
+        key = unit_key(execution.kind, observation_id, record or {})
+        if key in keys:
+            latest[key] = _credit(status, record or {})  # the latest record of a unit counts
+    scored = [ScoredUnit(u.points, latest.get(u.key, 0.0), u.section, u.dimensions) for u in units]
+    return compute_scoreboard(scored, content.get("effects") or []).as_json()
+
+
+def ended(uow: UnitOfWork, execution: Execution) -> None:
+    """Seal the score of an execution that just reached its final status, and announce it."""
+    execution.scoreboard = scoreboard_of(uow.session, execution)
+    uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+
+
+def total_of(boards: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
+    """Many executions' overall scores summed (a plan run's score): points over points."""
+    total = Tally()
+    for board in boards:
+        if board:
+            overall = board["scoreboard"]
+            total = Tally(
+                total.achieved + overall["pointsAchieved"],
+                total.maximum + overall["maxAchievablePoints"],
+                total.questions + overall["noOfQuestions"],
+            )
+    return total.as_json()
+
+
+def gate_passed(score: dict[str, Any], pass_ratio: float | None, statuses: Sequence[str]) -> bool | None:
+    """A plan's quality gate: None without a threshold; else whether the run's ratio reaches
+    it with no execution left unfinished or broken (ERROR)."""
+    if pass_ratio is None:
+        return None
+    settled = all(s not in ("QUEUED", "RUNNING", "ERROR") for s in statuses)
+    return settled and score["achievementRatio"] >= pass_ratio
