@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     heartbeat_s: float = Field(default=5.0, gt=0, description="how often a worker renews its lease")
     max_recoveries: int = Field(default=2, ge=0, description="times a lost execution is taken up again")
     poll_s: float = Field(default=1.0, gt=0, description="idle workers look for queued work this often")
+    callback_backoff_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="first wait before a failed completion callback is tried again (doubles)",
+    )
+    callback_poll_s: float = Field(default=0.5, gt=0, description="how often due callbacks are looked for")
     idempotency_window_s: float = Field(default=24 * 3600.0, gt=0, description="client tokens live this long")
     aws_rate_limit: str = Field(
         default="50/second", description="requests per access key on the Amazon Connect surface"

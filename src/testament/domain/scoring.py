@@ -39,6 +39,7 @@ __all__ = [
     "Tally",
     "compute_scoreboard",
     "formula_problems",
+    "merge_scoreboards",
 ]
 
 DIMENSION = re.compile(r"^[^/\s][^/]{0,99}(/[^/\s][^/]{0,99})?$")
@@ -48,6 +49,8 @@ PRECISION = 6
 class Scorable(BaseModel):
     """The scoring fields a unit of any kind may carry (left out, they stay out of the stored
     content: a unit without `points` is worth 1)."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt "pionts" is refused, not dropped
 
     points: float | None = Field(default=None, ge=0, le=1_000_000, description="what the unit is worth; 1")
     section: str | None = Field(default=None, min_length=1, max_length=200)
@@ -181,6 +184,38 @@ def compute_scoreboard(units: Sequence[ScoredUnit], effects: Sequence[Mapping[st
         for effect in effects
     ]
     return Scoreboard(board.overall, board.sections, board.dimensions, board.sub_dimensions, computed)
+
+
+def _tally_of(json: Mapping[str, Any]) -> Tally:
+    return Tally(json["pointsAchieved"], json["maxAchievablePoints"], json["noOfQuestions"])
+
+
+def merge_scoreboards(boards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Several executions' scoreboards as one (a test instance that ran a plan, or a test
+    case per data set): points summed overall and per name; each execution's effects kept."""
+    overall = Tally()
+    sections: dict[str, Tally] = {}
+    dimensions: dict[str, Tally] = {}
+    subs: dict[str, dict[str, Tally]] = {}
+    effects: list[dict[str, Any]] = []
+
+    def plus(a: Tally, b: Tally) -> Tally:
+        return Tally(a.achieved + b.achieved, a.maximum + b.maximum, a.questions + b.questions)
+
+    for board in boards:
+        overall = plus(overall, _tally_of(board["scoreboard"]))
+        for section in board["sections"]:
+            sections[section["name"]] = plus(
+                sections.get(section["name"], Tally()), _tally_of(section["scoreboard"])
+            )
+        for dimension in board["dimensions"]:
+            name = dimension["name"]
+            dimensions[name] = plus(dimensions.get(name, Tally()), _tally_of(dimension["scoreboard"]))
+            inner = subs.setdefault(name, {})
+            for sub in dimension["subDimensions"]:
+                inner[sub["name"]] = plus(inner.get(sub["name"], Tally()), _tally_of(sub["scoreboard"]))
+        effects += board["effects"]
+    return Scoreboard(overall, sections, dimensions, subs, effects).as_json()
 
 
 # ------------------------------------------------------------------------------- formulas

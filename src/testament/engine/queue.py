@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
-from testament.services import scores
+from testament.services import endings
 from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStarted, RecordAdded
@@ -240,7 +240,7 @@ def finish(
             status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
             _append(uow, execution, "execution", status, record)
         execution.finish(outcome, app.clock())
-        scores.ended(uow, execution)
+        endings.ended(uow, execution)
         uow.commit()
         return execution
 
@@ -313,4 +313,4 @@ def _take_back(
     if requeued:
         uow.emit(ExecutionQueued(execution.workspace_id, execution.id))
     else:
-        scores.ended(uow, execution)
+        endings.ended(uow, execution)

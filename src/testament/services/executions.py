@@ -21,7 +21,7 @@ from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, 
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
 from testament.kit.clock import as_utc
 from testament.kit.ids import id_floor, new_id
-from testament.services import scores
+from testament.services import endings, scores
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStopRequested
 from testament.services.manual import write_initial_steps
@@ -457,7 +457,7 @@ def stop_execution(
         if execution.kind == MANUAL_KIND and execution.status == ExecutionStatus.RUNNING:
             stopped = Outcome(ExecutionStatus.STOPPED, f"stopped by {principal.user_name}")
             execution.finish_manual(stopped, app.clock())  # no worker to tell: it ends now
-            scores.ended(uow, execution)
+            endings.ended(uow, execution)
         elif not (already_stopped_ok and repeated):
             _request_stop(uow, execution)
         uow.commit()
@@ -468,7 +468,7 @@ def _request_stop(uow: UnitOfWork, execution: Execution) -> None:
     was_queued = execution.status == ExecutionStatus.QUEUED
     execution.request_stop(uow.app.clock())
     if was_queued:
-        scores.ended(uow, execution)
+        endings.ended(uow, execution)
     else:
         uow.emit(ExecutionStopRequested(execution.workspace_id, execution.id))
 

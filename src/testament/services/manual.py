@@ -27,7 +27,7 @@ from testament.domain.manual import (
 from testament.domain.model import Artifact, Assignment
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
-from testament.services import scores
+from testament.services import endings
 from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import RecordAdded
@@ -263,7 +263,7 @@ def record_steps(
         if complete or all(s.outcome != StepOutcome.NOT_RUN for s in steps):
             status = derive_status([s.outcome for s in steps], completed=True)
             execution.finish_manual(Outcome(core_status(status), status.value), app.clock())
-            scores.ended(uow, execution)
+            endings.ended(uow, execution)
         uow.commit()
         return _view(execution, steps)
 

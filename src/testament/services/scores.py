@@ -1,10 +1,6 @@
-"""Scores of executions: sealed when an execution ends, summed over a plan run.
-
-`ended(uow, execution)` is what every end of an execution does inside its transaction (the
-engine finishing it, a stop, a manual run completing, recovery giving up): compute the
-scoreboard from the records of its last attempt and the units of its pinned test-case
-version, store it with the execution, and announce the end after commit.
-"""
+"""Scores of executions: computed from the records of an execution's last attempt and the
+units of its pinned test-case version (sealed when it ends, see endings.py), and summed
+over a plan run."""
 
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -15,11 +11,9 @@ from sqlalchemy.orm import Session
 from testament.domain.content import scoring_units, unit_key
 from testament.domain.execution import Execution, RecordStatus
 from testament.domain.scoring import ScoredUnit, Tally, compute_scoreboard
-from testament.services.context import UnitOfWork
-from testament.services.events import ExecutionFinished
 from testament.store.tables import execution_records, test_case_versions
 
-__all__ = ["ended", "gate_passed", "scoreboard_of", "total_of"]
+__all__ = ["gate_passed", "scoreboard_of", "total_of"]
 
 
 def _credit(status: str, record: dict[str, Any]) -> float:
@@ -58,12 +52,6 @@ def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
             latest[key] = _credit(status, record or {})  # the latest record of a unit counts
     scored = [ScoredUnit(u.points, latest.get(u.key, 0.0), u.section, u.dimensions) for u in units]
     return compute_scoreboard(scored, content.get("effects") or []).as_json()
-
-
-def ended(uow: UnitOfWork, execution: Execution) -> None:
-    """Seal the score of an execution that just reached its final status, and announce it."""
-    execution.scoreboard = scoreboard_of(uow.session, execution)
-    uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
 
 
 def total_of(boards: Iterable[dict[str, Any] | None]) -> dict[str, Any]:

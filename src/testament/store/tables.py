@@ -46,6 +46,7 @@ from testament.domain.model import (
     UploadVersion,
     Workspace,
 )
+from testament.domain.tasks import Candidate, CandidateKind, InstanceStatus, Task, TaskStep, TestInstance
 from testament.kit.clock import as_utc
 
 __all__ = ["map_domain", "metadata"]
@@ -393,6 +394,102 @@ artifacts = Table(
     Index("ix_artifacts_execution", "execution_id", "id"),
 )
 
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("title", String(200), nullable=False),
+    Column("folder", String(200), nullable=False, default=""),
+    Column("labels", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("active_after", TS),
+    Column("active_before", TS),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_tasks_workspace_id", "workspace_id", "id"),
+)
+
+task_steps = Table(
+    "task_steps",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("task_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("test_case_id", ID, ForeignKey("test_cases.id", ondelete="CASCADE")),
+    Column("plan_id", ID, ForeignKey("plans.id", ondelete="CASCADE")),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("attempt_limit", Integer, nullable=False, default=1),
+    Index("ix_task_steps_task", "task_id", "position"),
+)
+
+candidates = Table(
+    "candidates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("task_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", _enum(CandidateKind, "candidate_kind"), nullable=False),
+    Column("ticket_id", ID, nullable=False, unique=True),
+    Column("invitation_code", String(32), nullable=False, unique=True),
+    Column("external_id", String(200)),
+    Column("fullname", String(200)),
+    Column("email", String(320)),
+    Column("group_name", String(200), nullable=False, default=""),
+    Column("labels", JSON, nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("callback_url", Text),
+    Column("callback_params", JSON, nullable=False),
+    Column("callback_resource", String(16), nullable=False, default="basic"),
+    Column("created_by", String(200), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_candidates_task", "task_id", "id"),
+    Index("ix_candidates_task_external", "task_id", "external_id"),
+)
+
+test_instances = Table(
+    "test_instances",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("task_id", ID, ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("step_id", ID, ForeignKey("task_steps.id", ondelete="CASCADE"), nullable=False),
+    Column("candidate_id", ID, ForeignKey("candidates.id", ondelete="CASCADE"), nullable=False),
+    Column("status", _enum(InstanceStatus, "instance_status"), nullable=False),
+    Column("batch_id", ID, nullable=False),  # the executions of its current start
+    Column("attempt", Integer, nullable=False, default=1),
+    Column("ignored", Boolean, nullable=False, default=False),
+    Column("scoreboard", JSON),
+    Column("created_at", TS, nullable=False),
+    Column("completed_at", TS),
+    Index("ix_test_instances_task", "task_id", "id"),
+    Index("ix_test_instances_candidate", "candidate_id", "step_id", "id"),
+    Index("ix_test_instances_batch", "batch_id"),
+)
+
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("instance_id", ID, ForeignKey("test_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("resource", String(16), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("delivered_at", TS),
+    Index("ix_callbacks_due", "state", "next_attempt_at"),
+    Index("ix_callbacks_instance", "instance_id"),
+)
+
 mapper_registry = registry()
 _mapped = False
 
@@ -418,6 +515,10 @@ def map_domain() -> None:
         (UploadVersion, upload_versions),
         (Package, packages),
         (Assignment, assignments),
+        (Task, tasks),
+        (TaskStep, task_steps),
+        (TestInstance, test_instances),
     ):
         mapper_registry.map_imperatively(cls, table)
+    mapper_registry.map_imperatively(Candidate, candidates, properties={"group": candidates.c.group_name})
     _mapped = True

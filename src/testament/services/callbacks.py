@@ -1,0 +1,125 @@
+"""Completion callbacks: a durable outbox, delivered by a background deliverer, retried with
+backoff.
+
+A test instance's completion queues one callback in the same transaction (so none is lost
+and none is sent for a completion that rolled back). The deliverer claims due callbacks
+(claiming pushes their next attempt a lease into the future, so two deliverers never post
+the same one at once), posts them, and reports each result: delivered, or tried again after
+1, 2, 4, ... seconds (at most 5 minutes apart) until MAX_ATTEMPTS, then failed.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from testament.domain.tasks import Candidate, TestInstance
+from testament.kit.ids import new_id
+from testament.services.context import AppContext, UnitOfWork
+from testament.store.tables import callbacks
+
+__all__ = ["MAX_ATTEMPTS", "DueCallback", "claim_due", "enqueue", "history", "record_result"]
+
+MAX_ATTEMPTS = 8
+CLAIM_LEASE = timedelta(seconds=60)
+MAX_BACKOFF_S = 300.0
+
+
+@dataclass(frozen=True)
+class DueCallback:
+    id: str
+    workspace_id: str
+    instance_id: str
+    url: str
+    resource: str
+    params: dict[str, Any]
+    attempts: int
+
+
+def enqueue(uow: UnitOfWork, instance: TestInstance, candidate: Candidate) -> None:
+    assert candidate.callback_url is not None
+    now = uow.app.clock()
+    uow.session.execute(
+        callbacks.insert().values(
+            id=new_id(),
+            workspace_id=instance.workspace_id,
+            instance_id=instance.id,
+            url=candidate.callback_url,
+            resource=candidate.callback_resource,
+            params=candidate.callback_params,
+            state="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
+        )
+    )
+
+
+def claim_due(app: AppContext, limit: int = 20) -> list[DueCallback]:
+    """Pending callbacks whose time has come, claimed for one delivery attempt."""
+    now = app.clock()
+    with app.uow() as uow:
+        rows = uow.session.execute(
+            select(callbacks)
+            .where(callbacks.c.state == "pending", callbacks.c.next_attempt_at <= now)
+            .order_by(callbacks.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if rows:
+            uow.session.execute(
+                update(callbacks)
+                .where(callbacks.c.id.in_([r.id for r in rows]))
+                .values(next_attempt_at=now + CLAIM_LEASE)
+            )
+        uow.commit()
+    return [
+        DueCallback(r.id, r.workspace_id, r.instance_id, r.url, r.resource, dict(r.params or {}), r.attempts)
+        for r in rows
+    ]
+
+
+def backoff_s(attempts: int, base_s: float) -> float:
+    return float(min(base_s * 2 ** (attempts - 1), MAX_BACKOFF_S))
+
+
+def record_result(app: AppContext, callback: DueCallback, error: str | None) -> None:
+    """`error` None: delivered. Otherwise try again later, or give up after MAX_ATTEMPTS."""
+    now = app.clock()
+    attempts = callback.attempts + 1
+    values: dict[str, Any] = {"attempts": attempts}
+    if error is None:
+        values |= {"state": "delivered", "delivered_at": now, "last_error": ""}
+    elif attempts >= MAX_ATTEMPTS:
+        values |= {"state": "failed", "last_error": error[:2000]}
+    else:
+        delay = backoff_s(attempts, app.settings.callback_backoff_s)
+        values |= {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error[:2000]}
+    with app.uow() as uow:
+        uow.session.execute(update(callbacks).where(callbacks.c.id == callback.id).values(**values))
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class CallbackState:
+    url: str
+    state: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+def history(app: AppContext, workspace_id: str, instance_id: str) -> list[CallbackState]:
+    """What became of an instance's callbacks (for the API and for operators)."""
+    with app.db.reading() as session:
+        rows = session.execute(
+            select(callbacks)
+            .where(callbacks.c.workspace_id == workspace_id, callbacks.c.instance_id == instance_id)
+            .order_by(callbacks.c.created_at)
+        ).all()
+    return [
+        CallbackState(r.url, r.state, r.attempts, r.last_error, r.created_at, r.delivered_at) for r in rows
+    ]

@@ -1,0 +1,41 @@
+"""What every end of an execution does, in the transaction that ends it.
+
+The engine finishing it, a stop, a manual run completing and recovery giving up all call
+`ended(uow, execution)`: the scoreboard is sealed from the records, a test instance whose
+batch this execution completes becomes COMPLETE (with the batch's scoreboard, and its
+candidate's callback queued), and the end is announced after commit.
+"""
+
+from sqlalchemy import select
+
+from testament.domain.execution import Execution
+from testament.domain.scoring import merge_scoreboards
+from testament.domain.tasks import Candidate, InstanceStatus, TestInstance
+from testament.services import callbacks, scores
+from testament.services.context import UnitOfWork
+from testament.services.events import ExecutionFinished
+from testament.store.tables import executions, test_instances
+
+__all__ = ["ended"]
+
+
+def ended(uow: UnitOfWork, execution: Execution) -> None:
+    execution.scoreboard = scores.scoreboard_of(uow.session, execution)
+    _settle_instance(uow, execution)
+    uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+
+
+def _settle_instance(uow: UnitOfWork, execution: Execution) -> None:
+    instance = uow.session.scalars(
+        select(TestInstance).where(test_instances.c.batch_id == execution.batch_id).with_for_update()
+    ).first()
+    if instance is None or instance.status is not InstanceStatus.STARTED:
+        return
+    batch = list(uow.session.scalars(select(Execution).where(executions.c.batch_id == execution.batch_id)))
+    if not all(x.status.is_terminal for x in batch):
+        return
+    boards = [x.scoreboard for x in sorted(batch, key=lambda x: x.id) if x.scoreboard is not None]
+    instance.complete(boards[0] if len(boards) == 1 else merge_scoreboards(boards), uow.app.clock())
+    candidate = uow.session.get(Candidate, instance.candidate_id)
+    if candidate is not None and candidate.callback_url:
+        callbacks.enqueue(uow, instance, candidate)
