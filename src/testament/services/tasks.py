@@ -417,7 +417,8 @@ def _may_start_for(principal: Principal, candidate: Candidate) -> None:
     theirs = candidate.kind is CandidateKind.USER and candidate.external_id != principal.user_name
     if theirs and not principal.can(Permission.RUN_ANY_ASSIGNMENT):
         raise Forbidden(
-            f"candidate {candidate.id} is {candidate.external_id}; role {principal.role.value} starts only its own"
+            f"candidate {candidate.id} is {candidate.external_id}; "
+            f"role {principal.role.value} starts only its own steps"
         )
 
 
@@ -465,7 +466,8 @@ def start_step(
             return _view(uow.session, current), False
         if step.attempt_limit != UNLIMITED and len(taken) >= step.attempt_limit:
             raise Forbidden(
-                f"candidate {candidate.id} has used all {step.attempt_limit} attempt(s) at step {step.title!r}"
+                f"candidate {candidate.id} has used all {step.attempt_limit} attempt(s) "
+                f"at step {step.title!r}"
             )
         for earlier in taken:
             earlier.ignored = True  # superseded by the retake
