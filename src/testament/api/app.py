@@ -13,13 +13,15 @@ from fastapi_offline import FastAPIOffline
 from testament import __version__
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.errors import install_error_handlers
-from testament.api.routes import assets, assignments, executions, resources, test_cases, uploads
+from testament.api.routes import assets, assignments, executions, resources, tasks, test_cases, uploads
 from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
 from testament.compat.aws_connect.router import create_aws_connect_app
 from testament.compat.enterprise_tester.router import create_enterprise_tester_app
+from testament.compat.testinvite import callback_body, create_testinvite_app
 from testament.compat.testsigma.router import create_testsigma_app
 from testament.config import Settings
+from testament.engine.callbacks import CallbackDeliverer
 from testament.services import admin
 from testament.services.context import AppContext
 
@@ -46,6 +48,7 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.include_router(resources.router)
     api.include_router(uploads.router)
     api.include_router(assignments.router)
+    api.include_router(tasks.router)
     me = APIRouter(tags=["keys"])
 
     @me.get("/whoami", operation_id="whoAmI")
@@ -81,14 +84,19 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
     settings = settings or Settings()
     ctx = build_context(settings)
     executor = build_executor(ctx) if start_engine else None
+    deliverer = CallbackDeliverer(ctx, render=callback_body) if start_engine else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if executor is not None:
             executor.start()
+        if deliverer is not None:
+            deliverer.start()
         try:
             yield
         finally:
+            if deliverer is not None:
+                deliverer.shutdown()
             if executor is not None:
                 executor.shutdown()
             ctx.db.dispose()
@@ -112,4 +120,5 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
     root.mount("/aws/connect", create_aws_connect_app(ctx))
     root.mount("/testsigma", create_testsigma_app(ctx))
     root.mount("/enterprise-tester", create_enterprise_tester_app(ctx))
+    root.mount("/testinvite", create_testinvite_app(ctx))
     return root

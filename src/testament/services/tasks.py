@@ -41,6 +41,7 @@ __all__ = [
     "StepSpec",
     "TaskView",
     "add_candidate",
+    "candidates_with_instances",
     "create_task",
     "delete_candidate",
     "delete_task",
@@ -380,6 +381,26 @@ def update_candidate(
         return candidate
 
 
+def candidates_with_instances(
+    app: AppContext, principal: Principal, candidate_ids: Sequence[str]
+) -> set[str]:
+    """Which of these candidates have started a step (TestInvite's `loggedIn`)."""
+    principal.require(Permission.READ)
+    if not candidate_ids:
+        return set()
+    with app.db.reading() as session:
+        return set(
+            session.scalars(
+                select(test_instances.c.candidate_id)
+                .where(
+                    test_instances.c.workspace_id == principal.workspace_id,
+                    test_instances.c.candidate_id.in_(list(candidate_ids)),
+                )
+                .distinct()
+            )
+        )
+
+
 def delete_candidate(app: AppContext, principal: Principal, task_id: str, candidate_id: str) -> None:
     """Only a candidate who never started a step can be deleted: instances are records."""
     principal.require(Permission.DELETE)
@@ -550,22 +571,22 @@ class InstanceFilter:
     after_id: str | None = None  # keyset paging: instances after this one
 
     def conditions(self) -> list[ColumnElement[bool]]:
-        c = candidates.c
-        wanted: list[tuple[Any, ColumnElement[bool]]] = [
-            (self.ticket_id, c.ticket_id == self.ticket_id),
-            (self.candidate_id, test_instances.c.candidate_id == self.candidate_id),
-            (self.external_id, c.external_id == self.external_id),
-            (self.group, c.group_name == self.group),
-            (self.step_id, test_instances.c.step_id == self.step_id),
-            (self.status, test_instances.c.status == self.status),
-            (self.created_from, test_instances.c.created_at >= self.created_from),
-            (self.created_to, test_instances.c.created_at <= self.created_to),
-            (self.fullname, c.fullname == self.fullname),
-            (self.email, c.email == self.email),
-            (self.code, c.invitation_code == self.code),
-            (self.after_id, test_instances.c.id > self.after_id),
+        c, i = candidates.c, test_instances.c
+        given: list[ColumnElement[bool] | None] = [
+            None if self.ticket_id is None else c.ticket_id == self.ticket_id,
+            None if self.candidate_id is None else i.candidate_id == self.candidate_id,
+            None if self.external_id is None else c.external_id == self.external_id,
+            None if self.group is None else c.group_name == self.group,
+            None if self.step_id is None else i.step_id == self.step_id,
+            None if self.status is None else i.status == self.status,
+            None if self.created_from is None else i.created_at >= self.created_from,
+            None if self.created_to is None else i.created_at <= self.created_to,
+            None if self.fullname is None else c.fullname == self.fullname,
+            None if self.email is None else c.email == self.email,
+            None if self.code is None else c.invitation_code == self.code,
+            None if self.after_id is None else i.id > self.after_id,
         ]
-        return [condition for value, condition in wanted if value is not None]
+        return [condition for condition in given if condition is not None]
 
 
 def _instances(task_id: str, where: InstanceFilter) -> Select[Any]:

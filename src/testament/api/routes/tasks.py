@@ -1,0 +1,116 @@
+"""/api/v1/tasks: tests given to candidates and scored (candidates and their test instances
+are served by the TestInvite-compatible surface at /testinvite)."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from testament.api.deps import Ctx, CurrentPrincipal
+from testament.services import tasks as svc
+from testament.services.paging import Window
+
+router = APIRouter(tags=["tasks"])
+
+
+class StepBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    test_case_id: str | None = None
+    plan_id: str | None = None
+    active: bool = True
+    attempt_limit: int = Field(
+        default=1, description="instances a candidate may make of this step; -1: no limit"
+    )
+
+
+class TaskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    folder: str = Field(default="", max_length=200)
+    labels: list[str] = Field(default_factory=list)
+    tags: dict[str, str] = Field(default_factory=dict)
+    active: bool = True
+    active_after: datetime | None = None
+    active_before: datetime | None = None
+    steps: list[StepBody] = Field(min_length=1, description="each names a test case or a plan")
+
+
+class StepPublic(BaseModel):
+    id: str
+    title: str
+    test_case_id: str | None
+    plan_id: str | None
+    active: bool
+    attempt_limit: int
+
+
+class TaskPublic(BaseModel):
+    id: str
+    title: str
+    folder: str
+    labels: list[str]
+    tags: dict[str, str]
+    active: bool
+    active_after: datetime | None
+    active_before: datetime | None
+    created_at: datetime
+    steps: list[StepPublic]
+
+    @classmethod
+    def of(cls, view: svc.TaskView) -> "TaskPublic":
+        t = view.task
+        return cls(
+            id=t.id,
+            title=t.title,
+            folder=t.folder,
+            labels=t.labels,
+            tags=t.tags,
+            active=t.active,
+            active_after=t.active_after,
+            active_before=t.active_before,
+            created_at=t.created_at,
+            steps=[
+                StepPublic(
+                    id=s.id,
+                    title=s.title,
+                    test_case_id=s.test_case_id,
+                    plan_id=s.plan_id,
+                    active=s.active,
+                    attempt_limit=s.attempt_limit,
+                )
+                for s in view.steps
+            ],
+        )
+
+
+@router.post("/tasks", status_code=201, operation_id="createTask")
+def create_task(body: TaskBody, ctx: Ctx, principal: CurrentPrincipal) -> TaskPublic:
+    steps = [svc.StepSpec(**s.model_dump()) for s in body.steps]
+    fields = body.model_dump(exclude={"steps"})
+    return TaskPublic.of(svc.create_task(ctx, principal, steps=steps, **fields))
+
+
+@router.get("/tasks", operation_id="listTasks")
+def list_tasks(
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """Newest first; `title` matches a part of the title, ignoring case."""
+    found, total = svc.query_tasks(ctx, principal, Window(limit=limit, offset=offset), title_contains=title)
+    return {"items": [TaskPublic.of(t) for t in found], "total": total}
+
+
+@router.get("/tasks/{task_id}", operation_id="getTask")
+def get_task(task_id: str, ctx: Ctx, principal: CurrentPrincipal) -> TaskPublic:
+    return TaskPublic.of(svc.get_task(ctx, principal, task_id))
+
+
+@router.delete("/tasks/{task_id}", status_code=204, operation_id="deleteTask")
+def delete_task(task_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
+    svc.delete_task(ctx, principal, task_id)
+    return Response(status_code=204)
