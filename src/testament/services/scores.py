@@ -2,13 +2,14 @@
 units of its pinned test-case version (sealed when it ends, see endings.py), and summed
 over a plan run."""
 
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from testament.domain.content import scoring_units, unit_key
+from testament.domain.content import Unit, scoring_units, unit_key
 from testament.domain.execution import Execution, RecordStatus
 from testament.domain.scoring import ScoredUnit, Tally, compute_scoreboard
 from testament.store.tables import execution_records, test_case_versions
@@ -24,18 +25,36 @@ def _credit(status: str, record: dict[str, Any]) -> float:
     return 1.0 if status == RecordStatus.PASSED.value else 0.0
 
 
+_PLANS: dict[tuple[str, int], tuple[list[Unit], list[dict[str, Any]]]] = {}
+_PLANS_MAX = 2048
+_PLANS_LOCK = threading.Lock()
+
+
+def _scoring_plan(session: Session, execution: Execution) -> tuple[list[Unit], list[dict[str, Any]]]:
+    """The units and effects of the execution's pinned version. A version never changes once
+    written, so they are kept per process (an execution's end then costs no content read)."""
+    key = (execution.test_case_id, execution.test_case_version)
+    if (found := _PLANS.get(key)) is not None:
+        return found
+    content = session.execute(
+        select(test_case_versions.c.content).where(
+            test_case_versions.c.test_case_id == execution.test_case_id,
+            test_case_versions.c.version == execution.test_case_version,
+        )
+    ).scalar_one_or_none() or {}
+    plan = (scoring_units(execution.kind, content), list(content.get("effects") or []))
+    with _PLANS_LOCK:  # workers end executions on several threads
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.pop(next(iter(_PLANS)))  # the oldest entry
+        _PLANS[key] = plan
+    return plan
+
+
 def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
     """The scoreboard of an execution's last attempt, as stored and served."""
-    content = (
-        session.execute(
-            select(test_case_versions.c.content).where(
-                test_case_versions.c.test_case_id == execution.test_case_id,
-                test_case_versions.c.version == execution.test_case_version,
-            )
-        ).scalar_one_or_none()
-        or {}
-    )
-    units = scoring_units(execution.kind, content)
+    units, effects = _scoring_plan(session, execution)
+    if not units:  # nothing to score (a noop): no need to read the records
+        return compute_scoreboard([], effects).as_json()
     keys = {u.key for u in units}
     latest: dict[str, float] = {}
     rows = session.execute(
@@ -51,7 +70,7 @@ def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
         if key in keys:
             latest[key] = _credit(status, record or {})  # the latest record of a unit counts
     scored = [ScoredUnit(u.points, latest.get(u.key, 0.0), u.section, u.dimensions) for u in units]
-    return compute_scoreboard(scored, content.get("effects") or []).as_json()
+    return compute_scoreboard(scored, effects).as_json()
 
 
 def total_of(boards: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
