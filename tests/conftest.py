@@ -61,6 +61,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         data_dir=data_dir,
         database_url=database_url,
         secret_key="test-secret",
+        callback_allow_local=True,  # the tests' callback receivers listen on 127.0.0.1
         **{**ENGINE_SETTINGS, **overrides},
     )
 

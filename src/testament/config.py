@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="first wait before a failed completion callback is tried again (doubles)",
     )
     callback_poll_s: float = Field(default=0.5, gt=0, description="how often due callbacks are looked for")
+    callback_allow_local: bool = Field(
+        default=False,
+        description="let completion callbacks reach loopback and link-local addresses (this host, cloud "
+        "metadata services); private networks are always allowed",
+    )
     idempotency_window_s: float = Field(default=24 * 3600.0, gt=0, description="client tokens live this long")
     aws_rate_limit: str = Field(
         default="50/second", description="requests per access key on the Amazon Connect surface"

@@ -172,3 +172,15 @@ def test_a_run_keeps_its_version_when_the_script_changes_mid_run(api: httpx.Clie
     assert steps["steps"][2]["description"] == "Log out"
     new_run = api.post(f"/assignments/{assignment}/runs")
     assert new_run.status_code == 200  # the open run is still the one to finish
+
+
+def test_run_fields_must_be_plain_json(api: httpx.Client) -> None:
+    run = start_manual(api)
+    nan = api.post(
+        f"/executions/{run}/steps",
+        content=b'{"results": [{"step": 1, "outcome": "Passed"}], "field_values": {"x": NaN}}',
+        headers={"content-type": "application/json"},
+    )
+    assert nan.status_code == 422 and nan.json()["errors"][0]["field"] == "field_values"
+    steps = api.get(f"/executions/{run}/steps").json()["steps"]
+    assert steps[0]["outcome"] == "NotRun"  # nothing of the refused change was written

@@ -453,3 +453,49 @@ def test_the_filter_search_pages_by_last_doc_id(ti: httpx.Client, api: httpx.Cli
     assert following["pagination"]["next"] is None
     assert [i["testInstanceId"] for i in by_id["testInstances"]] == [made[2]]
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+
+
+def test_odd_input_is_a_400_naming_the_field(ti: httpx.Client, api: httpx.Client, target: Any) -> None:
+    task = make_task(api, target.url, attempt_limit=2)
+    candidate = add_candidate(ti, task["id"], "odd")["candidateId"]
+    path = f"/tasks/{task['id']}"
+
+    answers = {
+        "group": ti.post(f"{path}/test-instances/filter", json={"kind": "meta", "group": {"a": 1}}),
+        "email": ti.post(f"{path}/test-instances/filter", json={"kind": "info", "email": ["a"]}),
+        "stepId": ti.post(f"{path}/test-instances/filter", json={"kind": "meta", "stepId": 5}),
+        "from": ti.post(f"{path}/test-instances/filter", json={"kind": "meta", "from": 1e20}),
+        "limit": ti.get(f"{path}/test-instances", params={"limit": "²"}),
+        "labels.add": ti.patch(f"{path}/candidates/{candidate}", json={"fields": {"labels": {"add": "vip"}}}),
+        "callback.url": ti.post(
+            f"{path}/candidates",
+            json={"kind": "temporary-candidate", "callback": {"url": "http://[::1/hook?token=s3cret"}},
+        ),
+        "callback.params": ti.post(
+            f"{path}/candidates",
+            content=b'{"kind": "temporary-candidate", "callback": {"url": "https://ci.example.com/h", '
+            b'"params": {"n": NaN}}}',
+            headers={"content-type": "application/json"},
+        ),
+    }
+
+    for field, answer in answers.items():
+        assert answer.status_code == 400, (field, answer.text)
+        assert field in answer.json()["error"]["message"], (field, answer.text)
+    assert "s3cret" not in answers["callback.url"].text
+    assert ti.get(f"{path}/candidates/{candidate}").json()["candidateId"] == candidate
+
+
+def test_only_the_latest_take_can_be_re_set_up(ti: httpx.Client, api: httpx.Client, target: Any) -> None:
+    task = make_task(api, target.url, attempt_limit=2)
+    review = task["steps"][0]["id"]
+    candidate = add_candidate(ti, task["id"], "twice")["candidateId"]
+    first = start(ti, task["id"], candidate, review)["testInstanceId"]
+    complete(ti, task["id"], first)
+    retake = start(ti, task["id"], candidate, review)["testInstanceId"]
+    complete(ti, task["id"], retake)
+
+    superseded = ti.post(f"/tasks/{task['id']}/test-instances/{first}/resetup")
+
+    assert superseded.status_code == 400 and superseded.json()["error"]["code"] == "conflict"
+    assert ti.get(f"/tasks/{task['id']}/test-instances/{first}").json()["status"] == "COMPLETE"

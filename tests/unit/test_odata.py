@@ -508,3 +508,22 @@ def test_query_options_read_top_skip_and_inlinecount() -> None:
 def test_bad_paging_options_are_rejected(params: dict[str, str], message: str) -> None:
     with pytest.raises(ODataError, match=f"^{re.escape(message)}$"):
         QueryOptions.parse(params)
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "message"),
+    [
+        ("Duration eq 99999999999999999999", "Number out of range at position 12"),
+        ("Score eq 1e999", "Number out of range at position 9"),
+        ("(" * 400 + "Duration eq 1" + ")" * 400, "The expression is nested too deeply"),
+        ("not " * 400 + "Active", "The expression is nested too deeply"),
+        ("tolower(" * 100 + "Name" + ")" * 100 + " eq 'x'", "The expression is nested too deeply"),
+        (" or ".join(["Duration eq 1"] * 1000), "The expression is too long"),
+        ("CreatedAt ge datetime'0001-01-01T00:00:00+01:00'", "Malformed datetime at position 13"),
+        ("Active gt true", "Cannot use 'gt' with a boolean at position 7"),
+    ],
+)
+def test_filters_no_database_could_run_are_refused_with_where(filter_text: str, message: str) -> None:
+    with pytest.raises(ODataError) as failed:
+        compile_filter(parse_filter(filter_text), FIELDS)
+    assert failed.value.message.startswith(message), failed.value.message

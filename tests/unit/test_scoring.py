@@ -101,3 +101,17 @@ def test_formulas_may_read_parent_and_sub_dimensions() -> None:
         formula_problems("mean(dimension('security'), dimension('security/auth'))", [], ["security/auth"])
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("formula", "problem"),
+    [
+        ("9" * 400, "takes numbers up to 1e+15"),
+        ("1+" * 989 + "1", "nested too deeply"),
+        ("-" * 990 + "1", "nested too deeply"),
+        ("mean(" + ", ".join(["overall"] * 500) + ")", "too long"),
+    ],
+)
+def test_formulas_too_big_to_compute_safely_are_refused(formula: str, problem: str) -> None:
+    found = formula_problems(formula, [], [])
+    assert found is not None and problem in found, found

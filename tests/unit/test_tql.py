@@ -74,3 +74,27 @@ def test_a_bad_query_says_where_it_failed(tql: str, message: str) -> None:
     with pytest.raises(ODataError) as failed:
         parse_tql(tql, FIELDS)
     assert failed.value.message.startswith(message), failed.value.message
+
+
+@pytest.mark.parametrize(
+    ("tql", "message"),
+    [
+        ("Duration = 99999999999999999999", "Number out of range at position 11"),
+        ("Duration = " + "9" * 5000, "Number out of range at position 11"),
+        ("(" * 400 + "Duration = 1" + ")" * 400, "The expression is nested too deeply"),
+        ("NOT " * 400 + "Duration = 1", "The expression is nested too deeply"),
+        (" OR ".join(["Duration = 1"] * 1000), "The expression is too long"),
+        ("CreatedAt >= 0001-01-01T00:00:00+01:00", "Malformed datetime at position 13"),
+        ("Active > true", "Cannot use 'gt' with a boolean"),
+        ("Name = Hello!", "Unexpected character '!' at position 12"),
+    ],
+)
+def test_inputs_that_no_database_could_run_are_refused_with_where(tql: str, message: str) -> None:
+    with pytest.raises(ODataError) as failed:
+        parse_tql(tql, FIELDS)
+    assert failed.value.message.startswith(message), failed.value.message
+
+
+def test_quoted_values_take_the_fields_type(conn: Connection) -> None:
+    assert matching(conn, 'CreatedAt >= "2012-01-01"') == {"john", "Checkout TEST"}
+    assert matching(conn, "Duration = '120'") == {"John"}

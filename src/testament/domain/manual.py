@@ -8,7 +8,6 @@ some are not run yet, Not Run while none has an outcome. A run completes when ev
 has an outcome, or earlier when the tester asks to complete it.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,6 +15,7 @@ from typing import Any
 
 from testament.domain.errors import InvalidInput
 from testament.domain.execution import ExecutionStatus
+from testament.domain.json_values import check_json_object
 
 __all__ = ["RunFields", "RunStatus", "StepOutcome", "core_status", "derive_status", "parse_outcome"]
 
@@ -102,10 +102,4 @@ class RunFields:
 
 
 def _values(field: str, values: Any) -> dict[str, Any] | None:
-    if values is None:
-        return None
-    if not isinstance(values, dict):
-        raise InvalidInput(field, "must be an object of name: value")
-    if len(json.dumps(values)) > MAX_VALUES_BYTES:
-        raise InvalidInput(field, f"must be at most {MAX_VALUES_BYTES // 1024} KiB as JSON")
-    return values
+    return None if values is None else check_json_object(field, values, MAX_VALUES_BYTES)

@@ -259,12 +259,33 @@ _OPERATORS: dict[type[ast.operator], Callable[[float, float], float]] = {
 }
 
 
+MAX_NODES = 400
+MAX_DEPTH = 40
+MAX_NUMBER = 10**15
+
+
 def _parse(formula: str) -> ast.expr:
     try:
         tree = ast.parse(formula.strip(), mode="eval")
     except SyntaxError as exc:
         raise FormulaError(f"is not a formula (column {exc.offset}): {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise FormulaError(f"is nested too deeply (at most {MAX_DEPTH} levels)") from None
+    _check_size(tree.body)
     return tree.body
+
+
+def _check_size(node: ast.AST) -> None:
+    """Small enough to check and compute quickly: a bounded number of parts and nesting."""
+    count, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise FormulaError(f"is too long (at most {MAX_NODES} parts)")
+        if depth > MAX_DEPTH:
+            raise FormulaError(f"is nested too deeply (at most {MAX_DEPTH} levels)")
+        stack += [(child, depth + 1) for child in ast.iter_child_nodes(current)]
 
 
 def _scopes(node: ast.AST) -> list[tuple[str, str]]:
@@ -294,6 +315,8 @@ def _scopes(node: ast.AST) -> list[tuple[str, str]]:
             ):
                 raise FormulaError(f"unknown name {child.id!r}; use {', '.join(_NAMES)}")
         elif isinstance(child, ast.Constant):
+            if isinstance(child.value, (int, float)) and not abs(child.value) <= MAX_NUMBER:
+                raise FormulaError(f"takes numbers up to {MAX_NUMBER:.0e}")
             text = isinstance(child.value, str)
             if (
                 isinstance(child.value, bool)
@@ -326,7 +349,7 @@ def formula_problems(formula: str, sections: Iterable[str], dimensions: Iterable
             return f"reads {kind} {name!r}, which no unit of the test case has (it has: {listed})"
     try:  # over a board where everything holds, to catch calls with the wrong arguments
         _value(_parse(formula), _tally([ScoredUnit(1, 1)]))
-    except ZeroDivisionError:
+    except (ZeroDivisionError, OverflowError):
         pass
     except (TypeError, ValueError) as exc:
         return f"calls a function with the wrong arguments ({exc})"
@@ -344,7 +367,7 @@ def _dimension_names(dimensions: Iterable[str]) -> set[str]:
 def _evaluate(formula: str, board: Scoreboard) -> float | None:
     try:
         value = _value(_parse(formula), board)
-    except (ZeroDivisionError, FormulaError, OverflowError, TypeError, ValueError):
+    except (ZeroDivisionError, FormulaError, OverflowError, TypeError, ValueError, RecursionError):
         return None
     return round(value, PRECISION) if math.isfinite(value) else None
 

@@ -2,14 +2,21 @@
 
 What a callback carries is the surface's business (TestInvite's test-instance object, in the
 candidate's `basic` or `detailed` mode), so the deliverer is given a `render` function by the
-application that starts it. Callback URLs and their params are never logged: they may hold
-tokens.
+application that starts it. Posts go out a few at a time, so one slow receiver does not hold
+up the rest. A URL whose host resolves to a loopback or link-local address (this server, a
+cloud metadata service) is refused unless the operator allows it (`callback_allow_local`);
+private networks, where CI systems live, are allowed. Callback URLs and params are never
+logged: they may hold tokens.
 """
 
+import ipaddress
 import logging
+import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -21,7 +28,22 @@ __all__ = ["CallbackDeliverer", "Render"]
 log = logging.getLogger(__name__)
 
 Render = Callable[[AppContext, callbacks.DueCallback], dict[str, Any]]
-TIMEOUT_S = 10.0
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+PARALLEL_POSTS = 4
+
+
+def local_address(url: str) -> str | None:
+    """The loopback or link-local address the URL's host resolves to, if any."""
+    parts = urlsplit(url)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        return None  # the post will fail and say so
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address.is_loopback or address.is_link_local or address.is_unspecified:
+            return str(address)
+    return None
 
 
 class CallbackDeliverer:
@@ -38,28 +60,36 @@ class CallbackDeliverer:
     def shutdown(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=TIMEOUT_S + 5)
+            self._thread.join(timeout=30)
 
     def _loop(self) -> None:
-        with httpx.Client(timeout=TIMEOUT_S, follow_redirects=False) as client:
+        with (
+            httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client,
+            ThreadPoolExecutor(PARALLEL_POSTS, thread_name_prefix="testament-callback") as pool,
+        ):
             while not self._stop.is_set():
                 try:
                     due = callbacks.claim_due(self.app)
-                    for callback in due:
-                        callbacks.record_result(self.app, callback, self._post(client, callback))
+                    list(pool.map(lambda callback: self._deliver(client, callback), due))
                 except Exception:  # the loop must outlive a database hiccup; the next poll retries
                     log.exception("delivering completion callbacks failed; trying again")
                     due = []
                 if not due:
                     self._stop.wait(self.app.settings.callback_poll_s)
 
+    def _deliver(self, client: httpx.Client, callback: callbacks.DueCallback) -> None:
+        try:
+            error = self._post(client, callback)
+        except Exception as exc:  # whatever goes wrong with one callback is that callback's result
+            log.exception("callback %s could not be posted", callback.id)
+            error = f"could not be posted ({type(exc).__name__})"
+        callbacks.record_result(self.app, callback, error)
+
     def _post(self, client: httpx.Client, callback: callbacks.DueCallback) -> str | None:
         """None when the receiver took it (2xx); otherwise what went wrong."""
-        try:
-            body = self.render(self.app, callback)
-        except Exception:
-            log.exception("callback %s: its test instance could not be rendered", callback.id)
-            return "the test instance could not be rendered"
+        if not self.app.settings.callback_allow_local and (address := local_address(callback.url)):
+            return f"refused: the URL's host resolves to {address}, a loopback or link-local address"
+        body = self.render(self.app, callback)
         try:
             response = client.post(callback.url, json=body)
         except httpx.HTTPError as exc:

@@ -15,7 +15,8 @@ from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
-from testament.store.tables import environments, executions, plan_runs, plans, suites, test_cases
+from testament.services.test_cases import refuse_if_in_a_task
+from testament.store.tables import environments, executions, plan_runs, plans, suites, task_steps, test_cases
 
 __all__ = [
     "create_environment",
@@ -141,6 +142,7 @@ def update_suite(
     """Only what is given changes; `parent_id=None` moves the suite to the top level."""
     principal.require(Permission.WRITE)
     with app.uow() as uow:
+        uow.lock_workspace(principal.workspace_id)  # two moves cannot each pass the cycle check
         suite = _load(uow.session, Suite, principal, suite_id)
         if parent_id is not UNSET:
             suite.parent_id = _check_parent(uow.session, principal, suite_id, parent_id)
@@ -167,9 +169,11 @@ def _check_parent(
     if session.scalar(select(suites.c.id).where(mine, suites.c.id == parent_id)) is None:
         raise InvalidInput("parent_id", f"{parent_id!r} is not a suite of this workspace")
     ancestor: str | None = parent_id
-    while ancestor is not None:
+    seen: set[str] = set()
+    while ancestor is not None and ancestor not in seen:  # `seen`: never loop, whatever is stored
         if ancestor == suite_id:
             raise InvalidInput("parent_id", "must not be the suite itself or a suite inside it")
+        seen.add(ancestor)
         ancestor = session.scalar(select(suites.c.parent_id).where(suites.c.id == ancestor))
     return parent_id
 
@@ -393,6 +397,7 @@ def delete_asset(app: AppContext, principal: Principal, cls: type[Asset], ident:
             _refuse_if_referenced(uow.session, principal, ident)
         if cls is Plan:
             _refuse_if_running(uow.session, ident)
+            refuse_if_in_a_task(uow.session, task_steps.c.plan_id, ident, f"plan {ident}")
         uow.session.delete(obj)
         uow.commit()
 
@@ -414,7 +419,8 @@ def _subtree(session: Session, suite_id: str) -> list[str]:
     """The suite and every suite inside it, at any depth (they are deleted with it)."""
     found, frontier = [suite_id], [suite_id]
     while frontier:
-        frontier = list(session.scalars(select(suites.c.id).where(suites.c.parent_id.in_(frontier))))
+        inside = session.scalars(select(suites.c.id).where(suites.c.parent_id.in_(frontier)))
+        frontier = [ident for ident in inside if ident not in found]
         found += frontier
     return found
 

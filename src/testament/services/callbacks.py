@@ -8,22 +8,64 @@ the same one at once), posts them, and reports each result: delivered, or tried 
 1, 2, 4, ... seconds (at most 5 minutes apart) until MAX_ATTEMPTS, then failed.
 """
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 
+from testament.domain.errors import InvalidInput
 from testament.domain.tasks import Candidate, TestInstance
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.store.tables import callbacks
 
-__all__ = ["MAX_ATTEMPTS", "DueCallback", "claim_due", "enqueue", "history", "record_result"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "DueCallback",
+    "check_callback_url",
+    "claim_due",
+    "enqueue",
+    "history",
+    "record_result",
+]
 
 MAX_ATTEMPTS = 8
-CLAIM_LEASE = timedelta(seconds=60)
+CLAIM_BATCH = 20
+CLAIM_LEASE = timedelta(seconds=300)  # longer than a claimed batch takes to post, timeouts and all
 MAX_BACKOFF_S = 300.0
+
+
+def check_callback_url(field: str, url: Any, *, allow_local: bool = False) -> str:
+    """An absolute http(s) URL with a host, not naming a loopback or link-local address
+    unless allowed (names are resolved and checked again when the callback is posted)."""
+    rule = "must be an absolute http:// or https:// URL of at most 2000 characters"
+    if not isinstance(url, str) or len(url) > 2000 or any(c.isspace() or ord(c) < 32 for c in url):
+        raise InvalidInput(field, rule)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise InvalidInput(field, rule) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(field, rule)
+    if not allow_local and _names_local(parts.hostname):
+        raise InvalidInput(
+            field, "must not point at this server or a link-local address (the operator can allow it)"
+        )
+    return url
+
+
+def _names_local(host: str) -> bool:
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 @dataclass(frozen=True)
@@ -57,7 +99,7 @@ def enqueue(uow: UnitOfWork, instance: TestInstance, candidate: Candidate) -> No
     )
 
 
-def claim_due(app: AppContext, limit: int = 20) -> list[DueCallback]:
+def claim_due(app: AppContext, limit: int = CLAIM_BATCH) -> list[DueCallback]:
     """Pending callbacks whose time has come, claimed for one delivery attempt."""
     now = app.clock()
     with app.uow() as uow:

@@ -36,12 +36,15 @@ def _scoring_plan(session: Session, execution: Execution) -> tuple[list[Unit], l
     key = (execution.test_case_id, execution.test_case_version)
     if (found := _PLANS.get(key)) is not None:
         return found
-    content = session.execute(
-        select(test_case_versions.c.content).where(
-            test_case_versions.c.test_case_id == execution.test_case_id,
-            test_case_versions.c.version == execution.test_case_version,
-        )
-    ).scalar_one_or_none() or {}
+    content = (
+        session.execute(
+            select(test_case_versions.c.content).where(
+                test_case_versions.c.test_case_id == execution.test_case_id,
+                test_case_versions.c.version == execution.test_case_version,
+            )
+        ).scalar_one_or_none()
+        or {}
+    )
     plan = (scoring_units(execution.kind, content), list(content.get("effects") or []))
     with _PLANS_LOCK:  # workers end executions on several threads
         if len(_PLANS) >= _PLANS_MAX:

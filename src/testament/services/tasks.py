@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from testament.domain.json_values import check_json_object
 from testament.domain.tasks import (
     UNLIMITED,
     Candidate,
@@ -29,7 +30,7 @@ from testament.domain.tasks import (
 )
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import executions
+from testament.services import callbacks, executions
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
 from testament.store.tables import candidates, plans, task_steps, tasks, test_cases, test_instances
@@ -230,7 +231,7 @@ class CandidateFields:
     callback_resource: Any = UNSET
 
 
-def _apply_fields(candidate: Candidate, fields: CandidateFields) -> None:
+def _apply_fields(candidate: Candidate, fields: CandidateFields, *, allow_local: bool) -> None:
     if fields.fullname is not UNSET:
         candidate.fullname = None if fields.fullname is None else _text("fullname", fields.fullname)
     if fields.email is not UNSET:
@@ -248,21 +249,20 @@ def _apply_fields(candidate: Candidate, fields: CandidateFields) -> None:
         if not isinstance(fields.active, bool):
             raise InvalidInput("active", "must be true or false")
         candidate.active = fields.active
-    _apply_callback(candidate, fields)
+    _apply_callback(candidate, fields, allow_local)
 
 
-def _apply_callback(candidate: Candidate, fields: CandidateFields) -> None:
+def _apply_callback(candidate: Candidate, fields: CandidateFields, allow_local: bool) -> None:
     if fields.callback_url is not UNSET:
         url = fields.callback_url
-        if url is not None and (
-            not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000
-        ):
-            raise InvalidInput("callback.url", "must be an http:// or https:// URL")
-        candidate.callback_url = url
+        checked = (
+            None
+            if url is None
+            else callbacks.check_callback_url("callback.url", url, allow_local=allow_local)
+        )
+        candidate.callback_url = checked
     if fields.callback_params is not UNSET:
-        if not isinstance(fields.callback_params, dict):
-            raise InvalidInput("callback.params", "must be an object")
-        candidate.callback_params = fields.callback_params
+        candidate.callback_params = check_json_object("callback.params", fields.callback_params, 16 * 1024)
     if fields.callback_resource is not UNSET:
         if fields.callback_resource not in CALLBACK_RESOURCES:
             raise InvalidInput("callback.resource", "must be basic or detailed")
@@ -315,7 +315,7 @@ def add_candidate(
             external_id=external_id,
             created_by=principal.user_name,
         )
-        _apply_fields(candidate, fields)
+        _apply_fields(candidate, fields, allow_local=app.settings.callback_allow_local)
         uow.session.add(candidate)
         uow.commit()
     return candidate
@@ -365,16 +365,16 @@ def update_candidate(
     candidate_id: str,
     fields: CandidateFields,
     *,
-    add_labels: Sequence[str] = (),
-    remove_labels: Sequence[str] = (),
+    add_labels: Any = None,
+    remove_labels: Any = None,
 ) -> Candidate:
     principal.require(Permission.WRITE)
     with app.uow() as uow:
         candidate = _load_candidate(uow.session, principal, task_id, candidate_id)
-        _apply_fields(candidate, fields)
-        if add_labels or remove_labels:
-            added = check_labels("labels.add", list(add_labels))
-            removed = set(check_labels("labels.remove", list(remove_labels)))
+        _apply_fields(candidate, fields, allow_local=app.settings.callback_allow_local)
+        if add_labels is not None or remove_labels is not None:
+            added = check_labels("labels.add", [] if add_labels is None else add_labels)
+            removed = set(check_labels("labels.remove", [] if remove_labels is None else remove_labels))
             candidate.labels = [x for x in dict.fromkeys([*candidate.labels, *added]) if x not in removed]
         candidate.updated_at = app.clock()
         uow.commit()
@@ -535,6 +535,16 @@ def resetup_instance(app: AppContext, principal: Principal, task_id: str, instan
     principal.require(Permission.RUN_ANY_ASSIGNMENT)
     with app.uow() as uow:
         instance = _load_instance(uow.session, principal, task_id, instance_id)
+        latest = uow.session.scalar(
+            select(func.max(test_instances.c.id)).where(
+                test_instances.c.candidate_id == instance.candidate_id,
+                test_instances.c.step_id == instance.step_id,
+            )
+        )
+        if latest != instance.id or instance.ignored:
+            raise Conflict(
+                f"test instance {instance.id} was superseded by a retake; re-set up the latest one"
+            )
         instance.resetup()
         uow.commit()
         return _view(uow.session, instance)

@@ -17,7 +17,7 @@ from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
-from testament.store.tables import data_sets, executions, test_case_versions, test_cases
+from testament.store.tables import data_sets, executions, task_steps, tasks, test_case_versions, test_cases
 
 __all__ = [
     "DataSetInput",
@@ -319,8 +319,18 @@ def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -
             raise Conflict(
                 f"test case {case.name!r} has an execution in progress ({active[0]}); stop it first"
             )
+        refuse_if_in_a_task(uow.session, task_steps.c.test_case_id, case.id, f"test case {case.name!r}")
         uow.session.delete(case)
         uow.commit()
+
+
+def refuse_if_in_a_task(session: Session, column: Any, ident: str, what: str) -> None:
+    """A test case or plan a task step names stays: its test instances are records."""
+    title = session.execute(
+        select(tasks.c.title).join(task_steps, task_steps.c.task_id == tasks.c.id).where(column == ident)
+    ).scalar()
+    if title is not None:
+        raise Conflict(f"{what} is a step of task {title!r}; delete the task first")
 
 
 def content_problems(kind: str, content: Any) -> list[Problem]:
@@ -332,4 +342,11 @@ def content_problems(kind: str, content: Any) -> list[Problem]:
     return []
 
 
-__all__ += ["UNSET", "content_problems", "content_sha256", "find_test_case_id", "matches_tag"]
+__all__ += [
+    "UNSET",
+    "content_problems",
+    "content_sha256",
+    "find_test_case_id",
+    "matches_tag",
+    "refuse_if_in_a_task",
+]

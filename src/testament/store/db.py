@@ -23,7 +23,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:
-    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -54,7 +56,12 @@ class Database:
             self.engine = _sqlite_engine(url, echo)
         else:
             self.engine = create_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                url,
+                echo=echo,
+                hide_parameters=True,  # an error log must not carry the values (secrets, callback URLs)
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
             )
         self._writer = sessionmaker(
             self.engine.execution_options(testament_write=True), expire_on_commit=False

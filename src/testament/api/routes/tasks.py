@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.services import tasks as svc
@@ -32,8 +32,8 @@ class TaskBody(BaseModel):
     labels: list[str] = Field(default_factory=list)
     tags: dict[str, str] = Field(default_factory=dict)
     active: bool = True
-    active_after: datetime | None = None
-    active_before: datetime | None = None
+    active_after: AwareDatetime | None = Field(default=None, description="with a time zone (Z or +hh:mm)")
+    active_before: AwareDatetime | None = None
     steps: list[StepBody] = Field(min_length=1, description="each names a test case or a plan")
 
 

@@ -59,6 +59,7 @@ library (`lark` is not a dependency).
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -258,8 +259,23 @@ def _number_token(text: str, i: int) -> _Token:
         raise ODataError(f"Malformed number at position {i}: '{bad.group() if bad else text[i:]}'", i)
     raw = match.group()
     digits = raw.rstrip("LlMmDdFf")
-    value: int | float = int(digits) if match.group(1) is None and match.group(2) is None else float(digits)
-    return _Token("literal", raw, i, Constant(value, Kind.NUMBER, i))
+    whole = match.group(1) is None and match.group(2) is None
+    return _Token("literal", raw, i, Constant(number(digits, whole, i), Kind.NUMBER, i))
+
+
+MAX_INTEGER = 2**63 - 1
+
+
+def number(digits: str, whole: bool, position: int) -> int | float:
+    """A literal's value, refused when no database column could hold it (64-bit integers,
+    finite doubles)."""
+    out_of_range = ODataError(f"Number out of range at position {position}: '{digits[:40]}'", position)
+    if len(digits) > 400:
+        raise out_of_range
+    value: int | float = int(digits) if whole else float(digits)
+    if (whole and abs(value) > MAX_INTEGER) or (not whole and not math.isfinite(value)):
+        raise out_of_range
+    return value
 
 
 def _typed_literal(text: str, i: int, prefix: str) -> _Token:
@@ -288,14 +304,14 @@ def _typed_literal(text: str, i: int, prefix: str) -> _Token:
 def parse_datetime(body: str, position: int) -> datetime:
     try:
         parsed = datetime.fromisoformat(body)
-    except ValueError:
+        # Naive means UTC; an offset is converted.
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ODataError(
             f"Malformed datetime at position {position}: expected 'yyyy-mm-ddThh:mm[:ss[.fffffff]]', "
             f"found '{body}'",
             position,
         ) from None
-    # Naive means UTC; an offset is converted.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 # ---------------------------------------------------------------------------------------- parser
@@ -309,6 +325,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
+        self.depth = 0
 
     def peek(self) -> _Token:
         return self.tokens[self.index]
@@ -376,17 +393,28 @@ class _Parser:
             node = Comparison(operator.text, node, self.unary(), operator.position)
         return node
 
+    def enter(self, position: int) -> None:
+        """One level deeper (a parenthesis, a not, a call): bounded, so no input recurses far."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise too_deep(position)
+
     def unary(self) -> Node:
         if self.at_word("not"):
             position = self.advance().position
-            return Not(self.unary(), position)
+            self.enter(position)
+            node = Not(self.unary(), position)
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
         token = self.peek()
         if token.kind == "lparen":
             self.advance()
+            self.enter(token.position)
             node = self.or_()
+            self.depth -= 1
             if self.peek().kind != "rparen":
                 raise self._operator_error("or ')'")
             self.advance()
@@ -406,6 +434,7 @@ class _Parser:
     def call(self, name: _Token) -> Call:
         function = _function(name)
         self.advance()  # "("
+        self.enter(name.position)
         args: list[Node] = []
         if self.peek().kind != "rparen":
             args.append(self.or_())
@@ -421,6 +450,7 @@ class _Parser:
                 f"argument(s) ({function.signature}), found {len(args)}",
                 name.position,
             )
+        self.depth -= 1
         return Call(name.text, tuple(args), name.position)
 
     def _operator_error(self, tail: str) -> ODataError:
@@ -442,9 +472,39 @@ _WORD_CONSTANTS: dict[str, Callable[[int], Constant]] = {
 _RESERVED = frozenset({*COMPARISONS, "and", "or", "not", *_ARITHMETIC, "asc", "desc"})
 
 
+MAX_NESTING = 50
+
+
+def too_deep(position: int | None = None) -> ODataError:
+    return ODataError(f"The expression is nested too deeply (at most {MAX_NESTING} levels)", position)
+
+
+MAX_NODES = 500
+
+
+def check_size(node: Node) -> Node:
+    """A bounded tree (and/or chains included), so compiling it never recurses far."""
+    count, depth_of, stack = 0, 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        count, depth_of = count + 1, max(depth_of, depth)
+        if count > MAX_NODES or depth_of > 4 * MAX_NESTING:
+            raise ODataError(f"The expression is too long (at most {MAX_NODES} parts)", current.position)
+        if isinstance(current, (Comparison, Logical)):
+            stack += [(current.left, depth + 1), (current.right, depth + 1)]
+        elif isinstance(current, Not):
+            stack.append((current.operand, depth + 1))
+        elif isinstance(current, Call):
+            stack += [(arg, depth + 1) for arg in current.args]
+    return node
+
+
 def parse_filter(text: str) -> Node:
     """The tree of a `$filter` expression; ODataError says where the text stopped making sense."""
-    return _Parser(text).filter()
+    try:
+        return check_size(_Parser(text).filter())
+    except RecursionError:
+        raise too_deep() from None
 
 
 # ---------------------------------------------------------------------------------------- functions
@@ -653,6 +713,11 @@ class _Compiler:
                 f"at position {node.position}",
                 node.position,
             )
+        if Kind.BOOLEAN in (left.kind, right.kind) and node.op not in ("eq", "ne"):
+            raise ODataError(
+                f"Cannot use '{node.op}' with a boolean at position {node.position}: expected eq or ne",
+                node.position,
+            )
         shortcut = _boolean_shortcut(node, left, right)
         return shortcut if shortcut is not None else _OPERATORS[node.op](left.expr, right.expr)
 
@@ -742,7 +807,10 @@ def compile_filter(node: Node, fields: Mapping[str, ColumnElement[Any]]) -> Colu
 
 def parse_orderby(text: str, fields: Mapping[str, ColumnElement[Any]]) -> list[ColumnElement[Any]]:
     """`$orderby` keys as ORDER BY clauses; nulls first ascending, last descending."""
-    return compile_orderby(_Parser(text).orderby(), fields)
+    keys = _Parser(text).orderby()
+    for node, _descending in keys:
+        check_size(node)
+    return compile_orderby(keys, fields)
 
 
 def compile_orderby(

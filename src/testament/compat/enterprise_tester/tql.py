@@ -76,7 +76,11 @@ def _tokenize(text: str) -> list[_Token]:
         match = _TOKEN.match(text, i)
         if match is None or match.lastgroup is None:
             start = len(text) - len(text[i:].lstrip())
-            raise ODataError(f"Unterminated quoted value at position {start}", start)
+            if text[start] in "'\"":
+                raise ODataError(f"Unterminated quoted value at position {start}", start)
+            raise ODataError(
+                f"Unexpected character '{text[start]}' at position {start}: quote a value that has one", start
+            )
         tokens.append(_Token(match.lastgroup, match.group(match.lastgroup), match.start(match.lastgroup)))
         i = match.end()
     tokens.append(_Token("end", "", len(text)))
@@ -95,6 +99,7 @@ class _Parser:
         self.index = 0
         self.fields = fields
         self.names = {name.lower(): name for name in fields}
+        self.depth = 0
 
     def peek(self, ahead: int = 0) -> _Token:
         return self.tokens[min(self.index + ahead, len(self.tokens) - 1)]
@@ -153,17 +158,26 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
+        token = self.peek()
+        if self.at_keyword("NOT") or (token.text == "(" and token.kind == "punct"):
+            self.depth += 1  # bounded, so no input recurses far
+            if self.depth > odata.MAX_NESTING:
+                raise odata.too_deep(token.position)
+            node = self.nested()
+            self.depth -= 1
+            return node
+        return self.clause()
+
+    def nested(self) -> Node:
         if self.at_keyword("NOT"):
             position = self.advance().position
             return Not(self.unary(), position)
-        if self.peek().text == "(" and self.peek().kind == "punct":
-            self.advance()
-            node = self.or_()
-            if self.peek().text != ")":
-                raise self.error("AND, OR or ')'")
-            self.advance()
-            return node
-        return self.clause()
+        self.advance()  # "("
+        node = self.or_()
+        if self.peek().text != ")":
+            raise self.error("AND, OR or ')'")
+        self.advance()
+        return node
 
     def field(self) -> Property:
         token = self.peek()
@@ -186,27 +200,26 @@ class _Parser:
         return Comparison(_OPERATORS[operator.text], field, value, operator.position)
 
     def value(self, field: Property) -> Constant:
+        """A value in the field's type, quoted or not (`"2011-05-01"` is a time for CreatedAt);
+        EMPTY and NULL, bare, mean no value."""
         token = self.peek()
-        if token.kind == "string":
-            self.advance()
-            return Constant(_UNQUOTE.sub(r"\1", token.text[1:-1]), Kind.STRING, token.position)
-        if token.kind != "word":
+        if token.kind not in ("string", "word"):
             raise self.error("a value")
         self.advance()
-        if token.text.upper() in ("EMPTY", "NULL"):
+        if token.kind == "word" and token.text.upper() in ("EMPTY", "NULL"):
             return Constant(None, Kind.NULL, token.position)
+        text = _UNQUOTE.sub(r"\1", token.text[1:-1]) if token.kind == "string" else token.text
         column = self.fields.get(field.name)
         kind = odata.kind_of(column.type) if column is not None else Kind.STRING
-        return _typed(token, kind)
+        return _typed(text, token.position, kind)
 
 
-def _typed(token: _Token, kind: Kind) -> Constant:
-    """A bare word as a value of the field's type."""
-    text, position = token.text, token.position
+def _typed(text: str, position: int, kind: Kind) -> Constant:
+    """A value as one of the field's type."""
     if kind is Kind.NUMBER:
         if not re.fullmatch(r"-?\d+(\.\d+)?", text):
             raise ODataError(f"Expected a number at position {position}, found '{text}'", position)
-        return Constant(float(text) if "." in text else int(text), Kind.NUMBER, position)
+        return Constant(odata.number(text, "." not in text, position), Kind.NUMBER, position)
     if kind is Kind.BOOLEAN:
         if text.lower() not in ("true", "false"):
             raise ODataError(f"Expected true or false at position {position}, found '{text}'", position)
@@ -227,6 +240,8 @@ def parse_tql(text: str, fields: Mapping[str, ColumnElement[Any]]) -> TqlQuery:
     """A TQL query as a SQL condition (None when it only orders) and ORDER BY clauses over
     `fields` (vendor field name -> column); raises ODataError saying where it failed."""
     condition, order = _Parser(text, fields).query()
+    if condition is not None:
+        odata.check_size(condition)
     return TqlQuery(
         odata.compile_filter(condition, fields) if condition is not None else None,
         odata.compile_orderby(order, fields),

@@ -4,6 +4,8 @@ instance) as endpoints beside them. Served under both spellings the vendor's pag
 `/api/integration/rest/v1/...` and `/api/integration/rest/...`."""
 
 import logging
+import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -54,7 +56,7 @@ class Caller:
         raw = self.params.get(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= maximum:
             raise TiError(400, f"{name} must be a whole number from 1 to {maximum}, not {raw!r}")
         return int(raw)
 
@@ -199,8 +201,8 @@ def update_candidate(task_id: str, candidate_id: str, call: Call, body: JsonBody
         task_id,
         candidate_id,
         tasks.CandidateFields(**{k: known.get(k, UNSET) for k in ("fullname", "email", "group", "active")}),
-        add_labels=labels.get("add") or [],
-        remove_labels=labels.get("remove") or [],
+        add_labels=labels.get("add"),
+        remove_labels=labels.get("remove"),
     )
     started = tasks.candidates_with_instances(call.ctx, call.principal, [candidate.id])
     return translate.candidate_wire(candidate, True, candidate.id in started)
@@ -250,9 +252,25 @@ def _epoch_ms(body: dict[str, Any], name: str) -> datetime | None:
     value = body.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise TiError(400, f"{name} must be a time in epoch milliseconds")
-    return datetime.fromtimestamp(value / 1000, UTC)
+    rule = f"{name} must be a time in epoch milliseconds"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise TiError(400, rule)
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise TiError(400, rule) from None
+
+
+def _text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise TiError(400, f"{name} must be a text")
+    return value
 
 
 def _filter_of(body: dict[str, Any], after_id: str | None) -> tasks.InstanceFilter:
@@ -262,9 +280,9 @@ def _filter_of(body: dict[str, Any], after_id: str | None) -> tasks.InstanceFilt
         if status is not None and status not in {s.value for s in InstanceStatus}:
             raise TiError(400, "status must be STARTED, COMPLETE or RESETUP")
         return tasks.InstanceFilter(
-            group=body.get("group"),
-            label=body.get("label"),
-            step_id=body.get("stepId"),
+            group=_text(body, "group"),
+            label=_text(body, "label"),
+            step_id=_text(body, "stepId"),
             status=InstanceStatus(status) if status else None,
             created_from=_epoch_ms(body, "from"),
             created_to=_epoch_ms(body, "to"),
@@ -272,10 +290,10 @@ def _filter_of(body: dict[str, Any], after_id: str | None) -> tasks.InstanceFilt
         )
     if kind == "info":
         return tasks.InstanceFilter(
-            fullname=body.get("displayName"),
-            email=body.get("email"),
-            code=body.get("code") or body.get("credential1"),
-            external_id=body.get("uniqId"),
+            fullname=_text(body, "displayName"),
+            email=_text(body, "email"),
+            code=_text(body, "code") or _text(body, "credential1"),
+            external_id=_text(body, "uniqId"),
             after_id=after_id,
         )
     raise TiError(400, "kind must be 'meta' or 'info'")
