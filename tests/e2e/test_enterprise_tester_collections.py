@@ -111,17 +111,37 @@ def test_script_packages_nest_and_their_children_take_odata(et: httpx.Client) ->
     assert items(et.get("/scriptpackages")) == ["Errors"]
 
 
-def test_the_project_is_the_workspace(et: httpx.Client, live: LiveServer, workspace: Workspace) -> None:
-    mine = et.get("/projects").json()["Items"][0]
-    named = et.get("/projects", params={"$filter": f"Name eq '{mine['Name']}'", "$inlinecount": "allpages"})
-    other = et.get("/projects", params={"$filter": "Name eq 'Elsewhere'", "$inlinecount": "allpages"})
-    again = et.post("/projects", json={"Name": mine["Name"]})
-    new = et.post("/projects", json={"Name": "Another team"})
+def test_projects_are_made_listed_and_hold_packages(
+    et: httpx.Client, live: LiveServer, workspace: Workspace
+) -> None:
+    default = et.get("/projects").json()["Items"][0]
+    made = et.post("/projects", json={"Name": "Mobile"})
+    mobile = made.json()
+    again = et.post("/projects", json={"Name": "Mobile"})
+    listed = et.get("/projects", params={"$orderby": "Name", "$inlinecount": "allpages"}).json()
+    named = et.get("/projects", params={"$filter": "Name eq 'Mobile'"}).json()
+    scripts = et.post("/scriptpackages", json={"Name": "Screens", "ProjectId": mobile["Id"]}).json()
+    inner = et.post("/scriptpackages", json={"Name": "Login screen", "ParentId": scripts["Id"]}).json()
+    cycle = et.post("/executionpackages", json={"Name": "Sprint 1", "ProjectId": mobile["Id"]}).json()
+    elsewhere = et.post("/executionpackages", json={"Name": "Web sprint"}).json()
+    in_mobile = et.get("/executionpackages", params={"tql": f'ProjectId = "{mobile["Id"]}"'})
+    wrong = et.post(
+        "/scriptpackages", json={"Name": "X", "ProjectId": "00000000-0000-0000-0000-000000000000"}
+    )
+    with et_client(live, workspace, Role.TESTER) as tester:
+        not_admin = tester.post("/projects", json={"Name": "Mine"})
 
-    assert et.get(f"/project/{mine['Id']}").json()["Name"] == mine["Name"]
-    assert named.json()["Total"] == 1 and (other.json()["Total"], other.json()["Items"]) == (0, [])
-    assert again.status_code == 409 and "already exists" in again.json()["Message"]
-    assert new.status_code == 403 and "testament workspace create" in new.json()["Message"]
+    assert default["Id"] == workspace.id
+    assert made.status_code == 201 and made.headers["Location"] == mobile["Self"]
+    assert again.status_code == 409 and "Mobile" in again.json()["Message"]
+    assert listed["Total"] == 2 and "Mobile" in [p["Name"] for p in listed["Items"]]
+    assert [p["Id"] for p in named["Items"]] == [mobile["Id"]]
+    assert et.get(f"/project/{mobile['Id']}").json()["Name"] == "Mobile"
+    assert (scripts["ProjectId"], inner["ProjectId"]) == (mobile["Id"], mobile["Id"])
+    assert (cycle["ProjectId"], elsewhere["ProjectId"]) == (mobile["Id"], workspace.id)
+    assert items(in_mobile) == ["Sprint 1"]
+    assert wrong.status_code == 403 and "project" in wrong.json()["Message"]
+    assert not_admin.status_code == 403
     assert et.get("/project/00000000-0000-0000-0000-000000000000").status_code == 404
 
 

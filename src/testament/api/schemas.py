@@ -109,6 +109,7 @@ class SuitePublic(FromDomain):
     description: str
     test_case_ids: list[str]
     parent_id: str | None
+    project_id: str | None = Field(description="the project it is in; null: the workspace's default")
     created_at: datetime
     updated_at: datetime
 

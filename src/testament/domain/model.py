@@ -49,6 +49,18 @@ class Workspace:
 
 
 @dataclass(eq=False)
+class Project:
+    """A named area of a workspace grouping suites and packages (Enterprise Tester's projects).
+    Every workspace has a default project with the workspace's own id and name; a suite or
+    package in it has no `project_id`."""
+
+    id: str
+    workspace_id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(eq=False)
 class ApiKey:
     id: str
     workspace_id: str
@@ -142,6 +154,7 @@ class Suite:
     created_at: datetime
     updated_at: datetime
     parent_id: str | None = None
+    project_id: str | None = None  # None: the workspace's default project
 
 
 @dataclass(eq=False)
@@ -234,6 +247,7 @@ class Package:
     name: str
     parent_id: str | None
     created_at: datetime
+    project_id: str | None = None  # None: the workspace's default project
 
 
 @dataclass(eq=False)

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from testament.domain.access import Permission, Principal, Role
 from testament.domain.errors import InvalidInput, NotFound, Unauthenticated
-from testament.domain.model import ApiKey, Workspace
+from testament.domain.model import ApiKey, Project, Workspace
 from testament.kit.ids import new_id, new_secret
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
-from testament.store.tables import api_keys, workspaces
+from testament.store.tables import api_keys
 
 __all__ = [
     "IssuedKey",
@@ -30,7 +30,6 @@ __all__ = [
     "get_workspace",
     "list_keys",
     "list_users",
-    "query_projects",
     "query_users",
     "revoke_key",
 ]
@@ -68,6 +67,9 @@ def create_workspace(app: AppContext, name: str) -> Workspace:
     workspace = Workspace(id=new_id(), name=_check_name("name", name), created_at=app.clock())
     with app.uow() as uow:
         uow.session.add(workspace)
+        uow.session.flush()
+        # its default project: the one suites and packages are in unless they name another
+        uow.session.add(Project(workspace.id, workspace.id, workspace.name, workspace.created_at))
         uow.commit()
     return workspace
 
@@ -175,12 +177,3 @@ def query_users(app: AppContext, principal: Principal, window: Window) -> tuple[
     names = names.group_by(api_keys.c.user_name)  # one row per user, however many keys
     with app.db.reading() as session:
         return offset_page(session, names, replace(window, where=None), api_keys.c.user_name)
-
-
-def query_projects(app: AppContext, principal: Principal, window: Window) -> tuple[list[Workspace], int]:
-    """The caller's workspace (a key sees no other) if it is in a surface's query window
-    (over the workspaces table)."""
-    principal.require(Permission.READ)
-    mine = select(Workspace).where(workspaces.c.id == principal.workspace_id)
-    with app.db.reading() as session:
-        return offset_page(session, mine, window, workspaces.c.id)

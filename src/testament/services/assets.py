@@ -15,6 +15,7 @@ from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.services.projects import check_project
 from testament.services.test_cases import refuse_if_in_a_task
 from testament.store.tables import environments, executions, plan_runs, plans, suites, task_steps, test_cases
 
@@ -111,10 +112,16 @@ def create_suite(
     description: str = "",
     test_case_ids: list[str],
     parent_id: str | None = None,
+    project_id: str | None = None,
 ) -> Suite:
+    """A suite, at the top of a project (the default one unless named) or inside `parent_id`
+    (and so in the parent's project)."""
     principal.require(Permission.WRITE)
     now = app.clock()
     with app.uow() as uow:
+        project = check_project(uow.session, principal, project_id)
+        if parent_id is not None:
+            project = _parents_project(uow.session, principal, parent_id, project_id, project)
         suite = Suite(
             id=new_id(),
             workspace_id=principal.workspace_id,
@@ -124,6 +131,7 @@ def create_suite(
             created_at=now,
             updated_at=now,
             parent_id=_check_parent(uow.session, principal, None, parent_id),
+            project_id=project,
         )
         _save(uow, suite, "suite")
     return suite
@@ -157,6 +165,17 @@ def update_suite(
         suite.updated_at = app.clock()
         _save(uow, suite, "suite")
     return suite
+
+
+def _parents_project(
+    session: Session, principal: Principal, parent_id: str, given: str | None, project: str | None
+) -> str | None:
+    parent = session.get(Suite, parent_id)
+    if parent is None or parent.workspace_id != principal.workspace_id:
+        raise InvalidInput("parent_id", f"{parent_id!r} is not a suite of this workspace")
+    if given is not None and project != parent.project_id:
+        raise InvalidInput("project_id", "must be the parent suite's project")
+    return parent.project_id
 
 
 def _check_parent(

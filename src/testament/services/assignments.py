@@ -16,6 +16,7 @@ from testament.kit.ids import new_id
 from testament.services import executions
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
+from testament.services.projects import check_project
 from testament.store.tables import assignments, packages
 from testament.store.tables import executions as executions_table
 
@@ -49,13 +50,28 @@ def _check_name(name: str) -> str:
 
 
 def create_package(
-    app: AppContext, principal: Principal, *, name: str, parent_id: str | None = None
+    app: AppContext,
+    principal: Principal,
+    *,
+    name: str,
+    parent_id: str | None = None,
+    project_id: str | None = None,
 ) -> Package:
+    """A package at the top of a project (the default one unless named) or inside
+    `parent_id` (and so in the parent's project)."""
     principal.require(Permission.WRITE)
-    if parent_id is not None:
-        get_package(app, principal, parent_id)
-    package = Package(new_id(), principal.workspace_id, _check_name(name), parent_id, app.clock())
     with app.uow() as uow:
+        project = check_project(uow.session, principal, project_id)
+        if parent_id is not None:
+            parent = uow.session.get(Package, parent_id)
+            if parent is None or parent.workspace_id != principal.workspace_id:
+                raise NotFound("package", parent_id)
+            if project_id is not None and project != parent.project_id:
+                raise InvalidInput("project_id", "must be the parent package's project")
+            project = parent.project_id
+        package = Package(
+            new_id(), principal.workspace_id, _check_name(name), parent_id, app.clock(), project
+        )
         uow.session.add(package)
         uow.commit()
     return package

@@ -38,6 +38,7 @@ from testament.domain.model import (
     Package,
     Plan,
     PlanRun,
+    Project,
     Resource,
     Suite,
     TestCase,
@@ -101,6 +102,16 @@ workspaces = Table(
     Column("id", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", TS, nullable=False),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_projects_workspace_name"),
 )
 
 api_keys = Table(
@@ -172,6 +183,7 @@ suites = Table(
     Column("description", Text, nullable=False, default=""),
     Column("test_case_ids", JSON, nullable=False),
     Column("parent_id", ID, ForeignKey("suites.id", ondelete="CASCADE")),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE")),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("workspace_id", "name", name="uq_suites_workspace_name"),
@@ -345,6 +357,7 @@ packages = Table(
     _workspace_fk(),
     Column("name", String(200), nullable=False),
     Column("parent_id", ID, ForeignKey("packages.id", ondelete="CASCADE")),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE")),
     Column("created_at", TS, nullable=False),
     Index("ix_packages_workspace_parent", "workspace_id", "parent_id", "id"),
 )
@@ -501,6 +514,7 @@ def map_domain() -> None:
         return
     for cls, table in (
         (Workspace, workspaces),
+        (Project, projects),
         (ApiKey, api_keys),
         (TestCase, test_cases),
         (TestCaseVersion, test_case_versions),

@@ -22,6 +22,7 @@ class PackagePublic(FromDomain):
     id: str
     name: str
     parent_id: str | None
+    project_id: str | None = Field(description="the project it is in; null: the workspace's default")
     created_at: datetime
 
 

@@ -19,8 +19,8 @@ from testament.compat.enterprise_tester.calls import (
     vendor_errors,
 )
 from testament.compat.enterprise_tester.errors import EtError
-from testament.domain.model import Suite, Workspace
-from testament.services import admin, assets, assignments, test_cases
+from testament.domain.model import Project, Suite
+from testament.services import admin, assets, assignments, projects, test_cases
 from testament.services.paging import MAX_LIMIT, Window
 
 router = APIRouter(prefix="/api")
@@ -50,46 +50,46 @@ def list_users(call: Call) -> dict[str, Any]:
         return query.envelope([_user_wire(call, n) for n in names], total)
 
 
-def _project_wire(call: Caller, workspace: Workspace) -> dict[str, Any]:
+def _project_wire(call: Caller, project: Project) -> dict[str, Any]:
     return {
-        "Id": workspace.id,
-        "Name": workspace.name,
-        "CreatedAt": translate.iso(workspace.created_at),
-        "Self": f"{call.base}api/project/{workspace.id}",
+        "Id": project.id,
+        "Name": project.name,
+        "CreatedAt": translate.iso(project.created_at),
+        "Self": f"{call.base}api/project/{project.id}",
     }
 
 
 @router.get("/projects")
 def list_projects(call: Call) -> dict[str, Any]:
-    """The key's project (its workspace: a key sees no other); OData options apply."""
+    """The workspace's projects (its default one has the workspace's id and name); OData
+    options apply."""
     with vendor_errors():
         query = odata_query(call, translate.PROJECT_FIELDS)
-        found, total = admin.query_projects(call.ctx, call.principal, query.window)
-        return query.envelope([_project_wire(call, w) for w in found], total)
+        found, total = projects.query_projects(call.ctx, call.principal, query.window)
+        return query.envelope([_project_wire(call, p) for p in found], total)
 
 
 @router.get("/project/{project_id}")
 def get_project(project_id: str, call: Call) -> dict[str, Any]:
-    if project_id.lower() != call.principal.workspace_id:
-        raise EtError(404, f"Project {project_id} was not found")
     with vendor_errors():
-        return _project_wire(call, admin.get_workspace(call.ctx, call.principal.workspace_id))
+        return _project_wire(call, projects.get_project(call.ctx, call.principal, project_id.lower()))
 
 
-@router.post("/projects")
-def create_project(call: Call, body: Annotated[dict[str, Any], Body()]) -> Response:
-    """A project is a workspace, and a key belongs to one: a setup script that creates the
-    key's own project meets the vendor's 409 for an existing name; any other project is made
-    by the server's operator (`testament workspace create`), who then issues its keys."""
+@router.post("/projects", status_code=201)
+def create_project(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+    """A project in the key's workspace (administrators); 409 when the name is taken."""
     with vendor_errors():
-        workspace = admin.get_workspace(call.ctx, call.principal.workspace_id)
-    if str(body.get("Name") or "").strip() == workspace.name:
-        raise EtError(409, f"A project named '{workspace.name}' already exists")
-    raise EtError(
-        403,
-        "A key works within its own project: new projects are created by the server's operator "
-        "(`testament workspace create NAME`), who issues keys for them",
-    )
+        project = projects.create_project(call.ctx, call.principal, name=body.get("Name") or "")
+    wire = _project_wire(call, project)
+    response.headers["Location"] = wire["Self"]
+    return wire
+
+
+def _project_id(body: dict[str, Any]) -> str | None:
+    project = body.get("ProjectId")
+    if project is not None and not isinstance(project, str):
+        raise EtError(403, "You must specify a valid ProjectId")
+    return project.lower() if project else None
 
 
 def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
     wire: dict[str, Any] = {
         "Id": suite.id,
         "ParentId": suite.parent_id,
-        "ProjectId": suite.workspace_id,
+        "ProjectId": suite.project_id or suite.workspace_id,
         "Name": suite.name,
         "Description": suite.description or None,
         "OrderNumber": 0,
@@ -141,6 +141,7 @@ def create_script_package(
             description=str(body.get("Description") or ""),
             test_case_ids=[],
             parent_id=_parent_id(body),
+            project_id=_project_id(body),
         )
         wire = _package_wire(call, suite)
     response.headers["Location"] = wire["Self"]
@@ -216,7 +217,7 @@ def _script_wire(
         "Description": case.description or None,
         "PackageId": package.id if package else None,
         "PackageName": package.name if package else None,
-        "ProjectId": case.workspace_id,
+        "ProjectId": (package.project_id if package else None) or case.workspace_id,
         "VersionNumber": case.published_version or case.version,
         "CreatedAt": translate.iso(case.created_at),
         "LastUpdatedAt": translate.iso(case.updated_at),
@@ -306,7 +307,7 @@ def _execution_package_wire(call: Caller, package: Any) -> dict[str, Any]:
     return {
         "Id": package.id,
         "ParentId": package.parent_id,
-        "ProjectId": package.workspace_id,
+        "ProjectId": package.project_id or package.workspace_id,
         "Name": package.name,
         "Stereotype": None,
         "OrderNumber": 0,
@@ -330,7 +331,11 @@ def create_execution_package(
 ) -> dict[str, Any]:
     with vendor_errors():
         package = assignments.create_package(
-            call.ctx, call.principal, name=str(body.get("Name") or ""), parent_id=body.get("ParentId") or None
+            call.ctx,
+            call.principal,
+            name=str(body.get("Name") or ""),
+            parent_id=body.get("ParentId") or None,
+            project_id=_project_id(body),
         )
     wire = _execution_package_wire(call, package)
     response.headers["Location"] = wire["Self"]

@@ -16,9 +16,9 @@ from testament.store.tables import (
     assignments,
     executions,
     packages,
+    projects,
     suites,
     test_cases,
-    workspaces,
 )
 
 __all__ = [
@@ -172,6 +172,7 @@ PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
     "Id": packages.c.id,
     "Name": packages.c.name,
     "ParentId": packages.c.parent_id,
+    "ProjectId": func.coalesce(packages.c.project_id, packages.c.workspace_id),
     "CreatedAt": packages.c.created_at,
 }
 SCRIPT_PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
@@ -179,6 +180,7 @@ SCRIPT_PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
     "Name": suites.c.name,
     "Description": suites.c.description,
     "ParentId": suites.c.parent_id,
+    "ProjectId": func.coalesce(suites.c.project_id, suites.c.workspace_id),
     "CreatedAt": suites.c.created_at,
     "LastUpdatedAt": suites.c.updated_at,
 }
@@ -199,9 +201,9 @@ ASSIGNMENT_FIELDS: dict[str, ColumnElement[Any]] = {
     "CreatedAt": assignments.c.created_at,
 }
 PROJECT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": workspaces.c.id,
-    "Name": workspaces.c.name,
-    "CreatedAt": workspaces.c.created_at,
+    "Id": projects.c.id,
+    "Name": projects.c.name,
+    "CreatedAt": projects.c.created_at,
 }
 ATTACHMENT_FIELDS: dict[str, ColumnElement[Any]] = {
     "Id": artifacts.c.id,

@@ -1,0 +1,68 @@
+"""Projects: named areas of a workspace that group suites and packages (Enterprise Tester's
+projects). A key sees every project of its workspace and nothing outside it; the default
+project has the workspace's id and name, and a suite or package with no `project_id` is in it.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.model import Project
+from testament.kit.ids import new_id
+from testament.services.context import AppContext
+from testament.services.paging import Window, offset_page
+from testament.store.tables import projects
+
+__all__ = ["check_project", "create_project", "get_project", "query_projects"]
+
+
+def create_project(app: AppContext, principal: Principal, *, name: str) -> Project:
+    """A new project in the caller's workspace (an administrator's call); names are unique."""
+    principal.require(Permission.ADMINISTER)
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput("name", "must be 1 to 200 characters")
+    project = Project(new_id(), principal.workspace_id, name, app.clock())
+    with app.uow() as uow:
+        uow.session.add(project)
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            raise Conflict(f"a project named {name!r} already exists") from None
+        uow.commit()
+    return project
+
+
+def get_project(app: AppContext, principal: Principal, project_id: str) -> Project:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        project = session.get(Project, project_id)
+    if project is None or project.workspace_id != principal.workspace_id:
+        raise NotFound("project", project_id)
+    found: Project = project
+    return found
+
+
+def query_projects(app: AppContext, principal: Principal, window: Window) -> tuple[list[Project], int]:
+    """The workspace's projects in a surface's query window (over the projects table)."""
+    principal.require(Permission.READ)
+    found = select(Project).where(projects.c.workspace_id == principal.workspace_id)
+    with app.db.reading() as session:
+        return offset_page(session, found, window, projects.c.id)
+
+
+def check_project(session: Session, principal: Principal, project_id: str | None) -> str | None:
+    """A project of the caller's workspace as stored on a suite or package: None for the
+    default project (or none given)."""
+    if project_id is None or project_id == principal.workspace_id:
+        return None
+    found = session.scalar(
+        select(projects.c.id).where(
+            projects.c.workspace_id == principal.workspace_id, projects.c.id == project_id
+        )
+    )
+    if found is None:
+        raise InvalidInput("project_id", f"{project_id!r} is not a project of this workspace")
+    return project_id
