@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -119,13 +120,41 @@ def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
     except LeaseLost:
         raise
     except Exception as exc:
-        log.exception("runner for %s raised", job.execution.id)
+        masked = _masker(job, ctx)
+        trace = masked(traceback.format_exc(limit=8)[-4000:])
+        log.error("runner for %s raised:\n%s", job.execution.id, trace)
         ctx.record(
             "runner",
             RecordStatus.ERROR,
-            {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=8)[-4000:]},
+            {"error": masked(f"{type(exc).__name__}: {exc}"), "traceback": trace},
         )
-        return Outcome(ExecutionStatus.ERROR, f"the {job.execution.kind} runner failed: {exc}")
+        return Outcome(ExecutionStatus.ERROR, masked(f"the {job.execution.kind} runner failed: {exc}"))
+
+
+MASK = "***"
+
+
+def _masker(job: Job, ctx: EngineRunContext) -> Callable[[str], str]:
+    """Hides secret values in text about a crash (its message, its traceback): the
+    environment's secrets and the variables the content declares secret."""
+    content: dict[str, Any] = job.content if isinstance(job.content, dict) else {}
+    declared = content.get("secrets")
+    declared = declared if isinstance(declared, list) else []
+    defaults = content.get("variables")
+    values = {**(defaults if isinstance(defaults, dict) else {}), **ctx.variables}
+    secrets = sorted(
+        {str(values[name]) for name in {*ctx.secret_names, *map(str, declared)} if name in values},
+        key=len,
+        reverse=True,  # a longer secret first, so one inside another is hidden whole
+    )
+
+    def mask(text: str) -> str:
+        for secret in secrets:
+            if len(secret) >= 3:
+                text = text.replace(secret, MASK)
+        return text
+
+    return mask
 
 
 def run_job(
