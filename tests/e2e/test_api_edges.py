@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import wait_finished
 from tests.e2e.test_smoke import http_case
 
 
@@ -37,3 +38,29 @@ def test_a_bundle_naming_a_test_case_twice_is_refused_naming_the_second(
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "test_cases[1].name"
     assert api.get("/test-cases").json()["items"] == []
+
+
+def test_deleting_a_test_case_that_ran_keeps_its_history(api: httpx.Client, target: Any) -> None:
+    ran = api.post("/test-cases", json=http_case(target.url, "history")).json()
+    never = api.post("/test-cases", json=http_case(target.url, "never run")).json()
+    suite = api.post(
+        "/suites", json={"name": "with history", "test_case_ids": [ran["id"], never["id"]]}
+    ).json()
+    execution = api.post("/executions", json={"test_case_id": ran["id"]}).json()["id"]
+    wait_finished(api, execution)
+
+    assert api.delete(f"/test-cases/{ran['id']}").status_code == 204
+    assert api.delete(f"/test-cases/{never['id']}").status_code == 204
+
+    kept = api.get(f"/executions/{execution}")
+    records = api.get(f"/executions/{execution}/records").json()["items"]
+    assert kept.status_code == 200 and kept.json()["status"] == "PASSED" and kept.json()["score"] is not None
+    assert [r["observation_id"] for r in records] == ["get ok"]
+    assert api.get(f"/test-cases/{ran['id']}").status_code == 404
+    assert api.get("/test-cases/history").status_code == 404
+    assert [c["name"] for c in api.get("/test-cases").json()["items"]] == []
+    again = api.post("/test-cases", json=http_case(target.url, "history"))
+    assert again.status_code == 201  # the name is free again
+    refused = api.post("/executions", json={"test_case_id": ran["id"]})
+    assert refused.status_code == 404
+    assert api.patch(f"/suites/{suite['id']}", json={"test_case_ids": [ran["id"]]}).status_code == 422

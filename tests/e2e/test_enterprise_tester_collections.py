@@ -143,6 +143,15 @@ def test_projects_are_made_listed_and_hold_packages(
     assert wrong.status_code == 403 and "project" in wrong.json()["Message"]
     assert not_admin.status_code == 403
     assert et.get("/project/00000000-0000-0000-0000-000000000000").status_code == 404
+    across = et.put(f"/scriptpackage/{scripts['Id']}", json={"ParentId": elsewhere_scripts(et)})
+    assert across.status_code == 403 and "same project" in across.json()["Message"]
+    odd_parent = et.post("/executionpackages", json={"Name": "Odd", "ParentId": {"a": 1}})
+    assert odd_parent.status_code == 403
+
+
+def elsewhere_scripts(et: httpx.Client) -> str:
+    """A script package in the default project."""
+    return str(et.post("/scriptpackages", json={"Name": "Default area"}).json()["Id"])
 
 
 def test_the_vendors_tql_collections_search_page_and_count(

@@ -267,7 +267,7 @@ def show(
             execution = client.get(f"/executions/{execution_id}")
             report = run_cmd.RunReport([execution], {})
             report.names = {
-                execution["test_case_id"]: client.get(f"/test-cases/{execution['test_case_id']}")["name"]
+                execution["test_case_id"]: run_cmd.test_case_name(client, execution["test_case_id"])
             }
             report.records = {execution_id: client.all_records(execution_id)}
         except ApiError as exc:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from testament.cli.client import ApiClient, ApiError
 
-__all__ = ["RunReport", "start", "wait_and_report", "write_junit"]
+__all__ = ["RunReport", "start", "test_case_name", "wait_and_report", "write_junit"]
 
 TERMINAL = {"PASSED", "FAILED", "STOPPED", "ERROR"}
 STYLE = {
@@ -69,6 +69,16 @@ def start(client: ApiClient, target: str, body: dict[str, Any]) -> dict[str, Any
             raise ApiError(404, {"detail": f"no test case or plan has the id or name {target!r}"}) from None
         raise
     return plan_run
+
+
+def test_case_name(client: ApiClient, test_case_id: str) -> str:
+    """A test case's name; a deleted one is shown by its id (its executions stay)."""
+    try:
+        return str(client.get(f"/test-cases/{test_case_id}")["name"])
+    except ApiError as exc:
+        if exc.status == 404:
+            return f"{test_case_id} (deleted)"
+        raise
 
 
 def _table(report: RunReport) -> Table:
@@ -133,7 +143,7 @@ def wait_and_report(
     client: ApiClient, started: dict[str, Any], console: Console, poll_s: float = 0.5
 ) -> RunReport:
     executions = started["executions"]
-    names = {cid: client.get(f"/test-cases/{cid}")["name"] for cid in {x["test_case_id"] for x in executions}}
+    names = {cid: test_case_name(client, cid) for cid in {x["test_case_id"] for x in executions}}
     report = RunReport(executions, names)
     with Live(
         _table(report), console=console, refresh_per_second=4, transient=not console.is_terminal

@@ -113,6 +113,15 @@ class TestCase:
     created_at: datetime
     updated_at: datetime
     published_version: int | None = None
+    deleted_at: datetime | None = None
+
+    def retire(self, now: datetime) -> None:
+        """Deleted, but kept for the executions that ran it: hidden everywhere, and its name
+        freed for a new test case."""
+        suffix = f" (deleted {self.id})"
+        self.name = self.name[: 200 - len(suffix)] + suffix
+        self.deleted_at = now
+        self.updated_at = now
 
     def revise(self, content: Any, now: datetime) -> TestCaseVersion | None:
         """Record new content; return the new version, or None when the content is unchanged."""

@@ -104,7 +104,7 @@ def create_assignment(
         raise InvalidInput("assignee", "must be a user name, 1 to 200 characters")
     with app.uow() as uow:
         case = uow.session.get(TestCase, test_case_id)
-        if case is None or case.workspace_id != principal.workspace_id:
+        if case is None or case.workspace_id != principal.workspace_id or case.deleted_at is not None:
             raise InvalidInput("test_case_id", f"no test case {test_case_id!r} in this workspace")
         assignment = Assignment(
             new_id(),

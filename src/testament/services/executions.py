@@ -319,7 +319,11 @@ def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot
                 continue
             for case_id in suite.test_case_ids:
                 case = session.get(TestCase, case_id)
-                if case is not None and case.workspace_id == principal.workspace_id:
+                if (
+                    case is not None
+                    and case.workspace_id == principal.workspace_id
+                    and case.deleted_at is None
+                ):
                     slots.append(Slot(case, suite.id, machine, machine_vars))
     if not slots:
         raise InvalidInput("plan_id", f"plan {plan.name!r} has no test cases to run")
@@ -328,11 +332,12 @@ def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot
 
 def _find(session: Session, cls: type[T], table: Table, principal: Principal, ident: str, kind: str) -> T:
     """An entity of the principal's workspace by id, or else by its unique name."""
-    found = session.scalars(
-        select(cls).where(
-            table.c.workspace_id == principal.workspace_id, (table.c.id == ident) | (table.c.name == ident)
-        )
-    ).first()
+    query = select(cls).where(
+        table.c.workspace_id == principal.workspace_id, (table.c.id == ident) | (table.c.name == ident)
+    )
+    if "deleted_at" in table.c:
+        query = query.where(table.c.deleted_at.is_(None))  # a retired test case is not started
+    found = session.scalars(query).first()
     if found is None:
         raise NotFound(kind, ident)
     return found

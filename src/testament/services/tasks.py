@@ -110,9 +110,10 @@ def _check_steps(session: Session, principal: Principal, specs: Sequence[StepSpe
             if spec.test_case_id
             else (plans, spec.plan_id, "plan_id")
         )
-        found = session.scalar(
-            select(table.c.id).where(table.c.workspace_id == principal.workspace_id, table.c.id == ident)
-        )
+        query = select(table.c.id).where(table.c.workspace_id == principal.workspace_id, table.c.id == ident)
+        if "deleted_at" in table.c:
+            query = query.where(table.c.deleted_at.is_(None))
+        found = session.scalar(query)
         if found is None:
             raise InvalidInput(f"steps[{i}].{name}", f"{ident!r} is not in this workspace")
         if spec.attempt_limit != UNLIMITED and not 1 <= spec.attempt_limit <= 1000:

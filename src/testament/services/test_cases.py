@@ -86,11 +86,18 @@ def _prepare_content(kind: str, content: Any, publish: bool) -> Any:
     return validate_content(kind, content, publishing=publish)
 
 
-def _load(session: Session, principal: Principal, test_case_id: str, *, lock: bool = False) -> TestCase:
+def _load(
+    session: Session, principal: Principal, test_case_id: str, *, lock: bool = False, retired: bool = False
+) -> TestCase:
     case = session.get(TestCase, test_case_id, with_for_update=lock)
-    if case is None or case.workspace_id != principal.workspace_id:
+    gone = case is not None and case.deleted_at is not None and not retired
+    if case is None or case.workspace_id != principal.workspace_id or gone:
         raise NotFound("test case", test_case_id)
     return case
+
+
+LIVE = test_cases.c.deleted_at.is_(None)
+"""Test cases not deleted: a deleted one that ran stays only for its executions' history."""
 
 
 def _content(session: Session, case_id: str, version: int) -> Any:
@@ -175,11 +182,17 @@ def create_test_case(
 
 
 def get_test_case(
-    app: AppContext, principal: Principal, test_case_id: str, *, version: int | None = None
+    app: AppContext,
+    principal: Principal,
+    test_case_id: str,
+    *,
+    version: int | None = None,
+    retired: bool = False,
 ) -> TestCaseView:
+    """A test case (`retired=True`: a deleted one that ran too, for its executions' sake)."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        case = _load(session, principal, test_case_id)
+        case = _load(session, principal, test_case_id, retired=retired)
         wanted = version or case.version
         if not 1 <= wanted <= case.version:
             raise NotFound("test case version", f"{test_case_id}@{wanted}")
@@ -193,6 +206,7 @@ def find_test_case_id(app: AppContext, principal: Principal, id_or_name: str) ->
         found = session.execute(
             select(test_cases.c.id).where(
                 test_cases.c.workspace_id == principal.workspace_id,
+                LIVE,
                 (test_cases.c.id == id_or_name) | (test_cases.c.name == id_or_name),
             )
         ).scalar()
@@ -207,7 +221,7 @@ def query_test_cases(
     """Test cases of one kind in a surface's query window (over the test_cases table)."""
     principal.require(Permission.READ)
     found = select(TestCase).where(
-        test_cases.c.workspace_id == principal.workspace_id, test_cases.c.kind == kind
+        test_cases.c.workspace_id == principal.workspace_id, LIVE, test_cases.c.kind == kind
     )
     with app.db.reading() as session:
         return offset_page(session, found, window, test_cases.c.id)
@@ -228,7 +242,7 @@ def list_test_cases(
     principal.require(Permission.READ)
     check_limit(limit)
     after = decode_cursor(app.cursors, "test-cases", cursor)
-    query = select(TestCase).where(test_cases.c.workspace_id == principal.workspace_id)
+    query = select(TestCase).where(test_cases.c.workspace_id == principal.workspace_id, LIVE)
     if kind:
         query = query.where(test_cases.c.kind == kind)
     if status:
@@ -305,6 +319,8 @@ def publish_test_case(app: AppContext, principal: Principal, test_case_id: str) 
 
 
 def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -> None:
+    """A test case that never ran goes; one that ran is retired (hidden, its name freed) so
+    its executions keep their records, versions and scores."""
     principal.require(Permission.DELETE)
     with app.uow() as uow:
         uow.lock_workspace(principal.workspace_id)  # a start of this case cannot slip in between
@@ -320,7 +336,11 @@ def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -
                 f"test case {case.name!r} has an execution in progress ({active[0]}); stop it first"
             )
         refuse_if_in_a_task(uow.session, task_steps.c.test_case_id, case.id, f"test case {case.name!r}")
-        uow.session.delete(case)
+        ran = uow.session.scalar(select(executions.c.id).where(executions.c.test_case_id == case.id).limit(1))
+        if ran is None:
+            uow.session.delete(case)
+        else:
+            case.retire(app.clock())  # its executions, records and versions stay readable
         uow.commit()
 
 
@@ -343,6 +363,7 @@ def content_problems(kind: str, content: Any) -> list[Problem]:
 
 
 __all__ += [
+    "LIVE",
     "UNSET",
     "content_problems",
     "content_sha256",

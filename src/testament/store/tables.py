@@ -145,6 +145,7 @@ test_cases = Table(
     Column("retries", Integer, nullable=False, default=0),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    Column("deleted_at", TS),  # a deleted test case that ran stays, hidden, for its history
     UniqueConstraint("workspace_id", "name", name="uq_test_cases_workspace_name"),
     Index("ix_test_cases_workspace_id", "workspace_id", "id"),
     Index("ix_test_cases_workspace_kind", "workspace_id", "kind", "id"),

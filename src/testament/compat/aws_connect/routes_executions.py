@@ -129,7 +129,7 @@ def list_test_case_executions(
             cursor=nextToken,
         )
         tags = {
-            cid: test_cases.get_test_case(call.ctx, call.principal, cid).test_case.tags
+            cid: test_cases.get_test_case(call.ctx, call.principal, cid, retired=True).test_case.tags
             for cid in {x.test_case_id for x in page.items}
         }
     answer: dict[str, Any] = {

@@ -1,5 +1,5 @@
 """What a team needs to set up and read manual testing through the Enterprise Tester surface:
-the project (the workspace), users, script packages (suites), scripts (manual test cases),
+projects (named areas of the workspace), users, script packages (suites), scripts (manual test cases),
 execution packages and script assignments."""
 
 from dataclasses import replace
@@ -79,7 +79,7 @@ def get_project(project_id: str, call: Call) -> dict[str, Any]:
 def create_project(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """A project in the key's workspace (administrators); 409 when the name is taken."""
     with vendor_errors():
-        project = projects.create_project(call.ctx, call.principal, name=body.get("Name") or "")
+        project = projects.create_project(call.ctx, call.principal, name=str(body.get("Name") or ""))
     wire = _project_wire(call, project)
     response.headers["Location"] = wire["Self"]
     return wire
@@ -151,7 +151,7 @@ def create_script_package(
 def _parent_id(body: dict[str, Any]) -> str | None:
     parent = body.get("ParentId")
     if parent is not None and not isinstance(parent, str):
-        raise EtError(403, "ParentId must be the id of a script package")
+        raise EtError(403, "ParentId must be the id of a package")
     return parent.lower() if parent else None
 
 
@@ -334,7 +334,7 @@ def create_execution_package(
             call.ctx,
             call.principal,
             name=str(body.get("Name") or ""),
-            parent_id=body.get("ParentId") or None,
+            parent_id=_parent_id(body),
             project_id=_project_id(body),
         )
     wire = _execution_package_wire(call, package)
@@ -409,7 +409,7 @@ def _assignment_full(call: Caller, assignment: Any) -> dict[str, Any]:
         wire["LastRun"] = run_wire_of(call, runs[-1].id) if runs else None
     if "Script" in expand:
         wire["Script"] = _script_wire(
-            call, test_cases.get_test_case(call.ctx, call.principal, assignment.test_case_id)
+            call, test_cases.get_test_case(call.ctx, call.principal, assignment.test_case_id, retired=True)
         )
     if "Package" in expand:
         wire["Package"] = _execution_package_wire(

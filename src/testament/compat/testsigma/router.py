@@ -337,7 +337,10 @@ def _override_one(
 def _names(call: Caller, view: executions.PlanRunView) -> translate.Names:
     case_ids = {x.test_case_id for x in view.executions}
     suite_ids = {x.suite_id for x in view.executions if x.suite_id}
-    cases = {c: test_cases.get_test_case(call.ctx, call.principal, c).test_case.name for c in case_ids}
+    cases = {
+        c: test_cases.get_test_case(call.ctx, call.principal, c, retired=True).test_case.name
+        for c in case_ids
+    }
     suites = {s: assets.get_asset(call.ctx, call.principal, Suite, s).name for s in suite_ids}
     return translate.Names(cases, suites)
 
