@@ -64,3 +64,23 @@ def test_deleting_a_test_case_that_ran_keeps_its_history(api: httpx.Client, targ
     refused = api.post("/executions", json={"test_case_id": ran["id"]})
     assert refused.status_code == 404
     assert api.patch(f"/suites/{suite['id']}", json={"test_case_ids": [ran["id"]]}).status_code == 422
+
+
+def test_deleting_a_plan_that_ran_keeps_its_runs(api: httpx.Client, target: Any) -> None:
+    case = api.post("/test-cases", json=http_case(target.url, "in a plan")).json()
+    suite = api.post("/suites", json={"name": "kept suite", "test_case_ids": [case["id"]]}).json()
+    plan = api.post("/plans", json={"name": "nightly", "suite_ids": [suite["id"]]}).json()
+    run = api.post("/executions", json={"plan_id": plan["id"]}).json()
+    wait_finished(api, run["executions"][0]["id"])
+
+    assert api.delete(f"/plans/{plan['id']}").status_code == 204
+
+    kept = api.get(f"/plan-runs/{run['plan_run_id']}")
+    assert kept.status_code == 200 and kept.json()["status"] == "PASSED"
+    assert api.get(f"/executions/{run['executions'][0]['id']}").status_code == 200
+    assert api.get(f"/plans/{plan['id']}").status_code == 404
+    assert api.get("/plans").json()["items"] == []
+    assert api.post("/executions", json={"plan_id": plan["id"]}).status_code == 404
+    assert api.post(f"/plan-runs/{run['plan_run_id']}/rerun", json={"scope": "all"}).status_code == 404
+    assert api.post("/plans", json={"name": "nightly", "suite_ids": [suite["id"]]}).status_code == 201
+    assert api.delete(f"/suites/{suite['id']}").status_code == 409  # the new plan uses it

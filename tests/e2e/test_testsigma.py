@@ -656,3 +656,22 @@ def test_rerunning_failed_tests_respects_overrides(
         json={"executionResultId": run["id"], "isReRun": True, "reRunType": "ONLY_FAILED_TESTS"},
     )
     assert rerun.status_code == 400 and "nothing" in rerun.json()["error"]
+
+
+def test_a_deleted_plan_and_test_case_still_show_in_their_old_runs(
+    testsigma: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    plan_id = make_plan(api, target)
+    run = testsigma.post("/execution_results", json={"executionId": str(plan_number(testsigma))}).json()
+    wait_completed(testsigma, run["id"])
+    (plan_run,) = api.get("/plan-runs").json()["items"]
+    cases = {x["test_case_id"] for x in api.get(f"/plan-runs/{plan_run['id']}").json()["executions"]}
+
+    assert api.delete(f"/plans/{plan_id}").status_code == 204
+    for case_id in cases:
+        assert api.delete(f"/test-cases/{case_id}").status_code == 204
+
+    status = testsigma.get(f"/execution_results/{run['id']}").json()
+    results = testsigma.get(f"/execution_results/{run['id']}/test_case_results").json()["testCases"]
+    assert status["execution"]["name"].startswith("nightly (deleted ")
+    assert results and all(r["testCaseName"].startswith("login (deleted ") for r in results)

@@ -48,6 +48,12 @@ class Workspace:
     created_at: datetime
 
 
+def retired_name(name: str, ident: str) -> str:
+    """The name a deleted test case or plan keeps, so that a new one can take its name."""
+    suffix = f" (deleted {ident})"
+    return name[: 200 - len(suffix)] + suffix
+
+
 @dataclass(eq=False)
 class Project:
     """A named area of a workspace grouping suites and packages (Enterprise Tester's projects).
@@ -118,8 +124,7 @@ class TestCase:
     def retire(self, now: datetime) -> None:
         """Deleted, but kept for the executions that ran it: hidden everywhere, and its name
         freed for a new test case."""
-        suffix = f" (deleted {self.id})"
-        self.name = self.name[: 200 - len(suffix)] + suffix
+        self.name = retired_name(self.name, self.id)
         self.deleted_at = now
         self.updated_at = now
 
@@ -184,6 +189,13 @@ class Plan:
     settings: dict[str, Any] = field(default_factory=dict)
     pass_ratio: float | None = None
     """A quality gate: the run passes when its score ratio reaches this (0 to 1)."""
+    deleted_at: datetime | None = None
+
+    def retire(self, now: datetime) -> None:
+        """Deleted, but kept for its runs: hidden everywhere, and its name freed."""
+        self.name = retired_name(self.name, self.id)
+        self.deleted_at = now
+        self.updated_at = now
 
     def targets(self) -> list[tuple[str, dict[str, Any], list[str]]]:
         """(machine name, its variables, its suite ids), in order."""

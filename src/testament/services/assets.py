@@ -17,7 +17,16 @@ from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
 from testament.services.projects import check_project
 from testament.services.test_cases import refuse_if_in_a_task
-from testament.store.tables import environments, executions, plan_runs, plans, suites, task_steps, test_cases
+from testament.store.tables import (
+    environments,
+    executions,
+    live,
+    plan_runs,
+    plans,
+    suites,
+    task_steps,
+    test_cases,
+)
 
 __all__ = [
     "create_environment",
@@ -60,9 +69,12 @@ def _check_variables(variables: dict[str, Any]) -> dict[str, Any]:
     return dict(variables)
 
 
-def _load(session: Session, cls: type[Asset], principal: Principal, ident: str) -> Asset:
+def _load(
+    session: Session, cls: type[Asset], principal: Principal, ident: str, *, retired: bool = False
+) -> Asset:
     obj = session.get(cls, ident)
-    if obj is None or obj.workspace_id != principal.workspace_id:
+    gone = getattr(obj, "deleted_at", None) is not None and not retired
+    if obj is None or obj.workspace_id != principal.workspace_id or gone:
         raise NotFound(_TABLES[cls][1], ident)
     return obj
 
@@ -72,9 +84,9 @@ def _check_members(
 ) -> list[str]:
     if len(set(ids)) != len(ids):
         raise InvalidInput(field, "lists an id twice")
-    query = select(table.c.id).where(table.c.workspace_id == principal.workspace_id, table.c.id.in_(ids))
-    if "deleted_at" in table.c:
-        query = query.where(table.c.deleted_at.is_(None))  # a retired test case joins nothing new
+    query = select(table.c.id).where(
+        table.c.workspace_id == principal.workspace_id, table.c.id.in_(ids), *live(table)
+    )
     found = set(session.scalars(query))
     for i, ident in enumerate(ids):
         if ident not in found:
@@ -359,10 +371,13 @@ def update_environment(
     return env
 
 
-def get_asset(app: AppContext, principal: Principal, cls: type[Asset], ident: str) -> Asset:
+def get_asset(
+    app: AppContext, principal: Principal, cls: type[Asset], ident: str, *, retired: bool = False
+) -> Asset:
+    """An asset (`retired=True`: a deleted plan that ran too, for its runs' sake)."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        return _load(session, cls, principal, ident)
+        return _load(session, cls, principal, ident, retired=retired)
 
 
 def find_asset(app: AppContext, principal: Principal, cls: type[Asset], id_or_name: str) -> Asset:
@@ -374,6 +389,7 @@ def find_asset(app: AppContext, principal: Principal, cls: type[Asset], id_or_na
             select(cls).where(
                 table.c.workspace_id == principal.workspace_id,
                 (table.c.id == id_or_name) | (table.c.name == id_or_name),
+                *live(table),
             )
         ).first()
     if found is None:
@@ -401,7 +417,7 @@ def list_assets(
     check_limit(limit)
     table, kind = _TABLES[cls]
     after = decode_cursor(app.cursors, kind, cursor)
-    query = select(cls).where(table.c.workspace_id == principal.workspace_id)
+    query = select(cls).where(table.c.workspace_id == principal.workspace_id, *live(table))
     if after:
         query = query.where(table.c.id > after)
     with app.db.reading() as session:
@@ -416,9 +432,13 @@ def delete_asset(app: AppContext, principal: Principal, cls: type[Asset], ident:
         obj = _load(uow.session, cls, principal, ident)
         if cls is Suite:
             _refuse_if_referenced(uow.session, principal, ident)
-        if cls is Plan:
+        if isinstance(obj, Plan):
             _refuse_if_running(uow.session, ident)
             refuse_if_in_a_task(uow.session, task_steps.c.plan_id, ident, f"plan {ident}")
+            if uow.session.scalar(select(plan_runs.c.id).where(plan_runs.c.plan_id == ident).limit(1)):
+                obj.retire(app.clock())  # its runs, their executions and records stay readable
+                uow.commit()
+                return
         uow.session.delete(obj)
         uow.commit()
 
@@ -448,7 +468,9 @@ def _subtree(session: Session, suite_id: str) -> list[str]:
 
 def _refuse_if_referenced(session: Session, principal: Principal, suite_id: str) -> None:
     doomed = _subtree(session, suite_id)
-    for plan in session.scalars(select(Plan).where(plans.c.workspace_id == principal.workspace_id)):
+    for plan in session.scalars(
+        select(Plan).where(plans.c.workspace_id == principal.workspace_id, *live(plans))
+    ):
         used = [*plan.suite_ids, *(ident for m in plan.machines for ident in m.get("suite_ids") or [])]
         for ident in doomed:
             if ident in used:

@@ -33,6 +33,7 @@ from testament.store.tables import (
     execution_records,
     executions,
     idempotency_tokens,
+    live,
     plan_runs,
     plans,
     test_cases,
@@ -335,8 +336,7 @@ def _find(session: Session, cls: type[T], table: Table, principal: Principal, id
     query = select(cls).where(
         table.c.workspace_id == principal.workspace_id, (table.c.id == ident) | (table.c.name == ident)
     )
-    if "deleted_at" in table.c:
-        query = query.where(table.c.deleted_at.is_(None))  # a retired test case is not started
+    query = query.where(*live(table))  # a deleted test case or plan is not started
     found = session.scalars(query).first()
     if found is None:
         raise NotFound(kind, ident)

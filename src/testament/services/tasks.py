@@ -33,7 +33,7 @@ from testament.kit.sentinels import UNSET
 from testament.services import callbacks, executions
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
-from testament.store.tables import candidates, plans, task_steps, tasks, test_cases, test_instances
+from testament.store.tables import candidates, live, plans, task_steps, tasks, test_cases, test_instances
 
 __all__ = [
     "CandidateFields",
@@ -110,10 +110,11 @@ def _check_steps(session: Session, principal: Principal, specs: Sequence[StepSpe
             if spec.test_case_id
             else (plans, spec.plan_id, "plan_id")
         )
-        query = select(table.c.id).where(table.c.workspace_id == principal.workspace_id, table.c.id == ident)
-        if "deleted_at" in table.c:
-            query = query.where(table.c.deleted_at.is_(None))
-        found = session.scalar(query)
+        found = session.scalar(
+            select(table.c.id).where(
+                table.c.workspace_id == principal.workspace_id, table.c.id == ident, *live(table)
+            )
+        )
         if found is None:
             raise InvalidInput(f"steps[{i}].{name}", f"{ident!r} is not in this workspace")
         if spec.attempt_limit != UNLIMITED and not 1 <= spec.attempt_limit <= 1000:

@@ -17,7 +17,15 @@ from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
-from testament.store.tables import data_sets, executions, task_steps, tasks, test_case_versions, test_cases
+from testament.store.tables import (
+    data_sets,
+    executions,
+    live,
+    task_steps,
+    tasks,
+    test_case_versions,
+    test_cases,
+)
 
 __all__ = [
     "DataSetInput",
@@ -96,7 +104,7 @@ def _load(
     return case
 
 
-LIVE = test_cases.c.deleted_at.is_(None)
+LIVE = live(test_cases)[0]
 """Test cases not deleted: a deleted one that ran stays only for its executions' history."""
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Enum,
     Float,
@@ -50,7 +51,7 @@ from testament.domain.model import (
 from testament.domain.tasks import Candidate, CandidateKind, InstanceStatus, Task, TaskStep, TestInstance
 from testament.kit.clock import as_utc
 
-__all__ = ["map_domain", "metadata"]
+__all__ = ["live", "map_domain", "metadata"]
 
 metadata = MetaData(
     naming_convention={
@@ -86,6 +87,12 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 ID = String(36)
 TS = UtcDateTime()
+
+
+def live(table: Table) -> list[ColumnElement[bool]]:
+    """Conditions for rows not deleted: a deleted test case or plan that ran stays, hidden,
+    for its executions' history (tables without `deleted_at` have no such rows)."""
+    return [table.c.deleted_at.is_(None)] if "deleted_at" in table.c else []
 
 
 def _enum(cls: type, name: str) -> Enum:
@@ -207,6 +214,7 @@ plans = Table(
     Column("pass_ratio", Float),  # the quality gate on the run's score ratio
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
+    Column("deleted_at", TS),  # a deleted plan that ran stays, hidden, for its runs' history
     UniqueConstraint("workspace_id", "name", name="uq_plans_workspace_name"),
     Index("ix_plans_workspace_id", "workspace_id", "id"),
 )

@@ -73,7 +73,7 @@ def _run_answer(
     call: Caller, run_id: str, *, created: bool = False, stopping: bool = False
 ) -> dict[str, Any]:
     view = executions.get_plan_run(call.ctx, call.principal, run_id)
-    plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id)
+    plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id, retired=True)
     executed_by = call.ids("key", call.principal.key_id)
     return translate.run_wire(
         view.plan_run,
@@ -426,7 +426,7 @@ def junit_report(run_id: str, call: Call) -> Response:
         view = executions.get_plan_run(call.ctx, call.principal, core_id)
         if translate.run_status(view.executions) != "STATUS_COMPLETED":
             raise TestsigmaError(409, "Report generation failed, Test plan run is not completed", "CONFLICT")
-        plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id)
+        plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id, retired=True)
         xml = translate.junit_xml(plan, view.executions, _names(call, view))
     return Response(xml, media_type="application/xml")
 
