@@ -4,7 +4,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import wait_finished
+from tests.conftest import LiveServer, wait_finished
 from tests.e2e.test_smoke import http_case
 
 
@@ -84,3 +84,16 @@ def test_deleting_a_plan_that_ran_keeps_its_runs(api: httpx.Client, target: Any)
     assert api.post(f"/plan-runs/{run['plan_run_id']}/rerun", json={"scope": "all"}).status_code == 404
     assert api.post("/plans", json={"name": "nightly", "suite_ids": [suite["id"]]}).status_code == 201
     assert api.delete(f"/suites/{suite['id']}").status_code == 409  # the new plan uses it
+
+
+def test_a_nul_character_is_bad_input_where_the_database_cannot_store_it(
+    api: httpx.Client, live: LiveServer
+) -> None:
+    answer = api.post("/suites", json={"name": "a\u0000b"})
+    listed = api.get("/test-cases", params={"name_contains": "x\u0000"})
+
+    if live.ctx.db.is_sqlite:  # SQLite stores it
+        assert answer.status_code == 201 and listed.status_code == 200
+    else:  # PostgreSQL cannot: a 422 that says so, not a 500
+        assert answer.status_code == 422 and "NUL" in answer.json()["errors"][0]["rule"]
+        assert listed.status_code == 422

@@ -12,9 +12,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
+from testament.domain.errors import InvalidInput
 from testament.store.tables import map_domain
 
 __all__ = ["Database", "migrate"]
@@ -43,6 +44,13 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     return engine
 
 
+def _refuse_unstorable_text(context: ExceptionContext) -> None:
+    """PostgreSQL cannot store a NUL character in text: whatever input carried one (a name, a
+    filter) is the caller's mistake, answered as bad input by every surface, not a 500."""
+    if "NUL (0x00)" in str(context.original_exception):
+        raise InvalidInput("text", "must not contain NUL (\\u0000) characters")
+
+
 class Database:
     """One engine and two session factories: writers and readers."""
 
@@ -63,6 +71,7 @@ class Database:
                 max_overflow=pool_size,
                 pool_pre_ping=True,
             )
+            event.listen(self.engine, "handle_error", _refuse_unstorable_text)
         self._writer = sessionmaker(
             self.engine.execution_options(testament_write=True), expire_on_commit=False
         )
