@@ -97,3 +97,37 @@ def test_a_nul_character_is_bad_input_where_the_database_cannot_store_it(
     else:  # PostgreSQL cannot: a 422 that says so, not a 500
         assert answer.status_code == 422 and "NUL" in answer.json()["errors"][0]["rule"]
         assert listed.status_code == 422
+
+
+def test_a_name_can_be_retired_twice_and_a_deleted_case_leaves_its_suites_and_unrun_assignments(
+    api: httpx.Client, target: Any
+) -> None:
+    for _ in range(2):  # the same name, run and deleted twice: both kept, no clash
+        case = api.post("/test-cases", json=http_case(target.url, "twice")).json()
+        wait_finished(api, api.post("/executions", json={"test_case_id": case["id"]}).json()["id"])
+        assert api.delete(f"/test-cases/{case['id']}").status_code == 204
+    manual = {
+        "kind": "manual",
+        "name": "by hand",
+        "publish": True,
+        "content": {"steps": [{"description": "x"}]},
+    }
+    script = api.post("/test-cases", json=manual).json()
+    keep = api.post("/test-cases", json=http_case(target.url, "kept")).json()
+    suite = api.post("/suites", json={"name": "both", "test_case_ids": [script["id"], keep["id"]]}).json()
+    package = api.post("/packages", json={"name": "cycle"}).json()
+    ran = api.post(
+        "/assignments", json={"package_id": package["id"], "test_case_id": script["id"], "assignee": "x"}
+    ).json()
+    unrun = api.post(
+        "/assignments", json={"package_id": package["id"], "test_case_id": script["id"], "assignee": "y"}
+    ).json()
+    run = api.post(f"/assignments/{ran['id']}/runs").json()["id"]
+    api.post(f"/executions/{run}/steps", json={"results": [{"step": 1, "outcome": "Passed"}]})  # completes it
+
+    assert api.delete(f"/test-cases/{script['id']}").status_code == 204
+
+    assert api.get(f"/suites/{suite['id']}").json()["test_case_ids"] == [keep["id"]]
+    assert api.patch(f"/suites/{suite['id']}", json={"test_case_ids": [keep["id"]]}).status_code == 200
+    assert api.get(f"/assignments/{ran['id']}").status_code == 200
+    assert api.get(f"/assignments/{unrun['id']}").status_code == 404

@@ -118,6 +118,13 @@ def test_a_stopped_execution_reports_stopped_and_a_second_stop_is_harmless(idle:
     ]
     assert [x["TestCaseExecutionId"] for x in by_status] == [started["TestCaseExecutionId"]]
 
+    # a deleted test case keeps its executions readable
+    client.delete_test_case(InstanceId=workspace.id, TestCaseId=case)
+    assert client.get_test_case_execution_summary(**ids)["Status"] == "STOPPED"
+    assert client.list_test_case_execution_records(**ids)["ExecutionRecords"] == []  # stopped while queued
+    gone = error_of(lambda: client.describe_test_case(InstanceId=workspace.id, TestCaseId=case))
+    assert gone["Error"]["Code"] == "ResourceNotFoundException"
+
 
 def test_an_execution_is_read_only_under_its_own_test_case(idle: Any) -> None:
     client, workspace = idle

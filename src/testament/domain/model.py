@@ -48,12 +48,6 @@ class Workspace:
     created_at: datetime
 
 
-def retired_name(name: str, ident: str) -> str:
-    """The name a deleted test case or plan keeps, so that a new one can take its name."""
-    suffix = f" (deleted {ident})"
-    return name[: 200 - len(suffix)] + suffix
-
-
 @dataclass(eq=False)
 class Project:
     """A named area of a workspace grouping suites and packages (Enterprise Tester's projects).
@@ -122,9 +116,8 @@ class TestCase:
     deleted_at: datetime | None = None
 
     def retire(self, now: datetime) -> None:
-        """Deleted, but kept for the executions that ran it: hidden everywhere, and its name
-        freed for a new test case."""
-        self.name = retired_name(self.name, self.id)
+        """Deleted, but kept for the executions that ran it: hidden everywhere; its name is
+        free for a new test case (names are unique among live ones) and stays in its history."""
         self.deleted_at = now
         self.updated_at = now
 
@@ -192,8 +185,7 @@ class Plan:
     deleted_at: datetime | None = None
 
     def retire(self, now: datetime) -> None:
-        """Deleted, but kept for its runs: hidden everywhere, and its name freed."""
-        self.name = retired_name(self.name, self.id)
+        """Deleted, but kept for its runs: hidden everywhere; its name is free for a new plan."""
         self.deleted_at = now
         self.updated_at = now
 

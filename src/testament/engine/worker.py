@@ -121,7 +121,7 @@ def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
         raise
     except Exception as exc:
         masked = _masker(job, ctx)
-        trace = masked(traceback.format_exc(limit=8)[-4000:])
+        trace = masked(traceback.format_exc(limit=8))[-4000:]  # masked whole: a cut may not split a secret
         log.error("runner for %s raised:\n%s", job.execution.id, trace)
         ctx.record(
             "runner",

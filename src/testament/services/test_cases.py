@@ -12,15 +12,17 @@ from testament.domain.access import Permission, Principal
 from testament.domain.content import validate_content
 from testament.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from testament.domain.execution import ExecutionStatus
-from testament.domain.model import DataSet, TestCase, TestCaseStatus, content_sha256
+from testament.domain.model import DataSet, Suite, TestCase, TestCaseStatus, content_sha256
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
 from testament.store.tables import (
+    assignments,
     data_sets,
     executions,
     live,
+    suites,
     task_steps,
     tasks,
     test_case_versions,
@@ -345,11 +347,25 @@ def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -
             )
         refuse_if_in_a_task(uow.session, task_steps.c.test_case_id, case.id, f"test case {case.name!r}")
         ran = uow.session.scalar(select(executions.c.id).where(executions.c.test_case_id == case.id).limit(1))
+        _leave_suites(uow.session, principal, case.id)
         if ran is None:
             uow.session.delete(case)
         else:
             case.retire(app.clock())  # its executions, records and versions stay readable
+            # assignments nobody ran go with it; those with runs stay, for their runs
+            unrun = select(executions.c.id).where(executions.c.assignment_id == assignments.c.id)
+            uow.session.execute(
+                delete(assignments).where(assignments.c.test_case_id == case.id, ~unrun.exists())
+            )
         uow.commit()
+
+
+def _leave_suites(session: Session, principal: Principal, case_id: str) -> None:
+    """A deleted test case leaves every suite (a suite is what to run next time; what ran
+    before keeps its suite id on the executions)."""
+    for suite in session.scalars(select(Suite).where(suites.c.workspace_id == principal.workspace_id)):
+        if case_id in suite.test_case_ids:
+            suite.test_case_ids = [c for c in suite.test_case_ids if c != case_id]
 
 
 def refuse_if_in_a_task(session: Session, column: Any, ident: str, what: str) -> None:

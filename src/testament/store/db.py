@@ -47,7 +47,10 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
 def _refuse_unstorable_text(context: ExceptionContext) -> None:
     """PostgreSQL cannot store a NUL character in text: whatever input carried one (a name, a
     filter) is the caller's mistake, answered as bad input by every surface, not a 500."""
-    if "NUL (0x00)" in str(context.original_exception):
+    error = context.original_exception
+    if type(error).__name__ == "DataError" and str(error).startswith(
+        "PostgreSQL text fields cannot contain NUL"
+    ):
         raise InvalidInput("text", "must not contain NUL (\\u0000) characters")
 
 

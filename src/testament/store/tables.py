@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
@@ -153,7 +154,15 @@ test_cases = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("deleted_at", TS),  # a deleted test case that ran stays, hidden, for its history
-    UniqueConstraint("workspace_id", "name", name="uq_test_cases_workspace_name"),
+    # names are unique among live test cases; a deleted one keeps its name for its history
+    Index(
+        "uq_test_cases_workspace_live_name",
+        "workspace_id",
+        "name",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
     Index("ix_test_cases_workspace_id", "workspace_id", "id"),
     Index("ix_test_cases_workspace_kind", "workspace_id", "kind", "id"),
     Index("ix_test_cases_workspace_status", "workspace_id", "status", "id"),
@@ -215,7 +224,14 @@ plans = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("deleted_at", TS),  # a deleted plan that ran stays, hidden, for its runs' history
-    UniqueConstraint("workspace_id", "name", name="uq_plans_workspace_name"),
+    Index(
+        "uq_plans_workspace_live_name",
+        "workspace_id",
+        "name",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
+    ),
     Index("ix_plans_workspace_id", "workspace_id", "id"),
 )
 

@@ -83,7 +83,7 @@ def get_test_case_execution_summary(
     with aws_errors():
         execution = _execution(call, TestCaseId, TestCaseExecutionId)
         pinned = test_cases.get_test_case(
-            call.ctx, call.principal, TestCaseId, version=execution.test_case_version
+            call.ctx, call.principal, TestCaseId, version=execution.test_case_version, retired=True
         )
         records = _all_records(call, execution.id)
     total = translate.observation_count(pinned.content)

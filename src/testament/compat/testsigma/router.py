@@ -341,8 +341,16 @@ def _names(call: Caller, view: executions.PlanRunView) -> translate.Names:
         c: test_cases.get_test_case(call.ctx, call.principal, c, retired=True).test_case.name
         for c in case_ids
     }
-    suites = {s: assets.get_asset(call.ctx, call.principal, Suite, s).name for s in suite_ids}
+    suites = {s: _suite_name(call, s) for s in suite_ids}
     return translate.Names(cases, suites)
+
+
+def _suite_name(call: Caller, suite_id: str) -> str:
+    """A suite's name; an old run's suite may have been deleted since (its id stands in)."""
+    try:
+        return assets.get_asset(call.ctx, call.principal, Suite, suite_id).name
+    except e.NotFound:
+        return suite_id
 
 
 @router.get("/execution_results/{run_id}/test_case_results")
