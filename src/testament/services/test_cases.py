@@ -138,7 +138,7 @@ def _flush_unique(uow: UnitOfWork, name: str) -> None:
     try:
         uow.session.flush()
     except IntegrityError as exc:
-        if "uq_test_cases_workspace_name" in str(
+        if "uq_test_cases_workspace_live_name" in str(
             exc.orig
         ) or "test_cases.workspace_id, test_cases.name" in str(exc.orig):
             raise Conflict(f"a test case named {name!r} already exists in this workspace") from None
