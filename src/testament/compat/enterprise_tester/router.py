@@ -1,14 +1,11 @@
 """Enterprise Tester's script-run routes: authenticate, translate, call one use case, answer."""
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from testament.compat.enterprise_tester import setup_routes, translate
 from testament.compat.enterprise_tester.calls import (
@@ -20,6 +17,7 @@ from testament.compat.enterprise_tester.calls import (
     vendor_errors,
 )
 from testament.compat.enterprise_tester.errors import EtError, error_response, from_domain
+from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
 from testament.services import artifacts, assignments, executions, manual
@@ -27,7 +25,6 @@ from testament.services.context import AppContext
 
 __all__ = ["create_enterprise_tester_app"]
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 
 
@@ -162,34 +159,15 @@ def update_step(step_id: str, call: Call, body: Annotated[dict[str, Any], Body()
         return translate.step_wire(fresh, run.execution.id, call.base, call.expand)
 
 
-def _install_errors(app: FastAPI) -> None:
-    def vendor(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, EtError)
-        return error_response(exc)
-
-    def domain(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, e.TestamentError)
-        return error_response(from_domain(exc))
-
-    def invalid(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"][1:]) or "body"
-        return error_response(EtError(403, f"{where}: {first['msg']}"))
-
-    def http(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        return error_response(EtError(exc.status_code, str(exc.detail)))
-
-    def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on the Enterprise Tester surface", exc_info=exc)
-        return error_response(EtError(500, "An error has occurred."))
-
-    app.add_exception_handler(Exception, unexpected)
-    app.add_exception_handler(EtError, vendor)
-    app.add_exception_handler(e.TestamentError, domain)
-    app.add_exception_handler(RequestValidationError, invalid)
-    app.add_exception_handler(StarletteHTTPException, http)
+ERRORS = SurfaceErrors(
+    surface="the Enterprise Tester surface",
+    vendor=EtError,
+    respond=error_response,
+    from_domain=from_domain,
+    invalid=lambda exc: EtError(403, first_problem(exc, "body")),  # the vendor's validation status
+    http=lambda exc: EtError(exc.status_code, str(exc.detail)),
+    internal=lambda: EtError(500, "An error has occurred."),
+)
 
 
 def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
@@ -197,7 +175,7 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
         title="Enterprise Tester script runs (compatible)", openapi_url=None, docs_url=None, redoc_url=None
     )
     app.state.ctx = ctx
-    _install_errors(app)
+    install_error_handlers(app, ERRORS)
     app.include_router(router)
     app.include_router(setup_routes.router)
     return app

@@ -3,7 +3,6 @@ does in its own UI (a candidate starting a step, an admin re-setting up or ignor
 instance) as endpoints beside them. Served under both spellings the vendor's pages use,
 `/api/integration/rest/v1/...` and `/api/integration/rest/...`."""
 
-import logging
 import math
 import re
 from dataclasses import dataclass
@@ -11,10 +10,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
 from testament.compat.testinvite import translate
 from testament.compat.testinvite.errors import TiError, error_response, from_domain
 from testament.domain import errors as e
@@ -27,7 +24,6 @@ from testament.services.paging import Window
 
 __all__ = ["callback_body", "create_testinvite_app"]
 
-log = logging.getLogger(__name__)
 router = APIRouter()
 MAX_LIMIT = 100
 
@@ -342,34 +338,15 @@ def resetup_instance(task_id: str, instance_id: str, call: Call) -> dict[str, An
 # ---------------------------------------------------------------------------------- the app
 
 
-def _install_errors(app: FastAPI) -> None:
-    def vendor(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, TiError)
-        return error_response(exc)
-
-    def domain(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, e.TestamentError)
-        return error_response(from_domain(exc))
-
-    def invalid(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"][1:]) or "body"
-        return error_response(TiError(400, f"{where}: {first['msg']}"))
-
-    def http(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        return error_response(TiError(exc.status_code, str(exc.detail)))
-
-    def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on the TestInvite surface", exc_info=exc)
-        return error_response(TiError(500, "Something went wrong on the server", "error"))
-
-    app.add_exception_handler(Exception, unexpected)
-    app.add_exception_handler(TiError, vendor)
-    app.add_exception_handler(e.TestamentError, domain)
-    app.add_exception_handler(RequestValidationError, invalid)
-    app.add_exception_handler(StarletteHTTPException, http)
+ERRORS = SurfaceErrors(
+    surface="the TestInvite surface",
+    vendor=TiError,
+    respond=error_response,
+    from_domain=from_domain,
+    invalid=lambda exc: TiError(400, first_problem(exc, "body")),
+    http=lambda exc: TiError(exc.status_code, str(exc.detail)),
+    internal=lambda: TiError(500, "Something went wrong on the server", "error"),
+)
 
 
 def create_testinvite_app(ctx: AppContext) -> FastAPI:
@@ -377,7 +354,7 @@ def create_testinvite_app(ctx: AppContext) -> FastAPI:
         title="TestInvite test instances (compatible)", openapi_url=None, docs_url=None, redoc_url=None
     )
     app.state.ctx = ctx
-    _install_errors(app)
+    install_error_handlers(app, ERRORS)
     app.include_router(router, prefix="/api/integration/rest/v1")
     app.include_router(router, prefix="/api/integration/rest")
     return app

@@ -1,6 +1,5 @@
 """Testsigma's plan-run routes: authenticate, translate, call one use case, answer."""
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,10 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from testament.compat.errors import SurfaceErrors, install_error_handlers
 from testament.compat.testsigma import translate
 from testament.compat.testsigma.errors import TestsigmaError, error_response, field_error, from_domain
 from testament.domain import errors as e
@@ -25,7 +23,6 @@ from testament.services.paging import all_items
 __all__ = ["create_testsigma_app"]
 
 SURFACE = "testsigma"
-log = logging.getLogger(__name__)
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -536,45 +533,32 @@ def update_environment(env_id: str, call: Call, body: Annotated[dict[str, Any], 
         return translate.environment_wire(env, call.ids)
 
 
-def _install_errors(app: FastAPI) -> None:
-    def vendor(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, TestsigmaError)
-        return error_response(exc)
+def _invalid(exc: RequestValidationError) -> TestsigmaError:
+    fields = [
+        {
+            "field": ".".join(str(p) for p in err["loc"][1:]) or "body",
+            "rejectedValue": err.get("input"),
+            "message": err["msg"],
+        }
+        for err in exc.errors()
+    ]
+    return TestsigmaError(400, "Validation failed", "VALIDATION_ERROR", fields)
 
-    def domain(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, e.TestamentError)
-        return error_response(from_domain(exc))
 
-    def invalid(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        fields = [
-            {
-                "field": ".".join(str(p) for p in err["loc"][1:]) or "body",
-                "rejectedValue": err.get("input"),
-                "message": err["msg"],
-            }
-            for err in exc.errors()
-        ]
-        return error_response(TestsigmaError(400, "Validation failed", "VALIDATION_ERROR", fields))
-
-    def http(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        return error_response(TestsigmaError(exc.status_code, str(exc.detail), None))
-
-    def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on the Testsigma surface", exc_info=exc)
-        return error_response(TestsigmaError(500, "Internal server error", "INTERNAL_ERROR"))
-
-    app.add_exception_handler(Exception, unexpected)
-    app.add_exception_handler(TestsigmaError, vendor)
-    app.add_exception_handler(e.TestamentError, domain)
-    app.add_exception_handler(RequestValidationError, invalid)
-    app.add_exception_handler(StarletteHTTPException, http)
+ERRORS = SurfaceErrors(
+    surface="the Testsigma surface",
+    vendor=TestsigmaError,
+    respond=error_response,
+    from_domain=from_domain,
+    invalid=_invalid,
+    http=lambda exc: TestsigmaError(exc.status_code, str(exc.detail), None),
+    internal=lambda: TestsigmaError(500, "Internal server error", "INTERNAL_ERROR"),
+)
 
 
 def create_testsigma_app(ctx: AppContext) -> FastAPI:
     app = FastAPI(title="Testsigma plan runs (compatible)", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.ctx = ctx
-    _install_errors(app)
+    install_error_handlers(app, ERRORS)
     app.include_router(router)
     return app

@@ -1,0 +1,70 @@
+"""How every compatibility surface answers errors: the same five cases (its own error, a
+domain error, a request that did not validate, an HTTP error from routing, anything else),
+each turned into the surface's own error type and sent in its vendor's wire shape.
+
+A surface says only how to translate; this module wires the handlers, once.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from testament.domain.errors import TestamentError
+
+__all__ = ["SurfaceErrors", "first_problem", "install_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Exception)
+
+
+@dataclass(frozen=True)
+class SurfaceErrors(Generic[E]):
+    surface: str  # for the log: "the Connect surface"
+    vendor: type[E]  # the surface's own error, raised by its routes
+    respond: Callable[[E], JSONResponse]  # in the vendor's wire shape
+    from_domain: Callable[[TestamentError], E]
+    invalid: Callable[[RequestValidationError], E]
+    http: Callable[[StarletteHTTPException], E]
+    internal: Callable[[], E]  # what an unexpected failure says (the details go to the log only)
+
+
+def first_problem(exc: RequestValidationError, default_where: str) -> str:
+    """`where: what` of a request's first validation problem."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"][1:]) or default_where
+    return f"{where}: {first['msg']}"
+
+
+def install_error_handlers(app: FastAPI, errors: SurfaceErrors[E]) -> None:
+    def vendor(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, errors.vendor)
+        return errors.respond(exc)
+
+    def domain(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, TestamentError)
+        return errors.respond(errors.from_domain(exc))
+
+    def invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return errors.respond(errors.invalid(exc))
+
+    def http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return errors.respond(errors.http(exc))
+
+    def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", errors.surface, exc_info=exc)
+        return errors.respond(errors.internal())
+
+    app.add_exception_handler(Exception, unexpected)
+    app.add_exception_handler(errors.vendor, vendor)
+    app.add_exception_handler(TestamentError, domain)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, http)
