@@ -39,6 +39,7 @@ __all__ = [
     "Tally",
     "compute_scoreboard",
     "formula_problems",
+    "gate_passed",
     "merge_scoreboards",
 ]
 
@@ -216,6 +217,15 @@ def merge_scoreboards(boards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                 inner[sub["name"]] = plus(inner.get(sub["name"], Tally()), _tally_of(sub["scoreboard"]))
         effects += board["effects"]
     return Scoreboard(overall, sections, dimensions, subs, effects).as_json()
+
+
+def gate_passed(score: Mapping[str, Any], pass_ratio: float | None, statuses: Sequence[str]) -> bool | None:
+    """A plan's quality gate: None without a threshold; else whether the run's ratio reaches
+    it with no execution left unfinished or broken (ERROR)."""
+    if pass_ratio is None:
+        return None
+    settled = all(s not in ("QUEUED", "RUNNING", "ERROR") for s in statuses)
+    return settled and score["achievementRatio"] >= pass_ratio
 
 
 # ------------------------------------------------------------------------------- formulas

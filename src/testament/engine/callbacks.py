@@ -41,7 +41,7 @@ def local_address(url: str) -> str | None:
         return None  # the post will fail and say so
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address.is_loopback or address.is_link_local or address.is_unspecified:
+        if callbacks.is_local(address):
             return str(address)
     return None
 

@@ -10,7 +10,7 @@ the same one at once), posts them, and reports each result: delivered, or tried 
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +28,7 @@ __all__ = [
     "check_callback_url",
     "claim_due",
     "enqueue",
-    "history",
+    "is_local",
     "record_result",
 ]
 
@@ -58,14 +58,18 @@ def check_callback_url(field: str, url: Any, *, allow_local: bool = False) -> st
     return url
 
 
+def is_local(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """This host or a link-local address (a cloud metadata service): not for callbacks."""
+    return address.is_loopback or address.is_link_local or address.is_unspecified
+
+
 def _names_local(host: str) -> bool:
     if host.lower() == "localhost" or host.lower().endswith(".localhost"):
         return True
     try:
-        address = ipaddress.ip_address(host)
+        return is_local(ipaddress.ip_address(host))
     except ValueError:
         return False
-    return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
 @dataclass(frozen=True)
@@ -142,26 +146,3 @@ def record_result(app: AppContext, callback: DueCallback, error: str | None) -> 
     with app.uow() as uow:
         uow.session.execute(update(callbacks).where(callbacks.c.id == callback.id).values(**values))
         uow.commit()
-
-
-@dataclass(frozen=True)
-class CallbackState:
-    url: str
-    state: str
-    attempts: int
-    last_error: str
-    created_at: datetime
-    delivered_at: datetime | None
-
-
-def history(app: AppContext, workspace_id: str, instance_id: str) -> list[CallbackState]:
-    """What became of an instance's callbacks (for the API and for operators)."""
-    with app.db.reading() as session:
-        rows = session.execute(
-            select(callbacks)
-            .where(callbacks.c.workspace_id == workspace_id, callbacks.c.instance_id == instance_id)
-            .order_by(callbacks.c.created_at)
-        ).all()
-    return [
-        CallbackState(r.url, r.state, r.attempts, r.last_error, r.created_at, r.delivered_at) for r in rows
-    ]

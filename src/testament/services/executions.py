@@ -19,9 +19,10 @@ from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
+from testament.domain.scoring import gate_passed, merge_scoreboards
 from testament.kit.clock import as_utc
 from testament.kit.ids import id_floor, new_id
-from testament.services import endings, scores
+from testament.services import endings
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStopRequested
 from testament.services.manual import write_initial_steps
@@ -623,7 +624,7 @@ def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pla
     for execution in found:
         counts[execution.effective_status.value.lower()] += 1
     counts["total"] = len(found)
-    score = scores.total_of(e.scoreboard for e in found)
+    score = merge_scoreboards([e.scoreboard for e in found if e.scoreboard])["scoreboard"]
     pass_ratio = plan.pass_ratio if plan is not None else None
     statuses = [e.effective_status.value for e in found]
     return PlanRunView(
@@ -633,7 +634,7 @@ def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pla
         found,
         score,
         pass_ratio,
-        scores.gate_passed(score, pass_ratio, statuses),
+        gate_passed(score, pass_ratio, statuses),
     )
 
 

@@ -1,9 +1,7 @@
 """Scores of executions: computed from the records of an execution's last attempt and the
-units of its pinned test-case version (sealed when it ends, see endings.py), and summed
-over a plan run."""
+units of its pinned test-case version (sealed when it ends, see endings.py)."""
 
 import threading
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -11,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from testament.domain.content import Unit, scoring_units, unit_key
 from testament.domain.execution import Execution, RecordStatus
-from testament.domain.scoring import ScoredUnit, Tally, compute_scoreboard
+from testament.domain.scoring import ScoredUnit, compute_scoreboard
 from testament.store.tables import execution_records, test_case_versions
 
-__all__ = ["gate_passed", "scoreboard_of", "total_of"]
+__all__ = ["scoreboard_of"]
 
 
 def _credit(status: str, record: dict[str, Any]) -> float:
@@ -74,26 +72,3 @@ def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
             latest[key] = _credit(status, record or {})  # the latest record of a unit counts
     scored = [ScoredUnit(u.points, latest.get(u.key, 0.0), u.section, u.dimensions) for u in units]
     return compute_scoreboard(scored, effects).as_json()
-
-
-def total_of(boards: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
-    """Many executions' overall scores summed (a plan run's score): points over points."""
-    total = Tally()
-    for board in boards:
-        if board:
-            overall = board["scoreboard"]
-            total = Tally(
-                total.achieved + overall["pointsAchieved"],
-                total.maximum + overall["maxAchievablePoints"],
-                total.questions + overall["noOfQuestions"],
-            )
-    return total.as_json()
-
-
-def gate_passed(score: dict[str, Any], pass_ratio: float | None, statuses: Sequence[str]) -> bool | None:
-    """A plan's quality gate: None without a threshold; else whether the run's ratio reaches
-    it with no execution left unfinished or broken (ERROR)."""
-    if pass_ratio is None:
-        return None
-    settled = all(s not in ("QUEUED", "RUNNING", "ERROR") for s in statuses)
-    return settled and score["achievementRatio"] >= pass_ratio

@@ -179,19 +179,22 @@ def _load_task(session: Session, principal: Principal, task_id: str) -> Task:
     return found
 
 
-def _steps(session: Session, task_id: str) -> list[TaskStep]:
-    return list(
-        session.scalars(
-            select(TaskStep).where(task_steps.c.task_id == task_id).order_by(task_steps.c.position)
-        )
+def _steps_of(session: Session, task_ids: Sequence[str]) -> dict[str, list[TaskStep]]:
+    """The steps of several tasks, in order, in one query."""
+    found: dict[str, list[TaskStep]] = {ident: [] for ident in task_ids}
+    rows = session.scalars(
+        select(TaskStep).where(task_steps.c.task_id.in_(task_ids)).order_by(task_steps.c.position)
     )
+    for step in rows:
+        found[step.task_id].append(step)
+    return found
 
 
 def get_task(app: AppContext, principal: Principal, task_id: str) -> TaskView:
     principal.require(Permission.READ)
     with app.db.reading() as session:
         task = _load_task(session, principal, task_id)
-        return TaskView(task, _steps(session, task.id))
+        return TaskView(task, _steps_of(session, [task.id])[task.id])
 
 
 def query_tasks(
@@ -204,7 +207,8 @@ def query_tasks(
         found = found.where(func.lower(tasks.c.title).contains(title_contains.lower(), autoescape=True))
     with app.db.reading() as session:
         rows, total = offset_page(session, found, window, tasks.c.id.desc())
-        return [TaskView(t, _steps(session, t.id)) for t in rows], total
+        steps = _steps_of(session, [t.id for t in rows])
+        return [TaskView(t, steps[t.id]) for t in rows], total
 
 
 def delete_task(app: AppContext, principal: Principal, task_id: str) -> None:

@@ -157,7 +157,9 @@ def create_test_case(
     retries: int = 0,
     data_sets: Sequence[DataSetInput] = (),
     publish: bool = False,
+    suite_id: str | None = None,
 ) -> TestCaseView:
+    """A new test case; with `suite_id`, added to the end of that suite in the same change."""
     principal.require(Permission.WRITE)
     _check_fields(name, description, tags or {}, retries)
     _check_data_sets(data_sets)
@@ -183,10 +185,15 @@ def create_test_case(
     if publish:
         case.publish(now)
     with app.uow() as uow:
+        suite = uow.session.get(Suite, suite_id) if suite_id else None
+        if suite_id and (suite is None or suite.workspace_id != principal.workspace_id):
+            raise NotFound("suite", suite_id)
         uow.session.add(case)
         _flush_unique(uow, case.name)
         uow.session.add(version)
         _replace_data_sets(uow.session, case.id, data_sets)
+        if suite is not None:
+            suite.test_case_ids, suite.updated_at = [*suite.test_case_ids, case.id], now
         uow.commit()
         return TestCaseView(case, content, _data_sets(uow.session, case.id))
 

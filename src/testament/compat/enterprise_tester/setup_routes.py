@@ -254,7 +254,6 @@ def create_script(call: Call, response: Response, body: Annotated[dict[str, Any]
     if not package_id:
         raise EtError(403, "You must specify a valid PackageId which the script can be added to.")
     with vendor_errors():
-        suite = assets.get_asset(call.ctx, call.principal, Suite, str(package_id))
         view = test_cases.create_test_case(
             call.ctx,
             call.principal,
@@ -263,9 +262,7 @@ def create_script(call: Call, response: Response, body: Annotated[dict[str, Any]
             description=str(body.get("Description") or ""),
             content=translate.content_of(body.get("Steps") or []),
             publish=True,
-        )
-        assets.update_suite(
-            call.ctx, call.principal, suite.id, test_case_ids=[*suite.test_case_ids, view.test_case.id]
+            suite_id=str(package_id),
         )
         wire = _script_wire(call, view)
     response.headers["Location"] = wire["Self"]
@@ -366,7 +363,8 @@ def list_script_assignments(call: Call) -> dict[str, Any]:
     with vendor_errors():
         query = tql_query(call, translate.ASSIGNMENT_FIELDS)
         found, total = assignments.query_assignments(call.ctx, call.principal, query.window)
-        return query.envelope([_assignment_full(call, a) for a in found], total)
+        packages = _packages_by_script(call) if "Script" in call.expand else None  # once per page
+        return query.envelope([_assignment_full(call, a, packages) for a in found], total)
 
 
 @router.post("/scriptassignments", status_code=201)
@@ -394,7 +392,9 @@ def create_script_assignment(
     return wire
 
 
-def _assignment_full(call: Caller, assignment: Any) -> dict[str, Any]:
+def _assignment_full(
+    call: Caller, assignment: Any, packages: dict[str, Suite] | None = None
+) -> dict[str, Any]:
     wire = assignment_wire(call, assignment)
     expand = call.expand
     runs = (
@@ -408,9 +408,8 @@ def _assignment_full(call: Caller, assignment: Any) -> dict[str, Any]:
     if "LastRun" in expand:
         wire["LastRun"] = run_wire_of(call, runs[-1].id) if runs else None
     if "Script" in expand:
-        wire["Script"] = _script_wire(
-            call, test_cases.get_test_case(call.ctx, call.principal, assignment.test_case_id, retired=True)
-        )
+        script = test_cases.get_test_case(call.ctx, call.principal, assignment.test_case_id, retired=True)
+        wire["Script"] = _script_wire(call, script, packages)
     if "Package" in expand:
         wire["Package"] = _execution_package_wire(
             call, assignments.get_package(call.ctx, call.principal, assignment.package_id)
