@@ -66,7 +66,14 @@ def caller(request: Request) -> Caller:
         principal = _principal(ctx, request.headers.get("authorization", ""))
     except e.Unauthenticated:
         raise EtError(401, "Authorization has been denied for this request.") from None
-    return Caller(ctx, principal, str(request.base_url), dict(request.query_params))
+    return Caller(ctx, principal, _surface_base(request), dict(request.query_params))
+
+
+def _surface_base(request: Request) -> str:
+    """The surface's own base URL, mount prefix included (`…/enterprise-tester/`), so that
+    `Self` links lead back here."""
+    url, mounted = request.url, request.scope.get("root_path", "").rstrip("/")
+    return f"{url.scheme}://{url.netloc}{mounted}/"
 
 
 Call = Annotated[Caller, Depends(caller)]
