@@ -177,3 +177,28 @@ def target() -> Iterator[Any]:
 
     with Target() as t:
         yield t
+
+
+def _tiers() -> list[tuple[str, bool, str]]:
+    """The tiers of the suite: (name, on, how it is turned on). `.ci/run` turns each on once it
+    has started the service the tier needs."""
+    return [
+        ("unit, integration and e2e on SQLite", True, "always"),
+        (
+            "PostgreSQL",
+            bool(os.environ.get("TESTAMENT_TEST_DATABASE_URL")),
+            "TESTAMENT_TEST_DATABASE_URL=postgresql+psycopg://…",
+        ),
+    ]
+
+
+def pytest_report_header() -> list[str]:
+    return [f"tier {name}: {'on' if on else 'off'} ({how})" for name, on, how in _tiers()]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    ran = [name for name, on, _ in _tiers() if on]
+    skipped = [f"{name} (set {how})" for name, on, how in _tiers() if not on]
+    terminalreporter.write_line(f"tiers that ran: {'; '.join(ran)}")
+    if skipped:
+        terminalreporter.write_line(f"tiers that did not run: {'; '.join(skipped)}")

@@ -5,7 +5,6 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,8 +20,9 @@ from botocore.exceptions import ClientError
 
 from testament.domain.access import Role
 from tests.conftest import LiveServer, Workspace, new_workspace
+from tests.fixtures import CONNECT_EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "specs" / "connect-examples"
+EXAMPLES = CONNECT_EXAMPLES
 REGION = "eu-west-2"
 NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 

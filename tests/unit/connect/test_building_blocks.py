@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +11,9 @@ from testament.runners.connect.model import FlowEvent
 from testament.runners.connect.overrides import resource_key
 from testament.runners.connect.paths import ContactState, interpolate, resolve
 from testament.runners.connect.testing import Observation, TestSession
+from tests.fixtures import CONNECT_EXAMPLES
 
-SNIPPETS = json.loads(
-    Path("/work/shared/specs/connect-examples/testing_language_doc_snippets.fixed.json").read_text()
-)
+SNIPPETS = json.loads((CONNECT_EXAMPLES / "testing_language_doc_snippets.fixed.json").read_text())
 
 
 def test_normalizing_strips_ssml_case_spacing_and_trailing_punctuation() -> None:

@@ -1,12 +1,12 @@
 """The AWS worked examples and the third-party live shapes, run end to end."""
 
 import json
-from pathlib import Path
 
 from testament.domain.execution import ExecutionStatus, RecordStatus
+from tests.fixtures import CONNECT_EXAMPLES
 from tests.unit.connect.fakes import INSTANCE, FakeContext, action, bye, flow, run, say
 
-EXAMPLES = Path("/work/shared/specs/connect-examples")
+EXAMPLES = CONNECT_EXAMPLES
 ANNOUNCEMENT = " ".join(
     [
         "Thank you for calling.",

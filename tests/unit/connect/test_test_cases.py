@@ -5,13 +5,13 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from testament.domain.execution import ExecutionStatus, RecordStatus
 from testament.runners.connect.overrides import Override, override_from
+from tests.fixtures import CONNECT_EXAMPLES
 from tests.unit.connect.fakes import (
     FakeContext,
     action,
@@ -36,7 +36,7 @@ from tests.unit.connect.fakes import (
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:lookup"
 OTHER_LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:other"
-SNIPPETS = Path("/work/shared/specs/connect-examples/testing_language_doc_snippets.fixed.json")
+SNIPPETS = CONNECT_EXAMPLES / "testing_language_doc_snippets.fixed.json"
 
 
 def greeting_flow(ctx: FakeContext) -> None:
@@ -94,11 +94,7 @@ def test_exists_fails_for_a_missing_attribute_and_reports_nothing_found() -> Non
 @pytest.mark.parametrize(
     "data",
     [
-        json.loads(
-            Path(
-                "/work/shared/specs/connect-examples/initialization_data_thirdparty_observed.json"
-            ).read_text()
-        ),
+        json.loads((CONNECT_EXAMPLES / "initialization_data_thirdparty_observed.json").read_text()),
         {"customerType": "VIP"},
     ],
     ids=["attributes-wrapper", "flat-map"],

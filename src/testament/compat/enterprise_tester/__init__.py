@@ -1,5 +1,4 @@
-"""The Enterprise Tester-compatible surface: this package will hold the translator that mirrors
-Catch Software's Enterprise Tester REST API (scripts, assignments, runs, step results, users,
-OData query options, `$expand`, permissions) over Testament's core, mounted at
-`/enterprise-tester`; see `shared/specs/vendor-apis.md` §2 and issue 5.
+"""The Enterprise Tester-compatible surface: the translator that mirrors Catch Software's
+Enterprise Tester REST API (scripts, assignments, runs, step results, users, OData query
+options, `$expand`, permissions) over Testament's core, mounted at `/enterprise-tester`.
 """

@@ -2,8 +2,8 @@
 
 It runs a Testing-language test case (`testing.py`) against Flow-language flows (`flow.py`,
 `actions.py`) on a virtual clock (`clock.py`), deterministically and in milliseconds. Flows,
-queues, hours and Lambda mappings come only from `ctx.resource`. The spec is
-/work/shared/specs/aws-connect-testing.md; decisions it leaves to us are in the module docstrings.
+queues, hours and Lambda mappings come only from `ctx.resource`. The spec is AWS's Testing-language
+and Flow-language reference; decisions it leaves to us are in the module docstrings.
 
 Modules: `runner` (load, wire, main loop), `flow` (interpreter, trace), `actions` (one function
 per flow action), `testing` (observations, action chains, records), `paths` (the `$.` data
