@@ -7,6 +7,7 @@ validated in full too (http: yes, so a bad step is refused at once) or only its 
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -133,11 +134,20 @@ def kind_of(name: str) -> ContentKind:
 def problems_from_validation(error: ValidationError, prefix: str) -> list[Problem]:
     problems = []
     for item in error.errors():
-        path = prefix
-        for part in item["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        path = prefix + "".join(_path_part(part) for part in item["loc"])
         problems.append(Problem(path, item["msg"].removeprefix("Value error, ")))
     return problems
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def _path_part(part: int | str) -> str:
+    """`[0]` for an index, `.name` for a plain key, `["$.a.b"]` for a key that holds dots or
+    other signs (a JSONPath, say), so that the path reads back unambiguously."""
+    if isinstance(part, int):
+        return f"[{part}]"
+    return f".{part}" if _PLAIN_KEY.match(part) else f"[{json.dumps(part)}]"
 
 
 def validate_content(kind: str, content: Any, *, publishing: bool = True) -> Any:
