@@ -58,25 +58,42 @@ def test_an_execution_survives_a_killed_server_without_losing_a_record(
         after = api.get(f"/executions/{execution_id}/records", params={"limit": 1000}).json()["items"]
 
     assert execution["status"] == "PASSED"
-    assert execution["attempt"] == 2
+    assert (execution["attempt"], execution["max_attempts"], execution["interruptions"]) == (1, 1, 1)
     assert [r["seq"] for r in after] == list(range(1, len(after) + 1))  # nothing missing, nothing doubled
-    assert after[: len(before)] == before  # what was recorded before the crash is untouched
+    assert [_unmarked(r) for r in after[: len(before)]] == [_unmarked(r) for r in before]  # kept as written
+    assert all(r["interrupted"] for r in after[: len(before)])
     recovery = [r for r in after if r["observation_id"] == "recovery"]
     assert len(recovery) == 1 and recovery[0]["record"]["event"] == "worker_lost"
-    assert [r["observation_id"] for r in after if r["attempt"] == 2] == [f"step {i}" for i in range(1, 7)]
+    assert [r["observation_id"] for r in after if not r["interrupted"]] == [f"step {i}" for i in range(1, 7)]
 
 
-def test_a_graceful_shutdown_hands_a_running_execution_back_to_the_queue(
+def _unmarked(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "interrupted"}
+
+
+def test_a_clean_shutdown_mid_run_is_an_interruption_not_a_retry(
     installation: Installation, target: Any
 ) -> None:
     headers, execution_id = _start_slow_execution(installation, target, steps=4, ms=300, recorded=1)
-    installation.stop()  # SIGTERM: the server shuts down cleanly
+    installation.stop()  # SIGTERM: the server shuts down cleanly, handing the execution back
 
     installation.serve()
     with httpx.Client(base_url=installation.url + "/api/v1", headers=headers, timeout=10) as api:
         execution = wait_finished(api, execution_id, timeout_s=60)
         records = api.get(f"/executions/{execution_id}/records", params={"limit": 1000}).json()["items"]
 
-    assert (execution["status"], execution["attempt"]) == ("PASSED", 2)
-    [handed_back] = [r for r in records if r["observation_id"] == "recovery"]
-    assert handed_back["record"]["event"] == "worker_shutdown"
+    # the test case has no retries: one attempt of one, run twice because the first run was cut short
+    assert (execution["status"], execution["flaky"]) == ("PASSED", False)
+    assert (execution["attempt"], execution["max_attempts"], execution["interruptions"]) == (1, 1, 1)
+    assert {r["attempt"] for r in records} == {1}
+    cut_short = [r for r in records if r["interrupted"]]
+    steps = [r["observation_id"] for r in cut_short[:-1]]
+    assert 1 <= len(steps) < 4 and steps == [f"step {i}" for i in range(1, len(steps) + 1)]
+    handed_back = cut_short[-1]
+    assert (handed_back["observation_id"], handed_back["record"]["event"]) == ("recovery", "worker_shutdown")
+    assert handed_back["record"]["action"] == "attempt 1 runs again from its start"
+    assert records[: len(cut_short)] == cut_short  # the cut-short run's records come first, as written
+    rerun = [r["observation_id"] for r in records if not r["interrupted"]]
+    assert rerun == [f"step {i}" for i in range(1, 5)]
+    assert execution["score"]["scoreboard"]["noOfQuestions"] == 4  # scored on the run that finished
+    assert execution["score"]["scoreboard"]["pointsAchieved"] == 4

@@ -161,7 +161,7 @@ def _claim_as_a_dead_worker(engine: Engine, owner: str) -> str:
     return execution_id
 
 
-def test_an_execution_whose_worker_process_died_is_queued_again_as_a_new_attempt(make_engine: Any) -> None:
+def test_an_execution_whose_worker_process_died_is_queued_to_run_its_attempt_again(make_engine: Any) -> None:
     engine = make_engine()
     owner = dead_owner()  # no such pid on this host
     execution_id = _claim_as_a_dead_worker(engine, owner)
@@ -169,9 +169,14 @@ def test_an_execution_whose_worker_process_died_is_queued_again_as_a_new_attempt
     assert queue.recover_lost(engine.ctx) == [execution_id]
 
     execution = get(engine, execution_id)
-    assert (execution.status, execution.attempt, execution.recoveries) == (ExecutionStatus.QUEUED, 2, 1)
+    assert execution.status == ExecutionStatus.QUEUED
+    assert (execution.attempt, execution.max_attempts) == (1, 1)
+    assert (execution.recoveries, execution.interruptions) == (1, 1)
     kept = records(engine, execution_id)
-    assert [(r.observation_id, r.attempt) for r in kept] == [("step 1", 1), ("recovery", 1)]
+    assert [(r.observation_id, r.attempt, r.interrupted) for r in kept] == [
+        ("step 1", 1, True),
+        ("recovery", 1, True),
+    ]
     assert kept[1].record["event"] == "worker_lost"
 
 
@@ -254,7 +259,7 @@ def test_a_saturated_workspace_does_not_starve_another(make_engine: Any, target:
 def test_recovery_leaves_alone_an_execution_a_live_worker_took_up_meanwhile(make_engine: Any) -> None:
     engine = make_engine(lease_s=60)
     execution_id = _claim_as_a_dead_worker(engine, dead_owner())
-    queue.recover_lost(engine.ctx)  # back in the queue as attempt 2
+    queue.recover_lost(engine.ctx)  # back in the queue, to run attempt 1 again
     live_owner = queue.make_owner()
     assert queue.claim_next(engine.ctx, live_owner) is not None
 
@@ -263,5 +268,5 @@ def test_recovery_leaves_alone_an_execution_a_live_worker_took_up_meanwhile(make
     assert (execution.status, execution.lease_owner, execution.attempt) == (
         ExecutionStatus.RUNNING,
         live_owner,
-        2,
+        1,
     )

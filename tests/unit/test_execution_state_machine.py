@@ -76,19 +76,47 @@ def test_attempts_beyond_the_policy_are_refused() -> None:
         execution.next_attempt()
 
 
-def test_a_lost_execution_is_requeued_as_a_new_attempt_until_recoveries_run_out() -> None:
+def test_a_lost_execution_runs_its_attempt_again_until_recoveries_run_out() -> None:
     execution = running()
-    assert execution.recover_lost(NOW, max_recoveries=1)
-    assert (execution.status, execution.attempt, execution.lease_owner) == (ExecutionStatus.QUEUED, 2, None)
+    assert execution.interrupt(NOW, max_recoveries=1, worker_lost=True)
+    assert (execution.status, execution.lease_owner) == (ExecutionStatus.QUEUED, None)
+    assert (execution.attempt, execution.max_attempts, execution.interruptions) == (1, 1, 1)
     execution.start("w2", NOW, LEASE, LIMIT)
-    assert not execution.recover_lost(NOW, max_recoveries=1)
+    assert not execution.interrupt(NOW, max_recoveries=1, worker_lost=True)
     assert execution.status == ExecutionStatus.ERROR and "lost 2 times" in execution.reason
+
+
+def test_a_clean_shutdown_is_an_interruption_not_a_retry_nor_a_lost_worker() -> None:
+    execution = running(max_attempts=1)
+    for _ in range(3):  # however often the server is restarted
+        assert execution.interrupt(NOW, max_recoveries=0, worker_lost=False)
+        execution.start("w2", NOW, LEASE, LIMIT)
+    assert (execution.attempt, execution.max_attempts) == (1, 1)
+    assert (execution.interruptions, execution.recoveries) == (3, 0)
+
+
+def test_a_pass_after_an_interruption_is_not_flaky() -> None:
+    execution = running()
+    execution.interrupt(NOW, max_recoveries=1, worker_lost=False)
+    execution.start("w2", NOW, LEASE, LIMIT)
+    execution.finish(Outcome(ExecutionStatus.PASSED), NOW)
+    assert execution.status == ExecutionStatus.PASSED and not execution.flaky
+
+
+def test_an_interrupted_retry_keeps_its_attempt_number() -> None:
+    execution = running(max_attempts=2)
+    execution.next_attempt()
+    execution.interrupt(NOW, max_recoveries=1, worker_lost=False)
+    execution.start("w2", NOW, LEASE, LIMIT)
+    assert (execution.attempt, execution.max_attempts, execution.interruptions) == (2, 2, 1)
+    with pytest.raises(IllegalTransition):
+        execution.next_attempt()
 
 
 def test_a_lost_execution_that_was_asked_to_stop_ends_stopped() -> None:
     execution = running()
     execution.request_stop(NOW)
-    assert not execution.recover_lost(NOW, max_recoveries=5)
+    assert not execution.interrupt(NOW, max_recoveries=5, worker_lost=True)
     assert execution.status == ExecutionStatus.STOPPED
 
 
@@ -97,11 +125,3 @@ def test_only_the_lease_owner_renews_it() -> None:
     assert not execution.renew_lease("someone else", NOW, LEASE)
     assert execution.renew_lease("worker", NOW + LEASE, LEASE)
     assert execution.lease_expires_at == NOW + 2 * LEASE
-
-
-def test_a_clean_shutdown_requeues_without_using_up_recoveries() -> None:
-    execution = running()
-    for _ in range(3):
-        assert execution.recover_lost(NOW, max_recoveries=0, counts=False)
-        execution.start("w", NOW, LEASE, LIMIT)
-    assert (execution.recoveries, execution.attempt) == (0, 4)

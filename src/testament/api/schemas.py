@@ -225,8 +225,12 @@ class ExecutionPublic(BaseModel):
     machine: str | None
     data_set_name: str | None
     environment_id: str | None
-    attempt: int
-    max_attempts: int
+    attempt: int = Field(description="which of the test case's attempts (1 + retries) runs or ran last")
+    max_attempts: int = Field(description="1 + the test case's retries; attempt never exceeds it")
+    interruptions: int = Field(
+        description="times a run was cut short (server shut down, worker lost) and its attempt run "
+        "again from the start; not retries"
+    )
     flaky: bool
     stop_requested: bool
     reason: str
@@ -261,6 +265,7 @@ class ExecutionPublic(BaseModel):
             environment_id=x.environment_id,
             attempt=x.attempt,
             max_attempts=x.max_attempts,
+            interruptions=x.interruptions,
             flaky=x.flaky,
             stop_requested=x.stop_requested,
             reason=x.reason,
@@ -296,6 +301,7 @@ class RecordPublic(FromDomain):
     record: dict[str, Any]
     seq: int
     attempt: int
+    interrupted: bool = Field(description="written by a run that was cut short; its attempt ran again")
 
 
 class PlanRunPublic(BaseModel):

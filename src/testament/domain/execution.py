@@ -2,11 +2,18 @@
 
     QUEUED ──start──▶ RUNNING ──finish──▶ PASSED | FAILED | STOPPED | ERROR
       │                  │
-      └──stop──▶ STOPPED └──lost (worker died)──▶ QUEUED (a new attempt) or ERROR
+      └──stop──▶ STOPPED └──interrupt (shutdown, lost worker)──▶ QUEUED (same attempt) or ERROR
 
 An execution runs one published version of one test case (with one data set, if any).
 Its records are append-only and live in the store; the counters here are kept in step
 with them by the store so reads need no aggregate query.
+
+Attempts and interruptions are different things. `attempt` counts the tries the test case's
+retry policy allows (`max_attempts` = 1 + retries): a failed attempt is tried again. An
+interruption is a run cut short by something outside the test (the server shut down, its
+worker was lost): the same attempt runs again from its start, `interruptions` counts it, and
+the cut-short run's records stay, marked as interrupted. So `attempt` never exceeds
+`max_attempts`, and a pass after an interruption is not flaky.
 """
 
 from dataclasses import dataclass
@@ -87,7 +94,8 @@ class Execution:
     lease_expires_at: datetime | None = None
     stop_requested: bool = False
     reason: str = ""
-    recoveries: int = 0
+    recoveries: int = 0  # workers lost while running it: bounded by the server's max_recoveries
+    interruptions: int = 0  # runs cut short (shutdown or lost worker) and started again
     records_total: int = 0
     records_passed: int = 0
     records_failed: int = 0
@@ -168,26 +176,27 @@ class Execution:
         else:
             raise IllegalTransition(f"execution {self.id} has already finished ({self.status.value})")
 
-    def recover_lost(self, now: datetime, max_recoveries: int, *, counts: bool = True) -> bool:
-        """The worker holding this execution died (or, `counts=False`, shut down cleanly).
-        Queue it again as a new attempt, or end it ERROR once recoveries run out.
+    def interrupt(self, now: datetime, max_recoveries: int, *, worker_lost: bool) -> bool:
+        """Its run was cut short: the worker died (`worker_lost`) or shut down cleanly. That is
+        not a retry: queue the same attempt again, to run from its start. A lost worker counts
+        against `max_recoveries` (a clean shutdown does not); once they run out it ends ERROR,
+        and a stop that was asked for ends it STOPPED.
 
         Returns True when it was queued again.
         """
         self._require(ExecutionStatus.RUNNING, "recover")
         if self.stop_requested:
             self.status = ExecutionStatus.STOPPED
-            self.reason = "stopped; its worker was lost before it could stop"
+            self.reason = "stopped; its run was cut short before it could stop"
             self._release(now)
             return False
-        if counts and self.recoveries >= max_recoveries:
+        if worker_lost and self.recoveries >= max_recoveries:
             self.status = ExecutionStatus.ERROR
             self.reason = f"its worker was lost {self.recoveries + 1} times; giving up"
             self._release(now)
             return False
-        self.recoveries += 1 if counts else 0
-        self.attempt += 1
-        self.max_attempts += 1  # a lost worker does not use up the retry policy
+        self.recoveries += 1 if worker_lost else 0
+        self.interruptions += 1
         self.status = ExecutionStatus.QUEUED
         self.lease_owner = None
         self.lease_expires_at = None

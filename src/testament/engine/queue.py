@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.kit.clock import as_utc
@@ -165,7 +165,6 @@ def _append(
     observation_id: str,
     status: RecordStatus,
     record: Any,
-    attempt: int | None = None,
 ) -> int:
     execution.records_total += 1
     if status == RecordStatus.PASSED:
@@ -177,7 +176,7 @@ def _append(
         execution_records.insert().values(
             execution_id=execution.id,
             seq=seq,
-            attempt=attempt or execution.attempt,
+            attempt=execution.attempt,
             observation_id=observation_id[:200],
             status=status.value,
             timestamp=uow.app.clock(),
@@ -246,7 +245,8 @@ def finish(
 
 
 def recover_lost(app: AppContext) -> list[str]:
-    """Executions whose worker died: queue them again as a new attempt, or end them ERROR.
+    """Executions whose worker died: queue them to run their attempt again from its start, or
+    end them ERROR.
 
     A worker is dead when its lease expired, or at once when it was a process on this host
     that no longer exists (a server restarted after a crash). Returns the ids handled.
@@ -289,28 +289,44 @@ def release_interrupted(app: AppContext, execution_id: str, owner: str, why: str
     rather than leave it RUNNING until its lease runs out."""
     with app.uow() as uow:
         execution = _held(uow, execution_id, owner)
-        _take_back(uow, execution, "worker_shutdown", why, counts_as_loss=False)
+        _take_back(uow, execution, "worker_shutdown", why, worker_lost=False)
         uow.commit()
 
 
 def _take_back(
-    uow: UnitOfWork, execution: Execution, event: str, reason: str, *, counts_as_loss: bool = True
+    uow: UnitOfWork, execution: Execution, event: str, reason: str, *, worker_lost: bool = True
 ) -> None:
-    """Queue an interrupted execution again as a new attempt, or end it (ERROR, or STOPPED
-    when a stop was asked for), with a record saying what happened and why. A clean
-    shutdown does not count against the execution's recoveries; a lost worker does."""
-    interrupted, owner = execution.attempt, execution.lease_owner
-    requeued = execution.recover_lost(uow.app.clock(), uow.app.settings.max_recoveries, counts=counts_as_loss)
+    """Queue an interrupted execution again to run its attempt from the start, or end it
+    (ERROR, or STOPPED when a stop was asked for), with a record saying what happened and
+    why. When it runs again, the cut-short run's records (this one included) are marked
+    interrupted: they stay readable, and scores and summaries read the run that follows."""
+    attempt, owner = execution.attempt, execution.lease_owner
+    requeued = execution.interrupt(uow.app.clock(), uow.app.settings.max_recoveries, worker_lost=worker_lost)
     record = {
         "event": event,
-        "attempt": interrupted,
+        "attempt": attempt,
         "worker": owner,
-        "action": f"queued again as attempt {execution.attempt}" if requeued else "gave up",
+        "action": f"attempt {attempt} runs again from its start" if requeued else "gave up",
         "reason": reason if requeued else f"{reason}; {execution.reason}",
+        "interruptions": execution.interruptions,
     }
     status = RecordStatus.INFO if requeued else RecordStatus.ERROR
-    _append(uow, execution, "recovery", status, record, attempt=interrupted)
+    _append(uow, execution, "recovery", status, record)
     if requeued:
+        _mark_interrupted(uow, execution)
         uow.emit(ExecutionQueued(execution.workspace_id, execution.id))
     else:
         endings.ended(uow, execution)
+
+
+def _mark_interrupted(uow: UnitOfWork, execution: Execution) -> None:
+    """The records of the run just cut short: its attempt's, apart from earlier cut-short runs'."""
+    uow.session.execute(
+        update(execution_records)
+        .where(
+            execution_records.c.execution_id == execution.id,
+            execution_records.c.attempt == execution.attempt,
+            execution_records.c.interrupted.is_(False),
+        )
+        .values(interrupted=True)
+    )

@@ -87,6 +87,7 @@ class Record:
     status: str
     timestamp: datetime
     record: dict[str, Any]
+    interrupted: bool = False  # written by a run that was cut short and run again
 
 
 @dataclass(frozen=True)
@@ -592,7 +593,16 @@ def list_records(
         _load(session, Execution, principal, execution_id, "execution")
         rows = session.execute(query.order_by(execution_records.c.seq).limit(limit + 1)).all()
     records = [
-        Record(r.execution_id, r.seq, r.attempt, r.observation_id, r.status, as_utc(r.timestamp), r.record)
+        Record(
+            r.execution_id,
+            r.seq,
+            r.attempt,
+            r.observation_id,
+            r.status,
+            as_utc(r.timestamp),
+            r.record,
+            r.interrupted,
+        )
         for r in rows
     ]
     return make_page(app.cursors, f"records:{execution_id}", records, limit, key=lambda r: r.seq)

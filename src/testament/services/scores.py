@@ -63,6 +63,7 @@ def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
         .where(
             execution_records.c.execution_id == execution.id,
             execution_records.c.attempt == execution.attempt,
+            execution_records.c.interrupted.is_(False),  # a run cut short was run again: that one counts
         )
         .order_by(execution_records.c.seq)
     )

@@ -298,6 +298,7 @@ executions = Table(
     Column("stop_requested", Boolean, nullable=False, default=False),
     Column("reason", Text, nullable=False, default=""),
     Column("recoveries", Integer, nullable=False, default=0),
+    Column("interruptions", Integer, nullable=False, default=0),  # runs cut short and started again
     Column("records_total", Integer, nullable=False, default=0),
     Column("records_passed", Integer, nullable=False, default=0),
     Column("records_failed", Integer, nullable=False, default=0),
@@ -332,6 +333,7 @@ execution_records = Table(
     Column("status", String(16), nullable=False),
     Column("timestamp", TS, nullable=False),
     Column("record", JSON, nullable=False),
+    Column("interrupted", Boolean, nullable=False, default=False),  # its run was cut short and run again
     Index("ix_execution_records_status", "execution_id", "status", "seq"),
     Index("ix_execution_records_observation", "observation_id"),  # a step result found by its id
 )
@@ -522,6 +524,8 @@ callbacks = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", TS, nullable=False),
     Column("last_error", Text, nullable=False, default=""),
+    Column("last_status_code", Integer),  # what the receiver answered last, if it answered
+    Column("last_attempt_at", TS),
     Column("created_at", TS, nullable=False),
     Column("delivered_at", TS),
     Index("ix_callbacks_due", "state", "next_attempt_at"),

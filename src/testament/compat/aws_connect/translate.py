@@ -314,7 +314,11 @@ def observation_count(content: Any) -> int:
 
 
 def execution_summary(execution: Execution, total: int, records: list[Any]) -> dict[str, Any]:
-    last = [r for r in records if r.attempt == execution.attempt and r.record.get("Type") == "OBSERVATION"]
+    last = [
+        r
+        for r in records
+        if r.attempt == execution.attempt and not r.interrupted and r.record.get("Type") == "OBSERVATION"
+    ]
     passed = sum(1 for r in last if r.status == "PASSED")
     failed = sum(1 for r in last if r.status in ("FAILED", "ERROR"))
     if execution.status.is_terminal:
