@@ -82,23 +82,115 @@ def test_an_applied_plan_runs_with_its_environment(api: httpx.Client, target: An
     assert run["counts"]["passed"] == 3  # one execution for the first case, one per data set for the second
 
 
+def stored(api: httpx.Client) -> dict[tuple[str, str], dict[str, Any]]:
+    """Everything the workspace holds, by (listing, name), as the API shows it."""
+    return {
+        (path, item["name"]): item
+        for path in ("/environments", "/test-cases", "/suites", "/plans")
+        for item in api.get(path, params={"limit": 1000}).json()["items"]
+    }
+
+
+def with_secret(target_url: str, tag: str, secret: str = "s3cr3t") -> dict[str, Any]:
+    applied = bundle(target_url, tag)
+    applied["environments"][0]["secrets"] = {"token": secret}
+    return applied
+
+
 def test_applying_the_same_bundle_twice_changes_nothing_the_second_time(
     api: httpx.Client, target: Any
 ) -> None:
     tag = unique("b")
-    first = api.post("/apply", json=bundle(target.url, tag)).json()["results"]
-    before = {c["name"]: c for c in api.get("/test-cases").json()["items"]}
+    first = api.post("/apply", json=with_secret(target.url, tag)).json()["results"]
+    before = stored(api)
 
-    second = api.post("/apply", json=bundle(target.url, tag))
+    second = api.post("/apply", json=with_secret(target.url, tag))
 
     assert second.status_code == 200, second.text
     results = second.json()["results"]
     assert [r["id"] for r in results] == [r["id"] for r in first]
-    assert [r["action"] for r in results if r["kind"] == "test_case"] == ["unchanged", "unchanged"]
-    after = {c["name"]: c for c in api.get("/test-cases").json()["items"]}
-    assert {n: (c["version"], c["status"], c["sha256"]) for n, c in after.items()} == {
-        n: (c["version"], c["status"], c["sha256"]) for n, c in before.items()
+    assert {r["action"] for r in results} == {"unchanged"}
+    assert stored(api) == before  # every updated_at, version and digest as it was
+
+
+def test_a_change_to_each_kind_of_document_says_updated_and_only_that_one_is_written(
+    api: httpx.Client, target: Any
+) -> None:
+    tag = unique("b")
+    api.post("/apply", json=with_secret(target.url, tag))
+    before = stored(api)
+    changed = with_secret(target.url, tag)
+    changed["environments"][0]["variables"]["region"] = "eu"
+    changed["test_cases"][0]["tags"] = {"from": "apply", "owner": "qa"}
+    changed["suites"][0]["test_cases"].reverse()
+    changed["plans"][0]["pass_ratio"] = 0.5
+
+    results = api.post("/apply", json=changed).json()["results"]
+
+    assert {r["name"]: r["action"] for r in results} == {
+        f"env-{tag}": "updated",
+        f"first-{tag}": "updated",
+        f"second-{tag}": "unchanged",
+        f"suite-{tag}": "updated",
+        f"plan-{tag}": "updated",
     }
+    after = stored(api)
+    changed_names = {name for (_path, name), item in after.items() if item != before[(_path, name)]}
+    assert changed_names == {f"env-{tag}", f"first-{tag}", f"suite-{tag}", f"plan-{tag}"}
+    assert after[("/environments", f"env-{tag}")]["variables"]["region"] == "eu"
+    assert after[("/test-cases", f"first-{tag}")]["tags"] == {"from": "apply", "owner": "qa"}
+    assert after[("/test-cases", f"first-{tag}")]["version"] == 1  # tags are not content
+    assert after[("/plans", f"plan-{tag}")]["pass_ratio"] == 0.5
+
+
+def test_a_changed_secret_value_alone_updates_the_environment(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+    api.post("/apply", json=with_secret(target.url, tag))
+
+    results = api.post("/apply", json=with_secret(target.url, tag, secret="rotated")).json()["results"]
+    again = api.post("/apply", json=with_secret(target.url, tag, secret="rotated")).json()["results"]
+
+    assert [r["action"] for r in results if r["kind"] == "environment"] == ["updated"]
+    assert [r["action"] for r in again if r["kind"] == "environment"] == ["unchanged"]
+    assert "rotated" not in str(api.get(f"/environments/env-{tag}").json())
+
+
+def test_a_bundle_that_leaves_out_secrets_leaves_them_as_they_are(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+    api.post("/apply", json=with_secret(target.url, tag))
+
+    results = api.post("/apply", json=bundle(target.url, tag)).json()["results"]
+
+    assert [r["action"] for r in results if r["kind"] == "environment"] == ["unchanged"]
+    assert api.get(f"/environments/env-{tag}").json()["secret_names"] == ["token"]
+
+
+def test_a_plan_whose_document_drops_its_environment_loses_it(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+    api.post("/apply", json=bundle(target.url, tag))
+    changed = bundle(target.url, tag)
+    del changed["plans"][0]["environment"]
+
+    results = api.post("/apply", json=changed).json()["results"]
+
+    assert [r["action"] for r in results if r["kind"] == "plan"] == ["updated"]
+    assert api.get(f"/plans/plan-{tag}").json()["environment_id"] is None
+    again = api.post("/apply", json=changed).json()["results"]
+    assert [r["action"] for r in again if r["kind"] == "plan"] == ["unchanged"]
+
+
+def test_publishing_a_draft_with_the_same_content_says_updated(api: httpx.Client, target: Any) -> None:
+    tag = unique("b")
+    drafts = bundle(target.url, tag)
+    for doc in drafts["test_cases"]:
+        doc["publish"] = False
+    api.post("/apply", json=drafts)
+
+    results = api.post("/apply", json=bundle(target.url, tag)).json()["results"]
+
+    assert [r["action"] for r in results if r["kind"] == "test_case"] == ["updated", "updated"]
+    case = api.get(f"/test-cases/first-{tag}").json()
+    assert (case["status"], case["version"]) == ("PUBLISHED", 1)
 
 
 def test_applying_changed_content_updates_the_test_case_to_a_new_published_version(

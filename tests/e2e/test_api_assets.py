@@ -190,7 +190,7 @@ def test_a_plan_refuses_an_unknown_suite_or_environment(api: httpx.Client) -> No
         api.post("/plans", json={"name": unique("plan"), "suite_ids": ["nope"]}), 422, "suite_ids[0]"
     )
     assert_problem(
-        api.post("/plans", json={"name": unique("plan"), "environment_id": "nope"}), 422, "environment_id[0]"
+        api.post("/plans", json={"name": unique("plan"), "environment_id": "nope"}), 422, "environment_id"
     )
     assert_problem(api.post("/plans", json={"name": unique("plan"), "retries": 11}), 422, "retries")
     assert api.get("/plans").json()["items"] == []

@@ -1,10 +1,12 @@
 """Apply a bundle: create or update environments, test cases, suites and plans by name.
 
-Idempotent: applying the same bundle twice changes nothing the second time (an unchanged
-content makes no new version). The whole bundle is validated before anything is written,
-so a bad document leaves the workspace as it was.
+Idempotent: applying the same bundle twice changes nothing the second time: a document that
+matches what is stored is not written at all (no new version, no new `updated_at`). The
+whole bundle is validated before anything is written, so a bad document leaves the
+workspace as it was.
 """
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -13,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from testament.domain.access import Permission, Principal
 from testament.domain.content import problems_from_validation, validate_content
 from testament.domain.errors import InvalidInput, Problem
-from testament.domain.model import Environment, Plan, Suite
+from testament.domain.model import Environment, Plan, Suite, TestCase, TestCaseStatus
 from testament.services import assets, test_cases
 from testament.services.context import AppContext
 from testament.services.paging import all_items
@@ -123,35 +125,48 @@ def _check(
         raise InvalidInput.of(problems)
 
 
-def _names(app: AppContext, principal: Principal, cls: Any) -> dict[str, str]:
-    found = all_items(partial(assets.list_assets, app, principal, cls))
-    return {a.name: a.id for a in found}
+def _stored(app: AppContext, principal: Principal, cls: Any) -> dict[str, Any]:
+    return {a.name: a for a in all_items(partial(assets.list_assets, app, principal, cls))}
 
 
-def _case_names(app: AppContext, principal: Principal) -> dict[str, str]:
-    found = all_items(partial(test_cases.list_test_cases, app, principal))
-    return {c.name: c.id for c in found}
+def _stored_cases(app: AppContext, principal: Principal) -> dict[str, TestCase]:
+    return {c.name: c for c in all_items(partial(test_cases.list_test_cases, app, principal))}
 
 
 def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[dict[str, str]]:
     """Returns one line per document: kind, name, id and what happened (created/updated/unchanged).
 
-    All of it is one transaction: the use cases below join it, so a refusal anywhere leaves
-    the workspace as it was.
+    A document that says what is stored already writes nothing (`unchanged`: no new version,
+    no new `updated_at`). All of it is one transaction: the use cases below join it, so a
+    refusal anywhere leaves the workspace as it was.
     """
     principal.require(Permission.WRITE)
-    envs = _names(app, principal, Environment)
-    cases = _case_names(app, principal)
-    suites = _names(app, principal, Suite)
-    plans = _names(app, principal, Plan)
+    envs = _stored(app, principal, Environment)
+    cases = _stored_cases(app, principal)
+    suites = _stored(app, principal, Suite)
+    plans = _stored(app, principal, Plan)
     _check(bundle, set(cases), set(suites), set(envs))
+    ids = _Ids(
+        environments={n: e.id for n, e in envs.items()},
+        test_cases={n: c.id for n, c in cases.items()},
+        suites={n: s.id for n, s in suites.items()},
+    )
     with app.uow() as uow:
-        report = [_apply_environment(app, principal, env, envs) for env in bundle.environments]
-        report += [_apply_case(app, principal, case, cases) for case in bundle.test_cases]
-        report += [_apply_suite(app, principal, suite, suites, cases) for suite in bundle.suites]
-        report += [_apply_plan(app, principal, plan, plans, suites, envs) for plan in bundle.plans]
+        report = [_apply_environment(app, principal, doc, envs, ids) for doc in bundle.environments]
+        report += [_apply_case(app, principal, doc, cases, ids) for doc in bundle.test_cases]
+        report += [_apply_suite(app, principal, doc, suites, ids) for doc in bundle.suites]
+        report += [_apply_plan(app, principal, doc, plans, ids) for doc in bundle.plans]
         uow.commit()
     return report
+
+
+@dataclass
+class _Ids:
+    """The ids of what the bundle may name, by name: stored ones, then those it creates."""
+
+    environments: dict[str, str]
+    test_cases: dict[str, str]
+    suites: dict[str, str]
 
 
 def _line(kind: str, name: str, ident: str, action: str) -> dict[str, str]:
@@ -159,55 +174,62 @@ def _line(kind: str, name: str, ident: str, action: str) -> dict[str, str]:
 
 
 def _apply_environment(
-    app: AppContext, principal: Principal, doc: EnvironmentDoc, envs: dict[str, str]
+    app: AppContext, principal: Principal, doc: EnvironmentDoc, stored: dict[str, Environment], ids: _Ids
 ) -> dict[str, str]:
-    if doc.name in envs:
-        assets.update_environment(
-            app, principal, envs[doc.name], variables=doc.variables, secrets=doc.secrets
+    current = stored.get(doc.name)
+    if current is None:
+        made = assets.create_environment(
+            app, principal, name=doc.name, variables=doc.variables, secrets=doc.secrets
         )
-        return _line("environment", doc.name, envs[doc.name], "updated")
-    envs[doc.name] = assets.create_environment(
-        app, principal, name=doc.name, variables=doc.variables, secrets=doc.secrets
-    ).id
-    return _line("environment", doc.name, envs[doc.name], "created")
+        ids.environments[doc.name] = made.id
+        return _line("environment", doc.name, made.id, "created")
+    unchanged = current.variables == doc.variables and (
+        doc.secrets is None or assets.secrets_match(app, current, doc.secrets)
+    )
+    if not unchanged:
+        assets.update_environment(app, principal, current.id, variables=doc.variables, secrets=doc.secrets)
+    return _line("environment", doc.name, current.id, "unchanged" if unchanged else "updated")
 
 
 def _apply_suite(
-    app: AppContext, principal: Principal, doc: SuiteDoc, suites: dict[str, str], cases: dict[str, str]
+    app: AppContext, principal: Principal, doc: SuiteDoc, stored: dict[str, Suite], ids: _Ids
 ) -> dict[str, str]:
-    ids = [cases[n] for n in doc.test_cases]
-    if doc.name in suites:
-        assets.update_suite(app, principal, suites[doc.name], description=doc.description, test_case_ids=ids)
-        return _line("suite", doc.name, suites[doc.name], "updated")
-    suite = assets.create_suite(app, principal, name=doc.name, description=doc.description, test_case_ids=ids)
-    suites[doc.name] = suite.id
-    return _line("suite", doc.name, suite.id, "created")
+    members = [ids.test_cases[n] for n in doc.test_cases]
+    current = stored.get(doc.name)
+    if current is None:
+        made = assets.create_suite(
+            app, principal, name=doc.name, description=doc.description, test_case_ids=members
+        )
+        ids.suites[doc.name] = made.id
+        return _line("suite", doc.name, made.id, "created")
+    unchanged = (current.description, current.test_case_ids) == (doc.description, members)
+    if not unchanged:
+        assets.update_suite(app, principal, current.id, description=doc.description, test_case_ids=members)
+    return _line("suite", doc.name, current.id, "unchanged" if unchanged else "updated")
 
 
 def _apply_plan(
-    app: AppContext,
-    principal: Principal,
-    doc: PlanDoc,
-    plans: dict[str, str],
-    suites: dict[str, str],
-    envs: dict[str, str],
+    app: AppContext, principal: Principal, doc: PlanDoc, stored: dict[str, Plan], ids: _Ids
 ) -> dict[str, str]:
     fields: dict[str, Any] = {
         "description": doc.description,
-        "suite_ids": [suites[n] for n in doc.suites],
-        "environment_id": envs[doc.environment] if doc.environment else None,
+        "suite_ids": [ids.suites[n] for n in doc.suites],
+        "environment_id": ids.environments[doc.environment] if doc.environment else None,
         "retries": doc.retries,
         "pass_ratio": doc.pass_ratio,
     }
-    if doc.name in plans:
-        assets.update_plan(app, principal, plans[doc.name], **fields)
-        return _line("plan", doc.name, plans[doc.name], "updated")
-    plans[doc.name] = assets.create_plan(app, principal, name=doc.name, **fields).id
-    return _line("plan", doc.name, plans[doc.name], "created")
+    current = stored.get(doc.name)
+    if current is None:
+        made = assets.create_plan(app, principal, name=doc.name, **fields)
+        return _line("plan", doc.name, made.id, "created")
+    unchanged = all(getattr(current, key) == value for key, value in fields.items())
+    if not unchanged:
+        assets.update_plan(app, principal, current.id, **fields)
+    return _line("plan", doc.name, current.id, "unchanged" if unchanged else "updated")
 
 
 def _apply_case(
-    app: AppContext, principal: Principal, doc: TestCaseDoc, cases: dict[str, str]
+    app: AppContext, principal: Principal, doc: TestCaseDoc, stored: dict[str, TestCase], ids: _Ids
 ) -> dict[str, str]:
     sets = [test_cases.DataSetInput(d.name, d.variables) for d in doc.data_sets]
     fields: dict[str, Any] = {
@@ -217,24 +239,27 @@ def _apply_case(
         "retries": doc.retries,
         "data_sets": sets,
     }
-    if doc.name not in cases:
+    if doc.name not in stored:
         view = test_cases.create_test_case(
             app, principal, kind=doc.kind, name=doc.name, publish=doc.publish, **fields
         )
-        cases[doc.name] = view.test_case.id
-        return {"kind": "test_case", "name": doc.name, "id": view.test_case.id, "action": "created"}
-    before = test_cases.get_test_case(app, principal, cases[doc.name]).test_case
-    if before.kind != doc.kind:
-        raise InvalidInput("kind", f"test case {doc.name!r} is of kind {before.kind}, not {doc.kind}")
-    publish = doc.publish and not (before.status.value == "PUBLISHED" and before.sha256 == _sha(doc))
-    after = test_cases.update_test_case(app, principal, cases[doc.name], publish=publish, **fields).test_case
-    changed = after.version != before.version or after.status != before.status
-    return {
-        "kind": "test_case",
-        "name": doc.name,
-        "id": after.id,
-        "action": "updated" if changed else "unchanged",
-    }
+        ids.test_cases[doc.name] = view.test_case.id
+        return _line("test_case", doc.name, view.test_case.id, "created")
+    before = test_cases.get_test_case(app, principal, stored[doc.name].id)
+    case = before.test_case
+    if case.kind != doc.kind:
+        raise InvalidInput("kind", f"test case {doc.name!r} is of kind {case.kind}, not {doc.kind}")
+    same_content = case.sha256 == _sha(doc)
+    publish = doc.publish and not (case.status == TestCaseStatus.PUBLISHED and same_content)
+    unchanged = (
+        same_content
+        and not publish
+        and (case.description, case.tags, case.retries) == (doc.description, doc.tags, doc.retries)
+        and [(d.name, d.variables) for d in before.data_sets] == [(d.name, d.variables) for d in sets]
+    )
+    if not unchanged:
+        test_cases.update_test_case(app, principal, case.id, publish=publish, **fields)
+    return _line("test_case", doc.name, case.id, "unchanged" if unchanged else "updated")
 
 
 def _sha(doc: TestCaseDoc) -> str:

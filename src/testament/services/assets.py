@@ -2,30 +2,29 @@
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
-from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.errors import Conflict, InvalidInput
 from testament.domain.execution import ExecutionStatus
 from testament.domain.model import Environment, Plan, Suite
 from testament.domain.plan_settings import check_machines, check_plan_settings
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
+from testament.services import references
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
 from testament.services.projects import check_project
 from testament.services.test_cases import refuse_if_in_a_task
 from testament.store.tables import (
-    environments,
     executions,
     live,
     plan_runs,
     plans,
     suites,
     task_steps,
-    test_cases,
 )
 
 __all__ = [
@@ -42,10 +41,10 @@ __all__ = [
 ]
 
 Asset = TypeVar("Asset", Suite, Plan, Environment)
-_TABLES: dict[type, tuple[Table, str]] = {
-    Suite: (suites, "suite"),
-    Plan: (plans, "plan"),
-    Environment: (environments, "environment"),
+_NAMED: dict[type, references.Named[Any]] = {
+    Suite: references.SUITE,
+    Plan: references.PLAN,
+    Environment: references.ENVIRONMENT,
 }
 
 
@@ -72,26 +71,19 @@ def _check_variables(variables: dict[str, Any]) -> dict[str, Any]:
 def _load(
     session: Session, cls: type[Asset], principal: Principal, ident: str, *, retired: bool = False
 ) -> Asset:
-    obj = session.get(cls, ident)
-    gone = getattr(obj, "deleted_at", None) is not None and not retired
-    if obj is None or obj.workspace_id != principal.workspace_id or gone:
-        raise NotFound(_TABLES[cls][1], ident)
-    return obj
+    """An asset by id or name (`retired`: a deleted plan too, by its id)."""
+    found: Asset = references.load(session, principal, _NAMED[cls], ident, retired=retired)
+    return found
 
 
 def _check_members(
-    session: Session, principal: Principal, table: Table, field: str, ids: list[str]
+    session: Session, principal: Principal, named: references.Named[Any], field: str, refs: list[str]
 ) -> list[str]:
+    """The ids of the members a list names (by id or name), each once."""
+    ids = references.resolve_all(session, principal, named, field, refs)
     if len(set(ids)) != len(ids):
         raise InvalidInput(field, "lists an id twice")
-    query = select(table.c.id).where(
-        table.c.workspace_id == principal.workspace_id, table.c.id.in_(ids), *live(table)
-    )
-    found = set(session.scalars(query))
-    for i, ident in enumerate(ids):
-        if ident not in found:
-            raise InvalidInput(f"{field}[{i}]", f"{ident!r} is not in this workspace")
-    return list(ids)
+    return ids
 
 
 def _save(uow: UnitOfWork, obj: Any, kind: str) -> None:
@@ -131,6 +123,7 @@ def create_suite(
     now = app.clock()
     with app.uow() as uow:
         project = check_project(uow.session, principal, project_id)
+        parent_id = _check_parent(uow.session, principal, None, parent_id)
         if parent_id is not None:
             project = _parents_project(uow.session, principal, parent_id, project_id, project)
         suite = Suite(
@@ -138,10 +131,12 @@ def create_suite(
             workspace_id=principal.workspace_id,
             name=_check_name(name),
             description=_check_description(description),
-            test_case_ids=_check_members(uow.session, principal, test_cases, "test_case_ids", test_case_ids),
+            test_case_ids=_check_members(
+                uow.session, principal, references.TEST_CASE, "test_case_ids", test_case_ids
+            ),
             created_at=now,
             updated_at=now,
-            parent_id=_check_parent(uow.session, principal, None, parent_id),
+            parent_id=parent_id,
             project_id=project,
         )
         _save(uow, suite, "suite")
@@ -164,8 +159,8 @@ def update_suite(
         uow.lock_workspace(principal.workspace_id)  # two moves cannot each pass the cycle check
         suite = _load(uow.session, Suite, principal, suite_id)
         if parent_id is not UNSET:
-            suite.parent_id = _check_parent(uow.session, principal, suite_id, parent_id)
-            parent = uow.session.get(Suite, parent_id) if parent_id else None
+            suite.parent_id = _check_parent(uow.session, principal, suite.id, parent_id)
+            parent = uow.session.get(Suite, suite.parent_id) if suite.parent_id else None
             if parent is not None and parent.project_id != suite.project_id:
                 raise InvalidInput("parent_id", "must be a suite of the same project")
         if name is not None:
@@ -174,7 +169,7 @@ def update_suite(
             suite.description = _check_description(description)
         if test_case_ids is not None:
             suite.test_case_ids = _check_members(
-                uow.session, principal, test_cases, "test_case_ids", test_case_ids
+                uow.session, principal, references.TEST_CASE, "test_case_ids", test_case_ids
             )
         suite.updated_at = app.clock()
         _save(uow, suite, "suite")
@@ -184,9 +179,7 @@ def update_suite(
 def _parents_project(
     session: Session, principal: Principal, parent_id: str, given: str | None, project: str | None
 ) -> str | None:
-    parent = session.get(Suite, parent_id)
-    if parent is None or parent.workspace_id != principal.workspace_id:
-        raise InvalidInput("parent_id", f"{parent_id!r} is not a suite of this workspace")
+    parent = references.load(session, principal, references.SUITE, parent_id)
     if given is not None and project != parent.project_id:
         raise InvalidInput("project_id", "must be the parent suite's project")
     return parent.project_id
@@ -195,12 +188,11 @@ def _parents_project(
 def _check_parent(
     session: Session, principal: Principal, suite_id: str | None, parent_id: str | None
 ) -> str | None:
-    """A suite of this workspace that is neither the suite itself nor inside it (no cycles)."""
+    """The id of the suite `parent_id` names (by id or name): one of this workspace that is
+    neither the suite itself nor inside it (no cycles)."""
     if parent_id is None:
         return None
-    mine = suites.c.workspace_id == principal.workspace_id
-    if session.scalar(select(suites.c.id).where(mine, suites.c.id == parent_id)) is None:
-        raise InvalidInput("parent_id", f"{parent_id!r} is not a suite of this workspace")
+    parent_id = references.resolve(session, principal, references.SUITE, "parent_id", parent_id)
     ancestor: str | None = parent_id
     seen: set[str] = set()
     while ancestor is not None and ancestor not in seen:  # `seen`: never loop, whatever is stored
@@ -212,9 +204,9 @@ def _check_parent(
 
 
 def _check_environment(session: Session, principal: Principal, environment_id: str | None) -> str | None:
-    if environment_id is not None:
-        _check_members(session, principal, environments, "environment_id", [environment_id])
-    return environment_id
+    if environment_id is None:
+        return None
+    return references.resolve(session, principal, references.ENVIRONMENT, "environment_id", environment_id)
 
 
 def create_plan(
@@ -238,7 +230,7 @@ def create_plan(
             workspace_id=principal.workspace_id,
             name=_check_name(name),
             description=_check_description(description),
-            suite_ids=_check_members(uow.session, principal, suites, "suite_ids", suite_ids),
+            suite_ids=_check_members(uow.session, principal, references.SUITE, "suite_ids", suite_ids),
             environment_id=_check_environment(uow.session, principal, environment_id),
             retries=_check_retries(retries),
             created_at=now,
@@ -259,13 +251,15 @@ def update_plan(
     name: str | None = None,
     description: str | None = None,
     suite_ids: list[str] | None = None,
-    environment_id: str | None = None,
-    retries: int | None = None,
+    environment_id: str | None = UNSET,
+    retries: int | None = UNSET,
     machines: list[dict[str, Any]] | None = None,
     settings: dict[str, Any] | None = None,
     pass_ratio: float | None = UNSET,
 ) -> Plan:
-    """Only what is given changes; `pass_ratio=None` removes the quality gate."""
+    """Only what is given changes; `environment_id=None` (or "") removes the environment,
+    `retries=None` the plan's retries (each test case's own count again), `pass_ratio=None`
+    the quality gate."""
     principal.require(Permission.WRITE)
     with app.uow() as uow:
         plan = _load(uow.session, Plan, principal, plan_id)
@@ -280,10 +274,10 @@ def update_plan(
         if description is not None:
             plan.description = _check_description(description)
         if suite_ids is not None:
-            plan.suite_ids = _check_members(uow.session, principal, suites, "suite_ids", suite_ids)
-        if environment_id is not None:
+            plan.suite_ids = _check_members(uow.session, principal, references.SUITE, "suite_ids", suite_ids)
+        if environment_id is not UNSET:
             plan.environment_id = _check_environment(uow.session, principal, environment_id or None)
-        if retries is not None:
+        if retries is not UNSET:
             plan.retries = _check_retries(retries)
         plan.updated_at = app.clock()
         _save(uow, plan, "plan")
@@ -295,7 +289,10 @@ def _check_plan_machines(
 ) -> list[dict[str, Any]]:
     checked = check_machines(machines)
     for i, machine in enumerate(checked):
-        _check_members(session, principal, suites, f"machines[{i}].suite_ids", machine["suite_ids"])
+        field = f"machines[{i}].suite_ids"
+        machine["suite_ids"] = _check_members(
+            session, principal, references.SUITE, field, machine["suite_ids"]
+        )
     return checked
 
 
@@ -318,6 +315,14 @@ def _encrypt_secrets(
         key: kept[key] if value is None else app.secret_box.encrypt(value.encode()).decode()
         for key, value in secrets.items()
     }
+
+
+def secrets_match(app: AppContext, env: Environment, secrets: dict[str, str]) -> bool:
+    """Whether the environment keeps exactly these secrets. Values are compared decrypted,
+    in memory only: they are never logged or returned."""
+    if set(env.secrets) != set(secrets):
+        return False
+    return all(app.secret_box.decrypt(env.secrets[k].encode()).decode() == v for k, v in secrets.items())
 
 
 def create_environment(
@@ -382,19 +387,7 @@ def get_asset(
 
 def find_asset(app: AppContext, principal: Principal, cls: type[Asset], id_or_name: str) -> Asset:
     """Look an asset up by id, or else by its unique name."""
-    principal.require(Permission.READ)
-    table, kind = _TABLES[cls]
-    with app.db.reading() as session:
-        found = session.scalars(
-            select(cls).where(
-                table.c.workspace_id == principal.workspace_id,
-                (table.c.id == id_or_name) | (table.c.name == id_or_name),
-                *live(table),
-            )
-        ).first()
-    if found is None:
-        raise NotFound(kind, id_or_name)
-    return found
+    return get_asset(app, principal, cls, id_or_name)
 
 
 def query_suites(
@@ -415,7 +408,7 @@ def list_assets(
 ) -> Page[Asset]:
     principal.require(Permission.READ)
     check_limit(limit)
-    table, kind = _TABLES[cls]
+    table, kind = _NAMED[cls].table, _NAMED[cls].kind
     after = decode_cursor(app.cursors, kind, cursor)
     query = select(cls).where(table.c.workspace_id == principal.workspace_id, *live(table))
     if after:
@@ -431,11 +424,11 @@ def delete_asset(app: AppContext, principal: Principal, cls: type[Asset], ident:
         uow.lock_workspace(principal.workspace_id)  # a start of this plan cannot slip in between
         obj = _load(uow.session, cls, principal, ident)
         if cls is Suite:
-            _refuse_if_referenced(uow.session, principal, ident)
+            _refuse_if_referenced(uow.session, principal, obj.id)
         if isinstance(obj, Plan):
-            _refuse_if_running(uow.session, ident)
-            refuse_if_in_a_task(uow.session, task_steps.c.plan_id, ident, f"plan {ident}")
-            if uow.session.scalar(select(plan_runs.c.id).where(plan_runs.c.plan_id == ident).limit(1)):
+            _refuse_if_running(uow.session, obj.id)
+            refuse_if_in_a_task(uow.session, task_steps.c.plan_id, obj.id, f"plan {obj.name!r}")
+            if uow.session.scalar(select(plan_runs.c.id).where(plan_runs.c.plan_id == obj.id).limit(1)):
                 obj.retire(app.clock())  # its runs, their executions and records stay readable
                 uow.commit()
                 return
@@ -480,4 +473,4 @@ def _refuse_if_referenced(session: Session, principal: Principal, suite_id: str)
                 )
 
 
-__all__ += ["find_asset"]
+__all__ += ["find_asset", "secrets_match"]

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.execution import Execution
-from testament.domain.model import Assignment, Package, TestCase
+from testament.domain.model import Assignment, Package
 from testament.kit.ids import new_id
-from testament.services import executions
+from testament.services import executions, references
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
 from testament.services.projects import check_project
@@ -63,9 +63,9 @@ def create_package(
     with app.uow() as uow:
         project = check_project(uow.session, principal, project_id)
         if parent_id is not None:
+            parent_id = references.resolve(uow.session, principal, references.PACKAGE, "parent_id", parent_id)
             parent = uow.session.get(Package, parent_id)
-            if parent is None or parent.workspace_id != principal.workspace_id:
-                raise NotFound("package", parent_id)
+            assert parent is not None
             if project_id is not None and project != parent.project_id:
                 raise InvalidInput("project_id", "must be the parent package's project")
             project = parent.project_id
@@ -78,12 +78,10 @@ def create_package(
 
 
 def get_package(app: AppContext, principal: Principal, package_id: str) -> Package:
+    """A package by id, or by a name only one package has."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        package = session.get(Package, package_id)
-    if package is None or package.workspace_id != principal.workspace_id:
-        raise NotFound("package", package_id)
-    return package
+        return references.load(session, principal, references.PACKAGE, package_id)
 
 
 def list_packages(app: AppContext, principal: Principal, *, parent_id: str | None = None) -> list[Package]:
@@ -98,14 +96,15 @@ def list_packages(app: AppContext, principal: Principal, *, parent_id: str | Non
 def create_assignment(
     app: AppContext, principal: Principal, *, package_id: str, test_case_id: str, assignee: str
 ) -> Assignment:
+    """`package_id` and `test_case_id` name them by id or name."""
     principal.require(Permission.WRITE)
-    get_package(app, principal, package_id)
     if not 1 <= len(assignee) <= 200:
         raise InvalidInput("assignee", "must be a user name, 1 to 200 characters")
     with app.uow() as uow:
-        case = uow.session.get(TestCase, test_case_id)
-        if case is None or case.workspace_id != principal.workspace_id or case.deleted_at is not None:
-            raise InvalidInput("test_case_id", f"no test case {test_case_id!r} in this workspace")
+        package_id = references.resolve(uow.session, principal, references.PACKAGE, "package_id", package_id)
+        test_case_id = references.resolve(
+            uow.session, principal, references.TEST_CASE, "test_case_id", test_case_id
+        )
         assignment = Assignment(
             new_id(),
             principal.workspace_id,

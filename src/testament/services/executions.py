@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, T
 from testament.domain.scoring import gate_passed, merge_scoreboards
 from testament.kit.clock import as_utc
 from testament.kit.ids import id_floor, new_id
-from testament.services import endings
+from testament.services import endings, references
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStopRequested
 from testament.services.manual import write_initial_steps
@@ -30,13 +30,10 @@ from testament.services.paging import Page, check_limit, decode_cursor, make_pag
 from testament.services.test_cases import matches_tag
 from testament.store.tables import (
     data_sets,
-    environments,
     execution_records,
     executions,
     idempotency_tokens,
-    live,
     plan_runs,
-    plans,
     test_cases,
 )
 
@@ -189,11 +186,11 @@ def _start(
         if assignment_id and (open_run := _incomplete_run(uow, assignment_id)):
             return Started([open_run], replayed=True)
         if plan_id is not None:
-            plan = _find(uow.session, Plan, plans, principal, plan_id, "plan")
+            plan = references.load(uow.session, principal, references.PLAN, plan_id)
             target = f"plan {plan.id}"
         else:
             assert test_case_id is not None
-            case = _find(uow.session, TestCase, test_cases, principal, test_case_id, "test case")
+            case = references.load(uow.session, principal, references.TEST_CASE, test_case_id)
             target = f"test case {case.id}"
         if client_token and (earlier := _replay(uow, principal, client_token, target)):
             return earlier
@@ -333,26 +330,13 @@ def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot
     return slots
 
 
-def _find(session: Session, cls: type[T], table: Table, principal: Principal, ident: str, kind: str) -> T:
-    """An entity of the principal's workspace by id, or else by its unique name."""
-    query = select(cls).where(
-        table.c.workspace_id == principal.workspace_id, (table.c.id == ident) | (table.c.name == ident)
-    )
-    query = query.where(*live(table))  # a deleted test case or plan is not started
-    found = session.scalars(query).first()
-    if found is None:
-        raise NotFound(kind, ident)
-    return found
-
-
 def _find_environment(session: Session, principal: Principal, ident: str | None) -> Environment | None:
     """The environment a start names (by id or name); a wrong one is bad input, not a missing page."""
     if ident is None:
         return None
-    try:
-        return _find(session, Environment, environments, principal, ident, "environment")
-    except NotFound:
-        raise InvalidInput("environment_id", f"no environment {ident!r} in this workspace") from None
+    return session.get(
+        Environment, references.resolve(session, principal, references.ENVIRONMENT, "environment_id", ident)
+    )
 
 
 SECRET = "$secret"  # marks a value kept encrypted until a worker hands it to a runner

@@ -1,6 +1,6 @@
 """Saved run configurations: a named part of a plan, for partial runs.
 
-A config runs what all its filters let through: a filter's key is `suite` (suite ids),
+A config runs what all its filters let through: a filter's key is `suite` (suite ids or names, kept as ids),
 `assignee` or `reviewer` (the test case's tags of those names), or `tag` (`key` or
 `key=value`), and its operation IN keeps, NOT_IN drops what matches. The condition
 (INCLUDED or EXCLUDED) labels the config as Testsigma does (its own "exclude" configs are
@@ -16,7 +16,7 @@ from typing import Any
 from testament.domain.access import Principal
 from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.model import Plan, Resource
-from testament.services import assets, resources
+from testament.services import assets, references, resources
 from testament.services.context import AppContext
 from testament.services.executions import RunDetails, Slot, Started, start_execution
 from testament.services.paging import all_items
@@ -52,9 +52,10 @@ class RunConfig:
 
 
 def _check(
-    app: AppContext, principal: Principal, plan_id: str, condition: str, filters: list[dict[str, Any]]
+    app: AppContext, principal: Principal, plan_ref: str, condition: str, filters: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    assets.get_asset(app, principal, Plan, plan_id)
+    """The stored body: the plan and the suites filtered on by id, however they were named."""
+    plan_id = assets.get_asset(app, principal, Plan, plan_ref).id
     if condition not in CONDITIONS:
         raise InvalidInput("condition", f"must be one of {', '.join(CONDITIONS)}")
     checked = []
@@ -66,6 +67,8 @@ def _check(
             raise InvalidInput(f"filters[{i}].values", "must be a non-empty list of strings")
         if operation not in ("IN", "NOT_IN"):
             raise InvalidInput(f"filters[{i}].operation", "must be IN or NOT_IN")
+        if key == "suite":
+            values = references.resolve_list(app, principal, references.SUITE, f"filters[{i}].values", values)
         checked.append({"key": key, "values": list(values), "operation": operation})
     return {"plan_id": plan_id, "condition": condition, "filters": checked}
 

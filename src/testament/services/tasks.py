@@ -7,7 +7,7 @@ the test instance follows that batch, and completes when the batch's last execut
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,10 +30,10 @@ from testament.domain.tasks import (
 )
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import callbacks, executions
+from testament.services import callbacks, executions, references
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
-from testament.store.tables import candidates, live, plans, task_steps, tasks, test_cases, test_instances
+from testament.store.tables import candidates, task_steps, tasks, test_instances
 
 __all__ = [
     "CandidateFields",
@@ -96,29 +96,35 @@ def _check_window(after: datetime | None, before: datetime | None) -> None:
         raise InvalidInput("active_before", "must be after active_after")
 
 
-def _check_steps(session: Session, principal: Principal, specs: Sequence[StepSpec]) -> None:
+def _check_steps(session: Session, principal: Principal, specs: Sequence[StepSpec]) -> list[StepSpec]:
+    """The steps as given, each naming its test case or plan by id (given by id or name)."""
     if not specs:
         raise InvalidInput("steps", "a task needs at least one step")
     if len(specs) > 100:
         raise InvalidInput("steps", "a task has at most 100 steps")
+    checked = []
     for i, spec in enumerate(specs):
         _text(f"steps[{i}].title", spec.title)
         if (spec.test_case_id is None) == (spec.plan_id is None):
             raise InvalidInput(f"steps[{i}]", "name exactly one of test_case_id and plan_id")
-        table, ident, name = (
-            (test_cases, spec.test_case_id, "test_case_id")
-            if spec.test_case_id
-            else (plans, spec.plan_id, "plan_id")
-        )
-        found = session.scalar(
-            select(table.c.id).where(
-                table.c.workspace_id == principal.workspace_id, table.c.id == ident, *live(table)
-            )
-        )
-        if found is None:
-            raise InvalidInput(f"steps[{i}].{name}", f"{ident!r} is not in this workspace")
         if spec.attempt_limit != UNLIMITED and not 1 <= spec.attempt_limit <= 1000:
             raise InvalidInput(f"steps[{i}].attempt_limit", "must be 1 to 1000, or -1 for no limit")
+        checked.append(_by_id(session, principal, f"steps[{i}]", spec))
+    return checked
+
+
+def _by_id(session: Session, principal: Principal, field: str, spec: StepSpec) -> StepSpec:
+    """The step naming its test case or plan by id, whichever way it was named."""
+    if spec.test_case_id is not None:
+        named, ref = references.TEST_CASE, spec.test_case_id
+        return replace(
+            spec, test_case_id=references.resolve(session, principal, named, f"{field}.test_case_id", ref)
+        )
+    assert spec.plan_id is not None
+    return replace(
+        spec,
+        plan_id=references.resolve(session, principal, references.PLAN, f"{field}.plan_id", spec.plan_id),
+    )
 
 
 def create_task(
@@ -138,7 +144,7 @@ def create_task(
     _check_window(active_after, active_before)
     now = app.clock()
     with app.uow() as uow:
-        _check_steps(uow.session, principal, steps)
+        steps = _check_steps(uow.session, principal, steps)
         task = Task(
             id=new_id(),
             workspace_id=principal.workspace_id,

@@ -15,6 +15,7 @@ from testament.domain.execution import ExecutionStatus
 from testament.domain.model import DataSet, Suite, TestCase, TestCaseStatus, content_sha256
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
+from testament.services import references
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
 from testament.store.tables import (
@@ -99,11 +100,8 @@ def _prepare_content(kind: str, content: Any, publish: bool) -> Any:
 def _load(
     session: Session, principal: Principal, test_case_id: str, *, lock: bool = False, retired: bool = False
 ) -> TestCase:
-    case = session.get(TestCase, test_case_id, with_for_update=lock)
-    gone = case is not None and case.deleted_at is not None and not retired
-    if case is None or case.workspace_id != principal.workspace_id or gone:
-        raise NotFound("test case", test_case_id)
-    return case
+    """A test case by id or name (`retired`: a deleted one too, by its id)."""
+    return references.load(session, principal, references.TEST_CASE, test_case_id, retired=retired, lock=lock)
 
 
 LIVE = live(test_cases)[0]
@@ -185,9 +183,7 @@ def create_test_case(
     if publish:
         case.publish(now)
     with app.uow() as uow:
-        suite = uow.session.get(Suite, suite_id) if suite_id else None
-        if suite_id and (suite is None or suite.workspace_id != principal.workspace_id):
-            raise NotFound("suite", suite_id)
+        suite = references.load(uow.session, principal, references.SUITE, suite_id) if suite_id else None
         uow.session.add(case)
         _flush_unique(uow, case.name)
         uow.session.add(version)
@@ -220,16 +216,7 @@ def find_test_case_id(app: AppContext, principal: Principal, id_or_name: str) ->
     """Resolve a test case given by id or by name."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        found = session.execute(
-            select(test_cases.c.id).where(
-                test_cases.c.workspace_id == principal.workspace_id,
-                LIVE,
-                (test_cases.c.id == id_or_name) | (test_cases.c.name == id_or_name),
-            )
-        ).scalar()
-    if found is None:
-        raise NotFound("test case", id_or_name)
-    return str(found)
+        return _load(session, principal, id_or_name).id
 
 
 def query_test_cases(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.schemas import ExecutionPublic, FromDomain
 from testament.services import assignments as svc
+from testament.services import references
 
 router = APIRouter(tags=["assignments"])
 
@@ -52,6 +53,7 @@ def list_packages(
     ctx: Ctx, principal: CurrentPrincipal, parent_id: str | None = None
 ) -> dict[str, list[PackagePublic]]:
     """Top-level packages, or those directly inside `parent_id`."""
+    parent_id = references.resolve_filter(ctx, principal, references.PACKAGE, parent_id, field="parent_id")
     return {"items": [PackagePublic.of(p) for p in svc.list_packages(ctx, principal, parent_id=parent_id)]}
 
 
@@ -69,6 +71,7 @@ def create_assignment(body: AssignmentBody, ctx: Ctx, principal: CurrentPrincipa
 def list_assignments(
     ctx: Ctx, principal: CurrentPrincipal, package_id: str | None = None, assignee: str | None = None
 ) -> dict[str, list[AssignmentPublic]]:
+    package_id = references.resolve_filter(ctx, principal, references.PACKAGE, package_id)
     found = svc.list_assignments(ctx, principal, package_id=package_id, assignee=assignee)
     return {"items": [AssignmentPublic.of(a) for a in found]}
 

@@ -23,7 +23,7 @@ from testament.domain.execution import ExecutionStatus
 from testament.domain.manual import RunFields
 from testament.services import artifacts as artifact_svc
 from testament.services import executions as svc
-from testament.services import manual, run_configs
+from testament.services import manual, references, run_configs
 
 router = APIRouter()
 
@@ -86,6 +86,7 @@ def list_executions(
     plan_run_id: str | None = None,
 ) -> Page[ExecutionPublic]:
     """Executions, newest first."""
+    test_case_id = references.resolve_filter(ctx, principal, references.TEST_CASE, test_case_id)
     page = svc.list_executions(
         ctx,
         principal,
@@ -175,6 +176,7 @@ def list_plan_runs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: str | None = None,
 ) -> Page[PlanRunSummary]:
+    plan_id = references.resolve_filter(ctx, principal, references.PLAN, plan_id)
     page = svc.list_plan_runs(ctx, principal, plan_id=plan_id, limit=limit, cursor=cursor)
     return Page(items=[PlanRunSummary.of(r) for r in page.items], next_cursor=page.next_cursor)
 

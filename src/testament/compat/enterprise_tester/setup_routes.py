@@ -189,9 +189,9 @@ def delete_script_package(package_id: str, call: Call) -> Response:
 def list_script_package_children(package_id: str, call: Call) -> dict[str, Any]:
     """The script packages directly inside one; OData options apply."""
     with vendor_errors():
-        assets.get_asset(call.ctx, call.principal, Suite, package_id)
+        parent = assets.get_asset(call.ctx, call.principal, Suite, package_id)
         query = odata_query(call, translate.SCRIPT_PACKAGE_FIELDS)
-        found, total = assets.query_suites(call.ctx, call.principal, query.window, children_of=package_id)
+        found, total = assets.query_suites(call.ctx, call.principal, query.window, children_of=parent.id)
         return query.envelope([_package_wire(call, s) for s in found], total)
 
 
@@ -349,10 +349,10 @@ def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
 def list_children(package_id: str, call: Call) -> dict[str, Any]:
     """The packages directly inside one; OData options apply."""
     with vendor_errors():
-        assignments.get_package(call.ctx, call.principal, package_id)
+        package = assignments.get_package(call.ctx, call.principal, package_id)
         query = odata_query(call, translate.PACKAGE_FIELDS)
         children, total = assignments.query_packages(
-            call.ctx, call.principal, query.window, children_of=package_id
+            call.ctx, call.principal, query.window, children_of=package.id
         )
         return query.envelope([_execution_package_wire(call, p) for p in children], total)
 
