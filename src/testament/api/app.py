@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Response
-from fastapi_offline import FastAPIOffline
 
 from testament import __version__
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.errors import install_error_handlers
+from testament.api.openapi import install_docs_page, install_openapi
 from testament.api.routes import assets, assignments, executions, resources, tasks, test_cases, uploads
 from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
@@ -28,19 +28,35 @@ from testament.services.context import AppContext
 __all__ = ["create_app", "create_native_api"]
 
 
+API_DESCRIPTION = """\
+Store test cases, group them into suites and plans, start executions and read back every step.
+
+Every call needs `Authorization: Bearer <key>`. A key acts in its own workspace only, with its
+role: a **viewer** reads; a **tester** also creates and changes test assets and starts, stops
+and records executions; a **manager** also deletes and runs assignments given to others; an
+**admin** also manages keys. Each operation says which roles may call it.
+
+Errors are `application/problem+json` (`Problem`); bad input is a 422 whose `errors` name each
+refused field and its rule. Lists are cursor-paginated: `?limit=&cursor=` answer
+`{"items": [...], "next_cursor": ...}`.
+"""
+
+
 def create_native_api(ctx: AppContext) -> FastAPI:
-    # FastAPIOffline serves the docs page's scripts itself: nothing is fetched from a CDN
-    api = FastAPIOffline(
+    api = FastAPI(
         title="Testament",
         version=__version__,
         summary="Store test cases, run them on workers, read back every step.",
+        description=API_DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by install_docs_page, from this server and without an OAuth2 redirect
         redoc_url=None,
-        static_url="/docs-static",
+        swagger_ui_oauth2_redirect_url=None,
     )
     api.state.ctx = ctx
     install_error_handlers(api)
+    install_openapi(api)
+    install_docs_page(api)
     api.include_router(test_cases.router)
     api.include_router(test_cases.apply_router)
     api.include_router(assets.router)
@@ -51,9 +67,9 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.include_router(tasks.router)
     me = APIRouter(tags=["keys"])
 
-    @me.get("/whoami", operation_id="whoAmI")
+    @me.get("/whoami", operation_id="whoAmI", summary="Who am I")
     def whoami(principal: CurrentPrincipal) -> WhoAmI:
-        """The workspace, user and role of the key you sent."""
+        """The workspace, user and role of the key you sent. Any role may call it."""
         return WhoAmI(
             workspace_id=principal.workspace_id,
             key_id=principal.key_id,
@@ -61,18 +77,20 @@ def create_native_api(ctx: AppContext) -> FastAPI:
             role=principal.role.value,
         )
 
-    @me.get("/keys", operation_id="listKeys")
+    @me.get("/keys", operation_id="listKeys", summary="List the workspace's keys")
     def list_keys(ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[KeyPublic]]:
-        """The workspace's keys (admin only). Tokens and secrets are shown only once, at creation."""
+        """The workspace's keys, oldest first, revoked ones included. Their tokens and secrets are
+        never shown: they are printed once, when a key is created. Admins only."""
         return {
             "items": [
                 KeyPublic.of(k) for k in admin.list_keys(ctx, principal.workspace_id, principal=principal)
             ]
         }
 
-    @me.delete("/keys/{key_id}", status_code=204, operation_id="revokeKey")
+    @me.delete("/keys/{key_id}", status_code=204, operation_id="revokeKey", summary="Revoke a key")
     def revoke_key(key_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
-        """Revoke a key of this workspace at once (admin only)."""
+        """Revoke a key of this workspace at once: calls made with it are refused from now on.
+        Admins only."""
         admin.revoke_key(ctx, key_id, principal=principal)
         return Response(status_code=204)
 

@@ -5,13 +5,42 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from testament.domain import errors as e
 
-__all__ = ["STATUS_FOR", "install_error_handlers", "problem"]
+__all__ = ["PROBLEM", "STATUS_FOR", "FieldProblem", "Problem", "install_error_handlers", "problem"]
 
 PROBLEM = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(description="the refused field's path, such as content.steps[0].request.method")
+    rule: str = Field(description="the rule its value breaks")
+
+
+class Problem(BaseModel):
+    """The body of every error answer: RFC 9457 problem details, sent as application/problem+json."""
+
+    model_config = ConfigDict(extra="forbid")  # what is sent is what is documented
+
+    type: str = Field(default="about:blank", description="always about:blank; `code` names the error")
+    title: str = Field(description="a short summary of the status, such as Invalid input")
+    status: int = Field(description="the HTTP status")
+    detail: str = Field(description="what went wrong, for a person to read")
+    code: str | None = Field(
+        default=None,
+        description="the error: InvalidInput, NotFound, Forbidden, Conflict, Unauthenticated, ...",
+    )
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="with InvalidInput (422): every refused field and the rule it breaks"
+    )
+    quota: str | None = Field(default=None, description="with QuotaExceeded (429): the quota reached")
+    limit: int | None = Field(default=None, description="with QuotaExceeded (429): that quota's limit")
+
 
 STATUS_FOR: dict[type[e.TestamentError], tuple[int, str]] = {
     e.Unauthenticated: (401, "Unauthenticated"),
@@ -33,7 +62,7 @@ def _status_for(exc: e.TestamentError) -> tuple[int, str]:
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body = Problem(title=title, status=status, detail=detail, **extra).model_dump(exclude_none=True)
     headers = {"WWW-Authenticate": 'Bearer realm="testament"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 

@@ -43,41 +43,48 @@ class AssignmentPublic(FromDomain):
     created_at: datetime
 
 
-@router.post("/packages", status_code=201, operation_id="createPackage")
+@router.post("/packages", status_code=201, operation_id="createPackage", summary="Create a package")
 def create_package(body: PackageBody, ctx: Ctx, principal: CurrentPrincipal) -> PackagePublic:
+    """A folder of assignments, at the top level or inside `parent_id` (packages nest). Testers, managers
+    and admins may call it."""
     return PackagePublic.of(svc.create_package(ctx, principal, name=body.name, parent_id=body.parent_id))
 
 
-@router.get("/packages", operation_id="listPackages")
+@router.get("/packages", operation_id="listPackages", summary="List packages")
 def list_packages(
     ctx: Ctx, principal: CurrentPrincipal, parent_id: str | None = None
 ) -> dict[str, list[PackagePublic]]:
-    """Top-level packages, or those directly inside `parent_id`."""
+    """Top-level packages, or those directly inside `parent_id`. Any role may call it."""
     parent_id = references.resolve_filter(ctx, principal, references.PACKAGE, parent_id, field="parent_id")
     return {"items": [PackagePublic.of(p) for p in svc.list_packages(ctx, principal, parent_id=parent_id)]}
 
 
-@router.get("/packages/{package_id}", operation_id="getPackage")
+@router.get("/packages/{package_id}", operation_id="getPackage", summary="Get a package")
 def get_package(package_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PackagePublic:
+    """A package by id, or by a name only one package has. Any role may call it."""
     return PackagePublic.of(svc.get_package(ctx, principal, package_id))
 
 
-@router.post("/assignments", status_code=201, operation_id="createAssignment")
+@router.post("/assignments", status_code=201, operation_id="createAssignment", summary="Assign a test case")
 def create_assignment(body: AssignmentBody, ctx: Ctx, principal: CurrentPrincipal) -> AssignmentPublic:
+    """Give a test case, in a package, to the person who will run it by hand (`assignee`: the user name
+    of their key). Testers, managers and admins may call it."""
     return AssignmentPublic.of(svc.create_assignment(ctx, principal, **body.model_dump()))
 
 
-@router.get("/assignments", operation_id="listAssignments")
+@router.get("/assignments", operation_id="listAssignments", summary="List assignments")
 def list_assignments(
     ctx: Ctx, principal: CurrentPrincipal, package_id: str | None = None, assignee: str | None = None
 ) -> dict[str, list[AssignmentPublic]]:
+    """Assignments, optionally of one package or one assignee. Any role may call it."""
     package_id = references.resolve_filter(ctx, principal, references.PACKAGE, package_id)
     found = svc.list_assignments(ctx, principal, package_id=package_id, assignee=assignee)
     return {"items": [AssignmentPublic.of(a) for a in found]}
 
 
-@router.get("/assignments/{assignment_id}", operation_id="getAssignment")
+@router.get("/assignments/{assignment_id}", operation_id="getAssignment", summary="Get an assignment")
 def get_assignment(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) -> AssignmentPublic:
+    """An assignment: its package, test case and assignee. Any role may call it."""
     return AssignmentPublic.of(svc.get_assignment(ctx, principal, assignment_id))
 
 
@@ -85,18 +92,26 @@ def get_assignment(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) ->
     "/assignments/{assignment_id}/runs",
     status_code=201,
     operation_id="startAssignmentRun",
+    summary="Start an assignment's run",
     responses={200: {"description": "the assignment's incomplete run, returned instead of a new one"}},
 )
 def start_run(
     assignment_id: str, ctx: Ctx, principal: CurrentPrincipal, response: Response
 ) -> ExecutionPublic:
-    """Start a run of the assignment, or get its incomplete run (200): one open run at a time."""
+    """Start a run of the assignment's test case (its published version), or get its incomplete run
+    (200): an assignment has one open run at a time. Testers start the assignments given to them;
+    managers and admins start any."""
     run = svc.start_assignment_run(ctx, principal, assignment_id)
     if not run.created:
         response.status_code = 200
     return ExecutionPublic.of(run.execution)
 
 
-@router.get("/assignments/{assignment_id}/runs", operation_id="listAssignmentRuns")
+@router.get(
+    "/assignments/{assignment_id}/runs",
+    operation_id="listAssignmentRuns",
+    summary="List an assignment's runs",
+)
 def list_runs(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[ExecutionPublic]]:
+    """The assignment's runs. Any role may call it."""
     return {"items": [ExecutionPublic.of(x) for x in svc.list_assignment_runs(ctx, principal, assignment_id)]}

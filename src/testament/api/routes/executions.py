@@ -33,12 +33,16 @@ router = APIRouter()
     status_code=201,
     tags=["executions"],
     operation_id="startExecution",
+    summary="Start an execution",
     responses={200: {"description": "the client token matched an earlier start, which is returned"}},
 )
 def start_execution(
     body: ExecutionStart, ctx: Ctx, principal: CurrentPrincipal, response: Response
 ) -> ExecutionStarted:
-    """Start a published test case (one execution per data set) or a plan (a plan run)."""
+    """Start a published test case (one execution per data set) or a plan (a plan run), given by id or
+    name; with `plan_id`, `run_config` runs only the part that a saved configuration selects. The same
+    `client_token` and target within 24 hours start once: the earlier start is answered again, with 200
+    and `replayed: true`. Testers, managers and admins may call it."""
     start: dict[str, Any] = {
         "client_token": body.client_token,
         "environment_id": body.environment_id,
@@ -72,7 +76,7 @@ def start_execution(
     )
 
 
-@router.get("/executions", tags=["executions"], operation_id="listExecutions")
+@router.get("/executions", tags=["executions"], operation_id="listExecutions", summary="List executions")
 def list_executions(
     ctx: Ctx,
     principal: CurrentPrincipal,
@@ -85,7 +89,8 @@ def list_executions(
     tag: Annotated[str | None, Query(description="its test case's tag: `key` or `key=value`")] = None,
     plan_run_id: str | None = None,
 ) -> Page[ExecutionPublic]:
-    """Executions, newest first."""
+    """Executions, newest first; filter by test case, status, time queued (`since`, `until`), the test
+    case's tag, or plan run. Any role may call it."""
     test_case_id = references.resolve_filter(ctx, principal, references.TEST_CASE, test_case_id)
     page = svc.list_executions(
         ctx,
@@ -102,12 +107,21 @@ def list_executions(
     return Page(items=[ExecutionPublic.of(x) for x in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/executions/{execution_id}", tags=["executions"], operation_id="getExecution")
+@router.get(
+    "/executions/{execution_id}", tags=["executions"], operation_id="getExecution", summary="Get an execution"
+)
 def get_execution(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> ExecutionPublic:
+    """An execution's status, times, attempts, record counts, a person's override and, once it has ended,
+    its sealed score. Any role may call it."""
     return ExecutionPublic.of(svc.get_execution(ctx, principal, execution_id))
 
 
-@router.get("/executions/{execution_id}/records", tags=["executions"], operation_id="listExecutionRecords")
+@router.get(
+    "/executions/{execution_id}/records",
+    tags=["executions"],
+    operation_id="listExecutionRecords",
+    summary="List an execution's records",
+)
 def list_records(
     execution_id: str,
     ctx: Ctx,
@@ -116,24 +130,35 @@ def list_records(
     cursor: str | None = None,
     status: Annotated[str | None, Query(description="PASSED, FAILED, INFO, ERROR or SKIPPED")] = None,
 ) -> Page[RecordPublic]:
-    """The execution's records in the order they were written, also while it runs."""
+    """The execution's records in the order they were written, also while it runs; filter by status. Any
+    role may call it."""
     page = svc.list_records(ctx, principal, execution_id, limit=limit, cursor=cursor, status=status)
     return Page(items=[RecordPublic.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("/executions/{execution_id}/stop", tags=["executions"], operation_id="stopExecution")
+@router.post(
+    "/executions/{execution_id}/stop",
+    tags=["executions"],
+    operation_id="stopExecution",
+    summary="Stop an execution",
+)
 def stop_execution(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> ExecutionPublic:
-    """Ask a running execution to stop (it ends STOPPED at its next step); a queued one stops at once."""
+    """Ask a running execution to stop (it ends STOPPED at its next step); a queued one, or a manual run
+    in progress, stops at once. Stopping a finished execution is refused (409). Testers, managers and
+    admins may call it."""
     return ExecutionPublic.of(svc.stop_execution(ctx, principal, execution_id))
 
 
 @router.get(
-    "/executions/{execution_id}/artifacts", tags=["executions"], operation_id="listExecutionArtifacts"
+    "/executions/{execution_id}/artifacts",
+    tags=["executions"],
+    operation_id="listExecutionArtifacts",
+    summary="List an execution's artifacts",
 )
 def list_artifacts(
     execution_id: str, ctx: Ctx, principal: CurrentPrincipal
 ) -> dict[str, list[ArtifactPublic]]:
-    """Files the execution kept, such as a response body too long for its record."""
+    """Files the execution kept, such as a response body too long for its record. Any role may call it."""
     return {
         "items": [ArtifactPublic.of(a) for a in artifact_svc.list_artifacts(ctx, principal, execution_id)]
     }
@@ -143,10 +168,12 @@ def list_artifacts(
     "/artifacts/{artifact_id}",
     tags=["executions"],
     operation_id="downloadArtifact",
+    summary="Download an artifact",
     response_class=FileResponse,
     responses={200: {"description": "the file, with its media type"}},
 )
 def download_artifact(artifact_id: str, ctx: Ctx, principal: CurrentPrincipal) -> FileResponse:
+    """The artifact's file, with its media type and name. Any role may call it."""
     artifact, path = artifact_svc.open_artifact(ctx, principal, artifact_id)
     return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)
 
@@ -157,18 +184,24 @@ class OverrideBody(BaseModel):
     comment: str = Field(min_length=1, max_length=4096, description="why the outcome is judged differently")
 
 
-@router.post("/executions/{execution_id}/override", tags=["executions"], operation_id="overrideExecution")
+@router.post(
+    "/executions/{execution_id}/override",
+    tags=["executions"],
+    operation_id="overrideExecution",
+    summary="Override an execution's outcome",
+)
 def override_execution(
     execution_id: str, body: OverrideBody, ctx: Ctx, principal: CurrentPrincipal
 ) -> ExecutionPublic:
-    """Judge a finished execution's outcome differently; its records stay, reports count the override."""
+    """Judge a finished execution's outcome differently, with a comment saying why; its records stay, and
+    reports count the override. Testers, managers and admins may call it."""
     [execution] = svc.override_executions(
         ctx, principal, [execution_id], ExecutionStatus(body.status), body.comment
     )
     return ExecutionPublic.of(execution)
 
 
-@router.get("/plan-runs", tags=["plan runs"], operation_id="listPlanRuns")
+@router.get("/plan-runs", tags=["plan runs"], operation_id="listPlanRuns", summary="List plan runs")
 def list_plan_runs(
     ctx: Ctx,
     principal: CurrentPrincipal,
@@ -176,14 +209,18 @@ def list_plan_runs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: str | None = None,
 ) -> Page[PlanRunSummary]:
+    """Plan runs, newest first, optionally of one plan. Any role may call it."""
     plan_id = references.resolve_filter(ctx, principal, references.PLAN, plan_id)
     page = svc.list_plan_runs(ctx, principal, plan_id=plan_id, limit=limit, cursor=cursor)
     return Page(items=[PlanRunSummary.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/plan-runs/{plan_run_id}", tags=["plan runs"], operation_id="getPlanRun")
+@router.get(
+    "/plan-runs/{plan_run_id}", tags=["plan runs"], operation_id="getPlanRun", summary="Get a plan run"
+)
 def get_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
-    """A plan run with its executions and counts derived from them."""
+    """A plan run with its executions, the counts derived from them, their summed score and whether the
+    plan's quality gate held. Any role may call it."""
     return PlanRunPublic.of(svc.get_plan_run(ctx, principal, plan_run_id))
 
 
@@ -195,17 +232,27 @@ class RerunBody(BaseModel):
 
 
 @router.post(
-    "/plan-runs/{plan_run_id}/rerun", status_code=201, tags=["plan runs"], operation_id="rerunPlanRun"
+    "/plan-runs/{plan_run_id}/rerun",
+    status_code=201,
+    tags=["plan runs"],
+    operation_id="rerunPlanRun",
+    summary="Rerun a plan run",
 )
 def rerun_plan_run(plan_run_id: str, body: RerunBody, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
-    """Run again all tests, only the failed tests (every iteration), or only the failed iterations."""
+    """Run again, as a new run linked to this one, all its tests, only the failed tests (every
+    iteration), or only the failed iterations. Refused (409) while the run is not finished. Testers,
+    managers and admins may call it."""
     started = svc.rerun_plan_run(ctx, principal, plan_run_id, svc.RerunScope(mode=body.scope))
     assert started.plan_run is not None
     return PlanRunPublic.of(svc.get_plan_run(ctx, principal, started.plan_run.id))
 
 
-@router.post("/plan-runs/{plan_run_id}/stop", tags=["plan runs"], operation_id="stopPlanRun")
+@router.post(
+    "/plan-runs/{plan_run_id}/stop", tags=["plan runs"], operation_id="stopPlanRun", summary="Stop a plan run"
+)
 def stop_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
+    """Ask every queued or running execution of the plan run to stop. Testers, managers and admins may
+    call it."""
     return PlanRunPublic.of(svc.stop_plan_run(ctx, principal, plan_run_id))
 
 
@@ -237,23 +284,44 @@ def _config(config: run_configs.RunConfig) -> RunConfigPublic:
     )
 
 
-@router.get("/plans/{plan_id}/run-configs", tags=["plans"], operation_id="listRunConfigs")
+@router.get(
+    "/plans/{plan_id}/run-configs",
+    tags=["plans"],
+    operation_id="listRunConfigs",
+    summary="List a plan's run configurations",
+)
 def list_run_configs(plan_id: str, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[RunConfigPublic]]:
-    """Saved partial-run configurations of a plan."""
+    """The plan's saved partial-run configurations. Any role may call it."""
     return {"items": [_config(c) for c in run_configs.list_run_configs(ctx, principal, plan_id)]}
 
 
-@router.post("/plans/{plan_id}/run-configs", status_code=201, tags=["plans"], operation_id="createRunConfig")
+@router.post(
+    "/plans/{plan_id}/run-configs",
+    status_code=201,
+    tags=["plans"],
+    operation_id="createRunConfig",
+    summary="Save a run configuration",
+)
 def create_run_config(
     plan_id: str, body: RunConfigBody, ctx: Ctx, principal: CurrentPrincipal
 ) -> RunConfigPublic:
+    """Save a named partial-run configuration of the plan: filters (on suite, assignee, reviewer or tag)
+    that include or exclude what a run starts. Start it with `POST /executions` and `{"plan_id",
+    "run_config"}`. Testers, managers and admins may call it."""
     return _config(run_configs.create_run_config(ctx, principal, plan_id=plan_id, **body.model_dump()))
 
 
-@router.put("/plans/{plan_id}/run-configs/{config_id}", tags=["plans"], operation_id="updateRunConfig")
+@router.put(
+    "/plans/{plan_id}/run-configs/{config_id}",
+    tags=["plans"],
+    operation_id="updateRunConfig",
+    summary="Change a run configuration",
+)
 def update_run_config(
     plan_id: str, config_id: str, body: RunConfigBody, ctx: Ctx, principal: CurrentPrincipal
 ) -> RunConfigPublic:
+    """Replace a run configuration's name, condition and filters; it is named by id or name. Testers,
+    managers and admins may call it."""
     found = run_configs.find_run_config(ctx, principal, plan_id, config_id)
     return _config(run_configs.update_run_config(ctx, principal, found.id, **body.model_dump()))
 
@@ -263,8 +331,10 @@ def update_run_config(
     status_code=204,
     tags=["plans"],
     operation_id="deleteRunConfig",
+    summary="Delete a run configuration",
 )
 def delete_run_config(plan_id: str, config_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
+    """Delete a plan's run configuration, named by id or name. Managers and admins may call it."""
     found = run_configs.find_run_config(ctx, principal, plan_id, config_id)
     run_configs.delete_run_config(ctx, principal, found.id)
     return Response(status_code=204)
@@ -338,17 +408,30 @@ def _manual(run: manual.ManualRun) -> ManualRunPublic:
     )
 
 
-@router.get("/executions/{execution_id}/steps", tags=["manual runs"], operation_id="getManualRun")
+@router.get(
+    "/executions/{execution_id}/steps",
+    tags=["manual runs"],
+    operation_id="getManualRun",
+    summary="Get a manual run's steps",
+)
 def get_manual_run(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> ManualRunPublic:
-    """A manual execution's steps with their current outcomes, and the status they add up to."""
+    """A manual execution's steps with their current outcomes, and the status they add up to. Any role
+    may call it."""
     return _manual(manual.get_manual_run(ctx, principal, execution_id))
 
 
-@router.post("/executions/{execution_id}/steps", tags=["manual runs"], operation_id="recordManualSteps")
+@router.post(
+    "/executions/{execution_id}/steps",
+    tags=["manual runs"],
+    operation_id="recordManualSteps",
+    summary="Record manual step outcomes",
+)
 def record_manual_steps(
     execution_id: str, body: StepResultsBody, ctx: Ctx, principal: CurrentPrincipal
 ) -> ManualRunPublic:
-    """Record step outcomes; the run completes when every step has one, or when `complete` is true."""
+    """Record step outcomes and the run's fields; the run completes when every step has an outcome, or
+    when `complete` is true. Every update is kept as a record. Testers, managers and admins may call it;
+    a run of an assignment is recorded by its assignee, or by a manager or admin."""
     inputs = [manual.StepInput(r.step, r.outcome, r.actual_result, r.notes) for r in body.results]
     fields = RunFields.checked(body.actual_duration, body.field_values, body.widget_values)
     return _manual(

@@ -85,14 +85,17 @@ class TaskPublic(BaseModel):
         )
 
 
-@router.post("/tasks", status_code=201, operation_id="createTask")
+@router.post("/tasks", status_code=201, operation_id="createTask", summary="Create a task")
 def create_task(body: TaskBody, ctx: Ctx, principal: CurrentPrincipal) -> TaskPublic:
+    """A test given to candidates: steps that each name a test case or a plan, active within an optional
+    time window. Its candidates and their test instances are served by the TestInvite surface
+    (/testinvite). Testers, managers and admins may call it."""
     steps = [svc.StepSpec(**s.model_dump()) for s in body.steps]
     fields = body.model_dump(exclude={"steps"})
     return TaskPublic.of(svc.create_task(ctx, principal, steps=steps, **fields))
 
 
-@router.get("/tasks", operation_id="listTasks")
+@router.get("/tasks", operation_id="listTasks", summary="List tasks")
 def list_tasks(
     ctx: Ctx,
     principal: CurrentPrincipal,
@@ -100,17 +103,21 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0)] = 0,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """Newest first; `title` matches a part of the title, ignoring case."""
+    """Tasks, newest first, with their total; `title` matches a part of the title, ignoring case. Any
+    role may call it."""
     found, total = svc.query_tasks(ctx, principal, Window(limit=limit, offset=offset), title_contains=title)
     return {"items": [TaskPublic.of(t) for t in found], "total": total}
 
 
-@router.get("/tasks/{task_id}", operation_id="getTask")
+@router.get("/tasks/{task_id}", operation_id="getTask", summary="Get a task")
 def get_task(task_id: str, ctx: Ctx, principal: CurrentPrincipal) -> TaskPublic:
+    """A task with its steps. Any role may call it."""
     return TaskPublic.of(svc.get_task(ctx, principal, task_id))
 
 
-@router.delete("/tasks/{task_id}", status_code=204, operation_id="deleteTask")
+@router.delete("/tasks/{task_id}", status_code=204, operation_id="deleteTask", summary="Delete a task")
 def delete_task(task_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
+    """A task goes with its candidates and test instances; their executions stay. Managers and admins may
+    call it."""
     svc.delete_task(ctx, principal, task_id)
     return Response(status_code=204)

@@ -39,17 +39,25 @@ class UploadVersionPublic(FromDomain):
     created_at: datetime
 
 
-@router.post("/uploads", status_code=201, operation_id="createUpload")
+@router.post("/uploads", status_code=201, operation_id="createUpload", summary="Create an upload")
 def create_upload(body: UploadBody, ctx: Ctx, principal: CurrentPrincipal) -> UploadPublic:
+    """A named, versioned file (an app package, a bundle) that plan runs test against. Testers, managers
+    and admins may call it."""
     return UploadPublic.of(svc.create_upload(ctx, principal, name=body.name, description=body.description))
 
 
-@router.get("/uploads", operation_id="listUploads")
+@router.get("/uploads", operation_id="listUploads", summary="List uploads")
 def list_uploads(ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[UploadPublic]]:
+    """The workspace's uploads. Any role may call it."""
     return {"items": [UploadPublic.of(u) for u in svc.list_uploads(ctx, principal)]}
 
 
-@router.post("/uploads/{upload_id}/versions", status_code=201, operation_id="addUploadVersion")
+@router.post(
+    "/uploads/{upload_id}/versions",
+    status_code=201,
+    operation_id="addUploadVersion",
+    summary="Add an upload version",
+)
 async def add_version(
     upload_id: str,
     request: Request,
@@ -58,7 +66,9 @@ async def add_version(
     name: Annotated[str, Query(min_length=1, max_length=200, description="the version, e.g. 2.4.1")],
     file_name: Annotated[str, Query(min_length=1, max_length=255)] = "file",
 ) -> UploadVersionPublic:
-    """The request body is the file itself; its Content-Type is kept as the version's media type."""
+    """The request body is the file itself; its Content-Type is kept as the version's media type. A
+    version's name (such as 2.4.1) is unique within its upload (409). Testers, managers and admins may
+    call it."""
     data = await request.body()
     media_type = request.headers.get("content-type", "application/octet-stream")
     version = await run_in_threadpool(
@@ -74,17 +84,24 @@ async def add_version(
     return UploadVersionPublic.of(version)
 
 
-@router.get("/uploads/{upload_id}/versions", operation_id="listUploadVersions")
+@router.get(
+    "/uploads/{upload_id}/versions", operation_id="listUploadVersions", summary="List an upload's versions"
+)
 def list_versions(
     upload_id: str, ctx: Ctx, principal: CurrentPrincipal
 ) -> dict[str, list[UploadVersionPublic]]:
+    """The upload's versions, oldest first. Any role may call it."""
     return {"items": [UploadVersionPublic.of(v) for v in svc.list_versions(ctx, principal, upload_id)]}
 
 
 @router.get(
-    "/upload-versions/{version_id}/content", response_class=FileResponse, operation_id="downloadUploadVersion"
+    "/upload-versions/{version_id}/content",
+    response_class=FileResponse,
+    operation_id="downloadUploadVersion",
+    summary="Download an upload version",
 )
 def download_version(version_id: str, ctx: Ctx, principal: CurrentPrincipal) -> FileResponse:
+    """The version's file, with its media type and file name. Any role may call it."""
     _upload, version = svc.get_version(ctx, principal, version_id)
     return FileResponse(
         svc.version_file(ctx, version), media_type=version.media_type, filename=version.file_name

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from testament.domain.errors import Problem
 from testament.domain.scoring import Effect, Scorable
 
-__all__ = ["ConnectContent", "check_connect", "testing_language_problems"]
+__all__ = ["EXAMPLE", "ConnectContent", "check_connect", "testing_language_problems"]
 
 VERSIONS = ("2025-06-21", "2019-10-30")
 EVENT_TYPES = (
@@ -80,10 +80,88 @@ class TestCaseEntryPoint(_Strict):
     ChatEntryPointParameters: ChatEntryPoint | None = None
 
 
+# A caller is welcomed, presses 1 and must land in the "Sales" queue.
+_TESTING_LANGUAGE = {
+    "Version": "2025-06-21",
+    "Metadata": {},
+    "Observations": [
+        {
+            "Identifier": "welcome",
+            "Event": {
+                "Identifier": "welcome-prompt",
+                "Type": "MessageReceived",
+                "Actor": "System",
+                "Properties": {"Text": "Press 1 for sales"},
+                "MatchingCriteria": "Inclusion",
+            },
+            "Actions": [
+                {
+                    "Identifier": "press-1",
+                    "Type": "SendInstruction",
+                    "Parameters": {
+                        "ActionType": "SendInstruction",
+                        "Actor": "Customer",
+                        "Instruction": {"Type": "DtmfInput", "Properties": {"Value": "1"}},
+                    },
+                }
+            ],
+            "Transitions": {"NextObservations": ["queued"]},
+        },
+        {
+            "Identifier": "queued",
+            "Event": {
+                "Identifier": "queue-prompt",
+                "Type": "MessageReceived",
+                "Actor": "System",
+                "Properties": {"Text": "Your call will be answered"},
+                "MatchingCriteria": "Inclusion",
+            },
+            "Actions": [
+                {
+                    "Identifier": "in-sales",
+                    "Type": "Assert",
+                    "Parameters": {"Namespace": "$.Queue.Name", "Operator": "Equals", "Operand": "Sales"},
+                    "Transitions": {"NextAction": "end"},
+                },
+                {
+                    "Identifier": "end",
+                    "Type": "TestControl",
+                    "Parameters": {"ActionType": "TestControl", "Command": {"Type": "EndTest"}},
+                },
+            ],
+            "Transitions": {"NextObservations": []},
+        },
+    ],
+}
+EXAMPLE: dict[str, Any] = {
+    "Content": json.dumps(_TESTING_LANGUAGE),
+    "EntryPoint": {
+        "Type": "VOICE_CALL",
+        "VoiceCallEntryPointParameters": {"FlowId": "0f3c9b2e-6a41-4d8e-9c57-2b1f8e4a7d10"},
+    },
+    "InitializationData": json.dumps({"Attributes": {"customerTier": "gold"}}),
+    "scoring": {"queued": {"points": 2, "section": "routing"}},
+}
+
+
 class ConnectContent(_Strict):
-    Content: str
-    EntryPoint: TestCaseEntryPoint | None = None
-    InitializationData: str | None = None
+    """The content of a `connect` test case, as Amazon Connect keeps it: the Testing-language
+    document, the entry point and the initial data. A SAVED draft is checked for this shape
+    only; publishing checks the Testing language too."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    Content: str = Field(
+        description=f"the Testing-language document (versions {', '.join(VERSIONS)}) as a JSON string, "
+        "kept exactly as sent"
+    )
+    EntryPoint: TestCaseEntryPoint | None = Field(
+        default=None, description="how the test enters the flow: VOICE_CALL or CHAT, with the flow's id"
+    )
+    InitializationData: str | None = Field(
+        default=None,
+        description='a JSON string; its "Attributes" are the contact attributes the test starts with',
+    )
     # Testament's own, beside AWS's fields: the Testing language has no place for them
     scoring: dict[str, Scorable] | None = Field(
         default=None, description="points, section and dimensions per observation Identifier"

@@ -1,10 +1,5 @@
-"""The `http` kind: a list of steps, each one request, its captures and its expectations.
-
-    {"variables": {"base": "http://127.0.0.1:8000"},
-     "steps": [{"name": "health",
-                "request": {"method": "GET", "url": "{{base}}/healthz", "timeout_s": 5},
-                "capture": {"status_text": {"jsonpath": "$.status"}},
-                "expect": {"status": 200, "json": {"$.status": "ok"}, "max_ms": 500}}]}
+"""The `http` kind: a list of steps, each one request, its captures and its expectations
+(see `EXAMPLE`).
 
 An expectation on a JSONPath or a header is either a plain value (equality) or an object
 of operators: eq, ne, contains, not_contains, matches, exists, lt, lte, gt, gte, in,
@@ -25,6 +20,7 @@ from testament.domain.errors import Problem
 from testament.domain.scoring import Effect, Scorable
 
 __all__ = [
+    "EXAMPLE",
     "OPERATORS",
     "Capture",
     "Expect",
@@ -53,6 +49,38 @@ OPERATORS = (
 )
 JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 NAME = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
+EXAMPLE: dict[str, Any] = {
+    "variables": {"base_url": "https://staging.example.com", "user": "alice"},
+    "secrets": ["password"],
+    "steps": [
+        {
+            "name": "log in",
+            "request": {
+                "method": "POST",
+                "url": "{{base_url}}/login",
+                "json": {"user": "{{user}}", "password": "{{password}}"},
+                "timeout_s": 10,
+            },
+            "capture": {"token": {"jsonpath": "$.token"}},
+            "expect": {
+                "status": 200,
+                "json": {"$.user.name": "{{user}}", "$.expires_in": {"gt": 0, "lte": 3600}},
+                "max_ms": 800,
+            },
+        },
+        {
+            "name": "profile",
+            "request": {"url": "{{base_url}}/me", "headers": {"Authorization": "Bearer {{token}}"}},
+            "expect": {
+                "status": [200, 304],
+                "headers": {"content-type": {"contains": "json"}},
+                "json": {"$.roles": {"contains": "admin"}, "$.address": {"eq": {"city": "Lyon"}}},
+            },
+            "points": 2,
+            "section": "account",
+        },
+    ],
+}
 TEMPLATE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}")
 
 
@@ -126,13 +154,25 @@ class _Strict(BaseModel):
 
 
 class Request(_Strict):
-    method: str = "GET"
-    url: str = Field(min_length=1, max_length=8192)
+    """The request a step sends. Its strings may hold `{{variable}}` placeholders."""
+
+    method: str = Field(default="GET", description=f"one of {', '.join(METHODS)} (any case)")
+    url: str = Field(
+        min_length=1,
+        max_length=8192,
+        description="absolute (http:// or https://), or starting with a {{variable}}",
+    )
     headers: dict[str, str] = Field(default_factory=dict)
-    json_body: Any = Field(default=None, alias="json")
-    body: str | None = None
-    form: dict[str, str] | None = None
-    timeout_s: float = Field(default=30.0, gt=0, le=300)
+    json_body: Any = Field(
+        default=None,
+        alias="json",
+        description="a JSON body; a string that is one {{variable}} keeps its type",
+    )
+    body: str | None = Field(default=None, description="a raw body (at most one of json, body, form)")
+    form: dict[str, str] | None = Field(default=None, description="form fields, sent url-encoded")
+    timeout_s: float = Field(
+        default=30.0, gt=0, le=300, description="seconds; never more than the time the execution has left"
+    )
     follow_redirects: bool = False
 
     @field_validator("method")
@@ -163,10 +203,13 @@ class Request(_Strict):
 
 
 class Capture(_Strict):
-    jsonpath: str | None = None
-    header: str | None = None
-    regex: str | None = None
-    group: int = Field(default=1, ge=0)
+    """A value of the response kept as a variable for the steps after this one: give exactly
+    one of jsonpath, header, regex."""
+
+    jsonpath: str | None = Field(default=None, description="the first value this JSONPath finds in the body")
+    header: str | None = Field(default=None, description="a response header, by name in any case")
+    regex: str | None = Field(default=None, description="a regular expression searched in the body")
+    group: int = Field(default=1, ge=0, description="with regex: the group to keep (0: the whole match)")
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> "Capture":
@@ -191,13 +234,26 @@ def _is_status(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599
 
 
+_EXPECTED = (
+    "a plain value (equality) or an object of operators: "
+    + ", ".join(OPERATORS)
+    + ". To compare with an object as it is, write {eq: {...}}"
+)
+
+
 class Expect(_Strict):
+    """What the response must show. Every check is made, and each one that fails is recorded."""
+
     # `Any` plus a validator, not a Union: a union's errors would name pydantic's member tags
     status: Any = Field(default=None, description="a status code, or a list of them")
-    json_: dict[str, Expected] | None = Field(default=None, alias="json")
-    headers: dict[str, Expected] | None = None
+    json_: dict[str, Expected] | None = Field(
+        default=None, alias="json", description=f"JSONPath -> expected value: {_EXPECTED}"
+    )
+    headers: dict[str, Expected] | None = Field(
+        default=None, description=f"header name (any case) -> expected value: {_EXPECTED}"
+    )
     body_contains: Any = Field(default=None, description="a string, or a list of strings")
-    max_ms: float | None = Field(default=None, gt=0)
+    max_ms: float | None = Field(default=None, gt=0, description="the most the request may take, in ms")
 
     def check_count(self, only: str | None = None) -> int:
         """How many separate checks the expectations make (each operator of a JSONPath or a
@@ -243,9 +299,13 @@ class Expect(_Strict):
 
 
 class Step(_Strict, Scorable):
-    name: str = Field(min_length=1, max_length=200)
+    """One request, the values to capture from its response and what to expect of it."""
+
+    name: str = Field(min_length=1, max_length=200, description="unique in the test case; records carry it")
     request: Request
-    capture: dict[Annotated[str, Field(pattern=NAME)], Capture] = Field(default_factory=dict)
+    capture: dict[Annotated[str, Field(pattern=NAME)], Capture] = Field(
+        default_factory=dict, description="variable name -> where its value comes from"
+    )
     expect: Expect = Field(default_factory=Expect)
     partial_credit: bool | None = Field(
         default=None, description="score the share of this step's checks that held, not all or nothing"
@@ -253,7 +313,16 @@ class Step(_Strict, Scorable):
 
 
 class HttpContent(_Strict):
-    variables: dict[Annotated[str, Field(pattern=NAME)], Any] = Field(default_factory=dict)
+    """The content of an `http` test case: steps run in order; the first that fails ends the run
+    unless `continue_on_failure` is set."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    variables: dict[Annotated[str, Field(pattern=NAME)], Any] = Field(
+        default_factory=dict,
+        description="values of {{placeholders}}; the environment, the data set and the start's variables "
+        "override them",
+    )
     steps: list[Step] = Field(min_length=1, max_length=500)
     secrets: list[str] = Field(
         default_factory=list, description="variable names whose values are masked in records"

@@ -1,0 +1,142 @@
+"""The native API's OpenAPI document and its docs page.
+
+FastAPI derives the document from the routes. This module adds what it cannot derive, from
+the same models that validate, so the document cannot drift from the rules:
+
+- A test case's `content` is any JSON on the wire, because the domain validates it by the
+  test case's `kind` (`domain/content`). Each kind's content model is published as a named
+  schema (`HttpContent`, `ConnectContent`, ...) with its examples, and `content` refers to them.
+- Errors are problem+json (`Problem`), not FastAPI's `HTTPValidationError`: every 422 is
+  declared with that shape, and so is the 401 of every operation (all of them need a key).
+
+The docs page is Swagger UI with its files served by this server (nothing from a CDN), and
+without an OAuth2 redirect page: a Bearer key needs none.
+"""
+
+from pathlib import Path
+from typing import Any, Literal
+
+import fastapi_offline
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.models import Example
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from testament.api.errors import PROBLEM, Problem
+from testament.api.schemas import TestCaseCreate, TestCasePublic, TestCaseSummary, TestCaseUpdate
+from testament.domain.content import KINDS
+
+__all__ = ["content_schema_name", "examples_by_kind", "install_docs_page", "install_openapi"]
+
+REF = "#/components/schemas/"
+SWAGGER_FILES = Path(fastapi_offline.__file__).parent / "static"
+VALIDATION_ERROR = "Invalid input: a parameter, the body or the content breaks a rule; `errors` names each"
+UNAUTHENTICATED = "No key, or a key that is unknown or revoked"
+
+
+def install_openapi(api: FastAPI) -> None:
+    """Serve FastAPI's document with this module's additions, built once."""
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            document = FastAPI.openapi(api)
+            _document_content(document)
+            _document_problems(document)
+        return api.openapi_schema  # type: ignore[return-value]  # set by FastAPI.openapi
+
+    api.openapi = openapi  # type: ignore[method-assign]
+
+
+def install_docs_page(api: FastAPI, *, docs_url: str = "/docs", files_url: str = "/docs-static") -> None:
+    api.mount(files_url, StaticFiles(directory=SWAGGER_FILES), name="docs-files")
+
+    @api.get(docs_url, include_in_schema=False)
+    def docs_page(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{api.openapi_url}",
+            title=f"{api.title} API",
+            swagger_js_url=f"{root}{files_url}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{files_url}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{files_url}/favicon.png",
+            oauth2_redirect_url=None,
+            swagger_ui_parameters=api.swagger_ui_parameters,
+        )
+
+
+def content_schema_name(kind: str) -> str:
+    return KINDS[kind].model.__name__
+
+
+def examples_by_kind() -> dict[str, Example]:
+    """One new test case per kind, its content the kind's own example: the request examples
+    of the docs page."""
+    return {
+        name: Example(
+            summary=f"{name}: {kind.summary}",
+            value={
+                "kind": name,
+                "name": f"{name} example",
+                "content": _examples(kind.model)[0],
+                "publish": True,
+            },
+        )
+        for name, kind in KINDS.items()
+    }
+
+
+def _examples(model: type[BaseModel]) -> list[Any]:
+    examples: list[Any] = model.model_json_schema()["examples"]
+    return examples
+
+
+def _document_content(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    refs = _publish(schemas, [kind.model for kind in KINDS.values()], "validation")
+    by_kind = "; ".join(
+        f"`{name}`: {content_schema_name(name)}, {kind.summary}" for name, kind in KINDS.items()
+    )
+    content = {
+        "title": "Content",
+        "description": f"What the test case runs; its schema depends on `kind`. {by_kind}.",
+        "oneOf": list(refs.values()),
+    }
+    for with_content in (TestCaseCreate, TestCaseUpdate, TestCasePublic):
+        schemas[with_content.__name__]["properties"]["content"] = content
+    for with_kind in (TestCaseCreate, TestCaseSummary, TestCasePublic):
+        schemas[with_kind.__name__]["properties"]["kind"]["enum"] = list(KINDS)
+
+
+def _document_problems(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for fastapi_own in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(fastapi_own, None)
+    [problem] = _publish(schemas, [Problem], "serialization").values()
+    for path in document["paths"].values():
+        for operation in path.values():
+            responses = operation["responses"]
+            if "422" in responses:
+                responses["422"] = _problem_response(VALIDATION_ERROR, problem)
+            if operation.get("security"):
+                responses.setdefault("401", _problem_response(UNAUTHENTICATED, problem))
+
+
+def _problem_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM: {"schema": schema}}}
+
+
+def _publish(
+    schemas: dict[str, Any],
+    models: list[type[BaseModel]],
+    mode: Literal["validation", "serialization"],
+) -> dict[type[BaseModel], dict[str, Any]]:
+    """Add the models' JSON Schemas (and those they use) to the components; return a `$ref` to
+    each model's."""
+    refs, top = models_json_schema([(m, mode) for m in models], ref_template=REF + "{model}")
+    for name, schema in top.get("$defs", {}).items():
+        if schemas.setdefault(name, schema) != schema:
+            raise RuntimeError(f"two different schemas are named {name} in the OpenAPI document")
+    return {model: refs[(model, mode)] for model in models}
