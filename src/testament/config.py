@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     aws_rate_limit: str = Field(
         default="50/second", description="requests per access key on the Amazon Connect surface"
     )
+    public_url: str = Field(
+        default="",
+        description="the server's own base URL, which every execution sees as the variable "
+        "testament_url; `testament serve` sets http://HOST:PORT when this is not configured",
+    )
 
     @model_validator(mode="after")
     def _defaults_from_data_dir(self) -> "Settings":

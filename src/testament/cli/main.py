@@ -65,7 +65,14 @@ def _emit(data: dict[str, Any], as_json: bool, human: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    demo: Annotated[bool, typer.Option("--demo", help="make and print a demo workspace and key")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="make and print a demo workspace and key; completion callbacks may reach this machine"
+            " (unless TESTAMENT_CALLBACK_ALLOW_LOCAL says otherwise)",
+        ),
+    ] = False,
     workers: Annotated[int | None, typer.Option(help="local worker pool size")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
@@ -76,12 +83,17 @@ def serve(
 
     overrides: dict[str, Any] = {"workers": workers} if workers else {}
     settings = Settings(**overrides)
-    application = create_app(settings)
     url = f"http://{host}:{port}"
+    if not settings.public_url:
+        settings = settings.model_copy(update={"public_url": url})
+    if demo and "callback_allow_local" not in settings.model_fields_set:
+        # the demo's callback examples point at a receiver on this machine
+        settings = settings.model_copy(update={"callback_allow_local": True})
+    application = create_app(settings)
     if demo:
         from testament.cli.demo import ensure_demo
 
-        info = ensure_demo(application.state.ctx, url)
+        info = ensure_demo(application.state.ctx)
         console.print(
             f"\n[bold green]Testament[/] is starting at [bold]{url}[/] (API docs: {url}/api/v1/docs)\n"
             f"Demo workspace [bold]{info['workspace_id']}[/]; its admin key:\n\n"

@@ -42,7 +42,8 @@ class EngineRunContext:
         self.execution_id = execution.id
         self._workspace_id = execution.workspace_id
         self.attempt = execution.attempt
-        self.variables, self.secret_names = _reveal(app, execution.variables or {})
+        revealed, self.secret_names = _reveal(app, execution.variables or {})
+        self.variables = {**_built_in_variables(app, job.content), **revealed}
         assert execution.deadline_at is not None
         self._deadline = as_utc(execution.deadline_at).timestamp()
         self._cancel_reason: str | None = None
@@ -86,6 +87,18 @@ def _reveal(app: AppContext, variables: dict[str, Any]) -> tuple[dict[str, Any],
                 pass  # not one of ours (a start-time override shaped like one): pass it on as is
         plain[name] = value
     return plain, frozenset(secret)
+
+
+SERVER_URL = "testament_url"
+
+
+def _built_in_variables(app: AppContext, content: Any) -> dict[str, Any]:
+    """Variables every execution has, under all others: the content's own variables, then the
+    environment, the data set and start-time ones override them (so a content that names one
+    keeps its value)."""
+    built_in = {SERVER_URL: app.settings.public_url.rstrip("/")} if app.settings.public_url else {}
+    defaults = content.get("variables") if isinstance(content, dict) else None
+    return {name: value for name, value in built_in.items() if name not in (defaults or {})}
 
 
 class _Heartbeat(threading.Thread):

@@ -22,7 +22,8 @@ class RunContext(Protocol):
     execution_id: str
     attempt: int
     variables: dict[str, Any]
-    """Environment, data set and start-time variables, merged in that order."""
+    """Environment, data set and start-time variables, merged in that order, over the built-in
+    `testament_url` (the server's base URL; left out when the content names it, so that holds)."""
     secret_names: frozenset[str]
     """Variables whose values are secrets: runners mask them wherever they would be recorded."""
 
