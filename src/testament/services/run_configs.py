@@ -1,8 +1,8 @@
 """Saved run configurations: a named part of a plan, for partial runs.
 
-A config runs what all its filters let through: a filter's key is `suite` (suite ids or names, kept as ids),
-`assignee` or `reviewer` (the test case's tags of those names), or `tag` (`key` or
-`key=value`), and its operation IN keeps, NOT_IN drops what matches. The condition
+A config runs what all its filters let through: a filter's key is `suite` (suites by id or
+name, kept as ids), `assignee` or `reviewer` (the test case's tags of those names), or `tag`
+(`key` or `key=value`), and its operation IN keeps, NOT_IN drops what matches. The condition
 (INCLUDED or EXCLUDED) labels the config as Testsigma does (its own "exclude" configs are
 EXCLUDED with NOT_IN filters); the filters alone decide. Stored as workspace resources of
 kind `plan.run_config`.
