@@ -111,6 +111,7 @@ def test_an_unknown_kind_is_refused_by_name() -> None:
                 Permission.EXECUTE,
                 Permission.DELETE,
                 Permission.RUN_ANY_ASSIGNMENT,
+                Permission.READ_DELIVERIES,
             },
         ),
         (Role.ADMIN, set(Permission)),

@@ -13,7 +13,16 @@ from testament import __version__
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.errors import install_error_handlers
 from testament.api.openapi import install_docs_page, install_openapi
-from testament.api.routes import assets, assignments, executions, resources, tasks, test_cases, uploads
+from testament.api.routes import (
+    assets,
+    assignments,
+    callback_deliveries,
+    executions,
+    resources,
+    tasks,
+    test_cases,
+    uploads,
+)
 from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
 from testament.compat.aws_connect.router import create_aws_connect_app
@@ -65,6 +74,7 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.include_router(uploads.router)
     api.include_router(assignments.router)
     api.include_router(tasks.router)
+    api.include_router(callback_deliveries.router)
     me = APIRouter(tags=["keys"])
 
     @me.get("/whoami", operation_id="whoAmI", summary="Who am I")

@@ -15,6 +15,7 @@ class Permission(StrEnum):
     DELETE = "delete"  # delete test assets
     ADMINISTER = "administer"  # manage keys and workspace settings
     RUN_ANY_ASSIGNMENT = "run_any_assignment"  # run assignments given to others, not only one's own
+    READ_DELIVERIES = "read_deliveries"  # see where completion callbacks go and why delivering them failed
 
 
 class Role(StrEnum):
@@ -34,6 +35,7 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
             Permission.EXECUTE,
             Permission.DELETE,
             Permission.RUN_ANY_ASSIGNMENT,
+            Permission.READ_DELIVERIES,
         }
     ),
     Role.ADMIN: frozenset(Permission),

@@ -5,8 +5,13 @@ candidate's `basic` or `detailed` mode), so the deliverer is given a `render` fu
 application that starts it. Posts go out a few at a time, so one slow receiver does not hold
 up the rest. A URL whose host resolves to a loopback or link-local address (this server, a
 cloud metadata service) is refused unless the operator allows it (`callback_allow_local`);
-private networks, where CI systems live, are allowed. Callback URLs and params are never
-logged: they may hold tokens.
+private networks, where CI systems live, are allowed.
+
+Each failed attempt is logged at WARNING, since a receiver that fails is otherwise seen only
+by those who list deliveries: the delivery and its test instance, the attempt, the URL as
+`shown_url` gives it, what went wrong, and when it is tried next or that it was given up.
+A URL's query, user info and fragment and a callback's params are never logged: they may
+hold tokens.
 """
 
 import ipaddress
@@ -15,12 +20,14 @@ import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from testament.services import callbacks
+from testament.services.callbacks import Failure
 from testament.services.context import AppContext
 
 __all__ = ["CallbackDeliverer", "Render"]
@@ -79,21 +86,52 @@ class CallbackDeliverer:
 
     def _deliver(self, client: httpx.Client, callback: callbacks.DueCallback) -> None:
         try:
-            error = self._post(client, callback)
+            failure = self._post(client, callback)
         except Exception as exc:  # whatever goes wrong with one callback is that callback's result
-            log.exception("callback %s could not be posted", callback.id)
-            error = f"could not be posted ({type(exc).__name__})"
-        callbacks.record_result(self.app, callback, error)
+            log.exception("callback delivery %s could not be posted", callback.id)
+            failure = Failure(f"could not be posted ({type(exc).__name__})")
+        next_try = callbacks.record_result(self.app, callback, failure)
+        if failure is not None:
+            _log_failure(callback, failure, next_try)
 
-    def _post(self, client: httpx.Client, callback: callbacks.DueCallback) -> str | None:
+    def _post(self, client: httpx.Client, callback: callbacks.DueCallback) -> Failure | None:
         """None when the receiver took it (2xx); otherwise what went wrong."""
         if not self.app.settings.callback_allow_local and (address := local_address(callback.url)):
-            return f"refused: the URL's host resolves to {address}, a loopback or link-local address"
+            return Failure(f"refused: the URL's host resolves to {address}, a loopback or link-local address")
         body = self.render(self.app, callback)
         try:
             response = client.post(callback.url, json=body)
         except httpx.HTTPError as exc:
-            return f"{type(exc).__name__}: could not reach the callback URL"
+            return Failure(f"{type(exc).__name__}: {_without_secrets(str(exc), callback.url)}")
         if response.is_success:
             return None
-        return f"the callback URL answered HTTP {response.status_code}"
+        return Failure(f"the callback URL answered HTTP {response.status_code}", response.status_code)
+
+
+def _without_secrets(message: str, url: str) -> str:
+    """An error's message, with the parts of the URL that may carry tokens taken out of it."""
+    parts = urlsplit(url)
+    message = message.replace(url, callbacks.shown_url(url))
+    for secret in (parts.query, parts.fragment, parts.password, parts.username):
+        if secret:
+            message = message.replace(secret, "***")
+    return message
+
+
+def _log_failure(callback: callbacks.DueCallback, failure: Failure, next_try: datetime | None) -> None:
+    attempt = callback.attempts + 1
+    then = (
+        f"next try at {next_try.isoformat(timespec='seconds')}"
+        if next_try is not None
+        else f"gave up after {attempt} attempts"
+    )
+    log.warning(
+        "callback delivery %s for test instance %s: attempt %d of %d to %s failed: %s; %s",
+        callback.id,
+        callback.instance_id,
+        attempt,
+        callbacks.MAX_ATTEMPTS,
+        callbacks.shown_url(callback.url),
+        failure.error,
+        then,
+    )

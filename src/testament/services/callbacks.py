@@ -5,34 +5,48 @@ A test instance's completion queues one callback in the same transaction (so non
 and none is sent for a completion that rolled back). The deliverer claims due callbacks
 (claiming pushes their next attempt a lease into the future, so two deliverers never post
 the same one at once), posts them, and reports each result: delivered, or tried again after
-1, 2, 4, ... seconds (at most 5 minutes apart) until MAX_ATTEMPTS, then failed.
+1, 2, 4, ... seconds (at most 5 minutes apart) until MAX_ATTEMPTS, then failed (given up).
+
+Managers and admins read how deliveries fare (`list_deliveries`, `get_delivery`). A callback's
+URL may carry a token in its query (or user info) and its params may carry anything: what is
+shown or logged of a URL is `shown_url`, and params are never shown.
 """
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, Select, select, update
 
-from testament.domain.errors import InvalidInput
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.tasks import Candidate, TestInstance
+from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
-from testament.store.tables import callbacks
+from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.store.tables import callbacks, test_instances
 
 __all__ = [
+    "DELIVERY_STATES",
     "MAX_ATTEMPTS",
+    "Delivery",
     "DueCallback",
+    "Failure",
     "check_callback_url",
     "claim_due",
     "enqueue",
+    "get_delivery",
     "is_local",
+    "list_deliveries",
     "record_result",
+    "shown_url",
 ]
 
 MAX_ATTEMPTS = 8
+DELIVERY_STATES = ("pending", "delivered", "failed")  # failed: given up after MAX_ATTEMPTS
 CLAIM_BATCH = 20
 CLAIM_LEASE = timedelta(seconds=300)  # longer than a claimed batch takes to post, timeouts and all
 MAX_BACKOFF_S = 300.0
@@ -131,18 +145,140 @@ def backoff_s(attempts: int, base_s: float) -> float:
     return float(min(base_s * 2 ** (attempts - 1), MAX_BACKOFF_S))
 
 
-def record_result(app: AppContext, callback: DueCallback, error: str | None) -> None:
-    """`error` None: delivered. Otherwise try again later, or give up after MAX_ATTEMPTS."""
+@dataclass(frozen=True)
+class Failure:
+    """Why one delivery attempt failed, in words that hold neither the URL's query nor the params."""
+
+    error: str
+    status_code: int | None = None  # what the receiver answered, when it answered
+
+
+def record_result(app: AppContext, callback: DueCallback, failure: Failure | None) -> datetime | None:
+    """`failure` None: delivered. Otherwise try again later, or give up after MAX_ATTEMPTS.
+
+    Returns when it will be tried again: None once delivered or given up.
+    """
     now = app.clock()
     attempts = callback.attempts + 1
-    values: dict[str, Any] = {"attempts": attempts}
-    if error is None:
-        values |= {"state": "delivered", "delivered_at": now, "last_error": ""}
-    elif attempts >= MAX_ATTEMPTS:
-        values |= {"state": "failed", "last_error": error[:2000]}
+    values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
+    next_try = None
+    if failure is None:
+        values |= {"state": "delivered", "delivered_at": now, "last_error": "", "last_status_code": None}
     else:
-        delay = backoff_s(attempts, app.settings.callback_backoff_s)
-        values |= {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error[:2000]}
+        values |= {"last_error": failure.error[:2000], "last_status_code": failure.status_code}
+        if attempts >= MAX_ATTEMPTS:
+            values |= {"state": "failed"}
+        else:
+            next_try = now + timedelta(seconds=backoff_s(attempts, app.settings.callback_backoff_s))
+            values |= {"next_attempt_at": next_try}
     with app.uow() as uow:
         uow.session.execute(update(callbacks).where(callbacks.c.id == callback.id).values(**values))
         uow.commit()
+    return next_try
+
+
+def shown_url(url: str) -> str:
+    """What of a callback URL may be shown and logged: scheme, host, port and path. Never its
+    user info, query or fragment, which may carry tokens."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = parts.port
+    except ValueError:  # refused when it was given; said here so that showing never fails
+        port = None
+    return urlunsplit((parts.scheme, host + (f":{port}" if port else ""), parts.path, "", ""))
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One completion callback, as managers see how it fares (its params are never shown)."""
+
+    id: str
+    test_instance_id: str
+    task_id: str
+    url: str  # shown_url: without user info, query or fragment
+    status: str  # one of DELIVERY_STATES
+    attempts: int
+    last_error: str
+    last_status_code: int | None
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None  # while pending
+    created_at: datetime
+    delivered_at: datetime | None
+    max_attempts: int = MAX_ATTEMPTS
+
+
+def _deliveries(principal: Principal) -> Select[Any]:
+    return (
+        select(callbacks, test_instances.c.task_id)
+        .join(test_instances, test_instances.c.id == callbacks.c.instance_id)
+        .where(callbacks.c.workspace_id == principal.workspace_id)
+    )
+
+
+def _delivery(row: Row[Any]) -> Delivery:
+    def moment(value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+    return Delivery(
+        id=row.id,
+        test_instance_id=row.instance_id,
+        task_id=row.task_id,
+        url=shown_url(row.url),
+        status=row.state,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        last_status_code=row.last_status_code,
+        last_attempt_at=moment(row.last_attempt_at),
+        next_attempt_at=moment(row.next_attempt_at) if row.state == "pending" else None,
+        created_at=as_utc(row.created_at),
+        delivered_at=moment(row.delivered_at),
+    )
+
+
+def list_deliveries(
+    app: AppContext,
+    principal: Principal,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    status: str | None = None,
+    test_instance_id: str | None = None,
+) -> Page[Delivery]:
+    """The workspace's completion callbacks, newest first (managers and admins)."""
+    principal.require(Permission.READ_DELIVERIES)
+    check_limit(limit)
+    query = _deliveries(principal)
+    if status is not None:
+        if status not in DELIVERY_STATES:
+            raise InvalidInput("status", f"must be one of {', '.join(DELIVERY_STATES)}")
+        query = query.where(callbacks.c.state == status)
+    if test_instance_id is not None:
+        query = query.where(callbacks.c.instance_id == test_instance_id)
+    before = decode_cursor(app.cursors, "callback-deliveries", cursor)
+    if before is not None:
+        query = query.where(callbacks.c.id < str(before))
+    with app.db.reading() as session:
+        if test_instance_id is not None and not session.scalar(
+            select(test_instances.c.id).where(
+                test_instances.c.id == test_instance_id,
+                test_instances.c.workspace_id == principal.workspace_id,
+            )
+        ):
+            raise NotFound("test instance", test_instance_id)
+        rows = session.execute(query.order_by(callbacks.c.id.desc()).limit(limit + 1)).all()
+    found = [_delivery(r) for r in rows]
+    return make_page(app.cursors, "callback-deliveries", found, limit, key=lambda d: d.id)
+
+
+def get_delivery(app: AppContext, principal: Principal, delivery_id: str) -> Delivery:
+    principal.require(Permission.READ_DELIVERIES)
+    with app.db.reading() as session:
+        row = session.execute(_deliveries(principal).where(callbacks.c.id == delivery_id)).first()
+    if row is None:
+        raise NotFound("callback delivery", delivery_id)
+    return _delivery(row)

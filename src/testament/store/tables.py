@@ -530,6 +530,9 @@ callbacks = Table(
     Column("delivered_at", TS),
     Index("ix_callbacks_due", "state", "next_attempt_at"),
     Index("ix_callbacks_instance", "instance_id"),
+    # what managers list, newest first, with or without a state
+    Index("ix_callbacks_workspace", "workspace_id", "id"),
+    Index("ix_callbacks_workspace_state", "workspace_id", "state", "id"),
 )
 
 mapper_registry = registry()

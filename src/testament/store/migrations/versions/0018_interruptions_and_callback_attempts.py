@@ -1,4 +1,4 @@
-"""interrupted runs are not retries; what a callback's last attempt got
+"""interrupted runs are not retries; how a callback's delivery fares, listed per workspace
 
 Revision ID: 0018
 Revises: 0017
@@ -26,10 +26,14 @@ def upgrade() -> None:
     with op.batch_alter_table("callbacks", schema=None) as batch_op:
         batch_op.add_column(sa.Column("last_status_code", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("last_attempt_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index("ix_callbacks_workspace", ["workspace_id", "id"], unique=False)
+        batch_op.create_index("ix_callbacks_workspace_state", ["workspace_id", "state", "id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("callbacks", schema=None) as batch_op:
+        batch_op.drop_index("ix_callbacks_workspace_state")
+        batch_op.drop_index("ix_callbacks_workspace")
         batch_op.drop_column("last_attempt_at")
         batch_op.drop_column("last_status_code")
 
