@@ -29,11 +29,11 @@ from testament.api.errors import PROBLEM, Problem
 from testament.api.schemas import TestCaseCreate, TestCasePublic, TestCaseSummary, TestCaseUpdate
 from testament.domain.content import KINDS
 
-__all__ = ["content_schema_name", "examples_by_kind", "install_docs_page", "install_openapi"]
+__all__ = ["examples_by_kind", "install_docs_page", "install_openapi"]
 
 REF = "#/components/schemas/"
 SWAGGER_FILES = Path(fastapi_offline.__file__).parent / "static"
-VALIDATION_ERROR = "Invalid input: a parameter, the body or the content breaks a rule; `errors` names each"
+VALIDATION_ERROR = "Invalid input: `errors` names each refused parameter or field and the rule it breaks"
 UNAUTHENTICATED = "No key, or a key that is unknown or revoked"
 
 
@@ -67,10 +67,6 @@ def install_docs_page(api: FastAPI, *, docs_url: str = "/docs", files_url: str =
         )
 
 
-def content_schema_name(kind: str) -> str:
-    return KINDS[kind].model.__name__
-
-
 def examples_by_kind() -> dict[str, Example]:
     """One new test case per kind, its content the kind's own example: the request examples
     of the docs page."""
@@ -96,9 +92,7 @@ def _examples(model: type[BaseModel]) -> list[Any]:
 def _document_content(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     refs = _publish(schemas, [kind.model for kind in KINDS.values()], "validation")
-    by_kind = "; ".join(
-        f"`{name}`: {content_schema_name(name)}, {kind.summary}" for name, kind in KINDS.items()
-    )
+    by_kind = "; ".join(f"`{name}`: {kind.model.__name__}, {kind.summary}" for name, kind in KINDS.items())
     content = {
         "title": "Content",
         "description": f"What the test case runs; its schema depends on `kind`. {by_kind}.",
