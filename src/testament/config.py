@@ -1,21 +1,52 @@
-"""One settings object, read from `TESTAMENT_*` environment variables (or a `.env` file)."""
+"""One settings object, read from `TESTAMENT_*` environment variables (or a `.env` file).
+
+Where data lives, in this order: the `--data-dir` flag of a command, then `TESTAMENT_DATA_DIR`,
+then a `.testament` folder in the current directory or the nearest one above it, then the
+per-user data directory (`$XDG_DATA_HOME/testament`, by default `~/.local/share/testament`). So
+`testament serve` and the admin commands find the same database from any folder.
+"""
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from testament.kit.ids import new_secret
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "default_data_dir", "user_data_dir"]
+
+LOCAL_DATA_DIR = ".testament"
+
+
+def user_data_dir() -> Path:
+    """The per-user data directory, as each platform places it."""
+    home = Path.home()
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "testament"
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / "testament"
+    return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / "testament"
+
+
+def default_data_dir(start: Path | None = None) -> Path:
+    """A `.testament` folder in `start` (the current directory) or the nearest one above it;
+    else the per-user data directory."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / LOCAL_DATA_DIR).is_dir():
+            return folder / LOCAL_DATA_DIR
+    return user_data_dir()
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TESTAMENT_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path(".testament"), description="database file, artifacts, secret key")
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="database file, artifacts, secret key (see above)"
+    )
     database_url: str = Field(default="", description="default: a SQLite file in data_dir")
     secret_key: str = Field(
         default="", description="signs cursors and encrypts stored secrets; default: kept in data_dir"
@@ -51,13 +82,33 @@ class Settings(BaseSettings):
         "testament_url; `testament serve` sets http://HOST:PORT when this is not configured",
     )
 
+    _data_dir_configured: bool = PrivateAttr(default=False)
+
     @model_validator(mode="after")
     def _defaults_from_data_dir(self) -> "Settings":
+        self._data_dir_configured = "data_dir" in self.model_fields_set
+        self.data_dir = self.data_dir.expanduser().resolve()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir.resolve() / 'testament.db'}"
         if self.heartbeat_s >= self.lease_s:
             raise ValueError("heartbeat_s must be shorter than lease_s")
         return self
+
+    def data_dir_origin(self, from_flag: bool = False) -> str:
+        """Why this data directory: the rule of the order above that chose it."""
+        if from_flag:
+            return "--data-dir"
+        if self._data_dir_configured:
+            return "TESTAMENT_DATA_DIR"
+        if self.data_dir.name == LOCAL_DATA_DIR:
+            return f"the {LOCAL_DATA_DIR} folder found from the current directory"
+        return "the per-user data directory"
+
+    def database_label(self) -> str:
+        """The database URL with any password hidden, for telling people which one is used."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def artifacts_dir(self) -> Path:

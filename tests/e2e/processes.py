@@ -1,5 +1,6 @@
 """Run the real `testament` command: admin commands, and `serve` as a child process."""
 
+import copy
 import json
 import os
 import signal
@@ -61,6 +62,13 @@ class Installation:
                 pass
             time.sleep(0.1)
         raise AssertionError("testament serve did not answer /healthz within 30 s")
+
+    def with_key(self, token: str) -> "Installation":
+        """The same server seen with another key, for tests that share one server process."""
+        other = copy.copy(self)
+        other.env = {**self.env, "TESTAMENT_URL": self.url, "TESTAMENT_API_KEY": token}
+        other.server = None  # stopping the server stays the owner's job
+        return other
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash."""

@@ -216,8 +216,8 @@ def test_run_wait_honours_the_plans_quality_gate_and_show_prints_scores(
 
     # 3 of 4 points: 0.75 passes a 0.7 gate and fails a 0.8 one, though a step failed in both
     assert lenient.returncode == 0, lenient.stdout + lenient.stderr
-    assert "Quality gate (score ratio ≥ 0.7): passed at 0.75" in lenient.stdout
-    assert strict.returncode == 1 and "Quality gate (score ratio ≥ 0.8): failed at 0.75" in strict.stdout
+    assert "quality gate (score ratio >= 0.7): passed at 0.75" in lenient.stdout
+    assert strict.returncode == 1 and "quality gate (score ratio >= 0.8): failed at 0.75" in strict.stdout
     for line in ("score 3/4 (75%)", "section core: 3/3 (100%)", "dimension availability: 3/4 (75%)",
                  "availability/odd: 0/1 (0%)", "effect pct: 75"):  # fmt: skip
         assert line in shown.stdout, shown.stdout

@@ -17,9 +17,14 @@ class ApiError(Exception):
     def code(self) -> str:
         return str(self.body.get("code", ""))
 
+    @property
+    def unreachable(self) -> bool:
+        """No answer at all: the server is down, or the URL is wrong."""
+        return self.status == 0
+
     def describe(self) -> str:
         detail = self.body.get("detail") or self.body.get("title") or "request failed"
-        return f"{self.status}: {detail}"
+        return str(detail) if self.unreachable else f"{self.status}: {detail}"
 
 
 class ApiClient:
@@ -40,8 +45,10 @@ class ApiClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
+            server = str(self._http.base_url).removesuffix("/api/v1/")
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ApiError(
-                0, {"detail": f"cannot reach the server at {self._http.base_url}: {exc}"}
+                0, {"detail": f"cannot reach the Testament server at {server} ({reason}); is it running?"}
             ) from None
         if response.status_code >= 400:
             try:
@@ -57,11 +64,18 @@ class ApiClient:
     def post(self, path: str, body: Any = None) -> Any:
         return self.call("POST", path, json=body)
 
-    def all_records(self, execution_id: str) -> list[dict[str, Any]]:
+    @property
+    def server(self) -> str:
+        return str(self._http.base_url).removesuffix("/api/v1/")
+
+    def all_records(self, execution_id: str, after_seq: int | None = None) -> list[dict[str, Any]]:
+        """Every record (or every one written after `after_seq`), in order."""
         records: list[dict[str, Any]] = []
         cursor = None
         while True:
-            page = self.get(f"/executions/{execution_id}/records", limit=1000, cursor=cursor)
+            page = self.get(
+                f"/executions/{execution_id}/records", limit=1000, cursor=cursor, after_seq=after_seq
+            )
             records += page["items"]
             if not (cursor := page["next_cursor"]):
                 return records

@@ -1,4 +1,4 @@
-"""`testament`: serve, administer, apply, run.
+"""`testament`: serve, administer, apply, run, follow, stop, show, list.
 
 The contract outside tools rely on (keep it stable):
   testament serve --host H --port P
@@ -8,57 +8,103 @@ The contract outside tools rely on (keep it stable):
   testament apply -f FILE.yaml
   testament run TEST_CASE_OR_PLAN --wait [--junit out.xml]   (exit 0 only when all passed,
                                                              or the plan's pass_ratio gate held)
+Exit codes and output streams: see `testament.cli.output`.
 """
 
-import json
-import sys
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
-import yaml
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 from testament.cli import run as run_cmd
+from testament.cli.bundle import BundleFileError, read_bundle
 from testament.cli.client import ApiClient, ApiError
+from testament.cli.output import EXIT_FAILED, EXIT_PASSED, console, err, fail, print_json, warn
 from testament.config import Settings
 from testament.domain.access import parse_role
 from testament.domain.errors import TestamentError
 
+HELP = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
-    no_args_is_help=True, add_completion=False, help="Testament: a self-hosted test execution server."
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings=HELP,
+    help="Testament: a self-hosted test execution server.",
 )
-workspace_app = typer.Typer(no_args_is_help=True, help="Workspaces (works on the database directly).")
-key_app = typer.Typer(no_args_is_help=True, help="API keys (works on the database directly).")
+workspace_app = typer.Typer(
+    no_args_is_help=True, context_settings=HELP, help="Workspaces (works on the database directly)."
+)
+key_app = typer.Typer(
+    no_args_is_help=True, context_settings=HELP, help="API keys (works on the database directly)."
+)
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(key_app, name="key")
-
-console = Console()
-err = Console(stderr=True)
 
 Server = Annotated[str, typer.Option("--server", envvar="TESTAMENT_URL", help="the server's base URL")]
 Key = Annotated[
     str, typer.Option("--key", envvar="TESTAMENT_API_KEY", help="an API key token", show_default=False)
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="print JSON only")]
+AsJson = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="where the database and files live (default: TESTAMENT_DATA_DIR, else a .testament folder "
+        "here or above, else the per-user data directory)",
+        show_default=False,
+    ),
+]
+DEFAULT_SERVER = "http://127.0.0.1:8000"
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
-    raise typer.Exit(code)
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"testament {package_version('testament')}", markup=False)
+        raise typer.Exit()
 
 
-def _context() -> Any:
+@app.callback()
+def main(
+    _version_flag: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """Testament: a self-hosted test execution server."""
+
+
+def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
+    """The settings a command runs with; says on stderr which database it uses."""
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = Settings(**overrides)
+    err.print(
+        f"database {settings.database_label()} (data directory {settings.data_dir}, "
+        f"from {settings.data_dir_origin(from_flag=data_dir is not None)})",
+        markup=False,
+    )
+    return settings
+
+
+def _context(data_dir: Path | None) -> Any:
     from testament.bootstrap import build_context
 
-    return build_context(Settings())
+    return build_context(_settings(data_dir))
 
 
-def _emit(data: dict[str, Any], as_json: bool, human: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(data) + "\n")
-    else:
-        console.print(human)
+def _api_failure(exc: ApiError) -> NoReturn:
+    """One line for the error; then each bad field, once."""
+    problems = exc.body.get("errors") or []
+    if problems:
+        err.print(f"error: {exc.status}: {len(problems)} problem(s):", markup=False)
+        for problem in problems:
+            err.print(f"  {problem.get('field')}: {problem.get('rule')}", markup=False)
+        raise typer.Exit(2)
+    fail(exc.describe())
 
 
 @app.command()
@@ -75,6 +121,7 @@ def serve(
     ] = False,
     workers: Annotated[int | None, typer.Option(help="local worker pool size")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    data_dir: DataDir = None,
 ) -> None:
     """Run the API and, with the local executor, the workers (honours TESTAMENT_* settings)."""
     import uvicorn
@@ -82,7 +129,7 @@ def serve(
     from testament.api.app import create_app
 
     overrides: dict[str, Any] = {"workers": workers} if workers else {}
-    settings = Settings(**overrides)
+    settings = _settings(data_dir, **overrides)
     url = f"http://{host}:{port}"
     if not settings.public_url:
         settings = settings.model_copy(update={"public_url": url})
@@ -106,20 +153,28 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level=log_level)
 
 
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database schema to the newest version (serve does this too)."""
+    from testament.store.db import migrate as do_migrate
+
+    settings = _settings(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    do_migrate(settings.database_url)
+    console.print("database is up to date")
+
+
 @workspace_app.command("create")
-def workspace_create(name: str, as_json: AsJson = False) -> None:
+def workspace_create(name: str, as_json: AsJson = False, data_dir: DataDir = None) -> None:
     """Create a workspace."""
     from testament.services.admin import create_workspace
 
     try:
-        ws = create_workspace(_context(), name)
+        ws = create_workspace(_context(data_dir), name)
     except TestamentError as exc:
-        _fail(exc.message)
-    _emit(
-        {"id": ws.id, "name": ws.name, "created_at": ws.created_at.isoformat()},
-        as_json,
-        f"workspace {ws.id} ({ws.name})",
-    )
+        fail(exc.message)
+    data = {"id": ws.id, "name": ws.name, "created_at": ws.created_at.isoformat()}
+    print_json(data) if as_json else console.print(f"workspace {ws.id} ({ws.name})", markup=False)
 
 
 @key_app.command("create")
@@ -128,14 +183,15 @@ def key_create(
     role: Annotated[str, typer.Option(help="admin, manager, tester or viewer")],
     user: Annotated[str, typer.Option(help="who uses the key")] = "",
     as_json: AsJson = False,
+    data_dir: DataDir = None,
 ) -> None:
     """Issue a key: a Bearer token, and an access key pair for AWS SigV4. Shown once."""
     from testament.services.admin import create_key
 
     try:
-        issued = create_key(_context(), workspace, parse_role(role), user)
+        issued = create_key(_context(data_dir), workspace, parse_role(role), user)
     except TestamentError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     data = {
         "id": issued.id,
         "workspace_id": issued.workspace_id,
@@ -145,20 +201,25 @@ def key_create(
         "access_key_id": issued.access_key_id,
         "secret_access_key": issued.secret_access_key,
     }
-    _emit(data, as_json, "\n".join(f"{k}: {v}" for k, v in data.items()))
+    if as_json:
+        print_json(data)
+    else:
+        console.print("\n".join(f"{k}: {v}" for k, v in data.items()), markup=False)
 
 
 @key_app.command("list")
 def key_list(
-    workspace: Annotated[str, typer.Option(help="the workspace id")], as_json: AsJson = False
+    workspace: Annotated[str, typer.Option(help="the workspace id")],
+    as_json: AsJson = False,
+    data_dir: DataDir = None,
 ) -> None:
     """A workspace's keys (no secrets: they are shown only at creation)."""
     from testament.services.admin import list_keys
 
     try:
-        keys = list_keys(_context(), workspace)
+        keys = list_keys(_context(data_dir), workspace)
     except TestamentError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     rows = [
         {
             "id": k.id,
@@ -171,52 +232,59 @@ def key_list(
         for k in keys
     ]
     if as_json:
-        sys.stdout.write(json.dumps(rows) + "\n")
+        print_json(rows)
         return
     for row in rows:
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        console.print(f"{row['id']}  {row['role']:<8} {row['user']:<20} {row['access_key_id']}  {state}")
+        console.print(
+            f"{row['id']}  {row['role']:<8} {row['user']:<20} {row['access_key_id']}  {state}", markup=False
+        )
 
 
 @key_app.command("revoke")
-def key_revoke(key_id: str) -> None:
+def key_revoke(key_id: str, data_dir: DataDir = None) -> None:
     """Revoke a key at once."""
     from testament.services.admin import revoke_key
 
     try:
-        revoke_key(_context(), key_id)
+        revoke_key(_context(data_dir), key_id)
     except TestamentError as exc:
-        _fail(exc.message)
-    console.print(f"key {key_id} is revoked")
+        fail(exc.message)
+    console.print(f"key {key_id} is revoked", markup=False)
 
 
 def _client(server: str, key: str) -> ApiClient:
     if not key:
-        _fail("no API key: pass --key or set TESTAMENT_API_KEY")
+        fail("no API key: pass --key or set TESTAMENT_API_KEY")
     return ApiClient(server, key)
 
 
 @app.command()
 def apply(
-    file: Annotated[Path, typer.Option("-f", "--file", exists=True, dir_okay=False, help="a YAML bundle")],
-    server: Server = "http://127.0.0.1:8000",
+    file: Annotated[Path, typer.Option("-f", "--file", dir_okay=False, help="a YAML bundle")],
+    server: Server = DEFAULT_SERVER,
     key: Key = "",
     as_json: AsJson = False,
 ) -> None:
     """Create or update environments, test cases, suites and plans from YAML, by name (idempotent)."""
     try:
-        bundle = yaml.safe_load(file.read_text())
-    except yaml.YAMLError as exc:
-        _fail(f"{file} is not valid YAML: {exc}")
+        bundle = read_bundle(file)
+    except BundleFileError as exc:
+        fail(str(exc))
     with _client(server, key) as client:
         try:
-            results = client.post("/apply", bundle or {})["results"]
+            results = client.post("/apply", bundle.data)["results"]
         except ApiError as exc:
-            for problem in exc.body.get("errors", []):
-                err.print(f"  {problem['field']}: {problem['rule']}", markup=False)
-            _fail(exc.describe())
+            problems = exc.body.get("errors") or []
+            if not problems:
+                fail(exc.describe())
+            err.print(f"error: {file}: {len(problems)} problem(s), nothing was applied:", markup=False)
+            for problem in problems:
+                field = str(problem.get("field", ""))
+                err.print(f"  {bundle.where(field)}: {problem.get('rule')}", markup=False)
+            raise typer.Exit(2) from None
     if as_json:
-        sys.stdout.write(json.dumps(results) + "\n")
+        print_json(results)
         return
     for line in results:
         console.print(f"{line['action']:>9}  {line['kind']:<12} {line['name']}  [dim]{line['id']}[/]")
@@ -235,68 +303,322 @@ def run(
     environment: Annotated[str | None, typer.Option("--env", help="an environment, by id or name")] = None,
     client_token: Annotated[str | None, typer.Option(help="idempotency token")] = None,
     var: Annotated[list[str] | None, typer.Option(help="NAME=VALUE, overrides a variable")] = None,
-    server: Server = "http://127.0.0.1:8000",
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="with --wait: stop waiting after this many seconds (exit 124)", min=0.1),
+    ] = None,
+    stop_on_interrupt: Annotated[
+        bool,
+        typer.Option(
+            "--stop-on-interrupt", help="with --wait: on Ctrl-C, SIGTERM or --timeout, stop the run too"
+        ),
+    ] = False,
+    as_json: AsJson = False,
+    server: Server = DEFAULT_SERVER,
     key: Key = "",
 ) -> None:
-    """Start a test case or a plan."""
-    if junit and not wait:
-        _fail("--junit needs --wait: the report is written when the run ends")
-    variables = {}
-    for item in var or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            _fail(f"--var {item!r}: expected NAME=VALUE")
-        variables[name] = value
-    body: dict[str, Any] = {
-        "variables": variables,
-        "environment_id": environment,
-        "client_token": client_token,
-    }
-    with _client(server, key) as client:
+    """Start a test case or a plan; with --wait, follow it and exit by its outcome."""
+    given = {"--junit": junit, "--timeout": timeout, "--stop-on-interrupt": stop_on_interrupt}
+    if not wait and (needing := [flag for flag, value in given.items() if value is not None and value]):
+        fail(f"{' and '.join(needing)} {'needs' if len(needing) == 1 else 'need'} --wait")
+    if junit and (problem := run_cmd.check_junit_path(junit)):
+        fail(problem)
+    variables = _parse_vars(var or [])
+    body = {"variables": variables, "environment_id": environment, "client_token": client_token}
+    progress = err if as_json else console
+    started: dict[str, Any] | None = None
+    with _client(server, key) as client, run_cmd.interrupt_signals():
         try:
             started = run_cmd.start(client, target, {k: v for k, v in body.items() if v})
+            cases = run_cmd.load_cases(client, started["executions"])
+            _announce(client, started, cases, variables, progress)
             if not wait:
-                console.print_json(json.dumps(started))
+                print_json(started) if as_json else None
                 return
-            report = run_cmd.wait_and_report(client, started, console)
+            report = run_cmd.follow(client, started, progress, cases=cases, timeout_s=timeout)
         except ApiError as exc:
-            _fail(exc.describe())
+            _api_failure(exc)
+        except run_cmd.Interrupted as exc:
+            _left_running(client, started, exc, stop_on_interrupt)
+            raise typer.Exit(exc.exit_code) from None
+    _finish(report, target, junit, as_json, progress)
+
+
+def _parse_vars(items: list[str]) -> dict[str, str]:
+    variables = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            fail(f"--var {item!r}: expected NAME=VALUE")
+        variables[name] = value
+    return variables
+
+
+def _announce(
+    client: ApiClient,
+    started: dict[str, Any],
+    cases: dict[str, run_cmd.TestCaseInfo],
+    variables: dict[str, str],
+    progress: Console,
+) -> None:
+    """Say what started (ids first: a run outlives the command), and what it needs from people."""
+    executions = started["executions"]
+    replayed = " (an earlier start with this client token)" if started.get("replayed") else ""
+    if started.get("plan_run_id"):
+        progress.print(
+            f"plan run {started['plan_run_id']} started{replayed}: {len(executions)} execution(s)",
+            markup=False,
+        )
+    for x in executions:
+        name = cases[x["test_case_id"]].name if x["test_case_id"] in cases else x["test_case_id"]
+        label = f"{name} [{x['data_set_name']}]" if x.get("data_set_name") else name
+        progress.print(f"execution {x['id']} {label}: {x['status']}{replayed}", markup=False)
+        if notice := run_cmd.manual_notice(client, cases, x):
+            warn(notice)
+    if unused := run_cmd.unused_variables(variables, cases):
+        warn(f"--var {', '.join(unused)}: used by no test case of this run (a typo?)")
+
+
+def _left_running(
+    client: ApiClient, started: dict[str, Any] | None, why: run_cmd.Interrupted, stop: bool
+) -> None:
+    """The wait ended early: stop the run, or say what goes on and how to stop it."""
+    if started is None:
+        err.print(f"{why.why}: nothing was started", markup=False)
+        return
+    ids = [x["id"] for x in started["executions"]]
+    running = []
+    for x in ids:
+        try:
+            status = client.get(f"/executions/{x}")["status"]
+        except ApiError:
+            status = "unknown"
+        if status not in run_cmd.TERMINAL:
+            running.append(f"{x} ({status})")
+    handle = started.get("plan_run_id") or " ".join(ids)
+    if not running:
+        err.print(f"{why.why}; the run had ended", markup=False)
+    elif stop:
+        try:
+            _stop(client, started.get("plan_run_id") or "", ids)
+            err.print(f"{why.why}; stopped: {', '.join(running)}", markup=False)
+        except ApiError as exc:
+            err.print(f"{why.why}; could not stop it ({exc.describe()})", markup=False)
+    else:
+        err.print(f"{why.why}; still running on the server: {', '.join(running)}", markup=False)
+        err.print(f"to stop it: testament stop {handle}", markup=False)
+
+
+def _stop(client: ApiClient, plan_run_id: str, execution_ids: list[str]) -> list[dict[str, Any]]:
+    if plan_run_id:
+        return [client.post(f"/plan-runs/{plan_run_id}/stop")]
+    return [client.post(f"/executions/{x}/stop") for x in execution_ids]
+
+
+def _finish(
+    report: run_cmd.RunReport, target: str, junit: Path | None, as_json: bool, progress: Console
+) -> None:
+    if report.plan_run is not None:
+        for line in run_cmd.gate_lines(report.plan_run):
+            progress.print(line, markup=False)
     if junit:
-        run_cmd.write_junit(report, junit, target)
-        console.print(f"JUnit report: {junit}")
-    raise typer.Exit(0 if report.passed else 1)
+        try:
+            run_cmd.write_junit(report, junit, target)
+        except OSError as exc:
+            fail(f"--junit {junit}: cannot be written ({exc.strerror or exc})")
+        progress.print(f"JUnit report: {junit}", markup=False)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        console.print(run_cmd.summary_table(report))
+    raise typer.Exit(EXIT_PASSED if report.passed else EXIT_FAILED)
+
+
+@app.command()
+def stop(
+    run_id: Annotated[list[str], typer.Argument(help="execution or plan run ids", show_default=False)],
+    as_json: AsJson = False,
+    server: Server = DEFAULT_SERVER,
+    key: Key = "",
+) -> None:
+    """Stop executions or plan runs (cooperatively: each ends STOPPED at its next step)."""
+    answers = []
+    with _client(server, key) as client:
+        for ident in run_id:
+            try:
+                answers.append(_stop_one(client, ident))
+            except ApiError as exc:
+                _api_failure(exc)
+    if as_json:
+        print_json(answers)
+        return
+    for answer in answers:
+        kind = "plan run" if "executions" in answer else "execution"
+        console.print(f"{kind} {answer['id']}: {answer['status']}", markup=False)
+
+
+def _stop_one(client: ApiClient, ident: str) -> dict[str, Any]:
+    try:
+        answer: dict[str, Any] = client.post(f"/executions/{ident}/stop")
+        return answer
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+    try:
+        plan_run: dict[str, Any] = client.post(f"/plan-runs/{ident}/stop")
+        return plan_run
+    except ApiError as exc:
+        if exc.status == 404:
+            raise ApiError(404, {"detail": f"no execution or plan run has the id {ident!r}"}) from None
+        raise
 
 
 @app.command()
 def show(
-    execution_id: str,
-    server: Server = "http://127.0.0.1:8000",
+    run_id: Annotated[str, typer.Argument(help="an execution or plan run id", show_default=False)],
+    as_json: AsJson = False,
+    server: Server = DEFAULT_SERVER,
     key: Key = "",
 ) -> None:
-    """Show one execution and all its records."""
+    """Show an execution or a plan run: every record, with what was sent and received, captures,
+    failed expectations and artifacts."""
     with _client(server, key) as client:
         try:
-            execution = client.get(f"/executions/{execution_id}")
-            report = run_cmd.RunReport([execution], {})
-            report.names = {
-                execution["test_case_id"]: run_cmd.test_case_name(client, execution["test_case_id"])
-            }
-            report.records = {execution_id: client.all_records(execution_id)}
+            plan_run, executions = _find_run(client, run_id)
+            report = run_cmd.RunReport(executions, run_cmd.load_cases(client, executions), plan_run=plan_run)
+            report.records = {x["id"]: client.all_records(x["id"]) for x in executions}
+            artifacts = {x["id"]: client.get(f"/executions/{x['id']}/artifacts")["items"] for x in executions}
         except ApiError as exc:
-            _fail(exc.describe())
-    console.print(run_cmd._table(report))
-    run_cmd._print_records(report, console)
+            _api_failure(exc)
+    if as_json:
+        data = report.as_json()
+        for x in data["executions"]:
+            x["artifacts"] = artifacts[x["id"]]
+        print_json(data)
+        return
+    _print_run(report, artifacts)
 
 
-@app.command()
-def migrate() -> None:
-    """Bring the database schema to the newest version (serve does this too)."""
-    from testament.store.db import migrate as do_migrate
+def _find_run(client: ApiClient, run_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    try:
+        return None, [client.get(f"/executions/{run_id}")]
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+    try:
+        plan_run = client.get(f"/plan-runs/{run_id}")
+    except ApiError as exc:
+        if exc.status == 404:
+            raise ApiError(404, {"detail": f"no execution or plan run has the id {run_id!r}"}) from None
+        raise
+    return plan_run, plan_run["executions"]
 
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    do_migrate(settings.database_url)
-    console.print("database is up to date")
+
+def _print_run(report: run_cmd.RunReport, artifacts: dict[str, list[dict[str, Any]]]) -> None:
+    console.print(run_cmd.summary_table(report))
+    for x in report.executions:
+        console.print(f"\n{run_cmd.execution_line(report, x)}", markup=False)
+        if x.get("score") and x["score"]["scoreboard"]["noOfQuestions"]:
+            for line in run_cmd.score_lines(x["score"]):
+                console.print(line, markup=False)
+        for record in report.records[x["id"]]:
+            for line in run_cmd.record_lines(report.label(x), record, detail=True):
+                console.print(line, markup=False)
+        for artifact in artifacts[x["id"]]:
+            console.print(
+                f"  artifact {artifact['id']} {artifact['name']} ({artifact['media_type']}, "
+                f"{artifact['size']} bytes): GET /api/v1/artifacts/{artifact['id']}",
+                markup=False,
+            )
+    if report.plan_run is not None:
+        console.print()
+        for line in run_cmd.gate_lines(report.plan_run):
+            console.print(line, markup=False)
+
+
+@app.command("list")
+def list_runs(
+    what: Annotated[str, typer.Argument(help="executions or plan-runs")] = "executions",
+    test_case: Annotated[str | None, typer.Option(help="executions of this test case (id or name)")] = None,
+    plan: Annotated[str | None, typer.Option(help="plan runs of this plan (id or name)")] = None,
+    plan_run: Annotated[str | None, typer.Option(help="executions of this plan run")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="QUEUED, RUNNING, PASSED, FAILED, STOPPED or ERROR")
+    ] = None,
+    tag: Annotated[str | None, typer.Option(help="its test case's tag: key or key=value")] = None,
+    since: Annotated[str | None, typer.Option(help="queued at or after (ISO 8601)")] = None,
+    until: Annotated[str | None, typer.Option(help="queued before (ISO 8601)")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many, newest first", min=1, max=1000)] = 20,
+    as_json: AsJson = False,
+    server: Server = DEFAULT_SERVER,
+    key: Key = "",
+) -> None:
+    """List executions or plan runs, newest first."""
+    if what not in ("executions", "plan-runs"):
+        fail(f"list {what!r}: expected executions or plan-runs")
+    execution_filters = {"test_case": test_case, "plan_run": plan_run, "status": status, "tag": tag}
+    execution_filters |= {"since": since, "until": until}
+    if what == "plan-runs" and (
+        used := [f"--{k.replace('_', '-')}" for k, v in execution_filters.items() if v]
+    ):
+        fail(f"{', '.join(used)}: filter executions, not plan runs (plan runs take --plan)")
+    if what == "executions" and plan:
+        fail("--plan filters plan runs: use `testament list plan-runs --plan NAME`")
+    with _client(server, key) as client:
+        try:
+            if what == "plan-runs":
+                page = client.get("/plan-runs", plan_id=plan, limit=limit)
+                items = [client.get(f"/plan-runs/{r['id']}") for r in page["items"]]
+                plans = {r["plan_id"]: _plan_name(client, r["plan_id"]) for r in items}
+            else:
+                page = client.get(
+                    "/executions",
+                    test_case_id=test_case,
+                    plan_run_id=plan_run,
+                    status=status.upper() if status else None,
+                    tag=tag,
+                    since=since,
+                    until=until,
+                    limit=limit,
+                )
+                items = page["items"]
+                cases = run_cmd.load_cases(client, items)
+        except ApiError as exc:
+            _api_failure(exc)
+    if as_json:
+        print_json({"items": items})
+        return
+    if what == "plan-runs":
+        console.print(_plan_runs_table(items, plans))
+    else:
+        console.print(run_cmd.summary_table(run_cmd.RunReport(items, cases)))
+
+
+def _plan_name(client: ApiClient, plan_id: str) -> str:
+    try:
+        return str(client.get(f"/plans/{plan_id}")["name"])
+    except ApiError as exc:
+        if exc.status == 404:
+            return f"{plan_id} (deleted)"
+        raise
+
+
+def _plan_runs_table(items: list[dict[str, Any]], plans: dict[str, str]) -> Table:
+    table = Table(title="Plan runs", expand=False, box=box.SIMPLE_HEAD)
+    for column in ("plan run", "plan", "status", "executions", "score", "gate", "created"):
+        table.add_column(column)
+    for r in items:
+        gate = "-" if r.get("gate_passed") is None else ("passed" if r["gate_passed"] else "failed")
+        table.add_row(
+            r["id"],
+            plans.get(r["plan_id"], r["plan_id"]),
+            run_cmd.styled(r["status"]),
+            str(len(r["executions"])),
+            run_cmd.describe_score(r["score"]),
+            gate,
+            r["created_at"],
+        )
+    return table
 
 
 if __name__ == "__main__":

@@ -1,19 +1,44 @@
-"""`testament run`: start a test case or plan, follow it live, report, write JUnit."""
+"""`testament run`: start a test case or plan, follow it as it happens, report, write JUnit.
 
+Following prints one line per finished step (record) and per finished execution, as they
+happen, on a terminal and in a CI log alike; a terminal also gets a live table. A run outlives
+the command: on Ctrl-C, SIGTERM or `--timeout` the command says which executions are still
+going and how to stop them (or stops them, with `--stop-on-interrupt`).
+"""
+
+import signal
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from junitparser import Error, Failure, JUnitXml, Skipped, TestCase, TestSuite
+from rich import box
 from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
 from testament.cli.client import ApiClient, ApiError
+from testament.domain.content.variables import variables_used
 
-__all__ = ["RunReport", "start", "test_case_name", "wait_and_report", "write_junit"]
+__all__ = [
+    "Interrupted",
+    "RunReport",
+    "TestCaseInfo",
+    "follow",
+    "interrupt_signals",
+    "load_cases",
+    "record_lines",
+    "start",
+    "summary_table",
+    "unused_variables",
+    "write_junit",
+]
 
 TERMINAL = {"PASSED", "FAILED", "STOPPED", "ERROR"}
 STYLE = {
@@ -31,12 +56,24 @@ def styled(status: str) -> str:
     return f"[{STYLE.get(status, 'default')}]{escape(status)}[/]"
 
 
+@dataclass(frozen=True)
+class TestCaseInfo:
+    __test__ = False
+    name: str
+    kind: str
+    content: Any = None
+
+
 @dataclass
 class RunReport:
     executions: list[dict[str, Any]]
-    names: dict[str, str]
+    cases: dict[str, TestCaseInfo]
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     plan_run: dict[str, Any] | None = None
+
+    @property
+    def finished(self) -> bool:
+        return all(x["status"] in TERMINAL for x in self.executions)
 
     @property
     def passed(self) -> bool:
@@ -47,11 +84,49 @@ class RunReport:
         return all(x["status"] == "PASSED" for x in self.executions)
 
     def label(self, execution: dict[str, Any]) -> str:
-        name = self.names.get(execution["test_case_id"], execution["test_case_id"])
+        case = self.cases.get(execution["test_case_id"])
+        name = case.name if case else execution["test_case_id"]
         return f"{name} [{execution['data_set_name']}]" if execution.get("data_set_name") else name
 
-    def markup_label(self, execution: dict[str, Any]) -> str:
-        return escape(self.label(execution))
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "plan_run": self.plan_run,
+            "executions": [
+                {**x, "test_case_name": self.label(x), "records_list": self.records.get(x["id"], [])}
+                for x in self.executions
+            ],
+        }
+
+
+class Interrupted(Exception):
+    """The wait ended before the run did: Ctrl-C, SIGTERM, or `--timeout`."""
+
+    def __init__(self, why: str, exit_code: int) -> None:
+        super().__init__(why)
+        self.why = why
+        self.exit_code = exit_code
+
+
+@contextmanager
+def interrupt_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `Interrupted`, so the command can say what is left running."""
+
+    def handler(code: int, why: str) -> Callable[[int, FrameType | None], None]:
+        def raise_interrupted(_signum: int, _frame: FrameType | None) -> None:
+            raise Interrupted(why, code)
+
+        return raise_interrupted
+
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, handler(130, "interrupted (Ctrl-C)")),
+        signal.SIGTERM: signal.signal(signal.SIGTERM, handler(143, "terminated (SIGTERM)")),
+    }
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def start(client: ApiClient, target: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -71,32 +146,58 @@ def start(client: ApiClient, target: str, body: dict[str, Any]) -> dict[str, Any
     return plan_run
 
 
-def test_case_name(client: ApiClient, test_case_id: str) -> str:
-    """A test case's name; a deleted one is shown by its id (its executions stay)."""
-    try:
-        return str(client.get(f"/test-cases/{test_case_id}")["name"])
-    except ApiError as exc:
-        if exc.status == 404:
-            return f"{test_case_id} (deleted)"
-        raise
+def load_cases(client: ApiClient, executions: list[dict[str, Any]]) -> dict[str, TestCaseInfo]:
+    """Each test case of these executions: its name, kind and the content of the version run.
+    A deleted test case is shown by its id (its executions stay)."""
+    cases: dict[str, TestCaseInfo] = {}
+    for x in executions:
+        if x["test_case_id"] in cases:
+            continue
+        try:
+            case = client.get(f"/test-cases/{x['test_case_id']}", version=x.get("test_case_version"))
+            cases[x["test_case_id"]] = TestCaseInfo(case["name"], case["kind"], case.get("content"))
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+            cases[x["test_case_id"]] = TestCaseInfo(f"{x['test_case_id']} (deleted)", x.get("kind", ""))
+    return cases
 
 
-def _table(report: RunReport) -> Table:
-    table = Table(title="Executions", expand=False)
-    for column in ("test case", "status", "attempt", "records", "passed", "failed", "score"):
+def unused_variables(variables: dict[str, Any], cases: dict[str, TestCaseInfo]) -> list[str]:
+    """The names given at start that no test case of the run refers to (kinds that cannot tell
+    which names they use accept any)."""
+    used: set[str] = set()
+    for case in cases.values():
+        names = variables_used(case.kind, case.content)
+        if names is None:
+            return []
+        used |= names
+    return sorted(set(variables) - used)
+
+
+def summary_table(report: RunReport) -> Table:
+    table = Table(title="Executions", expand=False, box=box.SIMPLE_HEAD)
+    for column in ("test case", "execution", "status", "attempt", "records", "passed", "failed", "score"):
         table.add_column(column)
     for x in report.executions:
-        status = x["status"]
         table.add_row(
-            report.markup_label(x),
-            styled(status),
-            f"{x['attempt']}/{x['max_attempts']}",
+            escape(report.label(x)),
+            x["id"],
+            styled(x["status"]),
+            describe_attempt(x),
             str(x["records"]["total"]),
             str(x["records"]["passed"]),
             str(x["records"]["failed"]),
             describe_score(x["score"]["scoreboard"]) if x.get("score") else "-",
         )
     return table
+
+
+def describe_attempt(execution: dict[str, Any]) -> str:
+    """`1/2`, and how often a server shutdown interrupted it, when it did."""
+    text = f"{execution['attempt']}/{execution['max_attempts']}"
+    interruptions = execution.get("interruptions") or 0
+    return text + (f" ({interruptions} interrupted)" if interruptions else "")
 
 
 def describe_score(board: dict[str, Any]) -> str:
@@ -107,7 +208,7 @@ def describe_score(board: dict[str, Any]) -> str:
     )
 
 
-def _print_score(score: dict[str, Any], console: Console) -> None:
+def score_lines(score: dict[str, Any]) -> list[str]:
     """An execution's scoreboard: overall, then each section, dimension and effect."""
     lines = [f"  score {describe_score(score['scoreboard'])}"]
     lines += [f"    section {s['name']}: {describe_score(s['scoreboard'])}" for s in score["sections"]]
@@ -120,71 +221,192 @@ def _print_score(score: dict[str, Any], console: Console) -> None:
     for effect in score["effects"]:
         lines.append(f"    effect {effect['name']}: {_number(effect['score'])}")
         lines += [f"      {sub['name']}: {_number(sub['score'])}" for sub in effect["subEffects"]]
-    for line in lines:
-        console.print(line, markup=False)
+    return lines
 
 
 def _number(value: float | None) -> str:
     return "n/a (division by zero)" if value is None else f"{value:g}"
 
 
-def _print_gate(plan_run: dict[str, Any], console: Console) -> None:
+def gate_lines(plan_run: dict[str, Any]) -> list[str]:
     score = plan_run["score"]
-    console.print(f"\nPlan run score: {describe_score(score)}", markup=False)
+    lines = [f"plan run {plan_run['id']}: {plan_run['status']}, score {describe_score(score)}"]
     if plan_run.get("pass_ratio") is not None:
-        verdict = "[green]passed[/]" if plan_run["gate_passed"] else "[red]failed[/]"
-        console.print(
-            f"Quality gate (score ratio ≥ {plan_run['pass_ratio']:g}): {verdict}"
+        verdict = "passed" if plan_run["gate_passed"] else "failed"
+        lines.append(
+            f"quality gate (score ratio >= {plan_run['pass_ratio']:g}): {verdict}"
             f" at {score['achievementRatio']:g}"
         )
+    return lines
 
 
-def wait_and_report(
-    client: ApiClient, started: dict[str, Any], console: Console, poll_s: float = 0.5
+def record_lines(label: str, record: dict[str, Any], *, detail: bool = False) -> list[str]:
+    """One line for a finished step, then what failed; with `detail`, also what was sent and
+    received, the captures and the artifacts (what `testament show` prints)."""
+    body = record["record"]
+    head = f"  {label} #{record['seq']} {_unit(record)}: {record['status']}"
+    if record.get("attempt", 1) > 1 or record.get("interrupted"):
+        head += f" (attempt {record['attempt']}{', interrupted' if record.get('interrupted') else ''})"
+    response = body.get("response") or {}
+    if "status" in response:
+        head += f" HTTP {response['status']} in {response.get('elapsed_ms', '?')} ms"
+    lines = [head]
+    if detail:
+        lines += _exchange_lines(body)
+    lines += [f"      ✗ {_failure_text(f)}" for f in body.get("failures", [])]
+    if body.get("error"):
+        lines.append(f"      ✗ {body['error']}")
+    if body.get("event") and not detail:
+        lines[0] += f" ({body['event']}{': ' + str(body['reason']) if body.get('reason') else ''})"
+    return lines
+
+
+def _unit(record: dict[str, Any]) -> str:
+    """What the record is about: a step's name, a manual step's number, an observation."""
+    step = record["record"].get("step")
+    return f"step {step}" if isinstance(step, int) else str(record["observation_id"])
+
+
+def _failure_text(failure: Any) -> str:
+    return str(failure.get("message") or failure) if isinstance(failure, dict) else str(failure)
+
+
+def _exchange_lines(body: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    request = body.get("request") or {}
+    if request:
+        lines.append(f"      → {request.get('method', '')} {request.get('url', '')}")
+        lines += [f"        {name}: {value}" for name, value in (request.get("headers") or {}).items()]
+        lines += _excerpt(request)
+    response = body.get("response") or {}
+    if response:
+        lines.append(f"      ← {response.get('status', '')} in {response.get('elapsed_ms', '?')} ms")
+        lines += [f"        {name}: {value}" for name, value in (response.get("headers") or {}).items()]
+        lines += _excerpt(response)
+        if response.get("artifact_id"):
+            lines.append(f"        (whole body kept as artifact {response['artifact_id']})")
+    lines += [f"      captured {name} = {value!r}" for name, value in (body.get("captures") or {}).items()]
+    for key in ("actual_result", "notes", "description", "expected_result"):
+        if body.get(key):
+            lines.append(f"      {key.replace('_', ' ')}: {body[key]}")
+    return lines
+
+
+def _excerpt(message: dict[str, Any], limit: int = 500) -> list[str]:
+    text = message.get("body") or ""
+    if not text:
+        return []
+    cut = text[:limit]
+    more = len(text) > limit or message.get("truncated")
+    size = message.get("size", len(text.encode()))
+    return [f"        {line}" for line in cut.splitlines()] + (
+        [f"        … ({size} bytes in all)"] if more else []
+    )
+
+
+def execution_line(report: RunReport, x: dict[str, Any]) -> str:
+    line = f"{report.label(x)} {x['id']} → {x['status']}"
+    if x.get("reason"):
+        line += f" ({x['reason']})"
+    if x.get("score"):
+        line += f", score {describe_score(x['score']['scoreboard'])}"
+    return line
+
+
+@dataclass
+class _Follower:
+    """Prints what is new since the last look: records, then executions that finished."""
+
+    client: ApiClient
+    report: RunReport
+    out: Console
+    seen: dict[str, int] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+
+    def look(self) -> None:
+        self.report.executions = [
+            x if x["id"] in self.done else self.client.get(f"/executions/{x['id']}")
+            for x in self.report.executions
+        ]
+        for x in self.report.executions:
+            if x["id"] in self.done:
+                continue
+            new = self.client.all_records(x["id"], after_seq=self.seen.get(x["id"]))
+            self.report.records.setdefault(x["id"], []).extend(new)
+            for record in new:
+                self.seen[x["id"]] = record["seq"]
+                if record["status"] == "NOT_RUN":
+                    continue  # a manual step nobody has recorded yet: nothing finished
+                for line in record_lines(self.report.label(x), record):
+                    self.out.print(line, markup=False)
+            if x["status"] in TERMINAL:
+                self.done.add(x["id"])
+                self.out.print(execution_line(self.report, x), markup=False)
+                if x.get("score") and x["score"]["scoreboard"]["noOfQuestions"]:
+                    for line in score_lines(x["score"])[1:]:
+                        self.out.print(line, markup=False)
+
+
+def follow(
+    client: ApiClient,
+    started: dict[str, Any],
+    out: Console,
+    *,
+    cases: dict[str, TestCaseInfo],
+    timeout_s: float | None = None,
+    poll_s: float = 0.5,
 ) -> RunReport:
-    executions = started["executions"]
-    names = {cid: test_case_name(client, cid) for cid in {x["test_case_id"] for x in executions}}
-    report = RunReport(executions, names)
-    with Live(
-        _table(report), console=console, refresh_per_second=4, transient=not console.is_terminal
-    ) as live:
-        while not all(x["status"] in TERMINAL for x in report.executions):
+    """Follow the run to its end, printing as it goes; raise `Interrupted` when `timeout_s` runs out."""
+    report = RunReport(started["executions"], cases)
+    follower = _Follower(client, report, out)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    live = (
+        Live(summary_table(report), console=out, refresh_per_second=4, transient=True)
+        if out.is_terminal
+        else nullcontext()
+    )
+    with live:
+        while True:
+            follower.look()
+            if isinstance(live, Live):
+                live.update(summary_table(report))
+            if report.finished:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Interrupted(f"timed out after {timeout_s:g} s", 124)
             time.sleep(poll_s)
-            report.executions = [
-                x if x["status"] in TERMINAL else client.get(f"/executions/{x['id']}")
-                for x in report.executions
-            ]
-            live.update(_table(report))
-    report.records = {x["id"]: client.all_records(x["id"]) for x in report.executions}
     if started.get("plan_run_id"):
         report.plan_run = client.get(f"/plan-runs/{started['plan_run_id']}")
-    if not console.is_terminal:
-        console.print(_table(report))
-    _print_records(report, console)
-    if report.plan_run is not None:
-        _print_gate(report.plan_run, console)
     return report
 
 
-def _print_records(report: RunReport, console: Console) -> None:
-    for x in report.executions:
-        console.print(
-            f"\n[bold]{report.markup_label(x)}[/] {x['id']} → {styled(x['status'])}"
-            + (f" ({x['reason']})" if x["reason"] else "")
-        )
-        if x.get("score") and x["score"]["scoreboard"]["noOfQuestions"]:
-            _print_score(x["score"], console)
-        for r in report.records[x["id"]]:
-            status = styled(r["status"])
-            line = f"  #{r['seq']} attempt {r['attempt']} {escape(r['observation_id'])}: {status}"
-            response = r["record"].get("response") or {}
-            if "status" in response:
-                line += f" HTTP {response['status']} in {response.get('elapsed_ms', '?')} ms"
-            console.print(line)
-            for failure in r["record"].get("failures", []):
-                console.print(f"      ✗ {failure.get('message', failure)}", markup=False)
-            if r["record"].get("error"):
-                console.print(f"      ✗ {r['record']['error']}", markup=False)
+def manual_notice(client: ApiClient, report_cases: dict[str, TestCaseInfo], x: dict[str, Any]) -> str | None:
+    """What to tell someone waiting on a manual execution: a person has to record its steps."""
+    case = report_cases.get(x["test_case_id"])
+    if (case.kind if case else x.get("kind")) != "manual":
+        return None
+    return (
+        f"{case.name if case else x['test_case_id']} is a manual test case: execution {x['id']} waits "
+        f"until a person records each step's outcome, with POST {client.server}/api/v1/executions/"
+        f"{x['id']}/steps "
+        "(see 'Manual test cases' in the README) or an Enterprise Tester client"
+    )
+
+
+def check_junit_path(path: Path) -> str | None:
+    """Why a JUnit report cannot be written at `path`, or None; checked before a run starts."""
+    import os
+
+    if path.is_dir():
+        return f"--junit {path}: is a directory"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return f"--junit {path}: the folder {folder} does not exist"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"--junit {path}: the file cannot be written"
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        return f"--junit {path}: the folder {folder} cannot be written"
+    return None
 
 
 def write_junit(report: RunReport, path: Path, suite_name: str) -> None:
@@ -192,15 +414,13 @@ def write_junit(report: RunReport, path: Path, suite_name: str) -> None:
     for x in report.executions:
         case = TestCase(report.label(x), classname=suite_name)
         if x["started_at"] and x["finished_at"]:
-            from datetime import datetime
-
             started = datetime.fromisoformat(x["started_at"])
             finished = datetime.fromisoformat(x["finished_at"])
             case.time = round((finished - started).total_seconds(), 3)
         failed = [r for r in report.records.get(x["id"], []) if r["status"] in ("FAILED", "ERROR")]
         detail = "\n".join(
             f"{r['observation_id']}: "
-            + "; ".join(str(f.get("message", f)) for f in r["record"].get("failures", []))
+            + "; ".join(_failure_text(f) for f in r["record"].get("failures", []))
             + (r["record"].get("error") or "")
             for r in failed
         )

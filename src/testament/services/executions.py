@@ -559,8 +559,10 @@ def list_records(
     limit: int = 100,
     cursor: str | None = None,
     status: str | Sequence[str] | None = None,
+    after_seq: int | None = None,
 ) -> Page[Record]:
-    """Records in the order they were written; a page at any depth is one index range scan."""
+    """Records in the order they were written; a page at any depth is one index range scan.
+    `after_seq` starts after a record the caller has seen, so a follower reads only what is new."""
     principal.require(Permission.READ)
     check_limit(limit)
     after = decode_cursor(app.cursors, f"records:{execution_id}", cursor)
@@ -573,6 +575,8 @@ def list_records(
         if not isinstance(after, int):
             raise InvalidInput("cursor", "is not a records cursor")
         query = query.where(execution_records.c.seq > after)
+    if after_seq is not None:
+        query = query.where(execution_records.c.seq > after_seq)
     with app.db.reading() as session:
         _load(session, Execution, principal, execution_id, "execution")
         rows = session.execute(query.order_by(execution_records.c.seq).limit(limit + 1)).all()

@@ -129,10 +129,15 @@ def list_records(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: str | None = None,
     status: Annotated[str | None, Query(description="PASSED, FAILED, INFO, ERROR or SKIPPED")] = None,
+    after_seq: Annotated[
+        int | None, Query(ge=0, description="only records written after this `seq` (to follow a run)")
+    ] = None,
 ) -> Page[RecordPublic]:
     """The execution's records in the order they were written, also while it runs; filter by status. Any
     role may call it."""
-    page = svc.list_records(ctx, principal, execution_id, limit=limit, cursor=cursor, status=status)
+    page = svc.list_records(
+        ctx, principal, execution_id, limit=limit, cursor=cursor, status=status, after_seq=after_seq
+    )
     return Page(items=[RecordPublic.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
