@@ -5,7 +5,7 @@ import pytest
 
 from testament.domain.errors import InvalidInput
 from testament.engine.callbacks import local_address
-from testament.services.callbacks import backoff_s, check_callback_url
+from testament.services.callbacks import backoff_s, check_callback_url, shown_url
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,18 @@ def test_a_name_that_resolves_to_this_host_is_caught_when_posted() -> None:
 def test_retries_back_off_doubling_up_to_five_minutes() -> None:
     assert [backoff_s(n, 1.0) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
     assert backoff_s(20, 1.0) == 300.0
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://ci:s3cret@ci.example.com:8443/hooks/done?token=abc#frag",
+            "https://ci.example.com:8443/hooks/done",
+        ),
+        ("http://[fd00::7]/done?sig=abc", "http://[fd00::7]/done"),
+        ("https://ci.example.com", "https://ci.example.com"),
+    ],
+)
+def test_a_url_is_shown_and_logged_without_user_info_query_or_fragment(url: str, shown: str) -> None:
+    assert shown_url(url) == shown
