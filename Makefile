@@ -16,6 +16,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	touch $@
 
 run: install  ## start the server on the embedded default, with a demo workspace
+	mkdir -p .testament  # the data directory: commands run anywhere in the clone find it
 	$(BIN)/testament serve --demo --host $(HOST) --port $(PORT)
 
 test: install  ## the whole test suite
