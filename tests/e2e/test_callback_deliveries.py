@@ -122,7 +122,7 @@ def test_a_failed_delivery_is_logged_without_tokens_and_managers_see_it_retried_
     assert "HTTP 503" in waiting["last_error"]
     assert waiting["last_attempt_at"] and waiting["next_attempt_at"] and waiting["delivered_at"] is None
     assert (done["id"], done["status"], done["attempts"]) == (waiting["id"], "delivered", 2)
-    assert (done["last_error"], done["last_status_code"], done["next_attempt_at"]) == ("", None, None)
+    assert (done["last_error"], done["last_status_code"], done["next_attempt_at"]) == ("", 200, None)
     assert done["delivered_at"] and done["task_id"]
     assert api.get(f"/callback-deliveries/{done['id']}").json() == done
 

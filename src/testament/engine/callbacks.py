@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from testament.services import callbacks
-from testament.services.callbacks import Failure
+from testament.services.callbacks import Attempt
 from testament.services.context import AppContext
 
 __all__ = ["CallbackDeliverer", "Render"]
@@ -86,26 +86,26 @@ class CallbackDeliverer:
 
     def _deliver(self, client: httpx.Client, callback: callbacks.DueCallback) -> None:
         try:
-            failure = self._post(client, callback)
+            attempt = self._post(client, callback)
         except Exception as exc:  # whatever goes wrong with one callback is that callback's result
             log.exception("callback delivery %s could not be posted", callback.id)
-            failure = Failure(f"could not be posted ({type(exc).__name__})")
-        next_try = callbacks.record_result(self.app, callback, failure)
-        if failure is not None:
-            _log_failure(callback, failure, next_try)
+            attempt = Attempt(f"could not be posted ({type(exc).__name__})")
+        next_try = callbacks.record_result(self.app, callback, attempt)
+        if attempt.error is not None:
+            _log_failure(callback, attempt.error, next_try)
 
-    def _post(self, client: httpx.Client, callback: callbacks.DueCallback) -> Failure | None:
-        """None when the receiver took it (2xx); otherwise what went wrong."""
+    def _post(self, client: httpx.Client, callback: callbacks.DueCallback) -> Attempt:
+        """Delivered when the receiver answers 2xx; otherwise what went wrong."""
         if not self.app.settings.callback_allow_local and (address := local_address(callback.url)):
-            return Failure(f"refused: the URL's host resolves to {address}, a loopback or link-local address")
+            return Attempt(f"refused: the URL's host resolves to {address}, a loopback or link-local address")
         body = self.render(self.app, callback)
         try:
             response = client.post(callback.url, json=body)
         except httpx.HTTPError as exc:
-            return Failure(f"{type(exc).__name__}: {_without_secrets(str(exc), callback.url)}")
+            return Attempt(f"{type(exc).__name__}: {_without_secrets(str(exc), callback.url)}")
         if response.is_success:
-            return None
-        return Failure(f"the callback URL answered HTTP {response.status_code}", response.status_code)
+            return Attempt(status_code=response.status_code)
+        return Attempt(f"the callback URL answered HTTP {response.status_code}", response.status_code)
 
 
 def _without_secrets(message: str, url: str) -> str:
@@ -118,7 +118,7 @@ def _without_secrets(message: str, url: str) -> str:
     return message
 
 
-def _log_failure(callback: callbacks.DueCallback, failure: Failure, next_try: datetime | None) -> None:
+def _log_failure(callback: callbacks.DueCallback, error: str, next_try: datetime | None) -> None:
     attempt = callback.attempts + 1
     then = (
         f"next try at {next_try.isoformat(timespec='seconds')}"
@@ -132,6 +132,6 @@ def _log_failure(callback: callbacks.DueCallback, failure: Failure, next_try: da
         attempt,
         callbacks.MAX_ATTEMPTS,
         callbacks.shown_url(callback.url),
-        failure.error,
+        error,
         then,
     )

@@ -32,9 +32,9 @@ from testament.store.tables import callbacks, test_instances
 __all__ = [
     "DELIVERY_STATES",
     "MAX_ATTEMPTS",
+    "Attempt",
     "Delivery",
     "DueCallback",
-    "Failure",
     "check_callback_url",
     "claim_due",
     "enqueue",
@@ -146,26 +146,32 @@ def backoff_s(attempts: int, base_s: float) -> float:
 
 
 @dataclass(frozen=True)
-class Failure:
-    """Why one delivery attempt failed, in words that hold neither the URL's query nor the params."""
+class Attempt:
+    """What one post of a callback came to, in words that hold neither the URL's query nor the
+    params."""
 
-    error: str
+    error: str | None = None  # None: the receiver took it
     status_code: int | None = None  # what the receiver answered, when it answered
 
 
-def record_result(app: AppContext, callback: DueCallback, failure: Failure | None) -> datetime | None:
-    """`failure` None: delivered. Otherwise try again later, or give up after MAX_ATTEMPTS.
+def record_result(app: AppContext, callback: DueCallback, attempt: Attempt) -> datetime | None:
+    """Delivered when the attempt has no error. Otherwise try again later, or give up after
+    MAX_ATTEMPTS.
 
     Returns when it will be tried again: None once delivered or given up.
     """
     now = app.clock()
     attempts = callback.attempts + 1
-    values: dict[str, Any] = {"attempts": attempts, "last_attempt_at": now}
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "last_attempt_at": now,
+        "last_status_code": attempt.status_code,
+        "last_error": (attempt.error or "")[:2000],
+    }
     next_try = None
-    if failure is None:
-        values |= {"state": "delivered", "delivered_at": now, "last_error": "", "last_status_code": None}
+    if attempt.error is None:
+        values |= {"state": "delivered", "delivered_at": now}
     else:
-        values |= {"last_error": failure.error[:2000], "last_status_code": failure.status_code}
         if attempts >= MAX_ATTEMPTS:
             values |= {"state": "failed"}
         else:
