@@ -171,12 +171,11 @@ def record_result(app: AppContext, callback: DueCallback, attempt: Attempt) -> d
     next_try = None
     if attempt.error is None:
         values |= {"state": "delivered", "delivered_at": now}
+    elif attempts >= MAX_ATTEMPTS:
+        values |= {"state": "failed"}
     else:
-        if attempts >= MAX_ATTEMPTS:
-            values |= {"state": "failed"}
-        else:
-            next_try = now + timedelta(seconds=backoff_s(attempts, app.settings.callback_backoff_s))
-            values |= {"next_attempt_at": next_try}
+        next_try = now + timedelta(seconds=backoff_s(attempts, app.settings.callback_backoff_s))
+        values |= {"next_attempt_at": next_try}
     with app.uow() as uow:
         uow.session.execute(update(callbacks).where(callbacks.c.id == callback.id).values(**values))
         uow.commit()
