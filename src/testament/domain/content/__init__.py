@@ -139,15 +139,15 @@ def problems_from_validation(error: ValidationError, prefix: str) -> list[Proble
     return problems
 
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_PATH_SIGNS = re.compile(r'[.\[\]"]')
 
 
 def _path_part(part: int | str) -> str:
-    """`[0]` for an index, `.name` for a plain key, `["$.a.b"]` for a key that holds dots or
-    other signs (a JSONPath, say), so that the path reads back unambiguously."""
+    """`[0]` for an index, `.name` for a key, `["$.a.b"]` for a key that holds the path's own
+    signs (a JSONPath, say), so that the path reads back unambiguously."""
     if isinstance(part, int):
         return f"[{part}]"
-    return f".{part}" if _PLAIN_KEY.match(part) else f"[{json.dumps(part)}]"
+    return f"[{json.dumps(part)}]" if not part or _PATH_SIGNS.search(part) else f".{part}"
 
 
 def validate_content(kind: str, content: Any, *, publishing: bool = True) -> Any:
