@@ -141,6 +141,18 @@ class Demo:
             return str(wait_finished(api, started["id"])["id"])
 
     @cached_property
+    def a_plan_run(self) -> str:
+        with self.api() as api:
+            started = api.post("/executions", json={"plan_id": "nightly"}).json()
+            return str(started["plan_run_id"])
+
+    @cached_property
+    def a_manual_run(self) -> str:
+        """An execution of the manual test case: in progress until a person records its steps."""
+        with self.api() as api:
+            return str(api.post("/executions", json={"test_case_id": "checkout by hand"}).json()["id"])
+
+    @cached_property
     def key(self) -> dict[str, str]:
         """A manager's key, with its access key pair."""
         made: dict[str, str] = self.installation.cli_json(
@@ -243,6 +255,10 @@ BLOCKS: dict[str, Run | NotRun] = {
         replace={"127.0.0.1:9000": "{demo.callbacks.address}"},
         contains=('"status":"STARTED"', '"totalItems":1'),
         check=Demo.received_the_callback,
+    ),
+    "testament run nightly --wait --junit report.xml": Run(
+        replace={"EXECUTION_OR_PLAN_RUN_ID": "{demo.a_manual_run}", "PLAN_RUN_ID": "{demo.a_plan_run}"},
+        contains=("true", "STOPPED"),
     ),
     "testament workspace create NAME --json": Run(
         replace={
