@@ -9,6 +9,8 @@ line. To add a block to the README, add one line to BLOCKS:
   Run(env={...}, replace={...})  placeholders: `env` sets shell variables such as $ASSIGNMENT,
                            `replace` substitutes text such as WORKSPACE_ID; both are templates
                            formatted with the demo (`"{demo.workspace_id}"`, see `Demo`);
+  Run(exports=("NAME",))   ... and it must leave NAME exported (for the blocks after it);
+  Run(check=Demo.method)   ... and `method(demo, block_as_it_ran)` must hold (an effect elsewhere);
   NotRun("why")            for a block that cannot run as such.
 `http://127.0.0.1:8000`, the address `make run` serves on, stands for the test's server in
 every block.
@@ -17,10 +19,10 @@ The blocks run in the README's order, against `testament serve --demo` (what `ma
 runs) on a free port with a data directory of its own, from a folder that links to the
 repository's files (so `.venv/bin/testament` and `examples/...` work as from the repository
 root, and what a block writes stays out of the checkout), with `.venv/bin` first on PATH and
-TESTAMENT_DATA_DIR set to the server's data directory (admin commands open its database).
-Nothing else is exported for them: what a shell block exports (as the Quick start's
-`export TESTAMENT_URL=... TESTAMENT_API_KEY=...`) carries to the blocks after it, as in one
-terminal. Shell blocks run with `bash -e -o pipefail`: any failing command fails the block.
+TESTAMENT_DATA_DIR and TESTAMENT_DATABASE_URL set as the server's (admin commands open its
+database). No other TESTAMENT_* variable is set for them: what a shell block exports (as the
+Quick start's `export TESTAMENT_URL=... TESTAMENT_API_KEY=...`) carries to the blocks after
+it, as in one terminal. Shell blocks run with `bash -e -o pipefail`: any failing command fails the block.
 Python blocks run with the test's own interpreter (the venv's).
 
 ```yaml blocks are bundles: each is applied to a new workspace of its own and must be accepted.
