@@ -47,15 +47,13 @@ def _plant_samples(app: AppContext, principal: Principal) -> None:
     _apply(app, principal, yaml.safe_load(_read("demo.yaml")))
 
 
-def _hours(days: tuple[str, ...], start: int, end: tuple[int, int]) -> list[dict[str, Any]]:
-    return [
-        {
-            "Day": day,
-            "StartTime": {"Hours": start, "Minutes": 0},
-            "EndTime": {"Hours": end[0], "Minutes": end[1]},
-        }
-        for day in days
-    ]
+def _hours(days: tuple[str, ...], opens: tuple[int, int], closes: tuple[int, int]) -> list[dict[str, Any]]:
+    """Hours of operation as AWS writes them: the same opening and closing time on each day."""
+
+    def time(at: tuple[int, int]) -> dict[str, int]:
+        return {"Hours": at[0], "Minutes": at[1]}
+
+    return [{"Day": day, "StartTime": time(opens), "EndTime": time(closes)} for day in days]
 
 
 def _plant_contact_centre(app: AppContext, principal: Principal) -> None:
@@ -66,9 +64,9 @@ def _plant_contact_centre(app: AppContext, principal: Principal) -> None:
         made = workspace_resources.create_resource(app, principal, kind=kind, name=name, body=body)
         return made.id
 
-    office = {"Name": "BasicHours", "TimeZone": "Europe/London", "Config": _hours(WEEKDAYS, 9, (17, 0))}
+    office = {"Name": "BasicHours", "TimeZone": "Europe/London", "Config": _hours(WEEKDAYS, (9, 0), (17, 0))}
     basic_hours = create("connect.hours", "BasicHours", office)
-    always = {"Name": "AlwaysOnHours", "TimeZone": "UTC", "Config": _hours(WEEK, 0, (23, 59))}
+    always = {"Name": "AlwaysOnHours", "TimeZone": "UTC", "Config": _hours(WEEK, (0, 0), (23, 59))}
     create("connect.hours", "AlwaysOnHours", always)
     create("connect.queue", "Basic Queue", {"Name": "Basic Queue", "HoursOfOperationId": basic_hours})
     flow_text = _read("demo-main-ivr.json")
