@@ -302,3 +302,36 @@ def test_a_package_is_read_by_name(api: httpx.Client) -> None:
 
     assert api.get(f"/packages/{package['name']}").json()["id"] == package["id"]
     assert_problem(api.get("/packages/nowhere"), 404)
+
+
+def test_resources_are_read_changed_and_deleted_by_name_within_their_kind(api: httpx.Client) -> None:
+    name = unique("queue")
+    made = api.post("/resources/connect.queue", json={"name": name, "body": {"Description": "first"}})
+    assert made.status_code == 201, made.text
+
+    by_name = api.get(f"/resources/connect.queue/{name}")
+    changed = api.patch(f"/resources/connect.queue/{name}", json={"body": {"Description": "second"}})
+    other_kind = api.get(f"/resources/connect.hours/{name}")
+    deleted = api.delete(f"/resources/connect.queue/{name}")
+
+    assert by_name.status_code == 200 and by_name.json()["id"] == made.json()["id"]
+    assert changed.status_code == 200 and changed.json()["body"] == {"Description": "second"}
+    assert_problem(other_kind, 404)
+    assert deleted.status_code == 204
+    assert_problem(api.get(f"/resources/connect.queue/{made.json()['id']}"), 404)
+
+
+def test_an_uploads_versions_are_added_and_listed_by_its_name(api: httpx.Client) -> None:
+    name = unique("app")
+    upload = api.post("/uploads", json={"name": name})
+    assert upload.status_code == 201, upload.text
+
+    added = api.post(
+        f"/uploads/{name}/versions", params={"name": "1.0", "file_name": "app.apk"}, content=b"x"
+    )
+    listed = api.get(f"/uploads/{name}/versions")
+
+    assert added.status_code == 201, added.text
+    assert added.json()["upload_id"] == upload.json()["id"]
+    assert [v["name"] for v in listed.json()["items"]] == ["1.0"]
+    assert_problem(api.get(f"/uploads/{unique('nothing')}/versions"), 404)

@@ -53,11 +53,21 @@ def reference_keys(reference: str) -> set[str]:
     return {reference, reference.rsplit("/", 1)[-1], reference.rsplit(":", 1)[-1]} - {""}
 
 
-def _load(uow_session: Session, principal: Principal, kind: str, resource_id: str) -> Resource:
-    found = uow_session.get(Resource, resource_id)
-    if found is None or found.workspace_id != principal.workspace_id or found.kind != kind:
-        raise NotFound(kind, resource_id)
-    return found
+def _load(uow_session: Session, principal: Principal, kind: str, reference: str) -> Resource:
+    """A resource of this kind by its id or its name (names are unique per kind and workspace)."""
+    found = [
+        r
+        for r in uow_session.scalars(
+            select(Resource).where(
+                resources.c.workspace_id == principal.workspace_id,
+                resources.c.kind == kind,
+                (resources.c.id == reference) | (resources.c.name == reference),
+            )
+        )
+    ]
+    if not found:
+        raise NotFound(kind, reference)
+    return next((r for r in found if r.id == reference), found[0])
 
 
 def _save(uow: UnitOfWork, resource: Resource) -> None:

@@ -98,8 +98,9 @@ def add_version(
     return version
 
 
-def list_versions(app: AppContext, principal: Principal, upload_id: str) -> list[UploadVersion]:
-    resources.get_resource(app, principal, KIND, upload_id)
+def list_versions(app: AppContext, principal: Principal, upload: str) -> list[UploadVersion]:
+    """An upload's versions; `upload` is its id or name."""
+    upload_id = resources.get_resource(app, principal, KIND, upload).id
     with app.db.reading() as session:
         return list(
             session.scalars(
