@@ -194,7 +194,7 @@ def summary_table(report: RunReport) -> Table:
 
 
 def describe_attempt(execution: dict[str, Any]) -> str:
-    """`1/2`, and how often a server shutdown interrupted it, when it did."""
+    """`1/2`, and how often its run was cut short (a server shutdown, a lost worker), if ever."""
     text = f"{execution['attempt']}/{execution['max_attempts']}"
     interruptions = execution.get("interruptions") or 0
     return text + (f" ({interruptions} interrupted)" if interruptions else "")
