@@ -7,6 +7,7 @@ one migrated database and one live server serve the whole session.
 """
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -179,6 +180,20 @@ def target() -> Iterator[Any]:
         yield t
 
 
+# The README's shell examples use these system tools (a CI script's usual kit); the tests
+# that run those examples form a tier, on wherever they are installed.
+README_TOOLS = ("curl", "jq")
+
+
+def missing_readme_tools() -> list[str]:
+    return [tool for tool in README_TOOLS if shutil.which(tool) is None]
+
+
+def readme_tools_required() -> bool:
+    """`.ci/run` installs the tools and sets this, so that their absence fails instead."""
+    return os.environ.get("TESTAMENT_TEST_README_TOOLS") == "1"
+
+
 def _tiers() -> list[tuple[str, bool, str]]:
     """The tiers of the suite: (name, on, how it is turned on). `.ci/run` turns each on once it
     has started the service the tier needs."""
@@ -187,7 +202,12 @@ def _tiers() -> list[tuple[str, bool, str]]:
         (
             "PostgreSQL",
             bool(os.environ.get("TESTAMENT_TEST_DATABASE_URL")),
-            "TESTAMENT_TEST_DATABASE_URL=postgresql+psycopg://…",
+            "set TESTAMENT_TEST_DATABASE_URL=postgresql+psycopg://…",
+        ),
+        (
+            "README examples (they use curl and jq)",
+            not missing_readme_tools(),
+            f"install {' and '.join(README_TOOLS)}; TESTAMENT_TEST_README_TOOLS=1 requires them",
         ),
     ]
 
@@ -198,7 +218,7 @@ def pytest_report_header() -> list[str]:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     ran = [name for name, on, _ in _tiers() if on]
-    skipped = [f"{name} (set {how})" for name, on, how in _tiers() if not on]
+    skipped = [f"{name} (to turn it on: {how})" for name, on, how in _tiers() if not on]
     terminalreporter.write_line(f"tiers that ran: {'; '.join(ran)}")
     if skipped:
         terminalreporter.write_line(f"tiers that did not run: {'; '.join(skipped)}")

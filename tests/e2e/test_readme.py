@@ -45,7 +45,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import wait_finished, wait_for
+from tests.conftest import missing_readme_tools, readme_tools_required, wait_finished, wait_for
 from tests.e2e.processes import Installation
 from tests.integration.conftest import fresh_database_url
 
@@ -391,6 +391,10 @@ def test_every_shell_and_python_block_of_the_readme_is_in_the_table() -> None:
 
 @pytest.mark.parametrize("index", range(len(COMMANDS)), ids=[f"line {b.line}" for b in COMMANDS])
 def test_the_readme_block_runs_as_written(terminal: Terminal, index: int) -> None:
+    if missing := missing_readme_tools():
+        if readme_tools_required():
+            pytest.fail(f"the README examples need {', '.join(missing)}, which is not installed")
+        pytest.skip(f"tier README examples is off: install {', '.join(missing)} to run it")
     terminal.run_through(index)
 
 
