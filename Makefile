@@ -15,8 +15,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# The clone's .testament is the data directory: commands run anywhere inside the clone find it.
 run: install  ## start the server on the embedded default, with a demo workspace
-	mkdir -p .testament  # the data directory: commands run anywhere in the clone find it
+	@mkdir -p .testament
 	$(BIN)/testament serve --demo --host $(HOST) --port $(PORT)
 
 test: install  ## the whole test suite

@@ -604,7 +604,7 @@ def _plan_name(client: ApiClient, plan_id: str) -> str:
 
 
 def _plan_runs_table(items: list[dict[str, Any]], plans: dict[str, str]) -> Table:
-    table = Table(title="Plan runs", expand=False, box=box.SIMPLE_HEAD)
+    table = Table(title="Plan runs", expand=False, box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("plan run", "plan", "status", "executions", "score", "gate", "created"):
         table.add_column(column)
     for r in items:

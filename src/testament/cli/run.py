@@ -176,7 +176,7 @@ def unused_variables(variables: dict[str, Any], cases: dict[str, TestCaseInfo]) 
 
 
 def summary_table(report: RunReport) -> Table:
-    table = Table(title="Executions", expand=False, box=box.SIMPLE_HEAD)
+    table = Table(title="Executions", expand=False, box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("test case", "execution", "status", "attempt", "records", "passed", "failed", "score"):
         table.add_column(column)
     for x in report.executions:
