@@ -8,12 +8,12 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import InvalidToken
 
 from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
+from testament.domain.masking import Masker
 from testament.engine import queue
 from testament.engine.queue import Job, LeaseLost
 from testament.kit.clock import as_utc
@@ -133,7 +133,7 @@ def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
     except LeaseLost:
         raise
     except Exception as exc:
-        masked = _masker(job, ctx)
+        masked = _masker(job, ctx).text
         trace = masked(traceback.format_exc(limit=8))[-4000:]  # masked whole: a cut may not split a secret
         log.error("runner for %s raised:\n%s", job.execution.id, trace)
         ctx.record(
@@ -144,10 +144,7 @@ def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
         return Outcome(ExecutionStatus.ERROR, masked(f"the {job.execution.kind} runner failed: {exc}"))
 
 
-MASK = "***"
-
-
-def _masker(job: Job, ctx: EngineRunContext) -> Callable[[str], str]:
+def _masker(job: Job, ctx: EngineRunContext) -> Masker:
     """Hides secret values in text about a crash (its message, its traceback): the
     environment's secrets and the variables the content declares secret."""
     content: dict[str, Any] = job.content if isinstance(job.content, dict) else {}
@@ -155,19 +152,7 @@ def _masker(job: Job, ctx: EngineRunContext) -> Callable[[str], str]:
     declared = declared if isinstance(declared, list) else []
     defaults = content.get("variables")
     values = {**(defaults if isinstance(defaults, dict) else {}), **ctx.variables}
-    secrets = sorted(
-        {str(values[name]) for name in {*ctx.secret_names, *map(str, declared)} if name in values},
-        key=len,
-        reverse=True,  # a longer secret first, so one inside another is hidden whole
-    )
-
-    def mask(text: str) -> str:
-        for secret in secrets:
-            if len(secret) >= 3:
-                text = text.replace(secret, MASK)
-        return text
-
-    return mask
+    return Masker.of({*ctx.secret_names, *map(str, declared)}, values)
 
 
 def run_job(

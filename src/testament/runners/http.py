@@ -12,13 +12,15 @@ What must not happen here:
   connection, timeout, a body that is not JSON) or because of a missing variable. Those
   are FAILED steps with the reason spelled out.
 - A secret in a record. Credential-bearing headers are masked by name, and the values of
-  the variables listed in `content.secrets` are replaced wherever they appear. Bodies are
-  masked *before* they are truncated, so a secret cut in half by the 4 KiB limit cannot leak.
+  the variables listed in `content.secrets` are replaced wherever they appear, in every
+  encoding this runner sends them in (`testament.domain.masking`). Bodies are masked
+  *before* they are truncated, so a secret cut in half by the 4 KiB limit cannot leak.
 
 Pitfall: python-jsonpath parses a `str` given as data as a JSON document, so a response whose
 JSON is a bare string is handed to it re-encoded (see `_find`).
 """
 
+import base64
 import json
 import operator
 import re
@@ -41,11 +43,11 @@ from testament.domain.content.http import (
     is_operator_spec,
 )
 from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
+from testament.domain.masking import MASK, Masker
 from testament.runners.base import RunContext
 
 __all__ = ["HttpRunner"]
 
-MASK = "***"
 BODY_LIMIT = 4096
 MIN_TIMEOUT_S = 0.1
 SHOWN_CHARS = 200
@@ -85,7 +87,7 @@ class HttpRunner:
                     return _cancelled(reason)
                 result = _run_step(client, step, variables, ctx.remaining_s())
                 variables.update(result.captures)
-                masker = _Masker.of([*http.secrets, *ctx.secret_names], variables)
+                masker = _masker_for([*http.secrets, *ctx.secret_names], variables, result.sent)
                 status = RecordStatus.PASSED if result.passed else RecordStatus.FAILED
                 record = _record(step, result, masker)
                 if step.partial_credit:
@@ -104,7 +106,7 @@ class HttpRunner:
         return Outcome(ExecutionStatus.PASSED)
 
 
-def _keep_full_body(ctx: RunContext, step: Step, result: "_StepResult", masker: "_Masker") -> str | None:
+def _keep_full_body(ctx: RunContext, step: Step, result: "_StepResult", masker: "Masker") -> str | None:
     """A response body too long for its record is kept whole (masked) as an artifact."""
     response = result.response
     if response is None or len(response.text.encode()) <= BODY_LIMIT:
@@ -557,39 +559,23 @@ def _shorten(text: str) -> str:
 # --- records --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Masker:
-    """Replaces the values of secret variables with MASK in anything that goes into a record."""
-
-    names: frozenset[str]
-    values: tuple[str, ...]
-
-    @classmethod
-    def of(cls, secret_names: Iterable[str], variables: dict[str, Any]) -> "_Masker":
-        names = frozenset(secret_names)
-        values = {_as_text(variables[n]) for n in names if n in variables and variables[n] is not None}
-        return cls(names, tuple(sorted((v for v in values if v), key=len, reverse=True)))
-
-    def text(self, text: str) -> str:
-        for secret in self.values:
-            text = text.replace(secret, MASK)
-        return text
-
-    def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.value(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self.value(item) for key, item in value.items()}
-        return value
+def _masker_for(secret_names: Iterable[str], variables: dict[str, Any], sent: httpx.Request | None) -> Masker:
+    """The masker of one step's record: the secret variables' values in every encoding, and the
+    Basic credentials httpx built from a URL's user info when they hold a secret."""
+    masker = Masker.of(secret_names, variables)
+    scheme, _, token = (sent.headers.get("authorization", "") if sent else "").partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return masker
+    try:
+        credentials = base64.b64decode(token, validate=True).decode("utf-8", "replace")
+    except ValueError:  # binascii.Error: not base64 after all
+        return masker
+    if masker.text(credentials) == credentials:
+        return masker
+    return Masker.of(secret_names, variables, derived=[token])
 
 
-def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _record(step: Step, result: _StepResult, masker: _Masker) -> dict[str, Any]:
+def _record(step: Step, result: _StepResult, masker: Masker) -> dict[str, Any]:
     record: dict[str, Any] = {
         "step": step.name,
         "request": _describe_sent(result.sent, masker)
@@ -607,7 +593,7 @@ def _record(step: Step, result: _StepResult, masker: _Masker) -> dict[str, Any]:
     return masked
 
 
-def _describe_sent(request: httpx.Request, masker: _Masker) -> dict[str, Any]:
+def _describe_sent(request: httpx.Request, masker: Masker) -> dict[str, Any]:
     text = request.content.decode("utf-8", "replace")
     return {
         "method": request.method,
@@ -633,7 +619,7 @@ def _describe_declared(request: Request) -> dict[str, Any]:
     }
 
 
-def _describe_response(response: _Response, masker: _Masker) -> dict[str, Any]:
+def _describe_response(response: _Response, masker: Masker) -> dict[str, Any]:
     return {
         "status": response.status,
         "headers": _mask_headers(response.headers.items()),
