@@ -189,6 +189,7 @@ def _attachment_wire(call: Any, step_id: str, artifact: Any) -> dict[str, Any]:
         "FileName": artifact.name,
         "ContentType": artifact.media_type,
         "CreatedAt": translate.iso(artifact.created_at),
+        "CreatedById": None,  # attachments do not record who uploaded them
         "Size": artifact.size,
         "Self": f"{call.base}api/attachment/{artifact.id}/contents",
     }
@@ -204,7 +205,7 @@ def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
 
 
 @router.post("/stepresult/{step_id}/attachments", status_code=201)
-async def add_step_attachment(step_id: str, request: Request, call: Call) -> dict[str, Any]:
+async def add_step_attachment(step_id: str, request: Request, call: Call) -> list[dict[str, Any]]:
     """A multipart upload: every file part becomes one attachment of the step result."""
     form = await request.form()
     files = [v for v in form.values() if isinstance(v, StarletteUploadFile)]
@@ -224,7 +225,7 @@ async def add_step_attachment(step_id: str, request: Request, call: Call) -> dic
                 media_type=upload.content_type or "application/octet-stream",
             )
         made.append(_attachment_wire(call, step_id, artifact))
-    return made[0] if len(made) == 1 else {"Items": made}
+    return made  # the vendor answers a list of StepResultAttachment, one per file
 
 
 @router.get("/attachment/{attachment_id}/contents")

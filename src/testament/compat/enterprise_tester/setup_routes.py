@@ -51,9 +51,26 @@ def list_users(call: Call) -> dict[str, Any]:
 
 
 def _project_wire(call: Caller, project: Project) -> dict[str, Any]:
+    """The vendor's Project: the workspace is its organisation; numbering, categories and
+    managers are not kept, so they read as the vendor's defaults."""
     return {
         "Id": project.id,
         "Name": project.name,
+        "OrganisationId": project.workspace_id,
+        "OrganisationName": admin.get_workspace(call.ctx, project.workspace_id).name,
+        "ProjectCategoryId": None,
+        "ProjectCategoryName": None,
+        "Description": None,
+        "ManagerId": None,
+        "ManagerUserName": None,
+        "Slug": "-".join(project.name.lower().split()),
+        "AutoNumberRequirements": False,
+        "AutoNumberScripts": False,
+        "Independent": True,
+        "RequirementNumberReadOnly": False,
+        "ScriptNumberReadOnly": False,
+        "OrderNumber": 0,
+        "ProjectTypeId": None,
         "CreatedAt": translate.iso(project.created_at),
         "Self": f"{call.base}api/project/{project.id}",
     }
@@ -211,14 +228,17 @@ def _script_wire(
     case = view.test_case
     package = (packages if packages is not None else _packages_by_script(call)).get(case.id)
     expand = call.expand
+    project_id = (package.project_id if package else None) or case.workspace_id
     wire: dict[str, Any] = {
         "Id": case.id,
         "Name": case.name,
         "Description": case.description or None,
         "PackageId": package.id if package else None,
         "PackageName": package.name if package else None,
-        "ProjectId": (package.project_id if package else None) or case.workspace_id,
+        "ProjectId": project_id,
+        "ProjectName": projects.get_project(call.ctx, call.principal, project_id).name,
         "VersionNumber": case.published_version or case.version,
+        **_SCRIPT_FIELDS_NOT_KEPT,
         "CreatedAt": translate.iso(case.created_at),
         "LastUpdatedAt": translate.iso(case.updated_at),
         "Expands": [e for e in ("Steps", "Package", "Assignments") if e not in expand],
@@ -227,6 +247,28 @@ def _script_wire(
     if "Steps" in expand:
         wire["Steps"] = translate.steps_of(view.content or {})
     return wire
+
+
+# the vendor's Script fields Testament does not keep for a manual test case, as it writes them unset
+_SCRIPT_FIELDS_NOT_KEPT: dict[str, Any] = {
+    "AssignedTo": None,
+    "AssignedToId": None,
+    "PriorityId": None,
+    "StatusId": None,
+    "TypeId": None,
+    "CreatedById": None,
+    "CreatedBy": None,
+    "LastUpdatedById": None,
+    "LastUpdatedBy": None,
+    "Objective": None,
+    "PreCondition": None,
+    "PostCondition": None,
+    "EstimatedDuration": None,
+    "OrderNumber": 0,
+    "ChangeComment": None,
+    "Notes": None,
+    "HasAttachments": False,
+}
 
 
 def _manual_case(call: Caller, script_id: str) -> test_cases.TestCaseView:
