@@ -25,10 +25,10 @@ def start_manual(api: httpx.Client, name: str = "login by hand") -> str:
     return str(started["id"])
 
 
-def test_a_manual_run_goes_from_not_run_through_in_progress_to_passed(api: httpx.Client) -> None:
+def test_a_manual_run_is_in_progress_from_its_start_until_it_passes(api: httpx.Client) -> None:
     run = start_manual(api)
     fresh = api.get(f"/executions/{run}/steps").json()
-    assert (fresh["status"], fresh["completed"]) == ("Not Run", False)
+    assert (fresh["status"], fresh["completed"]) == ("In Progress", False)
     assert [s["outcome"] for s in fresh["steps"]] == ["NotRun"] * 3
     assert fresh["steps"][1]["data"] == "ann / pw"
 

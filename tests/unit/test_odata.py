@@ -493,9 +493,16 @@ def test_query_options_read_top_skip_and_inlinecount() -> None:
     assert QueryOptions.parse({"$top": "0", "$inlinecount": "none"}) == QueryOptions(top=0)
 
 
+def test_take_is_another_name_for_top() -> None:
+    assert QueryOptions.parse({"$take": "3"}) == QueryOptions(top=3)
+    assert QueryOptions.parse({"$take": "3", "$top": "3", "$skip": "1"}) == QueryOptions(top=3, skip=1)
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
+        ({"$take": "1001"}, "Expected $take to be a whole number from 0 to 1000, found '1001'"),
+        ({"$top": "2", "$take": "3"}, "$top (2) and $take (3) name the same option: give one of them"),
         ({"$top": "abc"}, "Expected $top to be a whole number from 0 to 1000, found 'abc'"),
         ({"$top": "-1"}, "Expected $top to be a whole number from 0 to 1000, found '-1'"),
         ({"$top": "1001"}, "Expected $top to be a whole number from 0 to 1000, found '1001'"),

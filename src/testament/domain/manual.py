@@ -2,10 +2,13 @@
 
     NotRun, Passed, Failed, Blocked, Undetermined      (a step's outcome)
 
-A run's status derives from its steps: Failed if any failed, else Blocked if any is
-blocked, else Undetermined if any is, else Passed when all passed; In Progress while
-some are not run yet, Not Run while none has an outcome. A run completes when every step
-has an outcome, or earlier when the tester asks to complete it.
+A run's status derives from its steps by `STATUS_RULES`, an ordered table whose first
+matching row wins: a run not yet completed is In Progress (a fresh one too, as the
+vendor's examples show); a completed one is Failed if any step failed, else Blocked if
+any is blocked, else Undetermined if any is, else Not Run when no step passed, else
+Undetermined when some step was left NotRun (Passed means every step passed), else
+Passed. A run completes when every step has an outcome, or earlier when the tester asks
+to complete it. The table is data so that a query can compile the same rule to SQL.
 """
 
 from collections.abc import Sequence
@@ -17,7 +20,16 @@ from testament.domain.errors import InvalidInput
 from testament.domain.execution import ExecutionStatus
 from testament.domain.json_values import check_json_object
 
-__all__ = ["RunFields", "RunStatus", "StepOutcome", "core_status", "derive_status", "parse_outcome"]
+__all__ = [
+    "STATUS_RULES",
+    "RunFields",
+    "RunStatus",
+    "StatusRule",
+    "StepOutcome",
+    "core_status",
+    "derive_status",
+    "parse_outcome",
+]
 
 MAX_DURATION_LENGTH = 100
 MAX_VALUES_BYTES = 64 * 1024
@@ -46,20 +58,37 @@ def parse_outcome(value: str) -> StepOutcome | None:
     return next((o for o in StepOutcome if o.value.lower() == wanted), None)
 
 
+@dataclass(frozen=True)
+class StatusRule:
+    """One row of the derivation table; a condition left None holds whatever the run is."""
+
+    status: RunStatus
+    completed: bool | None = None  # the run is (True) or is not yet (False) completed
+    some_step: StepOutcome | None = None  # at least one step has this outcome
+    no_step: StepOutcome | None = None  # no step has this outcome
+
+    def holds(self, outcomes: Sequence[StepOutcome], *, completed: bool) -> bool:
+        return (
+            (self.completed is None or self.completed == completed)
+            and (self.some_step is None or self.some_step in outcomes)
+            and (self.no_step is None or self.no_step not in outcomes)
+        )
+
+
+STATUS_RULES: tuple[StatusRule, ...] = (
+    StatusRule(RunStatus.IN_PROGRESS, completed=False),
+    StatusRule(RunStatus.FAILED, some_step=StepOutcome.FAILED),
+    StatusRule(RunStatus.BLOCKED, some_step=StepOutcome.BLOCKED),
+    StatusRule(RunStatus.UNDETERMINED, some_step=StepOutcome.UNDETERMINED),
+    StatusRule(RunStatus.NOT_RUN, no_step=StepOutcome.PASSED),
+    StatusRule(RunStatus.UNDETERMINED, some_step=StepOutcome.NOT_RUN),
+    StatusRule(RunStatus.PASSED),
+)
+
+
 def derive_status(outcomes: Sequence[StepOutcome], *, completed: bool) -> RunStatus:
-    done = [o for o in outcomes if o != StepOutcome.NOT_RUN]
-    for outcome, status in (
-        (StepOutcome.FAILED, RunStatus.FAILED),
-        (StepOutcome.BLOCKED, RunStatus.BLOCKED),
-        (StepOutcome.UNDETERMINED, RunStatus.UNDETERMINED),
-    ):
-        if outcome in done:
-            return status
-    if not done:
-        return RunStatus.NOT_RUN
-    if len(done) == len(outcomes) or completed:
-        return RunStatus.PASSED
-    return RunStatus.IN_PROGRESS
+    """The status of the first row of `STATUS_RULES` that holds (the last always does)."""
+    return next(r.status for r in STATUS_RULES if r.holds(outcomes, completed=completed))
 
 
 def core_status(status: RunStatus) -> ExecutionStatus:

@@ -6,19 +6,21 @@ worker and no lease, and ends when every step has an outcome or when the tester 
 complete it (`complete=True`), leaving the remaining steps NotRun.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select, true
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import Conflict, InvalidInput, NotFound
-from testament.domain.execution import MANUAL_KIND, Execution, Outcome, RecordStatus
+from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.domain.manual import (
+    STATUS_RULES,
     RunFields,
     RunStatus,
+    StatusRule,
     StepOutcome,
     core_status,
     derive_status,
@@ -32,7 +34,7 @@ from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import RecordAdded
 from testament.services.paging import MAX_LIMIT, Window, offset_page
-from testament.store.tables import artifacts, execution_records, test_case_versions
+from testament.store.tables import artifacts, execution_records, executions, test_case_versions
 
 __all__ = [
     "ManualRun",
@@ -42,6 +44,7 @@ __all__ = [
     "find_step_result",
     "get_manual_run",
     "record_steps",
+    "run_status_column",
     "step_attachments",
     "write_initial_steps",
 ]
@@ -189,6 +192,43 @@ def _view(execution: Execution, steps: list[StepResult]) -> ManualRun:
     completed = execution.status.is_terminal
     status = derive_status([s.outcome for s in steps], completed=completed)
     return ManualRun(execution, status, completed, steps)
+
+
+def _some_step(outcome: StepOutcome) -> ColumnElement[bool]:
+    """SQL: some step of the run (in the enclosing query's executions row) has this outcome now,
+    i.e. in its newest record."""
+    record, newer = execution_records.alias("step"), execution_records.alias("newer")
+    superseded = exists().where(
+        newer.c.execution_id == record.c.execution_id,
+        newer.c.observation_id == record.c.observation_id,
+        newer.c.seq > record.c.seq,
+    )
+    return exists().where(
+        record.c.execution_id == executions.c.id,
+        record.c.attempt == executions.c.attempt,
+        record.c.status == RECORD_STATUS[outcome].value,
+        ~superseded,
+    )
+
+
+def _holds(rule: StatusRule) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if rule.completed is not None:
+        open_run = executions.c.status.in_([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING])
+        conditions.append(~open_run if rule.completed else open_run)
+    if rule.some_step is not None:
+        conditions.append(_some_step(rule.some_step))
+    if rule.no_step is not None:
+        conditions.append(~_some_step(rule.no_step))
+    return and_(true(), *conditions)
+
+
+def run_status_column(word: Callable[[RunStatus], str]) -> ColumnElement[str]:
+    """The status `derive_status` gives each manual run, compiled from the same rule table to
+    SQL over the executions table, so that a surface filters and orders on the status it shows
+    (in its own words)."""
+    *rules, last = STATUS_RULES
+    return case(*((_holds(r), literal(word(r.status))) for r in rules), else_=literal(word(last.status)))
 
 
 def _load(uow_session: Any, principal: Principal, execution_id: str, *, lock: bool = False) -> Execution:

@@ -846,7 +846,8 @@ def _whole_number(params: Mapping[str, str], name: str, default: int, maximum: i
 
 @dataclass(frozen=True)
 class QueryOptions:
-    """`$top` (default 25, at most 1000), `$skip` (default 0), `$inlinecount` (allpages|none)."""
+    """`$top` (default 25, at most 1000), `$skip` (default 0), `$inlinecount` (allpages|none).
+    `$take` is another name for `$top`: the vendor's pages list it among the options."""
 
     top: int = DEFAULT_TOP
     skip: int = 0
@@ -857,8 +858,12 @@ class QueryOptions:
         inlinecount = params.get("$inlinecount", "none")
         if inlinecount not in ("allpages", "none"):
             raise ODataError(f"Expected $inlinecount to be 'allpages' or 'none', found '{inlinecount}'")
+        top = _whole_number(params, "$top", DEFAULT_TOP, MAX_TOP)
+        take = _whole_number(params, "$take", top, MAX_TOP)
+        if "$top" in params and "$take" in params and take != top:
+            raise ODataError(f"$top ({top}) and $take ({take}) name the same option: give one of them")
         return cls(
-            top=_whole_number(params, "$top", DEFAULT_TOP, MAX_TOP),
+            top=take,
             skip=_whole_number(params, "$skip", 0, MAX_SKIP),
             inlinecount=inlinecount == "allpages",
         )

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal
+from sqlalchemy import ColumnElement, func
 
 from testament.domain.execution import Execution, ExecutionStatus
-from testament.services.manual import ManualRun, StepResult
+from testament.domain.manual import RunStatus
+from testament.services.manual import ManualRun, StepResult, run_status_column
 from testament.store.tables import (
     api_keys,
     artifacts,
@@ -28,12 +29,14 @@ __all__ = [
     "PROJECT_FIELDS",
     "RUN_EXPANDS",
     "RUN_FIELDS",
+    "RUN_STATUS_WORDS",
     "SCRIPT_FIELDS",
     "SCRIPT_PACKAGE_FIELDS",
     "STEP_EXPANDS",
     "USER_FIELDS",
     "iso",
     "run_wire",
+    "status_word",
     "step_wire",
     "user_id",
 ]
@@ -52,6 +55,21 @@ def user_id(workspace_id: str, user_name: str) -> str:
     return str(uuid.uuid5(_USERS, f"{workspace_id}/{user_name}"))
 
 
+# a run's status as the vendor writes it (the rule that derives it is the domain's)
+RUN_STATUS_WORDS: dict[RunStatus, str] = {
+    RunStatus.NOT_RUN: "Not Run",
+    RunStatus.IN_PROGRESS: "In Progress",
+    RunStatus.PASSED: "Passed",
+    RunStatus.FAILED: "Failed",
+    RunStatus.BLOCKED: "Blocked",
+    RunStatus.UNDETERMINED: "Undetermined",
+}
+
+
+def status_word(status: RunStatus) -> str:
+    return RUN_STATUS_WORDS[status]
+
+
 # the run's properties an OData $filter and $orderby may name, as SQL over the executions table
 RUN_FIELDS: dict[str, ColumnElement[Any]] = {
     "Id": executions.c.id,
@@ -64,10 +82,7 @@ RUN_FIELDS: dict[str, ColumnElement[Any]] = {
     "RunBy": executions.c.created_by,
     "LastUpdatedBy": executions.c.created_by,
     "Completed": executions.c.status.not_in([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING]),
-    # a completed manual run's reason is its derived status (Passed, Failed, Blocked, ...)
-    "Status": case(
-        (executions.c.status == ExecutionStatus.RUNNING, literal("In Progress")), else_=executions.c.reason
-    ),
+    "Status": run_status_column(status_word),
 }
 
 
@@ -113,7 +128,7 @@ def run_wire(
         if run.steps
         else by,
         "LastUpdatedBy": (run.steps[-1].updated_by if run.steps else None) or x.created_by,
-        "Status": run.status.value,
+        "Status": status_word(run.status),
         "Completed": run.completed,
         "Expands": [e for e in RUN_EXPANDS if e not in wanted],
         "Self": f"{base}api/scriptrun/{x.id}",
