@@ -19,9 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MASK", "Masker", "as_text"]
+__all__ = ["MASK", "SEALED", "Masker", "as_text", "is_sealed", "shown"]
 
 MASK = "***"
+SEALED = "$secret"
+"""The key of a value kept encrypted (`{"$secret": token}`) until a worker hands it to a runner."""
 
 # JSON's and Python's short escapes: the escaped character after a backslash.
 _SHORT_ESCAPES = {
@@ -35,6 +37,15 @@ _SHORT_ESCAPES = {
     "\b": "b",
     "\f": "f",
 }
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {SEALED}
+
+
+def shown(variables: dict[str, Any]) -> dict[str, Any]:
+    """Variables as a surface shows them: an encrypted one is MASK, never its value or token."""
+    return {name: MASK if is_sealed(value) else value for name, value in variables.items()}
 
 
 def as_text(value: Any) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from cryptography.fernet import InvalidToken
 
 from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
-from testament.domain.masking import Masker
+from testament.domain.masking import Masker, is_sealed
 from testament.engine import queue
 from testament.engine.queue import Job, LeaseLost
 from testament.kit.clock import as_utc
@@ -40,7 +40,7 @@ class EngineRunContext:
         self._app = app
         self._owner = owner
         self.execution_id = execution.id
-        self._workspace_id = execution.workspace_id
+        self.workspace_id = execution.workspace_id
         self.attempt = execution.attempt
         revealed, self.secret_names = _reveal(app, execution.variables or {})
         self.variables = {**_built_in_variables(app, job.content), **revealed}
@@ -70,7 +70,7 @@ class EngineRunContext:
         )
 
     def resource(self, kind: str, reference: str) -> ResourceView | None:
-        found = find_resource(self._app, self._workspace_id, kind, reference)
+        found = find_resource(self._app, self.workspace_id, kind, reference)
         return ResourceView(found.id, found.kind, found.name, dict(found.body)) if found else None
 
 
@@ -78,7 +78,7 @@ def _reveal(app: AppContext, variables: dict[str, Any]) -> tuple[dict[str, Any],
     """Decrypt the secrets in an execution's variables; their names go to the runner for masking."""
     plain, secret = {}, set()
     for name, value in variables.items():
-        if isinstance(value, dict) and set(value) == {SECRET}:
+        if is_sealed(value):
             try:
                 plain[name] = app.secret_box.decrypt(str(value[SECRET]).encode()).decode()
                 secret.add(name)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome
+from testament.domain.masking import SEALED, as_text, is_sealed
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
 from testament.domain.scoring import gate_passed, merge_scoreboards
 from testament.kit.clock import as_utc
@@ -34,6 +35,7 @@ from testament.store.tables import (
     executions,
     idempotency_tokens,
     plan_runs,
+    test_case_versions,
     test_cases,
 )
 
@@ -219,7 +221,6 @@ def _start(
                 created_by=principal.user_name,
                 created_at=app.clock(),
                 build_no=run.build_no,
-                runtime_data=dict(run.runtime_data),
                 trigger=run.trigger,
                 parent_id=run.parent_id,
                 rerun_type=run.rerun_type,
@@ -231,7 +232,11 @@ def _start(
             slots = [Slot(case)]
             retries = None
         env_vars = _environment_variables(uow.session, environment_id)
-        overrides = {**run.runtime_data, **(variables or {})}
+        secret_names = _secret_names(uow.session, slots, env_vars)
+        runtime_data = _seal(app, dict(run.runtime_data), secret_names)
+        if plan_run is not None:
+            plan_run.runtime_data = runtime_data
+        overrides = {**runtime_data, **_seal(app, variables or {}, secret_names)}
         new = _executions_for(
             uow,
             principal,
@@ -339,7 +344,34 @@ def _find_environment(session: Session, principal: Principal, ident: str | None)
     )
 
 
-SECRET = "$secret"  # marks a value kept encrypted until a worker hands it to a runner
+SECRET = SEALED  # marks a value kept encrypted until a worker hands it to a runner
+
+
+def _seal(app: AppContext, variables: dict[str, Any], secret_names: set[str]) -> dict[str, Any]:
+    """Encrypt the given values of secret variables, so that none is stored in plain text."""
+    return {
+        name: {SECRET: app.secret_box.encrypt(as_text(value).encode()).decode()}
+        if name in secret_names and value is not None and not is_sealed(value)
+        else value
+        for name, value in variables.items()
+    }
+
+
+def _secret_names(session: Session, slots: list[Slot], env_vars: dict[str, Any]) -> set[str]:
+    """The variables that are secret in this start: the environment's secrets and those the
+    content of any test case it runs declares (`content.secrets`)."""
+    names = {name for name, value in env_vars.items() if is_sealed(value)}
+    for case in {slot.case.id: slot.case for slot in slots}.values():
+        content = session.execute(
+            select(test_case_versions.c.content).where(
+                test_case_versions.c.test_case_id == case.id,
+                test_case_versions.c.version == case.published_version,
+            )
+        ).scalar_one_or_none()
+        declared = content.get("secrets") if isinstance(content, dict) else None
+        if isinstance(declared, list):
+            names.update(map(str, declared))
+    return names
 
 
 def _environment_variables(session: Session, environment_id: str | None) -> dict[str, Any]:

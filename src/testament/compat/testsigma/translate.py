@@ -14,6 +14,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.masking import shown
 from testament.domain.model import DEFAULT_MACHINE, Environment, Plan, PlanRun
 
 __all__ = [
@@ -179,7 +180,7 @@ def run_wire(
         "reRunType": RERUN_TYPE_OF.get(run.rerun_type or "", run.rerun_type),
         "triggeredType": run.trigger,
         "executionDetails": execution_details(plan.settings),
-        "runtimeData": dict(run.runtime_data) or None,
+        "runtimeData": shown(run.runtime_data) or None,  # a secret given at start is never returned
     }
 
 
