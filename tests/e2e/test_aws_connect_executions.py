@@ -11,7 +11,7 @@ from botocore.client import BaseClient
 
 from testament.domain.access import Role
 from tests.conftest import LiveServer, Workspace, make_settings, new_workspace, start_server
-from tests.e2e.test_aws_connect_test_cases import VOICE, connect_client, error_of
+from tests.e2e.test_aws_connect_test_cases import VOICE, connect_client, error_of, main_flow
 from tests.integration.conftest import fresh_database_url
 
 NEVER_ENDS = json.dumps(  # waits for a message no flow plays: an observation that never matches
@@ -48,6 +48,7 @@ def idle(idle_server: LiveServer) -> Iterator[tuple[BaseClient, Workspace]]:
 
 
 def published(client: BaseClient, workspace: Workspace, name: str = "") -> str:
+    main_flow(client, workspace.id)
     created = client.create_test_case(
         InstanceId=workspace.id,
         Name=name or f"t-{uuid.uuid4().hex[:6]}",

@@ -66,6 +66,18 @@ def minimal_content() -> str:
 VOICE = {"Type": "VOICE_CALL", "VoiceCallEntryPointParameters": {"FlowId": "main-flow"}}
 
 
+def main_flow(connect: BaseClient, instance: str) -> None:
+    """The flow VOICE names (by name), which a published test case needs; made once per instance."""
+    if any(
+        f["Name"] == "main-flow"
+        for f in connect.list_contact_flows(InstanceId=instance)["ContactFlowSummaryList"]
+    ):
+        return
+    hang_up = {"Identifier": "bye", "Type": "DisconnectParticipant", "Parameters": {}, "Transitions": {}}
+    content = json.dumps({"Version": "2019-10-30", "StartAction": "bye", "Actions": [hang_up]})
+    connect.create_contact_flow(InstanceId=instance, Name="main-flow", Type="CONTACT_FLOW", Content=content)
+
+
 def error_of(call: Any) -> dict[str, Any]:
     with pytest.raises(ClientError) as refused:
         call()
@@ -129,6 +141,7 @@ def test_a_saved_draft_is_not_validated_but_publishing_lists_every_problem(
 
 
 def test_the_official_example_publishes(connect: BaseClient, workspace: Workspace) -> None:
+    main_flow(connect, workspace.id)
     created = connect.create_test_case(
         InstanceId=workspace.id,
         Name="official",
@@ -143,6 +156,7 @@ def test_the_official_example_publishes(connect: BaseClient, workspace: Workspac
 def test_describe_tells_the_published_version_from_a_newer_draft(
     connect: BaseClient, workspace: Workspace
 ) -> None:
+    main_flow(connect, workspace.id)
     first = minimal_content()
     case = connect.create_test_case(
         InstanceId=workspace.id, Name="versions", Content=first, EntryPoint=VOICE, Status="PUBLISHED"
@@ -192,6 +206,7 @@ def test_paginators_walk_every_test_case(connect: BaseClient, workspace: Workspa
 
 
 def test_search_filters_by_name_status_and_tags(connect: BaseClient, workspace: Workspace) -> None:
+    main_flow(connect, workspace.id)
     connect.create_test_case(
         InstanceId=workspace.id,
         Name="billing-main",

@@ -122,6 +122,7 @@ class FakeContext:
 
     def __init__(self, variables: dict[str, Any] | None = None, remaining_s: float = 60.0) -> None:
         self.execution_id = "execution-1"
+        self.workspace_id = "workspace-1"
         self.attempt = 1
         self.variables = variables or {}
         self.secret_names: frozenset[str] = frozenset()

@@ -20,6 +20,7 @@ class ResourceView:
 
 class RunContext(Protocol):
     execution_id: str
+    workspace_id: str
     attempt: int
     variables: dict[str, Any]
     """Environment, data set and start-time variables, merged in that order, over the built-in

@@ -11,6 +11,7 @@ from testament.runners.connect import ConnectRunner
 # Sunday 2026-07-05 03:00 UTC: outside any office hours, in London and in New York.
 SUNDAY_NIGHT = "2026-07-05T03:00:00Z"
 INSTANCE = "arn:aws:connect:us-west-2:123456789012:instance/abc123"
+WORKSPACE_ID = "0f1e2d3c-4b5a-4968-8778-695a4b3c2d1e"
 
 
 class FakeContext:
@@ -18,6 +19,7 @@ class FakeContext:
 
     def __init__(self, variables: dict[str, Any] | None = None) -> None:
         self.execution_id = "execution-1"
+        self.workspace_id = WORKSPACE_ID
         self.attempt = 1
         self.variables: dict[str, Any] = {"connect.start_time": SUNDAY_NIGHT, **(variables or {})}
         self.cancelled: str | None = None

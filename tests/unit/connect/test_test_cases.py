@@ -13,6 +13,7 @@ from testament.domain.execution import ExecutionStatus, RecordStatus
 from testament.runners.connect.overrides import Override, override_from
 from tests.fixtures import CONNECT_EXAMPLES
 from tests.unit.connect.fakes import (
+    WORKSPACE_ID,
     FakeContext,
     action,
     case,
@@ -270,6 +271,23 @@ def test_an_unmocked_lambda_is_called_over_http_with_the_connect_event(lambda_ur
     assert event["Details"]["Parameters"] == {"who": "Ada"}
     assert event["Details"]["ContactData"]["Attributes"] == {"name": "Ada"}
     assert event["Details"]["ContactData"]["CustomerEndpoint"]["Address"] == "+14155550100"
+
+
+@pytest.mark.parametrize(
+    ("variables", "region"), [({}, "us-east-1"), ({"connect.region": "eu-west-2"}, "eu-west-2")]
+)
+def test_the_lambda_event_names_the_workspaces_instance_arn_in_the_runs_region(
+    lambda_url: str, variables: dict[str, Any], region: str
+) -> None:
+    ctx = FakeContext(variables)
+    ctx.add("connect.lambda", "lookup", {"FunctionArn": LAMBDA, "Url": f"{lambda_url}/ok"})
+    lambda_flow(ctx)
+    _Lambda.events.clear()
+
+    run(ctx, lambda_case(expect="It said hello Ada, 3."), initialization={"Attributes": {"name": "Ada"}})
+
+    arn = _Lambda.events[0]["Details"]["ContactData"]["InstanceARN"]
+    assert arn == f"arn:aws:connect:{region}:000000000000:instance/{WORKSPACE_ID}"
 
 
 @pytest.mark.parametrize("path", ["/broken", "/list"])

@@ -1,7 +1,8 @@
 """Every documented input constraint, checked against botocore's own model of the service.
 
 botocore's ParamValidator checks required members, types and minimums (its client never
-needs more); maximums, map sizes and patterns are checked here. Patterns written with
+needs more); maximums, map sizes, enums and patterns are checked here, for every member of
+every operation. Patterns written with
 `\\p{..}` classes, which Python's `re` lacks, are skipped; the model escapes some
 backslashes twice (`\\\\+[1-9]`), which is undone. The model ships inside botocore.
 """
@@ -104,6 +105,12 @@ def _own_problem(value: Any, shape: Shape, where: str) -> str | None:
     number = isinstance(value, int) and not isinstance(value, bool)
     if number and "max" in limits and value > limits["max"]:
         return f"Value at '{where}' failed to satisfy constraint: must be at most {limits['max']}"
+    enum = limits.get("enum")
+    if isinstance(value, str) and enum and value not in enum:
+        return (
+            f"Value {value!r} at '{where}' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(enum)}]"
+        )
     pattern = _pattern(limits["pattern"]) if isinstance(value, str) and limits.get("pattern") else None
     if pattern is not None and not pattern.search(value):
         return f"Value at '{where}' failed to satisfy constraint: must match {pattern.pattern}"

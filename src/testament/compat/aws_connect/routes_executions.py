@@ -11,6 +11,7 @@ from testament.compat.aws_connect.calls import KIND, AwsCall, Call, aws_errors, 
 from testament.compat.aws_connect.schemas import ClientTokenInput, parse
 from testament.domain import errors as e
 from testament.domain.execution import Execution
+from testament.runners.connect.arns import REGION_VARIABLE
 from testament.services import executions, test_cases
 from testament.services.paging import all_items
 
@@ -41,7 +42,11 @@ def start_test_case_execution(InstanceId: str, TestCaseId: str, call: Call) -> d
     with aws_errors():
         _case(call, TestCaseId)
         started = executions.start_execution(
-            call.ctx, call.principal, test_case_id=TestCaseId, client_token=body.ClientToken
+            call.ctx,
+            call.principal,
+            test_case_id=TestCaseId,
+            client_token=body.ClientToken,
+            variables={REGION_VARIABLE: call.region},  # the run's ARNs name the client's region
         )
     execution = started.executions[0]
     return {
@@ -159,6 +164,8 @@ def list_test_case_execution_records(
     call.workspace(InstanceId)
     with aws_errors(InvalidInput="InvalidParameterException"):
         execution = _execution(call, TestCaseId, TestCaseExecutionId)
+        if status is not None and status not in translate.RECORD_STATUSES:
+            return {"ExecutionRecords": []}  # a status no record shows
         page = executions.list_records(
             call.ctx,
             call.principal,
@@ -167,8 +174,8 @@ def list_test_case_execution_records(
             cursor=nextToken,
             status=translate.RECORD_STATUSES[status] if status else None,
         )
-    shown = [translate.record_wire(r) for r in page.items]
-    # a COMPLETION record shows its outcome: keep only those shown with the status asked for
+    shown = [translate.record_wire(r, execution) for r in page.items]
+    # a record's shown status depends on more than its core status: keep those shown as asked
     answer: dict[str, Any] = {
         "ExecutionRecords": [r for r in shown if status is None or r["Status"] == status]
     }

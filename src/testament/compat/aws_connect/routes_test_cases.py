@@ -16,10 +16,12 @@ from testament.compat.aws_connect.schemas import (
 )
 from testament.domain import errors as e
 from testament.domain.model import TestCaseStatus
-from testament.services import test_cases
+from testament.runners.connect.entry import entry_point
+from testament.services import resources, test_cases
 from testament.services.paging import all_items, decode_cursor
 
 router = APIRouter()
+FLOW = "connect.flow"
 
 
 def _view_for(call: AwsCall, test_case_id: str, status: str | None) -> tuple[test_cases.TestCaseView, str]:
@@ -36,6 +38,17 @@ def _view_for(call: AwsCall, test_case_id: str, status: str | None) -> tuple[tes
     return latest, "PUBLISHED" if published == case.version else "SAVED"
 
 
+def _refuse_a_missing_flow(call: AwsCall, content: dict[str, Any]) -> None:
+    """A test case is published to run against its entry point's flow, which must exist
+    (AWS lists ResourceNotFoundException for it). Problems of the content itself come first,
+    all of them, as publishing reports them."""
+    if problems := test_cases.content_problems(KIND, content):
+        raise e.InvalidInput.of(problems)
+    flow_id = entry_point(content)[1].get("FlowId")
+    if flow_id and resources.find_resource(call.ctx, call.principal.workspace_id, FLOW, str(flow_id)) is None:
+        raise AwsError("ResourceNotFoundException", f"Flow {flow_id} was not found in this instance")
+
+
 @router.put("/test-cases/{InstanceId}")
 def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
     call.check("CreateTestCase", InstanceId=InstanceId)
@@ -48,6 +61,8 @@ def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
         InitializationData=body.InitializationData,
     )
     with aws_errors(Conflict="DuplicateResourceException"):
+        if body.Status == "PUBLISHED":
+            _refuse_a_missing_flow(call, content)
         view = test_cases.create_test_case(
             call.ctx,
             call.principal,
@@ -78,6 +93,8 @@ def update_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
             "InitializationData": body.InitializationData,
         }
         content = translate.content_of(current.content, **changes)
+        if body.Status == "PUBLISHED":
+            _refuse_a_missing_flow(call, content)
         test_cases.update_test_case(
             call.ctx,
             call.principal,
@@ -96,8 +113,6 @@ def describe_test_case(
 ) -> dict[str, Any]:
     call.check("DescribeTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
-    if status is not None and status not in ("PUBLISHED", "SAVED"):
-        raise AwsError("InvalidParameterException", "Status must be PUBLISHED or SAVED")
     with aws_errors():
         view, version_status = _view_for(call, TestCaseId, status)
     return {"TestCase": translate.test_case_wire(view, call.region, version_status)}

@@ -11,10 +11,11 @@ from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.schemas import TagConditionWire, TestCaseSearchCriteria
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.model import Resource, TestCase
+from testament.kit import raw_json
+from testament.runners.connect.arns import instance_arn
 from testament.services.test_cases import TestCaseView
 
 __all__ = [
-    "ACCOUNT",
     "INSTANCE_ARN",
     "INSTANCE_ARN_IN_PATH",
     "content_of",
@@ -26,7 +27,6 @@ __all__ = [
     "workspace_of",
 ]
 
-ACCOUNT = "000000000000"  # no AWS account behind Testament; ARNs carry a fixed one
 INSTANCE_ID = re.compile(r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$")
 INSTANCE_ARN = re.compile(
     r"^arn:(aws|aws-us-gov):connect:[a-z]{2}-[a-z]+-[0-9]{1}:[0-9]{1,20}:instance/"
@@ -50,7 +50,7 @@ def workspace_of(instance_id: str) -> str:
 
 
 def test_case_arn(region: str, workspace_id: str, test_case_id: str) -> str:
-    return f"arn:aws:connect:{region}:{ACCOUNT}:instance/{workspace_id}/test-case/{test_case_id}"
+    return f"{instance_arn(region, workspace_id)}/test-case/{test_case_id}"
 
 
 def content_of(current: dict[str, Any] | None, **changes: Any) -> dict[str, Any]:
@@ -156,14 +156,14 @@ def matches_tags(case: TestCase, tag_filter: Any) -> bool:
 
 
 def resource_arn(region: str, workspace_id: str, segment: str, resource_id: str) -> str:
-    return f"arn:aws:connect:{region}:{ACCOUNT}:instance/{workspace_id}/{segment}/{resource_id}"
+    return f"{instance_arn(region, workspace_id)}/{segment}/{resource_id}"
 
 
 def check_flow_content(content: str) -> None:
     """What AWS checks when a flow is saved: Flow-language JSON with a StartAction among its actions."""
     problems = []
     try:
-        flow = json.loads(content)
+        flow = raw_json.loads(content)  # a limit on nesting, before parsing
     except ValueError as exc:
         raise AwsError(
             "InvalidContactFlowException",
@@ -299,7 +299,7 @@ RECORD_STATUSES = {  # the core statuses a record shown with this ExecutionRecor
     "FAILED": ["FAILED", "ERROR", "SKIPPED", "INFO"],
     "IN_PROGRESS": ["INFO"],
     "STOPPED": ["INFO"],
-}
+}  # INITIATED is an execution's status only: no record ever shows it
 COMPLETION = "COMPLETION"
 
 
@@ -313,22 +313,40 @@ def observation_count(content: Any) -> int:
     return len(observations) if isinstance(observations, list) else 0
 
 
-def execution_summary(execution: Execution, total: int, records: list[Any]) -> dict[str, Any]:
-    last = [
-        r
-        for r in records
-        if r.attempt == execution.attempt and not r.interrupted and r.record.get("Type") == "OBSERVATION"
-    ]
-    passed = sum(1 for r in last if r.status == "PASSED")
-    failed = sum(1 for r in last if r.status in ("FAILED", "ERROR"))
+def _observation_counts(execution: Execution, total: int, records: list[Any]) -> dict[str, int]:
+    """Observations, not records: one observation matched three times writes three records.
+
+    A finished run's COMPLETION record holds the runner's own count, which the summary repeats.
+    Before that, an observation counts as failed once any of its records failed, and as passed
+    while its latest record passed; a finished run without that count (stopped while queued, or
+    one that never got going) fails every observation that did not pass."""
+    own = [r for r in records if r.attempt == execution.attempt and not r.interrupted]
+    completion = next((r.record for r in own if r.observation_id == COMPLETION), None)
+    counted = completion.get("ObservationSummary") if isinstance(completion, dict) else None
+    if isinstance(counted, dict) and set(counted) >= {"ObservationsPassed", "ObservationsFailed"}:
+        return {"passed": int(counted["ObservationsPassed"]), "failed": int(counted["ObservationsFailed"])}
+    latest: dict[str, str] = {}
+    failed: set[str] = set()
+    for r in own:
+        if r.record.get("Type") == "OBSERVATION":
+            latest[r.observation_id] = r.status
+            if r.status in ("FAILED", "ERROR"):
+                failed.add(r.observation_id)
+    passed = min(sum(1 for o, status in latest.items() if status == "PASSED" and o not in failed), total)
+    failing = min(len(failed), total - passed)
     if execution.status.is_terminal:
-        failed = max(failed, total - passed)
+        failing = total - passed
+    return {"passed": passed, "failed": failing}
+
+
+def execution_summary(execution: Execution, total: int, records: list[Any]) -> dict[str, Any]:
+    counts = _observation_counts(execution, total, records)
     summary: dict[str, Any] = {
         "Status": EXECUTION_STATUS[execution.status],
         "ObservationSummary": {
             "TotalObservations": total,
-            "ObservationsPassed": passed,
-            "ObservationsFailed": failed,
+            "ObservationsPassed": counts["passed"],
+            "ObservationsFailed": counts["failed"],
         },
     }
     if execution.started_at:
@@ -353,20 +371,31 @@ def execution_wire(execution: Execution, tags: dict[str, str]) -> dict[str, Any]
     return wire
 
 
-def record_wire(record: Any) -> dict[str, Any]:
+def record_status(record: Any, execution: Execution) -> str:
+    """The ExecutionRecordStatus a core record shows.
+
+    A COMPLETION record shows the outcome it records. A record that neither passed nor failed by
+    itself (the flow's trace, a retry note) is IN_PROGRESS while the execution runs, and takes
+    the execution's own final status once it has finished: a finished execution has no record
+    in progress. A skipped observation (never activated) failed."""
+    if record.status == "INFO":
+        if record.observation_id == COMPLETION and record.record.get("Status") in (
+            "PASSED",
+            "FAILED",
+            "STOPPED",
+        ):
+            return str(record.record["Status"])
+        if not execution.status.is_terminal:
+            return "IN_PROGRESS"
+        return EXECUTION_STATUS[execution.status]
+    return "PASSED" if record.status == "PASSED" else "FAILED"
+
+
+def record_wire(record: Any, execution: Execution) -> dict[str, Any]:
     """A core record as an ExecutionRecord: its Record member is the JSON the runner wrote."""
-    status = record.status
-    if status == "INFO":
-        status = (
-            record.record.get("Status", "IN_PROGRESS")
-            if record.observation_id == COMPLETION
-            else "IN_PROGRESS"
-        )
-    elif status == "ERROR":
-        status = "FAILED"
     return {
         "ObservationId": record.observation_id[:256],
-        "Status": status if status in ("PASSED", "FAILED", "IN_PROGRESS", "STOPPED") else "FAILED",
+        "Status": record_status(record, execution),
         "Timestamp": record.timestamp.timestamp(),
         "Record": json.dumps(record.record, separators=(",", ":")),
     }

@@ -15,7 +15,9 @@ BUILT_IN = frozenset({"testament_url"})
 
 # Variables a runner reads itself (the connect runner pins time, randomness and matching).
 _RUNNER_VARIABLES: dict[str, frozenset[str]] = {
-    "connect": frozenset({"connect.start_time", "connect.seed", "connect.similarity_threshold"}),
+    "connect": frozenset(
+        {"connect.start_time", "connect.seed", "connect.similarity_threshold", "connect.region"}
+    ),
     "manual": frozenset(),
     "noop": frozenset(),
 }

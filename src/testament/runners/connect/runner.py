@@ -30,7 +30,9 @@ from typing import Any
 from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
 from testament.runners.base import RunContext
 from testament.runners.connect.actions import FlowEnv, Frame
+from testament.runners.connect.arns import DEFAULT_REGION, REGION_VARIABLE, instance_arn
 from testament.runners.connect.clock import VirtualClock, parse_start_time
+from testament.runners.connect.entry import entry_point
 from testament.runners.connect.flow import FlowRun, Trace
 from testament.runners.connect.lambdas import invoke_over_http
 from testament.runners.connect.matching import DEFAULT_THRESHOLD
@@ -43,7 +45,6 @@ __all__ = ["TEST_TIMEOUT_S", "ConnectRunner"]
 
 TEST_TIMEOUT_S = 300.0
 MALFORMED = (AttributeError, TypeError, KeyError, ValueError, IndexError)
-INSTANCE_ARN = "arn:aws:connect:local:000000000000:instance/testament"
 
 
 class ConnectRunner:
@@ -101,12 +102,7 @@ class _Run:
             case = TestCase.parse(str(content.get("Content", "")))
         except TestingLanguageError as exc:
             return str(exc)
-        entry = content.get("EntryPoint") or {}
-        channel = "CHAT" if entry.get("Type") == "CHAT" else "VOICE"
-        parameters = entry.get(
-            "ChatEntryPointParameters" if channel == "CHAT" else "VoiceCallEntryPointParameters"
-        )
-        parameters = parameters or {}
+        channel, parameters = entry_point(content)
         flow_id = parameters.get("FlowId")
         if not flow_id:
             return "the entry point names no FlowId (phone-number entry points need a flow offline)"
@@ -124,7 +120,9 @@ class _Run:
         state = ContactState(
             contact_id=str(uuid.UUID(int=ids.getrandbits(128), version=4)),
             channel=channel,
-            instance_arn=INSTANCE_ARN,
+            instance_arn=instance_arn(
+                str(variables.get(REGION_VARIABLE) or DEFAULT_REGION), self.ctx.workspace_id
+            ),
             customer_address=str(parameters.get("SourcePhoneNumber", "")),
             system_address=str(parameters.get("DestinationPhoneNumber", "")),
             attributes=seeded,
