@@ -30,7 +30,6 @@ Pair = tuple[str, str]  # (method, path with every parameter written `{}`)
 # Pairs of the area the surface does not serve yet, each with the reason. The item is done
 # when this is empty.
 _INCIDENTS = "incidents are not in the core yet"
-_USERS = "users are not an entity of the workspace yet (only the names keys act as)"
 _ATTACH = "attachments of scripts and incidents, and deleting one, are not kept yet"
 _RELATIONS = "relationships between entities are not kept yet"
 _PATCH = "custom-field PATCH operations are not taken yet"
@@ -44,7 +43,6 @@ NOT_YET_SERVED: dict[Pair, str] = {
     ("DELETE", "/api/scriptassignment/{}"): _CHANGES,
     ("DELETE", "/api/stepresult/{}/attachment/{}"): _ATTACH,
     ("DELETE", "/api/stepresult/{}/incident/{}"): _INCIDENTS,
-    ("DELETE", "/api/user/{}"): _USERS,
     ("GET", "/api/incident/{}"): _INCIDENTS,
     ("GET", "/api/incident/{}/allrelationships"): _INCIDENTS,
     ("GET", "/api/incident/{}/attachments"): _INCIDENTS,
@@ -59,7 +57,6 @@ NOT_YET_SERVED: dict[Pair, str] = {
     ("GET", "/api/scriptassignment/{}/relationships"): _RELATIONS,
     ("GET", "/api/stepresult/{}/incident/{}"): _INCIDENTS,
     ("GET", "/api/stepresult/{}/incidents"): _INCIDENTS,
-    ("GET", "/api/user/{}"): _USERS,
     ("PATCH", "/api/incident/{}"): _INCIDENTS,
     ("PATCH", "/api/script/{}"): _PATCH,
     ("PATCH", "/api/scriptrun/{}"): _PATCH,
@@ -68,12 +65,10 @@ NOT_YET_SERVED: dict[Pair, str] = {
     ("POST", "/api/script/{}/assignments"): _CHANGES,
     ("POST", "/api/script/{}/attachments"): _ATTACH,
     ("POST", "/api/stepresult/{}/incidents"): _INCIDENTS,
-    ("POST", "/api/users"): _USERS,
     ("PUT", "/api/executionpackage/{}"): _CHANGES,
     ("PUT", "/api/incident/{}"): _INCIDENTS,
     ("PUT", "/api/project/{}"): _CHANGES,
     ("PUT", "/api/scriptassignment/{}"): _CHANGES,
-    ("PUT", "/api/user/{}"): _USERS,
 }
 
 
@@ -320,6 +315,14 @@ DRIVERS: dict[Pair, Driver] = {
         f"/stepresult/{w.step}/attachments", files={"file": ("log.txt", b"log", "text/plain")}
     ),
     ("GET", "/api/users"): lambda w: w.et.get("/users", params={"$inlinecount": "allpages"}),
+    ("POST", "/api/users"): lambda w: w.et.post(
+        "/users", json={"UserName": "ann", "Email": "ann@example.com"}
+    ),
+    ("GET", "/api/user/{}"): lambda w: w.et.get(f"/user/{w.user}"),
+    ("PUT", "/api/user/{}"): lambda w: w.et.put(f"/user/{w.user}", json={"Email": "tester@example.com"}),
+    ("DELETE", "/api/user/{}"): lambda w: w.et.delete(
+        f"/user/{w.made('/users', {'UserName': 'gone', 'Email': 'gone@example.com'})['Id']}"
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from testament.api.routes import (
     tasks,
     test_cases,
     uploads,
+    users,
 )
 from testament.api.schemas import KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
@@ -75,6 +76,7 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.include_router(assignments.router)
     api.include_router(tasks.router)
     api.include_router(callback_deliveries.router)
+    api.include_router(users.router)
     me = APIRouter(tags=["keys"])
 
     @me.get("/whoami", operation_id="whoAmI", summary="Who am I")

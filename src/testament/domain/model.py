@@ -71,6 +71,7 @@ class ApiKey:
     secret_ciphertext: str
     created_at: datetime
     revoked_at: datetime | None = None
+    user_id: str = ""  # the user the key acts for (its user_name's user)
 
 
 class TestCaseStatus(StrEnum):

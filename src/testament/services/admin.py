@@ -9,7 +9,7 @@ signatures, so it is stored encrypted with the server's secret key.
 import hashlib
 import secrets
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -17,9 +17,10 @@ from testament.domain.access import Permission, Principal, Role
 from testament.domain.errors import InvalidInput, NotFound, Unauthenticated
 from testament.domain.model import ApiKey, Project, Workspace
 from testament.kit.ids import new_id, new_secret
+from testament.services import users
 from testament.services.context import AppContext
-from testament.services.paging import Window, offset_page
 from testament.store.tables import api_keys
+from testament.store.tables import users as user_table
 
 __all__ = [
     "IssuedKey",
@@ -30,7 +31,6 @@ __all__ = [
     "get_workspace",
     "list_keys",
     "list_users",
-    "query_users",
     "revoke_key",
 ]
 
@@ -101,6 +101,8 @@ def create_key(app: AppContext, workspace_id: str, role: Role, user_name: str = 
     with app.uow() as uow:
         if uow.get_workspace(workspace_id) is None:
             raise NotFound("workspace", workspace_id)
+        # a key belongs to a user: the workspace's user of that name, made with the first key
+        key.user_id = users.user_for_key(uow.session, workspace_id, user_name, key.created_at).id
         uow.session.add(key)
         uow.commit()
     return IssuedKey(key.id, workspace_id, user_name, role, token, access_key_id, secret_access_key)
@@ -158,22 +160,10 @@ def authenticate_access_key(app: AppContext, access_key_id: str) -> tuple[Princi
 
 
 def list_users(app: AppContext, principal: Principal) -> list[str]:
-    """The user names the workspace's keys act as (revoked keys' users included: they ran things)."""
+    """The names of the workspace's users, in order."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
         names = session.scalars(
-            select(api_keys.c.user_name).where(api_keys.c.workspace_id == principal.workspace_id).distinct()
+            select(user_table.c.name).where(user_table.c.workspace_id == principal.workspace_id)
         )
         return sorted(names)
-
-
-def query_users(app: AppContext, principal: Principal, window: Window) -> tuple[list[str], int]:
-    """The workspace's user names in a surface's query window (over the keys table,
-    `api_keys.c.user_name`)."""
-    principal.require(Permission.READ)
-    names = select(api_keys.c.user_name).where(api_keys.c.workspace_id == principal.workspace_id)
-    if window.where is not None:
-        names = names.where(window.where)
-    names = names.group_by(api_keys.c.user_name)  # one row per user, however many keys
-    with app.db.reading() as session:
-        return offset_page(session, names, replace(window, where=None), api_keys.c.user_name)

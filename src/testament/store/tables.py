@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 
 from testament.domain.access import Role
 from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.incidents import Incident
 from testament.domain.model import (
     ApiKey,
     Artifact,
@@ -50,6 +51,7 @@ from testament.domain.model import (
     Workspace,
 )
 from testament.domain.tasks import Candidate, CandidateKind, InstanceStatus, Task, TaskStep, TestInstance
+from testament.domain.users import User
 from testament.kit.clock import as_utc
 
 __all__ = ["live", "map_domain", "metadata"]
@@ -122,12 +124,27 @@ projects = Table(
     UniqueConstraint("workspace_id", "name", name="uq_projects_workspace_name"),
 )
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", ID, primary_key=True),  # derived from the workspace and the name (domain/users.py)
+    _workspace_fk(),
+    Column("name", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(254)),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("workspace_id", "name", name="uq_users_workspace_name"),
+)
+
 api_keys = Table(
     "api_keys",
     metadata,
     Column("id", ID, primary_key=True),
     _workspace_fk(),
     Column("user_name", String(200), nullable=False),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),  # the user the key acts for
     Column("role", _enum(Role, "role"), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("access_key_id", String(32), nullable=False, unique=True),
@@ -135,6 +152,7 @@ api_keys = Table(
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS),
     Index("ix_api_keys_workspace", "workspace_id"),
+    Index("ix_api_keys_user", "user_id"),
 )
 
 test_cases = Table(
@@ -535,6 +553,42 @@ callbacks = Table(
     Index("ix_callbacks_workspace_state", "workspace_id", "state", "id"),
 )
 
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("number", Integer, nullable=False),  # 1, 2, 3… per workspace
+    Column("summary", String(255), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("priority", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("resolution", String(32)),
+    Column("assignee_id", ID, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("field_values", JSON, nullable=False),
+    UniqueConstraint("workspace_id", "number", name="uq_incidents_workspace_number"),
+    Index("ix_incidents_workspace", "workspace_id", "id"),
+)
+
+# an incident raised on a step result: the step result is a manual run's observation
+incident_links = Table(
+    "incident_links",
+    metadata,
+    Column("incident_id", ID, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("step_result_id", String(200), primary_key=True),
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="CASCADE"), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_incident_links_step_result", "step_result_id"),
+)
+
 mapper_registry = registry()
 _mapped = False
 
@@ -548,6 +602,8 @@ def map_domain() -> None:
         (Workspace, workspaces),
         (Project, projects),
         (ApiKey, api_keys),
+        (User, users),
+        (Incident, incidents),
         (TestCase, test_cases),
         (TestCaseVersion, test_case_versions),
         (DataSet, data_sets),

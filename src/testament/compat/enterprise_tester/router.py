@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from testament.compat.enterprise_tester import setup_routes, translate
+from testament.compat.enterprise_tester import routes_users, setup_routes, translate
 from testament.compat.enterprise_tester.calls import (
     Call,
     odata_query,
@@ -178,6 +178,7 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     install_error_handlers(app, ERRORS)
     app.include_router(router)
     app.include_router(setup_routes.router)
+    app.include_router(routes_users.router)
     return app
 
 

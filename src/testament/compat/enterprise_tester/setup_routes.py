@@ -26,30 +26,6 @@ from testament.services.paging import MAX_LIMIT, Window
 router = APIRouter(prefix="/api")
 
 
-def _user_wire(call: Caller, name: str) -> dict[str, Any]:
-    user_id = translate.user_id(call.principal.workspace_id, name)
-    return {
-        "Id": user_id,
-        "UserName": name,
-        "DisplayName": name,
-        "Email": None,
-        "FirstName": None,
-        "LastName": None,
-        "Enabled": True,
-        "IsExternal": False,
-        "Self": f"{call.base}api/user/{user_id}",
-    }
-
-
-@router.get("/users")
-def list_users(call: Call) -> dict[str, Any]:
-    """The workspace's users (the names its keys act as); OData options apply."""
-    with vendor_errors():
-        query = odata_query(call, translate.USER_FIELDS)
-        names, total = admin.query_users(call.ctx, call.principal, query.window)
-        return query.envelope([_user_wire(call, n) for n in names], total)
-
-
 def _project_wire(call: Caller, project: Project) -> dict[str, Any]:
     """The vendor's Project: the workspace is its organisation; numbering, categories and
     managers are not kept, so they read as the vendor's defaults."""
