@@ -499,3 +499,80 @@ def test_only_the_latest_take_can_be_re_set_up(ti: httpx.Client, api: httpx.Clie
 
     assert superseded.status_code == 400 and superseded.json()["error"]["code"] == "conflict"
     assert ti.get(f"/tasks/{task['id']}/test-instances/{first}").json()["status"] == "COMPLETE"
+
+
+def test_a_last_doc_id_that_names_no_instance_of_the_task_is_a_400(
+    ti: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    task = make_task(api, target.url)
+    other = make_task(api, target.url)
+    candidate = add_candidate(ti, other["id"], "elsewhere")["candidateId"]
+    elsewhere = start(ti, other["id"], candidate, other["steps"][1]["id"])["testInstanceId"]
+    path = f"/tasks/{task['id']}/test-instances/filter"
+
+    for last in ("garbage", elsewhere):
+        refused = ti.post(path, params={"lastDocId": last}, json={"kind": "meta"})
+
+        assert refused.status_code == 400, refused.text
+        assert (
+            refused.json()["error"]["code"] == "invalid" and "lastDocId" in refused.json()["error"]["message"]
+        )
+
+
+def divided_by_zero_case(base: str) -> dict[str, Any]:
+    steps = [{"name": "ping", "request": {"url": f"{base}/ok"}, "expect": {"status": 200}}]
+    effects = [
+        {
+            "name": "per failure",
+            "formula": "achieved / (maximum - achieved)",  # every step passes: a division by zero
+            "sub_effects": [{"name": "zero", "formula": "overall / 0"}],
+        }
+    ]
+    return {
+        "kind": "http",
+        "name": unique("zero"),
+        "publish": True,
+        "content": {"steps": steps, "effects": effects},
+    }
+
+
+def test_an_effect_that_divides_by_zero_scores_zero_not_null(
+    ti: httpx.Client, api: httpx.Client, target: Any
+) -> None:
+    case = created(api.post("/test-cases", json=divided_by_zero_case(target.url)))
+    task = created(
+        api.post(
+            "/tasks", json={"title": unique("Zero"), "steps": [{"title": "Zero", "test_case_id": case["id"]}]}
+        )
+    )
+    candidate = add_candidate(ti, task["id"], "z")["candidateId"]
+    instance = start(ti, task["id"], candidate, task["steps"][0]["id"])["testInstanceId"]
+
+    result = complete(ti, task["id"], instance)["result"]
+
+    assert result["effects"] == [
+        {"name": "per failure", "score": 0.0, "subEffects": [{"name": "zero", "score": 0.0}]}
+    ]
+
+
+def test_a_score_sealed_as_null_before_is_shown_as_zero(
+    ti: httpx.Client, api: httpx.Client, target: Any, live: LiveServer
+) -> None:
+    from testament.domain.tasks import TestInstance
+
+    task = make_task(api, target.url)
+    candidate = add_candidate(ti, task["id"], "sealed")["candidateId"]
+    instance = start(ti, task["id"], candidate, task["steps"][0]["id"])["testInstanceId"]
+    complete(ti, task["id"], instance)
+    with live.ctx.uow() as uow:  # as an earlier version sealed a division by zero
+        sealed = uow.session.get(TestInstance, instance)
+        assert sealed is not None and sealed.scoreboard is not None
+        effects = [{"name": "quality", "score": None, "subEffects": [{"name": "auth", "score": None}]}]
+        sealed.scoreboard = {**sealed.scoreboard, "effects": effects}
+        uow.commit()
+
+    shown = ti.get(f"/tasks/{task['id']}/test-instances/{instance}", params={"mode": "detailed"}).json()
+
+    assert shown["result"]["effects"] == [
+        {"name": "quality", "score": 0.0, "subEffects": [{"name": "auth", "score": 0.0}]}
+    ]

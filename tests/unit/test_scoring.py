@@ -2,7 +2,13 @@
 
 import pytest
 
-from testament.domain.scoring import ScoredUnit, compute_scoreboard, formula_problems
+from testament.domain.scoring import (
+    ScoredUnit,
+    compute_scoreboard,
+    formula_problems,
+    merge_scoreboards,
+    with_numeric_effects,
+)
 
 UNITS = [
     ScoredUnit(2, 1.0, "login", ("security/auth", "ux")),
@@ -62,7 +68,7 @@ def test_effects_are_computed_from_the_scoreboard() -> None:
         {
             "name": "quality",
             "score": 0.666667,
-            "subEffects": [{"name": "auth", "score": 100.0}, {"name": "broken", "score": None}],
+            "subEffects": [{"name": "auth", "score": 100.0}, {"name": "broken", "score": 0.0}],
         },
         {"name": "overall percent", "score": 64.3, "subEffects": []},
         {"name": "worst section", "score": 0.5, "subEffects": []},
@@ -115,3 +121,27 @@ def test_formulas_may_read_parent_and_sub_dimensions() -> None:
 def test_formulas_too_big_to_compute_safely_are_refused(formula: str, problem: str) -> None:
     found = formula_problems(formula, [], [])
     assert found is not None and problem in found, found
+
+
+def test_a_formula_that_divides_by_zero_scores_zero_a_number_as_the_vendor_types_it() -> None:
+    effects = [
+        {"name": "per question", "formula": "achieved / questions"},
+        {"name": "past the largest float", "formula": " * ".join(["1000000000000000"] * 22)},
+    ]
+
+    score = compute_scoreboard([], effects).as_json()
+
+    assert [e["score"] for e in score["effects"]] == [0.0, 0.0]
+
+
+def test_scores_sealed_as_null_before_are_read_as_zero() -> None:
+    sealed = compute_scoreboard(UNITS).as_json() | {
+        "effects": [{"name": "old", "score": None, "subEffects": [{"name": "sub", "score": None}]}]
+    }
+
+    read = with_numeric_effects(sealed)
+
+    assert read is not None
+    assert read["effects"] == [{"name": "old", "score": 0.0, "subEffects": [{"name": "sub", "score": 0.0}]}]
+    assert read["scoreboard"] == sealed["scoreboard"]
+    assert merge_scoreboards([sealed])["effects"] == read["effects"]

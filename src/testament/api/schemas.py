@@ -6,6 +6,7 @@ from typing import Any, Generic, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.domain.execution import Execution
+from testament.domain.scoring import with_numeric_effects
 from testament.services.executions import PlanRunView
 from testament.services.test_cases import TestCaseView
 
@@ -29,6 +30,27 @@ class FromDomain(BaseModel):
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last")
+
+
+class Items(BaseModel, Generic[T]):
+    """A whole list, in one answer (a list short enough to need no pages)."""
+
+    items: list[T]
+
+
+# The OpenAPI `content` of an answer that is a stored file, in whatever media type it was stored.
+FILE = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
+
+
+class ApplyResult(BaseModel):
+    kind: str = Field(description="environment, test_case, suite or plan")
+    name: str
+    id: str
+    action: str = Field(description="created, updated or unchanged")
+
+
+class ApplyResults(BaseModel):
+    results: list[ApplyResult]
 
 
 class DataSetBody(Strict):
@@ -282,7 +304,7 @@ class ExecutionPublic(BaseModel):
             )
             if x.override_status
             else None,
-            score=x.scoreboard,
+            score=with_numeric_effects(x.scoreboard),
         )
 
 

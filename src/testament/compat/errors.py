@@ -2,6 +2,11 @@
 domain error, a request that did not validate, an HTTP error from routing, anything else),
 each turned into the surface's own error type and sent in its vendor's wire shape.
 
+The request limits (kit/request_limits.py) are installed here too: a body over its size is
+refused with 413, and JSON nested too deeply with 400 (as a body that cannot be parsed), each
+in the surface's shape. A multipart body, or one sent to an attachment path, is a file and
+has the attachments' larger limit.
+
 A surface says only how to translate; this module wires the handlers, once.
 """
 
@@ -14,14 +19,23 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp
 
 from testament.domain.errors import TestamentError
+from testament.kit.request_limits import JSON_BODY_BYTES, FileRoute, RequestLimits
+from testament.services.manual import MAX_ATTACHMENT_BYTES
 
-__all__ = ["SurfaceErrors", "first_problem", "install_error_handlers"]
+__all__ = ["ATTACHMENT_REQUEST_BYTES", "SurfaceErrors", "first_problem", "install_error_handlers"]
 
 log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Exception)
+
+# a request that carries attachments: the largest attachment, and room for the form around it
+ATTACHMENT_REQUEST_BYTES = MAX_ATTACHMENT_BYTES + JSON_BODY_BYTES
+ATTACHMENTS = FileRoute(
+    ATTACHMENT_REQUEST_BYTES, path=r"/attachments?(/|$)", media_type="multipart/form-data"
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,12 @@ def install_error_handlers(app: FastAPI, errors: SurfaceErrors[E]) -> None:
         log.exception("unexpected error on %s", errors.surface, exc_info=exc)
         return errors.respond(errors.internal())
 
+    def refuse(status: int, message: str) -> ASGIApp:
+        response = errors.respond(errors.http(StarletteHTTPException(status, message)))
+        response.status_code = status  # a surface's HTTP translation may not know 413
+        return response
+
+    app.add_middleware(RequestLimits, refuse=refuse, files=[ATTACHMENTS])
     app.add_exception_handler(Exception, unexpected)
     app.add_exception_handler(errors.vendor, vendor)
     app.add_exception_handler(TestamentError, domain)

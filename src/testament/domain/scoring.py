@@ -19,7 +19,9 @@ in. A formula is parsed with Python's own expression grammar and evaluated over 
 set of names and functions (no `eval`): numbers, `+ - * /`, parentheses, `overall`,
 `achieved`, `maximum`, `questions`, `section(name)`, `dimension(name)` (ratios 0..1),
 `mean(...)`, `weighted(x1, w1, x2, w2, ...)`, `min(...)`, `max(...)`, `abs(x)` and
-`round(x[, digits])`. A division by zero gives no score (null).
+`round(x[, digits])`. A score is always a number: a formula that divides by zero (or whose
+result is too large to be a number) scores 0. Scoreboards sealed before this rule may hold
+`null` scores; they are read as 0 (`with_numeric_effects`).
 """
 
 import ast
@@ -41,6 +43,7 @@ __all__ = [
     "formula_problems",
     "gate_passed",
     "merge_scoreboards",
+    "with_numeric_effects",
 ]
 
 DIMENSION = re.compile(r"^[^/\s][^/]{0,99}(/[^/\s][^/]{0,99})?$")
@@ -215,7 +218,7 @@ def merge_scoreboards(boards: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             inner = subs.setdefault(name, {})
             for sub in dimension["subDimensions"]:
                 inner[sub["name"]] = plus(inner.get(sub["name"], Tally()), _tally_of(sub["scoreboard"]))
-        effects += board["effects"]
+        effects += (with_numeric_effects(board) or {})["effects"]
     return Scoreboard(overall, sections, dimensions, subs, effects).as_json()
 
 
@@ -374,12 +377,32 @@ def _dimension_names(dimensions: Iterable[str]) -> set[str]:
     return names
 
 
-def _evaluate(formula: str, board: Scoreboard) -> float | None:
+UNCOMPUTABLE = 0.0  # the score of a formula that divides by zero: scores are numbers
+
+
+def _evaluate(formula: str, board: Scoreboard) -> float:
     try:
         value = _value(_parse(formula), board)
     except (ZeroDivisionError, FormulaError, OverflowError, TypeError, ValueError, RecursionError):
+        return UNCOMPUTABLE
+    return round(value, PRECISION) if math.isfinite(value) else UNCOMPUTABLE
+
+
+def _numeric(effect: Mapping[str, Any]) -> dict[str, Any]:
+    score = effect.get("score")
+    return {**effect, "score": UNCOMPUTABLE if score is None else score}
+
+
+def with_numeric_effects(board: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A sealed scoreboard as it is served: an effect or sub-effect sealed with a `null` score
+    (before a division by zero scored 0) scores 0."""
+    if board is None:
         return None
-    return round(value, PRECISION) if math.isfinite(value) else None
+    effects = [
+        {**_numeric(effect), "subEffects": [_numeric(sub) for sub in effect.get("subEffects", [])]}
+        for effect in board.get("effects", [])
+    ]
+    return {**board, "effects": effects}
 
 
 def _scope_ratio(board: Scoreboard, kind: str, name: str) -> float:

@@ -3,7 +3,6 @@
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
@@ -49,14 +48,13 @@ _NAMED: dict[type, references.Named[Any]] = {
 
 
 def _check_name(name: str) -> str:
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise InvalidInput("name", "must be 1 to 200 characters")
-    return name
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:  # surfaces pass what they were sent
+        raise InvalidInput("name", "must be a text of 1 to 200 characters")
+    return name.strip()
 
 
 def _check_description(description: str) -> str:
-    if len(description) > 4096:
+    if not isinstance(description, str) or len(description) > 4096:
         raise InvalidInput("description", "must be at most 4096 characters")
     return description
 
@@ -87,11 +85,7 @@ def _check_members(
 
 
 def _save(uow: UnitOfWork, obj: Any, kind: str) -> None:
-    uow.session.add(obj)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise Conflict(f"a {kind} named {obj.name!r} already exists in this workspace") from None
+    uow.save_named(obj, kind)
     uow.commit()
 
 
@@ -163,14 +157,14 @@ def update_suite(
             parent = uow.session.get(Suite, suite.parent_id) if suite.parent_id else None
             if parent is not None and parent.project_id != suite.project_id:
                 raise InvalidInput("parent_id", "must be a suite of the same project")
-        if name is not None:
-            suite.name = _check_name(name)
         if description is not None:
             suite.description = _check_description(description)
         if test_case_ids is not None:
             suite.test_case_ids = _check_members(
                 uow.session, principal, references.TEST_CASE, "test_case_ids", test_case_ids
             )
+        if name is not None:  # after the queries above: a taken name must meet _save's write, not theirs
+            suite.name = _check_name(name)
         suite.updated_at = app.clock()
         _save(uow, suite, "suite")
     return suite
@@ -269,8 +263,6 @@ def update_plan(
             plan.machines = _check_plan_machines(uow.session, principal, machines)
         if settings is not None:
             plan.settings = check_plan_settings({**plan.settings, **settings})
-        if name is not None:
-            plan.name = _check_name(name)
         if description is not None:
             plan.description = _check_description(description)
         if suite_ids is not None:
@@ -279,6 +271,8 @@ def update_plan(
             plan.environment_id = _check_environment(uow.session, principal, environment_id or None)
         if retries is not UNSET:
             plan.retries = _check_retries(retries)
+        if name is not None:  # after the queries above: a taken name must meet _save's write, not theirs
+            plan.name = _check_name(name)
         plan.updated_at = app.clock()
         _save(uow, plan, "plan")
     return plan

@@ -11,9 +11,11 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.config import Settings
+from testament.domain.errors import Conflict
 from testament.domain.model import Workspace
 from testament.kit.bus import EventBus
 from testament.kit.clock import utcnow
@@ -92,6 +94,18 @@ class UnitOfWork:
         IMMEDIATE transaction already serializes every writer)."""
         self.session.execute(select(workspaces.c.id).where(workspaces.c.id == workspace_id).with_for_update())
 
+    def save_named(self, obj: Any, entity: str) -> None:
+        """Add `obj` (new or changed) and write it now. Its name is unique in the workspace: a
+        name another row holds, on creation or on a rename, is a Conflict naming it."""
+        name = obj.name  # read before writing: a failed write expires the object
+        self.session.add(obj)
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            if not _unique_violation(exc):
+                raise
+            raise Conflict(f"the name {name!r} is taken by another {entity} in this workspace") from None
+
     def commit(self) -> None:
         if self._outer is not None:
             self.session.flush()
@@ -103,3 +117,9 @@ class UnitOfWork:
 
     def get_workspace(self, workspace_id: str) -> Workspace | None:
         return self.session.get(Workspace, workspace_id)
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a write for a value another row holds (SQLite says so in
+    its message, PostgreSQL with SQLSTATE 23505)."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)

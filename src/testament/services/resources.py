@@ -9,11 +9,10 @@ import re
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
-from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.model import Resource
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
@@ -71,13 +70,8 @@ def _load(uow_session: Session, principal: Principal, kind: str, reference: str)
 
 
 def _save(uow: UnitOfWork, resource: Resource) -> None:
-    uow.session.add(resource)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        raise Conflict(
-            f"a {resource.kind} named {resource.name!r} already exists in this workspace"
-        ) from None
+    noun = resource.kind.rpartition(".")[2].replace("_", " ")  # plan.run_config: run config
+    uow.save_named(resource, noun)
     uow.commit()
 
 

@@ -130,7 +130,8 @@ def list_records(
     cursor: str | None = None,
     status: Annotated[str | None, Query(description="PASSED, FAILED, INFO, ERROR or SKIPPED")] = None,
     after_seq: Annotated[
-        int | None, Query(ge=0, description="only records written after this `seq` (to follow a run)")
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="only records written after this `seq` (to follow a run)"),
     ] = None,
 ) -> Page[RecordPublic]:
     """The execution's records in the order they were written, also while it runs; filter by status. Any

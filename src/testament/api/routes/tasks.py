@@ -100,7 +100,7 @@ def list_tasks(
     ctx: Ctx,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     title: str | None = None,
 ) -> dict[str, Any]:
     """Tasks, newest first, with their total; `title` matches a part of the title, ignoring case. Any

@@ -295,11 +295,25 @@ def _filter_of(body: dict[str, Any], after_id: str | None) -> tasks.InstanceFilt
     raise TiError(400, "kind must be 'meta' or 'info'")
 
 
+def _last_doc_id(call: Caller, task_id: str) -> str | None:
+    """Where the previous page ended: an instance of this task, as its `pagination.lastDocId`
+    named it (anything else would silently answer an empty page)."""
+    last = call.params.get("lastDocId") or None
+    if last is not None:
+        try:
+            tasks.get_instance(call.ctx, call.principal, task_id, last)
+        except e.NotFound:
+            raise TiError(
+                400, f"lastDocId must be a testInstanceId of this task's instances, not {last!r}"
+            ) from None
+    return last
+
+
 @router.post("/tasks/{task_id}/test-instances/filter")
 def filter_instances(task_id: str, call: Call, body: JsonBody = None) -> dict[str, Any]:
     """A search with cursor paging: `lastDocId` continues after the last instance returned."""
     limit = call.whole("limit", 10, MAX_LIMIT)
-    last = call.params.get("lastDocId") or None
+    last = _last_doc_id(call, task_id)
     where = _filter_of(_body(body), last)
     found, _total = tasks.query_instances(call.ctx, call.principal, task_id, where, Window(limit=limit + 1))
     page, more = found[:limit], len(found) > limit

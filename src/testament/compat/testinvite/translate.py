@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from testament.domain.scoring import with_numeric_effects
 from testament.domain.tasks import Candidate, TaskStep
 from testament.services.tasks import InstanceView, TaskView
 
@@ -108,7 +109,7 @@ def _section_uuid(task_id: str, name: str) -> str:
 
 def _result(view: InstanceView, detailed: bool) -> dict[str, Any] | bool:
     instance = view.instance
-    board = instance.scoreboard
+    board = with_numeric_effects(instance.scoreboard)  # the vendor's score is a number, never null
     if instance.open or board is None:
         return False
     overall = board["scoreboard"]

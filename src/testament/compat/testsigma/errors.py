@@ -1,5 +1,6 @@
 """Testsigma's error body: `{timeStamp, error, code, fieldErrors, objectErrors}`."""
 
+import math
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -49,13 +50,31 @@ def field_error(field: str, message: str, rejected: Any = None) -> TestsigmaErro
     )
 
 
+def _writable(value: Any) -> Any:
+    """`value` as JSON can carry it: a rejected input may be raw bytes (a body that was not
+    JSON) or text with a lone surrogate (`\\ud800`), which UTF-8 cannot encode."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_writable(str(k)): _writable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_writable(v) for v in value]
+    if value is None or isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    return _writable(str(value))
+
+
 def error_response(error: TestsigmaError) -> JSONResponse:
-    body = {
-        "timeStamp": utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "error": error.message,
-        "code": error.code,
-        "fieldErrors": error.field_errors,
-        "objectErrors": None,
-    }
+    body = _writable(
+        {
+            "timeStamp": utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "error": error.message,
+            "code": error.code,
+            "fieldErrors": error.field_errors,
+            "objectErrors": None,
+        }
+    )
     headers = {"WWW-Authenticate": 'Bearer realm="testament"'} if error.status == 401 else None
     return JSONResponse(body, status_code=error.status, headers=headers)

@@ -56,6 +56,9 @@ def caller(
 
 Call = Annotated[Caller, Depends(caller)]
 router = APIRouter(prefix="/api/v1")
+# Spring's page and size, bounded so that page * size stays a number a database can offset by
+PageSize = Annotated[int, Query(ge=1, le=1000)]
+PageNumber = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @contextmanager
@@ -156,9 +159,7 @@ def _upload_versions(call: Caller, plan_id: str, given: Any) -> dict[str, dict[s
 
 
 @router.get("/uploads")
-def list_uploads(
-    call: Call, page: Annotated[int, Query(ge=0)] = 0, size: Annotated[int, Query(ge=1, le=1000)] = 50
-) -> dict[str, Any]:
+def list_uploads(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
     with vendor_errors():
         found = uploads.list_uploads(call.ctx, call.principal)
         items = [translate.upload_wire(u, call.ids) for u in found[page * size : (page + 1) * size]]
@@ -169,8 +170,8 @@ def list_uploads(
 def list_upload_versions(
     call: Call,
     query: str | None = None,
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> dict[str, Any]:
     try:
         terms = {key: value for key, op, value in translate.parse_query(query) if op == ":"}
@@ -395,8 +396,8 @@ def _filters(call: Caller, query: str | None) -> tuple[str | None, set[str] | No
 def list_plan_runs(
     call: Call,
     query: str | None = None,
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> dict[str, Any]:
     with vendor_errors():
         plan_id, results, build = _filters(call, query)
@@ -439,8 +440,8 @@ def junit_report(run_id: str, call: Call) -> Response:
 @router.get("/test_plans")
 def list_test_plans(
     call: Call,
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 0,
+    size: PageSize = 50,
     query: str | None = None,
 ) -> dict[str, Any]:
     with vendor_errors():
@@ -457,9 +458,7 @@ def list_test_plans(
 
 
 @router.get("/environments")
-def list_environments(
-    call: Call, page: Annotated[int, Query(ge=0)] = 0, size: Annotated[int, Query(ge=1, le=1000)] = 50
-) -> dict[str, Any]:
+def list_environments(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
     with vendor_errors():
         envs = all_items(partial(assets.list_assets, call.ctx, call.principal, Environment))
         items = [translate.environment_wire(env, call.ids) for env in envs[page * size : (page + 1) * size]]

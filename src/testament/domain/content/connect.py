@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from testament.domain.errors import Problem
 from testament.domain.scoring import Effect, Scorable
+from testament.kit import raw_json
 
 __all__ = ["EXAMPLE", "ConnectContent", "check_connect", "testing_language_problems"]
 
@@ -197,7 +198,7 @@ def check_connect(model: BaseModel) -> list[Problem]:
     _check_entry_point(model.EntryPoint, problems)
     if model.InitializationData is not None:
         try:
-            json.loads(model.InitializationData)
+            raw_json.loads(model.InitializationData)
         except ValueError:
             problems.add("content.InitializationData", "must be a valid JSON string")
     channel = model.EntryPoint.Type if model.EntryPoint else None
@@ -225,7 +226,7 @@ def _check_entry_point(entry: TestCaseEntryPoint | None, problems: _Problems) ->
 def testing_language_problems(text: str, channel: str | None = None) -> list[Problem]:
     problems = _Problems()
     try:
-        document = json.loads(text)
+        document = raw_json.loads(text)  # a limit on nesting, before parsing
     except ValueError as exc:
         problems.add("content.Content", f"Invalid test case content: not JSON ({exc})")
         return problems.items
