@@ -103,8 +103,8 @@ def test_script_packages_nest_and_their_children_take_odata(et: httpx.Client) ->
         "Login errors"
     ]
     assert expanded["Expands"] == []
-    assert cycle.status_code == 403 and "parent_id" in cycle.json()["Message"]
-    assert unknown.status_code == 403 and "parent_id" in unknown.json()["Message"]
+    assert cycle.status_code == 403 and "ParentId" in cycle.json()["Message"]
+    assert unknown.status_code == 403 and "ParentId" in unknown.json()["Message"]
     assert (moved["ParentId"], moved["Name"]) == (None, "Errors")
     assert et.delete(f"/scriptpackage/{root['Id']}").status_code == 200
     assert et.get(f"/scriptpackage/{login['Id']}").status_code == 404  # went with its parent

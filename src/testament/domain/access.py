@@ -64,11 +64,14 @@ class Principal:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise Forbidden(f"role {self.role.value} may not {permission.value}")
+            raise Forbidden(f"role {self.role.value} may not {permission.value}", permission=permission)
 
 
 def require_may_run_assignment(principal: Principal, assignee: str) -> None:
     """Testers run the assignments given to them; managers and admins run any."""
     principal.require(Permission.EXECUTE)
     if assignee != principal.user_name and not principal.can(Permission.RUN_ANY_ASSIGNMENT):
-        raise Forbidden(f"this assignment is {assignee}'s; role {principal.role.value} runs only its own")
+        raise Forbidden(
+            f"this assignment is {assignee}'s; role {principal.role.value} runs only its own",
+            permission=Permission.RUN_ANY_ASSIGNMENT,
+        )

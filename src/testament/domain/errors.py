@@ -42,7 +42,9 @@ class Unauthenticated(TestamentError):
 
 
 class Forbidden(TestamentError):
-    pass
+    def __init__(self, message: str, *, permission: str | None = None) -> None:
+        super().__init__(message)
+        self.permission = permission  # the one lacked, when one permission decides (a surface names it)
 
 
 class NotFound(TestamentError):

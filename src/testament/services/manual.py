@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select, true
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
-from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.errors import IllegalTransition, InvalidInput, NotFound
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.domain.manual import (
     STATUS_RULES,
@@ -281,9 +281,7 @@ def record_steps(
             assignment = uow.session.get(Assignment, execution.assignment_id)
             require_may_run_assignment(principal, assignment.assignee if assignment else "")
         if execution.status.is_terminal:
-            raise Conflict(
-                f"manual execution {execution.id} is complete ({execution.status.value}); start a new run"
-            )
+            raise IllegalTransition(f"manual execution {execution.id} is complete; start a new run")
         _set_fields(execution, fields)
         current = {s.step: s for s in _current(uow.session, execution)}
         for item, outcome in _check(results, len(current)):

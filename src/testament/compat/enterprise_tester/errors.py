@@ -1,10 +1,20 @@
-"""Enterprise Tester's error body: `{"Message": "..."}`; 403 also for validation failures."""
+"""Enterprise Tester's error body: `{"Message": "..."}`; 403 also for validation failures and
+for refused changes (a completed run), as the vendor does.
+
+Messages speak the vendor's nouns (script run, step result, script assignment, script,
+script package, execution package, attachment) and permission names (`ExecuteAllTests`):
+a domain error's entity, permission and field are looked up in the tables below, and any
+other text has our nouns replaced in one pass.
+"""
+
+import re
 
 from fastapi.responses import JSONResponse
 
 from testament.domain import errors as e
+from testament.domain.access import Permission
 
-__all__ = ["EtError", "error_response", "from_domain"]
+__all__ = ["EtError", "error_response", "from_domain", "vendor_field", "vendor_words"]
 
 
 class EtError(Exception):
@@ -18,15 +28,92 @@ STATUS: dict[type[e.TestamentError], int] = {
     e.Forbidden: 403,
     e.InvalidInput: 403,  # the vendor answers validation failures with 403
     e.NotFound: 404,
+    e.IllegalTransition: 403,  # a refused change, such as updating a completed run
     e.Conflict: 409,
-    e.IllegalTransition: 409,
     e.QuotaExceeded: 403,
     e.Throttled: 429,
 }
 
+# our nouns (singular) and the vendor's
+NOUNS: dict[str, str] = {
+    "manual execution": "script run",
+    "execution": "script run",
+    "test case version": "script version",
+    "test case": "script",
+    "suite": "script package",
+    "package": "execution package",
+    "assignment": "script assignment",
+    "artifact file": "attachment",
+    "artifact": "attachment",
+    "key": "user",
+    "workspace": "project",
+}
+_NOUN = re.compile(
+    r"\b(?<!script )(?<!execution )("
+    + "|".join(re.escape(n) for n in sorted(NOUNS, key=len, reverse=True))
+    + r")(s?)\b(?! package)",  # the vendor's "execution package" is not our execution
+    re.IGNORECASE,
+)
+
+# what a refusal says, by the permission lacked (the vendor's permission names)
+REFUSALS: dict[Permission, str] = {
+    Permission.READ: "You do not have the permission TestManagement/ManageExecutions/View",
+    Permission.WRITE: "You do not have the permission TestManagement/ManageExecutions/Edit",
+    Permission.EXECUTE: "You do not have the permission ExecuteOnlyMyTests (or ExecuteAllTests)",
+    Permission.RUN_ANY_ASSIGNMENT: (
+        "This script assignment is another tester's: running it needs the permission ExecuteAllTests "
+        "(ExecuteOnlyMyTests runs only your own)"
+    ),
+    Permission.DELETE: "You do not have the permission TestManagement/ManageExecutions/Delete",
+    Permission.ADMINISTER: "You do not have the permission Administration",
+}
+
+# our field names and the vendor's property names
+FIELDS: dict[str, str] = {
+    "results": "StepResults",
+    "step": "Id",
+    "content": "",
+    "test_case_id": "ScriptId",
+    "assignee": "AssignedToId",
+    "tester": "TesterId",
+}
+
+
+def vendor_words(text: str) -> str:
+    """`text` with each of our nouns replaced by the vendor's (plural kept)."""
+
+    def swap(found: re.Match[str]) -> str:
+        return NOUNS[found.group(1).lower()] + found.group(2)
+
+    return _NOUN.sub(swap, text)
+
+
+def vendor_field(field: str) -> str:
+    """A field path in the vendor's PascalCase: `results[0].actual_result` → `StepResults[0].ActualResult`."""
+    parts = []
+    for part in field.split("."):
+        name, bracket, rest = part.partition("[")
+        vendor = FIELDS.get(name, "".join(w.capitalize() for w in name.split("_")))
+        if vendor or bracket:
+            parts.append(vendor + bracket + rest)
+    return ".".join(parts)
+
+
+def _message(exc: e.TestamentError) -> str:
+    if isinstance(exc, e.NotFound):
+        return f"The {NOUNS.get(exc.entity) or vendor_words(exc.entity)} {exc.ident} does not exist"
+    if isinstance(exc, e.Forbidden) and exc.permission is not None and exc.permission in REFUSALS:
+        return REFUSALS[Permission(exc.permission)]
+    if isinstance(exc, e.InvalidInput):
+        joint = " " if exc.rule.startswith("must") else ": "  # "Name must …", "PackageId: no …"
+        return vendor_words(f"{vendor_field(exc.field)}{joint}{exc.rule}")
+    return vendor_words(exc.message)
+
 
 def from_domain(exc: e.TestamentError) -> EtError:
-    return EtError(next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 500), exc.message)
+    status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 500)
+    message = _message(exc)
+    return EtError(status, message[:1].upper() + message[1:])
 
 
 def error_response(error: EtError) -> JSONResponse:

@@ -7,11 +7,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from testament.compat.enterprise_tester import routes_users, setup_routes, translate
+from testament.compat.enterprise_tester import routes_incidents, routes_users, setup_routes, translate
 from testament.compat.enterprise_tester.calls import (
     Call,
     odata_query,
     run_wire_of,
+    text_of,
     tql_query,
     user_name_of,
     vendor_errors,
@@ -45,13 +46,6 @@ def search_runs(call: Call) -> dict[str, Any]:
         return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
-_VENDOR_FIELD = {
-    "actual_duration": "ActualDuration",
-    "field_values": "FieldValues",
-    "widget_values": "WidgetValues",
-}
-
-
 def _run_fields(body: dict[str, Any]) -> RunFields:
     """`ActualDuration`, `FieldValues` and `WidgetValues`, checked before anything is written."""
     try:
@@ -59,7 +53,7 @@ def _run_fields(body: dict[str, Any]) -> RunFields:
             body.get("ActualDuration"), body.get("FieldValues"), body.get("WidgetValues")
         )
     except e.InvalidInput as exc:
-        raise EtError(403, f"{_VENDOR_FIELD.get(exc.field, exc.field)} {exc.rule}") from None
+        raise from_domain(exc) from None
 
 
 @router.post("/scriptassignment/{assignment_id}/runs")
@@ -97,12 +91,13 @@ def _step_inputs(run: manual.ManualRun, results: Any) -> list[manual.StepInput]:
     for i, item in enumerate(results):
         if not isinstance(item, dict) or item.get("Id") not in numbers:
             raise EtError(403, f"StepResults[{i}].Id must be the id of a step result of this run")
+        within = f"StepResults[{i}]."
         inputs.append(
             manual.StepInput(
                 numbers[item["Id"]],
-                str(item.get("Outcome") or "NotRun"),
-                item.get("ActualResult"),
-                item.get("Notes"),
+                text_of(item, "Outcome", within=within) or "NotRun",
+                text_of(item, "ActualResult", within=within),
+                text_of(item, "Notes", within=within),
             )
         )
     return inputs
@@ -140,6 +135,8 @@ def get_step(step_id: str, call: Call) -> dict[str, Any]:
             wire["Attachments"] = [_attachment_wire(call, step_id, a) for a in attached]
         if "Run" in call.expand:
             wire["Run"] = translate.run_wire(run, call.base)
+        if "Incidents" in call.expand:
+            wire["Incidents"] = routes_incidents.step_incidents_wire(call, step_id)
         return wire
 
 
@@ -150,9 +147,9 @@ def update_step(step_id: str, call: Call, body: Annotated[dict[str, Any], Body()
         run, step = manual.find_step_result(call.ctx, call.principal, step_id)
         item = manual.StepInput(
             step.step,
-            str(body.get("Outcome") or step.outcome.value),
-            body.get("ActualResult"),
-            body.get("Notes"),
+            text_of(body, "Outcome") or step.outcome.value,
+            text_of(body, "ActualResult"),
+            text_of(body, "Notes"),
         )
         updated = manual.record_steps(call.ctx, call.principal, run.execution.id, [item])
         fresh = next(s for s in updated.steps if s.id == step_id)
@@ -172,13 +169,17 @@ ERRORS = SurfaceErrors(
 
 def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app = FastAPI(
-        title="Enterprise Tester script runs (compatible)", openapi_url=None, docs_url=None, redoc_url=None
+        title="Enterprise Tester script runs (compatible)",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app, ERRORS)
     app.include_router(router)
     app.include_router(setup_routes.router)
     app.include_router(routes_users.router)
+    app.include_router(routes_incidents.router)
     return app
 
 

@@ -14,6 +14,7 @@ from testament.compat.enterprise_tester.calls import (
     assignment_wire,
     odata_query,
     run_wire_of,
+    text_of,
     tql_query,
     user_name_of,
     vendor_errors,
@@ -72,7 +73,7 @@ def get_project(project_id: str, call: Call) -> dict[str, Any]:
 def create_project(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """A project in the key's workspace (administrators); 409 when the name is taken."""
     with vendor_errors():
-        project = projects.create_project(call.ctx, call.principal, name=str(body.get("Name") or ""))
+        project = projects.create_project(call.ctx, call.principal, name=text_of(body, "Name") or "")
     wire = _project_wire(call, project)
     response.headers["Location"] = wire["Self"]
     return wire
@@ -130,8 +131,8 @@ def create_script_package(
         suite = assets.create_suite(
             call.ctx,
             call.principal,
-            name=str(body.get("Name") or ""),
-            description=str(body.get("Description") or ""),
+            name=text_of(body, "Name") or "",
+            description=text_of(body, "Description") or "",
             test_case_ids=[],
             parent_id=_parent_id(body),
             project_id=_project_id(body),
@@ -162,9 +163,9 @@ def update_script_package(
     with vendor_errors():
         changes: dict[str, Any] = {}
         if "Name" in body:
-            changes["name"] = str(body["Name"] or "")
+            changes["name"] = text_of(body, "Name") or ""
         if "Description" in body:
-            changes["description"] = str(body["Description"] or "")
+            changes["description"] = text_of(body, "Description") or ""
         if "ParentId" in body:
             changes["parent_id"] = _parent_id(body)
         return _package_wire(call, assets.update_suite(call.ctx, call.principal, package_id, **changes))
@@ -268,7 +269,7 @@ def list_scripts(call: Call) -> dict[str, Any]:
 @router.post("/scripts", status_code=201)
 def create_script(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """A script with `Steps`; it is published at once, so it can be assigned and run."""
-    package_id = body.get("PackageId")
+    package_id = text_of(body, "PackageId")
     if not package_id:
         raise EtError(403, "You must specify a valid PackageId which the script can be added to.")
     with vendor_errors():
@@ -276,11 +277,11 @@ def create_script(call: Call, response: Response, body: Annotated[dict[str, Any]
             call.ctx,
             call.principal,
             kind="manual",
-            name=str(body.get("Name") or ""),
-            description=str(body.get("Description") or ""),
+            name=text_of(body, "Name") or "",
+            description=text_of(body, "Description") or "",
             content=translate.content_of(body.get("Steps") or []),
             publish=True,
-            suite_id=str(package_id),
+            suite_id=package_id,
         )
         wire = _script_wire(call, view)
     response.headers["Location"] = wire["Self"]
@@ -302,8 +303,8 @@ def update_script(script_id: str, call: Call, body: Annotated[dict[str, Any], Bo
             call.ctx,
             call.principal,
             script_id,
-            name=body.get("Name"),
-            description=body.get("Description"),
+            name=text_of(body, "Name"),
+            description=text_of(body, "Description"),
             content=translate.content_of(body["Steps"]) if "Steps" in body else test_cases.UNSET,
             publish=True,
         )
@@ -348,7 +349,7 @@ def create_execution_package(
         package = assignments.create_package(
             call.ctx,
             call.principal,
-            name=str(body.get("Name") or ""),
+            name=text_of(body, "Name") or "",
             parent_id=_parent_id(body),
             project_id=_project_id(body),
         )
@@ -389,10 +390,11 @@ def list_script_assignments(call: Call) -> dict[str, Any]:
 def create_script_assignment(
     call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    if not body.get("PackageId"):
+    package_id = text_of(body, "PackageId")
+    if not package_id:
         raise EtError(403, "You must specify a valid PackageId which the assignment can be added to.")
     with vendor_errors():
-        script = _manual_case(call, str(body.get("ScriptId") or ""))
+        script = _manual_case(call, text_of(body, "ScriptId") or "")
         assignee = (
             user_name_of(call, body.get("AssignedToId"))
             if body.get("AssignedToId")
@@ -401,7 +403,7 @@ def create_script_assignment(
         assignment = assignments.create_assignment(
             call.ctx,
             call.principal,
-            package_id=str(body["PackageId"]),
+            package_id=package_id,
             test_case_id=script.test_case.id,
             assignee=assignee,
         )
