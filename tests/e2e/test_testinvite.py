@@ -576,3 +576,33 @@ def test_a_score_sealed_as_null_before_is_shown_as_zero(
     assert shown["result"]["effects"] == [
         {"name": "quality", "score": 0.0, "subEffects": [{"name": "auth", "score": 0.0}]}
     ]
+
+
+def test_an_internal_candidate_keeps_the_external_id_the_client_sent(
+    ti: httpx.Client, api: httpx.Client, target: Any, live: LiveServer, workspace: Workspace
+) -> None:
+    task = make_task(api, target.url)
+    made = ti.post(
+        f"/tasks/{task['id']}/candidates",
+        params={"mode": "detailed"},
+        json={"kind": "internal-candidate", "id": "tester-user", "externalId": "hr-4711"},
+    )
+    candidate = made.json()["candidateId"]
+    with ti_client(live, workspace, Role.TESTER) as tester:  # the user starts their own step
+        instance = start(tester, task["id"], candidate, task["steps"][1]["id"])["testInstanceId"]
+    with ti_client(live, workspace, Role.VIEWER) as viewer:
+        not_theirs = viewer.post(
+            f"/tasks/{task['id']}/candidates/{candidate}/steps/{task['steps'][1]['id']}/start"
+        )
+
+    found = ti.get(f"/tasks/{task['id']}/test-instances", params={"externalId": "hr-4711"}).json()
+    by_user_name = ti.get(f"/tasks/{task['id']}/test-instances", params={"externalId": "tester-user"}).json()
+    searched = ti.post(
+        f"/tasks/{task['id']}/test-instances/filter", json={"kind": "info", "uniqId": "hr-4711"}
+    ).json()
+
+    assert made.status_code == 200 and made.json()["externalId"] == "hr-4711"
+    assert [i["testInstanceId"] for i in found["testInstances"]] == [instance]
+    assert by_user_name["testInstances"] == []
+    assert [i["testInstanceId"] for i in searched["testInstances"]] == [instance]
+    assert not_theirs.status_code == 403

@@ -93,7 +93,8 @@ class Candidate:
     invitation_code: str
     created_at: datetime
     updated_at: datetime
-    external_id: str | None = None
+    external_id: str | None = None  # the client's own id for the candidate
+    user_name: str | None = None  # a `user` candidate's user (the name their keys act as)
     fullname: str | None = None
     email: str | None = None
     group: str = ""

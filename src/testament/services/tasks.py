@@ -292,10 +292,11 @@ def add_candidate(
     *,
     kind: str,
     external_id: str | None = None,
+    user_name: str | None = None,
     fields: CandidateFields = CandidateFields(),
 ) -> Candidate:
-    """Give the task to a candidate: a ticket and an invitation code. An external id is
-    unique within the task."""
+    """Give the task to a candidate: a ticket and an invitation code. A `user` candidate names
+    its user; any candidate may carry the client's own external id, unique within the task."""
     principal.require(Permission.WRITE)
     try:
         candidate_kind = CandidateKind(kind)
@@ -303,8 +304,12 @@ def add_candidate(
         raise InvalidInput("kind", "must be user or temp") from None
     if external_id is not None:
         external_id = _text("externalId", external_id)
-    if candidate_kind is CandidateKind.USER and external_id is None:
-        raise InvalidInput("externalId", "a user candidate names the user (their key's user name)")
+    if candidate_kind is CandidateKind.USER:
+        if user_name is None:
+            raise InvalidInput("id", "a user candidate names the user (their key's user name)")
+        user_name = _text("id", user_name)
+    elif user_name is not None:
+        raise InvalidInput("id", "only a user candidate names a user")
     now = app.clock()
     with app.uow() as uow:
         uow.lock_workspace(principal.workspace_id)  # two adds of one external id cannot both pass
@@ -325,6 +330,7 @@ def add_candidate(
             created_at=now,
             updated_at=now,
             external_id=external_id,
+            user_name=user_name,
             created_by=principal.user_name,
         )
         _apply_fields(candidate, fields, allow_local=app.settings.callback_allow_local)
@@ -447,10 +453,10 @@ def _may_start_for(principal: Principal, candidate: Candidate) -> None:
     """Anyone who may execute starts steps for `temp` candidates (machines, outsiders); a
     `user` candidate's steps are theirs, or a manager's or admin's to start for them."""
     principal.require(Permission.EXECUTE)
-    theirs = candidate.kind is CandidateKind.USER and candidate.external_id != principal.user_name
+    theirs = candidate.kind is CandidateKind.USER and candidate.user_name != principal.user_name
     if theirs and not principal.can(Permission.RUN_ANY_ASSIGNMENT):
         raise Forbidden(
-            f"candidate {candidate.id} is {candidate.external_id}; "
+            f"candidate {candidate.id} is {candidate.user_name}; "
             f"role {principal.role.value} starts only its own steps"
         )
 

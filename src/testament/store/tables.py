@@ -493,6 +493,7 @@ candidates = Table(
     Column("ticket_id", ID, nullable=False, unique=True),
     Column("invitation_code", String(32), nullable=False, unique=True),
     Column("external_id", String(200)),
+    Column("user_name", String(200)),  # a user candidate's user; the external id stays the client's
     Column("fullname", String(200)),
     Column("email", String(320)),
     Column("group_name", String(200), nullable=False, default=""),

@@ -141,18 +141,26 @@ def _callback(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _new_candidate_kind(body: dict[str, Any]) -> tuple[str, str | None]:
+@dataclass(frozen=True)
+class NewCandidate:
+    kind: str
+    external_id: str | None
+    user_name: str | None = None
+
+
+def _new_candidate_kind(body: dict[str, Any]) -> NewCandidate:
     """`temporary-candidate` (a `temp` one, tracked by `externalId` or `tracking.uniqId`) or
-    `internal-candidate` (a `user`: `id` is the user's name)."""
+    `internal-candidate` (a `user`: `id` is the user's name). Either keeps the `externalId`
+    the client sent, to filter instances by."""
     kind = body.get("kind")
     if kind == "internal-candidate":
         if not isinstance(body.get("id"), str):
             raise TiError(400, "an internal-candidate needs the user's id")
-        return "user", body["id"]
+        return NewCandidate("user", body.get("externalId"), user_name=body["id"])
     if kind == "temporary-candidate":
         tracking = body.get("tracking")
         unique = tracking.get("uniqId") if isinstance(tracking, dict) else None
-        return "temp", body.get("externalId") or unique
+        return NewCandidate("temp", body.get("externalId") or unique)
     raise TiError(400, "kind must be 'temporary-candidate' or 'internal-candidate'")
 
 
@@ -160,7 +168,7 @@ def _new_candidate_kind(body: dict[str, Any]) -> tuple[str, str | None]:
 def create_candidate(task_id: str, call: Call, body: JsonBody = None) -> dict[str, Any]:
     """Give the task to a candidate (the ticket); `callback` receives each completed instance."""
     data = _body(body)
-    kind, external_id = _new_candidate_kind(data)
+    new = _new_candidate_kind(data)
     fields = tasks.CandidateFields(
         fullname=data.get("fullname"),
         email=data.get("email"),
@@ -170,7 +178,13 @@ def create_candidate(task_id: str, call: Call, body: JsonBody = None) -> dict[st
         **_callback(data),
     )
     candidate = tasks.add_candidate(
-        call.ctx, call.principal, task_id, kind=kind, external_id=external_id, fields=fields
+        call.ctx,
+        call.principal,
+        task_id,
+        kind=new.kind,
+        external_id=new.external_id,
+        user_name=new.user_name,
+        fields=fields,
     )
     return translate.candidate_wire(candidate, call.detailed, False)
 
