@@ -16,9 +16,9 @@ SUFFIXES = {".py", ".yaml", ".yml", ".json", ".md", ".toml", ".cfg", ".ini", ".s
 # Built from pieces so that this file does not match itself.
 _SIBLING = "sha" + "red"
 OUTSIDE = re.compile(
-    rf"""(\.\./+{_SIBLING}\b)"""  # ../shared
-    rf"""|(/{_SIBLING}/(specs|seeds|design|checks|hooks)\b)"""  # …/shared/specs
-    rf"""|(["']{_SIBLING}["']\s*[,)/])"""  # Path(...) / "shared" / …, os.path.join(…, "shared", …)
+    rf"""(\.\./+{_SIBLING}\b)"""  # the sibling folder, relative
+    rf"""|(/{_SIBLING}/(specs|seeds|design|checks|hooks)\b)"""  # one of its folders, by any path
+    rf"""|(["']{_SIBLING}["']\s*[,)/])"""  # its name as a part joined into a path
     r"""|((?<![\w.:/-])/(home|root|Users|work|workspace|mnt|media)/)"""  # a developer's machine
     r"""|([A-Za-z]:\\\\?Users\\\\?)""",  # C:\Users\…
 )

@@ -8,17 +8,20 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
+from testament.api.errors import raises
 from testament.api.schemas import (
+    FILE,
     ArtifactPublic,
     ExecutionPublic,
     ExecutionStart,
     ExecutionStarted,
     Page,
     PlanRunPublic,
+    Items,
     PlanRunSummary,
     RecordPublic,
 )
-from testament.domain.errors import InvalidInput
+from testament.domain.errors import InvalidInput, NotFound, QuotaExceeded
 from testament.domain.execution import ExecutionStatus
 from testament.domain.manual import RunFields
 from testament.services import artifacts as artifact_svc
@@ -34,7 +37,13 @@ router = APIRouter()
     tags=["executions"],
     operation_id="startExecution",
     summary="Start an execution",
-    responses={200: {"description": "the client token matched an earlier start, which is returned"}},
+    responses={
+        200: {
+            "model": ExecutionStarted,
+            "description": "the client token matched an earlier start, which is returned",
+        },
+        **raises(NotFound, QuotaExceeded),  # NotFound: the test case or plan it names
+    },
 )
 def start_execution(
     body: ExecutionStart, ctx: Ctx, principal: CurrentPrincipal, response: Response
@@ -161,13 +170,11 @@ def stop_execution(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> 
     operation_id="listExecutionArtifacts",
     summary="List an execution's artifacts",
 )
-def list_artifacts(
-    execution_id: str, ctx: Ctx, principal: CurrentPrincipal
-) -> dict[str, list[ArtifactPublic]]:
+def list_artifacts(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Items[ArtifactPublic]:
     """Files the execution kept, such as a response body too long for its record. Any role may call it."""
-    return {
-        "items": [ArtifactPublic.of(a) for a in artifact_svc.list_artifacts(ctx, principal, execution_id)]
-    }
+    return Items(
+        items=[ArtifactPublic.of(a) for a in artifact_svc.list_artifacts(ctx, principal, execution_id)]
+    )
 
 
 @router.get(
@@ -176,7 +183,7 @@ def list_artifacts(
     operation_id="downloadArtifact",
     summary="Download an artifact",
     response_class=FileResponse,
-    responses={200: {"description": "the file, with its media type"}},
+    responses={200: {"description": "the file, with its media type", "content": FILE}},
 )
 def download_artifact(artifact_id: str, ctx: Ctx, principal: CurrentPrincipal) -> FileResponse:
     """The artifact's file, with its media type and name. Any role may call it."""
@@ -243,6 +250,7 @@ class RerunBody(BaseModel):
     tags=["plan runs"],
     operation_id="rerunPlanRun",
     summary="Rerun a plan run",
+    responses=raises(QuotaExceeded),
 )
 def rerun_plan_run(plan_run_id: str, body: RerunBody, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
     """Run again, as a new run linked to this one, all its tests, only the failed tests (every
@@ -296,9 +304,9 @@ def _config(config: run_configs.RunConfig) -> RunConfigPublic:
     operation_id="listRunConfigs",
     summary="List a plan's run configurations",
 )
-def list_run_configs(plan_id: str, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[RunConfigPublic]]:
+def list_run_configs(plan_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Items[RunConfigPublic]:
     """The plan's saved partial-run configurations. Any role may call it."""
-    return {"items": [_config(c) for c in run_configs.list_run_configs(ctx, principal, plan_id)]}
+    return Items(items=[_config(c) for c in run_configs.list_run_configs(ctx, principal, plan_id)])
 
 
 @router.post(
