@@ -2,6 +2,7 @@
 summaries count observations, records of a finished run are final, every enum is checked,
 the contact's instance ARN is the instance's, and a published test case names a real flow."""
 
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator
@@ -262,3 +263,121 @@ def test_publishing_a_test_case_whose_flow_does_not_exist_is_resource_not_found(
     )
     described = connect.describe_test_case(InstanceId=workspace.id, TestCaseId=saved["TestCaseId"])
     assert described["TestCase"]["Status"] == "PUBLISHED"
+
+
+# --- item: messages, timestamps and page tokens ---------------------------------------------------
+
+
+def test_problems_name_the_request_members_as_the_client_sent_them(
+    connect: BaseClient, workspace: Workspace
+) -> None:
+    bad = json.dumps(
+        {"Version": "2019-10-30", "Observations": [{"Identifier": "o", "Event": {"Type": "Nope"}}]}
+    )
+
+    content = error_of(
+        lambda: connect.create_test_case(InstanceId=workspace.id, Name="bad", Content=bad, Status="PUBLISHED")
+    )
+    long_name = error_of(
+        lambda: connect.create_test_case(InstanceId=workspace.id, Name="n" * 201, Content=bad)
+    )
+    token = error_of(lambda: connect.list_test_cases(InstanceId=workspace.id, NextToken="not-a-token"))
+
+    messages = [p["message"] for p in content["Problems"]]
+    assert any(m.startswith("Content.Observations[0].Event.Type") for m in messages), messages
+    assert any(m.startswith("EntryPoint") for m in messages), messages
+    assert not any(m.startswith("content") for m in messages), messages
+    assert long_name["Error"]["Code"] == "InvalidParameterException"
+    assert long_name["Error"]["Message"] == "Name: must be 1 to 200 characters"
+    assert token["Error"]["Code"] == "InvalidParameterException"
+    assert "NextToken" in token["Error"]["Message"]
+
+
+def test_every_record_is_stamped_between_the_executions_start_and_end_with_its_virtual_time_beside(
+    connect: BaseClient, workspace: Workspace
+) -> None:
+    menu = {  # asks again and again, waiting 10 s (virtual) each time: until the 300 s limit
+        "Identifier": "menu",
+        "Type": "GetParticipantInput",
+        "Parameters": {"Text": "Press 1.", "InputTimeLimitSeconds": "10"},
+        "Transitions": {
+            "NextAction": "menu",
+            "Errors": [
+                {"ErrorType": error, "NextAction": "menu"}
+                for error in ("InputTimeLimitExceeded", "NoMatchingError", "NoMatchingCondition")
+            ],
+        },
+    }
+    flow = a_flow(connect, workspace, menu)
+    ids = run_to_the_end(
+        connect,
+        workspace,
+        flow,
+        observation("start", {"Type": "TestInitiated"}),
+        observation("never", heard("a prompt nobody plays")),
+    )
+
+    summary = connect.get_test_case_execution_summary(**ids)
+    records = [
+        json.loads(r["Record"]) for r in connect.list_test_case_execution_records(**ids)["ExecutionRecords"]
+    ]
+    start, end = summary["StartTime"].timestamp(), summary["EndTime"].timestamp()
+    stamped = [dt.datetime.fromisoformat(r["Timestamp"]).timestamp() for r in records]
+    virtual = [dt.datetime.fromisoformat(r["VirtualTime"]).timestamp() for r in records]
+
+    assert summary["Status"] == "FAILED"
+    assert end - start < 60  # nothing waited for the 300 virtual seconds
+    assert all(start - 0.001 <= t <= end for t in stamped), (start, stamped, end)  # ISO keeps milliseconds
+    assert virtual[-1] - virtual[0] >= 300
+
+
+def test_a_next_token_works_only_with_the_filters_it_was_issued_for(
+    connect: BaseClient, workspace: Workspace
+) -> None:
+    flow = a_flow(connect, workspace, say("hi", "hello", "bye"), bye())
+    ids = run_to_the_end(connect, workspace, flow, observation("greeting", heard("hello")))
+    connect.start_test_case_execution(InstanceId=workspace.id, TestCaseId=ids["TestCaseId"])
+    run_filters = {"InstanceId": workspace.id, "TestCaseId": ids["TestCaseId"]}
+    first = connect.list_test_case_executions(**run_filters, MaxResults=1)
+    records = connect.list_test_case_execution_records(**ids, MaxResults=1)
+    searched = connect.search_test_cases(
+        InstanceId=workspace.id, MaxResults=1, SearchCriteria={"StringCondition": {"Value": "case"}}
+    )
+    a_flow(connect, workspace, bye())
+    flows = connect.list_contact_flows(
+        InstanceId=workspace.id, ContactFlowTypes=["CONTACT_FLOW"], MaxResults=1
+    )
+
+    second = connect.list_test_case_executions(**run_filters, MaxResults=1, NextToken=first["NextToken"])
+    refusals = [
+        error_of(
+            lambda: connect.list_test_case_executions(
+                **run_filters, Status="PASSED", MaxResults=1, NextToken=first["NextToken"]
+            )
+        ),
+        error_of(
+            lambda: connect.list_test_case_execution_records(
+                **ids, Status="PASSED", NextToken=records["NextToken"]
+            )
+        ),
+        error_of(
+            lambda: connect.search_test_cases(
+                InstanceId=workspace.id,
+                NextToken=searched.get("NextToken", "x"),
+                SearchCriteria={"StringCondition": {"Value": "other"}},
+            )
+        ),
+        error_of(
+            lambda: connect.list_contact_flows(
+                InstanceId=workspace.id, ContactFlowTypes=["CUSTOMER_QUEUE"], NextToken=flows["NextToken"]
+            )
+        ),
+        error_of(lambda: connect.list_test_cases(InstanceId=workspace.id, NextToken=first["NextToken"])),
+    ]
+
+    assert len(second["TestCaseExecutions"]) == 1
+    assert second["TestCaseExecutions"] != first["TestCaseExecutions"]
+    for refused in refusals:
+        assert refused["ResponseMetadata"]["HTTPStatusCode"] == 400, refused
+        assert refused["Error"]["Code"] == "InvalidParameterException"
+        assert "NextToken" in refused["Error"]["Message"]

@@ -25,7 +25,7 @@ from testament.api.routes import (
     uploads,
     users,
 )
-from testament.api.schemas import KeyPublic, WhoAmI
+from testament.api.schemas import Items, KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_executor
 from testament.compat.aws_connect.router import create_aws_connect_app
 from testament.compat.enterprise_tester.router import create_enterprise_tester_app
@@ -104,14 +104,11 @@ def create_native_api(ctx: AppContext) -> FastAPI:
         )
 
     @me.get("/keys", operation_id="listKeys", summary="List the workspace's keys")
-    def list_keys(ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[KeyPublic]]:
+    def list_keys(ctx: Ctx, principal: CurrentPrincipal) -> Items[KeyPublic]:
         """The workspace's keys, oldest first, revoked ones included. Their tokens and secrets are
         never shown: they are printed once, when a key is created. Admins only."""
-        return {
-            "items": [
-                KeyPublic.of(k) for k in admin.list_keys(ctx, principal.workspace_id, principal=principal)
-            ]
-        }
+        keys = admin.list_keys(ctx, principal.workspace_id, principal=principal)
+        return Items(items=[KeyPublic.of(k) for k in keys])
 
     @me.delete("/keys/{key_id}", status_code=204, operation_id="revokeKey", summary="Revoke a key")
     def revoke_key(key_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
@@ -155,6 +152,8 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
     )
     root.state.ctx = ctx
     root.state.executor = executor
+    # A path no mount takes (one with a newline escapes every mount's pattern) is a problem too.
+    install_error_handlers(root)
 
     @root.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -607,7 +607,7 @@ def test_an_observation_that_never_matches_times_out_after_300_virtual_seconds_i
     assert outcome.status == ExecutionStatus.FAILED
     assert took < 1.0
     assert ctx.observation("agent")["Reason"].startswith("timed out after 300 s (virtual)")
-    assert ctx.observation("agent")["Timestamp"] == "2026-07-05T03:05:00.000Z"
+    assert ctx.observation("agent")["VirtualTime"] == "2026-07-05T03:05:00.000Z"
     assert ctx.completion()["CompletionReason"]["FailureReasons"] == ["OBSERVATION_TIMEOUT"]
 
 

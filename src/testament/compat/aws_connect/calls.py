@@ -1,5 +1,13 @@
-"""What every Connect operation shares: the authenticated call and the error translation."""
+"""What every Connect operation shares: the authenticated call, its page tokens and the error
+translation.
 
+A NextToken wraps the core's cursor with the listing and the filters of the request that got
+it, signed: sent again with other filters (or to another listing) it is refused as a token
+that is not valid, as AWS refuses it, instead of paging through a listing it was not made for.
+"""
+
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +24,7 @@ from testament.compat.aws_connect.sigv4 import verify
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.kit.clock import utcnow
+from testament.kit.cursors import InvalidCursor
 from testament.services import admin
 from testament.services.context import AppContext
 
@@ -38,12 +47,35 @@ class AwsCall:
         """Validate this call's input against the service model; returns the input members."""
         return operation_input(operation, self.body, path, self.query)
 
+    def cursor_of(self, listing: str, token: str | None, **filters: Any) -> Any:
+        """The core cursor a NextToken carries, or None for a first page."""
+        if not token:
+            return None
+        try:
+            return self.ctx.cursors.decode(_token_scope(listing, filters), token)
+        except InvalidCursor:
+            raise AwsError(
+                "InvalidParameterException",
+                "The NextToken is not valid: it was not issued for this listing with these filters",
+            ) from None
+
+    def next_token(self, listing: str, cursor: Any, **filters: Any) -> str | None:
+        """The NextToken of a page whose listing goes on after `cursor` (None: the last page)."""
+        if cursor is None:
+            return None
+        return self.ctx.cursors.encode(_token_scope(listing, filters), cursor)
+
     def workspace(self, instance_id: str) -> str:
         """The InstanceId's workspace, which must be the signing key's own."""
         workspace_id = translate.workspace_of(instance_id)
         if workspace_id != self.principal.workspace_id:
             raise AwsError("ResourceNotFoundException", f"Instance {instance_id} was not found")
         return workspace_id
+
+
+def _token_scope(listing: str, filters: dict[str, Any]) -> str:
+    canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"), default=str)
+    return f"aws-connect:{listing}:{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
 async def authenticated(request: Request) -> AwsCall:

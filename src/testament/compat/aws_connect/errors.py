@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from testament.domain import errors as e
 
-__all__ = ["DEFAULT_ERRORS", "AwsError", "aws_error_response", "from_domain"]
+__all__ = ["DEFAULT_ERRORS", "AwsError", "aws_error_response", "from_domain", "member_of"]
 
 STATUS = {
     "AccessDeniedException": 403,
@@ -60,15 +60,35 @@ def from_domain(
 ) -> AwsError:
     table = {**DEFAULT_ERRORS, **(overrides or {})}
     code = next((table[cls] for cls in type(exc).__mro__ if cls in table), "InternalServiceException")
-    content_problem = isinstance(exc, e.InvalidInput) and all(
-        p.field.startswith("content") for p in exc.problems
-    )
+    if not isinstance(exc, e.InvalidInput):
+        return AwsError(code, exc.message)
+    content_problem = all(p.field.startswith("content") for p in exc.problems)
     if code == "InvalidParameterException" and content_problem:
         code = "InvalidTestCaseException"
-    if code == "InvalidTestCaseException" and isinstance(exc, e.InvalidInput):
-        problems = [{"message": f"{p.field}: {p.rule}"[:256]} for p in exc.problems[:50]]
+    said = [f"{member_of(p.field)}: {p.rule}" for p in exc.problems]
+    if code == "InvalidTestCaseException":
+        problems = [{"message": message[:256]} for message in said[:50]]
         return AwsError(code, "Invalid test case content", Problems=problems)
-    return AwsError(code, exc.message)
+    return AwsError(code, "; ".join(said))
+
+
+MEMBERS = {  # the core's field names that differ from the request members they come from
+    "name": "Name",
+    "description": "Description",
+    "tags": "Tags",
+    "cursor": "NextToken",
+    "limit": "MaxResults",
+    "client_token": "ClientToken",
+}
+
+
+def member_of(field: str) -> str:
+    """A core problem's field as the AWS request member it is about: the stored content's
+    members are the test case's own (`content.Content.Observations[0]` is `Content.Observations[0]`)."""
+    if field.startswith("content."):
+        return field.removeprefix("content.")
+    head, dot, rest = field.partition(".")
+    return f"{MEMBERS.get(head, head)}{dot}{rest}"
 
 
 def aws_error_response(error: AwsError) -> JSONResponse:

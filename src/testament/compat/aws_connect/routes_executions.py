@@ -113,6 +113,14 @@ def list_test_case_executions(
 ) -> dict[str, Any]:
     call.check("ListTestCaseExecutions", InstanceId=InstanceId)
     call.workspace(InstanceId)
+    filters = {
+        "TestCaseId": testCaseId,
+        "TestCaseName": testCaseName,
+        "StartTime": startTime,
+        "EndTime": endTime,
+        "Status": status,
+    }
+    cursor = call.cursor_of("ListTestCaseExecutions", nextToken, **filters)
     with aws_errors(InvalidInput="InvalidParameterException"):
         case_id = testCaseId
         if testCaseName is not None:
@@ -131,7 +139,7 @@ def list_test_case_executions(
             since=translate.from_epoch_ms("StartTime", startTime),
             until=translate.from_epoch_ms("EndTime", endTime),
             limit=maxResults,
-            cursor=nextToken,
+            cursor=cursor,
         )
         tags = {
             cid: test_cases.get_test_case(call.ctx, call.principal, cid, retired=True).test_case.tags
@@ -140,8 +148,8 @@ def list_test_case_executions(
     answer: dict[str, Any] = {
         "TestCaseExecutions": [translate.execution_wire(x, tags.get(x.test_case_id, {})) for x in page.items]
     }
-    if page.next_cursor:
-        answer["NextToken"] = page.next_cursor
+    if token := call.next_token("ListTestCaseExecutions", page.next_cursor, **filters):
+        answer["NextToken"] = token
     return answer
 
 
@@ -162,6 +170,8 @@ def list_test_case_execution_records(
         TestCaseExecutionId=TestCaseExecutionId,
     )
     call.workspace(InstanceId)
+    filters = {"TestCaseExecutionId": TestCaseExecutionId, "Status": status}
+    cursor = call.cursor_of("ListTestCaseExecutionRecords", nextToken, **filters)
     with aws_errors(InvalidInput="InvalidParameterException"):
         execution = _execution(call, TestCaseId, TestCaseExecutionId)
         if status is not None and status not in translate.RECORD_STATUSES:
@@ -171,7 +181,7 @@ def list_test_case_execution_records(
             call.principal,
             execution.id,
             limit=maxResults,
-            cursor=nextToken,
+            cursor=cursor,
             status=translate.RECORD_STATUSES[status] if status else None,
         )
     shown = [translate.record_wire(r, execution) for r in page.items]
@@ -179,6 +189,6 @@ def list_test_case_execution_records(
     answer: dict[str, Any] = {
         "ExecutionRecords": [r for r in shown if status is None or r["Status"] == status]
     }
-    if page.next_cursor:
-        answer["NextToken"] = page.next_cursor
+    if token := call.next_token("ListTestCaseExecutionRecords", page.next_cursor, **filters):
+        answer["NextToken"] = token
     return answer

@@ -34,12 +34,16 @@ def _find(call: AwsCall, kind: str, reference: str) -> Resource:
     return found
 
 
-def _page(call: AwsCall, kind: str, token: str | None, limit: int, item: Any, member: str) -> dict[str, Any]:
+def _page(
+    call: AwsCall, kind: str, token: str | None, limit: int, item: Any, member: str, **filters: Any
+) -> dict[str, Any]:
+    """One page of a listing; its NextToken holds the `filters` the route applies to the page."""
+    cursor = call.cursor_of(member, token, **filters)
     with aws_errors(InvalidInput="InvalidParameterException"):
-        page = resources.list_resources(call.ctx, call.principal, kind, limit=limit, cursor=token)
+        page = resources.list_resources(call.ctx, call.principal, kind, limit=limit, cursor=cursor)
     answer: dict[str, Any] = {member: [item(r) for r in page.items]}
-    if page.next_cursor:
-        answer["NextToken"] = page.next_cursor
+    if next_token := call.next_token(member, page.next_cursor, **filters):
+        answer["NextToken"] = next_token
     return answer
 
 
@@ -108,6 +112,7 @@ def list_contact_flows(
         maxResults,
         lambda r: translate.flow_summary(r, call.region, workspace_id),
         "ContactFlowSummaryList",
+        ContactFlowTypes=contactFlowTypes,
     )
     if contactFlowTypes:
         answer["ContactFlowSummaryList"] = [
@@ -176,6 +181,7 @@ def list_queues(
         maxResults,
         lambda r: translate.queue_summary(r, call.region, workspace_id),
         "QueueSummaryList",
+        QueueTypes=queueTypes,
     )
     if queueTypes:
         answer["QueueSummaryList"] = [q for q in answer["QueueSummaryList"] if q["QueueType"] in queueTypes]

@@ -18,7 +18,7 @@ from testament.domain import errors as e
 from testament.domain.model import TestCaseStatus
 from testament.runners.connect.entry import entry_point
 from testament.services import resources, test_cases
-from testament.services.paging import all_items, decode_cursor
+from testament.services.paging import all_items
 
 router = APIRouter()
 FLOW = "connect.flow"
@@ -139,13 +139,17 @@ def list_test_cases(
     call.workspace(InstanceId)
     with aws_errors(InvalidInput="InvalidParameterException"):
         page = test_cases.list_test_cases(
-            call.ctx, call.principal, kind=KIND, limit=maxResults, cursor=nextToken
+            call.ctx,
+            call.principal,
+            kind=KIND,
+            limit=maxResults,
+            cursor=call.cursor_of("ListTestCases", nextToken),
         )
     answer: dict[str, Any] = {
         "TestCaseSummaryList": [translate.test_case_summary(c, call.region) for c in page.items]
     }
-    if page.next_cursor:
-        answer["NextToken"] = page.next_cursor
+    if token := call.next_token("ListTestCases", page.next_cursor):
+        answer["NextToken"] = token
     return answer
 
 
@@ -154,8 +158,9 @@ def search_test_cases(call: Call) -> dict[str, Any]:
     call.check("SearchTestCases")
     body: SearchTestCasesInput = parse(SearchTestCasesInput, call.body)
     call.workspace(body.InstanceId)
+    filters = body.model_dump(include={"SearchFilter", "SearchCriteria"}, exclude_none=True)
+    after = call.cursor_of("SearchTestCases", body.NextToken, **filters)
     with aws_errors():
-        after = decode_cursor(call.ctx.cursors, "aws-search-test-cases", body.NextToken)
         matching = [
             c
             for c in _all_connect_cases(call)
@@ -175,7 +180,7 @@ def search_test_cases(call: Call) -> dict[str, Any]:
         "ApproximateTotalCount": len(matching),
     }
     if len(rest) > body.MaxResults:
-        answer["NextToken"] = call.ctx.cursors.encode("aws-search-test-cases", page[-1].id)
+        answer["NextToken"] = call.next_token("SearchTestCases", page[-1].id, **filters)
     return answer
 
 

@@ -1,6 +1,9 @@
-"""Request bodies of the Connect test-case operations, with the service model's constraints.
+"""Request bodies of the Connect test-case operations, typed as the service model types them.
 
 Names are AWS's own (PascalCase). Unknown members are ignored, as AWS's JSON protocol does.
+The model's constraints are checked before a body is parsed (model_check.py); nothing here may
+add a limit the model does not have (a name's or a description's length is the model's, or
+Testament's own storage limit, which the core states).
 """
 
 from typing import Any, Literal
@@ -33,8 +36,8 @@ class Wire(BaseModel):
 
 
 class CreateTestCaseInput(Wire):
-    Name: str = Field(min_length=1, max_length=200)
-    Description: str | None = Field(default=None, max_length=4096)
+    Name: str
+    Description: str | None = None
     Content: str
     EntryPoint: TestCaseEntryPoint | None = None
     InitializationData: str | None = None
@@ -43,8 +46,8 @@ class CreateTestCaseInput(Wire):
 
 
 class UpdateTestCaseInput(Wire):
-    Name: str | None = Field(default=None, min_length=1, max_length=200)
-    Description: str | None = Field(default=None, max_length=4096)
+    Name: str | None = None
+    Description: str | None = None
     Content: str | None = None
     EntryPoint: TestCaseEntryPoint | None = None
     InitializationData: str | None = None
@@ -117,9 +120,9 @@ FlowType = Literal[
 
 
 class CreateContactFlowInput(Wire):
-    Name: str = Field(min_length=1, max_length=500)
+    Name: str
     Type: FlowType
-    Description: str | None = Field(default=None, max_length=4096)
+    Description: str | None = None
     Content: str
     Status: StatusName | None = None
     Tags: TagMap | None = Field(default=None, min_length=1, max_length=50)

@@ -4,13 +4,17 @@ Waiting for customer input, mocked Lambda delays and the 300 s test limit all mo
 never `time.sleep`. It starts at a fixed instant (a test pins it with the `connect.start_time`
 variable) so hours-of-operation checks are deterministic.
 
+A record carries both times: `Timestamp`, the real time it was written (so it falls between
+the execution's start and end, as a client reading the execution expects), and `VirtualTime`,
+the simulated time the flow saw, which runs ahead of real time because nothing waits.
+
 Pitfall: a naive start time is taken as UTC; comparing naive and aware datetimes would raise.
 """
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["VirtualClock", "parse_start_time"]
+__all__ = ["VirtualClock", "parse_start_time", "stamp"]
 
 
 @dataclass
@@ -28,7 +32,16 @@ class VirtualClock:
         self.elapsed_s = max(self.elapsed_s, elapsed_s)
 
     def iso(self) -> str:
-        return self.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return _iso(self.now())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def stamp(clock: VirtualClock) -> dict[str, str]:
+    """The times a record carries: real (`Timestamp`) and simulated (`VirtualTime`)."""
+    return {"Timestamp": _iso(datetime.now(UTC)), "VirtualTime": clock.iso()}
 
 
 def parse_start_time(value: object) -> datetime:

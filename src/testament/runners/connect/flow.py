@@ -53,7 +53,7 @@ class Trace:
         if len(self.entries) >= MAX_TRACE:
             self.dropped += 1
             return
-        entry = {"At": self.clock.iso(), "Flow": frame.flow.name, "Action": action.identifier}
+        entry = {"VirtualTime": self.clock.iso(), "Flow": frame.flow.name, "Action": action.identifier}
         entry.update({"Type": action.type, "Branch": branch})
         if reason:
             entry["Detail"] = reason[:300]

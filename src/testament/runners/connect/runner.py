@@ -31,7 +31,7 @@ from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
 from testament.runners.base import RunContext
 from testament.runners.connect.actions import FlowEnv, Frame
 from testament.runners.connect.arns import DEFAULT_REGION, REGION_VARIABLE, instance_arn
-from testament.runners.connect.clock import VirtualClock, parse_start_time
+from testament.runners.connect.clock import VirtualClock, parse_start_time, stamp
 from testament.runners.connect.entry import entry_point
 from testament.runners.connect.flow import FlowRun, Trace
 from testament.runners.connect.lambdas import invoke_over_http
@@ -237,7 +237,7 @@ class _Run:
         if self.flow_recorded:
             return
         self.flow_recorded = True
-        record: dict[str, Any] = {"Type": "FLOW", "Timestamp": self.clock.iso()}
+        record: dict[str, Any] = {"Type": "FLOW", **stamp(self.clock)}
         if end is None:
             record.update(Status="RUNNING", Message=f"the test ended while the flow was at {flow.where}")
         else:
@@ -257,7 +257,7 @@ class _Run:
         record: dict[str, Any] = {
             "Type": "COMPLETION",
             "Status": status,
-            "Timestamp": self.clock.iso(),
+            **stamp(self.clock),
             "CompletionReason": {"FailureReasons": codes, "Message": message},
             "VirtualDurationSeconds": round(self.clock.elapsed_s, 3),
         }

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from testament.domain.execution import RecordStatus
-from testament.runners.connect.clock import VirtualClock
+from testament.runners.connect.clock import VirtualClock, stamp
 from testament.runners.connect.flow import condition_holds
 from testament.runners.connect.matching import DEFAULT_THRESHOLD, message_matches, similarity
 from testament.runners.connect.model import CustomerInput, FlowEvent
@@ -185,7 +185,7 @@ class TestSession:
                 self._handle(observation, event)
                 return True
         if event.type == "MessageReceived" and len(self.unmatched_messages) < MAX_UNMATCHED_MESSAGES:
-            self.unmatched_messages.append({"At": self.clock.iso(), **event.properties})
+            self.unmatched_messages.append({"VirtualTime": self.clock.iso(), **event.properties})
         return False
 
     def complete(self) -> None:
@@ -233,7 +233,7 @@ class TestSession:
             "Type": "OBSERVATION",
             "Identifier": observation.identifier,
             "Status": "FAILED" if chain.failure else "PASSED",
-            "Timestamp": self.clock.iso(),
+            **stamp(self.clock),
             "Event": event.as_record(),
             "Actions": chain.actions,
         }
@@ -367,7 +367,7 @@ class TestSession:
                         "Type": "OBSERVATION",
                         "Identifier": observation.identifier,
                         "Status": "SKIPPED",
-                        "Timestamp": self.clock.iso(),
+                        **stamp(self.clock),
                         "Reason": "never activated: the observations leading to it did not all complete",
                         "Expected": observation.event,
                     },
@@ -378,7 +378,7 @@ class TestSession:
             "Type": "OBSERVATION",
             "Identifier": observation.identifier,
             "Status": "FAILED",
-            "Timestamp": self.clock.iso(),
+            **stamp(self.clock),
             "Reason": why,
             "Expected": observation.event,
             "Matches": observation.matches,
