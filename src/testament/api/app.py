@@ -19,6 +19,7 @@ from testament.api.routes import (
     assignments,
     callback_deliveries,
     executions,
+    incidents,
     resources,
     tasks,
     test_cases,
@@ -91,6 +92,7 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.include_router(tasks.router)
     api.include_router(callback_deliveries.router)
     api.include_router(users.router)
+    api.include_router(incidents.router)
     me = APIRouter(tags=["keys"])
 
     @me.get("/whoami", operation_id="whoAmI", summary="Who am I")

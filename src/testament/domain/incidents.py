@@ -3,7 +3,7 @@
 An incident has a summary and description, four picklist fields (type, priority, status,
 resolution) and may be assigned to a user of the workspace. It can be linked to any number of
 step results (records of manual runs). The one rule between the fields: an incident is
-resolved or closed with a resolution, and open without one.
+resolved or closed with a resolution, and open without one (reopening it drops the resolution).
 """
 
 from dataclasses import dataclass, field
@@ -170,7 +170,9 @@ class Incident:
             value = getattr(change, name)
             if value is not UNSET:
                 setattr(self, name, _picked(name, PICKLISTS[name], value).value)
-        if change.resolution is not UNSET:
+        if change.resolution is UNSET and self.status not in _FINISHED:
+            self.resolution = None  # reopening an incident drops the resolution it was closed with
+        elif change.resolution is not UNSET:
             picked = change.resolution
             self.resolution = (
                 None if picked is None else _picked("resolution", IncidentResolution, picked).value

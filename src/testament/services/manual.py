@@ -34,6 +34,7 @@ from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import RecordAdded
 from testament.services.paging import MAX_LIMIT, Window, offset_page
+from testament.store import tables
 from testament.store.tables import artifacts, execution_records, executions, test_case_versions
 
 __all__ = [
@@ -82,6 +83,7 @@ class StepResult:
     updated_at: datetime
     seq: int
     attachments: int = 0  # files kept with the step result
+    incidents: int = 0  # incidents linked to the step result
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,13 @@ def _current(uow_session: Any, execution: Execution) -> list[StepResult]:
             .group_by(artifacts.c.record_seq)
         ).all()
     )
+    raised = dict(
+        uow_session.execute(
+            select(tables.incident_links.c.step_result_id, func.count())
+            .where(tables.incident_links.c.execution_id == execution.id)
+            .group_by(tables.incident_links.c.step_result_id)
+        ).all()
+    )
     return [
         StepResult(
             id=r.observation_id,
@@ -183,6 +192,7 @@ def _current(uow_session: Any, execution: Execution) -> list[StepResult]:
             updated_at=as_utc(r.timestamp),
             seq=r.seq,
             attachments=attached.get(first_seq[n], 0),
+            incidents=raised.get(r.observation_id, 0),
         )
         for n, r in sorted(latest.items())
     ]

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 RUN_EXPANDS = ("Assignment", "StepResults", "Widgets", "FieldValues")
-STEP_EXPANDS = ("Run", "Attachments")
+STEP_EXPANDS = ("Run", "Attachments", "Incidents")
 _USERS = uuid.UUID("6f1d6e8e-7f43-4f8b-9d3c-2e9a6c1b5a10")
 
 
@@ -97,7 +97,7 @@ def step_wire(step: StepResult, run_id: str, base: str, expand: Iterable[str] = 
         "ExpectedResult": step.expected_result or None,
         "ActualResult": step.actual_result or None,
         "Outcome": step.outcome.value,
-        "HasIncidents": False,
+        "HasIncidents": step.incidents > 0,
         "HasAttachments": step.attachments > 0,
         "Expands": [e for e in STEP_EXPANDS if e not in wanted],
         "Self": f"{base}api/stepresult/{step.id}",

@@ -1,0 +1,277 @@
+"""Enterprise Tester's incidents: raise, search (TQL), read, change and delete them, link them to
+step results, and read the picklists their fields refer to.
+
+Picklist fields (`TypeId`, `PriorityId`, `StatusId`, `ResolutionId`) take the value's `Id`
+(from `GET /api/project/{id}/picklist/{type}`) or its text; `$expand=Status,Priority,Type,
+Resolution` inlines them as Picklist objects.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Response
+from sqlalchemy import ColumnElement
+
+from testament.compat.enterprise_tester import translate
+from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, tql_query, vendor_errors
+from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.patches import custom_values
+from testament.compat.enterprise_tester.picklists import (
+    picklist_type,
+    picklist_value,
+    picklist_wire,
+    text_of_picklist,
+)
+from testament.domain import errors as e
+from testament.domain.incidents import (
+    IncidentChange,
+    IncidentPriority,
+    IncidentResolution,
+    IncidentStatus,
+    IncidentType,
+)
+from testament.domain.users import user_id_for
+from testament.services import incidents, projects
+from testament.store.tables import incident_links
+from testament.store.tables import incidents as incident_table
+
+__all__ = ["INCIDENT_FIELDS", "router", "step_incidents_wire"]
+
+router = APIRouter(prefix="/api")
+
+INCIDENT_FIELDS: dict[str, ColumnElement[Any]] = {
+    "Id": incident_table.c.id,
+    "Summary": incident_table.c.summary,
+    "Description": incident_table.c.description,
+    "IncidentNumber": incident_table.c.number,
+    "Status": incident_table.c.status,
+    "Priority": incident_table.c.priority,
+    "Type": incident_table.c.type,
+    "Resolution": incident_table.c.resolution,
+    "ProjectId": incident_table.c.project_id,
+    "AssignedToId": incident_table.c.assignee_id,
+    "CreatedBy": incident_table.c.created_by,
+    "CreatedAt": incident_table.c.created_at,
+    "LastUpdatedAt": incident_table.c.updated_at,
+}
+LINK_FIELDS: dict[str, ColumnElement[Any]] = {
+    "IncidentId": incident_links.c.incident_id,
+    "StepResultId": incident_links.c.step_result_id,
+}
+_PICKLISTS = {"Type": IncidentType, "Priority": IncidentPriority, "Status": IncidentStatus}
+_EXPANDS = ("Status", "Priority", "Type", "Resolution", "Project")
+_VENDOR_FIELD = {
+    "summary": "Summary",
+    "description": "Description",
+    "type": "TypeId",
+    "priority": "PriorityId",
+    "status": "StatusId",
+    "resolution": "ResolutionId",
+    "assignee_id": "AssignedToId",
+    "project_id": "ProjectId",
+    "field_values": "FieldValues",
+}
+
+
+@contextmanager
+def _incident_errors() -> Iterator[None]:
+    """Validation failures name the vendor's property."""
+    with vendor_errors():
+        try:
+            yield
+        except e.InvalidInput as exc:
+            raise EtError(403, f"{_VENDOR_FIELD.get(exc.field, exc.field)} {exc.rule}") from None
+
+
+def incident_wire(call: Caller, view: incidents.IncidentView) -> dict[str, Any]:
+    x, ws, expand = view.incident, view.incident.workspace_id, call.expand
+    project = projects.get_project(call.ctx, call.principal, x.project_id)
+    wire: dict[str, Any] = {
+        "Id": x.id,
+        "Summary": x.summary,
+        "Description": x.description or None,
+        "AssignedToId": x.assignee_id,
+        "AssignedTo": view.assignee,
+        "TypeId": picklist_value(IncidentType, x.type),
+        "PriorityId": picklist_value(IncidentPriority, x.priority),
+        "StatusId": picklist_value(IncidentStatus, x.status),
+        "ResolutionId": picklist_value(IncidentResolution, x.resolution),
+        "AffectedVersionIds": [],
+        "FixedVersionIds": [],
+        "ComponentIds": [],
+        "ExternalSystemLinkIds": [],
+        "CreatedAt": translate.iso(x.created_at),
+        "LastUpdatedAt": translate.iso(x.updated_at),
+        "CreatedById": user_id_for(ws, x.created_by),
+        "CreatedBy": x.created_by,
+        "LastUpdatedById": user_id_for(ws, x.updated_by),
+        "LastUpdatedBy": x.updated_by,
+        "ProjectId": project.id,
+        "ProjectName": project.name,
+        "IncidentNumber": x.number,
+        "InternalId": f"INC-{x.number}",
+        "VersionNumber": x.version,
+        "HasAttachments": False,
+        "FieldValues": x.field_values,
+        "Expands": [name for name in _EXPANDS if name not in expand],
+        "Self": f"{call.base}api/incident/{x.id}",
+    }
+    for name, kind in (*_PICKLISTS.items(), ("Resolution", IncidentResolution)):
+        if name in expand:
+            wire[name] = picklist_wire(kind, getattr(x, name.lower()))
+    if "Project" in expand:
+        wire["Project"] = {"Id": project.id, "Name": project.name}
+    return wire
+
+
+def _change(body: dict[str, Any]) -> IncidentChange:
+    """The vendor's CreateOrUpdateIncident as a change: properties left out keep their values."""
+    if not isinstance(body, dict):
+        raise EtError(403, "The body must be a CreateOrUpdateIncident object")
+    given: dict[str, Any] = {}
+    for prop, name in (("Summary", "summary"), ("Description", "description")):
+        if prop in body:
+            given[name] = body[prop]
+    for prop, kind, name in (
+        ("TypeId", IncidentType, "type"),
+        ("PriorityId", IncidentPriority, "priority"),
+        ("StatusId", IncidentStatus, "status"),
+    ):
+        if body.get(prop) is not None:
+            given[name] = text_of_picklist(kind, prop, body[prop])
+    if "ResolutionId" in body:
+        given["resolution"] = text_of_picklist(IncidentResolution, "ResolutionId", body["ResolutionId"])
+    if "AssignedToId" in body:
+        given["assignee_id"] = body["AssignedToId"] or None
+    if body.get("FieldValues") is not None:
+        given["field_values"] = body["FieldValues"]
+    return IncidentChange(**given)
+
+
+def _project_id(body: dict[str, Any]) -> str | None:
+    project = body.get("ProjectId")
+    if project is not None and not isinstance(project, str):
+        raise EtError(403, "ProjectId must be the Id of a project")
+    return project or None
+
+
+@router.get("/incidents")
+def search_incidents(call: Call) -> dict[str, Any]:
+    """Every incident of the workspace, searched with TQL (e.g. `tql=Status = Open`)."""
+    with vendor_errors():
+        query = tql_query(call, INCIDENT_FIELDS)
+        found, total = incidents.query_incidents(call.ctx, call.principal, query.window)
+        return query.envelope([incident_wire(call, v) for v in found], total)
+
+
+@router.post("/incidents")
+def create_incident(call: Call, response: Response, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    """Raise an incident (`Summary` required); the vendor answers 200 with the incident."""
+    with _incident_errors():
+        view = incidents.raise_incident(
+            call.ctx, call.principal, _change(body), project_id=_project_id(body or {})
+        )
+        wire = incident_wire(call, view)
+    response.headers["Location"] = wire["Self"]
+    return wire
+
+
+@router.get("/incident/{incident_id}")
+def get_incident(incident_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        return incident_wire(call, incidents.get_incident(call.ctx, call.principal, incident_id))
+
+
+@router.put("/incident/{incident_id}")
+def update_incident(incident_id: str, call: Call, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    """Change what the body gives; a Resolved or Closed incident needs a `ResolutionId`."""
+    with _incident_errors():
+        view = incidents.update_incident(call.ctx, call.principal, incident_id, _change(body))
+        return incident_wire(call, view)
+
+
+@router.patch("/incident/{incident_id}", status_code=204)
+def patch_incident(incident_id: str, call: Call, body: Annotated[Any, Body()] = None) -> Response:
+    """Set custom field values (the vendor's `Operation` body); they are kept as `FieldValues`."""
+    values = custom_values(body)
+    with _incident_errors():
+        incidents.update_incident(call.ctx, call.principal, incident_id, IncidentChange(field_values=values))
+    return Response(status_code=204)
+
+
+@router.delete("/incident/{incident_id}")
+def delete_incident(incident_id: str, call: Call) -> Response:
+    with vendor_errors():
+        incidents.delete_incident(call.ctx, call.principal, incident_id)
+    return Response(status_code=200)
+
+
+def _link_wire(call: Caller, link: incidents.Link) -> dict[str, Any]:
+    return {
+        "StepResultId": link.step_result_id,
+        "IncidentId": link.incident_id,
+        "Self": f"{call.base}api/stepresult/{link.step_result_id}/incident/{link.incident_id}",
+    }
+
+
+@router.get("/stepresult/{step_id}/incidents")
+def list_step_incidents(step_id: str, call: Call) -> dict[str, Any]:
+    """The incidents linked to a step result; OData options apply."""
+    with vendor_errors():
+        query = odata_query(call, LINK_FIELDS)
+        found, total = incidents.step_links(call.ctx, call.principal, step_id, query.window)
+        return query.envelope([_link_wire(call, link) for link in found], total)
+
+
+@router.post("/stepresult/{step_id}/incidents")
+def link_step_incident(
+    step_id: str, call: Call, response: Response, body: Annotated[Any, Body()] = None
+) -> dict[str, Any]:
+    """Link an incident (`IncidentId`) to the step result: 201, or 200 when already linked."""
+    incident_id = body.get("IncidentId") if isinstance(body, dict) else None
+    if not isinstance(incident_id, str) or not incident_id:
+        raise EtError(403, "IncidentId must be the Id of an incident")
+    with vendor_errors():
+        link, created = incidents.link_step(call.ctx, call.principal, incident_id, step_id)
+    wire = _link_wire(call, link)
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = wire["Self"]
+    return wire
+
+
+@router.get("/stepresult/{step_id}/incident/{incident_id}")
+def get_step_incident(step_id: str, incident_id: str, call: Call) -> dict[str, Any]:
+    with vendor_errors():
+        found, _total = incidents.step_links(call.ctx, call.principal, step_id)
+    link = next((x for x in found if x.incident_id == incident_id.lower()), None)
+    if link is None:
+        raise EtError(404, f"Incident {incident_id} is not linked to step result {step_id}")
+    return _link_wire(call, link)
+
+
+@router.delete("/stepresult/{step_id}/incident/{incident_id}")
+def unlink_step_incident(step_id: str, incident_id: str, call: Call) -> Response:
+    with vendor_errors():
+        incidents.unlink_step(call.ctx, call.principal, incident_id, step_id)
+    return Response(status_code=200)
+
+
+@router.get("/project/{project_id}/picklist/{picklist}")
+def list_picklist(project_id: str, picklist: str, call: Call) -> dict[str, Any]:
+    """The values of one incident picklist (IncidentTypes, Priorities, IncidentStatuses,
+    IncidentResolutions); the same in every project."""
+    kind = picklist_type(picklist)
+    with vendor_errors():
+        projects.get_project(call.ctx, call.principal, project_id.lower())
+    items = [picklist_wire(kind, m.value) for m in kind]
+    if call.params.get("$inlinecount") == "allpages":
+        return {"Skip": 0, "Top": len(items), "Total": len(items), "Items": items}
+    return {"Items": items}
+
+
+def step_incidents_wire(call: Caller, step_id: str) -> list[dict[str, Any]]:
+    """A step result's incident links, for `$expand=Incidents`."""
+    with vendor_errors():
+        found, _total = incidents.step_links(call.ctx, call.principal, step_id)
+    return [_link_wire(call, link) for link in found]

@@ -1,0 +1,276 @@
+"""Incidents: raise, list, read, change and delete defects, and link them to step results.
+
+Who may do what: anyone who can read sees incidents; testers (EXECUTE) raise, change and
+link them, as they do when a step fails; managers and admins (DELETE) delete them. An
+incident's assignee is a user of the workspace; its project is one of the workspace's (the
+default project unless named).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.incidents import Incident, IncidentChange
+from testament.domain.model import Project
+from testament.domain.users import User
+from testament.kit.ids import new_id
+from testament.services import manual
+from testament.services.context import AppContext
+from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.store.tables import incident_links, incidents
+
+__all__ = [
+    "IncidentView",
+    "Link",
+    "delete_incident",
+    "get_incident",
+    "incident_counts",
+    "link_step",
+    "list_incidents",
+    "query_incidents",
+    "raise_incident",
+    "step_links",
+    "unlink_step",
+    "update_incident",
+]
+
+
+@dataclass(frozen=True)
+class Link:
+    incident_id: str
+    step_result_id: str
+    execution_id: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    incident: Incident
+    assignee: str | None  # the assignee's user name
+    links: Sequence[Link]
+
+
+def _assignee(session: Session, principal: Principal, change: IncidentChange) -> None:
+    user_id = change.assignee_id
+    if isinstance(user_id, str):
+        user = session.get(User, user_id.lower())
+        if user is None or user.workspace_id != principal.workspace_id:
+            raise InvalidInput("assignee_id", f"must be the id of a user of this workspace, not {user_id}")
+
+
+def _project(session: Session, principal: Principal, project_id: str | None) -> str:
+    wanted = (project_id or principal.workspace_id).lower()
+    project = session.get(Project, wanted)
+    if project is None or project.workspace_id != principal.workspace_id:
+        raise InvalidInput("project_id", f"must be the id of a project of this workspace, not {project_id}")
+    return wanted
+
+
+def _view(session: Session, incident: Incident) -> IncidentView:
+    assignee = session.get(User, incident.assignee_id) if incident.assignee_id else None
+    rows = session.execute(
+        select(incident_links)
+        .where(incident_links.c.incident_id == incident.id)
+        .order_by(incident_links.c.created_at)
+    ).all()
+    return IncidentView(incident, assignee.name if assignee else None, [Link(*r) for r in rows])
+
+
+def _load(session: Session, principal: Principal, incident_id: str) -> Incident:
+    incident = session.get(Incident, incident_id.lower())
+    if incident is None or incident.workspace_id != principal.workspace_id:
+        raise NotFound("incident", incident_id)
+    return incident
+
+
+def raise_incident(
+    app: AppContext,
+    principal: Principal,
+    change: IncidentChange,
+    *,
+    project_id: str | None = None,
+    step_result_ids: Sequence[str] = (),
+) -> IncidentView:
+    """A new incident, numbered next in the workspace, linked to the given step results."""
+    principal.require(Permission.EXECUTE)
+    steps = [manual.find_step_result(app, principal, s) for s in step_result_ids]
+    now = app.clock()
+    try:
+        with app.uow() as uow:
+            _assignee(uow.session, principal, change)
+            number = (
+                uow.session.scalar(
+                    select(func.max(incidents.c.number)).where(
+                        incidents.c.workspace_id == principal.workspace_id
+                    )
+                )
+                or 0
+            ) + 1
+            incident = Incident.raise_new(
+                id=new_id(),
+                workspace_id=principal.workspace_id,
+                project_id=_project(uow.session, principal, project_id),
+                number=number,
+                by=principal.user_name,
+                now=now,
+                change=change,
+            )
+            uow.session.add(incident)
+            uow.session.flush()
+            for run, step in steps:
+                _insert_link(uow.session, principal, incident.id, step.id, run.execution.id, now)
+            view = _view(uow.session, incident)
+            uow.commit()
+    except IntegrityError:  # another incident took the number first
+        raise Conflict("another incident was raised at the same moment; try again") from None
+    return view
+
+
+def _insert_link(
+    session: Session, principal: Principal, incident_id: str, step_id: str, execution_id: str, now: datetime
+) -> None:
+    session.execute(
+        incident_links.insert().values(
+            incident_id=incident_id,
+            step_result_id=step_id,
+            execution_id=execution_id,
+            created_by=principal.user_name,
+            created_at=now,
+        )
+    )
+
+
+def _mine(principal: Principal) -> Select[Any]:
+    return select(Incident).where(incidents.c.workspace_id == principal.workspace_id)
+
+
+def list_incidents(
+    app: AppContext,
+    principal: Principal,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    status: str | None = None,
+) -> Page[IncidentView]:
+    """The workspace's incidents, newest first, optionally only those of one status."""
+    principal.require(Permission.READ)
+    check_limit(limit)
+    query = _mine(principal)
+    if status is not None:
+        query = query.where(func.lower(incidents.c.status) == status.lower())
+    before = decode_cursor(app.cursors, "incidents", cursor)
+    if before is not None:
+        query = query.where(incidents.c.id < str(before))
+    with app.db.reading() as session:
+        found = [
+            _view(session, i) for i in session.scalars(query.order_by(incidents.c.id.desc()).limit(limit + 1))
+        ]
+    return make_page(app.cursors, "incidents", found, limit, key=lambda v: v.incident.id)
+
+
+def query_incidents(app: AppContext, principal: Principal, window: Window) -> tuple[list[IncidentView], int]:
+    """The workspace's incidents in a surface's query window (over the incidents table)."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        found, total = offset_page(session, _mine(principal), window, incidents.c.id)
+        return [_view(session, i) for i in found], total
+
+
+def get_incident(app: AppContext, principal: Principal, incident_id: str) -> IncidentView:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        return _view(session, _load(session, principal, incident_id))
+
+
+def update_incident(
+    app: AppContext, principal: Principal, incident_id: str, change: IncidentChange
+) -> IncidentView:
+    principal.require(Permission.EXECUTE)
+    with app.uow() as uow:
+        incident = _load(uow.session, principal, incident_id)
+        _assignee(uow.session, principal, change)
+        incident.update(change, by=principal.user_name, now=app.clock())
+        uow.session.flush()
+        view = _view(uow.session, incident)
+        uow.commit()
+    return view
+
+
+def delete_incident(app: AppContext, principal: Principal, incident_id: str) -> None:
+    principal.require(Permission.DELETE)
+    with app.uow() as uow:
+        incident = _load(uow.session, principal, incident_id)
+        uow.session.execute(incidents.delete().where(incidents.c.id == incident.id))
+        uow.commit()
+
+
+def link_step(
+    app: AppContext, principal: Principal, incident_id: str, step_result_id: str
+) -> tuple[Link, bool]:
+    """Link an incident to a step result; the link, and whether it is new."""
+    principal.require(Permission.EXECUTE)
+    run, step = manual.find_step_result(app, principal, step_result_id)
+    with app.uow() as uow:
+        incident = _load(uow.session, principal, incident_id)
+        existing = next(
+            (link for link in _view(uow.session, incident).links if link.step_result_id == step.id), None
+        )
+        if existing is not None:
+            return existing, False
+        _insert_link(uow.session, principal, incident.id, step.id, run.execution.id, app.clock())
+        link = next(link for link in _view(uow.session, incident).links if link.step_result_id == step.id)
+        uow.commit()
+    return link, True
+
+
+def unlink_step(app: AppContext, principal: Principal, incident_id: str, step_result_id: str) -> None:
+    principal.require(Permission.EXECUTE)
+    with app.uow() as uow:
+        incident = _load(uow.session, principal, incident_id)
+        gone = uow.session.execute(
+            incident_links.delete().where(
+                incident_links.c.incident_id == incident.id, incident_links.c.step_result_id == step_result_id
+            )
+        )
+        if not gone.rowcount:  # type: ignore[attr-defined]
+            raise NotFound("incident link", f"{incident_id} on step result {step_result_id}")
+        uow.commit()
+
+
+def step_links(
+    app: AppContext, principal: Principal, step_result_id: str, window: Window | None = None
+) -> tuple[list[Link], int]:
+    """The incidents linked to a step result (a surface's query window over the links)."""
+    manual.find_step_result(app, principal, step_result_id)
+    window = window or Window(limit=1000)
+    linked = select(incident_links).where(incident_links.c.step_result_id == step_result_id)
+    if window.where is not None:
+        linked = linked.where(window.where)
+    with app.db.reading() as session:
+        total = session.scalar(select(func.count()).select_from(linked.subquery())) or 0
+        rows = session.execute(
+            linked.order_by(*window.order_by, incident_links.c.created_at, incident_links.c.incident_id)
+            .limit(window.limit)
+            .offset(window.offset)
+        ).all()
+    return [Link(*r) for r in rows], total
+
+
+def incident_counts(session: Session, step_result_ids: Sequence[str]) -> dict[str, int]:
+    """How many incidents each step result is linked to (those with none are left out)."""
+    if not step_result_ids:
+        return {}
+    rows = session.execute(
+        select(incident_links.c.step_result_id, func.count())
+        .where(incident_links.c.step_result_id.in_(list(step_result_ids)))
+        .group_by(incident_links.c.step_result_id)
+    ).all()
+    return {str(step): int(n) for step, n in rows}
