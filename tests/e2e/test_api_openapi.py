@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 
+from testament.domain.access import Role
+
 
 def test_the_openapi_document_lists_the_executions_and_test_case_paths(live: Any) -> None:
     response = httpx.get(f"{live.url}/api/v1/openapi.json")
@@ -186,3 +188,77 @@ def test_every_link_of_the_docs_page_answers(live: Any) -> None:
     assert "/api/v1/openapi.json" in paths
     for path in paths:
         assert httpx.get(live.url + path).status_code == 200, path
+
+
+# --- the statuses each operation declares are those the server answers ------------------------
+
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_every_error_status_of_every_operation_is_documented_as_a_problem(live: Any) -> None:
+    errors = [
+        (name, status, answer)
+        for name, op in operations(openapi(live))
+        for status, answer in op["responses"].items()
+        if int(status) >= 400
+    ]
+
+    assert {status for _name, status, _answer in errors} >= {"400", "401", "403", "404", "409", "413", "422"}
+    for name, status, answer in errors:
+        assert answer["content"] == PROBLEM_CONTENT, (name, status)
+        assert answer["description"], (name, status)
+
+
+def test_each_operation_declares_the_errors_its_shape_can_answer(live: Any) -> None:
+    for name, op in operations(openapi(live)):
+        method, path = name.split(" ", 1)
+        declared = set(op["responses"])
+        assert "401" in declared, name
+        if "{" in path:
+            assert "404" in declared, name
+        if method != "GET":
+            assert "409" in declared, name
+        if method in ("POST", "PUT", "PATCH"):
+            assert {"400", "413"} <= declared, name
+        any_role = re.search(r"any\s+role\s+may\s+call\s+it", op.get("description", ""), re.IGNORECASE)
+        assert ("403" in declared) != bool(any_role), name
+
+
+def test_the_operations_that_start_executions_declare_the_queue_quota_and_a_missing_target(live: Any) -> None:
+    paths = openapi(live)["paths"]
+
+    for path, method in (
+        ("/executions", "post"),
+        ("/plan-runs/{plan_run_id}/rerun", "post"),
+        ("/assignments/{assignment_id}/runs", "post"),
+    ):
+        assert "429" in paths[path][method]["responses"], path
+    assert "404" in paths["/executions"]["post"]["responses"]
+    assert "404" in paths["/callback-deliveries"]["get"]["responses"]
+
+
+def test_a_refusal_by_the_role_is_the_documented_403_problem(workspace: Any) -> None:
+    with workspace.client(Role.VIEWER) as viewer:
+        answer = viewer.post("/suites", json={"name": "not mine to make", "test_case_ids": []})
+
+    assert answer.status_code == 403
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["code"] == "Forbidden"
+
+
+def test_every_operation_declares_the_shape_of_what_it_answers_on_success(live: Any) -> None:
+    for name, op in operations(openapi(live)):
+        successes = {s: a for s, a in op["responses"].items() if s.startswith("2")}
+        assert successes, name
+        for status, answer in successes.items():
+            if status == "204":
+                assert "content" not in answer, name
+            else:
+                assert [c["schema"] for c in answer["content"].values()], (name, status)
+
+
+def test_a_path_that_no_mount_takes_is_a_404_problem(live: Any) -> None:
+    answer = httpx.get(f"{live.url}/api/v1/plans/a%0Ab/run-configs", headers={"Authorization": "Bearer x"})
+
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("application/problem+json")

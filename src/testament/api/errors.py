@@ -1,5 +1,6 @@
 """Domain errors → RFC 9457 problem+json, in one table."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,7 +11,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from testament.domain import errors as e
 
-__all__ = ["PROBLEM", "STATUS_FOR", "FieldProblem", "Problem", "install_error_handlers", "problem"]
+__all__ = [
+    "ANSWERS",
+    "BODY_REFUSALS",
+    "PROBLEM",
+    "Answer",
+    "FieldProblem",
+    "Problem",
+    "install_error_handlers",
+    "problem",
+    "raises",
+]
 
 PROBLEM = "application/problem+json"
 
@@ -42,22 +53,60 @@ class Problem(BaseModel):
     limit: int | None = Field(default=None, description="with QuotaExceeded (429): that quota's limit")
 
 
-STATUS_FOR: dict[type[e.TestamentError], tuple[int, str]] = {
-    e.Unauthenticated: (401, "Unauthenticated"),
-    e.Forbidden: (403, "Forbidden"),
-    e.NotFound: (404, "Not Found"),
-    e.InvalidInput: (422, "Invalid input"),
-    e.IllegalTransition: (409, "Illegal transition"),
-    e.Conflict: (409, "Conflict"),
-    e.QuotaExceeded: (429, "Quota exceeded"),
-    e.Throttled: (429, "Too many requests"),
+@dataclass(frozen=True)
+class Answer:
+    """How the native API answers an error: the status, the problem's title, and when it is
+    answered (the response's description in the OpenAPI document)."""
+
+    status: int
+    title: str
+    when: str
+
+
+# The one table of the native API's error answers: the handlers send them, and the OpenAPI
+# document declares them (openapi.py decides which operations can answer each).
+ANSWERS: dict[type[e.TestamentError], Answer] = {
+    e.Unauthenticated: Answer(401, "Unauthenticated", "No key, or a key that is unknown or revoked"),
+    e.Forbidden: Answer(403, "Forbidden", "The key's role may not do this"),
+    e.NotFound: Answer(404, "Not Found", "Nothing of that id (or name) in the key's workspace"),
+    e.InvalidInput: Answer(
+        422,
+        "Invalid input",
+        "Invalid input: `errors` names each refused parameter or field and the rule it breaks",
+    ),
+    e.IllegalTransition: Answer(409, "Illegal transition", "The entity cannot move to the asked state"),
+    e.Conflict: Answer(
+        409,
+        "Conflict",
+        "The request contradicts the current state: a name already taken, a run still going, ...",
+    ),
+    e.QuotaExceeded: Answer(
+        429, "Quota exceeded", "A workspace quota is reached: `quota` and `limit` say which"
+    ),
+    e.Throttled: Answer(429, "Too many requests", "Too many requests for this key"),
 }
+
+# Refusals of a request body before any route reads it (`kit.request_limits`), by status.
+BODY_REFUSALS: dict[int, Answer] = {
+    400: Answer(
+        400,
+        "Bad request",
+        "The JSON body nests too deeply or holds a lone surrogate: it cannot be read as text",
+    ),
+    413: Answer(413, "Payload too large", "The body is larger than its limit (1 MiB; an upload has its own)"),
+}
+
+
+def raises(*errors: type[e.TestamentError]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route whose use case can raise these errors, beyond those that its shape
+    already implies (see openapi.py): each is documented as a problem with its status."""
+    return {ANSWERS[error].status: {"description": ANSWERS[error].when} for error in errors}
 
 
 def _status_for(exc: e.TestamentError) -> tuple[int, str]:
     for cls in type(exc).__mro__:
-        if cls in STATUS_FOR:
-            return STATUS_FOR[cls]
+        if cls in ANSWERS:
+            return ANSWERS[cls].status, ANSWERS[cls].title
     return 500, "Internal error"
 
 

@@ -6,13 +6,16 @@ the same models that validate, so the document cannot drift from the rules:
 - A test case's `content` is any JSON on the wire, because the domain validates it by the
   test case's `kind` (`domain/content`). Each kind's content model is published as a named
   schema (`HttpContent`, `ConnectContent`, ...) with its examples, and `content` refers to them.
-- Errors are problem+json (`Problem`), not FastAPI's `HTTPValidationError`: every 422 is
-  declared with that shape, and so is the 401 of every operation (all of them need a key).
+- Errors are problem+json (`Problem`), not FastAPI's `HTTPValidationError`. Every status an
+  operation can answer is declared with that shape: those its shape implies (a key, a path
+  parameter, a body: `_answers_by_shape`) and those its route declares (`errors.raises`), each
+  described from the one table of answers (`errors.ANSWERS`).
 
 The docs page is Swagger UI with its files served by this server (nothing from a CDN), and
 without an OAuth2 redirect page: a Bearer key needs none.
 """
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,16 +28,24 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from testament.api.errors import PROBLEM, Problem
+from testament.api.errors import ANSWERS, BODY_REFUSALS, PROBLEM, Answer, Problem
 from testament.api.schemas import TestCaseCreate, TestCasePublic, TestCaseSummary, TestCaseUpdate
 from testament.domain.content import KINDS
+from testament.domain.errors import (
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    TestamentError,
+    Unauthenticated,
+)
 
 __all__ = ["examples_by_kind", "install_docs_page", "install_openapi"]
 
 REF = "#/components/schemas/"
 SWAGGER_FILES = Path(fastapi_offline.__file__).parent / "static"
-VALIDATION_ERROR = "Invalid input: `errors` names each refused parameter or field and the rule it breaks"
-UNAUTHENTICATED = "No key, or a key that is unknown or revoked"
+ANY_ROLE = re.compile(r"any\s+role\s+may\s+call\s+it", re.IGNORECASE)
 
 
 def install_openapi(api: FastAPI) -> None:
@@ -109,13 +120,46 @@ def _document_problems(document: dict[str, Any]) -> None:
     for fastapi_own in ("HTTPValidationError", "ValidationError"):
         schemas.pop(fastapi_own, None)
     [problem] = _publish(schemas, [Problem], "serialization").values()
-    for path in document["paths"].values():
-        for operation in path.values():
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
             responses = operation["responses"]
-            if "422" in responses:
-                responses["422"] = _problem_response(VALIDATION_ERROR, problem)
-            if operation.get("security"):
-                responses.setdefault("401", _problem_response(UNAUTHENTICATED, problem))
+            whens: dict[str, list[str]] = {}
+            for answer in _answers_by_shape(path, method, operation):
+                whens.setdefault(str(answer.status), []).append(answer.when)
+            for status, response in responses.items():  # declared by the route (`raises`)
+                if status not in whens and int(status) >= 400:
+                    whens[status] = [response["description"]]
+            for status, descriptions in whens.items():
+                responses[status] = _problem_response("; or: ".join(descriptions), problem)
+
+
+def _answers_by_shape(path: str, method: str, operation: dict[str, Any]) -> list[Answer]:
+    """The errors an operation can answer because of what it is, whatever its use case:
+
+    - with a key (every operation): 401; and 403 unless any role may call it (its description
+      says so, as every description says who may call it);
+    - with a path parameter: 404, the entity it names may not be there;
+    - with parameters or a body: 422, one may break a rule;
+    - one that writes (not GET): 409, it may contradict the current state;
+    - with a body (POST, PUT, PATCH): 400 and 413, the body may be refused before it is read.
+
+    Errors only some use cases raise (the queue quota of a start: 429) are declared by their
+    routes with `raises`."""
+    errors: list[type[TestamentError]] = []
+    if operation.get("security"):
+        errors.append(Unauthenticated)
+        if not ANY_ROLE.search(operation.get("description", "")):
+            errors.append(Forbidden)
+    if "{" in path:
+        errors.append(NotFound)
+    if operation.get("parameters") or "requestBody" in operation:
+        errors.append(InvalidInput)
+    if method != "get":
+        errors += [Conflict, IllegalTransition]
+    answers = [ANSWERS[error] for error in errors]
+    if method in ("post", "put", "patch"):
+        answers += BODY_REFUSALS.values()
+    return answers
 
 
 def _problem_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
-from testament.api.schemas import ExecutionPublic, FromDomain
+from testament.api.errors import raises
+from testament.api.schemas import ExecutionPublic, FromDomain, Items
+from testament.domain.errors import QuotaExceeded
 from testament.services import assignments as svc
 from testament.services import references
 
@@ -53,10 +55,10 @@ def create_package(body: PackageBody, ctx: Ctx, principal: CurrentPrincipal) -> 
 @router.get("/packages", operation_id="listPackages", summary="List packages")
 def list_packages(
     ctx: Ctx, principal: CurrentPrincipal, parent_id: str | None = None
-) -> dict[str, list[PackagePublic]]:
+) -> Items[PackagePublic]:
     """Top-level packages, or those directly inside `parent_id`. Any role may call it."""
     parent_id = references.resolve_filter(ctx, principal, references.PACKAGE, parent_id, field="parent_id")
-    return {"items": [PackagePublic.of(p) for p in svc.list_packages(ctx, principal, parent_id=parent_id)]}
+    return Items(items=[PackagePublic.of(p) for p in svc.list_packages(ctx, principal, parent_id=parent_id)])
 
 
 @router.get("/packages/{package_id}", operation_id="getPackage", summary="Get a package")
@@ -75,11 +77,11 @@ def create_assignment(body: AssignmentBody, ctx: Ctx, principal: CurrentPrincipa
 @router.get("/assignments", operation_id="listAssignments", summary="List assignments")
 def list_assignments(
     ctx: Ctx, principal: CurrentPrincipal, package_id: str | None = None, assignee: str | None = None
-) -> dict[str, list[AssignmentPublic]]:
+) -> Items[AssignmentPublic]:
     """Assignments, optionally of one package or one assignee. Any role may call it."""
     package_id = references.resolve_filter(ctx, principal, references.PACKAGE, package_id)
     found = svc.list_assignments(ctx, principal, package_id=package_id, assignee=assignee)
-    return {"items": [AssignmentPublic.of(a) for a in found]}
+    return Items(items=[AssignmentPublic.of(a) for a in found])
 
 
 @router.get("/assignments/{assignment_id}", operation_id="getAssignment", summary="Get an assignment")
@@ -93,7 +95,13 @@ def get_assignment(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) ->
     status_code=201,
     operation_id="startAssignmentRun",
     summary="Start an assignment's run",
-    responses={200: {"description": "the assignment's incomplete run, returned instead of a new one"}},
+    responses={
+        200: {
+            "model": ExecutionPublic,
+            "description": "the assignment's incomplete run, returned instead of a new one",
+        },
+        **raises(QuotaExceeded),
+    },
 )
 def start_run(
     assignment_id: str, ctx: Ctx, principal: CurrentPrincipal, response: Response
@@ -112,6 +120,8 @@ def start_run(
     operation_id="listAssignmentRuns",
     summary="List an assignment's runs",
 )
-def list_runs(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[ExecutionPublic]]:
+def list_runs(assignment_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Items[ExecutionPublic]:
     """The assignment's runs. Any role may call it."""
-    return {"items": [ExecutionPublic.of(x) for x in svc.list_assignment_runs(ctx, principal, assignment_id)]}
+    return Items(
+        items=[ExecutionPublic.of(x) for x in svc.list_assignment_runs(ctx, principal, assignment_id)]
+    )

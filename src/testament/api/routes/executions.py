@@ -15,9 +15,9 @@ from testament.api.schemas import (
     ExecutionPublic,
     ExecutionStart,
     ExecutionStarted,
+    Items,
     Page,
     PlanRunPublic,
-    Items,
     PlanRunSummary,
     RecordPublic,
 )

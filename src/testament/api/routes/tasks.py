@@ -2,7 +2,7 @@
 are served by the TestInvite-compatible surface at /testinvite)."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -95,6 +95,11 @@ def create_task(body: TaskBody, ctx: Ctx, principal: CurrentPrincipal) -> TaskPu
     return TaskPublic.of(svc.create_task(ctx, principal, steps=steps, **fields))
 
 
+class TaskList(BaseModel):
+    items: list[TaskPublic]
+    total: int = Field(description="how many tasks match, on every page")
+
+
 @router.get("/tasks", operation_id="listTasks", summary="List tasks")
 def list_tasks(
     ctx: Ctx,
@@ -102,11 +107,11 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     title: str | None = None,
-) -> dict[str, Any]:
+) -> TaskList:
     """Tasks, newest first, with their total; `title` matches a part of the title, ignoring case. Any
     role may call it."""
     found, total = svc.query_tasks(ctx, principal, Window(limit=limit, offset=offset), title_contains=title)
-    return {"items": [TaskPublic.of(t) for t in found], "total": total}
+    return TaskList(items=[TaskPublic.of(t) for t in found], total=total)
 
 
 @router.get("/tasks/{task_id}", operation_id="getTask", summary="Get a task")

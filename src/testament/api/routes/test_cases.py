@@ -6,7 +6,14 @@ from fastapi import APIRouter, Body, Query, Response, status
 
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.openapi import examples_by_kind
-from testament.api.schemas import Page, TestCaseCreate, TestCasePublic, TestCaseSummary, TestCaseUpdate
+from testament.api.schemas import (
+    ApplyResults,
+    Page,
+    TestCaseCreate,
+    TestCasePublic,
+    TestCaseSummary,
+    TestCaseUpdate,
+)
 from testament.domain.model import TestCaseStatus
 from testament.services import apply as apply_svc
 from testament.services import test_cases as svc
@@ -132,10 +139,9 @@ apply_router = APIRouter(tags=["apply"])
 
 
 @apply_router.post("/apply", operation_id="applyBundle", summary="Apply a bundle")
-def apply_bundle(
-    body: dict[str, Any], ctx: Ctx, principal: CurrentPrincipal
-) -> dict[str, list[dict[str, str]]]:
+def apply_bundle(body: dict[str, Any], ctx: Ctx, principal: CurrentPrincipal) -> ApplyResults:
     """Create or update environments, test cases, suites and plans by name, as `testament apply` does;
     each result says `created`, `updated` or `unchanged`. It is one transaction: a refusal anywhere
     leaves the workspace as it was. Testers, managers and admins may call it."""
-    return {"results": apply_svc.apply_bundle(ctx, principal, apply_svc.parse_bundle(body))}
+    results = apply_svc.apply_bundle(ctx, principal, apply_svc.parse_bundle(body))
+    return ApplyResults.model_validate({"results": results})

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
-from testament.api.schemas import FromDomain
+from testament.api.schemas import FILE, FromDomain, Items
 from testament.services import uploads as svc
 
 router = APIRouter(tags=["uploads"])
@@ -47,9 +47,9 @@ def create_upload(body: UploadBody, ctx: Ctx, principal: CurrentPrincipal) -> Up
 
 
 @router.get("/uploads", operation_id="listUploads", summary="List uploads")
-def list_uploads(ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[UploadPublic]]:
+def list_uploads(ctx: Ctx, principal: CurrentPrincipal) -> Items[UploadPublic]:
     """The workspace's uploads. Any role may call it."""
-    return {"items": [UploadPublic.of(u) for u in svc.list_uploads(ctx, principal)]}
+    return Items(items=[UploadPublic.of(u) for u in svc.list_uploads(ctx, principal)])
 
 
 @router.post(
@@ -87,16 +87,15 @@ async def add_version(
 @router.get(
     "/uploads/{upload_id}/versions", operation_id="listUploadVersions", summary="List an upload's versions"
 )
-def list_versions(
-    upload_id: str, ctx: Ctx, principal: CurrentPrincipal
-) -> dict[str, list[UploadVersionPublic]]:
+def list_versions(upload_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Items[UploadVersionPublic]:
     """The upload's versions, oldest first. Any role may call it."""
-    return {"items": [UploadVersionPublic.of(v) for v in svc.list_versions(ctx, principal, upload_id)]}
+    return Items(items=[UploadVersionPublic.of(v) for v in svc.list_versions(ctx, principal, upload_id)])
 
 
 @router.get(
     "/upload-versions/{version_id}/content",
     response_class=FileResponse,
+    responses={200: {"description": "the file, with its media type", "content": FILE}},
     operation_id="downloadUploadVersion",
     summary="Download an upload version",
 )
