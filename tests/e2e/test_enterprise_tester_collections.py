@@ -33,9 +33,8 @@ def test_a_run_keeps_its_duration_field_values_and_widget_values(et: httpx.Clien
     native = api.get(f"/executions/{run['Id']}/steps").json()
 
     assert updated["ActualDuration"] == "5 minutes"
-    assert shown["FieldValues"] == {"Browser": "Firefox", "OS": "Linux"} and shown["Widgets"] == {
-        "Build": "1.2"
-    }
+    assert shown["FieldValues"] == {"Browser": "Firefox", "OS": "Linux"}
+    assert shown["Widgets"] == [{"Name": "Build", "Label": "Build", "Value": "1.2"}]  # the vendor's array
     assert shown["Expands"] == ["Assignment", "StepResults"]
     assert (native["actual_duration"], native["field_values"]["OS"]) == ("5 minutes", "Linux")
 

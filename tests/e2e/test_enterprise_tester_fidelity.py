@@ -146,3 +146,61 @@ def test_a_lone_surrogate_is_refused_and_nothing_is_stored(et: httpx.Client) -> 
     assert renamed.status_code in (400, 403) and "Message" in renamed.json()
     assert paired.status_code == 201 and paired.json()["Name"] == "clef \U0001d11e"  # a pair is one character
     assert {s["Name"] for s in et.get("/scripts").json()["Items"]} == {"clef \U0001d11e"}
+
+
+def test_a_script_assignment_shows_its_scripts_name_and_its_newest_runs_status(
+    et: httpx.Client, api: httpx.Client
+) -> None:
+    assignment_id = assignment(api, "tester-user")
+
+    before = et.get(f"/scriptassignment/{assignment_id}").json()
+    run = et.post(f"/scriptassignment/{assignment_id}/runs", params={"$expand": "StepResults"}).json()
+    running = et.get("/scriptassignments", params={"tql": f'Id = "{assignment_id}"'}).json()["Items"][0]
+    passed = [{"Id": s["Id"], "Outcome": "Passed"} for s in run["StepResults"]]
+    et.put(f"/scriptrun/{run['Id']}", json={"StepResults": passed})
+    after = et.get(f"/scriptassignment/{assignment_id}", params={"$expand": "LastRun"}).json()
+
+    assert (before["Name"], before["Status"]) == ("script tester-user", "Not Run")
+    assert running["Status"] == "In Progress"
+    assert after["Status"] == after["LastRun"]["Status"] == "Passed"
+
+
+def test_a_run_started_for_a_tester_is_created_by_the_starter_and_run_by_the_tester(
+    et: httpx.Client, api: httpx.Client
+) -> None:
+    users = {u["UserName"]: u["Id"] for u in et.get("/users").json()["Items"]}
+    assignment_id = assignment(api, "tester-user")
+
+    run = et.post(f"/scriptassignment/{assignment_id}/runs", json={"TesterId": users["tester-user"]}).json()
+
+    def runs(**params: str) -> list[str]:
+        found = et.get(f"/scriptassignment/{assignment_id}/runs", params=params)
+        assert found.status_code == 200, found.text
+        return [r["Id"] for r in found.json()["Items"]]
+
+    assert (run["CreatedBy"], run["CreatedById"]) == ("admin-user", users["admin-user"])
+    assert (run["RunBy"], run["RunById"]) == ("tester-user", users["tester-user"])
+    assert et.get(f"/user/{run['RunById']}").json()["UserName"] == "tester-user"  # the link's user exists
+    assert runs(**{"$filter": f"RunById eq guid'{users['tester-user']}'"}) == [run["Id"]]
+    assert runs(**{"$filter": f"CreatedById eq guid'{users['admin-user']}'"}) == [run["Id"]]
+    assert runs(**{"$filter": f"RunById eq guid'{users['admin-user']}'"}) == []
+    assert runs(**{"$filter": "RunBy eq 'tester-user' and CreatedBy eq 'admin-user'"}) == [run["Id"]]
+
+
+def test_runs_filter_and_order_on_their_actual_duration(et: httpx.Client, api: httpx.Client) -> None:
+    assignment_id = assignment(api)
+    made = []
+    for duration in ("5 minutes", "1 hour", "20 minutes"):
+        run = et.post(f"/scriptassignment/{assignment_id}/runs").json()
+        et.put(f"/scriptrun/{run['Id']}", json={"ActualDuration": duration, "AttemptToComplete": True})
+        made.append(run["Id"])
+
+    five = et.get(
+        f"/scriptassignment/{assignment_id}/runs", params={"$filter": "ActualDuration eq '5 minutes'"}
+    )
+    ordered = et.get(f"/scriptassignment/{assignment_id}/runs", params={"$orderby": "ActualDuration"})
+    searched = et.get("/scriptruns", params={"tql": "ActualDuration ~ minutes ORDER BY ActualDuration DESC"})
+
+    assert [r["Id"] for r in five.json()["Items"]] == [made[0]]
+    assert [r["ActualDuration"] for r in ordered.json()["Items"]] == ["1 hour", "20 minutes", "5 minutes"]
+    assert [r["ActualDuration"] for r in searched.json()["Items"]] == ["5 minutes", "20 minutes"]

@@ -81,6 +81,7 @@ class Execution:
     flaky: bool = False
     plan_run_id: str | None = None
     assignment_id: str | None = None
+    run_by: str | None = None  # whose manual run it is, when not its creator's (None: the creator's)
     suite_id: str | None = None
     machine: str | None = None
     data_set_name: str | None = None

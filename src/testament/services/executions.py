@@ -252,7 +252,7 @@ def _start(
         if not new:
             raise InvalidInput("plan_id", "the selection leaves nothing to run")
         for execution in new:
-            execution.created_by = run.run_by or execution.created_by
+            execution.run_by = run.run_by
         _check_queue_room(uow, principal, sum(1 for x in new if x.kind != MANUAL_KIND))
         if plan_run is not None:
             uow.session.add(plan_run)

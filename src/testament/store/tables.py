@@ -304,6 +304,7 @@ executions = Table(
     Column("environment_id", ID),
     Column("client_token", String(500)),
     Column("created_by", String(200), nullable=False),
+    Column("run_by", String(200)),  # a manual run started for someone else: whose it is
     Column("max_attempts", Integer, nullable=False),
     Column("attempt", Integer, nullable=False),
     Column("flaky", Boolean, nullable=False, default=False),

@@ -15,6 +15,7 @@ from testament.compat.enterprise_tester import odata, tql, translate
 from testament.compat.enterprise_tester.errors import EtError, from_domain
 from testament.domain import errors as e
 from testament.domain.access import Principal
+from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment
 from testament.services import admin, assignments, manual, paging
 from testament.services.context import AppContext
@@ -90,10 +91,18 @@ def vendor_errors() -> Iterator[None]:
         raise EtError(400, exc.message) from None
 
 
-def assignment_wire(call: Caller, assignment: Assignment) -> dict[str, Any]:
+def assignment_wire(
+    call: Caller, assignment: Assignment, summary: assignments.AssignmentSummary | None = None
+) -> dict[str, Any]:
+    """An assignment; `summary` (its script's name, its newest run's status) is looked up
+    when not given: a list looks up its page's at once."""
+    if summary is None:
+        summary = assignments.summarize_assignments(call.ctx, call.principal, [assignment.id])[assignment.id]
     return {
         "Id": assignment.id,
         "ScriptId": assignment.test_case_id,
+        "Name": summary.name,
+        "Status": translate.status_word(summary.status or RunStatus.NOT_RUN),
         "PackageId": assignment.package_id,
         "AssignedTo": assignment.assignee,
         "AssignedToId": translate.user_id(assignment.workspace_id, assignment.assignee),

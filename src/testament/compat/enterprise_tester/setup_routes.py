@@ -383,7 +383,8 @@ def list_script_assignments(call: Call) -> dict[str, Any]:
         query = tql_query(call, translate.ASSIGNMENT_FIELDS)
         found, total = assignments.query_assignments(call.ctx, call.principal, query.window)
         packages = _packages_by_script(call) if "Script" in call.expand else None  # once per page
-        return query.envelope([_assignment_full(call, a, packages) for a in found], total)
+        summaries = assignments.summarize_assignments(call.ctx, call.principal, [a.id for a in found])
+        return query.envelope([_assignment_full(call, a, packages, summaries[a.id]) for a in found], total)
 
 
 @router.post("/scriptassignments", status_code=201)
@@ -413,9 +414,12 @@ def create_script_assignment(
 
 
 def _assignment_full(
-    call: Caller, assignment: Any, packages: dict[str, Suite] | None = None
+    call: Caller,
+    assignment: Any,
+    packages: dict[str, Suite] | None = None,
+    summary: assignments.AssignmentSummary | None = None,
 ) -> dict[str, Any]:
-    wire = assignment_wire(call, assignment)
+    wire = assignment_wire(call, assignment, summary)
     expand = call.expand
     runs = (
         assignments.list_assignment_runs(call.ctx, call.principal, assignment.id)

@@ -1,15 +1,14 @@
 """Pure functions between Testament's manual runs and Enterprise Tester's shapes: GUID ids,
 PascalCase, ISO-8601 `Z` times, `Self` links and `Expands`."""
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
-
+from sqlalchemy import ColumnElement, func, select
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.manual import RunStatus
+from testament.domain.users import user_id_for
 from testament.services.manual import ManualRun, StepResult, run_status_column
 from testament.store.tables import (
     api_keys,
@@ -20,6 +19,7 @@ from testament.store.tables import (
     projects,
     suites,
     test_cases,
+    users,
 )
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
 
 RUN_EXPANDS = ("Assignment", "StepResults", "Widgets", "FieldValues")
 STEP_EXPANDS = ("Run", "Attachments", "Incidents")
-_USERS = uuid.UUID("6f1d6e8e-7f43-4f8b-9d3c-2e9a6c1b5a10")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -51,8 +50,8 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def user_id(workspace_id: str, user_name: str) -> str:
-    """A stable GUID per user name of a workspace (users are the names keys act as)."""
-    return str(uuid.uuid5(_USERS, f"{workspace_id}/{user_name}"))
+    """The GUID of a workspace's user by name (users are the names keys act as)."""
+    return user_id_for(workspace_id, user_name)
 
 
 # a run's status as the vendor writes it (the rule that derives it is the domain's)
@@ -70,6 +69,18 @@ def status_word(status: RunStatus) -> str:
     return RUN_STATUS_WORDS[status]
 
 
+_RUN_BY = func.coalesce(executions.c.run_by, executions.c.created_by)
+
+
+def _user_id_of(user_name: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQL: the id of the run's workspace user of that name (filters and orders on `…ById`)."""
+    return (
+        select(users.c.id)
+        .where(users.c.workspace_id == executions.c.workspace_id, users.c.name == user_name)
+        .scalar_subquery()
+    )
+
+
 # the run's properties an OData $filter and $orderby may name, as SQL over the executions table
 RUN_FIELDS: dict[str, ColumnElement[Any]] = {
     "Id": executions.c.id,
@@ -77,10 +88,13 @@ RUN_FIELDS: dict[str, ColumnElement[Any]] = {
     "ScriptVersion": executions.c.test_case_version,
     "AssignmentId": executions.c.assignment_id,
     "CreatedAt": executions.c.queued_at,
+    "ActualDuration": executions.c.actual_duration,
     "LastUpdatedAt": func.coalesce(executions.c.finished_at, executions.c.started_at, executions.c.queued_at),
     "CreatedBy": executions.c.created_by,
-    "RunBy": executions.c.created_by,
-    "LastUpdatedBy": executions.c.created_by,
+    "CreatedById": _user_id_of(executions.c.created_by),
+    "RunBy": _RUN_BY,
+    "RunById": _user_id_of(_RUN_BY),
+    "LastUpdatedBy": _RUN_BY,
     "Completed": executions.c.status.not_in([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING]),
     "Status": run_status_column(status_word),
 }
@@ -110,7 +124,9 @@ def run_wire(
 ) -> dict[str, Any]:
     x: Execution = run.execution
     wanted = set(expand)
-    by = user_id(x.workspace_id, x.created_by)
+    creator = user_id(x.workspace_id, x.created_by)
+    runner = x.run_by or x.created_by
+    by = user_id(x.workspace_id, runner)
     updated = max([s.updated_at for s in run.steps], default=x.started_at or x.queued_at)
     wire: dict[str, Any] = {
         "Id": x.id,
@@ -120,14 +136,12 @@ def run_wire(
         "AssignmentId": x.assignment_id,
         "CreatedAt": iso(x.queued_at),
         "LastUpdatedAt": iso(updated),
-        "CreatedById": by,
+        "CreatedById": creator,
         "CreatedBy": x.created_by,
         "RunById": by,
-        "RunBy": x.created_by,
-        "LastUpdatedById": user_id(x.workspace_id, run.steps[-1].updated_by or x.created_by)
-        if run.steps
-        else by,
-        "LastUpdatedBy": (run.steps[-1].updated_by if run.steps else None) or x.created_by,
+        "RunBy": runner,
+        "LastUpdatedById": user_id(x.workspace_id, run.steps[-1].updated_by or runner) if run.steps else by,
+        "LastUpdatedBy": (run.steps[-1].updated_by if run.steps else None) or runner,
         "Status": status_word(run.status),
         "Completed": run.completed,
         "Expands": [e for e in RUN_EXPANDS if e not in wanted],
@@ -138,10 +152,16 @@ def run_wire(
     if "Assignment" in wanted and assignment is not None:
         wire["Assignment"] = assignment
     if "Widgets" in wanted:
-        wire["Widgets"] = x.widget_values or {}
+        wire["Widgets"] = widgets_of(x.widget_values or {})
     if "FieldValues" in wanted:
         wire["FieldValues"] = x.field_values or {}
     return wire
+
+
+def widgets_of(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """A run's widget values as the vendor's `Widgets` array (AbstractWidget: `Name` and
+    `Label`), each with the value the tester gave it."""
+    return [{"Name": name, "Label": name, "Value": value} for name, value in values.items()]
 
 
 def steps_of(content: dict[str, Any]) -> list[dict[str, Any]]:
