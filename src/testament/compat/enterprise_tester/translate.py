@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.manual import RunStatus
 from testament.domain.users import user_id_for
