@@ -301,6 +301,7 @@ RECORD_STATUSES = {  # the core statuses a record shown with this ExecutionRecor
     "STOPPED": ["INFO"],
 }  # INITIATED is an execution's status only: no record ever shows it
 COMPLETION = "COMPLETION"
+FINAL_RECORD_STATUSES = ("PASSED", "FAILED", "STOPPED")
 
 
 def observation_count(content: Any) -> int:
@@ -379,12 +380,9 @@ def record_status(record: Any, execution: Execution) -> str:
     the execution's own final status once it has finished: a finished execution has no record
     in progress. A skipped observation (never activated) failed."""
     if record.status == "INFO":
-        if record.observation_id == COMPLETION and record.record.get("Status") in (
-            "PASSED",
-            "FAILED",
-            "STOPPED",
-        ):
-            return str(record.record["Status"])
+        outcome = record.record.get("Status") if record.observation_id == COMPLETION else None
+        if outcome in FINAL_RECORD_STATUSES:
+            return str(outcome)
         if not execution.status.is_terminal:
             return "IN_PROGRESS"
         return EXECUTION_STATUS[execution.status]
