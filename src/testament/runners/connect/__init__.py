@@ -8,7 +8,8 @@ and Flow-language reference; decisions it leaves to us are in the module docstri
 Modules: `runner` (load, wire, main loop), `flow` (interpreter, trace), `actions` (one function
 per flow action), `testing` (observations, action chains, records), `paths` (the `$.` data
 model), `matching` (Inclusion/Similarity), `overrides`, `hours`, `lambdas`, `clock`, `model`
-(the signals and results they share).
+(the signals and results they share), `entry` (the entry point's channel and flow) and `arns`
+(the instance ARN; the Connect surface writes its ARNs with it too).
 """
 
 from testament.runners.connect.runner import ConnectRunner
