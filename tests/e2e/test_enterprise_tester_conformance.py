@@ -29,10 +29,8 @@ Pair = tuple[str, str]  # (method, path with every parameter written `{}`)
 
 # Pairs of the area the surface does not serve yet, each with the reason. The item is done
 # when this is empty.
-_INCIDENTS = "incident attachments, comments and relationships are not kept yet"
+_INCIDENTS = "incident attachments and comments are not kept yet"
 _ATTACH = "attachments of scripts and incidents, and deleting one, are not kept yet"
-_RELATIONS = "relationships between entities are not kept yet"
-_PATCH = "custom-field PATCH operations are not taken yet"
 _CHANGES = "changing or deleting this entity through the surface is not wired yet"
 NOT_YET_SERVED: dict[Pair, str] = {
     ("DELETE", "/api/executionpackage/{}"): _CHANGES,
@@ -41,18 +39,10 @@ NOT_YET_SERVED: dict[Pair, str] = {
     ("DELETE", "/api/script/{}/attachment/{}"): _ATTACH,
     ("DELETE", "/api/scriptassignment/{}"): _CHANGES,
     ("DELETE", "/api/stepresult/{}/attachment/{}"): _ATTACH,
-    ("GET", "/api/incident/{}/allrelationships"): _INCIDENTS,
     ("GET", "/api/incident/{}/attachments"): _INCIDENTS,
     ("GET", "/api/incident/{}/comments"): _INCIDENTS,
-    ("GET", "/api/incident/{}/relationships"): _INCIDENTS,
-    ("GET", "/api/script/{}/allrelationships"): _RELATIONS,
     ("GET", "/api/script/{}/assignments"): _CHANGES,
     ("GET", "/api/script/{}/attachments"): _ATTACH,
-    ("GET", "/api/script/{}/relationships"): _RELATIONS,
-    ("GET", "/api/scriptassignment/{}/allrelationships"): _RELATIONS,
-    ("GET", "/api/scriptassignment/{}/relationships"): _RELATIONS,
-    ("PATCH", "/api/script/{}"): _PATCH,
-    ("PATCH", "/api/scriptrun/{}"): _PATCH,
     ("POST", "/api/incident/{}/attachments"): _INCIDENTS,
     ("POST", "/api/script/{}/assignments"): _CHANGES,
     ("POST", "/api/script/{}/attachments"): _ATTACH,
@@ -256,7 +246,29 @@ def _unlink_step_incident(w: World) -> httpx.Response:
     return w.et.delete(f"/stepresult/{w.step}/incident/{w.incident}")
 
 
+_CUSTOM = {"update": {"customFields": [{"set": {"name": "Browser", "value": "Firefox"}}]}}
+
+
+def _relationships(kind: str, deep: bool = False) -> Driver:
+    """A relationships driver; the incident is raised on the world's step first."""
+
+    def drive(w: World) -> httpx.Response:
+        w.et.post(f"/stepresult/{w.step}/incidents", json={"IncidentId": w.incident})
+        entity = {"script": w.script, "scriptassignment": w.assignment, "incident": w.incident}[kind]
+        return w.et.get(f"/{kind}/{entity}/{'all' if deep else ''}relationships")
+
+    return drive
+
+
 DRIVERS: dict[Pair, Driver] = {
+    ("PATCH", "/api/scriptrun/{}"): lambda w: w.et.patch(f"/scriptrun/{w.new_run()['Id']}", json=_CUSTOM),
+    ("PATCH", "/api/script/{}"): lambda w: w.et.patch(f"/script/{w.script}", json=_CUSTOM),
+    ("GET", "/api/script/{}/relationships"): _relationships("script"),
+    ("GET", "/api/script/{}/allrelationships"): _relationships("script", deep=True),
+    ("GET", "/api/scriptassignment/{}/relationships"): _relationships("scriptassignment"),
+    ("GET", "/api/scriptassignment/{}/allrelationships"): _relationships("scriptassignment", deep=True),
+    ("GET", "/api/incident/{}/relationships"): _relationships("incident"),
+    ("GET", "/api/incident/{}/allrelationships"): _relationships("incident", deep=True),
     ("GET", "/api/attachment/{}/contents"): lambda w: w.et.get(f"/attachment/{w.attachment}/contents"),
     ("GET", "/api/executionpackages"): lambda w: w.et.get(
         "/executionpackages", params={"$inlinecount": "allpages"}

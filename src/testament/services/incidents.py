@@ -24,7 +24,7 @@ from testament.kit.ids import new_id
 from testament.services import manual
 from testament.services.context import AppContext
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
-from testament.store.tables import incident_links, incidents
+from testament.store.tables import executions, incident_links, incidents
 
 __all__ = [
     "IncidentView",
@@ -32,6 +32,7 @@ __all__ = [
     "delete_incident",
     "get_incident",
     "incident_counts",
+    "incidents_of_runs",
     "link_step",
     "list_incidents",
     "query_incidents",
@@ -274,3 +275,23 @@ def incident_counts(session: Session, step_result_ids: Sequence[str]) -> dict[st
         .group_by(incident_links.c.step_result_id)
     ).all()
     return {str(step): int(n) for step, n in rows}
+
+
+def incidents_of_runs(
+    app: AppContext,
+    principal: Principal,
+    *,
+    test_case_id: str | None = None,
+    assignment_id: str | None = None,
+) -> list[IncidentView]:
+    """The incidents linked to step results of a test case's (or an assignment's) runs, oldest first."""
+    principal.require(Permission.READ)
+    runs = select(executions.c.id).where(executions.c.workspace_id == principal.workspace_id)
+    if test_case_id is not None:
+        runs = runs.where(executions.c.test_case_id == test_case_id)
+    if assignment_id is not None:
+        runs = runs.where(executions.c.assignment_id == assignment_id)
+    linked = select(incident_links.c.incident_id).where(incident_links.c.execution_id.in_(runs))
+    with app.db.reading() as session:
+        found = session.scalars(_mine(principal).where(incidents.c.id.in_(linked)).order_by(incidents.c.id))
+        return [_view(session, i) for i in found]

@@ -7,7 +7,14 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from testament.compat.enterprise_tester import routes_incidents, routes_users, setup_routes, translate
+from testament.compat.enterprise_tester import (
+    routes_custom_fields,
+    routes_incidents,
+    routes_relationships,
+    routes_users,
+    setup_routes,
+    translate,
+)
 from testament.compat.enterprise_tester.calls import (
     Call,
     odata_query,
@@ -180,6 +187,8 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app.include_router(setup_routes.router)
     app.include_router(routes_users.router)
     app.include_router(routes_incidents.router)
+    app.include_router(routes_custom_fields.router)
+    app.include_router(routes_relationships.router)
     return app
 
 

@@ -80,9 +80,10 @@ def list_users(call: Call) -> dict[str, Any]:
         return query.envelope([user_wire(call, u) for u in found], total)
 
 
-@router.post("/users", status_code=201)
+@router.post("/users")
 def create_user(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    """A user of the workspace (administrators): `UserName` and `Email` are required."""
+    """A user of the workspace (administrators): `UserName` and `Email` are required; the vendor
+    answers 200."""
     if not body.get("Email"):
         raise EtError(403, "Email must be an e-mail address such as ann@example.com")
     with _user_errors():

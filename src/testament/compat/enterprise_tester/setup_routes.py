@@ -215,6 +215,7 @@ def _script_wire(
         "ProjectId": project_id,
         "ProjectName": projects.get_project(call.ctx, call.principal, project_id).name,
         "VersionNumber": case.published_version or case.version,
+        "FieldValues": dict(case.tags),  # custom field values set with PATCH script/{id}
         **_SCRIPT_FIELDS_NOT_KEPT,
         "CreatedAt": translate.iso(case.created_at),
         "LastUpdatedAt": translate.iso(case.updated_at),
