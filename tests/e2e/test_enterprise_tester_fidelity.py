@@ -204,3 +204,15 @@ def test_runs_filter_and_order_on_their_actual_duration(et: httpx.Client, api: h
     assert [r["Id"] for r in five.json()["Items"]] == [made[0]]
     assert [r["ActualDuration"] for r in ordered.json()["Items"]] == ["1 hour", "20 minutes", "5 minutes"]
     assert [r["ActualDuration"] for r in searched.json()["Items"]] == ["5 minutes", "20 minutes"]
+
+
+def test_a_user_someone_started_a_run_for_is_kept(et: httpx.Client, api: httpx.Client) -> None:
+    runner = et.post("/users", json={"UserName": "runner", "Email": "runner@example.com"}).json()
+    assignment_id = assignment(api, "someone-else")  # the runner holds no assignment and no key
+    started = et.post(f"/scriptassignment/{assignment_id}/runs", json={"TesterId": runner["Id"]})
+    assert started.json()["RunBy"] == "runner"
+
+    refused = et.delete(f"/user/{runner['Id']}")
+
+    assert refused.status_code == 403
+    assert et.get(f"/user/{runner['Id']}").status_code == 200

@@ -143,6 +143,7 @@ def _has_data(session: Session, user: User) -> bool:
                     exists().where(api_keys.c.user_id == user.id),
                     exists().where(assignments.c.workspace_id == ws, assignments.c.assignee == user.name),
                     exists().where(executions.c.workspace_id == ws, executions.c.created_by == user.name),
+                    exists().where(executions.c.workspace_id == ws, executions.c.run_by == user.name),
                 )
             )
         )
