@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test check lint typecheck format bench lock clean
+.PHONY: install run test fuzz check lint typecheck format bench lock clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,10 @@ run: install  ## start the server on the embedded default, with a demo workspace
 
 test: install  ## the whole test suite
 	$(BIN)/pytest
+
+FUZZ_EXAMPLES ?= 300
+fuzz: install  ## the native API's fuzz tier, long: FUZZ_EXAMPLES calls per operation and mode
+	TESTAMENT_TEST_FUZZ=1 TESTAMENT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/e2e/test_api_fuzz.py --timeout=0
 
 lint: install
 	$(BIN)/ruff check src tests bench

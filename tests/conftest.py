@@ -194,6 +194,11 @@ def readme_tools_required() -> bool:
     return os.environ.get("TESTAMENT_TEST_README_TOOLS") == "1"
 
 
+def fuzz_on() -> bool:
+    """The fuzz tier (tests/e2e/test_api_fuzz.py) is heavy: `.ci/run` turns it on for one run."""
+    return os.environ.get("TESTAMENT_TEST_FUZZ") == "1"
+
+
 def _tiers() -> list[tuple[str, bool, str]]:
     """The tiers of the suite: (name, on, how it is turned on). `.ci/run` turns each on once it
     has started the service the tier needs."""
@@ -208,6 +213,11 @@ def _tiers() -> list[tuple[str, bool, str]]:
             "README examples (they use curl and jq)",
             not missing_readme_tools(),
             f"install {' and '.join(README_TOOLS)}; TESTAMENT_TEST_README_TOOLS=1 requires them",
+        ),
+        (
+            "fuzz of the native API (schemathesis, once per CI run)",
+            fuzz_on(),
+            "set TESTAMENT_TEST_FUZZ=1; make fuzz runs it long",
         ),
     ]
 

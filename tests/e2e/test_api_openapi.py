@@ -235,6 +235,7 @@ def test_the_operations_that_start_executions_declare_the_queue_quota_and_a_miss
         assert "429" in paths[path][method]["responses"], path
     assert "404" in paths["/executions"]["post"]["responses"]
     assert "404" in paths["/callback-deliveries"]["get"]["responses"]
+    assert "404" in paths["/incidents"]["post"]["responses"]  # a step result it links
 
 
 def test_a_refusal_by_the_role_is_the_documented_403_problem(workspace: Any) -> None:

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
+from testament.api.errors import raises
 from testament.api.schemas import Page, Strict
+from testament.domain.errors import NotFound
 from testament.domain.incidents import MAX_SUMMARY, PICKLISTS, IncidentChange
 from testament.services import incidents as svc
 
@@ -115,7 +117,13 @@ def list_incidents(
     return Page(items=[IncidentPublic.of(v) for v in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("/incidents", status_code=201, operation_id="raiseIncident", summary="Raise an incident")
+@router.post(
+    "/incidents",
+    status_code=201,
+    operation_id="raiseIncident",
+    summary="Raise an incident",
+    responses=raises(NotFound),  # a step result or assignee it names
+)
 def raise_incident(body: IncidentCreate, ctx: Ctx, principal: CurrentPrincipal) -> IncidentPublic:
     """A new incident (a summary is required; Open, a Major Bug unless given), linked to the
     given step results. Testers, managers and admins."""
@@ -127,6 +135,7 @@ def raise_incident(body: IncidentCreate, ctx: Ctx, principal: CurrentPrincipal) 
 
 @router.get("/incidents/{incident_id}", operation_id="getIncident", summary="Get an incident")
 def get_incident(incident_id: str, ctx: Ctx, principal: CurrentPrincipal) -> IncidentPublic:
+    """An incident with the step results it is linked to. Any role may call it."""
     return IncidentPublic.of(svc.get_incident(ctx, principal, incident_id))
 
 
@@ -169,5 +178,6 @@ def link_incident(
     summary="Unlink an incident from a step result",
 )
 def unlink_incident(incident_id: str, step_result_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
+    """The incident no longer names that step result. Testers, managers and admins."""
     svc.unlink_step(ctx, principal, incident_id, step_result_id)
     return Response(status_code=204)
