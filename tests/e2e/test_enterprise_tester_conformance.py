@@ -31,24 +31,15 @@ Pair = tuple[str, str]  # (method, path with every parameter written `{}`)
 # when this is empty.
 _INCIDENTS = "incident attachments and comments are not kept yet"
 _ATTACH = "attachments of scripts and incidents, and deleting one, are not kept yet"
-_CHANGES = "changing or deleting this entity through the surface is not wired yet"
 NOT_YET_SERVED: dict[Pair, str] = {
-    ("DELETE", "/api/executionpackage/{}"): _CHANGES,
     ("DELETE", "/api/incident/{}/attachment/{}"): _INCIDENTS,
-    ("DELETE", "/api/project/{}"): _CHANGES,
     ("DELETE", "/api/script/{}/attachment/{}"): _ATTACH,
-    ("DELETE", "/api/scriptassignment/{}"): _CHANGES,
     ("DELETE", "/api/stepresult/{}/attachment/{}"): _ATTACH,
     ("GET", "/api/incident/{}/attachments"): _INCIDENTS,
     ("GET", "/api/incident/{}/comments"): _INCIDENTS,
-    ("GET", "/api/script/{}/assignments"): _CHANGES,
     ("GET", "/api/script/{}/attachments"): _ATTACH,
     ("POST", "/api/incident/{}/attachments"): _INCIDENTS,
-    ("POST", "/api/script/{}/assignments"): _CHANGES,
     ("POST", "/api/script/{}/attachments"): _ATTACH,
-    ("PUT", "/api/executionpackage/{}"): _CHANGES,
-    ("PUT", "/api/project/{}"): _CHANGES,
-    ("PUT", "/api/scriptassignment/{}"): _CHANGES,
 }
 
 
@@ -261,6 +252,26 @@ def _relationships(kind: str, deep: bool = False) -> Driver:
 
 
 DRIVERS: dict[Pair, Driver] = {
+    ("PUT", "/api/executionpackage/{}"): lambda w: w.et.put(
+        f"/executionpackage/{w.execution_package}", json={"Name": "Cycle 1a"}
+    ),
+    ("DELETE", "/api/executionpackage/{}"): lambda w: w.et.delete(
+        f"/executionpackage/{w.made('/executionpackages', {'Name': 'Empty'})['Id']}"
+    ),
+    ("PUT", "/api/scriptassignment/{}"): lambda w: w.et.put(
+        f"/scriptassignment/{w.assignment}", json={"AssignedToId": w.user}
+    ),
+    ("DELETE", "/api/scriptassignment/{}"): lambda w: w.et.delete(f"/scriptassignment/{w.new_assignment()}"),
+    ("GET", "/api/script/{}/assignments"): lambda w: w.et.get(f"/script/{w.script}/assignments"),
+    ("POST", "/api/script/{}/assignments"): lambda w: w.et.post(
+        f"/script/{w.script}/assignments", json={"PackageId": w.execution_package}
+    ),
+    ("PUT", "/api/project/{}"): lambda w: w.et.put(
+        f"/project/{w.made('/projects', {'Name': 'Renamed later'})['Id']}", json={"Name": "Renamed"}
+    ),
+    ("DELETE", "/api/project/{}"): lambda w: w.et.delete(
+        f"/project/{w.made('/projects', {'Name': 'Gone'})['Id']}"
+    ),
     ("PATCH", "/api/scriptrun/{}"): lambda w: w.et.patch(f"/scriptrun/{w.new_run()['Id']}", json=_CUSTOM),
     ("PATCH", "/api/script/{}"): lambda w: w.et.patch(f"/script/{w.script}", json=_CUSTOM),
     ("GET", "/api/script/{}/relationships"): _relationships("script"),

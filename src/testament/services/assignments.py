@@ -6,11 +6,12 @@ Testers run only the assignments given to them; managers and admins run any.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
-from testament.domain.errors import InvalidInput, NotFound
+from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.execution import Execution
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment, Package
@@ -27,6 +28,8 @@ __all__ = [
     "AssignmentSummary",
     "create_assignment",
     "create_package",
+    "delete_assignment",
+    "delete_package",
     "get_assignment",
     "get_package",
     "list_assignment_runs",
@@ -38,6 +41,8 @@ __all__ = [
     "query_runs",
     "start_assignment_run",
     "summarize_assignments",
+    "update_assignment",
+    "update_package",
 ]
 
 
@@ -258,3 +263,95 @@ def query_assignments(app: AppContext, principal: Principal, window: Window) -> 
     found = select(Assignment).where(assignments.c.workspace_id == principal.workspace_id)
     with app.db.reading() as session:
         return offset_page(session, found, window, assignments.c.id)
+
+
+def update_package(
+    app: AppContext,
+    principal: Principal,
+    package_id: str,
+    *,
+    name: str | None = None,
+    parent_id: object = ...,
+) -> Package:
+    """Rename a package or move it (`parent_id` None: to the top); never into itself or a
+    package inside it."""
+    principal.require(Permission.WRITE)
+    with app.uow() as uow:
+        package = references.load(uow.session, principal, references.PACKAGE, package_id)
+        if name is not None:
+            package.name = _check_name(name)
+        if parent_id is None:
+            package.parent_id = None
+        elif isinstance(parent_id, str):
+            parent = references.resolve(uow.session, principal, references.PACKAGE, "parent_id", parent_id)
+            if package.id in _package_and_ancestors(uow.session, parent):
+                raise InvalidInput("parent_id", "must not be the package itself or a package inside it")
+            package.parent_id = parent
+        uow.commit()
+        return package
+
+
+def _package_and_ancestors(session: Any, package_id: str) -> list[str]:
+    found, current = [], session.get(Package, package_id)
+    while current is not None and current.id not in found:
+        found.append(current.id)
+        current = session.get(Package, current.parent_id) if current.parent_id else None
+    return found
+
+
+def delete_package(app: AppContext, principal: Principal, package_id: str) -> None:
+    """Delete a package and the packages inside it; refused while any of them holds assignments."""
+    principal.require(Permission.DELETE)
+    with app.uow() as uow:
+        package = references.load(uow.session, principal, references.PACKAGE, package_id)
+        inside = _package_tree(uow.session, package.id)
+        held = uow.session.scalar(select(func.count()).where(assignments.c.package_id.in_(inside)))
+        if held:
+            raise Conflict(f"package {package.name} still holds {held} assignment(s); delete them first")
+        uow.session.execute(packages.delete().where(packages.c.id == package.id))
+        uow.commit()
+
+
+def _package_tree(session: Any, package_id: str) -> list[str]:
+    found, frontier = [package_id], [package_id]
+    while frontier:
+        frontier = list(session.scalars(select(packages.c.id).where(packages.c.parent_id.in_(frontier))))
+        found += frontier
+    return found
+
+
+def update_assignment(
+    app: AppContext,
+    principal: Principal,
+    assignment_id: str,
+    *,
+    assignee: str | None = None,
+    package_id: str | None = None,
+) -> Assignment:
+    """Give an assignment to someone else or move it to another package."""
+    principal.require(Permission.WRITE)
+    get_assignment(app, principal, assignment_id)
+    if assignee is not None and not 1 <= len(assignee) <= 200:
+        raise InvalidInput("assignee", "must be a user name, 1 to 200 characters")
+    with app.uow() as uow:
+        assignment = uow.session.get(Assignment, assignment_id)
+        assert assignment is not None  # found above in this workspace
+        if assignee is not None:
+            assignment.assignee = assignee
+        if package_id is not None:
+            assignment.package_id = references.resolve(
+                uow.session, principal, references.PACKAGE, "package_id", package_id
+            )
+        uow.commit()
+        return assignment
+
+
+def delete_assignment(app: AppContext, principal: Principal, assignment_id: str) -> None:
+    """Delete an assignment and its runs (each run as deleting an execution does)."""
+    principal.require(Permission.DELETE)
+    get_assignment(app, principal, assignment_id)
+    for run in list_assignment_runs(app, principal, assignment_id):
+        executions.delete_execution(app, principal, run.id)
+    with app.uow() as uow:
+        uow.session.execute(assignments.delete().where(assignments.c.id == assignment_id))
+        uow.commit()

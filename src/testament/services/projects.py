@@ -3,7 +3,7 @@ projects). A key sees every project of its workspace and nothing outside it; the
 project has the workspace's id and name, and a suite or package with no `project_id` is in it.
 """
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,9 +13,16 @@ from testament.domain.model import Project
 from testament.kit.ids import new_id
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
-from testament.store.tables import projects
+from testament.store.tables import packages, projects, suites
 
-__all__ = ["check_project", "create_project", "get_project", "query_projects"]
+__all__ = [
+    "check_project",
+    "create_project",
+    "delete_project",
+    "get_project",
+    "query_projects",
+    "rename_project",
+]
 
 
 def create_project(app: AppContext, principal: Principal, *, name: str) -> Project:
@@ -66,3 +73,41 @@ def check_project(session: Session, principal: Principal, project_id: str | None
     if found is None:
         raise InvalidInput("project_id", f"{project_id!r} is not a project of this workspace")
     return project_id
+
+
+def rename_project(app: AppContext, principal: Principal, project_id: str, *, name: str) -> Project:
+    """Rename a project (administrators); 409 when the name is taken."""
+    principal.require(Permission.ADMINISTER)
+    get_project(app, principal, project_id)
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 200:
+        raise InvalidInput("name", "must be 1 to 200 characters")
+    with app.uow() as uow:
+        project = uow.session.get(Project, project_id)
+        assert project is not None  # found above in this workspace
+        project.name = name
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            raise Conflict(f"a project named {name!r} already exists") from None
+        uow.commit()
+        return project
+
+
+def delete_project(app: AppContext, principal: Principal, project_id: str) -> None:
+    """Delete an empty project (administrators): not the default one, and none that still
+    holds suites or packages."""
+    principal.require(Permission.ADMINISTER)
+    project = get_project(app, principal, project_id)
+    if project.id == principal.workspace_id:
+        raise Conflict("the default project is the workspace's own; it cannot be deleted")
+    with app.uow() as uow:
+        held = uow.session.scalar(
+            select(func.count()).select_from(suites).where(suites.c.project_id == project.id)
+        ) or uow.session.scalar(
+            select(func.count()).select_from(packages).where(packages.c.project_id == project.id)
+        )
+        if held:
+            raise Conflict(f"project {project.name} still holds suites or packages; delete them first")
+        uow.session.execute(projects.delete().where(projects.c.id == project.id))
+        uow.commit()

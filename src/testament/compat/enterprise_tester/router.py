@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import (
+    routes_changes,
     routes_custom_fields,
     routes_incidents,
     routes_relationships,
@@ -189,6 +190,7 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app.include_router(routes_incidents.router)
     app.include_router(routes_custom_fields.router)
     app.include_router(routes_relationships.router)
+    app.include_router(routes_changes.router)
     return app
 
 
