@@ -30,6 +30,7 @@ class RecordingContext:
         self.variables = {"token": SECRET, "base": "https://api.example.com"}
         self.secret_names = frozenset({"token"})
         self.records: list[tuple[str, RecordStatus, dict[str, Any]]] = []
+        self.masker: Any = None
 
     def record(self, observation_id: str, status: RecordStatus, record: dict[str, Any]) -> int:
         self.records.append((observation_id, status, record))
@@ -43,6 +44,7 @@ def test_a_crash_record_reason_and_log_hide_secret_values(
     execution = Execution("e1", "w1", "c1", 1, "http", ExecutionStatus.RUNNING, utcnow(), "ci")
     content = {"variables": {"password": CONTENT_SECRET}, "secrets": ["password"], "steps": []}
     ctx = RecordingContext()
+    ctx.masker = worker._masker(Job(execution, content), ctx)  # type: ignore[arg-type]  # as EngineRunContext does
 
     with caplog.at_level(logging.ERROR):
         outcome = worker._run_attempt(Job(execution, content), ctx)  # type: ignore[arg-type]

@@ -76,6 +76,8 @@ class Masker:
 
     def value(self, value: Any) -> Any:
         """Mask every string in a JSON-like value (keys included)."""
+        if self.pattern is None:
+            return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, list):

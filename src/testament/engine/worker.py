@@ -2,12 +2,17 @@
 
 The same function serves every executor: the local thread pool calls it, and a Celery
 task would call it with the execution id it was given.
+
+Secrets: whatever any runner records, keeps as a text artifact or gives as its reason passes
+through the execution's `Masker` (`domain/masking.py`) here, so no runner can forget to mask;
+a runner masks too where it must do so first (the http runner, before it cuts a body).
 """
 
 import logging
 import threading
 import time
 import traceback
+from dataclasses import replace
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -44,6 +49,7 @@ class EngineRunContext:
         self.attempt = execution.attempt
         revealed, self.secret_names = _reveal(app, execution.variables or {})
         self.variables = {**_built_in_variables(app, job.content), **revealed}
+        self.masker = _masker(job, self)
         assert execution.deadline_at is not None
         self._deadline = as_utc(execution.deadline_at).timestamp()
         self._cancel_reason: str | None = None
@@ -62,12 +68,20 @@ class EngineRunContext:
         return max(0.0, self._deadline - time.time())
 
     def record(self, observation_id: str, status: RecordStatus, record: dict[str, Any]) -> int:
-        return queue.append_record(self._app, self.execution_id, self._owner, observation_id, status, record)
+        masked: dict[str, Any] = self.masker.value(record)
+        return queue.append_record(self._app, self.execution_id, self._owner, observation_id, status, masked)
 
     def add_artifact(self, name: str, data: bytes, media_type: str, record_seq: int | None = None) -> str:
         return queue.add_artifact(
-            self._app, self.execution_id, self._owner, name, data, media_type, record_seq
+            self._app, self.execution_id, self._owner, name, self._masked_bytes(data), media_type, record_seq
         )
+
+    def _masked_bytes(self, data: bytes) -> bytes:
+        """A text artifact is masked; a binary one (not UTF-8) is kept as it is."""
+        try:
+            return self.masker.text(data.decode()).encode()
+        except UnicodeDecodeError:
+            return data
 
     def resource(self, kind: str, reference: str) -> ResourceView | None:
         found = find_resource(self._app, self.workspace_id, kind, reference)
@@ -129,11 +143,12 @@ class _Heartbeat(threading.Thread):
 def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
     try:
         runner = runner_for(job.execution.kind)
-        return runner.run(job.content, ctx)
+        outcome = runner.run(job.content, ctx)
+        return replace(outcome, reason=ctx.masker.text(outcome.reason))
     except LeaseLost:
         raise
     except Exception as exc:
-        masked = _masker(job, ctx).text
+        masked = ctx.masker.text
         trace = masked(traceback.format_exc(limit=8))[-4000:]  # masked whole: a cut may not split a secret
         log.error("runner for %s raised:\n%s", job.execution.id, trace)
         ctx.record(
