@@ -145,3 +145,31 @@ def every_row(live: LiveServer) -> str:
 
 def every_file(root: Path) -> str:
     return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*") if p.is_file())
+
+
+def test_a_secret_variable_given_to_a_native_start_is_stored_encrypted_and_never_shown(
+    live: LiveServer, api: httpx.Client, target: Any, secret: str
+) -> None:
+    case = api.post("/test-cases", json=http_case(target)).json()
+    started = api.post(
+        "/executions",
+        json={
+            "test_case_id": case["id"],
+            "variables": {"password": secret, "password_in_url": "x", "user": "u"},
+        },
+    )
+    execution_id = started.json()["executions"][0]["id"]
+    tables = MetaData()
+    tables.reflect(live.ctx.db.engine, only=["executions"])
+    executions = tables.tables["executions"]
+
+    with live.ctx.db.engine.connect() as db:
+        variables = db.execute(
+            select(executions.c.variables).where(executions.c.id == execution_id)
+        ).scalar_one()
+
+    assert started.status_code == 201
+    assert live.ctx.secret_box.decrypt(variables["password"]["$secret"].encode()).decode() == secret
+    assert variables["user"] == "u"  # a variable the content does not declare secret is kept as given
+    assert_hidden(secret, "the start's answer", started.text)
+    assert_hidden(secret, "the execution", api.get(f"/executions/{execution_id}").text)
