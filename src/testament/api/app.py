@@ -8,11 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Response
-from starlette.types import ASGIApp
 
 from testament import __version__
 from testament.api.deps import Ctx, CurrentPrincipal
-from testament.api.errors import install_error_handlers, problem
+from testament.api.errors import install_error_handlers, refused_body
 from testament.api.openapi import install_docs_page, install_openapi
 from testament.api.routes import (
     assets,
@@ -56,15 +55,6 @@ refused field and its rule. Lists are cursor-paginated: `?limit=&cursor=` answer
 """
 
 
-_REFUSED = {400: ("Bad request", "InvalidInput"), 413: ("Payload too large", "PayloadTooLarge")}
-
-
-def _refuse_request(status: int, message: str) -> ASGIApp:
-    """A body over its size (413) or nested too deeply (400), as problem+json."""
-    title, code = _REFUSED[status]
-    return problem(status, title, message, code=code, errors=[{"field": "body", "rule": message}])
-
-
 def create_native_api(ctx: AppContext) -> FastAPI:
     api = FastAPI(
         title="Testament",
@@ -79,7 +69,7 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.state.ctx = ctx
     install_error_handlers(api)
     upload_versions = FileRoute(MAX_UPLOAD_BYTES, path=r"/uploads/[^/]+/versions$")
-    api.add_middleware(RequestLimits, refuse=_refuse_request, files=[upload_versions])
+    api.add_middleware(RequestLimits, refuse=refused_body, files=[upload_versions])
     install_openapi(api)
     install_docs_page(api)
     api.include_router(test_cases.router)

@@ -21,6 +21,7 @@ __all__ = [
     "install_error_handlers",
     "problem",
     "raises",
+    "refused_body",
 ]
 
 PROBLEM = "application/problem+json"
@@ -61,6 +62,8 @@ class Answer:
     status: int
     title: str
     when: str
+    code: str | None = None
+    """The problem's `code`, where it is not the error's class name."""
 
 
 # The one table of the native API's error answers: the handlers send them, and the OpenAPI
@@ -92,9 +95,23 @@ BODY_REFUSALS: dict[int, Answer] = {
         400,
         "Bad request",
         "The JSON body nests too deeply or holds a lone surrogate: it cannot be read as text",
+        code="InvalidInput",
     ),
-    413: Answer(413, "Payload too large", "The body is larger than its limit (1 MiB; an upload has its own)"),
+    413: Answer(
+        413,
+        "Payload too large",
+        "The body is larger than its limit (1 MiB; an upload has its own)",
+        code="PayloadTooLarge",
+    ),
 }
+
+
+def refused_body(status: int, message: str) -> JSONResponse:
+    """A body refused before any route reads it (`kit.request_limits`: 400 or 413), as problem+json."""
+    answer = BODY_REFUSALS[status]
+    return problem(
+        status, answer.title, message, code=answer.code, errors=[{"field": "body", "rule": message}]
+    )
 
 
 def raises(*errors: type[e.TestamentError]) -> dict[int | str, dict[str, Any]]:
