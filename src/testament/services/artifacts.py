@@ -17,7 +17,7 @@ from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.store.tables import artifacts
 
-__all__ = ["list_artifacts", "open_artifact", "store_artifact"]
+__all__ = ["delete_artifact", "list_artifacts", "open_artifact", "store_artifact"]
 
 
 def store_artifact(
@@ -71,3 +71,13 @@ def open_artifact(app: AppContext, principal: Principal, artifact_id: str) -> tu
     if not path.is_relative_to(app.settings.artifacts_dir.resolve()) or not path.is_file():
         raise NotFound("artifact file", artifact_id)
     return artifact, path
+
+
+def delete_artifact(app: AppContext, principal: Principal, artifact_id: str) -> None:
+    """Delete a kept file and its row (a tester removing an attachment they added)."""
+    principal.require(Permission.EXECUTE)
+    artifact, path = open_artifact(app, principal, artifact_id)
+    with app.uow() as uow:
+        uow.session.execute(artifacts.delete().where(artifacts.c.id == artifact.id))
+        uow.commit()
+    path.unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
+from testament.domain.attachments import Comment, Holder, checked_comment
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.incidents import Incident, IncidentChange
 from testament.domain.model import Project
@@ -24,16 +25,18 @@ from testament.kit.ids import new_id
 from testament.services import manual
 from testament.services.context import AppContext
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
-from testament.store.tables import executions, incident_links, incidents
+from testament.store.tables import attachments, executions, incident_comments, incident_links, incidents
 
 __all__ = [
     "IncidentView",
     "Link",
+    "add_comment",
     "delete_incident",
     "get_incident",
     "incident_counts",
     "incidents_of_runs",
     "link_step",
+    "list_comments",
     "list_incidents",
     "query_incidents",
     "raise_incident",
@@ -210,6 +213,11 @@ def delete_incident(app: AppContext, principal: Principal, incident_id: str) -> 
     with app.uow() as uow:
         incident = _load(uow.session, principal, incident_id)
         uow.session.execute(incidents.delete().where(incidents.c.id == incident.id))
+        uow.session.execute(  # its files' rows; comments and links go with it (foreign keys)
+            attachments.delete().where(
+                attachments.c.holder == Holder.INCIDENT.value, attachments.c.holder_id == incident.id
+            )
+        )
         uow.commit()
 
 
@@ -295,3 +303,27 @@ def incidents_of_runs(
     with app.db.reading() as session:
         found = session.scalars(_mine(principal).where(incidents.c.id.in_(linked)).order_by(incidents.c.id))
         return [_view(session, i) for i in found]
+
+
+def add_comment(app: AppContext, principal: Principal, incident_id: str, body: object) -> Comment:
+    """A comment on an incident (testers and up)."""
+    principal.require(Permission.EXECUTE)
+    text = checked_comment(body)
+    now = app.clock()
+    with app.uow() as uow:
+        incident = _load(uow.session, principal, incident_id)
+        comment = Comment(new_id(), incident.id, text, principal.user_name, principal.user_name, now, now)
+        uow.session.add(comment)
+        uow.commit()
+    return comment
+
+
+def list_comments(
+    app: AppContext, principal: Principal, incident_id: str, window: Window | None = None
+) -> tuple[list[Comment], int]:
+    """An incident's comments, oldest first (a surface's query window over the comments table)."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        incident = _load(session, principal, incident_id)
+        found = select(Comment).where(incident_comments.c.incident_id == incident.id)
+        return offset_page(session, found, window or Window(limit=1000), incident_comments.c.id)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 
 from testament.domain.access import Role
+from testament.domain.attachments import Attachment, Comment
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.incidents import Incident
 from testament.domain.model import (
@@ -591,6 +592,37 @@ incident_links = Table(
     Index("ix_incident_links_step_result", "step_result_id"),
 )
 
+# files kept with a test case or an incident (a step result's are artifacts of its run)
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    _workspace_fk(),
+    Column("holder", String(16), nullable=False),  # test_case or incident
+    Column("holder_id", ID, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("media_type", String(255), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_attachments_holder", "workspace_id", "holder", "holder_id", "id"),
+)
+
+incident_comments = Table(
+    "incident_comments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("incident_id", ID, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Index("ix_incident_comments_incident", "incident_id", "id"),
+)
+
 mapper_registry = registry()
 _mapped = False
 
@@ -606,6 +638,8 @@ def map_domain() -> None:
         (ApiKey, api_keys),
         (User, users),
         (Incident, incidents),
+        (Attachment, attachments),
+        (Comment, incident_comments),
         (TestCase, test_cases),
         (TestCaseVersion, test_case_versions),
         (DataSet, data_sets),

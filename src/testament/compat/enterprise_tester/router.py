@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import (
+    routes_attachments,
     routes_changes,
     routes_custom_fields,
     routes_incidents,
@@ -29,7 +30,7 @@ from testament.compat.enterprise_tester.errors import EtError, error_response, f
 from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
-from testament.services import artifacts, assignments, executions, manual
+from testament.services import artifacts, assignments, attachments, executions, manual
 from testament.services.context import AppContext
 
 __all__ = ["create_enterprise_tester_app"]
@@ -191,6 +192,7 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app.include_router(routes_custom_fields.router)
     app.include_router(routes_relationships.router)
     app.include_router(routes_changes.router)
+    app.include_router(routes_attachments.router)
     return app
 
 
@@ -243,6 +245,11 @@ async def add_step_attachment(step_id: str, request: Request, call: Call) -> lis
 
 @router.get("/attachment/{attachment_id}/contents")
 def attachment_contents(attachment_id: str, call: Call) -> FileResponse:
+    """A step result's file (an artifact of its run), or a script's or an incident's."""
     with vendor_errors():
-        artifact, path = artifacts.open_artifact(call.ctx, call.principal, attachment_id)
+        try:
+            artifact, path = artifacts.open_artifact(call.ctx, call.principal, attachment_id)
+        except e.NotFound:
+            held, path = attachments.open_attachment(call.ctx, call.principal, attachment_id)
+            return FileResponse(path, media_type=held.media_type, filename=held.name)
     return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)

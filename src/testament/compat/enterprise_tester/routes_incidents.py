@@ -24,6 +24,7 @@ from testament.compat.enterprise_tester.picklists import (
     text_of_picklist,
 )
 from testament.domain import errors as e
+from testament.domain.attachments import Holder, checked_comment
 from testament.domain.incidents import (
     IncidentChange,
     IncidentPriority,
@@ -32,7 +33,7 @@ from testament.domain.incidents import (
     IncidentType,
 )
 from testament.domain.users import user_id_for
-from testament.services import incidents, projects
+from testament.services import attachments, incidents, projects
 from testament.store.tables import incident_links
 from testament.store.tables import incidents as incident_table
 
@@ -112,7 +113,8 @@ def incident_wire(call: Caller, view: incidents.IncidentView) -> dict[str, Any]:
         "IncidentNumber": x.number,
         "InternalId": f"INC-{x.number}",
         "VersionNumber": x.version,
-        "HasAttachments": False,
+        "HasAttachments": attachments.list_attachments(call.ctx, call.principal, Holder.INCIDENT, x.id)[1]
+        > 0,
         "FieldValues": x.field_values,
         "Expands": [name for name in _EXPANDS if name not in expand],
         "Self": f"{call.base}api/incident/{x.id}",
@@ -149,6 +151,29 @@ def _change(body: dict[str, Any]) -> IncidentChange:
     return IncidentChange(**given)
 
 
+def _new_comments(body: Any) -> list[str]:
+    """The bodies of the body's `Comments` without an `Id` (new ones), checked before anything
+    is written; those with an `Id` are kept as they are."""
+    comments = (body.get("Comments") or []) if isinstance(body, dict) else []
+    if not isinstance(comments, list):
+        raise EtError(403, "Comments must be a list of comments")
+    texts = []
+    for i, comment in enumerate(comments):
+        if not isinstance(comment, dict):
+            raise EtError(403, f"Comments[{i}] must be a comment object with a Body")
+        if not comment.get("Id"):
+            try:
+                texts.append(checked_comment(comment.get("Body")))
+            except e.InvalidInput as exc:
+                raise EtError(403, f"Comments[{i}].Body {exc.rule}") from None
+    return texts
+
+
+def _add_comments(call: Caller, incident_id: str, texts: list[str]) -> None:
+    for text in texts:
+        incidents.add_comment(call.ctx, call.principal, incident_id, text)
+
+
 def _project_id(body: dict[str, Any]) -> str | None:
     project = body.get("ProjectId")
     if project is not None and not isinstance(project, str):
@@ -168,10 +193,12 @@ def search_incidents(call: Call) -> dict[str, Any]:
 @router.post("/incidents")
 def create_incident(call: Call, response: Response, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Raise an incident (`Summary` required); the vendor answers 200 with the incident."""
+    comments = _new_comments(body)
     with _incident_errors():
         view = incidents.raise_incident(
             call.ctx, call.principal, _change(body), project_id=_project_id(body or {})
         )
+        _add_comments(call, view.incident.id, comments)
         wire = incident_wire(call, view)
     response.headers["Location"] = wire["Self"]
     return wire
@@ -186,8 +213,10 @@ def get_incident(incident_id: str, call: Call) -> dict[str, Any]:
 @router.put("/incident/{incident_id}")
 def update_incident(incident_id: str, call: Call, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Change what the body gives; a Resolved or Closed incident needs a `ResolutionId`."""
+    comments = _new_comments(body)
     with _incident_errors():
         view = incidents.update_incident(call.ctx, call.principal, incident_id, _change(body))
+        _add_comments(call, view.incident.id, comments)
         return incident_wire(call, view)
 
 

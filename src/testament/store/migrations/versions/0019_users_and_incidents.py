@@ -1,4 +1,5 @@
-"""users of a workspace (keys belong to them); incidents and their links to step results
+"""users of a workspace (keys belong to them); incidents, their links to step results and
+comments; files kept with test cases and incidents
 
 Every user name the workspace's keys act as becomes a user, with the id it was always shown
 with on the Enterprise Tester surface (a name-based UUID of the workspace and the name).
@@ -109,6 +110,48 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("incident_id", "step_result_id", name=op.f("pk_incident_links")),
     )
     op.create_index("ix_incident_links_step_result", "incident_links", ["step_result_id"], unique=False)
+    op.create_table(
+        "attachments",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("workspace_id", sa.String(length=36), nullable=False),
+        sa.Column("holder", sa.String(length=16), nullable=False),
+        sa.Column("holder_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("media_type", sa.String(length=255), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("path", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_attachments_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachments")),
+    )
+    op.create_index(
+        "ix_attachments_holder", "attachments", ["workspace_id", "holder", "holder_id", "id"], unique=False
+    )
+    op.create_table(
+        "incident_comments",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("incident_id", sa.String(length=36), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=200), nullable=False),
+        sa.Column("updated_by", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_comments_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_comments")),
+    )
+    op.create_index("ix_incident_comments_incident", "incident_comments", ["incident_id", "id"], unique=False)
 
 
 def _users_of_existing_keys() -> None:
@@ -159,6 +202,10 @@ def _users_of_existing_keys() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_incident_comments_incident", table_name="incident_comments")
+    op.drop_table("incident_comments")
+    op.drop_index("ix_attachments_holder", table_name="attachments")
+    op.drop_table("attachments")
     op.drop_index("ix_incident_links_step_result", table_name="incident_links")
     op.drop_table("incident_links")
     op.drop_index("ix_incidents_workspace", table_name="incidents")

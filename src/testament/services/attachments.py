@@ -1,0 +1,122 @@
+"""Files kept with a test case (a script's attachments) or an incident.
+
+Files live under `<data_dir>/artifacts/<workspace>/attachments/<holder id>/`; the table keeps
+their name, media type, size and SHA-256. Anyone who reads sees them; who may change what
+holds them (writers for test cases, testers for incidents) adds and deletes them.
+"""
+
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import select
+
+from testament.domain.access import Permission, Principal
+from testament.domain.attachments import Attachment, Holder
+from testament.domain.errors import InvalidInput, NotFound
+from testament.kit.ids import new_id
+from testament.services import incidents, test_cases
+from testament.services.context import AppContext
+from testament.services.paging import MAX_LIMIT, Window, offset_page
+from testament.store.tables import attachments
+
+__all__ = [
+    "MAX_ATTACHMENT_BYTES",
+    "add_attachment",
+    "delete_attachment",
+    "list_attachments",
+    "open_attachment",
+]
+
+MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
+_CHANGE = {Holder.TEST_CASE: Permission.WRITE, Holder.INCIDENT: Permission.EXECUTE}
+
+
+def _check_holder(app: AppContext, principal: Principal, holder: Holder, holder_id: str) -> str:
+    """The holder's id, checked to be in the principal's workspace (NotFound otherwise)."""
+    if holder is Holder.TEST_CASE:
+        return test_cases.get_test_case(app, principal, holder_id).test_case.id
+    return incidents.get_incident(app, principal, holder_id).incident.id
+
+
+def add_attachment(
+    app: AppContext,
+    principal: Principal,
+    holder: Holder,
+    holder_id: str,
+    *,
+    name: str,
+    data: bytes,
+    media_type: str,
+) -> Attachment:
+    principal.require(_CHANGE[holder])
+    holder_id = _check_holder(app, principal, holder, holder_id)
+    if not data:
+        raise InvalidInput("file", "an attachment needs the file's bytes")
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput("file", f"must be at most {MAX_ATTACHMENT_BYTES} bytes")
+    attachment_id = new_id()
+    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "file"
+    root = app.settings.artifacts_dir
+    folder = root / principal.workspace_id / "attachments" / holder_id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{attachment_id}-{safe_name}"
+    path.write_bytes(data)
+    attachment = Attachment(
+        id=attachment_id,
+        workspace_id=principal.workspace_id,
+        holder=holder.value,
+        holder_id=holder_id,
+        name=name[:255] or "file",
+        media_type=media_type[:255],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=str(path.relative_to(root)),
+        created_by=principal.user_name,
+        created_at=app.clock(),
+    )
+    with app.uow() as uow:
+        uow.session.add(attachment)
+        uow.commit()
+    return attachment
+
+
+def list_attachments(
+    app: AppContext, principal: Principal, holder: Holder, holder_id: str, window: Window | None = None
+) -> tuple[list[Attachment], int]:
+    """A holder's attachments (a surface's query window over the attachments table)."""
+    principal.require(Permission.READ)
+    holder_id = _check_holder(app, principal, holder, holder_id)
+    held = select(Attachment).where(
+        attachments.c.workspace_id == principal.workspace_id,
+        attachments.c.holder == holder.value,
+        attachments.c.holder_id == holder_id,
+    )
+    with app.db.reading() as session:
+        return offset_page(session, held, window or Window(limit=MAX_LIMIT), attachments.c.id)
+
+
+def open_attachment(app: AppContext, principal: Principal, attachment_id: str) -> tuple[Attachment, Path]:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        attachment = session.get(Attachment, attachment_id.lower())
+    if attachment is None or attachment.workspace_id != principal.workspace_id:
+        raise NotFound("attachment", attachment_id)
+    path = (app.settings.artifacts_dir / attachment.path).resolve()
+    if not path.is_relative_to(app.settings.artifacts_dir.resolve()) or not path.is_file():
+        raise NotFound("attachment file", attachment_id)
+    return attachment, path
+
+
+def delete_attachment(
+    app: AppContext, principal: Principal, holder: Holder, holder_id: str, attachment_id: str
+) -> None:
+    principal.require(_CHANGE[holder])
+    attachment, path = open_attachment(app, principal, attachment_id)
+    if attachment.holder != holder.value or attachment.holder_id != _check_holder(
+        app, principal, holder, holder_id
+    ):
+        raise NotFound("attachment", attachment_id)
+    with app.uow() as uow:
+        uow.session.execute(attachments.delete().where(attachments.c.id == attachment.id))
+        uow.commit()
+    path.unlink(missing_ok=True)
