@@ -38,6 +38,7 @@ def test_a_script_keeps_files_listed_read_and_deleted(et: httpx.Client) -> None:
         f"/script/{script['Id']}/attachments", params={"$orderby": "Name", "$inlinecount": "allpages"}
     )
     content = et.get(uploaded.json()[0]["Self"])
+    shown = et.get(str(script["Self"])).json()
     deleted = et.delete(f"/script/{script['Id']}/attachment/{uploaded.json()[0]['Id']}")
     after = et.get(f"/script/{script['Id']}/attachments").json()["Items"]
 
@@ -50,6 +51,7 @@ def test_a_script_keeps_files_listed_read_and_deleted(et: httpx.Client) -> None:
         "Total"
     ] == 2
     assert content.status_code == 200 and content.content == b"%PDF-1"
+    assert shown["HasAttachments"] is True and script["HasAttachments"] is False
     assert deleted.status_code == 200 and [a["Name"] for a in after] == ["notes.txt"]
     assert et.get(uploaded.json()[0]["Self"]).status_code == 404
 

@@ -8,7 +8,7 @@ holds them (writers for test cases, testers for incidents) adds and deletes them
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from testament.domain.access import Permission, Principal
 from testament.domain.attachments import Attachment, Holder
@@ -120,3 +120,19 @@ def delete_attachment(
         uow.session.execute(attachments.delete().where(attachments.c.id == attachment.id))
         uow.commit()
     path.unlink(missing_ok=True)
+
+
+def count_attachments(app: AppContext, principal: Principal, holder: Holder, holder_id: str) -> int:
+    """How many files a holder keeps (a retired test case's too)."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    attachments.c.workspace_id == principal.workspace_id,
+                    attachments.c.holder == holder.value,
+                    attachments.c.holder_id == holder_id,
+                )
+            )
+            or 0
+        )

@@ -113,8 +113,7 @@ def incident_wire(call: Caller, view: incidents.IncidentView) -> dict[str, Any]:
         "IncidentNumber": x.number,
         "InternalId": f"INC-{x.number}",
         "VersionNumber": x.version,
-        "HasAttachments": attachments.list_attachments(call.ctx, call.principal, Holder.INCIDENT, x.id)[1]
-        > 0,
+        "HasAttachments": attachments.count_attachments(call.ctx, call.principal, Holder.INCIDENT, x.id) > 0,
         "FieldValues": x.field_values,
         "Expands": [name for name in _EXPANDS if name not in expand],
         "Self": f"{call.base}api/incident/{x.id}",

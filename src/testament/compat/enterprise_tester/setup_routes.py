@@ -20,8 +20,9 @@ from testament.compat.enterprise_tester.calls import (
     vendor_errors,
 )
 from testament.compat.enterprise_tester.errors import EtError
+from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
-from testament.services import admin, assets, assignments, projects, test_cases
+from testament.services import admin, assets, assignments, attachments, projects, test_cases
 from testament.services.paging import MAX_LIMIT, Window
 
 router = APIRouter(prefix="/api")
@@ -206,6 +207,7 @@ def _script_wire(
     package = (packages if packages is not None else _packages_by_script(call)).get(case.id)
     expand = call.expand
     project_id = (package.project_id if package else None) or case.workspace_id
+    attached = attachments.count_attachments(call.ctx, call.principal, Holder.TEST_CASE, case.id)
     wire: dict[str, Any] = {
         "Id": case.id,
         "Name": case.name,
@@ -217,6 +219,7 @@ def _script_wire(
         "VersionNumber": case.published_version or case.version,
         "FieldValues": dict(case.tags),  # custom field values set with PATCH script/{id}
         **_SCRIPT_FIELDS_NOT_KEPT,
+        "HasAttachments": attached > 0,
         "CreatedAt": translate.iso(case.created_at),
         "LastUpdatedAt": translate.iso(case.updated_at),
         "Expands": [e for e in ("Steps", "Package", "Assignments") if e not in expand],
@@ -245,7 +248,6 @@ _SCRIPT_FIELDS_NOT_KEPT: dict[str, Any] = {
     "OrderNumber": 0,
     "ChangeComment": None,
     "Notes": None,
-    "HasAttachments": False,
 }
 
 
