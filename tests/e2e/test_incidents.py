@@ -179,3 +179,19 @@ def et_client_for(workspace: Workspace) -> httpx.Client:
         auth=(key.access_key_id, key.secret_access_key),
         timeout=30,
     )
+
+
+def test_native_incident_comments_are_added_and_listed_oldest_first(
+    workspace: Workspace, api: httpx.Client
+) -> None:
+    incident = api.post("/incidents", json={"summary": "Slow search"}).json()
+    with workspace.client(Role.TESTER) as tester, workspace.client(Role.VIEWER) as viewer:
+        first = tester.post(f"/incidents/{incident['id']}/comments", json={"body": "Takes 9 s"})
+        tester.post(f"/incidents/{incident['id']}/comments", json={"body": "Only with filters"})
+        refused = viewer.post(f"/incidents/{incident['id']}/comments", json={"body": "me too"})
+        listed = viewer.get(f"/incidents/{incident['id']}/comments").json()["items"]
+    empty = api.post(f"/incidents/{incident['id']}/comments", json={"body": ""})
+
+    assert first.status_code == 201 and first.json()["created_by"] == "tester-user"
+    assert [c["body"] for c in listed] == ["Takes 9 s", "Only with filters"]
+    assert refused.status_code == 403 and empty.status_code == 422

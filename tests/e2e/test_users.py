@@ -104,3 +104,18 @@ def test_a_user_made_first_is_the_one_a_new_key_belongs_to(
 
 def admin_key_for(live: LiveServer, workspace: Workspace, name: str) -> str:
     return admin.create_key(live.ctx, workspace.id, Role.TESTER, name).token
+
+
+def test_a_disabled_users_keys_are_refused_until_it_is_enabled_again(
+    workspace: Workspace, api: httpx.Client
+) -> None:
+    tester = next(u for u in api.get("/users").json()["items"] if u["name"] == "tester-user")
+
+    api.patch(f"/users/{tester['id']}", json={"enabled": False})
+    with workspace.client(Role.TESTER) as client:
+        while_disabled = client.get("/whoami")
+        api.patch(f"/users/{tester['id']}", json={"enabled": True})
+        enabled_again = client.get("/whoami")
+
+    assert while_disabled.status_code == 401
+    assert enabled_again.status_code == 200

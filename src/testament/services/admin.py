@@ -12,6 +12,7 @@ import string
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal, Role
 from testament.domain.errors import InvalidInput, NotFound, Unauthenticated
@@ -142,11 +143,18 @@ def _principal(key: ApiKey) -> Principal:
     return Principal(workspace_id=key.workspace_id, key_id=key.id, user_name=key.user_name, role=key.role)
 
 
+def _enabled(session: Session, key: ApiKey) -> bool:
+    """A key acts while it is not revoked and its user is enabled."""
+    return key.revoked_at is None and bool(
+        session.scalar(select(user_table.c.enabled).where(user_table.c.id == key.user_id))
+    )
+
+
 def authenticate_token(app: AppContext, token: str) -> Principal:
     with app.db.reading() as session:
         key = session.scalars(select(ApiKey).where(api_keys.c.token_hash == _hash_token(token))).first()
-    if key is None or key.revoked_at is not None:
-        raise Unauthenticated("the API key is not valid")
+        if key is None or not _enabled(session, key):
+            raise Unauthenticated("the API key is not valid")
     return _principal(key)
 
 
@@ -154,8 +162,8 @@ def authenticate_access_key(app: AppContext, access_key_id: str) -> tuple[Princi
     """The principal and the SigV4 secret for an access key id; the caller verifies the signature."""
     with app.db.reading() as session:
         key = session.scalars(select(ApiKey).where(api_keys.c.access_key_id == access_key_id)).first()
-    if key is None or key.revoked_at is not None:
-        raise Unauthenticated("the access key id is not valid")
+        if key is None or not _enabled(session, key):
+            raise Unauthenticated("the access key id is not valid")
     return _principal(key), app.secret_box.decrypt(key.secret_ciphertext.encode()).decode()
 
 

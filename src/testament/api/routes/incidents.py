@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.errors import raises
 from testament.api.schemas import Page, Strict
+from testament.domain.attachments import MAX_COMMENT, Comment
 from testament.domain.errors import NotFound
 from testament.domain.incidents import MAX_SUMMARY, PICKLISTS, IncidentChange
 from testament.services import incidents as svc
@@ -181,3 +182,43 @@ def unlink_incident(incident_id: str, step_result_id: str, ctx: Ctx, principal: 
     """The incident no longer names that step result. Testers, managers and admins."""
     svc.unlink_step(ctx, principal, incident_id, step_result_id)
     return Response(status_code=204)
+
+
+class CommentBody(Strict):
+    body: str = Field(min_length=1, max_length=MAX_COMMENT)
+
+
+class CommentPublic(BaseModel):
+    id: str
+    incident_id: str
+    body: str
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, c: Comment) -> "CommentPublic":
+        return cls(
+            id=c.id, incident_id=c.incident_id, body=c.body, created_by=c.created_by, created_at=c.created_at
+        )
+
+
+@router.post(
+    "/incidents/{incident_id}/comments",
+    status_code=201,
+    operation_id="addIncidentComment",
+    summary="Comment on an incident",
+)
+def add_comment(incident_id: str, body: CommentBody, ctx: Ctx, principal: CurrentPrincipal) -> CommentPublic:
+    """Testers, managers and admins."""
+    return CommentPublic.of(svc.add_comment(ctx, principal, incident_id, body.body))
+
+
+@router.get(
+    "/incidents/{incident_id}/comments",
+    operation_id="listIncidentComments",
+    summary="List an incident's comments",
+)
+def list_comments(incident_id: str, ctx: Ctx, principal: CurrentPrincipal) -> dict[str, list[CommentPublic]]:
+    """Oldest first. Any role may call it."""
+    found, _total = svc.list_comments(ctx, principal, incident_id)
+    return {"items": [CommentPublic.of(c) for c in found]}
