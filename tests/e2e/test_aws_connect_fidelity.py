@@ -279,7 +279,7 @@ def test_problems_name_the_request_members_as_the_client_sent_them(
         lambda: connect.create_test_case(InstanceId=workspace.id, Name="bad", Content=bad, Status="PUBLISHED")
     )
     long_name = error_of(
-        lambda: connect.create_test_case(InstanceId=workspace.id, Name="n" * 201, Content=bad)
+        lambda: connect.create_test_case(InstanceId=workspace.id, Name="n" * 501, Content=bad)
     )
     token = error_of(lambda: connect.list_test_cases(InstanceId=workspace.id, NextToken="not-a-token"))
 
@@ -288,9 +288,27 @@ def test_problems_name_the_request_members_as_the_client_sent_them(
     assert any(m.startswith("EntryPoint") for m in messages), messages
     assert not any(m.startswith("content") for m in messages), messages
     assert long_name["Error"]["Code"] == "InvalidParameterException"
-    assert long_name["Error"]["Message"] == "Name: must be 1 to 200 characters"
+    assert long_name["Error"]["Message"] == "Name: must be 1 to 500 characters"
     assert token["Error"]["Code"] == "InvalidParameterException"
     assert "NextToken" in token["Error"]["Message"]
+
+
+def test_long_names_and_descriptions_that_the_model_allows_are_kept(
+    connect: BaseClient, workspace: Workspace
+) -> None:
+    name = "é" * 300  # beyond the 200 Testament once set; the model sets no limit
+    description = "d" * 20_000
+
+    created = connect.create_test_case(
+        InstanceId=workspace.id,
+        Name=name,
+        Description=description,
+        Content=json.dumps({"Version": "2019-10-30"}),
+    )
+    described = connect.describe_test_case(InstanceId=workspace.id, TestCaseId=created["TestCaseId"])
+
+    assert described["TestCase"]["Name"] == name
+    assert described["TestCase"]["Description"] == description
 
 
 def test_every_record_is_stamped_between_the_executions_start_and_end_with_its_virtual_time_beside(

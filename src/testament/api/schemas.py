@@ -6,6 +6,7 @@ from typing import Any, Generic, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.domain.execution import Execution
+from testament.domain.model import TEST_CASE_NAME_MAX
 from testament.domain.scoring import with_numeric_effects
 from testament.services.executions import PlanRunView
 from testament.services.test_cases import TestCaseView
@@ -61,7 +62,7 @@ class DataSetBody(Strict):
 class TestCaseCreate(Strict):
     __test__ = False
     kind: str = Field(examples=["http"])
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=TEST_CASE_NAME_MAX)
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)
     content: Any
@@ -72,7 +73,7 @@ class TestCaseCreate(Strict):
 
 class TestCaseUpdate(Strict):
     __test__ = False
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=TEST_CASE_NAME_MAX)
     description: str | None = None
     tags: dict[str, str] | None = None
     content: Any = None

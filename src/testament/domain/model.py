@@ -13,6 +13,7 @@ from typing import Any
 from testament.domain.access import Role
 
 __all__ = [
+    "TEST_CASE_NAME_MAX",
     "ApiKey",
     "Artifact",
     "Assignment",
@@ -89,6 +90,12 @@ class TestCaseVersion:
     content: Any
     sha256: str
     created_at: datetime
+
+
+# A test case's name is unique among the workspace's live ones, and that unique index bounds it:
+# 500 characters stay within a PostgreSQL index row in any script. Descriptions have no limit
+# of their own (the request body's size bounds them), as Amazon Connect's model sets none.
+TEST_CASE_NAME_MAX = 500
 
 
 @dataclass(eq=False)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from testament.domain.access import Permission, Principal
 from testament.domain.content import problems_from_validation, validate_content
 from testament.domain.errors import InvalidInput, Problem
-from testament.domain.model import Environment, Plan, Suite, TestCase, TestCaseStatus
+from testament.domain.model import TEST_CASE_NAME_MAX, Environment, Plan, Suite, TestCase, TestCaseStatus
 from testament.services import assets, test_cases
 from testament.services.context import AppContext
 from testament.services.paging import all_items
@@ -42,7 +42,7 @@ class DataSetDoc(_Doc):
 
 class TestCaseDoc(_Doc):
     __test__ = False
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=TEST_CASE_NAME_MAX)
     kind: str
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)

@@ -12,7 +12,14 @@ from testament.domain.access import Permission, Principal
 from testament.domain.content import validate_content
 from testament.domain.errors import Conflict, InvalidInput, NotFound, Problem
 from testament.domain.execution import ExecutionStatus
-from testament.domain.model import DataSet, Suite, TestCase, TestCaseStatus, content_sha256
+from testament.domain.model import (
+    TEST_CASE_NAME_MAX,
+    DataSet,
+    Suite,
+    TestCase,
+    TestCaseStatus,
+    content_sha256,
+)
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services import references
@@ -62,13 +69,9 @@ class TestCaseView:
     data_sets: Sequence[DataSet]
 
 
-def _check_fields(
-    name: str | None, description: str | None, tags: dict[str, str] | None, retries: int | None
-) -> None:
-    if name is not None and not 1 <= len(name.strip()) <= 200:
-        raise InvalidInput("name", "must be 1 to 200 characters")
-    if description is not None and len(description) > 4096:
-        raise InvalidInput("description", "must be at most 4096 characters")
+def _check_fields(name: str | None, tags: dict[str, str] | None, retries: int | None) -> None:
+    if name is not None and not 1 <= len(name.strip()) <= TEST_CASE_NAME_MAX:
+        raise InvalidInput("name", f"must be 1 to {TEST_CASE_NAME_MAX} characters")
     if tags is not None:
         if len(tags) > MAX_TAGS:
             raise InvalidInput("tags", f"at most {MAX_TAGS} tags")
@@ -159,7 +162,7 @@ def create_test_case(
 ) -> TestCaseView:
     """A new test case; with `suite_id`, added to the end of that suite in the same change."""
     principal.require(Permission.WRITE)
-    _check_fields(name, description, tags or {}, retries)
+    _check_fields(name, tags or {}, retries)
     _check_data_sets(data_sets)
     content = _prepare_content(kind, content, publish)
     now = app.clock()
@@ -283,7 +286,7 @@ def update_test_case(
     publish: bool = False,
 ) -> TestCaseView:
     principal.require(Permission.WRITE)
-    _check_fields(name, description, tags, retries)
+    _check_fields(name, tags, retries)
     if data_sets is not None:
         _check_data_sets(data_sets)
     now = app.clock()

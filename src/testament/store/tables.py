@@ -34,6 +34,7 @@ from testament.domain.attachments import Attachment, Comment
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.incidents import Incident
 from testament.domain.model import (
+    TEST_CASE_NAME_MAX,
     ApiKey,
     Artifact,
     Assignment,
@@ -162,7 +163,7 @@ test_cases = Table(
     Column("id", ID, primary_key=True),
     _workspace_fk(),
     Column("kind", String(32), nullable=False),
-    Column("name", String(200), nullable=False),
+    Column("name", String(TEST_CASE_NAME_MAX), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("tags", JSON, nullable=False),
     Column("status", _enum(TestCaseStatus, "test_case_status"), nullable=False),
