@@ -234,7 +234,7 @@ def test_the_operations_that_start_executions_declare_the_queue_quota_and_a_miss
     ):
         assert "429" in paths[path][method]["responses"], path
     assert "404" in paths["/executions"]["post"]["responses"]
-    assert "404" in paths["/callback-deliveries"]["get"]["responses"]
+    assert "422" in paths["/callback-deliveries"]["get"]["responses"]  # a filter naming nothing
     assert "404" in paths["/incidents"]["post"]["responses"]  # a step result it links
 
 

@@ -206,7 +206,8 @@ def test_only_managers_and_admins_of_the_workspace_read_deliveries(
         assert_problem(bad_status, 422, "status")["errors"][0]["rule"]
         == "must be one of pending, delivered, failed"
     )
-    assert "no-such-instance" in assert_problem(unknown_instance, 404)["detail"]
+    refused_filter = assert_problem(unknown_instance, 422, "test_instance_id")
+    assert "no-such-instance" in refused_filter["errors"][0]["rule"]
     for listing, single in refused.values():
         assert_problem(listing, 403)
         assert_problem(single, 403)

@@ -274,7 +274,8 @@ def list_deliveries(
                 test_instances.c.workspace_id == principal.workspace_id,
             )
         ):
-            raise NotFound("test instance", test_instance_id)
+            # a filter naming nothing is bad input, as on every list (services/references.py)
+            raise InvalidInput("test_instance_id", f"no test instance has the id {test_instance_id!r}")
         rows = session.execute(query.order_by(callbacks.c.id.desc()).limit(limit + 1)).all()
     found = [_delivery(r) for r in rows]
     return make_page(app.cursors, "callback-deliveries", found, limit, key=lambda d: d.id)
