@@ -1,7 +1,6 @@
-"""The ASGI application: the root app serves /healthz and mounts the native API at /api/v1.
-
-Compatibility surfaces will be mounted beside it, each a sub-app with its own OpenAPI
-document and error handlers.
+"""The ASGI application: the root app serves /healthz, mounts the native API at /api/v1 and the
+compatibility surfaces beside it (each a sub-app with its own OpenAPI document and error handlers),
+and runs the engine for as long as it serves. The pieces come from the composition root.
 """
 
 from collections.abc import AsyncIterator
@@ -26,17 +25,13 @@ from testament.api.routes import (
     users,
 )
 from testament.api.schemas import Items, KeyPublic, WhoAmI
-from testament.bootstrap import build_context, build_executor
-from testament.compat.aws_connect.router import create_aws_connect_app
-from testament.compat.enterprise_tester.router import create_enterprise_tester_app
-from testament.compat.testinvite import callback_body, create_testinvite_app
-from testament.compat.testsigma.router import create_testsigma_app
+from testament.bootstrap import build_context, build_engine
 from testament.config import Settings
-from testament.engine.callbacks import CallbackDeliverer
 from testament.kit.request_limits import FileRoute, RequestLimits
 from testament.services import admin
 from testament.services.context import AppContext
 from testament.services.uploads import MAX_BYTES as MAX_UPLOAD_BYTES
+from testament.surfaces import CALLBACK_BODY, build_surfaces
 
 __all__ = ["create_app", "create_native_api"]
 
@@ -116,22 +111,17 @@ def create_native_api(ctx: AppContext) -> FastAPI:
 def create_app(settings: Settings | None = None, *, start_engine: bool = True) -> FastAPI:
     settings = settings or Settings()
     ctx = build_context(settings)
-    executor = build_executor(ctx) if start_engine else None
-    deliverer = CallbackDeliverer(ctx, render=callback_body) if start_engine else None
+    engine = build_engine(ctx, render=CALLBACK_BODY) if start_engine else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if executor is not None:
-            executor.start()
-        if deliverer is not None:
-            deliverer.start()
+        if engine is not None:
+            engine.start()
         try:
             yield
         finally:
-            if deliverer is not None:
-                deliverer.shutdown()
-            if executor is not None:
-                executor.shutdown()
+            if engine is not None:
+                engine.shutdown()
             ctx.db.dispose()
 
     root = FastAPI(
@@ -143,7 +133,7 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
         openapi_url=None,
     )
     root.state.ctx = ctx
-    root.state.executor = executor
+    root.state.engine = engine
     # A path no mount takes (one with a newline escapes every mount's pattern) is a problem too.
     install_error_handlers(root)
 
@@ -152,8 +142,6 @@ def create_app(settings: Settings | None = None, *, start_engine: bool = True) -
         return {"status": "ok", "version": __version__}
 
     root.mount("/api/v1", create_native_api(ctx))
-    root.mount("/aws/connect", create_aws_connect_app(ctx))
-    root.mount("/testsigma", create_testsigma_app(ctx))
-    root.mount("/enterprise-tester", create_enterprise_tester_app(ctx))
-    root.mount("/testinvite", create_testinvite_app(ctx))
+    for path, surface in build_surfaces(ctx).items():
+        root.mount(path, surface)
     return root
