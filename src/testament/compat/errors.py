@@ -7,12 +7,15 @@ refused with 413, and JSON nested too deeply with 400 (as a body that cannot be 
 in the surface's shape. A multipart body, or one sent to an attachment path, is a file and
 has the attachments' larger limit.
 
-A surface says only how to translate; this module wires the handlers, once.
+A surface says only how to translate; this module wires the handlers, once, and they are the
+only mapping: routes raise domain errors and never translate them. Where the vendor answers one
+operation differently (a Conflict is a DuplicateResourceException when creating), the surface
+says so in `by_route`, keyed by the route's method and path template (`PUT /test-cases/{InstanceId}`).
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from fastapi import FastAPI, Request
@@ -25,7 +28,13 @@ from testament.domain.errors import TestamentError
 from testament.kit.request_limits import JSON_BODY_BYTES, FileRoute, RequestLimits
 from testament.services.manual import MAX_ATTACHMENT_BYTES
 
-__all__ = ["ATTACHMENT_REQUEST_BYTES", "SurfaceErrors", "first_problem", "install_error_handlers"]
+__all__ = [
+    "ATTACHMENT_REQUEST_BYTES",
+    "SurfaceErrors",
+    "first_problem",
+    "install_error_handlers",
+    "route_of",
+]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,17 @@ class SurfaceErrors(Generic[E]):
     invalid: Callable[[RequestValidationError], E]
     http: Callable[[StarletteHTTPException], E]
     internal: Callable[[], E]  # what an unexpected failure says (the details go to the log only)
+    # an operation's own translation of domain errors, by `route_of` its request
+    by_route: Mapping[str, Callable[[TestamentError], E]] = field(default_factory=dict)
+    # other errors the surface's own parsers raise (a bad `$filter`), by type
+    others: Mapping[type[Exception], Callable[[Exception], E]] = field(default_factory=dict)
+
+
+def route_of(request: Request) -> str:
+    """The matched route as `METHOD /path/{template}`; empty when no route matched."""
+    route = request.scope.get("route")
+    path = getattr(route, "path", None)
+    return f"{request.method} {path}" if path else ""
 
 
 def first_problem(exc: RequestValidationError, default_where: str) -> str:
@@ -61,9 +81,14 @@ def install_error_handlers(app: FastAPI, errors: SurfaceErrors[E]) -> None:
         assert isinstance(exc, errors.vendor)
         return errors.respond(exc)
 
-    def domain(_request: Request, exc: Exception) -> JSONResponse:
+    def domain(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, TestamentError)
-        return errors.respond(errors.from_domain(exc))
+        translate = errors.by_route.get(route_of(request), errors.from_domain)
+        return errors.respond(translate(exc))
+
+    def other(_request: Request, exc: Exception) -> JSONResponse:
+        translate = next(errors.others[c] for c in type(exc).__mro__ if c in errors.others)
+        return errors.respond(translate(exc))
 
     def invalid(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -88,3 +113,5 @@ def install_error_handlers(app: FastAPI, errors: SurfaceErrors[E]) -> None:
     app.add_exception_handler(TestamentError, domain)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http)
+    for kind in errors.others:
+        app.add_exception_handler(kind, other)

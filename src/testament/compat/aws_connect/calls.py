@@ -8,8 +8,6 @@ that is not valid, as AWS refuses it, instead of paging through a listing it was
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -18,7 +16,7 @@ from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from testament.compat.aws_connect import translate
-from testament.compat.aws_connect.errors import AwsError, from_domain
+from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.model_check import operation_input
 from testament.compat.aws_connect.sigv4 import verify
 from testament.domain import errors as e
@@ -28,7 +26,7 @@ from testament.kit.cursors import InvalidCursor
 from testament.services import admin
 from testament.services.context import AppContext
 
-__all__ = ["KIND", "AwsCall", "Call", "authenticated", "aws_errors", "empty"]
+__all__ = ["KIND", "AwsCall", "Call", "authenticated", "empty"]
 
 KIND = "connect"
 
@@ -106,16 +104,6 @@ async def authenticated(request: Request) -> AwsCall:
 
 
 Call = Annotated[AwsCall, Depends(authenticated)]
-
-
-@contextmanager
-def aws_errors(**overrides: str) -> Iterator[None]:
-    """Domain errors become this operation's AWS errors (`Conflict="DuplicateResourceException"`)."""
-    table = {getattr(e, name): code for name, code in overrides.items()}
-    try:
-        yield
-    except e.TestamentError as exc:
-        raise from_domain(exc, table) from None
 
 
 def empty() -> Response:

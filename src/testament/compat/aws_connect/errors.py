@@ -3,16 +3,17 @@ and a JSON body with `Message` (plus `Reason` or `Problems` where the model has 
 
 Domain errors are mapped in one table; an operation may name a different AWS error for
 the same domain error (a Conflict is a DuplicateResourceException when creating, an
-InvalidRequestException when starting).
+InvalidRequestException when starting): `BY_ROUTE` says which, by the operation's route.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
 
 from testament.domain import errors as e
 
-__all__ = ["DEFAULT_ERRORS", "AwsError", "aws_error_response", "from_domain", "member_of"]
+__all__ = ["BY_ROUTE", "DEFAULT_ERRORS", "AwsError", "aws_error_response", "from_domain", "member_of"]
 
 STATUS = {
     "AccessDeniedException": 403,
@@ -70,6 +71,23 @@ def from_domain(
         problems = [{"message": message[:256]} for message in said[:50]]
         return AwsError(code, "Invalid test case content", Problems=problems)
     return AwsError(code, "; ".join(said))
+
+
+def _taken_is_duplicate(exc: e.TestamentError) -> AwsError:
+    return from_domain(exc, {e.Conflict: "DuplicateResourceException"})
+
+
+# the operations that create or rename a resource: a name already taken is a duplicate there
+BY_ROUTE: dict[str, Callable[[e.TestamentError], AwsError]] = {
+    route: _taken_is_duplicate
+    for route in (
+        "PUT /test-cases/{InstanceId}",  # CreateTestCase
+        "POST /test-cases/{InstanceId}/{TestCaseId}",  # UpdateTestCase
+        "PUT /contact-flows/{InstanceId}",  # CreateContactFlow
+        "PUT /queues/{InstanceId}",  # CreateQueue
+        "PUT /hours-of-operations/{InstanceId}",  # CreateHoursOfOperation
+    )
+}
 
 
 MEMBERS = {  # the core's field names that differ from the request members they come from

@@ -5,7 +5,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from testament.compat.aws_connect import routes_executions, routes_resources, routes_test_cases, translate
-from testament.compat.aws_connect.errors import AwsError, aws_error_response, from_domain
+from testament.compat.aws_connect.errors import BY_ROUTE, AwsError, aws_error_response, from_domain
 from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
 from testament.services.context import AppContext
 
@@ -41,6 +41,7 @@ ERRORS = SurfaceErrors(
     invalid=lambda exc: AwsError("InvalidParameterException", first_problem(exc, "request")),
     http=_http,
     internal=lambda: AwsError("InternalServiceException", "The service encountered an internal error"),
+    by_route=BY_ROUTE,
 )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from testament.compat.aws_connect import translate
-from testament.compat.aws_connect.calls import KIND, AwsCall, Call, aws_errors, empty
+from testament.compat.aws_connect.calls import KIND, AwsCall, Call, empty
 from testament.compat.aws_connect.schemas import ClientTokenInput, parse
 from testament.domain import errors as e
 from testament.domain.execution import Execution
@@ -39,15 +39,14 @@ def start_test_case_execution(InstanceId: str, TestCaseId: str, call: Call) -> d
     call.check("StartTestCaseExecution", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
     body: ClientTokenInput = parse(ClientTokenInput, call.body)
-    with aws_errors():
-        _case(call, TestCaseId)
-        started = executions.start_execution(
-            call.ctx,
-            call.principal,
-            test_case_id=TestCaseId,
-            client_token=body.ClientToken,
-            variables={REGION_VARIABLE: call.region},  # the run's ARNs name the client's region
-        )
+    _case(call, TestCaseId)
+    started = executions.start_execution(
+        call.ctx,
+        call.principal,
+        test_case_id=TestCaseId,
+        client_token=body.ClientToken,
+        variables={REGION_VARIABLE: call.region},  # the run's ARNs name the client's region
+    )
     execution = started.executions[0]
     return {
         "TestCaseExecutionId": execution.id,
@@ -68,9 +67,8 @@ def stop_test_case_execution(
     )
     call.workspace(InstanceId)
     parse(ClientTokenInput, call.body)
-    with aws_errors():
-        execution = _execution(call, TestCaseId, TestCaseExecutionId)
-        executions.stop_execution(call.ctx, call.principal, execution.id, already_stopped_ok=True)
+    execution = _execution(call, TestCaseId, TestCaseExecutionId)
+    executions.stop_execution(call.ctx, call.principal, execution.id, already_stopped_ok=True)
     return empty()
 
 
@@ -85,12 +83,11 @@ def get_test_case_execution_summary(
         TestCaseExecutionId=TestCaseExecutionId,
     )
     call.workspace(InstanceId)
-    with aws_errors():
-        execution = _execution(call, TestCaseId, TestCaseExecutionId)
-        pinned = test_cases.get_test_case(
-            call.ctx, call.principal, TestCaseId, version=execution.test_case_version, retired=True
-        )
-        records = _all_records(call, execution.id)
+    execution = _execution(call, TestCaseId, TestCaseExecutionId)
+    pinned = test_cases.get_test_case(
+        call.ctx, call.principal, TestCaseId, version=execution.test_case_version, retired=True
+    )
+    records = _all_records(call, execution.id)
     total = translate.observation_count(pinned.content)
     return translate.execution_summary(execution, total, records)
 
@@ -121,30 +118,29 @@ def list_test_case_executions(
         "Status": status,
     }
     cursor = call.cursor_of("ListTestCaseExecutions", nextToken, **filters)
-    with aws_errors(InvalidInput="InvalidParameterException"):
-        case_id = testCaseId
-        if testCaseName is not None:
-            try:
-                case_id = test_cases.find_test_case_id(call.ctx, call.principal, testCaseName)
-            except e.NotFound:
-                return {"TestCaseExecutions": []}  # a filter that matches nothing
-            if testCaseId is not None and testCaseId != case_id:
-                return {"TestCaseExecutions": []}
-        page = executions.list_executions(
-            call.ctx,
-            call.principal,
-            kind=KIND,
-            test_case_id=case_id,
-            status=translate.CORE_STATUSES[status] if status else None,
-            since=translate.from_epoch_ms("StartTime", startTime),
-            until=translate.from_epoch_ms("EndTime", endTime),
-            limit=maxResults,
-            cursor=cursor,
-        )
-        tags = {
-            cid: test_cases.get_test_case(call.ctx, call.principal, cid, retired=True).test_case.tags
-            for cid in {x.test_case_id for x in page.items}
-        }
+    case_id = testCaseId
+    if testCaseName is not None:
+        try:
+            case_id = test_cases.find_test_case_id(call.ctx, call.principal, testCaseName)
+        except e.NotFound:
+            return {"TestCaseExecutions": []}  # a filter that matches nothing
+        if testCaseId is not None and testCaseId != case_id:
+            return {"TestCaseExecutions": []}
+    page = executions.list_executions(
+        call.ctx,
+        call.principal,
+        kind=KIND,
+        test_case_id=case_id,
+        status=translate.CORE_STATUSES[status] if status else None,
+        since=translate.from_epoch_ms("StartTime", startTime),
+        until=translate.from_epoch_ms("EndTime", endTime),
+        limit=maxResults,
+        cursor=cursor,
+    )
+    tags = {
+        cid: test_cases.get_test_case(call.ctx, call.principal, cid, retired=True).test_case.tags
+        for cid in {x.test_case_id for x in page.items}
+    }
     answer: dict[str, Any] = {
         "TestCaseExecutions": [translate.execution_wire(x, tags.get(x.test_case_id, {})) for x in page.items]
     }
@@ -172,18 +168,17 @@ def list_test_case_execution_records(
     call.workspace(InstanceId)
     filters = {"TestCaseExecutionId": TestCaseExecutionId, "Status": status}
     cursor = call.cursor_of("ListTestCaseExecutionRecords", nextToken, **filters)
-    with aws_errors(InvalidInput="InvalidParameterException"):
-        execution = _execution(call, TestCaseId, TestCaseExecutionId)
-        if status is not None and status not in translate.RECORD_STATUSES:
-            return {"ExecutionRecords": []}  # a status no record shows
-        page = executions.list_records(
-            call.ctx,
-            call.principal,
-            execution.id,
-            limit=maxResults,
-            cursor=cursor,
-            status=translate.RECORD_STATUSES[status] if status else None,
-        )
+    execution = _execution(call, TestCaseId, TestCaseExecutionId)
+    if status is not None and status not in translate.RECORD_STATUSES:
+        return {"ExecutionRecords": []}  # a status no record shows
+    page = executions.list_records(
+        call.ctx,
+        call.principal,
+        execution.id,
+        limit=maxResults,
+        cursor=cursor,
+        status=translate.RECORD_STATUSES[status] if status else None,
+    )
     shown = [translate.record_wire(r, execution) for r in page.items]
     # a record's shown status depends on more than its core status: keep those shown as asked
     answer: dict[str, Any] = {

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from testament.compat.aws_connect import translate
-from testament.compat.aws_connect.calls import AwsCall, Call, aws_errors, empty
+from testament.compat.aws_connect.calls import AwsCall, Call, empty
 from testament.compat.aws_connect.schemas import (
     CreateContactFlowInput,
     CreateHoursOfOperationInput,
@@ -39,8 +39,7 @@ def _page(
 ) -> dict[str, Any]:
     """One page of a listing; its NextToken holds the `filters` the route applies to the page."""
     cursor = call.cursor_of(member, token, **filters)
-    with aws_errors(InvalidInput="InvalidParameterException"):
-        page = resources.list_resources(call.ctx, call.principal, kind, limit=limit, cursor=cursor)
+    page = resources.list_resources(call.ctx, call.principal, kind, limit=limit, cursor=cursor)
     answer: dict[str, Any] = {member: [item(r) for r in page.items]}
     if next_token := call.next_token(member, page.next_cursor, **filters):
         answer["NextToken"] = next_token
@@ -56,16 +55,15 @@ def create_contact_flow(InstanceId: str, call: Call) -> dict[str, Any]:
     workspace_id = call.workspace(InstanceId)
     body: CreateContactFlowInput = parse(CreateContactFlowInput, call.body)
     translate.check_flow_content(body.Content)
-    with aws_errors(Conflict="DuplicateResourceException"):
-        flow = resources.create_resource(
-            call.ctx,
-            call.principal,
-            kind=FLOW,
-            name=body.Name,
-            description=body.Description or "",
-            body=translate.flow_body(body.Type, body.Content, body.Status or "PUBLISHED", version=1),
-            tags=body.Tags or {},
-        )
+    flow = resources.create_resource(
+        call.ctx,
+        call.principal,
+        kind=FLOW,
+        name=body.Name,
+        description=body.Description or "",
+        body=translate.flow_body(body.Type, body.Content, body.Status or "PUBLISHED", version=1),
+        tags=body.Tags or {},
+    )
     return {
         "ContactFlowId": flow.id,
         "ContactFlowArn": translate.resource_arn(call.region, workspace_id, "contact-flow", flow.id),
@@ -77,8 +75,7 @@ def create_contact_flow(InstanceId: str, call: Call) -> dict[str, Any]:
 def describe_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> dict[str, Any]:
     call.check("DescribeContactFlow", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     workspace_id = call.workspace(InstanceId)
-    with aws_errors():
-        flow = _find(call, FLOW, ContactFlowId)
+    flow = _find(call, FLOW, ContactFlowId)
     return {"ContactFlow": translate.flow_wire(flow, call.region, workspace_id)}
 
 
@@ -88,10 +85,9 @@ def update_contact_flow_content(InstanceId: str, ContactFlowId: str, call: Call)
     call.workspace(InstanceId)
     body: UpdateContactFlowContentInput = parse(UpdateContactFlowContentInput, call.body)
     translate.check_flow_content(body.Content)
-    with aws_errors():
-        flow = _find(call, FLOW, ContactFlowId)
-        new_body = {**flow.body, "Content": body.Content, "Version": int(flow.body.get("Version", 1)) + 1}
-        resources.update_resource(call.ctx, call.principal, FLOW, flow.id, body=new_body)
+    flow = _find(call, FLOW, ContactFlowId)
+    new_body = {**flow.body, "Content": body.Content, "Version": int(flow.body.get("Version", 1)) + 1}
+    resources.update_resource(call.ctx, call.principal, FLOW, flow.id, body=new_body)
     return empty()
 
 
@@ -125,8 +121,7 @@ def list_contact_flows(
 def delete_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> Response:
     call.check("DeleteContactFlow", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     call.workspace(InstanceId)
-    with aws_errors():
-        resources.delete_resource(call.ctx, call.principal, FLOW, _find(call, FLOW, ContactFlowId).id)
+    resources.delete_resource(call.ctx, call.principal, FLOW, _find(call, FLOW, ContactFlowId).id)
     return empty()
 
 
@@ -138,17 +133,16 @@ def create_queue(InstanceId: str, call: Call) -> dict[str, Any]:
     call.check("CreateQueue", InstanceId=InstanceId)
     workspace_id = call.workspace(InstanceId)
     body: CreateQueueInput = parse(CreateQueueInput, call.body)
-    with aws_errors(Conflict="DuplicateResourceException"):
-        hours = _find(call, HOURS, body.HoursOfOperationId)
-        queue = resources.create_resource(
-            call.ctx,
-            call.principal,
-            kind=QUEUE,
-            name=body.Name,
-            description=body.Description or "",
-            body={**body.model_dump(exclude_none=True, exclude={"Tags"}), "HoursOfOperationId": hours.id},
-            tags=body.Tags or {},
-        )
+    hours = _find(call, HOURS, body.HoursOfOperationId)
+    queue = resources.create_resource(
+        call.ctx,
+        call.principal,
+        kind=QUEUE,
+        name=body.Name,
+        description=body.Description or "",
+        body={**body.model_dump(exclude_none=True, exclude={"Tags"}), "HoursOfOperationId": hours.id},
+        tags=body.Tags or {},
+    )
     return {
         "QueueId": queue.id,
         "QueueArn": translate.resource_arn(call.region, workspace_id, "queue", queue.id),
@@ -159,8 +153,7 @@ def create_queue(InstanceId: str, call: Call) -> dict[str, Any]:
 def describe_queue(InstanceId: str, QueueId: str, call: Call) -> dict[str, Any]:
     call.check("DescribeQueue", InstanceId=InstanceId, QueueId=QueueId)
     workspace_id = call.workspace(InstanceId)
-    with aws_errors():
-        queue = _find(call, QUEUE, QueueId)
+    queue = _find(call, QUEUE, QueueId)
     return {"Queue": translate.queue_wire(queue, call.region, workspace_id)}
 
 
@@ -197,16 +190,15 @@ def create_hours_of_operation(InstanceId: str, call: Call) -> dict[str, Any]:
     workspace_id = call.workspace(InstanceId)
     body: CreateHoursOfOperationInput = parse(CreateHoursOfOperationInput, call.body)
     translate.check_time_zone(body.TimeZone)
-    with aws_errors(Conflict="DuplicateResourceException"):
-        hours = resources.create_resource(
-            call.ctx,
-            call.principal,
-            kind=HOURS,
-            name=body.Name,
-            description=body.Description or "",
-            body=body.model_dump(exclude_none=True, exclude={"Tags"}, by_alias=True),
-            tags=body.Tags or {},
-        )
+    hours = resources.create_resource(
+        call.ctx,
+        call.principal,
+        kind=HOURS,
+        name=body.Name,
+        description=body.Description or "",
+        body=body.model_dump(exclude_none=True, exclude={"Tags"}, by_alias=True),
+        tags=body.Tags or {},
+    )
     arn = translate.resource_arn(call.region, workspace_id, "operating-hours", hours.id)
     return {"HoursOfOperationId": hours.id, "HoursOfOperationArn": arn}
 
@@ -215,8 +207,7 @@ def create_hours_of_operation(InstanceId: str, call: Call) -> dict[str, Any]:
 def describe_hours_of_operation(InstanceId: str, HoursOfOperationId: str, call: Call) -> dict[str, Any]:
     call.check("DescribeHoursOfOperation", InstanceId=InstanceId, HoursOfOperationId=HoursOfOperationId)
     workspace_id = call.workspace(InstanceId)
-    with aws_errors():
-        hours = _find(call, HOURS, HoursOfOperationId)
+    hours = _find(call, HOURS, HoursOfOperationId)
     return {"HoursOfOperation": translate.hours_wire(hours, call.region, workspace_id)}
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from testament.compat.aws_connect import translate
-from testament.compat.aws_connect.calls import KIND, AwsCall, Call, aws_errors, empty
+from testament.compat.aws_connect.calls import KIND, AwsCall, Call, empty
 from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.schemas import (
     CreateTestCaseInput,
@@ -60,19 +60,18 @@ def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
         EntryPoint=body.EntryPoint.model_dump(exclude_none=True) if body.EntryPoint else None,
         InitializationData=body.InitializationData,
     )
-    with aws_errors(Conflict="DuplicateResourceException"):
-        if body.Status == "PUBLISHED":
-            _refuse_a_missing_flow(call, content)
-        view = test_cases.create_test_case(
-            call.ctx,
-            call.principal,
-            kind=KIND,
-            name=body.Name,
-            content=content,
-            description=body.Description or "",
-            tags=body.Tags or {},
-            publish=body.Status == "PUBLISHED",
-        )
+    if body.Status == "PUBLISHED":
+        _refuse_a_missing_flow(call, content)
+    view = test_cases.create_test_case(
+        call.ctx,
+        call.principal,
+        kind=KIND,
+        name=body.Name,
+        content=content,
+        description=body.Description or "",
+        tags=body.Tags or {},
+        publish=body.Status == "PUBLISHED",
+    )
     case_id = view.test_case.id
     return {
         "TestCaseId": case_id,
@@ -85,25 +84,24 @@ def update_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
     call.check("UpdateTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
     body: UpdateTestCaseInput = parse(UpdateTestCaseInput, call.body)
-    with aws_errors(Conflict="DuplicateResourceException"):
-        current = _view_for(call, TestCaseId, "SAVED")[0]
-        changes = {
-            "Content": body.Content,
-            "EntryPoint": body.EntryPoint.model_dump(exclude_none=True) if body.EntryPoint else None,
-            "InitializationData": body.InitializationData,
-        }
-        content = translate.content_of(current.content, **changes)
-        if body.Status == "PUBLISHED":
-            _refuse_a_missing_flow(call, content)
-        test_cases.update_test_case(
-            call.ctx,
-            call.principal,
-            TestCaseId,
-            name=body.Name,
-            description=body.Description,
-            content=content if any(v is not None for v in changes.values()) else test_cases.UNSET,
-            publish=body.Status == "PUBLISHED",
-        )
+    current = _view_for(call, TestCaseId, "SAVED")[0]
+    changes = {
+        "Content": body.Content,
+        "EntryPoint": body.EntryPoint.model_dump(exclude_none=True) if body.EntryPoint else None,
+        "InitializationData": body.InitializationData,
+    }
+    content = translate.content_of(current.content, **changes)
+    if body.Status == "PUBLISHED":
+        _refuse_a_missing_flow(call, content)
+    test_cases.update_test_case(
+        call.ctx,
+        call.principal,
+        TestCaseId,
+        name=body.Name,
+        description=body.Description,
+        content=content if any(v is not None for v in changes.values()) else test_cases.UNSET,
+        publish=body.Status == "PUBLISHED",
+    )
     return empty()
 
 
@@ -113,8 +111,7 @@ def describe_test_case(
 ) -> dict[str, Any]:
     call.check("DescribeTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
-    with aws_errors():
-        view, version_status = _view_for(call, TestCaseId, status)
+    view, version_status = _view_for(call, TestCaseId, status)
     return {"TestCase": translate.test_case_wire(view, call.region, version_status)}
 
 
@@ -122,9 +119,8 @@ def describe_test_case(
 def delete_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
     call.check("DeleteTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
-    with aws_errors():
-        _view_for(call, TestCaseId, "SAVED")
-        test_cases.delete_test_case(call.ctx, call.principal, TestCaseId)
+    _view_for(call, TestCaseId, "SAVED")
+    test_cases.delete_test_case(call.ctx, call.principal, TestCaseId)
     return empty()
 
 
@@ -137,14 +133,13 @@ def list_test_cases(
 ) -> dict[str, Any]:
     call.check("ListTestCases", InstanceId=InstanceId)
     call.workspace(InstanceId)
-    with aws_errors(InvalidInput="InvalidParameterException"):
-        page = test_cases.list_test_cases(
-            call.ctx,
-            call.principal,
-            kind=KIND,
-            limit=maxResults,
-            cursor=call.cursor_of("ListTestCases", nextToken),
-        )
+    page = test_cases.list_test_cases(
+        call.ctx,
+        call.principal,
+        kind=KIND,
+        limit=maxResults,
+        cursor=call.cursor_of("ListTestCases", nextToken),
+    )
     answer: dict[str, Any] = {
         "TestCaseSummaryList": [translate.test_case_summary(c, call.region) for c in page.items]
     }
@@ -160,16 +155,15 @@ def search_test_cases(call: Call) -> dict[str, Any]:
     call.workspace(body.InstanceId)
     filters = body.model_dump(include={"SearchFilter", "SearchCriteria"}, exclude_none=True)
     after = call.cursor_of("SearchTestCases", body.NextToken, **filters)
-    with aws_errors():
-        matching = [
-            c
-            for c in _all_connect_cases(call)
-            if translate.matches_criteria(c, body.SearchCriteria)
-            and translate.matches_tags(c, body.SearchFilter.TagFilter if body.SearchFilter else None)
-        ]
-        rest = [c for c in matching if after is None or c.id > after]
-        page = rest[: body.MaxResults]
-        views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in page]
+    matching = [
+        c
+        for c in _all_connect_cases(call)
+        if translate.matches_criteria(c, body.SearchCriteria)
+        and translate.matches_tags(c, body.SearchFilter.TagFilter if body.SearchFilter else None)
+    ]
+    rest = [c for c in matching if after is None or c.id > after]
+    page = rest[: body.MaxResults]
+    views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in page]
     answer: dict[str, Any] = {
         "TestCases": [
             translate.test_case_wire(

@@ -4,15 +4,13 @@ and the run and assignment shapes."""
 import base64
 import binascii
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from testament.compat.enterprise_tester import odata, tql, translate
-from testament.compat.enterprise_tester.errors import EtError, from_domain
+from testament.compat.enterprise_tester.errors import EtError
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.manual import RunStatus
@@ -30,7 +28,6 @@ __all__ = [
     "text_of",
     "tql_query",
     "user_name_of",
-    "vendor_errors",
 ]
 
 
@@ -79,16 +76,6 @@ def _surface_base(request: Request) -> str:
 
 
 Call = Annotated[Caller, Depends(caller)]
-
-
-@contextmanager
-def vendor_errors() -> Iterator[None]:
-    try:
-        yield
-    except e.TestamentError as exc:
-        raise from_domain(exc) from None
-    except odata.ODataError as exc:
-        raise EtError(400, exc.message) from None
 
 
 def assignment_wire(

@@ -4,17 +4,20 @@ for refused changes (a completed run), as the vendor does.
 Messages speak the vendor's nouns (script run, step result, script assignment, script,
 script package, execution package, attachment) and permission names (`ExecuteAllTests`):
 a domain error's entity, permission and field are looked up in the tables below, and any
-other text has our nouns replaced in one pass.
+other text has our nouns replaced in one pass. A few operations answer differently
+(`BY_ROUTE`): deleting a package, a project or a user refuses a conflict with 403, and the
+user and incident operations name their own properties in validation messages.
 """
 
 import re
+from collections.abc import Callable
 
 from fastapi.responses import JSONResponse
 
 from testament.domain import errors as e
 from testament.domain.access import Permission
 
-__all__ = ["EtError", "error_response", "from_domain", "vendor_field", "vendor_words"]
+__all__ = ["BY_ROUTE", "EtError", "error_response", "from_domain", "vendor_field", "vendor_words"]
 
 
 class EtError(Exception):
@@ -114,6 +117,53 @@ def from_domain(exc: e.TestamentError) -> EtError:
     status = next((STATUS[c] for c in type(exc).__mro__ if c in STATUS), 500)
     message = _message(exc)
     return EtError(status, message[:1].upper() + message[1:])
+
+
+def _refused_as_403(exc: e.TestamentError) -> EtError:
+    """The vendor refuses a conflicting change with 403."""
+    error = from_domain(exc)
+    return EtError(403 if error.status == 409 else error.status, error.message)
+
+
+def _naming(
+    properties: dict[str, str], translate: Callable[[e.TestamentError], EtError]
+) -> Callable[[e.TestamentError], EtError]:
+    """`translate`, except that a validation failure names the vendor's property (403)."""
+
+    def named(exc: e.TestamentError) -> EtError:
+        if isinstance(exc, e.InvalidInput):
+            return EtError(403, f"{properties.get(exc.field, exc.field)} {exc.rule}")
+        return translate(exc)
+
+    return named
+
+
+# our field names and the vendor's, in a user's and an incident's messages
+USER_PROPERTIES = {"name": "UserName", "display_name": "DisplayName", "email": "Email", "enabled": "Enabled"}
+INCIDENT_PROPERTIES = {
+    "summary": "Summary",
+    "description": "Description",
+    "type": "TypeId",
+    "priority": "PriorityId",
+    "status": "StatusId",
+    "resolution": "ResolutionId",
+    "assignee_id": "AssignedToId",
+    "project_id": "ProjectId",
+    "field_values": "FieldValues",
+}
+_user_errors = _naming(USER_PROPERTIES, _refused_as_403)
+_incident_errors = _naming(INCIDENT_PROPERTIES, from_domain)
+
+BY_ROUTE: dict[str, Callable[[e.TestamentError], EtError]] = {
+    "DELETE /api/executionpackage/{package_id}": _refused_as_403,
+    "DELETE /api/project/{project_id}": _refused_as_403,
+    "POST /api/users": _user_errors,
+    "PUT /api/user/{user_id}": _user_errors,
+    "DELETE /api/user/{user_id}": _user_errors,
+    "POST /api/incidents": _incident_errors,
+    "PUT /api/incident/{incident_id}": _incident_errors,
+    "PATCH /api/incident/{incident_id}": _incident_errors,
+}
 
 
 def error_response(error: EtError) -> JSONResponse:

@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import (
+    odata,
     routes_attachments,
     routes_changes,
     routes_custom_fields,
@@ -24,9 +25,8 @@ from testament.compat.enterprise_tester.calls import (
     text_of,
     tql_query,
     user_name_of,
-    vendor_errors,
 )
-from testament.compat.enterprise_tester.errors import EtError, error_response, from_domain
+from testament.compat.enterprise_tester.errors import BY_ROUTE, EtError, error_response, from_domain
 from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
@@ -40,19 +40,17 @@ router = APIRouter(prefix="/api")
 
 @router.get("/scriptassignment/{assignment_id}/runs")
 def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        query = odata_query(call, translate.RUN_FIELDS)
-        rows, total = assignments.query_assignment_runs(call.ctx, call.principal, assignment_id, query.window)
-        return query.envelope([run_wire_of(call, x.id) for x in rows], total)
+    query = odata_query(call, translate.RUN_FIELDS)
+    rows, total = assignments.query_assignment_runs(call.ctx, call.principal, assignment_id, query.window)
+    return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
 @router.get("/scriptruns")
 def search_runs(call: Call) -> dict[str, Any]:
     """Every manual run of the project, searched with TQL (e.g. `tql=Status = Passed`)."""
-    with vendor_errors():
-        query = tql_query(call, translate.RUN_FIELDS)
-        rows, total = assignments.query_runs(call.ctx, call.principal, query.window)
-        return query.envelope([run_wire_of(call, x.id) for x in rows], total)
+    query = tql_query(call, translate.RUN_FIELDS)
+    rows, total = assignments.query_runs(call.ctx, call.principal, query.window)
+    return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
 def _run_fields(body: dict[str, Any]) -> RunFields:
@@ -73,14 +71,13 @@ def create_run(
     are kept with it."""
     body = body or {}
     fields = _run_fields({"FieldValues": body.get("FieldValues"), "WidgetValues": body.get("WidgetValues")})
-    with vendor_errors():
-        tester = body.get("TesterId")
-        started = assignments.start_assignment_run(
-            call.ctx, call.principal, assignment_id, tester=user_name_of(call, tester) if tester else None
-        )
-        if not fields.empty:
-            manual.record_steps(call.ctx, call.principal, started.execution.id, [], fields=fields)
-        wire = run_wire_of(call, started.execution.id)
+    tester = body.get("TesterId")
+    started = assignments.start_assignment_run(
+        call.ctx, call.principal, assignment_id, tester=user_name_of(call, tester) if tester else None
+    )
+    if not fields.empty:
+        manual.record_steps(call.ctx, call.principal, started.execution.id, [], fields=fields)
+    wire = run_wire_of(call, started.execution.id)
     response.status_code = 201 if started.created else 200
     response.headers["Location"] = wire["Self"]
     return wire
@@ -88,8 +85,7 @@ def create_run(
 
 @router.get("/scriptrun/{run_id}")
 def get_run(run_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return run_wire_of(call, run_id)
+    return run_wire_of(call, run_id)
 
 
 def _step_inputs(run: manual.ManualRun, results: Any) -> list[manual.StepInput]:
@@ -116,53 +112,55 @@ def _step_inputs(run: manual.ManualRun, results: Any) -> list[manual.StepInput]:
 def update_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """Step outcomes (`StepResults[]`), `ActualDuration`, `WidgetValues`, `FieldValues` and,
     with `AttemptToComplete`, completion: one change, all or nothing."""
-    with vendor_errors():
-        run = manual.get_manual_run(call.ctx, call.principal, run_id)
-        inputs = _step_inputs(run, body.get("StepResults") or [])
-        fields = _run_fields(body)
-        complete = bool(body.get("AttemptToComplete"))
-        if inputs or complete or not fields.empty:
-            manual.record_steps(call.ctx, call.principal, run_id, inputs, complete=complete, fields=fields)
-        return run_wire_of(call, run_id)
+    run = manual.get_manual_run(call.ctx, call.principal, run_id)
+    inputs = _step_inputs(run, body.get("StepResults") or [])
+    fields = _run_fields(body)
+    complete = bool(body.get("AttemptToComplete"))
+    if inputs or complete or not fields.empty:
+        manual.record_steps(call.ctx, call.principal, run_id, inputs, complete=complete, fields=fields)
+    return run_wire_of(call, run_id)
 
 
 @router.delete("/scriptrun/{run_id}")
 def delete_run(run_id: str, call: Call) -> Response:
-    with vendor_errors():
-        manual.get_manual_run(call.ctx, call.principal, run_id)
-        executions.delete_execution(call.ctx, call.principal, run_id)
+    manual.get_manual_run(call.ctx, call.principal, run_id)
+    executions.delete_execution(call.ctx, call.principal, run_id)
     return Response(status_code=200)
 
 
 @router.get("/stepresult/{step_id}")
 def get_step(step_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        run, step = manual.find_step_result(call.ctx, call.principal, step_id)
-        wire = translate.step_wire(step, run.execution.id, call.base, call.expand)
-        if "Attachments" in call.expand:
-            attached, _total = manual.step_attachments(call.ctx, call.principal, step_id)
-            wire["Attachments"] = [_attachment_wire(call, step_id, a) for a in attached]
-        if "Run" in call.expand:
-            wire["Run"] = translate.run_wire(run, call.base)
-        if "Incidents" in call.expand:
-            wire["Incidents"] = routes_incidents.step_incidents_wire(call, step_id)
-        return wire
+    run, step = manual.find_step_result(call.ctx, call.principal, step_id)
+    wire = translate.step_wire(step, run.execution.id, call.base, call.expand)
+    if "Attachments" in call.expand:
+        attached, _total = manual.step_attachments(call.ctx, call.principal, step_id)
+        wire["Attachments"] = [_attachment_wire(call, step_id, a) for a in attached]
+    if "Run" in call.expand:
+        wire["Run"] = translate.run_wire(run, call.base)
+    if "Incidents" in call.expand:
+        wire["Incidents"] = routes_incidents.step_incidents_wire(call, step_id)
+    return wire
 
 
 @router.put("/stepresult/{step_id}")
 def update_step(step_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """Update one step (a convenience beside PUT scriptrun); the run's status is derived again."""
-    with vendor_errors():
-        run, step = manual.find_step_result(call.ctx, call.principal, step_id)
-        item = manual.StepInput(
-            step.step,
-            text_of(body, "Outcome") or step.outcome.value,
-            text_of(body, "ActualResult"),
-            text_of(body, "Notes"),
-        )
-        updated = manual.record_steps(call.ctx, call.principal, run.execution.id, [item])
-        fresh = next(s for s in updated.steps if s.id == step_id)
-        return translate.step_wire(fresh, run.execution.id, call.base, call.expand)
+    run, step = manual.find_step_result(call.ctx, call.principal, step_id)
+    item = manual.StepInput(
+        step.step,
+        text_of(body, "Outcome") or step.outcome.value,
+        text_of(body, "ActualResult"),
+        text_of(body, "Notes"),
+    )
+    updated = manual.record_steps(call.ctx, call.principal, run.execution.id, [item])
+    fresh = next(s for s in updated.steps if s.id == step_id)
+    return translate.step_wire(fresh, run.execution.id, call.base, call.expand)
+
+
+def _bad_query(exc: Exception) -> EtError:
+    """A `$filter`, `$orderby` or TQL the parser refused: its message says where and why."""
+    assert isinstance(exc, odata.ODataError)
+    return EtError(400, exc.message)
 
 
 ERRORS = SurfaceErrors(
@@ -173,6 +171,8 @@ ERRORS = SurfaceErrors(
     invalid=lambda exc: EtError(403, first_problem(exc, "body")),  # the vendor's validation status
     http=lambda exc: EtError(exc.status_code, str(exc.detail)),
     internal=lambda: EtError(500, "An error has occurred."),
+    by_route=BY_ROUTE,
+    others={odata.ODataError: _bad_query},
 )
 
 
@@ -213,10 +213,9 @@ def _attachment_wire(call: Any, step_id: str, artifact: Any) -> dict[str, Any]:
 @router.get("/stepresult/{step_id}/attachments")
 def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
     """A step result's attachments; OData options apply."""
-    with vendor_errors():
-        query = odata_query(call, translate.ATTACHMENT_FIELDS)
-        found, total = manual.step_attachments(call.ctx, call.principal, step_id, query.window)
-        return query.envelope([_attachment_wire(call, step_id, a) for a in found], total)
+    query = odata_query(call, translate.ATTACHMENT_FIELDS)
+    found, total = manual.step_attachments(call.ctx, call.principal, step_id, query.window)
+    return query.envelope([_attachment_wire(call, step_id, a) for a in found], total)
 
 
 @router.post("/stepresult/{step_id}/attachments", status_code=201)
@@ -229,16 +228,15 @@ async def add_step_attachment(step_id: str, request: Request, call: Call) -> lis
     made = []
     for upload in files:
         data = await upload.read()
-        with vendor_errors():
-            artifact = await run_in_threadpool(
-                manual.attach_to_step,
-                call.ctx,
-                call.principal,
-                step_id,
-                name=upload.filename or "file",
-                data=data,
-                media_type=upload.content_type or "application/octet-stream",
-            )
+        artifact = await run_in_threadpool(
+            manual.attach_to_step,
+            call.ctx,
+            call.principal,
+            step_id,
+            name=upload.filename or "file",
+            data=data,
+            media_type=upload.content_type or "application/octet-stream",
+        )
         made.append(_attachment_wire(call, step_id, artifact))
     return made  # the vendor answers a list of StepResultAttachment, one per file
 
@@ -246,10 +244,9 @@ async def add_step_attachment(step_id: str, request: Request, call: Call) -> lis
 @router.get("/attachment/{attachment_id}/contents")
 def attachment_contents(attachment_id: str, call: Call) -> FileResponse:
     """A step result's file (an artifact of its run), or a script's or an incident's."""
-    with vendor_errors():
-        try:
-            artifact, path = artifacts.open_artifact(call.ctx, call.principal, attachment_id)
-        except e.NotFound:
-            held, path = attachments.open_attachment(call.ctx, call.principal, attachment_id)
-            return FileResponse(path, media_type=held.media_type, filename=held.name)
+    try:
+        artifact, path = artifacts.open_artifact(call.ctx, call.principal, attachment_id)
+    except e.NotFound:
+        held, path = attachments.open_attachment(call.ctx, call.principal, attachment_id)
+        return FileResponse(path, media_type=held.media_type, filename=held.name)
     return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import translate
-from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, vendor_errors
+from testament.compat.enterprise_tester.calls import Call, Caller, odata_query
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.users import user_id_for
@@ -56,10 +56,9 @@ def _attachment_wire(call: Caller, attachment: Attachment) -> dict[str, Any]:
 
 
 def _listed(call: Caller, holder: Holder, holder_id: str) -> dict[str, Any]:
-    with vendor_errors():
-        query = odata_query(call, ATTACHMENT_FIELDS)
-        found, total = attachments.list_attachments(call.ctx, call.principal, holder, holder_id, query.window)
-        return query.envelope([_attachment_wire(call, a) for a in found], total)
+    query = odata_query(call, ATTACHMENT_FIELDS)
+    found, total = attachments.list_attachments(call.ctx, call.principal, holder, holder_id, query.window)
+    return query.envelope([_attachment_wire(call, a) for a in found], total)
 
 
 async def _uploaded(call: Caller, request: Request, holder: Holder, holder_id: str) -> list[dict[str, Any]]:
@@ -71,17 +70,16 @@ async def _uploaded(call: Caller, request: Request, holder: Holder, holder_id: s
     made = []
     for upload in files:
         data = await upload.read()
-        with vendor_errors():
-            attachment = await run_in_threadpool(
-                attachments.add_attachment,
-                call.ctx,
-                call.principal,
-                holder,
-                holder_id,
-                name=upload.filename or "file",
-                data=data,
-                media_type=upload.content_type or "application/octet-stream",
-            )
+        attachment = await run_in_threadpool(
+            attachments.add_attachment,
+            call.ctx,
+            call.principal,
+            holder,
+            holder_id,
+            name=upload.filename or "file",
+            data=data,
+            media_type=upload.content_type or "application/octet-stream",
+        )
         made.append(_attachment_wire(call, attachment))
     return made
 
@@ -98,8 +96,7 @@ async def add_script_attachments(script_id: str, request: Request, call: Call) -
 
 @router.delete("/script/{script_id}/attachment/{attachment_id}")
 def delete_script_attachment(script_id: str, attachment_id: str, call: Call) -> Response:
-    with vendor_errors():
-        attachments.delete_attachment(call.ctx, call.principal, Holder.TEST_CASE, script_id, attachment_id)
+    attachments.delete_attachment(call.ctx, call.principal, Holder.TEST_CASE, script_id, attachment_id)
     return Response(status_code=200)
 
 
@@ -115,19 +112,17 @@ async def add_incident_attachments(incident_id: str, request: Request, call: Cal
 
 @router.delete("/incident/{incident_id}/attachment/{attachment_id}")
 def delete_incident_attachment(incident_id: str, attachment_id: str, call: Call) -> Response:
-    with vendor_errors():
-        attachments.delete_attachment(call.ctx, call.principal, Holder.INCIDENT, incident_id, attachment_id)
+    attachments.delete_attachment(call.ctx, call.principal, Holder.INCIDENT, incident_id, attachment_id)
     return Response(status_code=200)
 
 
 @router.delete("/stepresult/{step_id}/attachment/{attachment_id}")
 def delete_step_attachment(step_id: str, attachment_id: str, call: Call) -> Response:
     """Delete one of the step result's attachments (its file too)."""
-    with vendor_errors():
-        attached, _total = manual.step_attachments(call.ctx, call.principal, step_id)
-        if attachment_id.lower() not in {a.id for a in attached}:
-            raise EtError(404, f"Attachment {attachment_id} of step result {step_id} was not found")
-        artifacts.delete_artifact(call.ctx, call.principal, attachment_id.lower())
+    attached, _total = manual.step_attachments(call.ctx, call.principal, step_id)
+    if attachment_id.lower() not in {a.id for a in attached}:
+        raise EtError(404, f"Attachment {attachment_id} of step result {step_id} was not found")
+    artifacts.delete_artifact(call.ctx, call.principal, attachment_id.lower())
     return Response(status_code=200)
 
 
@@ -147,7 +142,6 @@ def comment_wire(comment: Comment, workspace_id: str) -> dict[str, Any]:
 @router.get("/incident/{incident_id}/comments")
 def list_incident_comments(incident_id: str, call: Call) -> dict[str, Any]:
     """An incident's comments (made with `Comments` on POST or PUT incident); OData options apply."""
-    with vendor_errors():
-        query = odata_query(call, COMMENT_FIELDS)
-        found, total = incidents.list_comments(call.ctx, call.principal, incident_id, query.window)
-        return query.envelope([comment_wire(c, call.principal.workspace_id) for c in found], total)
+    query = odata_query(call, COMMENT_FIELDS)
+    found, total = incidents.list_comments(call.ctx, call.principal, incident_id, query.window)
+    return query.envelope([comment_wire(c, call.principal.workspace_id) for c in found], total)

@@ -6,15 +6,13 @@ still holds packages, the default project. Deleting a project answers 202, as th
 (which deletes in the background) does.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 from sqlalchemy import and_
 
 from testament.compat.enterprise_tester import translate
-from testament.compat.enterprise_tester.calls import Call, text_of, tql_query, user_name_of, vendor_errors
+from testament.compat.enterprise_tester.calls import Call, text_of, tql_query, user_name_of
 from testament.compat.enterprise_tester.errors import EtError
 from testament.compat.enterprise_tester.setup_routes import (
     _assignment_full,
@@ -31,16 +29,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api")
 
 
-@contextmanager
-def _refused_as_403() -> Iterator[None]:
-    """The vendor refuses a conflicting change with 403."""
-    try:
-        with vendor_errors():
-            yield
-    except EtError as exc:
-        raise EtError(403 if exc.status == 409 else exc.status, exc.message) from None
-
-
 @router.put("/executionpackage/{package_id}")
 def update_execution_package(
     package_id: str, call: Call, body: Annotated[dict[str, Any], Body()]
@@ -51,16 +39,14 @@ def update_execution_package(
         changes["name"] = text_of(body, "Name") or ""
     if "ParentId" in body:
         changes["parent_id"] = text_of(body, "ParentId")
-    with vendor_errors():
-        package = assignments.update_package(call.ctx, call.principal, package_id, **changes)
-        return _execution_package_wire(call, package)
+    package = assignments.update_package(call.ctx, call.principal, package_id, **changes)
+    return _execution_package_wire(call, package)
 
 
 @router.delete("/executionpackage/{package_id}")
 def delete_execution_package(package_id: str, call: Call) -> Response:
     """Deletes the package and those inside it; 403 while any holds script assignments."""
-    with _refused_as_403():
-        assignments.delete_package(call.ctx, call.principal, package_id)
+    assignments.delete_package(call.ctx, call.principal, package_id)
     return Response(status_code=200)
 
 
@@ -71,44 +57,41 @@ def update_script_assignment(
     """Give the assignment to another user (`AssignedToId`) or move it (`PackageId`)."""
     assignee = text_of(body, "AssignedToId")
     package_id = text_of(body, "PackageId")
-    with vendor_errors():
-        updated = assignments.update_assignment(
-            call.ctx,
-            call.principal,
-            assignment_id,
-            assignee=user_name_of(call, assignee) if assignee else None,
-            package_id=package_id,
-        )
-        return _assignment_full(call, updated)
+    updated = assignments.update_assignment(
+        call.ctx,
+        call.principal,
+        assignment_id,
+        assignee=user_name_of(call, assignee) if assignee else None,
+        package_id=package_id,
+    )
+    return _assignment_full(call, updated)
 
 
 @router.delete("/scriptassignment/{assignment_id}")
 def delete_script_assignment(assignment_id: str, call: Call) -> Response:
     """Deletes the assignment and its runs."""
-    with vendor_errors():
-        assignments.delete_assignment(call.ctx, call.principal, assignment_id)
+    assignments.delete_assignment(call.ctx, call.principal, assignment_id)
     return Response(status_code=200)
 
 
 @router.get("/script/{script_id}/assignments")
 def list_script_assignments_of_script(script_id: str, call: Call) -> dict[str, Any]:
     """The script's assignments, searched with TQL."""
-    with vendor_errors():
-        script = _manual_case(call, script_id)
-        query = tql_query(call, translate.ASSIGNMENT_FIELDS)
-        mine = assignment_table.c.test_case_id == script.test_case.id
-        window = query.window
-        found, total = assignments.query_assignments(
-            call.ctx,
-            call.principal,
-            Window(
-                mine if window.where is None else and_(window.where, mine),
-                window.order_by,
-                window.limit,
-                window.offset,
-            ),
-        )
-        return query.envelope([_assignment_full(call, a) for a in found], total)
+    script = _manual_case(call, script_id)
+    query = tql_query(call, translate.ASSIGNMENT_FIELDS)
+    mine = assignment_table.c.test_case_id == script.test_case.id
+    window = query.window
+    found, total = assignments.query_assignments(
+        call.ctx,
+        call.principal,
+        Window(
+            mine if window.where is None else and_(window.where, mine),
+            window.order_by,
+            window.limit,
+            window.offset,
+        ),
+    )
+    return query.envelope([_assignment_full(call, a) for a in found], total)
 
 
 @router.post("/script/{script_id}/assignments", status_code=201)
@@ -120,16 +103,15 @@ def create_script_assignment_of_script(
     if not package_id:
         raise EtError(403, "You must specify a valid PackageId which the assignment can be added to.")
     assignee = text_of(body, "AssignedToId")
-    with vendor_errors():
-        script = _manual_case(call, script_id)
-        assignment = assignments.create_assignment(
-            call.ctx,
-            call.principal,
-            package_id=package_id,
-            test_case_id=script.test_case.id,
-            assignee=user_name_of(call, assignee) if assignee else call.principal.user_name,
-        )
-        wire = _assignment_full(call, assignment)
+    script = _manual_case(call, script_id)
+    assignment = assignments.create_assignment(
+        call.ctx,
+        call.principal,
+        package_id=package_id,
+        test_case_id=script.test_case.id,
+        assignee=user_name_of(call, assignee) if assignee else call.principal.user_name,
+    )
+    wire = _assignment_full(call, assignment)
     response.headers["Location"] = wire["Self"]
     return wire
 
@@ -137,17 +119,15 @@ def create_script_assignment_of_script(
 @router.put("/project/{project_id}")
 def update_project(project_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """Rename a project (administrators); 409 when the name is taken, as the vendor answers."""
-    with vendor_errors():
-        project = projects.rename_project(
-            call.ctx, call.principal, project_id.lower(), name=text_of(body, "Name") or ""
-        )
-        return _project_wire(call, project)
+    project = projects.rename_project(
+        call.ctx, call.principal, project_id.lower(), name=text_of(body, "Name") or ""
+    )
+    return _project_wire(call, project)
 
 
 @router.delete("/project/{project_id}", status_code=202)
 def delete_project(project_id: str, call: Call) -> Response:
     """Delete an empty project (administrators); 403 for the default project or one that still
     holds packages."""
-    with _refused_as_403():
-        projects.delete_project(call.ctx, call.principal, project_id.lower())
+    projects.delete_project(call.ctx, call.principal, project_id.lower())
     return Response(status_code=202)

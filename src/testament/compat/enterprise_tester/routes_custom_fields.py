@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 
-from testament.compat.enterprise_tester.calls import Call, vendor_errors
+from testament.compat.enterprise_tester.calls import Call
 from testament.compat.enterprise_tester.errors import EtError
 from testament.compat.enterprise_tester.patches import custom_values
 from testament.domain import errors as e
@@ -30,9 +30,8 @@ def patch_run_fields(run_id: str, call: Call, body: Annotated[Any, Body()] = Non
         fields = RunFields.checked(None, values, None)
     except e.InvalidInput as exc:
         raise EtError(403, f"FieldValues {exc.rule}") from None
-    with vendor_errors():
-        manual.get_manual_run(call.ctx, call.principal, run_id)
-        manual.record_steps(call.ctx, call.principal, run_id, [], fields=fields)
+    manual.get_manual_run(call.ctx, call.principal, run_id)
+    manual.record_steps(call.ctx, call.principal, run_id, [], fields=fields)
     return Response(status_code=204)
 
 
@@ -43,14 +42,13 @@ def patch_script_fields(script_id: str, call: Call, body: Annotated[Any, Body()]
     for name, value in values.items():
         if not isinstance(value, str):
             raise EtError(403, f"FieldValues.{name} must be text: a script's custom values are text")
-    with vendor_errors():
-        view = test_cases.get_test_case(call.ctx, call.principal, script_id)
-        if view.test_case.kind != "manual":
-            raise EtError(404, f"Script {script_id} was not found")
-        try:
-            test_cases.update_test_case(
-                call.ctx, call.principal, script_id, tags={**view.test_case.tags, **values}
-            )
-        except e.InvalidInput as exc:
-            raise EtError(403, f"FieldValues{exc.field.removeprefix('tags')} {exc.rule}") from None
+    view = test_cases.get_test_case(call.ctx, call.principal, script_id)
+    if view.test_case.kind != "manual":
+        raise EtError(404, f"Script {script_id} was not found")
+    try:
+        test_cases.update_test_case(
+            call.ctx, call.principal, script_id, tags={**view.test_case.tags, **values}
+        )
+    except e.InvalidInput as exc:
+        raise EtError(403, f"FieldValues{exc.field.removeprefix('tags')} {exc.rule}") from None
     return Response(status_code=204)

@@ -6,15 +6,13 @@ Picklist fields (`TypeId`, `PriorityId`, `StatusId`, `ResolutionId`) take the va
 Resolution` inlines them as Picklist objects.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 from sqlalchemy import ColumnElement
 
 from testament.compat.enterprise_tester import translate
-from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, tql_query, vendor_errors
+from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, tql_query
 from testament.compat.enterprise_tester.errors import EtError
 from testament.compat.enterprise_tester.patches import custom_values
 from testament.compat.enterprise_tester.picklists import (
@@ -62,27 +60,6 @@ LINK_FIELDS: dict[str, ColumnElement[Any]] = {
 }
 _PICKLISTS = {"Type": IncidentType, "Priority": IncidentPriority, "Status": IncidentStatus}
 _EXPANDS = ("Status", "Priority", "Type", "Resolution", "Project")
-_VENDOR_FIELD = {
-    "summary": "Summary",
-    "description": "Description",
-    "type": "TypeId",
-    "priority": "PriorityId",
-    "status": "StatusId",
-    "resolution": "ResolutionId",
-    "assignee_id": "AssignedToId",
-    "project_id": "ProjectId",
-    "field_values": "FieldValues",
-}
-
-
-@contextmanager
-def _incident_errors() -> Iterator[None]:
-    """Validation failures name the vendor's property."""
-    with vendor_errors():
-        try:
-            yield
-        except e.InvalidInput as exc:
-            raise EtError(403, f"{_VENDOR_FIELD.get(exc.field, exc.field)} {exc.rule}") from None
 
 
 def incident_wire(call: Caller, view: incidents.IncidentView) -> dict[str, Any]:
@@ -183,55 +160,49 @@ def _project_id(body: dict[str, Any]) -> str | None:
 @router.get("/incidents")
 def search_incidents(call: Call) -> dict[str, Any]:
     """Every incident of the workspace, searched with TQL (e.g. `tql=Status = Open`)."""
-    with vendor_errors():
-        query = tql_query(call, INCIDENT_FIELDS)
-        found, total = incidents.query_incidents(call.ctx, call.principal, query.window)
-        return query.envelope([incident_wire(call, v) for v in found], total)
+    query = tql_query(call, INCIDENT_FIELDS)
+    found, total = incidents.query_incidents(call.ctx, call.principal, query.window)
+    return query.envelope([incident_wire(call, v) for v in found], total)
 
 
 @router.post("/incidents")
 def create_incident(call: Call, response: Response, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Raise an incident (`Summary` required); the vendor answers 200 with the incident."""
     comments = _new_comments(body)
-    with _incident_errors():
-        view = incidents.raise_incident(
-            call.ctx, call.principal, _change(body), project_id=_project_id(body or {})
-        )
-        _add_comments(call, view.incident.id, comments)
-        wire = incident_wire(call, view)
+    view = incidents.raise_incident(
+        call.ctx, call.principal, _change(body), project_id=_project_id(body or {})
+    )
+    _add_comments(call, view.incident.id, comments)
+    wire = incident_wire(call, view)
     response.headers["Location"] = wire["Self"]
     return wire
 
 
 @router.get("/incident/{incident_id}")
 def get_incident(incident_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return incident_wire(call, incidents.get_incident(call.ctx, call.principal, incident_id))
+    return incident_wire(call, incidents.get_incident(call.ctx, call.principal, incident_id))
 
 
 @router.put("/incident/{incident_id}")
 def update_incident(incident_id: str, call: Call, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
     """Change what the body gives; a Resolved or Closed incident needs a `ResolutionId`."""
     comments = _new_comments(body)
-    with _incident_errors():
-        view = incidents.update_incident(call.ctx, call.principal, incident_id, _change(body))
-        _add_comments(call, view.incident.id, comments)
-        return incident_wire(call, view)
+    view = incidents.update_incident(call.ctx, call.principal, incident_id, _change(body))
+    _add_comments(call, view.incident.id, comments)
+    return incident_wire(call, view)
 
 
 @router.patch("/incident/{incident_id}", status_code=204)
 def patch_incident(incident_id: str, call: Call, body: Annotated[Any, Body()] = None) -> Response:
     """Set custom field values (the vendor's `Operation` body); they are kept as `FieldValues`."""
     values = custom_values(body)
-    with _incident_errors():
-        incidents.update_incident(call.ctx, call.principal, incident_id, IncidentChange(field_values=values))
+    incidents.update_incident(call.ctx, call.principal, incident_id, IncidentChange(field_values=values))
     return Response(status_code=204)
 
 
 @router.delete("/incident/{incident_id}")
 def delete_incident(incident_id: str, call: Call) -> Response:
-    with vendor_errors():
-        incidents.delete_incident(call.ctx, call.principal, incident_id)
+    incidents.delete_incident(call.ctx, call.principal, incident_id)
     return Response(status_code=200)
 
 
@@ -246,10 +217,9 @@ def _link_wire(call: Caller, link: incidents.Link) -> dict[str, Any]:
 @router.get("/stepresult/{step_id}/incidents")
 def list_step_incidents(step_id: str, call: Call) -> dict[str, Any]:
     """The incidents linked to a step result; OData options apply."""
-    with vendor_errors():
-        query = odata_query(call, LINK_FIELDS)
-        found, total = incidents.step_links(call.ctx, call.principal, step_id, query.window)
-        return query.envelope([_link_wire(call, link) for link in found], total)
+    query = odata_query(call, LINK_FIELDS)
+    found, total = incidents.step_links(call.ctx, call.principal, step_id, query.window)
+    return query.envelope([_link_wire(call, link) for link in found], total)
 
 
 @router.post("/stepresult/{step_id}/incidents")
@@ -260,8 +230,7 @@ def link_step_incident(
     incident_id = body.get("IncidentId") if isinstance(body, dict) else None
     if not isinstance(incident_id, str) or not incident_id:
         raise EtError(403, "IncidentId must be the Id of an incident")
-    with vendor_errors():
-        link, created = incidents.link_step(call.ctx, call.principal, incident_id, step_id)
+    link, created = incidents.link_step(call.ctx, call.principal, incident_id, step_id)
     wire = _link_wire(call, link)
     response.status_code = 201 if created else 200
     response.headers["Location"] = wire["Self"]
@@ -270,8 +239,7 @@ def link_step_incident(
 
 @router.get("/stepresult/{step_id}/incident/{incident_id}")
 def get_step_incident(step_id: str, incident_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        found, _total = incidents.step_links(call.ctx, call.principal, step_id)
+    found, _total = incidents.step_links(call.ctx, call.principal, step_id)
     link = next((x for x in found if x.incident_id == incident_id.lower()), None)
     if link is None:
         raise EtError(404, f"Incident {incident_id} is not linked to step result {step_id}")
@@ -280,8 +248,7 @@ def get_step_incident(step_id: str, incident_id: str, call: Call) -> dict[str, A
 
 @router.delete("/stepresult/{step_id}/incident/{incident_id}")
 def unlink_step_incident(step_id: str, incident_id: str, call: Call) -> Response:
-    with vendor_errors():
-        incidents.unlink_step(call.ctx, call.principal, incident_id, step_id)
+    incidents.unlink_step(call.ctx, call.principal, incident_id, step_id)
     return Response(status_code=200)
 
 
@@ -290,8 +257,7 @@ def list_picklist(project_id: str, picklist: str, call: Call) -> dict[str, Any]:
     """The values of one incident picklist (IncidentTypes, Priorities, IncidentStatuses,
     IncidentResolutions); the same in every project."""
     kind = picklist_type(picklist)
-    with vendor_errors():
-        projects.get_project(call.ctx, call.principal, project_id.lower())
+    projects.get_project(call.ctx, call.principal, project_id.lower())
     items = [picklist_wire(kind, m.value) for m in kind]
     if call.params.get("$inlinecount") == "allpages":
         return {"Skip": 0, "Top": len(items), "Total": len(items), "Items": items}
@@ -300,6 +266,5 @@ def list_picklist(project_id: str, picklist: str, call: Call) -> dict[str, Any]:
 
 def step_incidents_wire(call: Caller, step_id: str) -> list[dict[str, Any]]:
     """A step result's incident links, for `$expand=Incidents`."""
-    with vendor_errors():
-        found, _total = incidents.step_links(call.ctx, call.principal, step_id)
+    found, _total = incidents.step_links(call.ctx, call.principal, step_id)
     return [_link_wire(call, link) for link in found]

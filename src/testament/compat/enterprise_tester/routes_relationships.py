@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from testament.compat.enterprise_tester.calls import Call, Caller, vendor_errors
+from testament.compat.enterprise_tester.calls import Call, Caller
 from testament.services import assignments, incidents, manual, test_cases
 
 __all__ = ["router"]
@@ -128,35 +128,29 @@ def _assignment_tree(call: Caller, assignment_id: str, deep: bool) -> dict[str, 
 
 @router.get("/script/{script_id}/relationships")
 def script_relationships(script_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _script_tree(call, script_id, deep=False)
+    return _script_tree(call, script_id, deep=False)
 
 
 @router.get("/script/{script_id}/allrelationships")
 def script_all_relationships(script_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _script_tree(call, script_id, deep=True)
+    return _script_tree(call, script_id, deep=True)
 
 
 @router.get("/scriptassignment/{assignment_id}/relationships")
 def assignment_relationships(assignment_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _assignment_tree(call, assignment_id, deep=False)
+    return _assignment_tree(call, assignment_id, deep=False)
 
 
 @router.get("/scriptassignment/{assignment_id}/allrelationships")
 def assignment_all_relationships(assignment_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _assignment_tree(call, assignment_id, deep=True)
+    return _assignment_tree(call, assignment_id, deep=True)
 
 
 @router.get("/incident/{incident_id}/relationships")
 def incident_relationships(incident_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _incident_tree(call, incident_id, deep=False)
+    return _incident_tree(call, incident_id, deep=False)
 
 
 @router.get("/incident/{incident_id}/allrelationships")
 def incident_all_relationships(incident_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _incident_tree(call, incident_id, deep=True)
+    return _incident_tree(call, incident_id, deep=True)

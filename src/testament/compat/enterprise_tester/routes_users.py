@@ -4,16 +4,13 @@ The vendor answers 403 both for invalid data and for a change that conflicts wit
 user (a taken UserName, deleting a user who still has data); so does this surface.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 from sqlalchemy import ColumnElement
 
-from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, vendor_errors
+from testament.compat.enterprise_tester.calls import Call, Caller, odata_query
 from testament.compat.enterprise_tester.errors import EtError
-from testament.domain import errors as e
 from testament.domain.users import User
 from testament.services import users
 from testament.store.tables import users as user_table
@@ -30,7 +27,6 @@ USER_FIELDS: dict[str, ColumnElement[Any]] = {
     "Email": user_table.c.email,
     "Enabled": user_table.c.enabled,
 }
-_VENDOR_FIELD = {"name": "UserName", "display_name": "DisplayName", "email": "Email", "enabled": "Enabled"}
 
 
 def user_wire(call: Caller, user: User) -> dict[str, Any]:
@@ -50,19 +46,6 @@ def user_wire(call: Caller, user: User) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """The vendor's 403 for conflicts, and its field names in validation messages."""
-    try:
-        with vendor_errors():
-            try:
-                yield
-            except e.InvalidInput as exc:
-                raise EtError(403, f"{_VENDOR_FIELD.get(exc.field, exc.field)} {exc.rule}") from None
-    except EtError as exc:
-        raise EtError(403 if exc.status == 409 else exc.status, exc.message) from None
-
-
 def _display_name(body: dict[str, Any]) -> object:
     """`DisplayName`, else the first and last names together, else unchanged (None)."""
     if body.get("DisplayName") is not None:
@@ -74,10 +57,9 @@ def _display_name(body: dict[str, Any]) -> object:
 @router.get("/users")
 def list_users(call: Call) -> dict[str, Any]:
     """The workspace's users; OData options apply."""
-    with vendor_errors():
-        query = odata_query(call, USER_FIELDS)
-        found, total = users.query_users(call.ctx, call.principal, query.window)
-        return query.envelope([user_wire(call, u) for u in found], total)
+    query = odata_query(call, USER_FIELDS)
+    found, total = users.query_users(call.ctx, call.principal, query.window)
+    return query.envelope([user_wire(call, u) for u in found], total)
 
 
 @router.post("/users")
@@ -86,14 +68,13 @@ def create_user(call: Call, response: Response, body: Annotated[dict[str, Any], 
     answers 200."""
     if not body.get("Email"):
         raise EtError(403, "Email must be an e-mail address such as ann@example.com")
-    with _user_errors():
-        user = users.create_user(
-            call.ctx,
-            call.principal,
-            name=body.get("UserName"),
-            display_name=_display_name(body),
-            email=body["Email"],
-        )
+    user = users.create_user(
+        call.ctx,
+        call.principal,
+        name=body.get("UserName"),
+        display_name=_display_name(body),
+        email=body["Email"],
+    )
     wire = user_wire(call, user)
     response.headers["Location"] = wire["Self"]
     return wire
@@ -101,32 +82,29 @@ def create_user(call: Call, response: Response, body: Annotated[dict[str, Any], 
 
 @router.get("/user/{user_id}")
 def get_user(user_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return user_wire(call, users.get_user(call.ctx, call.principal, user_id))
+    return user_wire(call, users.get_user(call.ctx, call.principal, user_id))
 
 
 @router.put("/user/{user_id}")
 def update_user(user_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """Change the display name (`DisplayName`, or `FirstName` and `LastName`), `Email` or
     `Enabled` (administrators). The UserName is the user's identity and does not change."""
-    with _user_errors():
-        user = users.get_user(call.ctx, call.principal, user_id)
-        if body.get("UserName") not in (None, user.name):
-            raise EtError(403, "UserName cannot be changed: it names the user in runs and assignments")
-        changed = users.update_user(
-            call.ctx,
-            call.principal,
-            user.id,
-            display_name=_display_name(body),
-            email=body.get("Email", users.UNCHANGED),
-            enabled=body.get("Enabled"),
-        )
-        return user_wire(call, changed)
+    user = users.get_user(call.ctx, call.principal, user_id)
+    if body.get("UserName") not in (None, user.name):
+        raise EtError(403, "UserName cannot be changed: it names the user in runs and assignments")
+    changed = users.update_user(
+        call.ctx,
+        call.principal,
+        user.id,
+        display_name=_display_name(body),
+        email=body.get("Email", users.UNCHANGED),
+        enabled=body.get("Enabled"),
+    )
+    return user_wire(call, changed)
 
 
 @router.delete("/user/{user_id}")
 def delete_user(user_id: str, call: Call) -> Response:
     """Delete a user who has no keys, assignments or runs (administrators); 403 otherwise."""
-    with _user_errors():
-        users.delete_user(call.ctx, call.principal, user_id)
+    users.delete_user(call.ctx, call.principal, user_id)
     return Response(status_code=200)

@@ -17,7 +17,6 @@ from testament.compat.enterprise_tester.calls import (
     text_of,
     tql_query,
     user_name_of,
-    vendor_errors,
 )
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain.attachments import Holder
@@ -58,23 +57,20 @@ def _project_wire(call: Caller, project: Project) -> dict[str, Any]:
 def list_projects(call: Call) -> dict[str, Any]:
     """The workspace's projects (its default one has the workspace's id and name); OData
     options apply."""
-    with vendor_errors():
-        query = odata_query(call, translate.PROJECT_FIELDS)
-        found, total = projects.query_projects(call.ctx, call.principal, query.window)
-        return query.envelope([_project_wire(call, p) for p in found], total)
+    query = odata_query(call, translate.PROJECT_FIELDS)
+    found, total = projects.query_projects(call.ctx, call.principal, query.window)
+    return query.envelope([_project_wire(call, p) for p in found], total)
 
 
 @router.get("/project/{project_id}")
 def get_project(project_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _project_wire(call, projects.get_project(call.ctx, call.principal, project_id.lower()))
+    return _project_wire(call, projects.get_project(call.ctx, call.principal, project_id.lower()))
 
 
 @router.post("/projects", status_code=201)
 def create_project(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """A project in the key's workspace (administrators); 409 when the name is taken."""
-    with vendor_errors():
-        project = projects.create_project(call.ctx, call.principal, name=text_of(body, "Name") or "")
+    project = projects.create_project(call.ctx, call.principal, name=text_of(body, "Name") or "")
     wire = _project_wire(call, project)
     response.headers["Location"] = wire["Self"]
     return wire
@@ -117,10 +113,9 @@ def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
 @router.get("/scriptpackages")
 def list_script_packages(call: Call) -> dict[str, Any]:
     """Every script package of the project, searched with TQL."""
-    with vendor_errors():
-        query = tql_query(call, translate.SCRIPT_PACKAGE_FIELDS)
-        found, total = assets.query_suites(call.ctx, call.principal, query.window)
-        return query.envelope([_package_wire(call, s) for s in found], total)
+    query = tql_query(call, translate.SCRIPT_PACKAGE_FIELDS)
+    found, total = assets.query_suites(call.ctx, call.principal, query.window)
+    return query.envelope([_package_wire(call, s) for s in found], total)
 
 
 @router.post("/scriptpackages", status_code=201)
@@ -128,17 +123,16 @@ def create_script_package(
     call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """A script package, at the top level or inside `ParentId`."""
-    with vendor_errors():
-        suite = assets.create_suite(
-            call.ctx,
-            call.principal,
-            name=text_of(body, "Name") or "",
-            description=text_of(body, "Description") or "",
-            test_case_ids=[],
-            parent_id=_parent_id(body),
-            project_id=_project_id(body),
-        )
-        wire = _package_wire(call, suite)
+    suite = assets.create_suite(
+        call.ctx,
+        call.principal,
+        name=text_of(body, "Name") or "",
+        description=text_of(body, "Description") or "",
+        test_case_ids=[],
+        parent_id=_parent_id(body),
+        project_id=_project_id(body),
+    )
+    wire = _package_wire(call, suite)
     response.headers["Location"] = wire["Self"]
     return wire
 
@@ -152,8 +146,7 @@ def _parent_id(body: dict[str, Any]) -> str | None:
 
 @router.get("/scriptpackage/{package_id}")
 def get_script_package(package_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _package_wire(call, assets.get_asset(call.ctx, call.principal, Suite, package_id))
+    return _package_wire(call, assets.get_asset(call.ctx, call.principal, Suite, package_id))
 
 
 @router.put("/scriptpackage/{package_id}")
@@ -161,33 +154,30 @@ def update_script_package(
     package_id: str, call: Call, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """Rename, describe or move a script package (`ParentId` null: to the top level)."""
-    with vendor_errors():
-        changes: dict[str, Any] = {}
-        if "Name" in body:
-            changes["name"] = text_of(body, "Name") or ""
-        if "Description" in body:
-            changes["description"] = text_of(body, "Description") or ""
-        if "ParentId" in body:
-            changes["parent_id"] = _parent_id(body)
-        return _package_wire(call, assets.update_suite(call.ctx, call.principal, package_id, **changes))
+    changes: dict[str, Any] = {}
+    if "Name" in body:
+        changes["name"] = text_of(body, "Name") or ""
+    if "Description" in body:
+        changes["description"] = text_of(body, "Description") or ""
+    if "ParentId" in body:
+        changes["parent_id"] = _parent_id(body)
+    return _package_wire(call, assets.update_suite(call.ctx, call.principal, package_id, **changes))
 
 
 @router.delete("/scriptpackage/{package_id}")
 def delete_script_package(package_id: str, call: Call) -> Response:
     """Deletes the package and the packages inside it; its scripts stay."""
-    with vendor_errors():
-        assets.delete_asset(call.ctx, call.principal, Suite, package_id)
+    assets.delete_asset(call.ctx, call.principal, Suite, package_id)
     return Response(status_code=200)
 
 
 @router.get("/scriptpackage/{package_id}/children")
 def list_script_package_children(package_id: str, call: Call) -> dict[str, Any]:
     """The script packages directly inside one; OData options apply."""
-    with vendor_errors():
-        parent = assets.get_asset(call.ctx, call.principal, Suite, package_id)
-        query = odata_query(call, translate.SCRIPT_PACKAGE_FIELDS)
-        found, total = assets.query_suites(call.ctx, call.principal, query.window, children_of=parent.id)
-        return query.envelope([_package_wire(call, s) for s in found], total)
+    parent = assets.get_asset(call.ctx, call.principal, Suite, package_id)
+    query = odata_query(call, translate.SCRIPT_PACKAGE_FIELDS)
+    found, total = assets.query_suites(call.ctx, call.principal, query.window, children_of=parent.id)
+    return query.envelope([_package_wire(call, s) for s in found], total)
 
 
 def _packages_by_script(call: Caller) -> dict[str, Suite]:
@@ -261,12 +251,11 @@ def _manual_case(call: Caller, script_id: str) -> test_cases.TestCaseView:
 @router.get("/scripts")
 def list_scripts(call: Call) -> dict[str, Any]:
     """Every script of the project, searched with TQL."""
-    with vendor_errors():
-        query = tql_query(call, translate.SCRIPT_FIELDS)
-        cases, total = test_cases.query_test_cases(call.ctx, call.principal, query.window, kind="manual")
-        packages = _packages_by_script(call)
-        views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in cases]
-        return query.envelope([_script_wire(call, v, packages) for v in views], total)
+    query = tql_query(call, translate.SCRIPT_FIELDS)
+    cases, total = test_cases.query_test_cases(call.ctx, call.principal, query.window, kind="manual")
+    packages = _packages_by_script(call)
+    views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in cases]
+    return query.envelope([_script_wire(call, v, packages) for v in views], total)
 
 
 @router.post("/scripts", status_code=201)
@@ -275,50 +264,46 @@ def create_script(call: Call, response: Response, body: Annotated[dict[str, Any]
     package_id = text_of(body, "PackageId")
     if not package_id:
         raise EtError(403, "You must specify a valid PackageId which the script can be added to.")
-    with vendor_errors():
-        view = test_cases.create_test_case(
-            call.ctx,
-            call.principal,
-            kind="manual",
-            name=text_of(body, "Name") or "",
-            description=text_of(body, "Description") or "",
-            content=translate.content_of(body.get("Steps") or []),
-            publish=True,
-            suite_id=package_id,
-        )
-        wire = _script_wire(call, view)
+    view = test_cases.create_test_case(
+        call.ctx,
+        call.principal,
+        kind="manual",
+        name=text_of(body, "Name") or "",
+        description=text_of(body, "Description") or "",
+        content=translate.content_of(body.get("Steps") or []),
+        publish=True,
+        suite_id=package_id,
+    )
+    wire = _script_wire(call, view)
     response.headers["Location"] = wire["Self"]
     return wire
 
 
 @router.get("/script/{script_id}")
 def get_script(script_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _script_wire(call, _manual_case(call, script_id))
+    return _script_wire(call, _manual_case(call, script_id))
 
 
 @router.put("/script/{script_id}")
 def update_script(script_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     """Changing `Steps` makes a new script version; runs in progress keep theirs."""
-    with vendor_errors():
-        _manual_case(call, script_id)
-        view = test_cases.update_test_case(
-            call.ctx,
-            call.principal,
-            script_id,
-            name=text_of(body, "Name"),
-            description=text_of(body, "Description"),
-            content=translate.content_of(body["Steps"]) if "Steps" in body else test_cases.UNSET,
-            publish=True,
-        )
-        return _script_wire(call, view)
+    _manual_case(call, script_id)
+    view = test_cases.update_test_case(
+        call.ctx,
+        call.principal,
+        script_id,
+        name=text_of(body, "Name"),
+        description=text_of(body, "Description"),
+        content=translate.content_of(body["Steps"]) if "Steps" in body else test_cases.UNSET,
+        publish=True,
+    )
+    return _script_wire(call, view)
 
 
 @router.delete("/script/{script_id}")
 def delete_script(script_id: str, call: Call) -> Response:
-    with vendor_errors():
-        _manual_case(call, script_id)
-        test_cases.delete_test_case(call.ctx, call.principal, script_id)
+    _manual_case(call, script_id)
+    test_cases.delete_test_case(call.ctx, call.principal, script_id)
     return Response(status_code=200)
 
 
@@ -338,24 +323,22 @@ def _execution_package_wire(call: Caller, package: Any) -> dict[str, Any]:
 @router.get("/executionpackages")
 def list_execution_packages(call: Call) -> dict[str, Any]:
     """Every execution package of the project, searched with TQL."""
-    with vendor_errors():
-        query = tql_query(call, translate.PACKAGE_FIELDS)
-        found, total = assignments.query_packages(call.ctx, call.principal, query.window)
-        return query.envelope([_execution_package_wire(call, p) for p in found], total)
+    query = tql_query(call, translate.PACKAGE_FIELDS)
+    found, total = assignments.query_packages(call.ctx, call.principal, query.window)
+    return query.envelope([_execution_package_wire(call, p) for p in found], total)
 
 
 @router.post("/executionpackages", status_code=201)
 def create_execution_package(
     call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
-    with vendor_errors():
-        package = assignments.create_package(
-            call.ctx,
-            call.principal,
-            name=text_of(body, "Name") or "",
-            parent_id=_parent_id(body),
-            project_id=_project_id(body),
-        )
+    package = assignments.create_package(
+        call.ctx,
+        call.principal,
+        name=text_of(body, "Name") or "",
+        parent_id=_parent_id(body),
+        project_id=_project_id(body),
+    )
     wire = _execution_package_wire(call, package)
     response.headers["Location"] = wire["Self"]
     return wire
@@ -363,31 +346,28 @@ def create_execution_package(
 
 @router.get("/executionpackage/{package_id}")
 def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _execution_package_wire(call, assignments.get_package(call.ctx, call.principal, package_id))
+    return _execution_package_wire(call, assignments.get_package(call.ctx, call.principal, package_id))
 
 
 @router.get("/executionpackage/{package_id}/children")
 def list_children(package_id: str, call: Call) -> dict[str, Any]:
     """The packages directly inside one; OData options apply."""
-    with vendor_errors():
-        package = assignments.get_package(call.ctx, call.principal, package_id)
-        query = odata_query(call, translate.PACKAGE_FIELDS)
-        children, total = assignments.query_packages(
-            call.ctx, call.principal, query.window, children_of=package.id
-        )
-        return query.envelope([_execution_package_wire(call, p) for p in children], total)
+    package = assignments.get_package(call.ctx, call.principal, package_id)
+    query = odata_query(call, translate.PACKAGE_FIELDS)
+    children, total = assignments.query_packages(
+        call.ctx, call.principal, query.window, children_of=package.id
+    )
+    return query.envelope([_execution_package_wire(call, p) for p in children], total)
 
 
 @router.get("/scriptassignments")
 def list_script_assignments(call: Call) -> dict[str, Any]:
     """Every script assignment of the project, searched with TQL."""
-    with vendor_errors():
-        query = tql_query(call, translate.ASSIGNMENT_FIELDS)
-        found, total = assignments.query_assignments(call.ctx, call.principal, query.window)
-        packages = _packages_by_script(call) if "Script" in call.expand else None  # once per page
-        summaries = assignments.summarize_assignments(call.ctx, call.principal, [a.id for a in found])
-        return query.envelope([_assignment_full(call, a, packages, summaries[a.id]) for a in found], total)
+    query = tql_query(call, translate.ASSIGNMENT_FIELDS)
+    found, total = assignments.query_assignments(call.ctx, call.principal, query.window)
+    packages = _packages_by_script(call) if "Script" in call.expand else None  # once per page
+    summaries = assignments.summarize_assignments(call.ctx, call.principal, [a.id for a in found])
+    return query.envelope([_assignment_full(call, a, packages, summaries[a.id]) for a in found], total)
 
 
 @router.post("/scriptassignments", status_code=201)
@@ -397,21 +377,18 @@ def create_script_assignment(
     package_id = text_of(body, "PackageId")
     if not package_id:
         raise EtError(403, "You must specify a valid PackageId which the assignment can be added to.")
-    with vendor_errors():
-        script = _manual_case(call, text_of(body, "ScriptId") or "")
-        assignee = (
-            user_name_of(call, body.get("AssignedToId"))
-            if body.get("AssignedToId")
-            else call.principal.user_name
-        )
-        assignment = assignments.create_assignment(
-            call.ctx,
-            call.principal,
-            package_id=package_id,
-            test_case_id=script.test_case.id,
-            assignee=assignee,
-        )
-        wire = _assignment_full(call, assignment)
+    script = _manual_case(call, text_of(body, "ScriptId") or "")
+    assignee = (
+        user_name_of(call, body.get("AssignedToId")) if body.get("AssignedToId") else call.principal.user_name
+    )
+    assignment = assignments.create_assignment(
+        call.ctx,
+        call.principal,
+        package_id=package_id,
+        test_case_id=script.test_case.id,
+        assignee=assignee,
+    )
+    wire = _assignment_full(call, assignment)
     response.headers["Location"] = wire["Self"]
     return wire
 
@@ -446,5 +423,4 @@ def _assignment_full(
 
 @router.get("/scriptassignment/{assignment_id}")
 def get_script_assignment(assignment_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _assignment_full(call, assignments.get_assignment(call.ctx, call.principal, assignment_id))
+    return _assignment_full(call, assignments.get_assignment(call.ctx, call.principal, assignment_id))

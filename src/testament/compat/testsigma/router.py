@@ -1,7 +1,5 @@
 """Testsigma's plan-run routes: authenticate, translate, call one use case, answer."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
@@ -61,14 +59,6 @@ PageSize = Annotated[int, Query(ge=1, le=1000)]
 PageNumber = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-@contextmanager
-def vendor_errors() -> Iterator[None]:
-    try:
-        yield
-    except e.TestamentError as exc:
-        raise from_domain(exc) from None
-
-
 def _run_answer(
     call: Caller, run_id: str, *, created: bool = False, stopping: bool = False
 ) -> dict[str, Any]:
@@ -102,34 +92,33 @@ def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dic
     build_no = body.get("buildNo")
     if build_no is not None and not isinstance(build_no, str | int):
         raise field_error("buildNo", "must be a string", build_no)
-    with vendor_errors():
-        config = _config_ref(call, body.get("executionConfig"))
-        plan_id = call.core("plan", body["executionId"], "executionId")
-        environment_id = (
-            call.core("environment", body["environmentId"], "environmentId")
-            if body.get("environmentId")
-            else None
+    config = _config_ref(call, body.get("executionConfig"))
+    plan_id = call.core("plan", body["executionId"], "executionId")
+    environment_id = (
+        call.core("environment", body["environmentId"], "environmentId")
+        if body.get("environmentId")
+        else None
+    )
+    details = executions.RunDetails(
+        build_no=None if build_no is None else str(build_no),
+        runtime_data=runtime,
+        machine_variables=_upload_versions(call, plan_id, body.get("uploadVersions")),
+    )
+    if config is None:
+        started = executions.start_execution(
+            call.ctx, call.principal, plan_id=plan_id, environment_id=environment_id, run=details
         )
-        details = executions.RunDetails(
-            build_no=None if build_no is None else str(build_no),
-            runtime_data=runtime,
-            machine_variables=_upload_versions(call, plan_id, body.get("uploadVersions")),
+    else:
+        started = run_configs.start_partial_run(
+            call.ctx,
+            call.principal,
+            plan_id=plan_id,
+            config=config,
+            details=details,
+            environment_id=environment_id,
         )
-        if config is None:
-            started = executions.start_execution(
-                call.ctx, call.principal, plan_id=plan_id, environment_id=environment_id, run=details
-            )
-        else:
-            started = run_configs.start_partial_run(
-                call.ctx,
-                call.principal,
-                plan_id=plan_id,
-                config=config,
-                details=details,
-                environment_id=environment_id,
-            )
-        assert started.plan_run is not None
-        return _run_answer(call, started.plan_run.id, created=True)
+    assert started.plan_run is not None
+    return _run_answer(call, started.plan_run.id, created=True)
 
 
 def _upload_versions(call: Caller, plan_id: str, given: Any) -> dict[str, dict[str, Any]]:
@@ -160,10 +149,9 @@ def _upload_versions(call: Caller, plan_id: str, given: Any) -> dict[str, dict[s
 
 @router.get("/uploads")
 def list_uploads(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
-    with vendor_errors():
-        found = uploads.list_uploads(call.ctx, call.principal)
-        items = [translate.upload_wire(u, call.ids) for u in found[page * size : (page + 1) * size]]
-        return translate.page_wire(items, len(found), page, size)
+    found = uploads.list_uploads(call.ctx, call.principal)
+    items = [translate.upload_wire(u, call.ids) for u in found[page * size : (page + 1) * size]]
+    return translate.page_wire(items, len(found), page, size)
 
 
 @router.get("/upload_versions")
@@ -179,11 +167,10 @@ def list_upload_versions(
         raise field_error("query", str(exc), query) from None
     if "uploadId" not in terms:
         raise field_error("query", "needs uploadId:<id>", query)
-    with vendor_errors():
-        upload_id = call.core("upload", terms["uploadId"], "query.uploadId")
-        found = uploads.list_versions(call.ctx, call.principal, upload_id)
-        items = [translate.upload_version_wire(v, call.ids) for v in found[page * size : (page + 1) * size]]
-        return translate.page_wire(items, len(found), page, size)
+    upload_id = call.core("upload", terms["uploadId"], "query.uploadId")
+    found = uploads.list_versions(call.ctx, call.principal, upload_id)
+    items = [translate.upload_version_wire(v, call.ids) for v in found[page * size : (page + 1) * size]]
+    return translate.page_wire(items, len(found), page, size)
 
 
 def _config_ref(call: Caller, given: Any) -> str | None:
@@ -204,14 +191,11 @@ def _config_ref(call: Caller, given: Any) -> str | None:
 def list_saved_configs(
     call: Call, testPlanId: int | None = None, query: str | None = None
 ) -> list[dict[str, Any]]:
-    with vendor_errors():
-        plan_id = (
-            call.core("plan", testPlanId, "testPlanId")
-            if testPlanId is not None
-            else _filters(call, query)[0]
-        )
-        configs = run_configs.list_run_configs(call.ctx, call.principal, plan_id)
-        return [translate.saved_config_wire(c, call.ids) for c in configs]
+    plan_id = (
+        call.core("plan", testPlanId, "testPlanId") if testPlanId is not None else _filters(call, query)[0]
+    )
+    configs = run_configs.list_run_configs(call.ctx, call.principal, plan_id)
+    return [translate.saved_config_wire(c, call.ids) for c in configs]
 
 
 def _rerun(call: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -221,23 +205,22 @@ def _rerun(call: Caller, body: dict[str, Any]) -> dict[str, Any]:
     kind = str(body.get("reRunType") or "ONLY_FAILED_TESTS")
     if kind not in translate.RERUN_TYPES:
         raise field_error("reRunType", f"must be one of {', '.join(translate.RERUN_TYPES)}", kind)
-    with vendor_errors():
-        parent_id = call.core("plan_run", body["executionResultId"], "executionResultId")
-        if "executionId" in body and call.core("plan", body["executionId"], "executionId") != (
-            executions.get_plan_run(call.ctx, call.principal, parent_id).plan_run.plan_id
-        ):
-            raise field_error("executionId", "is not the test plan of executionResultId", body["executionId"])
-        picks = tuple(
-            _pick(call, i, request) for i, request in enumerate(body.get("testCaseResultRequests") or [])
+    parent_id = call.core("plan_run", body["executionResultId"], "executionResultId")
+    if "executionId" in body and call.core("plan", body["executionId"], "executionId") != (
+        executions.get_plan_run(call.ctx, call.principal, parent_id).plan_run.plan_id
+    ):
+        raise field_error("executionId", "is not the test plan of executionResultId", body["executionId"])
+    picks = tuple(
+        _pick(call, i, request) for i, request in enumerate(body.get("testCaseResultRequests") or [])
+    )
+    if kind == "USER_PICKED" and not picks:
+        raise field_error(
+            "testCaseResultRequests", "a USER_PICKED rerun names the test case results to rerun"
         )
-        if kind == "USER_PICKED" and not picks:
-            raise field_error(
-                "testCaseResultRequests", "a USER_PICKED rerun names the test case results to rerun"
-            )
-        scope = executions.RerunScope(mode=translate.RERUN_TYPES[kind], picks=picks)
-        started = executions.rerun_plan_run(call.ctx, call.principal, parent_id, scope)
-        assert started.plan_run is not None
-        return _run_answer(call, started.plan_run.id, created=True)
+    scope = executions.RerunScope(mode=translate.RERUN_TYPES[kind], picks=picks)
+    started = executions.rerun_plan_run(call.ctx, call.principal, parent_id, scope)
+    assert started.plan_run is not None
+    return _run_answer(call, started.plan_run.id, created=True)
 
 
 def _pick(call: Caller, i: int, request: Any) -> executions.Pick:
@@ -263,39 +246,36 @@ def _pick(call: Caller, i: int, request: Any) -> executions.Pick:
 
 @router.get("/execution_results/{run_id}")
 def get_plan_run(run_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        return _run_answer(call, call.core("plan_run", run_id, "id"))
+    return _run_answer(call, call.core("plan_run", run_id, "id"))
 
 
 @router.put("/execution_results/{run_id}")
 def stop_plan_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     if str(body.get("result", "")).upper() != "STOPPED":
         raise field_error("result", "only STOPPED is accepted: it stops the run", body.get("result"))
-    with vendor_errors():
-        core_id = call.core("plan_run", run_id, "id")
-        view = executions.get_plan_run(call.ctx, call.principal, core_id)
-        if all(x.status.is_terminal for x in view.executions):
-            raise TestsigmaError(
-                400, "No Queued executions for this test plan run: it has already completed", "BAD_REQUEST"
-            )
-        executions.stop_plan_run(call.ctx, call.principal, core_id)
-        return _run_answer(call, core_id, stopping=True)
+    core_id = call.core("plan_run", run_id, "id")
+    view = executions.get_plan_run(call.ctx, call.principal, core_id)
+    if all(x.status.is_terminal for x in view.executions):
+        raise TestsigmaError(
+            400, "No Queued executions for this test plan run: it has already completed", "BAD_REQUEST"
+        )
+    executions.stop_plan_run(call.ctx, call.principal, core_id)
+    return _run_answer(call, core_id, stopping=True)
 
 
 @router.put("/execution_results/{run_id}/override")
 def override_results(run_id: str, call: Call, body: Annotated[list[Any], Body()]) -> dict[str, Any]:
     """Override test case results with a comment; valid entries apply even when others don't."""
-    with vendor_errors():
-        core_run = call.core("plan_run", run_id, "id")
-        view = executions.get_plan_run(call.ctx, call.principal, core_run)
-        errors: list[str] = []
-        applied = 0
-        for i, entry in enumerate(body):
-            problem = _override_one(call, view, core_run, i, entry)
-            if problem:
-                errors.append(problem)
-            else:
-                applied += 1
+    core_run = call.core("plan_run", run_id, "id")
+    view = executions.get_plan_run(call.ctx, call.principal, core_run)
+    errors: list[str] = []
+    applied = 0
+    for i, entry in enumerate(body):
+        problem = _override_one(call, view, core_run, i, entry)
+        if problem:
+            errors.append(problem)
+        else:
+            applied += 1
     if not applied:
         raise TestsigmaError(400, "; ".join(errors) or "nothing to override", "BAD_REQUEST")
     message = "Overridden the results successfully" if not errors else "Overridden the result partially"
@@ -353,21 +333,20 @@ def _suite_name(call: Caller, suite_id: str) -> str:
 
 @router.get("/execution_results/{run_id}/test_case_results")
 def get_test_case_results(run_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        core_id = call.core("plan_run", run_id, "id")
-        view = executions.get_plan_run(call.ctx, call.principal, core_id)
-        status = translate.run_status(view.executions)
-        return {
-            "executionId": call.ids("plan", view.plan_run.plan_id),
-            "executionResultId": call.ids("plan_run", core_id),
-            "result": translate.worst([translate.result_of(x) for x in view.executions])
-            if status == "STATUS_COMPLETED"
-            else "QUEUED",
-            "status": status,
-            "testCases": translate.test_case_results(
-                view.plan_run, view.executions, _names(call, view), call.ids
-            ),
-        }
+    core_id = call.core("plan_run", run_id, "id")
+    view = executions.get_plan_run(call.ctx, call.principal, core_id)
+    status = translate.run_status(view.executions)
+    return {
+        "executionId": call.ids("plan", view.plan_run.plan_id),
+        "executionResultId": call.ids("plan_run", core_id),
+        "result": translate.worst([translate.result_of(x) for x in view.executions])
+        if status == "STATUS_COMPLETED"
+        else "QUEUED",
+        "status": status,
+        "testCases": translate.test_case_results(
+            view.plan_run, view.executions, _names(call, view), call.ids
+        ),
+    }
 
 
 def _filters(call: Caller, query: str | None) -> tuple[str | None, set[str] | None, str | None]:
@@ -399,41 +378,39 @@ def list_plan_runs(
     page: PageNumber = 0,
     size: PageSize = 50,
 ) -> dict[str, Any]:
-    with vendor_errors():
-        plan_id, results, build = _filters(call, query)
-        if results is None and build is None:
-            runs, total = executions.page_plan_runs(
-                call.ctx, call.principal, plan_id=plan_id, offset=page * size, limit=size
-            )
-            items = [_run_answer(call, r.id) for r in runs]
-            return translate.page_wire(items, total, page, size)
-        everything = []
-        offset = 0
-        while True:  # result and build filters are derived from the executions: filter the answers
-            runs, total = executions.page_plan_runs(
-                call.ctx, call.principal, plan_id=plan_id, offset=offset, limit=1000
-            )
-            everything += [_run_answer(call, r.id) for r in runs]
-            offset += 1000
-            if offset >= total:
-                break
-        matching = [
-            a
-            for a in everything
-            if (results is None or a["result"] in results) and (build is None or a["buildNo"] == build)
-        ]
-        return translate.page_wire(matching[page * size : (page + 1) * size], len(matching), page, size)
+    plan_id, results, build = _filters(call, query)
+    if results is None and build is None:
+        runs, total = executions.page_plan_runs(
+            call.ctx, call.principal, plan_id=plan_id, offset=page * size, limit=size
+        )
+        items = [_run_answer(call, r.id) for r in runs]
+        return translate.page_wire(items, total, page, size)
+    everything = []
+    offset = 0
+    while True:  # result and build filters are derived from the executions: filter the answers
+        runs, total = executions.page_plan_runs(
+            call.ctx, call.principal, plan_id=plan_id, offset=offset, limit=1000
+        )
+        everything += [_run_answer(call, r.id) for r in runs]
+        offset += 1000
+        if offset >= total:
+            break
+    matching = [
+        a
+        for a in everything
+        if (results is None or a["result"] in results) and (build is None or a["buildNo"] == build)
+    ]
+    return translate.page_wire(matching[page * size : (page + 1) * size], len(matching), page, size)
 
 
 @router.get("/reports/junit/{run_id}")
 def junit_report(run_id: str, call: Call) -> Response:
-    with vendor_errors():
-        core_id = call.core("plan_run", run_id, "id")
-        view = executions.get_plan_run(call.ctx, call.principal, core_id)
-        if translate.run_status(view.executions) != "STATUS_COMPLETED":
-            raise TestsigmaError(409, "Report generation failed, Test plan run is not completed", "CONFLICT")
-        plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id, retired=True)
-        xml = translate.junit_xml(plan, view.executions, _names(call, view))
+    core_id = call.core("plan_run", run_id, "id")
+    view = executions.get_plan_run(call.ctx, call.principal, core_id)
+    if translate.run_status(view.executions) != "STATUS_COMPLETED":
+        raise TestsigmaError(409, "Report generation failed, Test plan run is not completed", "CONFLICT")
+    plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id, retired=True)
+    xml = translate.junit_xml(plan, view.executions, _names(call, view))
     return Response(xml, media_type="application/xml")
 
 
@@ -444,32 +421,29 @@ def list_test_plans(
     size: PageSize = 50,
     query: str | None = None,
 ) -> dict[str, Any]:
-    with vendor_errors():
-        plans = all_items(partial(assets.list_assets, call.ctx, call.principal, Plan))
-        try:
-            terms = translate.parse_query(query)
-        except ValueError as exc:
-            raise field_error("query", str(exc), query) from None
-        for key, _op, value in terms:
-            if key == "name":
-                plans = [p for p in plans if p.name == value]
-        items = [translate.plan_wire(p, call.ids) for p in plans[page * size : (page + 1) * size]]
-        return translate.page_wire(items, len(plans), page, size)
+    plans = all_items(partial(assets.list_assets, call.ctx, call.principal, Plan))
+    try:
+        terms = translate.parse_query(query)
+    except ValueError as exc:
+        raise field_error("query", str(exc), query) from None
+    for key, _op, value in terms:
+        if key == "name":
+            plans = [p for p in plans if p.name == value]
+    items = [translate.plan_wire(p, call.ids) for p in plans[page * size : (page + 1) * size]]
+    return translate.page_wire(items, len(plans), page, size)
 
 
 @router.get("/environments")
 def list_environments(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
-    with vendor_errors():
-        envs = all_items(partial(assets.list_assets, call.ctx, call.principal, Environment))
-        items = [translate.environment_wire(env, call.ids) for env in envs[page * size : (page + 1) * size]]
-        return translate.page_wire(items, len(envs), page, size)
+    envs = all_items(partial(assets.list_assets, call.ctx, call.principal, Environment))
+    items = [translate.environment_wire(env, call.ids) for env in envs[page * size : (page + 1) * size]]
+    return translate.page_wire(items, len(envs), page, size)
 
 
 @router.get("/environments/{env_id}")
 def get_environment(env_id: str, call: Call) -> dict[str, Any]:
-    with vendor_errors():
-        env = assets.get_asset(call.ctx, call.principal, Environment, call.core("environment", env_id, "id"))
-        return translate.environment_wire(env, call.ids)
+    env = assets.get_asset(call.ctx, call.principal, Environment, call.core("environment", env_id, "id"))
+    return translate.environment_wire(env, call.ids)
 
 
 def _variables(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -508,28 +482,26 @@ def _variables(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | 
 def create_environment(call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     if not isinstance(body.get("name"), str):
         raise field_error("name", "is required")
-    with vendor_errors():
-        plain, secret = _variables(body) or ({}, {})
-        env = assets.create_environment(
-            call.ctx, call.principal, name=body["name"], variables=plain, secrets=secret
-        )
-        return translate.environment_wire(env, call.ids)
+    plain, secret = _variables(body) or ({}, {})
+    env = assets.create_environment(
+        call.ctx, call.principal, name=body["name"], variables=plain, secrets=secret
+    )
+    return translate.environment_wire(env, call.ids)
 
 
 @router.put("/environments/{env_id}")
 def update_environment(env_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    with vendor_errors():
-        core_id = call.core("environment", env_id, "id")
-        given = _variables(body)
-        env = assets.update_environment(
-            call.ctx,
-            call.principal,
-            core_id,
-            name=body.get("name"),
-            variables=given[0] if given else None,
-            secrets=given[1] if given and given[1] else None,  # no encrypted entries: secrets stay
-        )
-        return translate.environment_wire(env, call.ids)
+    core_id = call.core("environment", env_id, "id")
+    given = _variables(body)
+    env = assets.update_environment(
+        call.ctx,
+        call.principal,
+        core_id,
+        name=body.get("name"),
+        variables=given[0] if given else None,
+        secrets=given[1] if given and given[1] else None,  # no encrypted entries: secrets stay
+    )
+    return translate.environment_wire(env, call.ids)
 
 
 def _invalid(exc: RequestValidationError) -> TestsigmaError:
