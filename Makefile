@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test fuzz check lint typecheck format bench lock clean
+.PHONY: install run test test-unit test-integration test-e2e fuzz check lint typecheck format bench lock clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,16 @@ run: install  ## start the server on the embedded default, with a demo workspace
 
 test: install  ## the whole test suite
 	$(BIN)/pytest
+
+# One tier each, chosen by the marker tests/conftest.py gives every test from its folder.
+test-unit: install  ## tests/unit: plain code in process, no server
+	$(BIN)/pytest -m unit
+
+test-integration: install  ## tests/integration: the store, migrations and the engine in process
+	$(BIN)/pytest -m integration
+
+test-e2e: install  ## tests/e2e: HTTP to a live server, the CLI, the vendor surfaces
+	$(BIN)/pytest -m e2e
 
 FUZZ_EXAMPLES ?= 300
 fuzz: install  ## the native API's fuzz tier, long: FUZZ_EXAMPLES calls per operation and mode

@@ -222,6 +222,29 @@ def _tiers() -> list[tuple[str, bool, str]]:
     ]
 
 
+# A test's tier is the folder under tests/ it lives in; `make test-unit`, `make test-integration`
+# and `make test-e2e` select a tier by its marker (`pytest -m unit`, ...).
+TEST_TIERS = ("unit", "integration", "e2e")
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier folder `path` lies in, or None for a file outside tests/unit, tests/integration, tests/e2e."""
+    try:
+        folder = path.resolve().relative_to(TESTS_DIR).parts[0]
+    except (ValueError, IndexError):
+        return None
+    return folder if folder in TEST_TIERS else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(item.path)
+        if tier is not None:
+            item.add_marker(tier)
+
+
 def pytest_report_header() -> list[str]:
     return [f"tier {name}: {'on' if on else 'off'} ({how})" for name, on, how in _tiers()]
 
