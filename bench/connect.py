@@ -24,7 +24,7 @@ __all__ = ["ConnectConfig", "measure_connect"]
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "connect"
 ALL_DAY = [
-    {"Day": d, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 23, "Minutes": 59}}
+    {"Day": d, "StartTime": {"Hours": 0, "Minutes": 0}, "EndTime": {"Hours": 0, "Minutes": 0}}
     for d in ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 ]
 

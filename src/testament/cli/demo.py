@@ -66,7 +66,7 @@ def _plant_contact_centre(app: AppContext, principal: Principal) -> None:
 
     office = {"Name": "BasicHours", "TimeZone": "Europe/London", "Config": _hours(WEEKDAYS, (9, 0), (17, 0))}
     basic_hours = create("connect.hours", "BasicHours", office)
-    always = {"Name": "AlwaysOnHours", "TimeZone": "UTC", "Config": _hours(WEEK, (0, 0), (23, 59))}
+    always = {"Name": "AlwaysOnHours", "TimeZone": "UTC", "Config": _hours(WEEK, (0, 0), (0, 0))}
     create("connect.hours", "AlwaysOnHours", always)
     create("connect.queue", "Basic Queue", {"Name": "Basic Queue", "HoursOfOperationId": basic_hours})
     flow_text = _read("demo-main-ivr.json")

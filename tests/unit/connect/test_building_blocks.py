@@ -103,6 +103,18 @@ def test_hours_follow_their_time_zone_and_overnight_ranges(moment: datetime, ope
     assert is_open(OFFICE, moment) is open_
 
 
+@pytest.mark.parametrize(
+    "moment", [datetime(2026, 1, 5, 0, 0, tzinfo=UTC), datetime(2026, 1, 5, 23, 59, 30, tzinfo=UTC)]
+)
+def test_all_day_as_aws_writes_it_is_open_in_the_days_last_minute_too(moment: datetime) -> None:
+    all_day = {
+        "Day": "MONDAY",
+        "StartTime": {"Hours": 0, "Minutes": 0},
+        "EndTime": {"Hours": 0, "Minutes": 0},
+    }
+    assert is_open({"TimeZone": "UTC", "Config": [all_day]}, moment) is True
+
+
 def test_hours_with_an_unknown_time_zone_cannot_be_evaluated() -> None:
     with pytest.raises(HoursError):
         is_open({"TimeZone": "Mars/Olympus", "Config": []}, datetime(2026, 1, 5, tzinfo=UTC))
