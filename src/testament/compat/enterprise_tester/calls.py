@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import odata, tql, translate
 from testament.compat.enterprise_tester.errors import EtError
@@ -22,13 +23,36 @@ __all__ = [
     "Call",
     "Caller",
     "Query",
+    "UploadedFile",
     "assignment_wire",
     "odata_query",
     "run_wire_of",
     "text_of",
     "tql_query",
+    "uploaded_files",
     "user_name_of",
 ]
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    name: str
+    data: bytes
+    media_type: str
+
+
+async def uploaded_files(request: Request) -> list[UploadedFile]:
+    """Every file part of a multipart body: the vendor's upload endpoints make one attachment of each."""
+    form = await request.form()
+    parts = [v for v in form.values() if isinstance(v, StarletteUploadFile)]
+    if not parts:
+        raise EtError(403, "Attach at least one file as multipart/form-data")
+    return [
+        UploadedFile(
+            part.filename or "file", await part.read(), part.content_type or "application/octet-stream"
+        )
+        for part in parts
+    ]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import (
     odata,
@@ -24,6 +23,7 @@ from testament.compat.enterprise_tester.calls import (
     run_wire_of,
     text_of,
     tql_query,
+    uploaded_files,
     user_name_of,
 )
 from testament.compat.enterprise_tester.errors import BY_ROUTE, EtError, error_response, from_domain
@@ -221,21 +221,16 @@ def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
 @router.post("/stepresult/{step_id}/attachments", status_code=201)
 async def add_step_attachment(step_id: str, request: Request, call: Call) -> list[dict[str, Any]]:
     """A multipart upload: every file part becomes one attachment of the step result."""
-    form = await request.form()
-    files = [v for v in form.values() if isinstance(v, StarletteUploadFile)]
-    if not files:
-        raise EtError(403, "Attach at least one file as multipart/form-data")
     made = []
-    for upload in files:
-        data = await upload.read()
+    for upload in await uploaded_files(request):
         artifact = await run_in_threadpool(
             manual.attach_to_step,
             call.ctx,
             call.principal,
             step_id,
-            name=upload.filename or "file",
-            data=data,
-            media_type=upload.content_type or "application/octet-stream",
+            name=upload.name,
+            data=upload.data,
+            media_type=upload.media_type,
         )
         made.append(_attachment_wire(call, step_id, artifact))
     return made  # the vendor answers a list of StepResultAttachment, one per file

@@ -9,10 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import ColumnElement
-from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import translate
-from testament.compat.enterprise_tester.calls import Call, Caller, odata_query
+from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, uploaded_files
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.users import user_id_for
@@ -63,22 +62,17 @@ def _listed(call: Caller, holder: Holder, holder_id: str) -> dict[str, Any]:
 
 async def _uploaded(call: Caller, request: Request, holder: Holder, holder_id: str) -> list[dict[str, Any]]:
     """Every file part of a multipart body becomes one attachment; the vendor answers the list."""
-    form = await request.form()
-    files = [v for v in form.values() if isinstance(v, StarletteUploadFile)]
-    if not files:
-        raise EtError(403, "Attach at least one file as multipart/form-data")
     made = []
-    for upload in files:
-        data = await upload.read()
+    for upload in await uploaded_files(request):
         attachment = await run_in_threadpool(
             attachments.add_attachment,
             call.ctx,
             call.principal,
             holder,
             holder_id,
-            name=upload.filename or "file",
-            data=data,
-            media_type=upload.content_type or "application/octet-stream",
+            name=upload.name,
+            data=upload.data,
+            media_type=upload.media_type,
         )
         made.append(_attachment_wire(call, attachment))
     return made
