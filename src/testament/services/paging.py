@@ -1,14 +1,15 @@
-"""Keyset pagination: a page is `limit` items after the last key the cursor carries."""
+"""Keyset pagination: a page is `limit` items after the last key the cursor carries.
+
+Offset windows (`Window`, `offset_page`) run in the store (store/repository.py); they are
+named here too, so a use case and a surface find every kind of page in one module."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
-
 from testament.domain.errors import InvalidInput
 from testament.kit.cursors import CursorCodec, InvalidCursor
+from testament.store.repository import Window, offset_page
 
 __all__ = ["MAX_LIMIT", "Page", "Window", "all_items", "decode_cursor", "make_page", "offset_page"]
 
@@ -55,28 +56,3 @@ def all_items(fetch: Callable[..., Page[T]]) -> list[T]:
         found += page.items
         if not (cursor := page.next_cursor):
             return found
-
-
-@dataclass(frozen=True)
-class Window:
-    """A query a surface compiled from its own query language (OData, TQL): a condition and an
-    ordering over one table's columns, and an offset window, as those languages page."""
-
-    where: ColumnElement[bool] | None = None
-    order_by: Sequence[ColumnElement[Any]] = ()
-    limit: int = 25
-    offset: int = 0
-
-
-def offset_page(
-    session: Session, statement: Select[Any], window: Window, tiebreak: ColumnElement[Any]
-) -> tuple[list[Any], int]:
-    """One window of `statement`'s rows (ordered, then by `tiebreak` so pages never overlap)
-    and how many rows match in all."""
-    if window.where is not None:
-        statement = statement.where(window.where)
-    total = session.execute(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    ).scalar_one()
-    ordered = statement.order_by(*window.order_by, tiebreak).limit(window.limit).offset(window.offset)
-    return list(session.scalars(ordered)), int(total)

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, null, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.model import Environment, Package, Plan, Suite, TestCase
 from testament.services.context import AppContext
+from testament.store.repository import Repository
 from testament.store.tables import environments, packages, plans, suites, test_cases
 
 __all__ = [
@@ -66,12 +67,15 @@ def _missing(named: Named[Any], reference: str) -> str:
     return f"no {named.kind} has the id or name {reference!r}"
 
 
-def _visible(obj: Any, principal: Principal, retired: bool) -> bool:
-    return (
-        obj is not None
-        and obj.workspace_id == principal.workspace_id
-        and (retired or getattr(obj, "deleted_at", None) is None)
-    )
+def _repository(session: Session, principal: Principal, named: Named[T]) -> Repository[T]:
+    return Repository(session, named.cls, principal.workspace_id, named.kind)
+
+
+def _scope(
+    session: Session, principal: Principal, named: Named[Any], *, retired: bool = False
+) -> list[ColumnElement[bool]]:
+    """The workspace's rows of this kind (live ones unless `retired`), for a query over columns."""
+    return _repository(session, principal, named).owned(retired=retired)
 
 
 def _ids_by_name(
@@ -81,11 +85,8 @@ def _ids_by_name(
     if not names:
         return {}
     table = named.table
-    gone = table.c.deleted_at if "deleted_at" in table.c else null()
     rows = session.execute(
-        select(table.c.id, table.c.name).where(
-            table.c.workspace_id == principal.workspace_id, table.c.name.in_(names), gone.is_(None)
-        )
+        select(table.c.id, table.c.name).where(*_scope(session, principal, named), table.c.name.in_(names))
     ).all()
     found: dict[str, list[str]] = {name: [] for name in names}
     for row in rows:
@@ -110,12 +111,13 @@ def load(
 ) -> T:
     """The entity a path names (by id, or else by name); NotFound otherwise. An id costs one
     primary-key read, as before names were accepted. `lock` holds the row (PostgreSQL)."""
-    obj = session.get(named.cls, reference, with_for_update=lock)
-    if not _visible(obj, principal, retired):
+    found = _repository(session, principal, named)
+    obj = found.find(reference, retired=retired, lock=lock)
+    if obj is None:
         same_name = _ids_by_name(session, principal, named, [reference])[reference]
         ident = _one(named, named.field, reference, same_name)
-        obj = session.get(named.cls, ident, with_for_update=lock) if ident else None
-    if obj is None or not _visible(obj, principal, retired):
+        obj = found.find(ident, retired=retired, lock=lock) if ident else None
+    if obj is None:
         raise NotFound(named.kind, reference)
     return obj
 
@@ -134,10 +136,8 @@ def _resolve(
         return []
     table = named.table
     query = select(table.c.id).where(
-        table.c.workspace_id == principal.workspace_id, table.c.id.in_(list(references))
+        *_scope(session, principal, named, retired=retired), table.c.id.in_(list(references))
     )
-    if not retired and "deleted_at" in table.c:
-        query = query.where(table.c.deleted_at.is_(None))
     by_id = set(session.scalars(query))
     by_name = _ids_by_name(session, principal, named, [r for r in references if r not in by_id])
     ids = []

@@ -8,7 +8,6 @@ last segment is its id or name, so flows exported from a real instance resolve u
 import re
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
@@ -17,6 +16,7 @@ from testament.domain.model import Resource
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.store.repository import Repository
 from testament.store.tables import resources
 
 __all__ = [
@@ -52,18 +52,20 @@ def reference_keys(reference: str) -> set[str]:
     return {reference, reference.rsplit("/", 1)[-1], reference.rsplit(":", 1)[-1]} - {""}
 
 
+def _of_kind(session: Session, workspace_id: str, kind: str) -> Repository[Resource]:
+    """The workspace's resources; every read names the kind too (`resources.c.kind == kind`)."""
+    return Repository(session, Resource, workspace_id, kind)
+
+
 def _load(uow_session: Session, principal: Principal, kind: str, reference: str) -> Resource:
     """A resource of this kind by its id or its name (names are unique per kind and workspace)."""
-    found = [
-        r
-        for r in uow_session.scalars(
-            select(Resource).where(
-                resources.c.workspace_id == principal.workspace_id,
-                resources.c.kind == kind,
-                (resources.c.id == reference) | (resources.c.name == reference),
+    found = list(
+        uow_session.scalars(
+            _of_kind(uow_session, principal.workspace_id, kind).select(
+                resources.c.kind == kind, (resources.c.id == reference) | (resources.c.name == reference)
             )
         )
-    ]
+    )
     if not found:
         raise NotFound(kind, reference)
     return next((r for r in found if r.id == reference), found[0])
@@ -145,10 +147,8 @@ def find_resource(app: AppContext, workspace_id: str, kind: str, reference: str)
     with app.db.reading() as session:
         candidates = list(
             session.scalars(
-                select(Resource).where(
-                    resources.c.workspace_id == workspace_id,
-                    resources.c.kind == kind,
-                    resources.c.id.in_(keys) | resources.c.name.in_(keys),
+                _of_kind(session, workspace_id, kind).select(
+                    resources.c.kind == kind, resources.c.id.in_(keys) | resources.c.name.in_(keys)
                 )
             )
         )
@@ -163,13 +163,10 @@ def list_resources(
     principal.require(Permission.READ)
     check_limit(limit)
     after = decode_cursor(app.cursors, f"resources:{kind}", cursor)
-    query = select(Resource).where(
-        resources.c.workspace_id == principal.workspace_id, resources.c.kind == kind
-    )
-    if after:
-        query = query.where(resources.c.id > after)
     with app.db.reading() as session:
-        rows = list(session.scalars(query.order_by(resources.c.id).limit(limit + 1)))
+        rows = _of_kind(session, principal.workspace_id, kind).keyset(
+            resources.c.id, after, limit, resources.c.kind == kind
+        )
     return make_page(app.cursors, f"resources:{kind}", rows, limit, key=lambda r: r.id)
 
 
