@@ -14,14 +14,13 @@ from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services import references
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page
 from testament.services.projects import check_project
 from testament.services.test_cases import refuse_if_in_a_task
+from testament.store.repository import Repository
 from testament.store.tables import (
     executions,
-    live,
     plan_runs,
-    plans,
     suites,
     task_steps,
 )
@@ -72,6 +71,11 @@ def _load(
     """An asset by id or name (`retired`: a deleted plan too, by its id)."""
     found: Asset = references.load(session, principal, _NAMED[cls], ident, retired=retired)
     return found
+
+
+def _mine(session: Session, principal: Principal, cls: type[Asset]) -> Repository[Asset]:
+    """The workspace's live assets of one class."""
+    return Repository(session, cls, principal.workspace_id, _NAMED[cls].kind)
 
 
 def _check_members(
@@ -390,11 +394,9 @@ def query_suites(
     """Suites in a surface's query window (over the suites table): every suite of the
     workspace, or those directly inside `children_of`."""
     principal.require(Permission.READ)
-    found = select(Suite).where(suites.c.workspace_id == principal.workspace_id)
-    if children_of is not None:
-        found = found.where(suites.c.parent_id == children_of)
+    inside = [] if children_of is None else [suites.c.parent_id == children_of]
     with app.db.reading() as session:
-        return offset_page(session, found, window, suites.c.id)
+        return _mine(session, principal, Suite).offset_page(window, suites.c.id, *inside)
 
 
 def list_assets(
@@ -404,11 +406,8 @@ def list_assets(
     check_limit(limit)
     table, kind = _NAMED[cls].table, _NAMED[cls].kind
     after = decode_cursor(app.cursors, kind, cursor)
-    query = select(cls).where(table.c.workspace_id == principal.workspace_id, *live(table))
-    if after:
-        query = query.where(table.c.id > after)
     with app.db.reading() as session:
-        rows = list(session.scalars(query.order_by(table.c.id).limit(limit + 1)))
+        rows = _mine(session, principal, cls).keyset(table.c.id, after, limit)
     return make_page(app.cursors, kind, rows, limit, key=lambda a: a.id)
 
 
@@ -455,9 +454,7 @@ def _subtree(session: Session, suite_id: str) -> list[str]:
 
 def _refuse_if_referenced(session: Session, principal: Principal, suite_id: str) -> None:
     doomed = _subtree(session, suite_id)
-    for plan in session.scalars(
-        select(Plan).where(plans.c.workspace_id == principal.workspace_id, *live(plans))
-    ):
+    for plan in session.scalars(_mine(session, principal, Plan).select()):
         used = [*plan.suite_ids, *(ident for m in plan.machines for ident in m.get("suite_ids") or [])]
         for ident in doomed:
             if ident in used:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select, true
+from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import IllegalTransition, InvalidInput, NotFound
@@ -35,6 +36,7 @@ from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import RecordAdded
 from testament.services.paging import MAX_LIMIT, Window, offset_page
 from testament.store import tables
+from testament.store.repository import Repository
 from testament.store.tables import artifacts, execution_records, executions, test_case_versions
 
 __all__ = [
@@ -241,12 +243,13 @@ def run_status_column(word: Callable[[RunStatus], str]) -> ColumnElement[str]:
     return case(*((_holds(r), literal(word(r.status))) for r in rules), else_=literal(word(last.status)))
 
 
-def _load(uow_session: Any, principal: Principal, execution_id: str, *, lock: bool = False) -> Execution:
-    execution = uow_session.get(Execution, execution_id, with_for_update=lock)
-    if execution is None or execution.workspace_id != principal.workspace_id or execution.kind != MANUAL_KIND:
-        raise NotFound("manual execution", execution_id)
-    found: Execution = execution
-    return found
+def _load(session: Session, principal: Principal, execution_id: str, *, lock: bool = False) -> Execution:
+    """A manual execution of the workspace (another kind of execution is not one: NotFound)."""
+    kind = "manual execution"
+    execution = Repository(session, Execution, principal.workspace_id, kind).get(execution_id, lock=lock)
+    if execution.kind != MANUAL_KIND:
+        raise NotFound(kind, execution_id)
+    return execution
 
 
 def get_manual_run(app: AppContext, principal: Principal, execution_id: str) -> ManualRun:
