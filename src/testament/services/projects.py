@@ -8,11 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
-from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.errors import Conflict, InvalidInput
 from testament.domain.model import Project
 from testament.kit.ids import new_id
 from testament.services.context import AppContext
-from testament.services.paging import Window, offset_page
+from testament.services.paging import Window
+from testament.store.repository import Repository
 from testament.store.tables import packages, projects, suites
 
 __all__ = [
@@ -42,22 +43,21 @@ def create_project(app: AppContext, principal: Principal, *, name: str) -> Proje
     return project
 
 
+def _projects(session: Session, principal: Principal) -> Repository[Project]:
+    return Repository(session, Project, principal.workspace_id, "project")
+
+
 def get_project(app: AppContext, principal: Principal, project_id: str) -> Project:
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        project = session.get(Project, project_id)
-    if project is None or project.workspace_id != principal.workspace_id:
-        raise NotFound("project", project_id)
-    found: Project = project
-    return found
+        return _projects(session, principal).get(project_id)
 
 
 def query_projects(app: AppContext, principal: Principal, window: Window) -> tuple[list[Project], int]:
     """The workspace's projects in a surface's query window (over the projects table)."""
     principal.require(Permission.READ)
-    found = select(Project).where(projects.c.workspace_id == principal.workspace_id)
     with app.db.reading() as session:
-        return offset_page(session, found, window, projects.c.id)
+        return _projects(session, principal).offset_page(window, projects.c.id)
 
 
 def check_project(session: Session, principal: Principal, project_id: str | None) -> str | None:
@@ -65,12 +65,7 @@ def check_project(session: Session, principal: Principal, project_id: str | None
     default project (or none given)."""
     if project_id is None or project_id == principal.workspace_id:
         return None
-    found = session.scalar(
-        select(projects.c.id).where(
-            projects.c.workspace_id == principal.workspace_id, projects.c.id == project_id
-        )
-    )
-    if found is None:
+    if _projects(session, principal).find(project_id) is None:
         raise InvalidInput("project_id", f"{project_id!r} is not a project of this workspace")
     return project_id
 

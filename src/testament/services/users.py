@@ -7,14 +7,15 @@ still has keys, assignments or runs cannot be deleted: those keep the user's nam
 
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, NotFound
 from testament.domain.users import User, checked_name, user_id_for
 from testament.services.context import AppContext
-from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import api_keys, assignments, executions, users
 
 __all__ = [
@@ -43,8 +44,8 @@ def user_for_key(session: Session, workspace_id: str, name: str, now: Any) -> Us
     return user
 
 
-def _mine(principal: Principal) -> Select[Any]:
-    return select(User).where(users.c.workspace_id == principal.workspace_id)
+def _mine(session: Session, principal: Principal) -> Repository[User]:
+    return Repository(session, User, principal.workspace_id, "user")
 
 
 def list_users(
@@ -53,12 +54,9 @@ def list_users(
     """The workspace's users in name order, a cursor page at a time."""
     principal.require(Permission.READ)
     check_limit(limit)
-    query = _mine(principal)
     after = decode_cursor(app.cursors, "users", cursor)
-    if after is not None:
-        query = query.where(users.c.name > str(after))
     with app.db.reading() as session:
-        found = list(session.scalars(query.order_by(users.c.name).limit(limit + 1)))
+        found = _mine(session, principal).keyset(users.c.name, None if after is None else str(after), limit)
     return make_page(app.cursors, "users", found, limit, key=lambda u: u.name)
 
 
@@ -66,14 +64,14 @@ def query_users(app: AppContext, principal: Principal, window: Window) -> tuple[
     """The workspace's users in a surface's query window (over the users table)."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        return offset_page(session, _mine(principal), window, users.c.name)
+        return _mine(session, principal).offset_page(window, users.c.name)
 
 
 def get_user(app: AppContext, principal: Principal, user_id: str) -> User:
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        user = session.get(User, user_id.lower())
-    if user is None or user.workspace_id != principal.workspace_id:
+        user = _mine(session, principal).find(user_id.lower())
+    if user is None:  # named as asked, not as the key lowercases it
         raise NotFound("user", user_id)
     return user
 
@@ -141,9 +139,9 @@ def _has_data(session: Session, user: User) -> bool:
             select(
                 or_(
                     exists().where(api_keys.c.user_id == user.id),
-                    exists().where(assignments.c.workspace_id == ws, assignments.c.assignee == user.name),
-                    exists().where(executions.c.workspace_id == ws, executions.c.created_by == user.name),
-                    exists().where(executions.c.workspace_id == ws, executions.c.run_by == user.name),
+                    exists().where(owned_by(assignments, ws), assignments.c.assignee == user.name),
+                    exists().where(owned_by(executions, ws), executions.c.created_by == user.name),
+                    exists().where(owned_by(executions, ws), executions.c.run_by == user.name),
                 )
             )
         )
