@@ -61,119 +61,67 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from difflib import get_close_matches
-from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Date,
-    DateTime,
-    Float,
-    Integer,
-    Numeric,
-    Select,
-    String,
-    TypeDecorator,
-    Uuid,
-    and_,
-    cast,
-    extract,
-    false,
-    func,
-    literal,
-    literal_column,
-    not_,
-    null,
-    or_,
-    true,
+from sqlalchemy import Select
+
+from testament.domain.filters import (
+    COMPARISONS,
+    FUNCTIONS,
+    MAX_NESTING,
+    MAX_NODES,
+    Call,
+    Comparison,
+    Constant,
+    FilterError,
+    Kind,
+    Logical,
+    Node,
+    Not,
+    Signature,
+    SortKey,
+    check_size,
+    too_deep,
 )
-from sqlalchemy import Enum as SqlEnum
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.sql.type_api import TypeEngine
-from sqlalchemy.sql.visitors import InternalTraversal
+from testament.domain.filters import Field as Property
+from testament.store.filters import Fields, compile_filter, compile_order, kind_of
+
+__all__ = [  # the tree's names too, so this module reads as the OData surface's whole query side
+    "DEFAULT_TOP",
+    "MAX_NESTING",
+    "MAX_NODES",
+    "Call",
+    "Comparison",
+    "Constant",
+    "Kind",
+    "Logical",
+    "Node",
+    "Not",
+    "ODataError",
+    "Property",
+    "QueryOptions",
+    "check_size",
+    "compile_filter",
+    "compile_orderby",
+    "kind_of",
+    "parse_datetime",
+    "parse_filter",
+    "parse_orderby",
+    "too_deep",
+]
 
 DEFAULT_TOP = 25
 MAX_TOP = 1000
 MAX_SKIP = 2**31 - 1
 
 
-class ODataError(ValueError):
-    """A query option the surface cannot honour; `position` is a 0-based character offset."""
+# The tree, its errors and its bounds are the one filter tree's (testament.domain.filters);
+# this module parses OData text into it.
+ODataError = FilterError
 
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
-
-
-class Kind(Enum):
-    STRING = "a string"
-    NUMBER = "a number"
-    DATETIME = "a datetime"
-    BOOLEAN = "a boolean"
-    NULL = "null"
-    ANY = "a value"
-
-
-# ---------------------------------------------------------------------------------------- tree
-
-Value = str | int | float | bool | datetime | None
-
-
-@dataclass(frozen=True)
-class Constant:
-    value: Value
-    kind: Kind
-    position: int
-
-
-@dataclass(frozen=True)
-class Property:
-    name: str
-    position: int
-
-
-@dataclass(frozen=True)
-class Call:
-    name: str
-    args: tuple[Node, ...]
-    position: int
-
-
-@dataclass(frozen=True)
-class Comparison:
-    op: str
-    left: Node
-    right: Node
-    position: int
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: Node
-    position: int
-
-
-@dataclass(frozen=True)
-class Logical:
-    op: str
-    left: Node
-    right: Node
-    position: int
-
-
-Node = Constant | Property | Call | Comparison | Not | Logical
-
-COMPARISONS = ("eq", "ne", "gt", "ge", "lt", "le")
 _ARITHMETIC = frozenset({"add", "sub", "mul", "div", "mod"})
 _UNSUPPORTED_FUNCTIONS = frozenset(
     {"indexof", "substring", "trim", "concat", "replace", "round", "floor", "ceiling", "isof", "cast"}
@@ -447,7 +395,7 @@ class _Parser:
         if len(args) != len(function.params):
             raise ODataError(
                 f"{name.text}() at position {name.position} takes {len(function.params)} "
-                f"argument(s) ({function.signature}), found {len(args)}",
+                f"argument(s) ({function.text}), found {len(args)}",
                 name.position,
             )
         self.depth -= 1
@@ -472,33 +420,6 @@ _WORD_CONSTANTS: dict[str, Callable[[int], Constant]] = {
 _RESERVED = frozenset({*COMPARISONS, "and", "or", "not", *_ARITHMETIC, "asc", "desc"})
 
 
-MAX_NESTING = 50
-
-
-def too_deep(position: int | None = None) -> ODataError:
-    return ODataError(f"The expression is nested too deeply (at most {MAX_NESTING} levels)", position)
-
-
-MAX_NODES = 500
-
-
-def check_size(node: Node) -> Node:
-    """A bounded tree (and/or chains included), so compiling it never recurses far."""
-    count, depth_of, stack = 0, 0, [(node, 1)]
-    while stack:
-        current, depth = stack.pop()
-        count, depth_of = count + 1, max(depth_of, depth)
-        if count > MAX_NODES or depth_of > 4 * MAX_NESTING:
-            raise ODataError(f"The expression is too long (at most {MAX_NODES} parts)", current.position)
-        if isinstance(current, (Comparison, Logical)):
-            stack += [(current.left, depth + 1), (current.right, depth + 1)]
-        elif isinstance(current, Not):
-            stack.append((current.operand, depth + 1))
-        elif isinstance(current, Call):
-            stack += [(arg, depth + 1) for arg in current.args]
-    return node
-
-
 def parse_filter(text: str) -> Node:
     """The tree of a `$filter` expression; ODataError says where the text stopped making sense."""
     try:
@@ -507,90 +428,7 @@ def parse_filter(text: str) -> Node:
         raise too_deep() from None
 
 
-# ---------------------------------------------------------------------------------------- functions
-
-
-class _StrPos(FunctionElement[int]):
-    """1-based position of the 2nd argument in the 1st, 0 if absent; case-sensitive everywhere."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(_StrPos)
-def _strpos_default(element: _StrPos, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"instr({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_StrPos, "postgresql")
-def _strpos_postgresql(element: _StrPos, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strpos({compiler.process(element.clauses, **kw)})"
-
-
-class _DatePart(FunctionElement[int]):
-    """An integer part (year … second) of a timestamp, read in UTC."""
-
-    type = Integer()
-    inherit_cache = True
-    _traverse_internals = [*FunctionElement._traverse_internals, ("part", InternalTraversal.dp_string)]
-
-    def __init__(self, part: str, timestamp: ColumnElement[Any]) -> None:
-        self.part = part
-        super().__init__(timestamp)
-
-
-def _timestamp_argument(element: _DatePart) -> ColumnElement[Any]:
-    argument: ColumnElement[Any] = next(iter(element.clauses))
-    return argument
-
-
-@compiles(_DatePart)
-def _date_part_default(element: _DatePart, compiler: SQLCompiler, **kw: Any) -> str:
-    expression = cast(extract(element.part, _timestamp_argument(element)), Integer)
-    return compiler.process(expression, **kw)
-
-
-@compiles(_DatePart, "postgresql")
-def _date_part_postgresql(element: _DatePart, compiler: SQLCompiler, **kw: Any) -> str:
-    timestamp = _timestamp_argument(element)
-    if _has_time_zone(timestamp.type):
-        timestamp = func.timezone(literal_column("'UTC'"), timestamp)
-    expression = cast(func.floor(extract(element.part, timestamp)), Integer)
-    return compiler.process(expression, **kw)
-
-
-def _endswith(args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
-    text, suffix = args
-    text_length, suffix_length = func.length(text, type_=Integer), func.length(suffix, type_=Integer)
-    tail = func.substr(text, text_length - suffix_length + 1, type_=String)
-    return and_(text_length >= suffix_length, tail == suffix)
-
-
-@dataclass(frozen=True)
-class _Function:
-    params: tuple[Kind, ...]
-    result: Kind
-    build: Callable[[list[ColumnElement[Any]]], ColumnElement[Any]]
-    signature: str
-
-
-def _date_function(part: str) -> _Function:
-    return _Function((Kind.DATETIME,), Kind.NUMBER, lambda a: _DatePart(part, a[0]), "a datetime")
-
-
-_STRINGS = (Kind.STRING, Kind.STRING)
-FUNCTIONS: dict[str, _Function] = {
-    "substringof": _Function(_STRINGS, Kind.BOOLEAN, lambda a: _StrPos(a[1], a[0]) > 0, "needle, string"),
-    "startswith": _Function(_STRINGS, Kind.BOOLEAN, lambda a: _StrPos(a[0], a[1]) == 1, "string, prefix"),
-    "endswith": _Function(_STRINGS, Kind.BOOLEAN, _endswith, "string, suffix"),
-    "tolower": _Function((Kind.STRING,), Kind.STRING, lambda a: func.lower(a[0], type_=String), "a string"),
-    "toupper": _Function((Kind.STRING,), Kind.STRING, lambda a: func.upper(a[0], type_=String), "a string"),
-    "length": _Function((Kind.STRING,), Kind.NUMBER, lambda a: func.length(a[0], type_=Integer), "a string"),
-    **{part: _date_function(part) for part in ("year", "month", "day", "hour", "minute", "second")},
-}
-
-
-def _function(name: _Token) -> _Function:
+def _function(name: _Token) -> Signature:
     if name.text in FUNCTIONS:
         return FUNCTIONS[name.text]
     verb = "is not supported" if name.text in _UNSUPPORTED_FUNCTIONS else "is unknown"
@@ -600,212 +438,7 @@ def _function(name: _Token) -> _Function:
     )
 
 
-# ---------------------------------------------------------------------------------------- compiler
-
-
-def _base_type(type_: TypeEngine[Any]) -> TypeEngine[Any]:
-    return type_.impl_instance if isinstance(type_, TypeDecorator) else type_
-
-
-def _has_time_zone(type_: TypeEngine[Any]) -> bool:
-    base = _base_type(type_)
-    return isinstance(base, DateTime) and bool(base.timezone)
-
-
-def kind_of(type_: TypeEngine[Any]) -> Kind:
-    base = _base_type(type_)
-    kinds: tuple[tuple[type[TypeEngine[Any]], Kind], ...] = (
-        (Boolean, Kind.BOOLEAN),
-        (String, Kind.STRING),
-        (Uuid, Kind.STRING),
-        (Integer, Kind.NUMBER),
-        (Numeric, Kind.NUMBER),
-        (Float, Kind.NUMBER),
-        (DateTime, Kind.DATETIME),
-        (Date, Kind.DATETIME),
-    )
-    return next((kind for cls, kind in kinds if isinstance(base, cls)), Kind.ANY)
-
-
-@dataclass(frozen=True)
-class _Typed:
-    expr: ColumnElement[Any]
-    kind: Kind
-
-
-def _accepts(expected: Kind, actual: Kind) -> bool:
-    return Kind.ANY in (expected, actual) or actual is Kind.NULL or expected is actual
-
-
-class _Compiler:
-    def __init__(self, fields: Mapping[str, ColumnElement[Any]]) -> None:
-        self.fields = fields
-
-    def condition(self, node: Node) -> ColumnElement[bool]:
-        typed = self.value(node)
-        if not _accepts(Kind.BOOLEAN, typed.kind):
-            raise ODataError(
-                f"Expected a condition at position {node.position} (a comparison, a boolean property or "
-                f"function, combined with and/or/not), found {typed.kind.value}",
-                node.position,
-            )
-        condition: ColumnElement[bool] = typed.expr
-        return condition
-
-    def value(self, node: Node, partner: _Typed | None = None) -> _Typed:
-        if isinstance(node, Constant):
-            return _bind(node, partner)
-        if isinstance(node, Property):
-            return self.property(node)
-        if isinstance(node, Call):
-            return self.call(node)
-        if isinstance(node, Comparison):
-            return _Typed(self.comparison(node), Kind.BOOLEAN)
-        if isinstance(node, Not):
-            return _Typed(not_(self.boolean(node.operand, "not", node.position)), Kind.BOOLEAN)
-        combine = and_ if node.op == "and" else or_
-        left = self.boolean(node.left, node.op, node.position)
-        return _Typed(combine(left, self.boolean(node.right, node.op, node.position)), Kind.BOOLEAN)
-
-    def boolean(self, node: Node, operator: str, position: int) -> ColumnElement[Any]:
-        typed = self.value(node)
-        if not _accepts(Kind.BOOLEAN, typed.kind):
-            raise ODataError(
-                f"'{operator}' at position {position} expected a condition, found {typed.kind.value} "
-                f"at position {node.position}; to negate a comparison write not (A eq B)",
-                node.position,
-            )
-        return typed.expr
-
-    def property(self, node: Property) -> _Typed:
-        column = self.fields.get(node.name)
-        if column is None:
-            close = get_close_matches(node.name, list(self.fields), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ODataError(
-                f"Unknown property '{node.name}' at position {node.position}{hint}: expected one of "
-                f"{', '.join(sorted(self.fields))}",
-                node.position,
-            )
-        return _Typed(column, kind_of(column.type))
-
-    def call(self, node: Call) -> _Typed:
-        function = FUNCTIONS[node.name]
-        args = []
-        for index, (arg, expected) in enumerate(zip(node.args, function.params, strict=True), start=1):
-            typed = self.value(arg)
-            if not _accepts(expected, typed.kind):
-                raise ODataError(
-                    f"{node.name}() at position {node.position} expected {expected.value} as argument "
-                    f"{index}, found {typed.kind.value} at position {arg.position}",
-                    arg.position,
-                )
-            args.append(typed.expr)
-        return _Typed(function.build(args), function.result)
-
-    def comparison(self, node: Comparison) -> ColumnElement[bool]:
-        left, right = self.operands(node.left, node.right)
-        if Kind.NULL in (left.kind, right.kind):
-            return _null_comparison(node, left, right)
-        if not (_accepts(left.kind, right.kind) or _accepts(right.kind, left.kind)):
-            raise ODataError(
-                f"Cannot compare {left.kind.value} with {right.kind.value} using '{node.op}' "
-                f"at position {node.position}",
-                node.position,
-            )
-        if Kind.BOOLEAN in (left.kind, right.kind) and node.op not in ("eq", "ne"):
-            raise ODataError(
-                f"Cannot use '{node.op}' with a boolean at position {node.position}: expected eq or ne",
-                node.position,
-            )
-        shortcut = _boolean_shortcut(node, left, right)
-        return shortcut if shortcut is not None else _OPERATORS[node.op](left.expr, right.expr)
-
-    def operands(self, left: Node, right: Node) -> tuple[_Typed, _Typed]:
-        """Compile both sides, a literal after the other side so it binds with that side's type."""
-        if isinstance(left, Constant):
-            typed_right = self.value(right)
-            return self.value(left, typed_right), typed_right
-        typed_left = self.value(left)
-        return typed_left, self.value(right, typed_left)
-
-
-_OPERATORS: dict[str, Callable[[ColumnElement[Any], ColumnElement[Any]], ColumnElement[bool]]] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "gt": lambda a, b: a > b,
-    "ge": lambda a, b: a >= b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-}
-
-
-def _null_comparison(node: Comparison, left: _Typed, right: _Typed) -> ColumnElement[bool]:
-    if node.op not in ("eq", "ne"):
-        raise ODataError(
-            f"Cannot use '{node.op}' with null at position {node.position}: expected eq or ne", node.position
-        )
-    if left.kind is Kind.NULL and right.kind is Kind.NULL:
-        return true() if node.op == "eq" else false()
-    other = right if left.kind is Kind.NULL else left
-    return other.expr.is_(None) if node.op == "eq" else other.expr.is_not(None)
-
-
-def _boolean_shortcut(node: Comparison, left: _Typed, right: _Typed) -> ColumnElement[bool] | None:
-    """`cond eq true` is `cond`, `cond eq false` is `not cond` (and ne the other way round)."""
-    if node.op not in ("eq", "ne") or left.kind is not Kind.BOOLEAN or right.kind is not Kind.BOOLEAN:
-        return None
-    for constant, other in ((node.right, left), (node.left, right)):
-        if isinstance(constant, Constant) and isinstance(constant.value, bool):
-            keep = constant.value == (node.op == "eq")
-            return other.expr if keep else not_(other.expr)
-    return None
-
-
-def _bind(node: Constant, partner: _Typed | None) -> _Typed:
-    """A literal as a bound parameter, typed like the expression it is compared with."""
-    partner_type = partner.expr.type if partner is not None and partner.kind is node.kind else None
-    value = node.value
-    if value is None:
-        return _Typed(null(), Kind.NULL)
-    if isinstance(value, bool):
-        return _Typed(true() if value else false(), Kind.BOOLEAN)
-    if isinstance(value, int):
-        return _Typed(literal(value, Integer() if abs(value) < 2**31 else BigInteger()), Kind.NUMBER)
-    if isinstance(value, float):
-        return _Typed(literal(value, Float()), Kind.NUMBER)
-    if isinstance(value, datetime):
-        return _Typed(_datetime_literal(value, partner_type), Kind.DATETIME)
-    return _Typed(_string_literal(value, partner_type, node.position), Kind.STRING)
-
-
-def _datetime_literal(value: datetime, partner_type: TypeEngine[Any] | None) -> ColumnElement[Any]:
-    if partner_type is None:
-        return literal(value, DateTime(timezone=True))
-    naive = isinstance(partner_type, DateTime) and not partner_type.timezone
-    return literal(value.replace(tzinfo=None) if naive else value, partner_type)
-
-
-def _string_literal(value: str, partner_type: TypeEngine[Any] | None, position: int) -> ColumnElement[Any]:
-    base = _base_type(partner_type) if partner_type is not None else None
-    if isinstance(base, Uuid):
-        if not base.as_uuid:
-            return literal(value, partner_type)
-        try:
-            return literal(uuid.UUID(value), partner_type)
-        except ValueError:
-            raise ODataError(f"Expected a guid at position {position}, found '{value}'", position) from None
-    if partner_type is None or not isinstance(base, String) or isinstance(base, SqlEnum):
-        return literal(value, String())  # an Enum type would refuse values outside the enum
-    return literal(value, partner_type)
-
-
-def compile_filter(node: Node, fields: Mapping[str, ColumnElement[Any]]) -> ColumnElement[bool]:
-    """A `$filter` tree as one SQL condition over `fields` (vendor property name -> column)."""
-    return _Compiler(fields).condition(node)
-
-
-def parse_orderby(text: str, fields: Mapping[str, ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+def parse_orderby(text: str, fields: Fields) -> list[Any]:
     """`$orderby` keys as ORDER BY clauses; nulls first ascending, last descending."""
     keys = _Parser(text).orderby()
     for node, _descending in keys:
@@ -813,21 +446,9 @@ def parse_orderby(text: str, fields: Mapping[str, ColumnElement[Any]]) -> list[C
     return compile_orderby(keys, fields)
 
 
-def compile_orderby(
-    keys: list[tuple[Node, bool]], fields: Mapping[str, ColumnElement[Any]]
-) -> list[ColumnElement[Any]]:
+def compile_orderby(keys: list[tuple[Node, bool]], fields: Fields) -> list[Any]:
     """Order keys (a value and whether it is descending) as ORDER BY clauses."""
-    compiler = _Compiler(fields)
-    clauses: list[ColumnElement[Any]] = []
-    for node, descending in keys:
-        if isinstance(node, Constant):
-            raise ODataError(
-                f"Expected a property or a function at position {node.position}, found a literal",
-                node.position,
-            )
-        expr = compiler.value(node).expr
-        clauses.append(expr.desc().nulls_last() if descending else expr.asc().nulls_first())
-    return clauses
+    return compile_order([SortKey(node, descending) for node, descending in keys], fields)
 
 
 # ---------------------------------------------------------------------------------------- paging
