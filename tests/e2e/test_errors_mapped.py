@@ -235,3 +235,29 @@ def test_every_operation_of_its_own_names_a_route_the_door_serves(
     server: LiveServer, prefix: str, route: str
 ) -> None:
     assert _served(server, prefix, route)
+
+
+def _fail_unexpectedly() -> None:
+    raise RuntimeError("row of workspace ws-other: token tk-secret")
+
+
+@pytest.fixture(scope="module")
+def failing_server(settings: Settings) -> Iterator[LiveServer]:
+    """A server each door of which has a route with a bug (an exception that is no domain error)."""
+    live = start_server(settings, start_engine=False)
+    for route in live.server.config.app.routes:
+        if isinstance(route, Mount) and route.path in {prefix for prefix, _ in DOORS.values()}:
+            _fastapi_under(route.app).add_api_route("/test-only/bug", _fail_unexpectedly, methods=["GET"])
+    yield live
+    live.stop()
+
+
+@pytest.mark.parametrize("door", DOORS)
+def test_a_bug_is_a_500_in_the_doors_shape_that_does_not_repeat_the_exceptions_text(
+    failing_server: LiveServer, door: str
+) -> None:
+    prefix, shape = DOORS[door]
+    response = httpx.get(f"{failing_server.url}{prefix}/test-only/bug", timeout=30)
+    assert response.status_code == 500
+    shape(response)
+    assert "tk-secret" not in response.text and "ws-other" not in response.text

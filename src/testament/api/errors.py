@@ -1,5 +1,6 @@
 """Domain errors → RFC 9457 problem+json, in one table."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 PROBLEM = "application/problem+json"
+
+log = logging.getLogger(__name__)
 
 
 class FieldProblem(BaseModel):
@@ -168,7 +171,17 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
 
+def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    """A bug, not the caller's mistake: logged with its traceback, answered without its text
+    (which may hold data of the request or of another workspace)."""
+    log.exception("unexpected error on the native API", exc_info=exc)
+    return problem(
+        500, "Internal error", "The server failed to answer; the error is in its log", code="InternalError"
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(e.TestamentError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
