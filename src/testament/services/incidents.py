@@ -9,9 +9,8 @@ default project unless named).
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from testament.kit.ids import new_id
 from testament.services import manual
 from testament.services.context import AppContext
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import attachments, executions, incident_comments, incident_links, incidents
 
 __all__ = [
@@ -64,16 +64,14 @@ class IncidentView:
 
 def _assignee(session: Session, principal: Principal, change: IncidentChange) -> None:
     user_id = change.assignee_id
-    if isinstance(user_id, str):
-        user = session.get(User, user_id.lower())
-        if user is None or user.workspace_id != principal.workspace_id:
-            raise InvalidInput("assignee_id", f"must be the id of a user of this workspace, not {user_id}")
+    users = Repository(session, User, principal.workspace_id, "user")
+    if isinstance(user_id, str) and users.find(user_id.lower()) is None:
+        raise InvalidInput("assignee_id", f"must be the id of a user of this workspace, not {user_id}")
 
 
 def _project(session: Session, principal: Principal, project_id: str | None) -> str:
     wanted = (project_id or principal.workspace_id).lower()
-    project = session.get(Project, wanted)
-    if project is None or project.workspace_id != principal.workspace_id:
+    if Repository(session, Project, principal.workspace_id, "project").find(wanted) is None:
         raise InvalidInput("project_id", f"must be the id of a project of this workspace, not {project_id}")
     return wanted
 
@@ -88,9 +86,13 @@ def _view(session: Session, incident: Incident) -> IncidentView:
     return IncidentView(incident, assignee.name if assignee else None, [Link(*r) for r in rows])
 
 
+def _mine(session: Session, principal: Principal) -> Repository[Incident]:
+    return Repository(session, Incident, principal.workspace_id, "incident")
+
+
 def _load(session: Session, principal: Principal, incident_id: str) -> Incident:
-    incident = session.get(Incident, incident_id.lower())
-    if incident is None or incident.workspace_id != principal.workspace_id:
+    incident = _mine(session, principal).find(incident_id.lower())
+    if incident is None:  # named as asked, not as the key lowercases it
         raise NotFound("incident", incident_id)
     return incident
 
@@ -112,9 +114,7 @@ def raise_incident(
             _assignee(uow.session, principal, change)
             number = (
                 uow.session.scalar(
-                    select(func.max(incidents.c.number)).where(
-                        incidents.c.workspace_id == principal.workspace_id
-                    )
+                    select(func.max(incidents.c.number)).where(*_mine(uow.session, principal).owned())
                 )
                 or 0
             ) + 1
@@ -152,10 +152,6 @@ def _insert_link(
     )
 
 
-def _mine(principal: Principal) -> Select[Any]:
-    return select(Incident).where(incidents.c.workspace_id == principal.workspace_id)
-
-
 def list_incidents(
     app: AppContext,
     principal: Principal,
@@ -167,16 +163,13 @@ def list_incidents(
     """The workspace's incidents, newest first, optionally only those of one status."""
     principal.require(Permission.READ)
     check_limit(limit)
-    query = _mine(principal)
-    if status is not None:
-        query = query.where(func.lower(incidents.c.status) == status.lower())
+    of_status = [] if status is None else [func.lower(incidents.c.status) == status.lower()]
     before = decode_cursor(app.cursors, "incidents", cursor)
-    if before is not None:
-        query = query.where(incidents.c.id < str(before))
     with app.db.reading() as session:
-        found = [
-            _view(session, i) for i in session.scalars(query.order_by(incidents.c.id.desc()).limit(limit + 1))
-        ]
+        rows = _mine(session, principal).keyset(
+            incidents.c.id, None if before is None else str(before), limit, *of_status, descending=True
+        )
+        found = [_view(session, i) for i in rows]
     return make_page(app.cursors, "incidents", found, limit, key=lambda v: v.incident.id)
 
 
@@ -184,7 +177,7 @@ def query_incidents(app: AppContext, principal: Principal, window: Window) -> tu
     """The workspace's incidents in a surface's query window (over the incidents table)."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        found, total = offset_page(session, _mine(principal), window, incidents.c.id)
+        found, total = _mine(session, principal).offset_page(window, incidents.c.id)
         return [_view(session, i) for i in found], total
 
 
@@ -294,14 +287,16 @@ def incidents_of_runs(
 ) -> list[IncidentView]:
     """The incidents linked to step results of a test case's (or an assignment's) runs, oldest first."""
     principal.require(Permission.READ)
-    runs = select(executions.c.id).where(executions.c.workspace_id == principal.workspace_id)
+    runs = select(executions.c.id).where(owned_by(executions, principal.workspace_id))
     if test_case_id is not None:
         runs = runs.where(executions.c.test_case_id == test_case_id)
     if assignment_id is not None:
         runs = runs.where(executions.c.assignment_id == assignment_id)
     linked = select(incident_links.c.incident_id).where(incident_links.c.execution_id.in_(runs))
     with app.db.reading() as session:
-        found = session.scalars(_mine(principal).where(incidents.c.id.in_(linked)).order_by(incidents.c.id))
+        found = session.scalars(
+            _mine(session, principal).select(incidents.c.id.in_(linked)).order_by(incidents.c.id)
+        )
         return [_view(session, i) for i in found]
 
 

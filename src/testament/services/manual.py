@@ -245,11 +245,8 @@ def run_status_column(word: Callable[[RunStatus], str]) -> ColumnElement[str]:
 
 def _load(session: Session, principal: Principal, execution_id: str, *, lock: bool = False) -> Execution:
     """A manual execution of the workspace (another kind of execution is not one: NotFound)."""
-    kind = "manual execution"
-    execution = Repository(session, Execution, principal.workspace_id, kind).get(execution_id, lock=lock)
-    if execution.kind != MANUAL_KIND:
-        raise NotFound(kind, execution_id)
-    return execution
+    manual_runs = Repository(session, Execution, principal.workspace_id, "manual execution")
+    return manual_runs.get(execution_id, lock=lock, such_that=lambda e: e.kind == MANUAL_KIND)
 
 
 def get_manual_run(app: AppContext, principal: Principal, execution_id: str) -> ManualRun:

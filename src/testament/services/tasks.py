@@ -33,6 +33,7 @@ from testament.kit.sentinels import UNSET
 from testament.services import callbacks, executions, references
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import candidates, task_steps, tasks, test_instances
 
 __all__ = [
@@ -178,11 +179,7 @@ def create_task(
 
 
 def _load_task(session: Session, principal: Principal, task_id: str) -> Task:
-    task = session.get(Task, task_id)
-    if task is None or task.workspace_id != principal.workspace_id:
-        raise NotFound("task", task_id)
-    found: Task = task
-    return found
+    return Repository(session, Task, principal.workspace_id, "task").get(task_id)
 
 
 def _steps_of(session: Session, task_ids: Sequence[str]) -> dict[str, list[TaskStep]]:
@@ -208,11 +205,15 @@ def query_tasks(
 ) -> tuple[list[TaskView], int]:
     """Tasks newest first, optionally whose title contains a text (ignoring case)."""
     principal.require(Permission.READ)
-    found = select(Task).where(tasks.c.workspace_id == principal.workspace_id)
-    if title_contains:
-        found = found.where(func.lower(tasks.c.title).contains(title_contains.lower(), autoescape=True))
+    titled = (
+        [func.lower(tasks.c.title).contains(title_contains.lower(), autoescape=True)]
+        if title_contains
+        else []
+    )
     with app.db.reading() as session:
-        rows, total = offset_page(session, found, window, tasks.c.id.desc())
+        rows, total = Repository(session, Task, principal.workspace_id, "task").offset_page(
+            window, tasks.c.id.desc(), *titled
+        )
         steps = _steps_of(session, [t.id for t in rows])
         return [TaskView(t, steps[t.id]) for t in rows], total
 
@@ -340,11 +341,8 @@ def add_candidate(
 
 
 def _load_candidate(session: Session, principal: Principal, task_id: str, candidate_id: str) -> Candidate:
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None or candidate.workspace_id != principal.workspace_id or candidate.task_id != task_id:
-        raise NotFound("candidate", candidate_id)
-    found: Candidate = candidate
-    return found
+    mine = Repository(session, Candidate, principal.workspace_id, "candidate")
+    return mine.get(candidate_id, such_that=lambda c: c.task_id == task_id)
 
 
 def get_candidate(app: AppContext, principal: Principal, task_id: str, candidate_id: str) -> Candidate:
@@ -411,7 +409,7 @@ def candidates_with_instances(
             session.scalars(
                 select(test_instances.c.candidate_id)
                 .where(
-                    test_instances.c.workspace_id == principal.workspace_id,
+                    owned_by(test_instances, principal.workspace_id),
                     test_instances.c.candidate_id.in_(list(candidate_ids)),
                 )
                 .distinct()
@@ -526,19 +524,14 @@ def start_step(
 
 
 def _load_instance(session: Session, principal: Principal, task_id: str, instance_id: str) -> TestInstance:
-    instance = session.get(TestInstance, instance_id)
-    if instance is None or instance.workspace_id != principal.workspace_id or instance.task_id != task_id:
-        raise NotFound("test instance", instance_id)
-    found: TestInstance = instance
-    return found
+    mine = Repository(session, TestInstance, principal.workspace_id, "test instance")
+    return mine.get(instance_id, such_that=lambda i: i.task_id == task_id)
 
 
 def load_instance_view(app: AppContext, workspace_id: str, instance_id: str) -> InstanceView:
     """An instance for the server's own use (a callback being delivered), not a caller's."""
     with app.db.reading() as session:
-        instance = session.get(TestInstance, instance_id)
-        if instance is None or instance.workspace_id != workspace_id:
-            raise NotFound("test instance", instance_id)
+        instance = Repository(session, TestInstance, workspace_id, "test instance").get(instance_id)
         return _view(session, instance)
 
 

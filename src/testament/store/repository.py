@@ -13,7 +13,7 @@ Pitfall: `get` reads by primary key through the session, so a row already loaded
 query; `lock` holds the row (PostgreSQL; SQLite's IMMEDIATE writers are serialized anyway).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -74,20 +74,33 @@ class Repository(Generic[T]):
         return [owned_by(self.table, self.workspace_id), *([] if retired else live(self.table))]
 
     def _visible(self, obj: Any, retired: bool) -> bool:
-        return (
-            obj is not None
-            and obj.workspace_id == self.workspace_id
-            and (retired or getattr(obj, "deleted_at", None) is None)
-        )
+        return obj.workspace_id == self.workspace_id and (retired or getattr(obj, "deleted_at", None) is None)
 
-    def find(self, ident: str, *, retired: bool = False, lock: bool = False) -> T | None:
-        """The row of this id in the workspace, or None (a retired one only if `retired`)."""
+    def find(
+        self,
+        ident: str,
+        *,
+        retired: bool = False,
+        lock: bool = False,
+        such_that: Callable[[T], bool] | None = None,
+    ) -> T | None:
+        """The row of this id in the workspace, or None (a retired one only if `retired`).
+        `such_that` is a further test the row must pass (that it is a step of this task...)."""
         obj = self.session.get(self.cls, ident, with_for_update=lock)
-        return obj if self._visible(obj, retired) else None
+        if obj is None or not self._visible(obj, retired) or (such_that and not such_that(obj)):
+            return None
+        return obj
 
-    def get(self, ident: str, *, retired: bool = False, lock: bool = False) -> T:
-        """The row of this id in the workspace; NotFound otherwise."""
-        obj = self.find(ident, retired=retired, lock=lock)
+    def get(
+        self,
+        ident: str,
+        *,
+        retired: bool = False,
+        lock: bool = False,
+        such_that: Callable[[T], bool] | None = None,
+    ) -> T:
+        """The row of this id in the workspace (see `find`); NotFound otherwise."""
+        obj = self.find(ident, retired=retired, lock=lock, such_that=such_that)
         if obj is None:
             raise NotFound(self.kind, ident)
         return obj
