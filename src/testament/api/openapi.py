@@ -11,20 +11,14 @@ the same models that validate, so the document cannot drift from the rules:
   parameter, a body: `_answers_by_shape`) and those its route declares (`errors.raises`), each
   described from the one table of answers (`errors.ANSWERS`).
 
-The docs page is Swagger UI with its files served by this server (nothing from a CDN), and
-without an OAuth2 redirect page: a Bearer key needs none.
+The docs page is `kit/docs_page.py`'s, which every surface serves too.
 """
 
 import re
-from pathlib import Path
 from typing import Any, Literal
 
-import fastapi_offline
-from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi import FastAPI
 from fastapi.openapi.models import Example
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -40,11 +34,11 @@ from testament.domain.errors import (
     TestamentError,
     Unauthenticated,
 )
+from testament.kit.docs_page import install_docs_page
 
 __all__ = ["examples_by_kind", "install_docs_page", "install_openapi"]
 
 REF = "#/components/schemas/"
-SWAGGER_FILES = Path(fastapi_offline.__file__).parent / "static"
 ANY_ROLE = re.compile(r"any\s+role\s+may\s+call\s+it", re.IGNORECASE)
 
 
@@ -59,23 +53,6 @@ def install_openapi(api: FastAPI) -> None:
         return api.openapi_schema  # type: ignore[return-value]  # set by FastAPI.openapi
 
     api.openapi = openapi  # type: ignore[method-assign]
-
-
-def install_docs_page(api: FastAPI, *, docs_url: str = "/docs", files_url: str = "/docs-static") -> None:
-    api.mount(files_url, StaticFiles(directory=SWAGGER_FILES), name="docs-files")
-
-    @api.get(docs_url, include_in_schema=False)
-    def docs_page(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{api.openapi_url}",
-            title=f"{api.title} API",
-            swagger_js_url=f"{root}{files_url}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{files_url}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{files_url}/favicon.png",
-            oauth2_redirect_url=None,
-            swagger_ui_parameters=api.swagger_ui_parameters,
-        )
 
 
 def examples_by_kind() -> dict[str, Example]:

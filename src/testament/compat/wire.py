@@ -1,0 +1,116 @@
+"""What every surface's typed wire models share: a rule named in the vendor's words, a body a
+route parses itself, and the surface's own OpenAPI document and docs page.
+
+A surface's `schemas.py` holds Pydantic models of what it accepts and answers, in the vendor's
+names. A route takes its body as one of those models: a FastAPI body parameter, or, where the
+body must wait for something else (Connect checks a request's signature over the raw bytes,
+then the service model, then parses), a `ParsedBody` dependency that names its model. Either
+way the model is on the route, where the OpenAPI document and the test of typed bodies find it.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError, WrapValidator
+from pydantic.json_schema import models_json_schema
+from pydantic_core import PydanticCustomError
+
+from testament.kit.docs_page import install_docs_page
+
+__all__ = ["ParsedBody", "body_model", "install_surface_docs", "rule"]
+
+REF = "#/components/schemas/"
+
+
+def rule(message: str) -> WrapValidator:
+    """A field's type check that answers, when it fails, with the rule as the surface states it
+    ("must be an integer id") instead of Pydantic's words."""
+
+    def check(value: Any, handler: Callable[[Any], Any]) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError("wire_rule", message) from None
+
+    return WrapValidator(check)
+
+
+class ParsedBody:
+    """A dependency that parses a route's body into `model` itself; the model it names is the
+    route's body in the OpenAPI document."""
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        self.model = model
+
+
+def body_model(route: APIRoute) -> type[BaseModel] | None:
+    """The model a route takes its body as: FastAPI's body field, or a `ParsedBody` dependency."""
+    if route.body_field is not None:
+        annotation = route.body_field.field_info.annotation
+        return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return _parsed_body(route.dependant)
+
+
+def _parsed_body(dependant: Dependant) -> type[BaseModel] | None:
+    for sub in dependant.dependencies:
+        if isinstance(sub.call, ParsedBody):
+            return sub.call.model
+        if found := _parsed_body(sub):
+            return found
+    return None
+
+
+def install_surface_docs(app: FastAPI, *, error: type[BaseModel], bad_request: int = 400) -> None:
+    """Serve the surface's OpenAPI document (at the app's `openapi_url`) and its docs page at `/docs`.
+
+    The document is FastAPI's, in the vendor's shapes: a body a route parses itself is declared
+    from its `ParsedBody` model, and bad input answers `bad_request` with the surface's `error`
+    body (not FastAPI's 422 `HTTPValidationError`, which no surface answers)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = FastAPI.openapi(app)
+            _declare_parsed_bodies(app, document)
+            _declare_errors(document, error, bad_request)
+        return app.openapi_schema  # type: ignore[return-value]  # set by FastAPI.openapi
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    install_docs_page(app)
+
+
+def _declare_parsed_bodies(app: FastAPI, document: dict[str, Any]) -> None:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or route.body_field is not None or not route.include_in_schema:
+            continue
+        model = _parsed_body(route.dependant)
+        if model is None:
+            continue
+        ref = _publish(schemas, model)
+        for method in route.methods or ():
+            operation = document["paths"][route.path_format][method.lower()]
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref}}}
+
+
+def _declare_errors(document: dict[str, Any], error: type[BaseModel], bad_request: int) -> None:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for fastapi_own in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(fastapi_own, None)
+    ref = _publish(schemas, error, "serialization")
+    answer = {"content": {"application/json": {"schema": ref}}}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if responses.pop("422", None) is not None or "requestBody" in operation:
+                responses[str(bad_request)] = {"description": "The input breaks a rule", **answer}
+            responses["default"] = {"description": "An error, in the vendor's error body", **answer}
+
+
+def _publish(schemas: dict[str, Any], model: type[BaseModel], mode: Any = "validation") -> dict[str, Any]:
+    refs, top = models_json_schema([(model, mode)], ref_template=REF + "{model}")
+    for name, schema in top.get("$defs", {}).items():
+        schemas.setdefault(name, schema)
+    return refs[(model, mode)]
