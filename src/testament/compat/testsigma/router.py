@@ -1,16 +1,30 @@
 """Testsigma's plan-run routes: authenticate, translate, call one use case, answer."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from testament.compat.errors import SurfaceErrors, install_error_handlers
 from testament.compat.testsigma import translate
 from testament.compat.testsigma.errors import TestsigmaError, error_response, field_error, from_domain
+from testament.compat.testsigma.schemas import (
+    EnvironmentInput,
+    EnvironmentWire,
+    ExecutionConfigRef,
+    OverrideAnswer,
+    OverrideEntry,
+    PlanRunWire,
+    StopRunInput,
+    TestCaseResultRequest,
+    TestsigmaErrorBody,
+    TriggerRunInput,
+)
+from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.model import Environment, Plan, Suite
@@ -76,33 +90,21 @@ def _run_answer(
     )
 
 
-@router.post("/execution_results")
-def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    if body.get("isReRun"):
+@router.post("/execution_results", responses={200: {"model": PlanRunWire}})
+def trigger_plan_run(call: Call, body: TriggerRunInput) -> dict[str, Any]:
+    if body.isReRun:
         return _rerun(call, body)
-    if body.get("uploadVersions") not in (None, {}) and not isinstance(body["uploadVersions"], dict):
-        raise field_error(
-            "uploadVersions", "must map a machine id to an upload version id", body["uploadVersions"]
-        )
-    if "executionId" not in body:
+    if body.executionId is None:
         raise field_error("executionId", "is required: the id of the test plan to run")
-    runtime = body.get("runtimeData") or {}
-    if not isinstance(runtime, dict):
-        raise field_error("runtimeData", "must be an object of runtime variables", runtime)
-    build_no = body.get("buildNo")
-    if build_no is not None and not isinstance(build_no, str | int):
-        raise field_error("buildNo", "must be a string", build_no)
-    config = _config_ref(call, body.get("executionConfig"))
-    plan_id = call.core("plan", body["executionId"], "executionId")
+    config = _config_ref(call, body.executionConfig)
+    plan_id = call.core("plan", body.executionId, "executionId")
     environment_id = (
-        call.core("environment", body["environmentId"], "environmentId")
-        if body.get("environmentId")
-        else None
+        call.core("environment", body.environmentId, "environmentId") if body.environmentId else None
     )
     details = executions.RunDetails(
-        build_no=None if build_no is None else str(build_no),
-        runtime_data=runtime,
-        machine_variables=_upload_versions(call, plan_id, body.get("uploadVersions")),
+        build_no=None if body.buildNo is None else str(body.buildNo),
+        runtime_data=body.runtimeData or {},
+        machine_variables=_upload_versions(call, plan_id, body.uploadVersions),
     )
     if config is None:
         started = executions.start_execution(
@@ -121,14 +123,10 @@ def trigger_plan_run(call: Call, body: Annotated[dict[str, Any], Body()]) -> dic
     return _run_answer(call, started.plan_run.id, created=True)
 
 
-def _upload_versions(call: Caller, plan_id: str, given: Any) -> dict[str, dict[str, Any]]:
+def _upload_versions(call: Caller, plan_id: str, given: dict[str, int] | None) -> dict[str, dict[str, Any]]:
     """`uploadVersions`: {machine id: upload version id} → the variables each machine's tests see."""
-    if given in (None, {}):
-        return {}
-    if not isinstance(given, dict):
-        raise field_error("uploadVersions", "must map a machine id to an upload version id", given)
     found: dict[str, dict[str, Any]] = {}
-    for machine_number, version_number in given.items():
+    for machine_number, version_number in (given or {}).items():
         field = f"uploadVersions.{machine_number}"
         try:
             machine_key = call.core("machine", machine_number, field)
@@ -173,18 +171,13 @@ def list_upload_versions(
     return translate.page_wire(items, len(found), page, size)
 
 
-def _config_ref(call: Caller, given: Any) -> str | None:
+def _config_ref(call: Caller, given: ExecutionConfigRef | None) -> str | None:
     """`executionConfig`: `{"id": n}` or `{"name": "..."}` of a saved configuration."""
-    if given in (None, {}):
+    if given is None:
         return None
-    if not isinstance(given, dict) or not ({"id", "name"} & set(given)):
-        raise field_error("executionConfig", "must be {id} or {name} of a saved execution config", given)
-    if given.get("id") not in (None, ""):
-        return call.core("run_config", given["id"], "executionConfig.id")
-    name = given.get("name")
-    if not isinstance(name, str) or not name:
-        raise field_error("executionConfig", "must be {id} or {name} of a saved execution config", given)
-    return name
+    if given.id is not None:
+        return call.core("run_config", given.id, "executionConfig.id")
+    return given.name
 
 
 @router.get("/saved_execution_configs")
@@ -198,21 +191,17 @@ def list_saved_configs(
     return [translate.saved_config_wire(c, call.ids) for c in configs]
 
 
-def _rerun(call: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def _rerun(call: Caller, body: TriggerRunInput) -> dict[str, Any]:
     """`isReRun`: run again part of a finished run (`executionResultId`), as `reRunType` says."""
-    if "executionResultId" not in body:
+    if body.executionResultId is None:
         raise field_error("executionResultId", "is required for a rerun: the id of the run to rerun")
-    kind = str(body.get("reRunType") or "ONLY_FAILED_TESTS")
-    if kind not in translate.RERUN_TYPES:
-        raise field_error("reRunType", f"must be one of {', '.join(translate.RERUN_TYPES)}", kind)
-    parent_id = call.core("plan_run", body["executionResultId"], "executionResultId")
-    if "executionId" in body and call.core("plan", body["executionId"], "executionId") != (
+    kind = body.reRunType or "ONLY_FAILED_TESTS"
+    parent_id = call.core("plan_run", body.executionResultId, "executionResultId")
+    if body.executionId is not None and call.core("plan", body.executionId, "executionId") != (
         executions.get_plan_run(call.ctx, call.principal, parent_id).plan_run.plan_id
     ):
-        raise field_error("executionId", "is not the test plan of executionResultId", body["executionId"])
-    picks = tuple(
-        _pick(call, i, request) for i, request in enumerate(body.get("testCaseResultRequests") or [])
-    )
+        raise field_error("executionId", "is not the test plan of executionResultId", body.executionId)
+    picks = tuple(_pick(call, i, request) for i, request in enumerate(body.testCaseResultRequests or []))
     if kind == "USER_PICKED" and not picks:
         raise field_error(
             "testCaseResultRequests", "a USER_PICKED rerun names the test case results to rerun"
@@ -223,19 +212,11 @@ def _rerun(call: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return _run_answer(call, started.plan_run.id, created=True)
 
 
-def _pick(call: Caller, i: int, request: Any) -> executions.Pick:
+def _pick(call: Caller, i: int, request: TestCaseResultRequest) -> executions.Pick:
     field = f"testCaseResultRequests[{i}]"
-    if not isinstance(request, dict) or "id" not in request:
-        raise field_error(f"{field}.id", "is required: a testCaseResultId of the run")
-    group = translate.group_of(call.core("test_case_result", request["id"], f"{field}.id"))
-    mode = str(request.get("iterationReRunType") or "ALL")
-    if mode not in translate.ITERATION_RERUN_TYPES:
-        raise field_error(
-            f"{field}.iterationReRunType", f"must be one of {', '.join(translate.ITERATION_RERUN_TYPES)}"
-        )
-    numbers = request.get("iterationResultIds") or []
-    if not isinstance(numbers, list):
-        raise field_error(f"{field}.iterationResultIds", "must be a list of iteration result ids", numbers)
+    group = translate.group_of(call.core("test_case_result", request.id, f"{field}.id"))
+    mode = request.iterationReRunType or "ALL"
+    numbers = request.iterationResultIds or []
     picked = frozenset(call.core("execution", n, f"{field}.iterationResultIds") for n in numbers)
     if mode == "USER_PICKED" and not picked:
         raise field_error(
@@ -249,10 +230,9 @@ def get_plan_run(run_id: str, call: Call) -> dict[str, Any]:
     return _run_answer(call, call.core("plan_run", run_id, "id"))
 
 
-@router.put("/execution_results/{run_id}")
-def stop_plan_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    if str(body.get("result", "")).upper() != "STOPPED":
-        raise field_error("result", "only STOPPED is accepted: it stops the run", body.get("result"))
+@router.put("/execution_results/{run_id}", responses={200: {"model": PlanRunWire}})
+def stop_plan_run(run_id: str, call: Call, body: StopRunInput) -> dict[str, Any]:
+    """`{"result": "STOPPED"}` stops the run (the only change the vendor accepts)."""
     core_id = call.core("plan_run", run_id, "id")
     view = executions.get_plan_run(call.ctx, call.principal, core_id)
     if all(x.status.is_terminal for x in view.executions):
@@ -263,8 +243,8 @@ def stop_plan_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body(
     return _run_answer(call, core_id, stopping=True)
 
 
-@router.put("/execution_results/{run_id}/override")
-def override_results(run_id: str, call: Call, body: Annotated[list[Any], Body()]) -> dict[str, Any]:
+@router.put("/execution_results/{run_id}/override", responses={200: {"model": OverrideAnswer}})
+def override_results(run_id: str, call: Call, body: list[OverrideEntry]) -> dict[str, Any]:
     """Override test case results with a comment; valid entries apply even when others don't."""
     core_run = call.core("plan_run", run_id, "id")
     view = executions.get_plan_run(call.ctx, call.principal, core_run)
@@ -283,14 +263,11 @@ def override_results(run_id: str, call: Call, body: Annotated[list[Any], Body()]
 
 
 def _override_one(
-    call: Caller, view: executions.PlanRunView, core_run: str, i: int, entry: Any
+    call: Caller, view: executions.PlanRunView, core_run: str, i: int, entry: OverrideEntry
 ) -> str | None:
-    if not isinstance(entry, dict):
-        return f"entry {i} must be an object with testCaseResultId, result and comment"
-    number = entry.get("testCaseResultId")
-    result = translate.RESULT_ALIASES.get(
-        str(entry.get("result", "")).upper(), str(entry.get("result", "")).upper()
-    )
+    number = entry.testCaseResultId
+    said = (entry.result or "").upper()
+    result = translate.RESULT_ALIASES.get(said, said)
     if result not in translate.CORE_STATUS_OF:
         return f"entry {i}: result must be one of {', '.join(translate.CORE_STATUS_OF)}"
     try:
@@ -302,7 +279,7 @@ def _override_one(
         return f"Given test case result id {number} is not related to execution run {run_number}"
     group = translate.group_of(key)
     members = [x.id for x in view.executions if executions.group_key(x) == group]
-    comment = str(entry.get("comment") or "overridden through the Testsigma API")
+    comment = entry.comment or "overridden through the Testsigma API"
     try:
         executions.override_executions(
             call.ctx, call.principal, members, translate.CORE_STATUS_OF[result], comment
@@ -446,58 +423,45 @@ def get_environment(env_id: str, call: Call) -> dict[str, Any]:
     return translate.environment_wire(env, call.ids)
 
 
-def _variables(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def _variables(body: EnvironmentInput) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(plain, secret) variables from either shape: `variables: [{key, value, isEncrypted}]`,
     or the older `parameters{}` with `passwords[]` naming the ones to encrypt."""
-    if "variables" in body:
-        entries = body["variables"]
-        if not isinstance(entries, list):
-            raise field_error("variables", "must be a list of {key, value}", entries)
+    if body.variables is not None:
         plain: dict[str, Any] = {}
         secret: dict[str, Any] = {}
-        for i, entry in enumerate(entries):
-            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
-                raise field_error(f"variables[{i}].key", "is required", entry)
-            if entry.get("isEncrypted"):  # the mask read back from us means "keep the stored value"
-                secret[entry["key"]] = (
-                    None if entry.get("value") == translate.ENCRYPTED_VALUE else entry.get("value")
-                )
+        for entry in body.variables:
+            if entry.isEncrypted:  # the mask read back from us means "keep the stored value"
+                secret[entry.key] = None if entry.value == translate.ENCRYPTED_VALUE else entry.value
             else:
-                plain[entry["key"]] = entry.get("value")
+                plain[entry.key] = entry.value
         return plain, secret
-    if "parameters" in body:
-        parameters, passwords = body["parameters"], body.get("passwords") or []
-        if not isinstance(parameters, dict):
-            raise field_error("parameters", "must be an object", parameters)
-        if not isinstance(passwords, list) or not all(
-            isinstance(p, str) and p in parameters for p in passwords
-        ):
+    if body.parameters is not None:
+        parameters, passwords = body.parameters, body.passwords or []
+        if not all(p in parameters for p in passwords):
             raise field_error("passwords", "must list names of parameters", passwords)
         plain = {k: v for k, v in parameters.items() if k not in passwords}
         return plain, {k: v for k, v in parameters.items() if k in passwords}
     return None
 
 
-@router.post("/environments", status_code=201)
-def create_environment(call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-    if not isinstance(body.get("name"), str):
+@router.post("/environments", status_code=201, responses={201: {"model": EnvironmentWire}})
+def create_environment(call: Call, body: EnvironmentInput) -> dict[str, Any]:
+    if body.name is None:
         raise field_error("name", "is required")
     plain, secret = _variables(body) or ({}, {})
-    env = assets.create_environment(
-        call.ctx, call.principal, name=body["name"], variables=plain, secrets=secret
-    )
+    env = assets.create_environment(call.ctx, call.principal, name=body.name, variables=plain, secrets=secret)
     return translate.environment_wire(env, call.ids)
 
 
-@router.put("/environments/{env_id}")
-def update_environment(env_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+@router.put("/environments/{env_id}", responses={200: {"model": EnvironmentWire}})
+def update_environment(env_id: str, call: Call, body: EnvironmentInput) -> dict[str, Any]:
     core_id = call.core("environment", env_id, "id")
     given = _variables(body)
     env = assets.update_environment(
         call.ctx,
         call.principal,
         core_id,
-        name=body.get("name"),
+        name=body.name,
         variables=given[0] if given else None,
         secrets=given[1] if given and given[1] else None,  # no encrypted entries: secrets stay
     )
@@ -505,15 +469,19 @@ def update_environment(env_id: str, call: Call, body: Annotated[dict[str, Any], 
 
 
 def _invalid(exc: RequestValidationError) -> TestsigmaError:
+    """Each refused member as `fieldErrors` names it (`testCaseResultRequests[0].id`), with its
+    rule; the message is the first one's, as a member the route refuses is said."""
     fields = [
-        {
-            "field": ".".join(str(p) for p in err["loc"][1:]) or "body",
-            "rejectedValue": err.get("input"),
-            "message": err["msg"],
-        }
+        {"field": _field_name(err["loc"][1:]), "rejectedValue": err.get("input"), "message": err["msg"]}
         for err in exc.errors()
     ]
-    return TestsigmaError(400, "Validation failed", "VALIDATION_ERROR", fields)
+    first = fields[0]
+    return TestsigmaError(400, f"{first['field']}: {first['message']}", "VALIDATION_ERROR", fields)
+
+
+def _field_name(loc: Sequence[str | int]) -> str:
+    name = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return name or "body"
 
 
 ERRORS = SurfaceErrors(
@@ -527,9 +495,24 @@ ERRORS = SurfaceErrors(
 )
 
 
+DESCRIPTION = """Testsigma's plan-run API, as CI pipelines call it: trigger a test plan run, follow
+it, stop or rerun it, override results, read its JUnit report; environments, uploads and saved
+execution configurations. Send `Authorization: Bearer <key>` (a Testament key); ids are the
+vendor's integers and times epoch milliseconds. Errors are the vendor's body
+(`timeStamp, error, code, fieldErrors, objectErrors`)."""
+
+
 def create_testsigma_app(ctx: AppContext) -> FastAPI:
-    app = FastAPI(title="Testsigma plan runs (compatible)", openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Testsigma plan runs (compatible)",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,  # served by install_surface_docs, from this server
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
     app.state.ctx = ctx
     install_error_handlers(app, ERRORS)
+    install_surface_docs(app, error=TestsigmaErrorBody)
     app.include_router(router)
     return app
