@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
-from testament.domain.errors import Conflict, InvalidInput, NotFound
+from testament.domain.errors import Conflict, InvalidInput
 from testament.domain.execution import Execution
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment, Package
@@ -20,6 +21,7 @@ from testament.services import executions, manual, references
 from testament.services.context import AppContext
 from testament.services.paging import Window, offset_page
 from testament.services.projects import check_project
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import assignments, packages, test_cases
 from testament.store.tables import executions as executions_table
 
@@ -93,13 +95,20 @@ def get_package(app: AppContext, principal: Principal, package_id: str) -> Packa
         return references.load(session, principal, references.PACKAGE, package_id)
 
 
+def _packages(session: Session, principal: Principal) -> Repository[Package]:
+    return Repository(session, Package, principal.workspace_id, "package")
+
+
+def _assignments(session: Session, principal: Principal) -> Repository[Assignment]:
+    return Repository(session, Assignment, principal.workspace_id, "assignment")
+
+
 def list_packages(app: AppContext, principal: Principal, *, parent_id: str | None = None) -> list[Package]:
     """The packages directly inside `parent_id` (top-level ones when None)."""
     principal.require(Permission.READ)
-    where = [packages.c.workspace_id == principal.workspace_id]
-    where.append(packages.c.parent_id == parent_id if parent_id else packages.c.parent_id.is_(None))
+    inside = packages.c.parent_id == parent_id if parent_id else packages.c.parent_id.is_(None)
     with app.db.reading() as session:
-        return list(session.scalars(select(Package).where(*where).order_by(packages.c.id)))
+        return list(session.scalars(_packages(session, principal).select(inside).order_by(packages.c.id)))
 
 
 def create_assignment(
@@ -131,23 +140,22 @@ def create_assignment(
 def get_assignment(app: AppContext, principal: Principal, assignment_id: str) -> Assignment:
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        assignment = session.get(Assignment, assignment_id)
-    if assignment is None or assignment.workspace_id != principal.workspace_id:
-        raise NotFound("assignment", assignment_id)
-    return assignment
+        return _assignments(session, principal).get(assignment_id)
 
 
 def list_assignments(
     app: AppContext, principal: Principal, *, package_id: str | None = None, assignee: str | None = None
 ) -> list[Assignment]:
     principal.require(Permission.READ)
-    where = [assignments.c.workspace_id == principal.workspace_id]
+    where: list[ColumnElement[bool]] = []
     if package_id:
         where.append(assignments.c.package_id == package_id)
     if assignee:
         where.append(assignments.c.assignee == assignee)
     with app.db.reading() as session:
-        return list(session.scalars(select(Assignment).where(*where).order_by(assignments.c.id)))
+        return list(
+            session.scalars(_assignments(session, principal).select(*where).order_by(assignments.c.id))
+        )
 
 
 def start_assignment_run(
@@ -194,11 +202,9 @@ def query_assignment_runs(
 def query_runs(app: AppContext, principal: Principal, window: Window) -> tuple[list[Execution], int]:
     """The workspace's manual runs in a surface's query window (over the executions table)."""
     principal.require(Permission.READ)
-    runs = select(Execution).where(
-        executions_table.c.workspace_id == principal.workspace_id, executions_table.c.kind == "manual"
-    )
     with app.db.reading() as session:
-        return offset_page(session, runs, window, executions_table.c.id)
+        runs = Repository(session, Execution, principal.workspace_id, "manual execution")
+        return runs.offset_page(window, executions_table.c.id, executions_table.c.kind == "manual")
 
 
 def query_packages(
@@ -207,11 +213,9 @@ def query_packages(
     """Packages in a surface's query window (over the packages table): every package of the
     workspace, or those directly inside `children_of`."""
     principal.require(Permission.READ)
-    found = select(Package).where(packages.c.workspace_id == principal.workspace_id)
-    if children_of is not None:
-        found = found.where(packages.c.parent_id == children_of)
+    inside = [] if children_of is None else [packages.c.parent_id == children_of]
     with app.db.reading() as session:
-        return offset_page(session, found, window, packages.c.id)
+        return _packages(session, principal).offset_page(window, packages.c.id, *inside)
 
 
 @dataclass(frozen=True)
@@ -234,7 +238,7 @@ def summarize_assignments(
             session.execute(
                 select(assignments.c.id, test_cases.c.name)
                 .join(test_cases, test_cases.c.id == assignments.c.test_case_id)
-                .where(assignments.c.id.in_(ids), assignments.c.workspace_id == principal.workspace_id)
+                .where(assignments.c.id.in_(ids), owned_by(assignments, principal.workspace_id))
             ).all()
         )
         newest = dict(
@@ -260,9 +264,8 @@ def summarize_assignments(
 def query_assignments(app: AppContext, principal: Principal, window: Window) -> tuple[list[Assignment], int]:
     """The workspace's assignments in a surface's query window (over the assignments table)."""
     principal.require(Permission.READ)
-    found = select(Assignment).where(assignments.c.workspace_id == principal.workspace_id)
     with app.db.reading() as session:
-        return offset_page(session, found, window, assignments.c.id)
+        return _assignments(session, principal).offset_page(window, assignments.c.id)
 
 
 def update_package(
@@ -330,12 +333,10 @@ def update_assignment(
 ) -> Assignment:
     """Give an assignment to someone else or move it to another package."""
     principal.require(Permission.WRITE)
-    get_assignment(app, principal, assignment_id)
-    if assignee is not None and not 1 <= len(assignee) <= 200:
-        raise InvalidInput("assignee", "must be a user name, 1 to 200 characters")
     with app.uow() as uow:
-        assignment = uow.session.get(Assignment, assignment_id)
-        assert assignment is not None  # found above in this workspace
+        assignment = _assignments(uow.session, principal).get(assignment_id)
+        if assignee is not None and not 1 <= len(assignee) <= 200:
+            raise InvalidInput("assignee", "must be a user name, 1 to 200 characters")
         if assignee is not None:
             assignment.assignee = assignee
         if package_id is not None:
