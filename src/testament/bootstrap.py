@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from testament.config import Settings
 from testament.engine.callbacks import CallbackDeliverer, Render
 from testament.engine.executor import Executor, load_executor
+from testament.services import surface_ids
 from testament.services.context import AppContext
 from testament.store.db import Database, migrate
 
@@ -36,7 +37,9 @@ def build_context(settings: Settings, *, run_migrations: bool = True) -> AppCont
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if run_migrations:
         migrate(settings.database_url)
-    return AppContext(settings=settings, db=Database(settings.database_url, pool_size=settings.workers + 10))
+    db = Database(settings.database_url, pool_size=settings.workers + 10)
+    surface_ids.number_on_write(db)  # ids a surface shows exist from the entity's first commit
+    return AppContext(settings=settings, db=db)
 
 
 def build_executor(ctx: AppContext) -> Executor:

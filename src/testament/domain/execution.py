@@ -16,6 +16,7 @@ the cut-short run's records stay, marked as interrupted. So `attempt` never exce
 `max_attempts`, and a pass after an interruption is not flaky.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -23,7 +24,7 @@ from typing import Any
 
 from testament.domain.errors import IllegalTransition
 
-__all__ = ["MANUAL_KIND", "Execution", "ExecutionStatus", "Outcome", "RecordStatus"]
+__all__ = ["MANUAL_KIND", "Execution", "ExecutionStatus", "Outcome", "RecordStatus", "plan_run_status"]
 
 
 MANUAL_KIND = "manual"  # executions a person carries out: no worker claims them
@@ -43,6 +44,18 @@ class ExecutionStatus(StrEnum):
 
 
 TERMINAL = frozenset(s for s in ExecutionStatus if s.is_terminal)
+
+
+def plan_run_status(statuses: Sequence[ExecutionStatus]) -> ExecutionStatus:
+    """A plan run is QUEUED until one starts, RUNNING while any is active, then its worst outcome."""
+    if all(s == ExecutionStatus.QUEUED for s in statuses):
+        return ExecutionStatus.QUEUED
+    if not all(s.is_terminal for s in statuses):
+        return ExecutionStatus.RUNNING
+    for worst in (ExecutionStatus.ERROR, ExecutionStatus.FAILED, ExecutionStatus.STOPPED):
+        if worst in statuses:
+            return worst
+    return ExecutionStatus.PASSED
 
 
 class RecordStatus(StrEnum):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
-from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome
+from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, plan_run_status
 from testament.domain.masking import SEALED, as_text, is_sealed
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
 from testament.domain.scoring import gate_passed, merge_scoreboards
@@ -626,18 +626,6 @@ def list_records(
         for r in rows
     ]
     return make_page(app.cursors, f"records:{execution_id}", records, limit, key=lambda r: r.seq)
-
-
-def plan_run_status(statuses: Sequence[ExecutionStatus]) -> ExecutionStatus:
-    """A plan run is QUEUED until one starts, RUNNING while any is active, then its worst outcome."""
-    if all(s == ExecutionStatus.QUEUED for s in statuses):
-        return ExecutionStatus.QUEUED
-    if any(s in ACTIVE for s in statuses):
-        return ExecutionStatus.RUNNING
-    for worst in (ExecutionStatus.ERROR, ExecutionStatus.FAILED, ExecutionStatus.STOPPED):
-        if worst in statuses:
-            return worst
-    return ExecutionStatus.PASSED
 
 
 def get_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> PlanRunView:

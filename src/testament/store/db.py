@@ -4,7 +4,7 @@ SQLite (the embedded default) gets WAL, foreign keys, a busy timeout, and IMMEDI
 write transactions; PostgreSQL needs none of that. Both are migrated by Alembic only.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,12 @@ class Database:
 
     def writer(self) -> Session:
         return self._writer()
+
+    def after_write_flush(self, listener: Callable[[Session, Any], None]) -> None:
+        """Call `listener(session, flush_context)` after each flush of a writing session, inside
+        its transaction: what it writes commits or rolls back with the change that caused it."""
+        if not event.contains(self._writer, "after_flush", listener):
+            event.listen(self._writer, "after_flush", listener)
 
     def dispose(self) -> None:
         self.engine.dispose()

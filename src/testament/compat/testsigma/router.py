@@ -1,9 +1,9 @@
 """Testsigma's plan-run routes: authenticate, translate, call one use case, answer."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -27,15 +27,18 @@ from testament.compat.testsigma.schemas import (
 from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.access import Principal
-from testament.domain.model import Environment, Plan, Suite
-from testament.services import admin, assets, executions, run_configs, surface_ids, test_cases, uploads
+from testament.domain.model import Environment, Plan
+from testament.services import admin, assets, executions, plan_run_views, run_configs, surface_ids, uploads
 from testament.services.context import AppContext
+from testament.services.executions import Started
 from testament.services.paging import all_items
+from testament.services.plan_run_views import PlanRunSheet
+from testament.services.surface_ids import Key
 
 __all__ = ["create_testsigma_app"]
 
-SURFACE = "testsigma"
 _bearer = HTTPBearer(auto_error=False)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,30 @@ class Caller:
     principal: Principal
 
     def ids(self, entity: str, core_id: str) -> int:
-        return surface_ids.int_id_of(self.ctx, SURFACE, entity, core_id, self.principal.workspace_id)
+        return surface_ids.numbers_of(self.ctx, [(entity, core_id)])(entity, core_id)
+
+    def show(self, draw: Callable[[translate.Ids], T]) -> T:
+        """`draw(ids)` given every number it shows, read at once: a first pass notes which."""
+        wanted: list[Key] = []
+
+        def note(entity: str, core_id: str) -> int:
+            wanted.append((entity, core_id))
+            return 0
+
+        draw(note)
+        return draw(surface_ids.numbers_of(self.ctx, wanted))
+
+    @property
+    def key(self) -> Key:
+        """The caller's API key, shown as who executed a run."""
+        return ("key", self.principal.key_id)
 
     def core(self, entity: str, number: Any, field: str) -> str:
         try:
             value = int(number)
         except (TypeError, ValueError):
             raise field_error(field, "must be an integer id", number) from None
-        found = surface_ids.core_id_of(self.ctx, SURFACE, entity, value, self.principal.workspace_id)
+        found = surface_ids.core_id_of(self.ctx, entity, value, self.principal.workspace_id)
         if found is None:
             raise TestsigmaError(404, f"No {entity.replace('_', ' ')} with id {value}", "NOT_FOUND")
         return found
@@ -73,21 +92,23 @@ PageSize = Annotated[int, Query(ge=1, le=1000)]
 PageNumber = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-def _run_answer(
-    call: Caller, run_id: str, *, created: bool = False, stopping: bool = False
-) -> dict[str, Any]:
-    view = executions.get_plan_run(call.ctx, call.principal, run_id)
-    plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id, retired=True)
-    executed_by = call.ids("key", call.principal.key_id)
-    return translate.run_wire(
-        view.plan_run,
-        view.executions,
-        plan,
-        call.ids,
-        executed_by=executed_by,
-        created=created,
-        stopping=stopping,
+def _run_answer(call: Caller, run_id: str, *, stopping: bool = False) -> dict[str, Any]:
+    return _run_wire(
+        call, plan_run_views.plan_run_sheet(call.ctx, call.principal, run_id, [call.key]), stopping=stopping
     )
+
+
+def _run_wire(
+    call: Caller, sheet: PlanRunSheet, *, created: bool = False, stopping: bool = False
+) -> dict[str, Any]:
+    executed_by = sheet.numbers(*call.key)
+    return translate.run_wire(sheet, executed_by=executed_by, created=created, stopping=stopping)
+
+
+def _started_answer(call: Caller, start: Callable[[], Started]) -> dict[str, Any]:
+    """Start a run and answer with it, read in the start's own transaction."""
+    sheet = plan_run_views.start_and_show(call.ctx, call.principal, start, [call.key])
+    return _run_wire(call, sheet, created=True)
 
 
 @router.post("/execution_results", responses={200: {"model": PlanRunWire}})
@@ -107,11 +128,17 @@ def trigger_plan_run(call: Call, body: TriggerRunInput) -> dict[str, Any]:
         machine_variables=_upload_versions(call, plan_id, body.uploadVersions),
     )
     if config is None:
-        started = executions.start_execution(
-            call.ctx, call.principal, plan_id=plan_id, environment_id=environment_id, run=details
+        start = partial(
+            executions.start_execution,
+            call.ctx,
+            call.principal,
+            plan_id=plan_id,
+            environment_id=environment_id,
+            run=details,
         )
     else:
-        started = run_configs.start_partial_run(
+        start = partial(
+            run_configs.start_partial_run,
             call.ctx,
             call.principal,
             plan_id=plan_id,
@@ -119,8 +146,7 @@ def trigger_plan_run(call: Call, body: TriggerRunInput) -> dict[str, Any]:
             details=details,
             environment_id=environment_id,
         )
-    assert started.plan_run is not None
-    return _run_answer(call, started.plan_run.id, created=True)
+    return _started_answer(call, start)
 
 
 def _upload_versions(call: Caller, plan_id: str, given: dict[str, int] | None) -> dict[str, dict[str, Any]]:
@@ -148,7 +174,9 @@ def _upload_versions(call: Caller, plan_id: str, given: dict[str, int] | None) -
 @router.get("/uploads")
 def list_uploads(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
     found = uploads.list_uploads(call.ctx, call.principal)
-    items = [translate.upload_wire(u, call.ids) for u in found[page * size : (page + 1) * size]]
+    items = call.show(
+        lambda ids: [translate.upload_wire(u, ids) for u in found[page * size : (page + 1) * size]]
+    )
     return translate.page_wire(items, len(found), page, size)
 
 
@@ -167,7 +195,8 @@ def list_upload_versions(
         raise field_error("query", "needs uploadId:<id>", query)
     upload_id = call.core("upload", terms["uploadId"], "query.uploadId")
     found = uploads.list_versions(call.ctx, call.principal, upload_id)
-    items = [translate.upload_version_wire(v, call.ids) for v in found[page * size : (page + 1) * size]]
+    shown = found[page * size : (page + 1) * size]
+    items = call.show(lambda ids: [translate.upload_version_wire(v, ids) for v in shown])
     return translate.page_wire(items, len(found), page, size)
 
 
@@ -188,7 +217,7 @@ def list_saved_configs(
         call.core("plan", testPlanId, "testPlanId") if testPlanId is not None else _filters(call, query)[0]
     )
     configs = run_configs.list_run_configs(call.ctx, call.principal, plan_id)
-    return [translate.saved_config_wire(c, call.ids) for c in configs]
+    return call.show(lambda ids: [translate.saved_config_wire(c, ids) for c in configs])
 
 
 def _rerun(call: Caller, body: TriggerRunInput) -> dict[str, Any]:
@@ -207,9 +236,9 @@ def _rerun(call: Caller, body: TriggerRunInput) -> dict[str, Any]:
             "testCaseResultRequests", "a USER_PICKED rerun names the test case results to rerun"
         )
     scope = executions.RerunScope(mode=translate.RERUN_TYPES[kind], picks=picks)
-    started = executions.rerun_plan_run(call.ctx, call.principal, parent_id, scope)
-    assert started.plan_run is not None
-    return _run_answer(call, started.plan_run.id, created=True)
+    return _started_answer(
+        call, partial(executions.rerun_plan_run, call.ctx, call.principal, parent_id, scope)
+    )
 
 
 def _pick(call: Caller, i: int, request: TestCaseResultRequest) -> executions.Pick:
@@ -289,41 +318,10 @@ def _override_one(
     return None
 
 
-def _names(call: Caller, view: executions.PlanRunView) -> translate.Names:
-    case_ids = {x.test_case_id for x in view.executions}
-    suite_ids = {x.suite_id for x in view.executions if x.suite_id}
-    cases = {
-        c: test_cases.get_test_case(call.ctx, call.principal, c, retired=True).test_case.name
-        for c in case_ids
-    }
-    suites = {s: _suite_name(call, s) for s in suite_ids}
-    return translate.Names(cases, suites)
-
-
-def _suite_name(call: Caller, suite_id: str) -> str:
-    """A suite's name; an old run's suite may have been deleted since (its id stands in)."""
-    try:
-        return assets.get_asset(call.ctx, call.principal, Suite, suite_id).name
-    except e.NotFound:
-        return suite_id
-
-
 @router.get("/execution_results/{run_id}/test_case_results")
 def get_test_case_results(run_id: str, call: Call) -> dict[str, Any]:
     core_id = call.core("plan_run", run_id, "id")
-    view = executions.get_plan_run(call.ctx, call.principal, core_id)
-    status = translate.run_status(view.executions)
-    return {
-        "executionId": call.ids("plan", view.plan_run.plan_id),
-        "executionResultId": call.ids("plan_run", core_id),
-        "result": translate.worst([translate.result_of(x) for x in view.executions])
-        if status == "STATUS_COMPLETED"
-        else "QUEUED",
-        "status": status,
-        "testCases": translate.test_case_results(
-            view.plan_run, view.executions, _names(call, view), call.ids
-        ),
-    }
+    return translate.test_case_results_wire(plan_run_views.plan_run_sheet(call.ctx, call.principal, core_id))
 
 
 def _filters(call: Caller, query: str | None) -> tuple[str | None, set[str] | None, str | None]:
@@ -360,15 +358,14 @@ def list_plan_runs(
         runs, total = executions.page_plan_runs(
             call.ctx, call.principal, plan_id=plan_id, offset=page * size, limit=size
         )
-        items = [_run_answer(call, r.id) for r in runs]
-        return translate.page_wire(items, total, page, size)
+        return translate.page_wire(_run_answers(call, runs), total, page, size)
     everything = []
     offset = 0
     while True:  # result and build filters are derived from the executions: filter the answers
         runs, total = executions.page_plan_runs(
             call.ctx, call.principal, plan_id=plan_id, offset=offset, limit=1000
         )
-        everything += [_run_answer(call, r.id) for r in runs]
+        everything += _run_answers(call, runs)
         offset += 1000
         if offset >= total:
             break
@@ -380,15 +377,17 @@ def list_plan_runs(
     return translate.page_wire(matching[page * size : (page + 1) * size], len(matching), page, size)
 
 
+def _run_answers(call: Caller, runs: list[Any]) -> list[dict[str, Any]]:
+    sheets = plan_run_views.plan_run_sheets(call.ctx, call.principal, [r.id for r in runs], [call.key])
+    return [_run_wire(call, sheet) for sheet in sheets]
+
+
 @router.get("/reports/junit/{run_id}")
 def junit_report(run_id: str, call: Call) -> Response:
-    core_id = call.core("plan_run", run_id, "id")
-    view = executions.get_plan_run(call.ctx, call.principal, core_id)
-    if translate.run_status(view.executions) != "STATUS_COMPLETED":
+    sheet = plan_run_views.plan_run_sheet(call.ctx, call.principal, call.core("plan_run", run_id, "id"))
+    if translate.run_status(sheet.executions) != "STATUS_COMPLETED":
         raise TestsigmaError(409, "Report generation failed, Test plan run is not completed", "CONFLICT")
-    plan = assets.get_asset(call.ctx, call.principal, Plan, view.plan_run.plan_id, retired=True)
-    xml = translate.junit_xml(plan, view.executions, _names(call, view))
-    return Response(xml, media_type="application/xml")
+    return Response(translate.junit_xml(sheet), media_type="application/xml")
 
 
 @router.get("/test_plans")
@@ -406,21 +405,23 @@ def list_test_plans(
     for key, _op, value in terms:
         if key == "name":
             plans = [p for p in plans if p.name == value]
-    items = [translate.plan_wire(p, call.ids) for p in plans[page * size : (page + 1) * size]]
+    shown = plans[page * size : (page + 1) * size]
+    items = call.show(lambda ids: [translate.plan_wire(p, ids) for p in shown])
     return translate.page_wire(items, len(plans), page, size)
 
 
 @router.get("/environments")
 def list_environments(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
     envs = all_items(partial(assets.list_assets, call.ctx, call.principal, Environment))
-    items = [translate.environment_wire(env, call.ids) for env in envs[page * size : (page + 1) * size]]
+    shown = envs[page * size : (page + 1) * size]
+    items = call.show(lambda ids: [translate.environment_wire(env, ids) for env in shown])
     return translate.page_wire(items, len(envs), page, size)
 
 
 @router.get("/environments/{env_id}")
 def get_environment(env_id: str, call: Call) -> dict[str, Any]:
     env = assets.get_asset(call.ctx, call.principal, Environment, call.core("environment", env_id, "id"))
-    return translate.environment_wire(env, call.ids)
+    return call.show(partial(translate.environment_wire, env))
 
 
 def _variables(body: EnvironmentInput) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -450,7 +451,7 @@ def create_environment(call: Call, body: EnvironmentInput) -> dict[str, Any]:
         raise field_error("name", "is required")
     plain, secret = _variables(body) or ({}, {})
     env = assets.create_environment(call.ctx, call.principal, name=body.name, variables=plain, secrets=secret)
-    return translate.environment_wire(env, call.ids)
+    return call.show(partial(translate.environment_wire, env))
 
 
 @router.put("/environments/{env_id}", responses={200: {"model": EnvironmentWire}})
@@ -465,7 +466,7 @@ def update_environment(env_id: str, call: Call, body: EnvironmentInput) -> dict[
         variables=given[0] if given else None,
         secrets=given[1] if given and given[1] else None,  # no encrypted entries: secrets stay
     )
-    return translate.environment_wire(env, call.ids)
+    return call.show(partial(translate.environment_wire, env))
 
 
 def _invalid(exc: RequestValidationError) -> TestsigmaError:

@@ -3,26 +3,27 @@
 Results roll up worst-first, as Testsigma's own repositories take MAX(result id):
 SUCCESS < FAILURE < ABORTED < NOT_EXECUTED < QUEUED < STOPPED.
 Ids are integers: `ids(entity, core_id)` gives the stable number for a core entity.
+A plan run's answers are pure functions of its `PlanRunSheet`, read in one transaction.
 """
 
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
 
-from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain import surface_keys
+from testament.domain.execution import Execution, ExecutionStatus, plan_run_status
 from testament.domain.masking import shown
-from testament.domain.model import DEFAULT_MACHINE, Environment, Plan, PlanRun
+from testament.domain.model import DEFAULT_MACHINE, Environment, Plan
+from testament.services.plan_run_views import PlanRunSheet
 
 __all__ = [
     "ITERATION_RERUN_TYPES",
     "RERUN_TYPES",
     "RESULTS",
     "Ids",
-    "Names",
     "environment_wire",
     "group_of",
     "junit_xml",
@@ -34,6 +35,7 @@ __all__ = [
     "run_wire",
     "saved_config_wire",
     "test_case_results",
+    "test_case_results_wire",
     "upload_version_wire",
     "upload_wire",
     "worst",
@@ -66,14 +68,6 @@ ITERATION_RERUN_TYPES = {"ALL": "all", "FAILED": "failed", "PASSED": "passed", "
 Ids = Callable[[str, str], int]
 
 
-@dataclass(frozen=True)
-class Names:
-    """Display names the result tree needs, by core id."""
-
-    test_cases: dict[str, str]
-    suites: dict[str, str]
-
-
 def ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
 
@@ -91,12 +85,12 @@ def worst(results: Sequence[str]) -> str:
     return max(results, key=RESULTS.index) if results else "NOT_EXECUTED"
 
 
+RUN_STATUS_OF = {ExecutionStatus.QUEUED: "STATUS_QUEUED", ExecutionStatus.RUNNING: "STATUS_IN_PROGRESS"}
+
+
 def run_status(executions: Sequence[Execution]) -> str:
-    if all(x.status.is_terminal for x in executions):
-        return "STATUS_COMPLETED"
-    if all(x.status == ExecutionStatus.QUEUED for x in executions):
-        return "STATUS_QUEUED"
-    return "STATUS_IN_PROGRESS"
+    """The core's plan-run status, as Testsigma names it: every outcome is STATUS_COMPLETED."""
+    return RUN_STATUS_OF.get(plan_run_status([x.status for x in executions]), "STATUS_COMPLETED")
 
 
 def _message(status: str, result: str) -> str:
@@ -135,10 +129,7 @@ def execution_details(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_wire(
-    run: PlanRun,
-    executions: Sequence[Execution],
-    plan: Plan,
-    ids: Ids,
+    sheet: PlanRunSheet,
     *,
     executed_by: int,
     created: bool = False,
@@ -147,6 +138,7 @@ def run_wire(
 ) -> dict[str, Any]:
     """The execution_results object; `created` answers a trigger (STATUS_CREATED), `stopping`
     a stop (what is still winding down counts as stopped, as the vendor answers)."""
+    run, executions, plan, ids = sheet.run, sheet.executions, sheet.plan, sheet.numbers
     results = [
         "STOPPED" if stopping and x.stop_requested and not x.status.is_terminal else result_of(x)
         for x in executions
@@ -195,7 +187,7 @@ def plan_wire(plan: Plan, ids: Ids) -> dict[str, Any]:
         "updatedDate": ms(plan.updated_at),
         "testDevices": [
             {
-                "id": ids("machine", f"{plan.id}/{name}"),
+                "id": ids("machine", surface_keys.machine(plan.id, name)),
                 "title": name,
                 "suiteIds": [ids("suite", s) for s in suites],
             }
@@ -218,12 +210,25 @@ def group_of(test_case_result: str) -> tuple[str | None, str | None, str]:
     return (machine, suite_id or None, case_id)
 
 
-def test_case_results(
-    run: PlanRun, executions: Sequence[Execution], names: Names, ids: Ids
-) -> list[dict[str, Any]]:
+def test_case_results_wire(sheet: PlanRunSheet) -> dict[str, Any]:
+    """GET .../test_case_results: the run's result and one entry per test case."""
+    status = run_status(sheet.executions)
+    return {
+        "executionId": sheet.numbers("plan", sheet.run.plan_id),
+        "executionResultId": sheet.numbers("plan_run", sheet.run.id),
+        "result": worst([result_of(x) for x in sheet.executions])
+        if status == "STATUS_COMPLETED"
+        else "QUEUED",
+        "status": status,
+        "testCases": test_case_results(sheet),
+    }
+
+
+def test_case_results(sheet: PlanRunSheet) -> list[dict[str, Any]]:
     """One entry per test case placed on a machine and suite; data-driven ones list their iterations."""
+    run, ids = sheet.run, sheet.numbers
     groups: dict[tuple[str, str, str], list[Execution]] = {}
-    for execution in executions:
+    for execution in sheet.executions:
         groups.setdefault(_group_key(execution), []).append(execution)
     entries = []
     for (machine, suite_id, case_id), members in groups.items():
@@ -231,8 +236,10 @@ def test_case_results(
         entries.append(
             {
                 "testCaseId": ids("test_case", case_id),
-                "testCaseName": names.test_cases.get(case_id, ""),
-                "testCaseResultId": ids("test_case_result", f"{run.id}/{machine}/{suite_id}/{case_id}"),
+                "testCaseName": sheet.case_names.get(case_id, ""),
+                "testCaseResultId": ids(
+                    "test_case_result", surface_keys.test_case_result(run.id, machine, suite_id, case_id)
+                ),
                 "result": worst([result_of(x) for x in members]),
                 "isDataDrivenCase": data_driven,
                 "iterationResults": [
@@ -246,11 +253,13 @@ def test_case_results(
                 if data_driven
                 else [],
                 "testSuiteId": ids("suite", suite_id) if suite_id else None,
-                "testSuiteName": names.suites.get(suite_id),
-                "testSuiteResultId": ids("suite_result", f"{run.id}/{machine}/{suite_id}"),
-                "machineId": ids("machine", f"{run.plan_id}/{machine}"),
+                "testSuiteName": sheet.suite_names.get(suite_id),
+                "testSuiteResultId": ids(
+                    "suite_result", surface_keys.suite_result(run.id, machine, suite_id)
+                ),
+                "machineId": ids("machine", surface_keys.machine(run.plan_id, machine)),
                 "machineTitle": machine,
-                "machineResultId": ids("machine_result", f"{run.id}/{machine}"),
+                "machineResultId": ids("machine_result", surface_keys.machine_result(run.id, machine)),
                 "startTime": ms(min((x.started_at for x in members if x.started_at), default=None)),
                 "endTime": ms(max((x.finished_at for x in members if x.finished_at), default=None)),
             }
@@ -258,21 +267,22 @@ def test_case_results(
     return entries
 
 
-def junit_xml(plan: Plan, executions: Sequence[Execution], names: Names) -> str:
+def junit_xml(sheet: PlanRunSheet) -> str:
     """JUnit XML of a finished run: a testsuite per machine and suite, a testcase per execution."""
+    plan, executions = sheet.plan, sheet.executions
     root = ElementTree.Element("testsuites", name=plan.name)
     suites: dict[tuple[str, str], ElementTree.Element] = {}
     for x in executions:
         machine, suite_id = x.machine or DEFAULT_MACHINE, x.suite_id or ""
         key = (machine, suite_id)
         if key not in suites:
-            title = f"{machine} / {names.suites.get(suite_id, 'test cases')}"
+            title = f"{machine} / {sheet.suite_names.get(suite_id, 'test cases')}"
             suites[key] = ElementTree.SubElement(
                 root, "testsuite", name=title, tests="0", failures="0", errors="0", skipped="0"
             )
         suite = suites[key]
         suite.set("tests", str(int(suite.get("tests", "0")) + 1))
-        name = names.test_cases.get(x.test_case_id, x.test_case_id)
+        name = sheet.case_names.get(x.test_case_id, x.test_case_id)
         case = ElementTree.SubElement(
             suite,
             "testcase",
@@ -380,7 +390,7 @@ ENCRYPTED_VALUE = "********"  # an encrypted value is never returned in clear
 
 def _variable(ids: Ids, env_id: str, key: str, value: Any, *, encrypted: bool) -> dict[str, Any]:
     return {
-        "id": ids("environment_variable", f"{env_id}/{key}"),
+        "id": ids("environment_variable", surface_keys.environment_variable(env_id, key)),
         "key": key,
         "value": value,
         "isEncrypted": encrypted,
