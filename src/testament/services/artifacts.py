@@ -8,6 +8,7 @@ import hashlib
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import NotFound
@@ -15,6 +16,7 @@ from testament.domain.execution import Execution
 from testament.domain.model import Artifact
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
+from testament.store.repository import Repository
 from testament.store.tables import artifacts
 
 __all__ = ["delete_artifact", "list_artifacts", "open_artifact", "store_artifact"]
@@ -46,12 +48,14 @@ def store_artifact(
     return artifact
 
 
+def _executions(session: Session, principal: Principal) -> Repository[Execution]:
+    return Repository(session, Execution, principal.workspace_id, "execution")
+
+
 def list_artifacts(app: AppContext, principal: Principal, execution_id: str) -> list[Artifact]:
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        execution = session.get(Execution, execution_id)
-        if execution is None or execution.workspace_id != principal.workspace_id:
-            raise NotFound("execution", execution_id)
+        _executions(session, principal).get(execution_id)
         return list(
             session.scalars(
                 select(Artifact).where(artifacts.c.execution_id == execution_id).order_by(artifacts.c.id)
@@ -63,9 +67,9 @@ def open_artifact(app: AppContext, principal: Principal, artifact_id: str) -> tu
     """The artifact and the path of its file, checked to be in the principal's workspace."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        artifact = session.get(Artifact, artifact_id)
-        execution = session.get(Execution, artifact.execution_id) if artifact else None
-    if artifact is None or execution is None or execution.workspace_id != principal.workspace_id:
+        artifact = session.get(Artifact, artifact_id)  # in the workspace of its execution
+        execution = _executions(session, principal).find(artifact.execution_id) if artifact else None
+    if artifact is None or execution is None:
         raise NotFound("artifact", artifact_id)
     path = (app.settings.artifacts_dir / artifact.path).resolve()
     if not path.is_relative_to(app.settings.artifacts_dir.resolve()) or not path.is_file():

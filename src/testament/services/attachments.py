@@ -8,7 +8,8 @@ holds them (writers for test cases, testers for incidents) adds and deletes them
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.attachments import Attachment, Holder
@@ -16,7 +17,8 @@ from testament.domain.errors import InvalidInput, NotFound
 from testament.kit.ids import new_id
 from testament.services import incidents, test_cases
 from testament.services.context import AppContext
-from testament.services.paging import MAX_LIMIT, Window, offset_page
+from testament.services.paging import MAX_LIMIT, Window
+from testament.store.repository import Repository
 from testament.store.tables import attachments
 
 __all__ = [
@@ -80,26 +82,31 @@ def add_attachment(
     return attachment
 
 
+def _mine(session: Session, principal: Principal) -> Repository[Attachment]:
+    return Repository(session, Attachment, principal.workspace_id, "attachment")
+
+
+def _held_by(holder: Holder, holder_id: str) -> list[ColumnElement[bool]]:
+    return [attachments.c.holder == holder.value, attachments.c.holder_id == holder_id]
+
+
 def list_attachments(
     app: AppContext, principal: Principal, holder: Holder, holder_id: str, window: Window | None = None
 ) -> tuple[list[Attachment], int]:
     """A holder's attachments (a surface's query window over the attachments table)."""
     principal.require(Permission.READ)
     holder_id = _check_holder(app, principal, holder, holder_id)
-    held = select(Attachment).where(
-        attachments.c.workspace_id == principal.workspace_id,
-        attachments.c.holder == holder.value,
-        attachments.c.holder_id == holder_id,
-    )
     with app.db.reading() as session:
-        return offset_page(session, held, window or Window(limit=MAX_LIMIT), attachments.c.id)
+        return _mine(session, principal).offset_page(
+            window or Window(limit=MAX_LIMIT), attachments.c.id, *_held_by(holder, holder_id)
+        )
 
 
 def open_attachment(app: AppContext, principal: Principal, attachment_id: str) -> tuple[Attachment, Path]:
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        attachment = session.get(Attachment, attachment_id.lower())
-    if attachment is None or attachment.workspace_id != principal.workspace_id:
+        attachment = _mine(session, principal).find(attachment_id.lower())
+    if attachment is None:  # named as asked, not as the key lowercases it
         raise NotFound("attachment", attachment_id)
     path = (app.settings.artifacts_dir / attachment.path).resolve()
     if not path.is_relative_to(app.settings.artifacts_dir.resolve()) or not path.is_file():
@@ -128,11 +135,7 @@ def count_attachments(app: AppContext, principal: Principal, holder: Holder, hol
     with app.db.reading() as session:
         return int(
             session.scalar(
-                select(func.count()).where(
-                    attachments.c.workspace_id == principal.workspace_id,
-                    attachments.c.holder == holder.value,
-                    attachments.c.holder_id == holder_id,
-                )
+                select(func.count()).where(*_mine(session, principal).owned(), *_held_by(holder, holder_id))
             )
             or 0
         )
