@@ -28,7 +28,7 @@ from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStopRequested
 from testament.services.manual import write_initial_steps
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
-from testament.services.test_cases import matches_tag
+from testament.services.test_case_tags import tagged
 from testament.store.tables import (
     data_sets,
     execution_records,
@@ -36,7 +36,6 @@ from testament.store.tables import (
     idempotency_tokens,
     plan_runs,
     test_case_versions,
-    test_cases,
 )
 
 __all__ = [
@@ -557,18 +556,9 @@ def list_executions(
         query = query.where(executions.c.plan_run_id == plan_run_id)
     if before:
         query = query.where(executions.c.id < before)
+    if tag:  # its test case's tag rows, by index; a retired test case's executions count too
+        query = query.where(tagged(executions.c.test_case_id, principal.workspace_id, tag))
     with app.db.reading() as session:
-        if tag:
-            tagged = [
-                row.id
-                for row in session.execute(
-                    select(test_cases.c.id, test_cases.c.tags).where(
-                        test_cases.c.workspace_id == principal.workspace_id
-                    )
-                )
-                if matches_tag(row.tags, tag)
-            ]
-            query = query.where(executions.c.test_case_id.in_(tagged))
         rows = list(session.scalars(query.order_by(executions.c.id.desc()).limit(limit + 1)))
     return make_page(app.cursors, "executions", rows, limit, key=lambda e: e.id)
 

@@ -25,6 +25,7 @@ from testament.kit.sentinels import UNSET
 from testament.services import references
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.services.test_case_tags import tagged, write_tags
 from testament.store.tables import (
     assignments,
     data_sets,
@@ -189,6 +190,7 @@ def create_test_case(
         suite = references.load(uow.session, principal, references.SUITE, suite_id) if suite_id else None
         uow.session.add(case)
         _flush_unique(uow, case.name)
+        write_tags(uow.session, case)
         uow.session.add(version)
         _replace_data_sets(uow.session, case.id, data_sets)
         if suite is not None:
@@ -256,14 +258,13 @@ def list_test_cases(
         query = query.where(test_cases.c.status == status)
     if name_contains:
         query = query.where(test_cases.c.name.contains(name_contains, autoescape=True))
+    if tag is not None:
+        query = query.where(tagged(test_cases.c.id, principal.workspace_id, tag))
     if after:
         query = query.where(test_cases.c.id > after)
     query = query.order_by(test_cases.c.id)
     with app.db.reading() as session:
-        if tag is None:
-            rows = list(session.scalars(query.limit(limit + 1)))
-        else:  # tags are a JSON map; filter in Python over the keyset-ordered stream
-            rows = [c for c in session.scalars(query) if matches_tag(c.tags, tag)][: limit + 1]
+        rows = list(session.scalars(query.limit(limit + 1)))
     return make_page(app.cursors, "test-cases", rows, limit, key=lambda c: c.id)
 
 
@@ -308,6 +309,7 @@ def update_test_case(
             case.description = description
         if tags is not None:
             case.tags = dict(tags)
+            write_tags(uow.session, case)
         if retries is not None:
             case.retries = retries
         if data_sets is not None:

@@ -188,6 +188,18 @@ test_cases = Table(
     Index("ix_test_cases_workspace_status", "workspace_id", "status", "id"),
 )
 
+# a test case's tags (test_cases.tags, one row per key) so a tag filter is an index lookup in
+# SQL on SQLite and PostgreSQL alike; written with the test case, in the same transaction
+test_case_tags = Table(
+    "test_case_tags",
+    metadata,
+    Column("test_case_id", ID, ForeignKey("test_cases.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    _workspace_fk(),
+    Column("value", String(256), nullable=False),
+    Index("ix_test_case_tags_workspace_key", "workspace_id", "key", "value", "test_case_id"),
+)
+
 test_case_versions = Table(
     "test_case_versions",
     metadata,

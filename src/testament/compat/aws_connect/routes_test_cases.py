@@ -1,6 +1,5 @@
 """Connect test-case operations: Create, Update, Describe, Delete, List and Search."""
 
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -15,10 +14,10 @@ from testament.compat.aws_connect.schemas import (
     parse,
 )
 from testament.domain import errors as e
+from testament.domain.filters import all_of
 from testament.domain.model import TestCaseStatus
 from testament.runners.connect.entry import entry_point
-from testament.services import resources, test_cases
-from testament.services.paging import all_items
+from testament.services import resources, test_case_search, test_cases
 
 router = APIRouter()
 FLOW = "connect.flow"
@@ -155,28 +154,22 @@ def search_test_cases(call: Call) -> dict[str, Any]:
     call.workspace(body.InstanceId)
     filters = body.model_dump(include={"SearchFilter", "SearchCriteria"}, exclude_none=True)
     after = call.cursor_of("SearchTestCases", body.NextToken, **filters)
-    matching = [
-        c
-        for c in _all_connect_cases(call)
-        if translate.matches_criteria(c, body.SearchCriteria)
-        and translate.matches_tags(c, body.SearchFilter.TagFilter if body.SearchFilter else None)
-    ]
-    rest = [c for c in matching if after is None or c.id > after]
-    page = rest[: body.MaxResults]
-    views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in page]
+    where = all_of(
+        translate.criteria_filter(body.SearchCriteria),
+        translate.tag_filter(body.SearchFilter.TagFilter if body.SearchFilter else None),
+    )
+    found = test_case_search.search_test_cases(
+        call.ctx, call.principal, kind=KIND, where=where, limit=body.MaxResults, after=after
+    )
     answer: dict[str, Any] = {
         "TestCases": [
             translate.test_case_wire(
                 v, call.region, "PUBLISHED" if v.test_case.status == TestCaseStatus.PUBLISHED else "SAVED"
             )
-            for v in views
+            for v in found.views
         ],
-        "ApproximateTotalCount": len(matching),
+        "ApproximateTotalCount": found.total,
     }
-    if len(rest) > body.MaxResults:
-        answer["NextToken"] = call.next_token("SearchTestCases", page[-1].id, **filters)
+    if found.more:
+        answer["NextToken"] = call.next_token("SearchTestCases", found.views[-1].test_case.id, **filters)
     return answer
-
-
-def _all_connect_cases(call: AwsCall) -> list[Any]:
-    return all_items(partial(test_cases.list_test_cases, call.ctx, call.principal, kind=KIND))

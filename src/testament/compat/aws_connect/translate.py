@@ -3,24 +3,32 @@
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from testament.compat.aws_connect.errors import AwsError
-from testament.compat.aws_connect.schemas import TagConditionWire, TestCaseSearchCriteria
+from testament.compat.aws_connect.schemas import (
+    StringConditionWire,
+    TagConditionWire,
+    TagFilterWire,
+    TestCaseSearchCriteria,
+)
 from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.filters import Call, Comparison, Constant, Field, Kind, Node, all_of, any_of, equals
 from testament.domain.model import Resource, TestCase
 from testament.kit import raw_json
 from testament.runners.connect.arns import instance_arn
+from testament.services.test_case_search import TAG, TAG_KEY_WITH_VALUE
 from testament.services.test_cases import TestCaseView
 
 __all__ = [
     "INSTANCE_ARN",
     "INSTANCE_ARN_IN_PATH",
     "content_of",
-    "matches_criteria",
-    "matches_tags",
+    "criteria_filter",
+    "tag_filter",
     "test_case_arn",
     "test_case_summary",
     "test_case_wire",
@@ -100,55 +108,67 @@ def test_case_wire(view: TestCaseView, region: str, version_status: str) -> dict
     return wire
 
 
-def _string_matches(case: TestCase, field: str | None, value: str | None, comparison: str | None) -> bool:
-    actual = {
-        "name": case.name,
-        "description": case.description,
-        "id": case.id,
-        "status": case.status.value,
-    }.get((field or "name").lower(), "")
-    expected = value or ""
-    if comparison == "EXACT":
-        return actual == expected
-    if comparison == "STARTS_WITH":
-        return actual.startswith(expected)
-    return expected.lower() in actual.lower()
+_STRING_FIELDS = ("name", "description", "id", "status")  # test_case_search's column fields
+_NULL = Constant(None, Kind.NULL)
 
 
-def matches_criteria(case: TestCase, criteria: TestCaseSearchCriteria | None) -> bool:
+def _string_condition(condition: StringConditionWire) -> Node:
+    """EXACT and STARTS_WITH are case-sensitive; CONTAINS (and no ComparisonType) is not. A field
+    the search does not know reads as the empty string, as it always did."""
+    expected = condition.Value or ""
+    field_name = (condition.FieldName or "name").lower()
+    if field_name not in _STRING_FIELDS:
+        return Comparison("eq", Constant("", Kind.STRING), Constant(expected, Kind.STRING))
+    field = Field(field_name)
+    if condition.ComparisonType == "EXACT":
+        return equals(field_name, expected)
+    if condition.ComparisonType == "STARTS_WITH":
+        return Call("startswith", (field, Constant(expected, Kind.STRING)))
+    return Call("substringof", (Constant(expected.lower(), Kind.STRING), Call("tolower", (field,))))
+
+
+def criteria_filter(criteria: TestCaseSearchCriteria | None) -> Node | None:
+    """SearchCriteria as a filter tree over test_case_search's fields; None matches every case."""
     if criteria is None:
-        return True
-    checks = []
+        return None
+    checks: list[Node | None] = []
     if criteria.StringCondition is not None:
-        c = criteria.StringCondition
-        checks.append(_string_matches(case, c.FieldName, c.Value, c.ComparisonType))
+        checks.append(_string_condition(criteria.StringCondition))
     if criteria.StatusCondition is not None:
-        checks.append(case.status.value == criteria.StatusCondition)
+        checks.append(equals("status", criteria.StatusCondition))
     if criteria.AndConditions:
-        checks.append(all(matches_criteria(case, c) for c in criteria.AndConditions))
+        checks.append(all_of(*(criteria_filter(c) for c in criteria.AndConditions)))
     if criteria.OrConditions:
-        checks.append(any(matches_criteria(case, c) for c in criteria.OrConditions))
-    return all(checks)
+        checks.append(_any_or_every(criteria_filter(c) for c in criteria.OrConditions))
+    return all_of(*checks)
 
 
-def _tag_holds(tags: dict[str, str], condition: TagConditionWire) -> bool:
+def _any_or_every(nodes: Iterable[Node | None]) -> Node | None:
+    """Any of `nodes`, where None (a condition every case meets) makes the whole `or` hold."""
+    given = list(nodes)
+    return None if any(n is None for n in given) else any_of(*given)
+
+
+def _tag_condition(condition: TagConditionWire) -> Node | None:
     if condition.TagKey is None:
-        return condition.TagValue is None or condition.TagValue in tags.values()
-    if condition.TagKey not in tags:
-        return False
-    return condition.TagValue is None or tags[condition.TagKey] == condition.TagValue
+        if condition.TagValue is None:
+            return None
+        return Comparison("ne", Field(TAG_KEY_WITH_VALUE + condition.TagValue), _NULL)
+    if condition.TagValue is None:
+        return Comparison("ne", Field(TAG + condition.TagKey), _NULL)
+    return equals(TAG + condition.TagKey, condition.TagValue)
 
 
-def matches_tags(case: TestCase, tag_filter: Any) -> bool:
-    if tag_filter is None:
-        return True
-    tags = case.tags or {}
-    if tag_filter.TagCondition is not None and not _tag_holds(tags, tag_filter.TagCondition):
-        return False
-    if tag_filter.AndConditions and not all(_tag_holds(tags, c) for c in tag_filter.AndConditions):
-        return False
-    return not tag_filter.OrConditions or any(
-        all(_tag_holds(tags, c) for c in group) for group in tag_filter.OrConditions
+def tag_filter(tags: TagFilterWire | None) -> Node | None:
+    """A SearchFilter's TagFilter as a filter tree: its TagCondition, all its AndConditions and
+    any of its OrConditions groups (each group: all of its conditions)."""
+    if tags is None:
+        return None
+    groups = [all_of(*(_tag_condition(c) for c in group)) for group in tags.OrConditions or []]
+    return all_of(
+        _tag_condition(tags.TagCondition) if tags.TagCondition is not None else None,
+        *(_tag_condition(c) for c in tags.AndConditions or []),
+        _any_or_every(groups) if groups else None,
     )
 
 

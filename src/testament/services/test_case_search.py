@@ -1,0 +1,113 @@
+"""Searching test cases with a filter tree: the page the caller asks for, in a fixed number of queries.
+
+A surface compiles its own search language (Amazon Connect's SearchCriteria and tag filter)
+into the one filter tree (`testament.domain.filters`) over the fields below; the tree becomes
+one SQL condition, so a first page reads about as many rows as it shows (plus those the
+condition skips), whatever the workspace holds.
+
+Fields: `id`, `name`, `description`, `status` (the test case's columns); `tag:<key>` (the
+value of tag `key`, null without one); `tag-key-with-value:<value>` (a key whose tag has that
+value, null if none has it).
+"""
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.filters import Node
+from testament.domain.model import DataSet, TestCase
+from testament.services.context import AppContext
+from testament.services.test_case_tags import key_with_value, value_of_tag
+from testament.services.test_cases import LIVE, TestCaseView
+from testament.store.filters import compile_filter
+from testament.store.tables import data_sets, test_case_versions, test_cases
+
+__all__ = ["TAG", "TAG_KEY_WITH_VALUE", "SearchPage", "search_test_cases"]
+
+TAG = "tag:"
+TAG_KEY_WITH_VALUE = "tag-key-with-value:"
+
+
+class _Fields(Mapping[str, ColumnElement[Any]]):
+    """The test case's columns by name, and its tags by `tag:<key>` (made per name asked)."""
+
+    columns: dict[str, ColumnElement[Any]] = {
+        "id": test_cases.c.id,
+        "name": test_cases.c.name,
+        "description": test_cases.c.description,
+        "status": test_cases.c.status,
+    }
+
+    def __getitem__(self, name: str) -> ColumnElement[Any]:
+        if name.startswith(TAG):
+            return value_of_tag(test_cases.c.id, name.removeprefix(TAG))
+        if name.startswith(TAG_KEY_WITH_VALUE):
+            return key_with_value(test_cases.c.id, name.removeprefix(TAG_KEY_WITH_VALUE))
+        return self.columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.columns, f"{TAG}<key>", f"{TAG_KEY_WITH_VALUE}<value>"])
+
+    def __len__(self) -> int:
+        return len(self.columns) + 2
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """Up to `limit` test cases (with their latest content), whether more follow, and how many
+    match in all."""
+
+    views: list[TestCaseView]
+    more: bool
+    total: int
+
+
+def search_test_cases(
+    app: AppContext,
+    principal: Principal,
+    *,
+    kind: str,
+    where: Node | None,
+    limit: int,
+    after: str | None = None,
+) -> SearchPage:
+    """Live test cases of `kind` matching `where`, in id order after the id `after`: three
+    queries (the page with its contents, their data sets, the count), however many match."""
+    principal.require(Permission.READ)
+    matching = [test_cases.c.workspace_id == principal.workspace_id, LIVE, test_cases.c.kind == kind]
+    if where is not None:
+        matching.append(compile_filter(where, _Fields()))
+    page = (
+        select(TestCase, test_case_versions.c.content)
+        .join(
+            test_case_versions,
+            and_(
+                test_case_versions.c.test_case_id == test_cases.c.id,
+                test_case_versions.c.version == test_cases.c.version,
+            ),
+        )
+        .where(*matching, *([test_cases.c.id > after] if after is not None else []))
+        .order_by(test_cases.c.id)
+        .limit(limit + 1)
+    )
+    with app.db.reading() as session:
+        rows = session.execute(page).all()
+        total = session.execute(select(func.count()).select_from(test_cases).where(*matching)).scalar_one()
+        shown = rows[:limit]
+        sets = _data_sets_of(session, [case.id for case, _ in shown])
+    views = [TestCaseView(case, content, sets.get(case.id, [])) for case, content in shown]
+    return SearchPage(views, more=len(rows) > limit, total=int(total))
+
+
+def _data_sets_of(session: Session, case_ids: list[str]) -> dict[str, list[DataSet]]:
+    found: dict[str, list[DataSet]] = {}
+    if not case_ids:
+        return found
+    query = select(DataSet).where(data_sets.c.test_case_id.in_(case_ids)).order_by(data_sets.c.position)
+    for data_set in session.scalars(query):
+        found.setdefault(data_set.test_case_id, []).append(data_set)
+    return found
