@@ -14,20 +14,21 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ValidationError, WrapValidator
+from pydantic import BaseModel, BeforeValidator, ValidationError, WrapValidator
 from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticCustomError
 
 from testament.kit.docs_page import install_docs_page
 
-__all__ = ["ParsedBody", "body_model", "install_surface_docs", "rule"]
+__all__ = ["ParsedBody", "body_model", "install_surface_docs", "rule", "shaped"]
 
 REF = "#/components/schemas/"
 
 
 def rule(message: str) -> WrapValidator:
-    """A field's type check that answers, when it fails, with the rule as the surface states it
-    ("must be an integer id") instead of Pydantic's words."""
+    """A plain field's type check that answers, when it fails, with the rule as the surface
+    states it ("must be an integer id") instead of Pydantic's words. (A composite field's is
+    `shaped`, so that a member inside it names itself.)"""
 
     def check(value: Any, handler: Callable[[Any], Any]) -> Any:
         try:
@@ -36,6 +37,18 @@ def rule(message: str) -> WrapValidator:
             raise PydanticCustomError("wire_rule", message) from None
 
     return WrapValidator(check)
+
+
+def shaped(message: str, shape: type[dict[Any, Any]] | type[list[Any]]) -> BeforeValidator:
+    """A composite field's rule: its value must be an object (`dict`) or a list, or it is refused
+    with the rule; what is inside is checked by its members' own rules, which name themselves."""
+
+    def check(value: Any) -> Any:
+        if value is not None and not isinstance(value, shape):
+            raise PydanticCustomError("wire_rule", message)
+        return value
+
+    return BeforeValidator(check)
 
 
 class ParsedBody:

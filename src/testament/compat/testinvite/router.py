@@ -3,10 +3,8 @@ does in its own UI (a candidate starting a step, an admin re-setting up or ignor
 instance) as endpoints beside them. Served under both spellings the vendor's pages use,
 `/api/integration/rest/v1/...` and `/api/integration/rest/...`."""
 
-import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response
@@ -14,6 +12,22 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response
 from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
 from testament.compat.testinvite import translate
 from testament.compat.testinvite.errors import TiError, error_response, from_domain
+from testament.compat.testinvite.schemas import (
+    CandidateChanges,
+    CandidateInput,
+    CandidateList,
+    CandidateWire,
+    FilterAnswer,
+    InfoFilter,
+    InstanceFilterInput,
+    InstanceList,
+    InstanceUpdate,
+    TaskList,
+    TaskWire,
+    TestInstanceWire,
+    TiErrorBody,
+)
+from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.tasks import InstanceStatus
@@ -75,21 +89,12 @@ def caller(request: Request) -> Caller:
 
 
 Call = Annotated[Caller, Depends(caller)]
-JsonBody = Annotated[dict[str, Any] | None, Body()]
-
-
-def _body(body: dict[str, Any] | None) -> dict[str, Any]:
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise TiError(400, "the body must be a JSON object")
-    return body
 
 
 # ---------------------------------------------------------------------------------- tasks
 
 
-@router.get("/tasks")
+@router.get("/tasks", responses={200: {"model": TaskList}})
 def list_tasks(call: Call) -> dict[str, Any]:
     """Tasks, newest first; `title` matches a part of the title, ignoring case."""
     limit, page, window = call.page_window()
@@ -102,7 +107,7 @@ def list_tasks(call: Call) -> dict[str, Any]:
     }
 
 
-@router.get("/tasks/{task_id}")
+@router.get("/tasks/{task_id}", responses={200: {"model": TaskWire}})
 def get_task(task_id: str, call: Call) -> dict[str, Any]:
     return translate.task_wire(tasks.get_task(call.ctx, call.principal, task_id), call.detailed)
 
@@ -115,7 +120,7 @@ def _candidate(call: Caller, candidate: Any) -> dict[str, Any]:
     return translate.candidate_wire(candidate, call.detailed, candidate.id in started)
 
 
-@router.get("/tasks/{task_id}/candidates")
+@router.get("/tasks/{task_id}/candidates", responses={200: {"model": CandidateList}})
 def list_candidates(task_id: str, call: Call) -> dict[str, Any]:
     """A task's candidates; `fullname`, `email` and `code` match exactly."""
     limit, page, window = call.page_window()
@@ -128,16 +133,13 @@ def list_candidates(task_id: str, call: Call) -> dict[str, Any]:
     }
 
 
-def _callback(body: dict[str, Any]) -> dict[str, Any]:
-    callback = body.get("callback")
-    if callback is None:
+def _callback(body: CandidateInput) -> dict[str, Any]:
+    if body.callback is None:
         return {}
-    if not isinstance(callback, dict) or "url" not in callback:
-        raise TiError(400, "callback must be an object with a url (and optionally params and resource)")
     return {
-        "callback_url": callback["url"],
-        "callback_params": callback.get("params") or {},
-        "callback_resource": callback.get("resource", "basic"),
+        "callback_url": body.callback.url,
+        "callback_params": body.callback.params or {},
+        "callback_resource": body.callback.resource,
     }
 
 
@@ -148,33 +150,32 @@ class NewCandidate:
     user_name: str | None = None
 
 
-def _new_candidate_kind(body: dict[str, Any]) -> NewCandidate:
+def _new_candidate_kind(body: CandidateInput) -> NewCandidate:
     """`temporary-candidate` (a `temp` one, tracked by `externalId` or `tracking.uniqId`) or
     `internal-candidate` (a `user`: `id` is the user's name). Either keeps the `externalId`
     the client sent, to filter instances by."""
-    kind = body.get("kind")
-    if kind == "internal-candidate":
-        if not isinstance(body.get("id"), str):
+    if body.kind == "internal-candidate":
+        if body.id is None:
             raise TiError(400, "an internal-candidate needs the user's id")
-        return NewCandidate("user", body.get("externalId"), user_name=body["id"])
-    if kind == "temporary-candidate":
-        tracking = body.get("tracking")
-        unique = tracking.get("uniqId") if isinstance(tracking, dict) else None
-        return NewCandidate("temp", body.get("externalId") or unique)
+        return NewCandidate("user", body.externalId, user_name=body.id)
+    if body.kind == "temporary-candidate":
+        return NewCandidate("temp", body.externalId or (body.tracking.uniqId if body.tracking else None))
     raise TiError(400, "kind must be 'temporary-candidate' or 'internal-candidate'")
 
 
-@router.post("/tasks/{task_id}/candidates")
-def create_candidate(task_id: str, call: Call, body: JsonBody = None) -> dict[str, Any]:
+@router.post("/tasks/{task_id}/candidates", responses={200: {"model": CandidateWire}})
+def create_candidate(
+    task_id: str, call: Call, body: Annotated[CandidateInput | None, Body()] = None
+) -> dict[str, Any]:
     """Give the task to a candidate (the ticket); `callback` receives each completed instance."""
-    data = _body(body)
+    data = body or CandidateInput()
     new = _new_candidate_kind(data)
     fields = tasks.CandidateFields(
-        fullname=data.get("fullname"),
-        email=data.get("email"),
-        group=data.get("group") or "",
-        labels=data.get("labels") or [],
-        tags=data.get("tags") or {},
+        fullname=data.fullname,
+        email=data.email,
+        group=data.group or "",
+        labels=data.labels or [],
+        tags=data.tags or {},
         **_callback(data),
     )
     candidate = tasks.add_candidate(
@@ -189,30 +190,32 @@ def create_candidate(task_id: str, call: Call, body: JsonBody = None) -> dict[st
     return translate.candidate_wire(candidate, call.detailed, False)
 
 
-@router.get("/tasks/{task_id}/candidates/{candidate_id}")
+@router.get("/tasks/{task_id}/candidates/{candidate_id}", responses={200: {"model": CandidateWire}})
 def get_candidate(task_id: str, candidate_id: str, call: Call) -> dict[str, Any]:
     return _candidate(call, tasks.get_candidate(call.ctx, call.principal, task_id, candidate_id))
 
 
-@router.patch("/tasks/{task_id}/candidates/{candidate_id}")
-def update_candidate(task_id: str, candidate_id: str, call: Call, body: JsonBody = None) -> dict[str, Any]:
+@router.patch("/tasks/{task_id}/candidates/{candidate_id}", responses={200: {"model": CandidateWire}})
+def update_candidate(
+    task_id: str, candidate_id: str, call: Call, body: Annotated[CandidateChanges | None, Body()] = None
+) -> dict[str, Any]:
     """`{fields: {fullname, email, group, labels: {add, remove}, active}}`; answers detailed."""
-    data = _body(body)
-    changes = data.get("fields") or {}
-    if not isinstance(changes, dict):
-        raise TiError(400, "fields must be an object")
-    labels = changes.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise TiError(400, "fields.labels must be {add: [...], remove: [...]}")
-    known = {k: changes[k] for k in ("fullname", "email", "group", "active") if k in changes}
+    changes = body.fields if body and body.fields else None
+    given = changes.model_fields_set if changes else set()
+    labels = changes.labels if changes else None
     candidate = tasks.update_candidate(
         call.ctx,
         call.principal,
         task_id,
         candidate_id,
-        tasks.CandidateFields(**{k: known.get(k, UNSET) for k in ("fullname", "email", "group", "active")}),
-        add_labels=labels.get("add"),
-        remove_labels=labels.get("remove"),
+        tasks.CandidateFields(
+            **{
+                k: getattr(changes, k) if k in given else UNSET
+                for k in ("fullname", "email", "group", "active")
+            }
+        ),
+        add_labels=labels.add if labels else None,
+        remove_labels=labels.remove if labels else None,
     )
     started = tasks.candidates_with_instances(call.ctx, call.principal, [candidate.id])
     return translate.candidate_wire(candidate, True, candidate.id in started)
@@ -225,7 +228,10 @@ def delete_candidate(task_id: str, candidate_id: str, call: Call) -> dict[str, A
     return {}
 
 
-@router.post("/tasks/{task_id}/candidates/{candidate_id}/steps/{step_id}/start")
+@router.post(
+    "/tasks/{task_id}/candidates/{candidate_id}/steps/{step_id}/start",
+    responses={200: {"model": TestInstanceWire}, 201: {"model": TestInstanceWire}},
+)
 def start_step(
     task_id: str, candidate_id: str, step_id: str, call: Call, response: Response
 ) -> dict[str, Any]:
@@ -238,7 +244,7 @@ def start_step(
 # ---------------------------------------------------------------------------------- test instances
 
 
-@router.get("/tasks/{task_id}/test-instances")
+@router.get("/tasks/{task_id}/test-instances", responses={200: {"model": InstanceList}})
 def list_instances(task_id: str, call: Call) -> dict[str, Any]:
     """Filters `ticketId`, `candidateId`, `externalId` (not the last two together)."""
     limit, page, window = call.page_window()
@@ -258,55 +264,24 @@ def list_instances(task_id: str, call: Call) -> dict[str, Any]:
     }
 
 
-def _epoch_ms(body: dict[str, Any], name: str) -> datetime | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    rule = f"{name} must be a time in epoch milliseconds"
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise TiError(400, rule)
-    try:
-        return datetime.fromtimestamp(value / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise TiError(400, rule) from None
-
-
-def _text(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise TiError(400, f"{name} must be a text")
-    return value
-
-
-def _filter_of(body: dict[str, Any], after_id: str | None) -> tasks.InstanceFilter:
-    kind = body.get("kind")
-    if kind == "meta":
-        status = body.get("status")
-        if status is not None and status not in {s.value for s in InstanceStatus}:
-            raise TiError(400, "status must be STARTED, COMPLETE or RESETUP")
+def _filter_of(body: InstanceFilterInput, after_id: str | None) -> tasks.InstanceFilter:
+    if isinstance(body, InfoFilter):
         return tasks.InstanceFilter(
-            group=_text(body, "group"),
-            label=_text(body, "label"),
-            step_id=_text(body, "stepId"),
-            status=InstanceStatus(status) if status else None,
-            created_from=_epoch_ms(body, "from"),
-            created_to=_epoch_ms(body, "to"),
+            fullname=body.displayName,
+            email=body.email,
+            code=body.code or body.credential1,
+            external_id=body.uniqId,
             after_id=after_id,
         )
-    if kind == "info":
-        return tasks.InstanceFilter(
-            fullname=_text(body, "displayName"),
-            email=_text(body, "email"),
-            code=_text(body, "code") or _text(body, "credential1"),
-            external_id=_text(body, "uniqId"),
-            after_id=after_id,
-        )
-    raise TiError(400, "kind must be 'meta' or 'info'")
+    return tasks.InstanceFilter(
+        group=body.group,
+        label=body.label,
+        step_id=body.stepId,
+        status=InstanceStatus(body.status) if body.status else None,
+        created_from=body.created_from,
+        created_to=body.created_to,
+        after_id=after_id,
+    )
 
 
 def _last_doc_id(call: Caller, task_id: str) -> str | None:
@@ -323,12 +298,16 @@ def _last_doc_id(call: Caller, task_id: str) -> str | None:
     return last
 
 
-@router.post("/tasks/{task_id}/test-instances/filter")
-def filter_instances(task_id: str, call: Call, body: JsonBody = None) -> dict[str, Any]:
+@router.post("/tasks/{task_id}/test-instances/filter", responses={200: {"model": FilterAnswer}})
+def filter_instances(
+    task_id: str, call: Call, body: Annotated[InstanceFilterInput | None, Body()] = None
+) -> dict[str, Any]:
     """A search with cursor paging: `lastDocId` continues after the last instance returned."""
     limit = call.whole("limit", 10, MAX_LIMIT)
     last = _last_doc_id(call, task_id)
-    where = _filter_of(_body(body), last)
+    if body is None:
+        raise TiError(400, "kind must be 'meta' or 'info'")
+    where = _filter_of(body, last)
     found, _total = tasks.query_instances(call.ctx, call.principal, task_id, where, Window(limit=limit + 1))
     page, more = found[:limit], len(found) > limit
     last_id = page[-1].instance.id if page else None
@@ -339,24 +318,23 @@ def filter_instances(task_id: str, call: Call, body: JsonBody = None) -> dict[st
     }
 
 
-@router.get("/tasks/{task_id}/test-instances/{instance_id}")
+@router.get("/tasks/{task_id}/test-instances/{instance_id}", responses={200: {"model": TestInstanceWire}})
 def get_instance(task_id: str, instance_id: str, call: Call) -> dict[str, Any]:
     return translate.instance_wire(
         tasks.get_instance(call.ctx, call.principal, task_id, instance_id), call.detailed
     )
 
 
-@router.patch("/tasks/{task_id}/test-instances/{instance_id}")
-def update_instance(task_id: str, instance_id: str, call: Call, body: JsonBody = None) -> dict[str, Any]:
+@router.patch("/tasks/{task_id}/test-instances/{instance_id}", responses={200: {"model": TestInstanceWire}})
+def update_instance(task_id: str, instance_id: str, call: Call, body: InstanceUpdate) -> dict[str, Any]:
     """`{ignored: true|false}`: exclude the instance from reports, or include it again."""
-    ignored = _body(body).get("ignored")
-    if not isinstance(ignored, bool):
-        raise TiError(400, "ignored must be true or false")
-    view = tasks.set_ignored(call.ctx, call.principal, task_id, instance_id, ignored)
+    view = tasks.set_ignored(call.ctx, call.principal, task_id, instance_id, body.ignored)
     return translate.instance_wire(view, call.detailed)
 
 
-@router.post("/tasks/{task_id}/test-instances/{instance_id}/resetup")
+@router.post(
+    "/tasks/{task_id}/test-instances/{instance_id}/resetup", responses={200: {"model": TestInstanceWire}}
+)
 def resetup_instance(task_id: str, instance_id: str, call: Call) -> dict[str, Any]:
     """Reopen a COMPLETE instance: its candidate's next start of the step resumes it."""
     view = tasks.resetup_instance(call.ctx, call.principal, task_id, instance_id)
@@ -377,14 +355,29 @@ ERRORS = SurfaceErrors(
 )
 
 
+DESCRIPTION = """TestInvite's integration API: tasks, their candidates and test instances, with
+what the vendor does in its own pages (a candidate starting a step, re-setting up or ignoring an
+instance) as operations beside them. Send `Authorization: Bearer <key>` (a Testament key); `mode`
+(`basic` or `detailed`) chooses how much each answer says; lists page with `limit` and `page`.
+Every path is served under `/api/integration/rest/` too. Errors are
+`{"error": {"code", "message"}}`."""
+
+
 def create_testinvite_app(ctx: AppContext) -> FastAPI:
     app = FastAPI(
-        title="TestInvite test instances (compatible)", openapi_url=None, docs_url=None, redoc_url=None
+        title="TestInvite test instances (compatible)",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,  # served by install_surface_docs, from this server
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app, ERRORS)
+    install_surface_docs(app, error=TiErrorBody)
     app.include_router(router, prefix="/api/integration/rest/v1")
-    app.include_router(router, prefix="/api/integration/rest")
+    # the same routes under the other spelling the vendor's pages use; documented once
+    app.include_router(router, prefix="/api/integration/rest", include_in_schema=False)
     return app
 
 

@@ -9,9 +9,10 @@ vendor's Spring server ignores them.
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from testament.compat.testsigma import translate
-from testament.compat.wire import rule
+from testament.compat.wire import rule, shaped
 
 __all__ = [
     "EnvironmentInput",
@@ -59,6 +60,9 @@ IterationRerunType = Literal["ALL", "FAILED", "PASSED", "USER_PICKED"]
 # ------------------------------------------------------------------ requests
 
 
+CONFIG_RULE = "must be {id} or {name} of a saved execution config"
+
+
 class ExecutionConfigRef(Wire):
     """A saved execution configuration, by its id or its name."""
 
@@ -68,7 +72,7 @@ class ExecutionConfigRef(Wire):
     @model_validator(mode="after")
     def _names_one(self) -> "ExecutionConfigRef":
         if self.id is None and self.name is None:
-            raise ValueError("names neither id nor name")
+            raise PydanticCustomError("wire_rule", CONFIG_RULE)
         return self
 
 
@@ -103,12 +107,14 @@ class TriggerRunInput(Wire):
     executionConfig: Annotated[
         ExecutionConfigRef | None,
         BeforeValidator(_empty_is_none),
-        rule("must be {id} or {name} of a saved execution config"),
+        shaped(CONFIG_RULE, dict),
     ] = None
     isReRun: bool = False
     executionResultId: IntId = None
     reRunType: Annotated[RerunType | None, rule(f"must be one of {', '.join(translate.RERUN_TYPES)}")] = None
-    testCaseResultRequests: list[TestCaseResultRequest] | None = None
+    testCaseResultRequests: Annotated[
+        list[TestCaseResultRequest] | None, shaped("must be a list of test case results", list)
+    ] = None
 
 
 def _upper(value: Any) -> Any:
@@ -143,7 +149,9 @@ class EnvironmentInput(Wire):
     or the older `parameters{}` with `passwords[]` naming the ones to encrypt."""
 
     name: Annotated[str | None, rule("is required")] = None
-    variables: Annotated[list[EnvironmentVariableInput] | None, rule("must be a list of {key, value}")] = None
+    variables: Annotated[
+        list[EnvironmentVariableInput] | None, shaped("must be a list of {key, value}", list)
+    ] = None
     parameters: Annotated[dict[str, Any] | None, rule("must be an object")] = None
     passwords: Annotated[list[str] | None, rule("must list names of parameters")] = None
 
