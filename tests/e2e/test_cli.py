@@ -1,4 +1,5 @@
-"""The CLI as users and outside checks drive it, against a real server process."""
+"""The CLI as users and outside checks drive it, as a real process against a real server process
+(the commands whose subject is their arguments and output run in process: test_cli_commands.py)."""
 
 import json
 import re
@@ -7,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
@@ -62,30 +62,6 @@ def write_bundle(path: Path, target_url: str) -> Path:
     return path
 
 
-def test_admin_commands_print_json_with_the_contract_fields(installation: Installation) -> None:
-    workspace = installation.cli_json("workspace", "create", "contract")
-    key = installation.cli_json(
-        "key", "create", "--workspace", workspace["id"], "--role", "viewer", "--user", "v"
-    )
-
-    assert {"token", "access_key_id", "secret_access_key"} <= set(key)
-    assert key["role"] == "viewer" and key["workspace_id"] == workspace["id"]
-    assert re.fullmatch(r"AKTS[A-Z0-9]{16}", key["access_key_id"])
-
-
-def test_key_create_refuses_an_unknown_role_and_workspace(installation: Installation) -> None:
-    workspace = installation.cli_json("workspace", "create", "w")["id"]
-    bad_role = installation.cli(
-        "key", "create", "--workspace", workspace, "--role", "root", "--json", check=False
-    )
-    no_workspace = installation.cli(
-        "key", "create", "--workspace", "nope", "--role", "admin", "--json", check=False
-    )
-
-    assert bad_role.returncode == 2 and "role" in bad_role.stderr
-    assert no_workspace.returncode == 2 and "workspace" in no_workspace.stderr
-
-
 def test_apply_is_idempotent_and_run_wait_exits_by_outcome_with_junit(
     installation: Installation, target: Any, tmp_path: Path
 ) -> None:
@@ -109,42 +85,6 @@ def test_apply_is_idempotent_and_run_wait_exits_by_outcome_with_junit(
     assert names == ["broken", "ok [first]", "ok [second]"]
 
 
-def test_apply_reports_every_bad_field_and_writes_nothing(installation: Installation, tmp_path: Path) -> None:
-    env = admin_env(installation)
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        yaml.safe_dump(
-            {
-                "test_cases": [
-                    {
-                        "name": "a",
-                        "kind": "http",
-                        "content": {"steps": [{"name": "s", "request": {"url": "ftp://x"}}]},
-                    },
-                ],
-                "suites": [{"name": "s", "test_cases": ["missing"]}],
-            }
-        )
-    )
-
-    result = installation.cli("apply", "-f", str(bad), check=False)
-
-    assert result.returncode == 2
-    assert "test_cases[0].content.steps[0].request.url" in result.stderr
-    assert "suites[0].test_cases[0]" in result.stderr
-    listed = httpx.get(
-        env["TESTAMENT_URL"] + "/api/v1/test-cases",
-        headers={"Authorization": f"Bearer {env['TESTAMENT_API_KEY']}"},
-    ).json()
-    assert listed["items"] == []
-
-
-def test_run_without_a_key_says_how_to_give_one(installation: Installation) -> None:
-    installation.env.pop("TESTAMENT_API_KEY", None)
-    result = installation.cli("run", "anything", check=False)
-    assert result.returncode == 2 and "TESTAMENT_API_KEY" in result.stderr
-
-
 def test_the_demo_goes_from_serve_to_a_passing_plan_with_records(
     installation: Installation, tmp_path: Path
 ) -> None:
@@ -164,21 +104,6 @@ def test_the_demo_goes_from_serve_to_a_passing_plan_with_records(
     assert shown_id, run.stdout
     show = installation.cli("show", shown_id.group(1))
     assert "healthz: PASSED HTTP 200" in show.stdout
-
-
-def test_run_names_the_target_it_could_not_find(installation: Installation) -> None:
-    admin_env(installation)
-    result = installation.cli("run", "no-such-thing", "--wait", check=False)
-    assert result.returncode == 2
-    assert "no test case or plan has the id or name 'no-such-thing'" in result.stderr
-
-
-def test_junit_without_wait_is_refused_before_anything_starts(
-    installation: Installation, tmp_path: Path
-) -> None:
-    installation.env["TESTAMENT_API_KEY"] = "tst_unused"
-    result = installation.cli("run", "x", "--junit", str(tmp_path / "r.xml"), check=False)
-    assert result.returncode == 2 and "--junit needs --wait" in result.stderr
 
 
 def test_run_wait_honours_the_plans_quality_gate_and_show_prints_scores(
