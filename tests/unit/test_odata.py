@@ -39,10 +39,10 @@ from testament.compat.enterprise_tester.odata import (
     ODataError,
     Property,
     QueryOptions,
-    compile_filter,
     parse_filter,
     parse_orderby,
 )
+from testament.store.filters import compile_filter, compile_order
 from testament.store.tables import UtcDateTime
 
 metadata = MetaData()
@@ -115,13 +115,18 @@ def conn(request: pytest.FixtureRequest) -> Iterator[Connection]:
     engine.dispose()
 
 
+def order_by(orderby: str, fields: dict[str, ColumnElement[Any]]) -> list[ColumnElement[Any]]:
+    """`$orderby` parsed by the surface, compiled by the read side (as a collection query does)."""
+    return compile_order(parse_orderby(orderby), fields)
+
+
 def matching(conn: Connection, filter_text: str) -> set[str]:
     condition = compile_filter(parse_filter(filter_text), FIELDS)
     return set(conn.execute(select(runs.c.name).where(condition)).scalars())
 
 
 def ordered(conn: Connection, orderby: str, filter_text: str | None = None) -> list[str]:
-    statement = select(runs.c.name).order_by(*parse_orderby(orderby, FIELDS))
+    statement = select(runs.c.name).order_by(*order_by(orderby, FIELDS))
     if filter_text is not None:
         statement = statement.where(compile_filter(parse_filter(filter_text), FIELDS))
     return list(conn.execute(statement).scalars())
@@ -301,7 +306,7 @@ def test_the_vendors_documented_example_filters_orders_and_pages(conn: Connectio
     statement = (
         select(runs.c.name)
         .where(compile_filter(parse_filter("substringof('test',Name) eq true"), FIELDS))
-        .order_by(*parse_orderby("Name desc", FIELDS))
+        .order_by(*order_by("Name desc", FIELDS))
     )
     assert list(conn.execute(options.paginate(statement)).scalars()) == ["test login", "O'Brien test 50%"]
 
@@ -344,7 +349,7 @@ def test_orderby_takes_functions_and_puts_nulls_first_ascending_and_last_descend
 
 
 def test_skip_and_top_page_through_the_ordered_rows(conn: Connection) -> None:
-    statement = select(runs.c.name).order_by(*parse_orderby("Duration", FIELDS))
+    statement = select(runs.c.name).order_by(*order_by("Duration", FIELDS))
     page = QueryOptions.parse({"$skip": "2", "$top": "3"}).paginate(statement)
     assert list(conn.execute(page).scalars()) == ["test login", "Checkout TEST", "John"]
     past_the_end = QueryOptions.parse({"$skip": "6"}).paginate(statement)
@@ -474,7 +479,7 @@ def test_a_filter_that_does_not_fit_the_properties_is_rejected_with_its_position
 )
 def test_a_bad_orderby_names_the_position(orderby: str, position: int, message: str) -> None:
     with pytest.raises(ODataError) as error:
-        parse_orderby(orderby, FIELDS)
+        order_by(orderby, FIELDS)
     assert error.value.position == position
     assert str(error.value).startswith(message)
 

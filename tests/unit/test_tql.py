@@ -1,18 +1,37 @@
 """The simple TQL of the vendor's search collections compiles to SQL returning exactly the
 expected rows (the OData tests' table and rows, on SQLite and on PostgreSQL when configured)."""
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from testament.compat.enterprise_tester.odata import ODataError
 from testament.compat.enterprise_tester.tql import parse_tql
+from testament.store.filters import compile_filter, compile_order, kind_of
 from tests.unit.test_odata import ALL, FIELDS, conn, runs
 
 __all__ = ["conn"]  # the fixture, shared with the OData tests
 
+KINDS = {name: kind_of(column.type) for name, column in FIELDS.items()}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    where: ColumnElement[bool] | None
+    order_by: list[ColumnElement[Any]]
+
+
+def compiled(tql: str, fields: dict[str, ColumnElement[Any]]) -> Compiled:
+    """TQL parsed by the surface (typing bare values by the fields' kinds), compiled by the read side."""
+    query = parse_tql(tql, {name: KINDS[name] for name in fields})
+    where = compile_filter(query.where, fields) if query.where is not None else None
+    return Compiled(where, compile_order(query.order_by, fields))
+
 
 def matching(connection: Connection, tql: str) -> set[str]:
-    query = parse_tql(tql, FIELDS)
+    query = compiled(tql, FIELDS)
     statement = select(runs.c.name)
     if query.where is not None:
         statement = statement.where(query.where)
@@ -49,10 +68,10 @@ def test_each_operator_returns_exactly_the_matching_rows(
 
 
 def test_order_by_keys_apply_in_turn(conn: Connection) -> None:
-    query = parse_tql("Active = true ORDER BY Score DESC, name", FIELDS)
+    query = compiled("Active = true ORDER BY Score DESC, name", FIELDS)
     names = conn.execute(select(runs.c.name).where(query.where).order_by(*query.order_by)).scalars()
     assert list(names) == ["A_b", "test login", "john", "O'Brien test 50%"]
-    only_order = parse_tql("order by Duration desc", FIELDS)
+    only_order = compiled("order by Duration desc", FIELDS)
     assert only_order.where is None and len(only_order.order_by) == 1
 
 
@@ -72,7 +91,7 @@ def test_order_by_keys_apply_in_turn(conn: Connection) -> None:
 )
 def test_a_bad_query_says_where_it_failed(tql: str, message: str) -> None:
     with pytest.raises(ODataError) as failed:
-        parse_tql(tql, FIELDS)
+        compiled(tql, FIELDS)
     assert failed.value.message.startswith(message), failed.value.message
 
 
@@ -91,7 +110,7 @@ def test_a_bad_query_says_where_it_failed(tql: str, message: str) -> None:
 )
 def test_inputs_that_no_database_could_run_are_refused_with_where(tql: str, message: str) -> None:
     with pytest.raises(ODataError) as failed:
-        parse_tql(tql, FIELDS)
+        compiled(tql, FIELDS)
     assert failed.value.message.startswith(message), failed.value.message
 
 

@@ -4,7 +4,7 @@ and the run and assignment shapes."""
 import base64
 import binascii
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -14,9 +14,10 @@ from testament.compat.enterprise_tester import odata, tql, translate
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain import errors as e
 from testament.domain.access import Principal
+from testament.domain.filters import Node, SortKey, all_of
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment
-from testament.services import admin, assignments, manual, paging
+from testament.services import admin, assignments, manual, views
 from testament.services.context import AppContext
 
 __all__ = [
@@ -133,15 +134,22 @@ def run_wire_of(call: Caller, execution_id: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Query:
-    """A collection request's OData options, compiled against the collection's fields."""
+    """A collection request's filter tree, sort keys and paging options, in the vendor's
+    property names (`fields`), for the read side to compile against its view."""
 
-    where: Any
-    order_by: list[Any]
+    where: Node | None
+    order_by: list[SortKey]
     options: odata.QueryOptions
+    fields: translate.VendorFields
 
     @property
-    def window(self) -> paging.Window:
-        return paging.Window(self.where, self.order_by, self.options.top, self.options.skip)
+    def selection(self) -> views.Selection:
+        options, names = self.options, self.fields.names
+        return views.Selection(self.where, self.order_by, options.top, options.skip, names)
+
+    def narrowed(self, condition: Node) -> "Query":
+        """The same request, keeping only the rows that also meet `condition`."""
+        return replace(self, where=all_of(self.where, condition))
 
     def envelope(self, items: list[dict[str, Any]], total: int) -> dict[str, Any]:
         if self.options.inlinecount:
@@ -149,15 +157,16 @@ class Query:
         return {"Items": items}
 
 
-def odata_query(call: Caller, fields: dict[str, Any]) -> Query:
-    """`$filter`, `$orderby`, `$top`, `$skip` and `$inlinecount`; raises ODataError on bad ones."""
+def odata_query(call: Caller, fields: translate.VendorFields) -> Query:
+    """`$filter`, `$orderby`, `$top`, `$skip` and `$inlinecount`; raises ODataError on bad ones
+    (the read side too, on a property `fields` does not name)."""
     options = odata.QueryOptions.parse(call.params)
     text, order = call.params.get("$filter"), call.params.get("$orderby")
-    where = odata.compile_filter(odata.parse_filter(text), fields) if text else None
-    return Query(where, odata.parse_orderby(order, fields) if order else [], options)
+    where = odata.parse_filter(text) if text else None
+    return Query(where, odata.parse_orderby(order) if order else [], options, fields)
 
 
-def tql_query(call: Caller, fields: dict[str, Any]) -> Query:
+def tql_query(call: Caller, fields: translate.VendorFields) -> Query:
     """`tql`, `$top`, `$skip` and `$inlinecount`, for the collections the vendor searches with
     TQL rather than OData; raises ODataError on bad ones."""
     if "$filter" in call.params or "$orderby" in call.params:
@@ -165,8 +174,8 @@ def tql_query(call: Caller, fields: dict[str, Any]) -> Query:
             "This collection is searched with tql (e.g. tql=Name ~ login), not $filter/$orderby"
         )
     options = odata.QueryOptions.parse(call.params)
-    found = tql.parse_tql(call.params.get("tql", ""), fields)
-    return Query(found.where, found.order_by, options)
+    found = tql.parse_tql(call.params.get("tql", ""), fields.kinds)
+    return Query(found.where, found.order_by, options, fields)
 
 
 def user_name_of(call: Caller, user_id: Any) -> str:

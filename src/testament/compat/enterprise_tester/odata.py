@@ -1,11 +1,11 @@
 """OData v2 query options for the Enterprise Tester surface: `$filter`, `$orderby`, `$top`,
 `$skip`, `$inlinecount`.
 
-`parse_filter` turns the text into a tree of frozen dataclasses; `compile_filter` turns the
-tree into one SQLAlchemy boolean expression over the columns the caller names, so the
-database does the filtering and every literal travels as a bound parameter (no SQL is ever
-built from strings, nothing is filtered in Python). `parse_orderby` and `QueryOptions` do
-the rest. Every mistake is an `ODataError` whose message says where it failed and what was
+`parse_filter` turns the text into the one filter tree (`testament.domain.filters`) and
+`parse_orderby` into its sort keys; the read side compiles them against a collection's fields
+(`testament.services.views`), so the database does the filtering and every literal travels as
+a bound parameter (no SQL is ever built from strings, nothing is filtered in Python).
+`QueryOptions` does the rest. Every mistake is an `ODataError` whose message says where it failed and what was
 expected; the surface answers it with a 400.
 
 Grammar (OData v2 "URI Conventions", the subset of vendor-apis.md §4 decision 6)::
@@ -64,9 +64,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
-
-from sqlalchemy import Select
+from typing import Protocol, Self, TypeVar
 
 from testament.domain.filters import (
     COMPARISONS,
@@ -87,7 +85,6 @@ from testament.domain.filters import (
     too_deep,
 )
 from testament.domain.filters import Field as Property
-from testament.store.filters import Fields, compile_filter, compile_order, kind_of
 
 __all__ = [  # the tree's names too, so this module reads as the OData surface's whole query side
     "DEFAULT_TOP",
@@ -104,9 +101,6 @@ __all__ = [  # the tree's names too, so this module reads as the OData surface's
     "Property",
     "QueryOptions",
     "check_size",
-    "compile_filter",
-    "compile_orderby",
-    "kind_of",
     "parse_datetime",
     "parse_filter",
     "parse_orderby",
@@ -438,22 +432,23 @@ def _function(name: _Token) -> Signature:
     )
 
 
-def parse_orderby(text: str, fields: Fields) -> list[Any]:
-    """`$orderby` keys as ORDER BY clauses; nulls first ascending, last descending."""
-    keys = _Parser(text).orderby()
-    for node, _descending in keys:
-        check_size(node)
-    return compile_orderby(keys, fields)
-
-
-def compile_orderby(keys: list[tuple[Node, bool]], fields: Fields) -> list[Any]:
-    """Order keys (a value and whether it is descending) as ORDER BY clauses."""
-    return compile_order([SortKey(node, descending) for node, descending in keys], fields)
+def parse_orderby(text: str) -> list[SortKey]:
+    """`$orderby` keys (the read side sorts nulls first ascending, last descending)."""
+    return [SortKey(check_size(node), descending) for node, descending in _Parser(text).orderby()]
 
 
 # ---------------------------------------------------------------------------------------- paging
 
-_S = TypeVar("_S", bound="Select[Any]")
+
+class _Pageable(Protocol):
+    """A statement that takes a limit and an offset (a SQL select)."""
+
+    def limit(self, limit: int, /) -> Self: ...
+
+    def offset(self, offset: int, /) -> Self: ...
+
+
+_S = TypeVar("_S", bound=_Pageable)
 
 
 def _whole_number(params: Mapping[str, str], name: str, default: int, maximum: int) -> int:

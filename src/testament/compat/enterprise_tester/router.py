@@ -30,7 +30,7 @@ from testament.compat.enterprise_tester.errors import BY_ROUTE, EtError, error_r
 from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
-from testament.services import artifacts, assignments, attachments, executions, manual
+from testament.services import artifacts, assignments, attachments, executions, manual, views
 from testament.services.context import AppContext
 
 __all__ = ["create_enterprise_tester_app"]
@@ -41,7 +41,7 @@ router = APIRouter(prefix="/api")
 @router.get("/scriptassignment/{assignment_id}/runs")
 def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
     query = odata_query(call, translate.RUN_FIELDS)
-    rows, total = assignments.query_assignment_runs(call.ctx, call.principal, assignment_id, query.window)
+    rows, total = views.query_assignment_runs(call.ctx, call.principal, assignment_id, query.selection)
     return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
@@ -49,7 +49,7 @@ def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
 def search_runs(call: Call) -> dict[str, Any]:
     """Every manual run of the project, searched with TQL (e.g. `tql=Status = Passed`)."""
     query = tql_query(call, translate.RUN_FIELDS)
-    rows, total = assignments.query_runs(call.ctx, call.principal, query.window)
+    rows, total = views.query_runs(call.ctx, call.principal, query.selection)
     return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
@@ -214,7 +214,7 @@ def _attachment_wire(call: Any, step_id: str, artifact: Any) -> dict[str, Any]:
 def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
     """A step result's attachments; OData options apply."""
     query = odata_query(call, translate.ATTACHMENT_FIELDS)
-    found, total = manual.step_attachments(call.ctx, call.principal, step_id, query.window)
+    found, total = views.query_step_attachments(call.ctx, call.principal, step_id, query.selection)
     return query.envelope([_attachment_wire(call, step_id, a) for a in found], total)
 
 

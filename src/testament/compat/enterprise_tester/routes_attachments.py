@@ -8,34 +8,32 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import ColumnElement
 
 from testament.compat.enterprise_tester import translate
 from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, uploaded_files
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.users import user_id_for
-from testament.services import artifacts, attachments, incidents, manual
-from testament.store.tables import attachments as attachment_table
-from testament.store.tables import incident_comments
+from testament.services import artifacts, attachments, manual, views
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api")
 
-ATTACHMENT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": attachment_table.c.id,
-    "Name": attachment_table.c.name,
-    "FileName": attachment_table.c.name,
-    "ContentType": attachment_table.c.media_type,
-    "Size": attachment_table.c.size,
-    "CreatedAt": attachment_table.c.created_at,
-}
-COMMENT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": incident_comments.c.id,
-    "Body": incident_comments.c.body,
-    "CreatedAt": incident_comments.c.created_at,
-}
+ATTACHMENT_FIELDS = translate.VendorFields(
+    views.ATTACHMENTS,
+    {
+        "Id": "id",
+        "Name": "name",
+        "FileName": "name",
+        "ContentType": "media_type",
+        "Size": "size",
+        "CreatedAt": "created_at",
+    },
+)
+COMMENT_FIELDS = translate.VendorFields(
+    views.COMMENTS, {"Id": "id", "Body": "body", "CreatedAt": "created_at"}
+)
 _HOLDER_FIELD = {Holder.TEST_CASE: "ScriptId", Holder.INCIDENT: "IncidentId"}
 
 
@@ -56,7 +54,7 @@ def _attachment_wire(call: Caller, attachment: Attachment) -> dict[str, Any]:
 
 def _listed(call: Caller, holder: Holder, holder_id: str) -> dict[str, Any]:
     query = odata_query(call, ATTACHMENT_FIELDS)
-    found, total = attachments.list_attachments(call.ctx, call.principal, holder, holder_id, query.window)
+    found, total = views.query_attachments(call.ctx, call.principal, holder, holder_id, query.selection)
     return query.envelope([_attachment_wire(call, a) for a in found], total)
 
 
@@ -137,5 +135,5 @@ def comment_wire(comment: Comment, workspace_id: str) -> dict[str, Any]:
 def list_incident_comments(incident_id: str, call: Call) -> dict[str, Any]:
     """An incident's comments (made with `Comments` on POST or PUT incident); OData options apply."""
     query = odata_query(call, COMMENT_FIELDS)
-    found, total = incidents.list_comments(call.ctx, call.principal, incident_id, query.window)
+    found, total = views.query_comments(call.ctx, call.principal, incident_id, query.selection)
     return query.envelope([comment_wire(c, call.principal.workspace_id) for c in found], total)

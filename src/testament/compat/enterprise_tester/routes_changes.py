@@ -9,7 +9,6 @@ still holds packages, the default project. Deleting a project answers 202, as th
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from sqlalchemy import and_
 
 from testament.compat.enterprise_tester import translate
 from testament.compat.enterprise_tester.calls import Call, text_of, tql_query, user_name_of
@@ -20,9 +19,8 @@ from testament.compat.enterprise_tester.setup_routes import (
     _manual_case,
     _project_wire,
 )
-from testament.services import assignments, projects
-from testament.services.paging import Window
-from testament.store.tables import assignments as assignment_table
+from testament.domain.filters import equals
+from testament.services import assignments, projects, views
 
 __all__ = ["router"]
 
@@ -78,19 +76,8 @@ def delete_script_assignment(assignment_id: str, call: Call) -> Response:
 def list_script_assignments_of_script(script_id: str, call: Call) -> dict[str, Any]:
     """The script's assignments, searched with TQL."""
     script = _manual_case(call, script_id)
-    query = tql_query(call, translate.ASSIGNMENT_FIELDS)
-    mine = assignment_table.c.test_case_id == script.test_case.id
-    window = query.window
-    found, total = assignments.query_assignments(
-        call.ctx,
-        call.principal,
-        Window(
-            mine if window.where is None else and_(window.where, mine),
-            window.order_by,
-            window.limit,
-            window.offset,
-        ),
-    )
+    query = tql_query(call, translate.ASSIGNMENT_FIELDS).narrowed(equals("ScriptId", script.test_case.id))
+    found, total = views.query_assignments(call.ctx, call.principal, query.selection)
     return query.envelope([_assignment_full(call, a) for a in found], total)
 
 

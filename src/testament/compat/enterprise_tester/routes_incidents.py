@@ -9,7 +9,6 @@ Resolution` inlines them as Picklist objects.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from sqlalchemy import ColumnElement
 
 from testament.compat.enterprise_tester import translate
 from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, tql_query
@@ -31,33 +30,33 @@ from testament.domain.incidents import (
     IncidentType,
 )
 from testament.domain.users import user_id_for
-from testament.services import attachments, incidents, projects
-from testament.store.tables import incident_links
-from testament.store.tables import incidents as incident_table
+from testament.services import attachments, incidents, projects, views
 
 __all__ = ["INCIDENT_FIELDS", "router", "step_incidents_wire"]
 
 router = APIRouter(prefix="/api")
 
-INCIDENT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": incident_table.c.id,
-    "Summary": incident_table.c.summary,
-    "Description": incident_table.c.description,
-    "IncidentNumber": incident_table.c.number,
-    "Status": incident_table.c.status,
-    "Priority": incident_table.c.priority,
-    "Type": incident_table.c.type,
-    "Resolution": incident_table.c.resolution,
-    "ProjectId": incident_table.c.project_id,
-    "AssignedToId": incident_table.c.assignee_id,
-    "CreatedBy": incident_table.c.created_by,
-    "CreatedAt": incident_table.c.created_at,
-    "LastUpdatedAt": incident_table.c.updated_at,
-}
-LINK_FIELDS: dict[str, ColumnElement[Any]] = {
-    "IncidentId": incident_links.c.incident_id,
-    "StepResultId": incident_links.c.step_result_id,
-}
+INCIDENT_FIELDS = translate.VendorFields(
+    views.INCIDENTS,
+    {
+        "Id": "id",
+        "Summary": "summary",
+        "Description": "description",
+        "IncidentNumber": "number",
+        "Status": "status",
+        "Priority": "priority",
+        "Type": "type",
+        "Resolution": "resolution",
+        "ProjectId": "project_id",
+        "AssignedToId": "assignee_id",
+        "CreatedBy": "created_by",
+        "CreatedAt": "created_at",
+        "LastUpdatedAt": "updated_at",
+    },
+)
+LINK_FIELDS = translate.VendorFields(
+    views.INCIDENT_LINKS, {"IncidentId": "incident_id", "StepResultId": "step_result_id"}
+)
 _PICKLISTS = {"Type": IncidentType, "Priority": IncidentPriority, "Status": IncidentStatus}
 _EXPANDS = ("Status", "Priority", "Type", "Resolution", "Project")
 
@@ -161,7 +160,7 @@ def _project_id(body: dict[str, Any]) -> str | None:
 def search_incidents(call: Call) -> dict[str, Any]:
     """Every incident of the workspace, searched with TQL (e.g. `tql=Status = Open`)."""
     query = tql_query(call, INCIDENT_FIELDS)
-    found, total = incidents.query_incidents(call.ctx, call.principal, query.window)
+    found, total = views.query_incidents(call.ctx, call.principal, query.selection)
     return query.envelope([incident_wire(call, v) for v in found], total)
 
 
@@ -218,7 +217,7 @@ def _link_wire(call: Caller, link: incidents.Link) -> dict[str, Any]:
 def list_step_incidents(step_id: str, call: Call) -> dict[str, Any]:
     """The incidents linked to a step result; OData options apply."""
     query = odata_query(call, LINK_FIELDS)
-    found, total = incidents.step_links(call.ctx, call.principal, step_id, query.window)
+    found, total = views.query_step_links(call.ctx, call.principal, step_id, query.selection)
     return query.envelope([_link_wire(call, link) for link in found], total)
 
 

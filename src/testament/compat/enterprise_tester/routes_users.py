@@ -7,26 +7,22 @@ user (a taken UserName, deleting a user who still has data); so does this surfac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from sqlalchemy import ColumnElement
 
 from testament.compat.enterprise_tester.calls import Call, Caller, odata_query
 from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.translate import VendorFields
 from testament.domain.users import User
-from testament.services import users
-from testament.store.tables import users as user_table
+from testament.services import users, views
 
 __all__ = ["USER_FIELDS", "router", "user_wire"]
 
 router = APIRouter(prefix="/api")
 
 # the user's properties an OData $filter and $orderby may name
-USER_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": user_table.c.id,
-    "UserName": user_table.c.name,
-    "DisplayName": user_table.c.display_name,
-    "Email": user_table.c.email,
-    "Enabled": user_table.c.enabled,
-}
+USER_FIELDS = VendorFields(
+    views.USERS,
+    {"Id": "id", "UserName": "name", "DisplayName": "display_name", "Email": "email", "Enabled": "enabled"},
+)
 
 
 def user_wire(call: Caller, user: User) -> dict[str, Any]:
@@ -58,7 +54,7 @@ def _display_name(body: dict[str, Any]) -> object:
 def list_users(call: Call) -> dict[str, Any]:
     """The workspace's users; OData options apply."""
     query = odata_query(call, USER_FIELDS)
-    found, total = users.query_users(call.ctx, call.principal, query.window)
+    found, total = views.query_users(call.ctx, call.principal, query.selection)
     return query.envelope([user_wire(call, u) for u in found], total)
 
 

@@ -21,8 +21,8 @@ from testament.compat.enterprise_tester.calls import (
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
-from testament.services import admin, assets, assignments, attachments, projects, test_cases
-from testament.services.paging import MAX_LIMIT, Window
+from testament.services import admin, assets, assignments, attachments, projects, test_cases, views
+from testament.services.paging import MAX_LIMIT
 
 router = APIRouter(prefix="/api")
 
@@ -58,7 +58,7 @@ def list_projects(call: Call) -> dict[str, Any]:
     """The workspace's projects (its default one has the workspace's id and name); OData
     options apply."""
     query = odata_query(call, translate.PROJECT_FIELDS)
-    found, total = projects.query_projects(call.ctx, call.principal, query.window)
+    found, total = views.query_projects(call.ctx, call.principal, query.selection)
     return query.envelope([_project_wire(call, p) for p in found], total)
 
 
@@ -103,8 +103,8 @@ def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
         )
         wire["Parent"] = _package_wire(replace(call, params={}), parent) if parent else None
     if "Children" in expand:
-        children, _ = assets.query_suites(
-            call.ctx, call.principal, Window(limit=MAX_LIMIT), children_of=suite.id
+        children, _ = views.query_suites(
+            call.ctx, call.principal, views.Selection(limit=MAX_LIMIT), children_of=suite.id
         )
         wire["Children"] = [_package_wire(replace(call, params={}), c) for c in children]
     return wire
@@ -114,7 +114,7 @@ def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
 def list_script_packages(call: Call) -> dict[str, Any]:
     """Every script package of the project, searched with TQL."""
     query = tql_query(call, translate.SCRIPT_PACKAGE_FIELDS)
-    found, total = assets.query_suites(call.ctx, call.principal, query.window)
+    found, total = views.query_suites(call.ctx, call.principal, query.selection)
     return query.envelope([_package_wire(call, s) for s in found], total)
 
 
@@ -176,13 +176,13 @@ def list_script_package_children(package_id: str, call: Call) -> dict[str, Any]:
     """The script packages directly inside one; OData options apply."""
     parent = assets.get_asset(call.ctx, call.principal, Suite, package_id)
     query = odata_query(call, translate.SCRIPT_PACKAGE_FIELDS)
-    found, total = assets.query_suites(call.ctx, call.principal, query.window, children_of=parent.id)
+    found, total = views.query_suites(call.ctx, call.principal, query.selection, children_of=parent.id)
     return query.envelope([_package_wire(call, s) for s in found], total)
 
 
 def _packages_by_script(call: Caller) -> dict[str, Suite]:
     """The script package each script is in (its first suite), looked up once per request."""
-    suites, _ = assets.query_suites(call.ctx, call.principal, Window(limit=MAX_LIMIT))
+    suites, _ = views.query_suites(call.ctx, call.principal, views.Selection(limit=MAX_LIMIT))
     found: dict[str, Suite] = {}
     for suite in suites:
         for case_id in suite.test_case_ids:
@@ -252,10 +252,10 @@ def _manual_case(call: Caller, script_id: str) -> test_cases.TestCaseView:
 def list_scripts(call: Call) -> dict[str, Any]:
     """Every script of the project, searched with TQL."""
     query = tql_query(call, translate.SCRIPT_FIELDS)
-    cases, total = test_cases.query_test_cases(call.ctx, call.principal, query.window, kind="manual")
+    cases, total = views.query_test_cases(call.ctx, call.principal, query.selection, kind="manual")
     packages = _packages_by_script(call)
-    views = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in cases]
-    return query.envelope([_script_wire(call, v, packages) for v in views], total)
+    found = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in cases]
+    return query.envelope([_script_wire(call, v, packages) for v in found], total)
 
 
 @router.post("/scripts", status_code=201)
@@ -324,7 +324,7 @@ def _execution_package_wire(call: Caller, package: Any) -> dict[str, Any]:
 def list_execution_packages(call: Call) -> dict[str, Any]:
     """Every execution package of the project, searched with TQL."""
     query = tql_query(call, translate.PACKAGE_FIELDS)
-    found, total = assignments.query_packages(call.ctx, call.principal, query.window)
+    found, total = views.query_packages(call.ctx, call.principal, query.selection)
     return query.envelope([_execution_package_wire(call, p) for p in found], total)
 
 
@@ -354,9 +354,7 @@ def list_children(package_id: str, call: Call) -> dict[str, Any]:
     """The packages directly inside one; OData options apply."""
     package = assignments.get_package(call.ctx, call.principal, package_id)
     query = odata_query(call, translate.PACKAGE_FIELDS)
-    children, total = assignments.query_packages(
-        call.ctx, call.principal, query.window, children_of=package.id
-    )
+    children, total = views.query_packages(call.ctx, call.principal, query.selection, children_of=package.id)
     return query.envelope([_execution_package_wire(call, p) for p in children], total)
 
 
@@ -364,7 +362,7 @@ def list_children(package_id: str, call: Call) -> dict[str, Any]:
 def list_script_assignments(call: Call) -> dict[str, Any]:
     """Every script assignment of the project, searched with TQL."""
     query = tql_query(call, translate.ASSIGNMENT_FIELDS)
-    found, total = assignments.query_assignments(call.ctx, call.principal, query.window)
+    found, total = views.query_assignments(call.ctx, call.principal, query.selection)
     packages = _packages_by_script(call) if "Script" in call.expand else None  # once per page
     summaries = assignments.summarize_assignments(call.ctx, call.principal, [a.id for a in found])
     return query.envelope([_assignment_full(call, a, packages, summaries[a.id]) for a in found], total)

@@ -1,6 +1,6 @@
 """A simple TQL for the Enterprise Tester collections the vendor searches with `tql`
 (`/api/scriptruns`, `/api/scripts`, `/api/scriptassignments`, `/api/scriptpackages`,
-`/api/executionpackages`), compiled through the OData compiler into one SQL condition.
+`/api/executionpackages`), parsed into the one filter tree that `$filter` parses into.
 
 The vendor's TQL is a JQL-like language whose grammar is not published; this is the subset of
 vendor-apis.md §4 decision 6::
@@ -16,8 +16,8 @@ vendor-apis.md §4 decision 6::
 Keywords and field names are case-insensitive (`status = Passed` works); values are
 case-sensitive except with `~` (contains, ignoring case). A bare value takes the field's
 type: `ScriptVersion = 2` is a number, `CreatedAt >= 2011-05-01` a UTC time, `Name = 2011`
-the text "2011". The parse tree is the OData module's, so the SQL, the typing rules and the
-error messages are the same as `$filter`'s.
+the text "2011" (the read side tells each field's kind). The tree is `$filter`'s, so the SQL,
+the typing rules and the error messages are the same as `$filter`'s.
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import ColumnElement
 
 from testament.compat.enterprise_tester import odata
 from testament.compat.enterprise_tester.odata import (
@@ -41,6 +38,7 @@ from testament.compat.enterprise_tester.odata import (
     ODataError,
     Property,
 )
+from testament.domain.filters import SortKey
 
 __all__ = ["TqlQuery", "parse_tql"]
 
@@ -89,16 +87,16 @@ def _tokenize(text: str) -> list[_Token]:
 
 @dataclass(frozen=True)
 class TqlQuery:
-    where: ColumnElement[bool] | None
-    order_by: list[ColumnElement[Any]]
+    where: Node | None
+    order_by: list[SortKey]
 
 
 class _Parser:
-    def __init__(self, text: str, fields: Mapping[str, ColumnElement[Any]]) -> None:
+    def __init__(self, text: str, kinds: Mapping[str, Kind]) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
-        self.fields = fields
-        self.names = {name.lower(): name for name in fields}
+        self.kinds = kinds
+        self.names = {name.lower(): name for name in kinds}
         self.depth = 0
 
     def peek(self, ahead: int = 0) -> _Token:
@@ -209,9 +207,7 @@ class _Parser:
         if token.kind == "word" and token.text.upper() in ("EMPTY", "NULL"):
             return Constant(None, Kind.NULL, token.position)
         text = _UNQUOTE.sub(r"\1", token.text[1:-1]) if token.kind == "string" else token.text
-        column = self.fields.get(field.name)
-        kind = odata.kind_of(column.type) if column is not None else Kind.STRING
-        return _typed(text, token.position, kind)
+        return _typed(text, token.position, self.kinds.get(field.name, Kind.STRING))
 
 
 def _typed(text: str, position: int, kind: Kind) -> Constant:
@@ -236,13 +232,11 @@ def _contains(field: Property, value: Constant, position: int) -> Node:
     return Call("substringof", (needle, Call("tolower", (field,), field.position)), position)
 
 
-def parse_tql(text: str, fields: Mapping[str, ColumnElement[Any]]) -> TqlQuery:
-    """A TQL query as a SQL condition (None when it only orders) and ORDER BY clauses over
-    `fields` (vendor field name -> column); raises ODataError saying where it failed."""
-    condition, order = _Parser(text, fields).query()
+def parse_tql(text: str, kinds: Mapping[str, Kind]) -> TqlQuery:
+    """A TQL query as a filter tree (None when it only orders) and sort keys over the fields
+    `kinds` names (vendor field name -> the kind of value it holds); raises ODataError saying
+    where it failed. An unknown field is the read side's to refuse, naming the ones it knows."""
+    condition, order = _Parser(text, kinds).query()
     if condition is not None:
         odata.check_size(condition)
-    return TqlQuery(
-        odata.compile_filter(condition, fields) if condition is not None else None,
-        odata.compile_orderby(order, fields),
-    )
+    return TqlQuery(condition, [SortKey(node, descending) for node, descending in order])

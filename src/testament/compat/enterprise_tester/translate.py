@@ -1,27 +1,18 @@
 """Pure functions between Testament's manual runs and Enterprise Tester's shapes: GUID ids,
 PascalCase, ISO-8601 `Z` times, `Self` links and `Expands`."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
-
-from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.execution import Execution
+from testament.domain.filters import Kind
 from testament.domain.manual import RunStatus
 from testament.domain.users import user_id_for
-from testament.services.manual import ManualRun, StepResult, run_status_column
-from testament.store.tables import (
-    api_keys,
-    artifacts,
-    assignments,
-    executions,
-    packages,
-    projects,
-    suites,
-    test_cases,
-    users,
-)
+from testament.services import views
+from testament.services.manual import ManualRun, StepResult
 
 __all__ = [
     "ASSIGNMENT_FIELDS",
@@ -34,7 +25,7 @@ __all__ = [
     "SCRIPT_FIELDS",
     "SCRIPT_PACKAGE_FIELDS",
     "STEP_EXPANDS",
-    "USER_FIELDS",
+    "VendorFields",
     "iso",
     "run_wire",
     "status_word",
@@ -70,35 +61,40 @@ def status_word(status: RunStatus) -> str:
     return RUN_STATUS_WORDS[status]
 
 
-_RUN_BY = func.coalesce(executions.c.run_by, executions.c.created_by)
+@dataclass(frozen=True)
+class VendorFields:
+    """A collection's properties that `$filter`, `$orderby` and TQL may name, as the vendor
+    names them: each is a field of the read side's view of the collection."""
+
+    view: views.View
+    names: Mapping[str, str]  # vendor property -> the view's field
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        """The kind of value each property holds (TQL types a bare value by it)."""
+        return {vendor: self.view.field_kinds[own] for vendor, own in self.names.items()}
 
 
-def _user_id_of(user_name: ColumnElement[Any]) -> ColumnElement[Any]:
-    """SQL: the id of the run's workspace user of that name (filters and orders on `…ById`)."""
-    return (
-        select(users.c.id)
-        .where(users.c.workspace_id == executions.c.workspace_id, users.c.name == user_name)
-        .scalar_subquery()
-    )
-
-
-# the run's properties an OData $filter and $orderby may name, as SQL over the executions table
-RUN_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": executions.c.id,
-    "ScriptId": executions.c.test_case_id,
-    "ScriptVersion": executions.c.test_case_version,
-    "AssignmentId": executions.c.assignment_id,
-    "CreatedAt": executions.c.queued_at,
-    "ActualDuration": executions.c.actual_duration,
-    "LastUpdatedAt": func.coalesce(executions.c.finished_at, executions.c.started_at, executions.c.queued_at),
-    "CreatedBy": executions.c.created_by,
-    "CreatedById": _user_id_of(executions.c.created_by),
-    "RunBy": _RUN_BY,
-    "RunById": _user_id_of(_RUN_BY),
-    "LastUpdatedBy": _RUN_BY,
-    "Completed": executions.c.status.not_in([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING]),
-    "Status": run_status_column(status_word),
-}
+# a run's Status is the status derive_status gives it: ET's words are the domain's (RUN_STATUS_WORDS)
+RUN_FIELDS = VendorFields(
+    views.RUNS,
+    {
+        "Id": "id",
+        "ScriptId": "test_case_id",
+        "ScriptVersion": "test_case_version",
+        "AssignmentId": "assignment_id",
+        "CreatedAt": "created_at",
+        "ActualDuration": "actual_duration",
+        "LastUpdatedAt": "last_updated_at",
+        "CreatedBy": "created_by",
+        "CreatedById": "created_by_id",
+        "RunBy": "run_by",
+        "RunById": "run_by_id",
+        "LastUpdatedBy": "run_by",
+        "Completed": "completed",
+        "Status": "status",
+    },
+)
 
 
 def step_wire(step: StepResult, run_id: str, base: str, expand: Iterable[str] = ()) -> dict[str, Any]:
@@ -200,52 +196,59 @@ def content_of(steps: Any) -> dict[str, Any]:
     }
 
 
-USER_FIELDS: dict[str, ColumnElement[Any]] = {
-    "UserName": api_keys.c.user_name,
-    "DisplayName": api_keys.c.user_name,
-}
-PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": packages.c.id,
-    "Name": packages.c.name,
-    "ParentId": packages.c.parent_id,
-    "ProjectId": func.coalesce(packages.c.project_id, packages.c.workspace_id),
-    "CreatedAt": packages.c.created_at,
-}
-SCRIPT_PACKAGE_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": suites.c.id,
-    "Name": suites.c.name,
-    "Description": suites.c.description,
-    "ParentId": suites.c.parent_id,
-    "ProjectId": func.coalesce(suites.c.project_id, suites.c.workspace_id),
-    "CreatedAt": suites.c.created_at,
-    "LastUpdatedAt": suites.c.updated_at,
-}
-SCRIPT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": test_cases.c.id,
-    "Name": test_cases.c.name,
-    "Description": test_cases.c.description,
-    "VersionNumber": func.coalesce(test_cases.c.published_version, test_cases.c.version),
-    "CreatedAt": test_cases.c.created_at,
-    "LastUpdatedAt": test_cases.c.updated_at,
-}
-ASSIGNMENT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": assignments.c.id,
-    "ScriptId": assignments.c.test_case_id,
-    "PackageId": assignments.c.package_id,
-    "AssignedTo": assignments.c.assignee,
-    "CreatedBy": assignments.c.created_by,
-    "CreatedAt": assignments.c.created_at,
-}
-PROJECT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": projects.c.id,
-    "Name": projects.c.name,
-    "CreatedAt": projects.c.created_at,
-}
-ATTACHMENT_FIELDS: dict[str, ColumnElement[Any]] = {
-    "Id": artifacts.c.id,
-    "Name": artifacts.c.name,
-    "FileName": artifacts.c.name,
-    "ContentType": artifacts.c.media_type,
-    "Size": artifacts.c.size,
-    "CreatedAt": artifacts.c.created_at,
-}
+PACKAGE_FIELDS = VendorFields(
+    views.PACKAGES,
+    {
+        "Id": "id",
+        "Name": "name",
+        "ParentId": "parent_id",
+        "ProjectId": "project_id",
+        "CreatedAt": "created_at",
+    },
+)
+SCRIPT_PACKAGE_FIELDS = VendorFields(
+    views.SUITES,
+    {
+        "Id": "id",
+        "Name": "name",
+        "Description": "description",
+        "ParentId": "parent_id",
+        "ProjectId": "project_id",
+        "CreatedAt": "created_at",
+        "LastUpdatedAt": "updated_at",
+    },
+)
+SCRIPT_FIELDS = VendorFields(
+    views.TEST_CASES,
+    {
+        "Id": "id",
+        "Name": "name",
+        "Description": "description",
+        "VersionNumber": "version",
+        "CreatedAt": "created_at",
+        "LastUpdatedAt": "updated_at",
+    },
+)
+ASSIGNMENT_FIELDS = VendorFields(
+    views.ASSIGNMENTS,
+    {
+        "Id": "id",
+        "ScriptId": "test_case_id",
+        "PackageId": "package_id",
+        "AssignedTo": "assignee",
+        "CreatedBy": "created_by",
+        "CreatedAt": "created_at",
+    },
+)
+PROJECT_FIELDS = VendorFields(views.PROJECTS, {"Id": "id", "Name": "name", "CreatedAt": "created_at"})
+ATTACHMENT_FIELDS = VendorFields(
+    views.STEP_ATTACHMENTS,
+    {
+        "Id": "id",
+        "Name": "name",
+        "FileName": "name",
+        "ContentType": "media_type",
+        "Size": "size",
+        "CreatedAt": "created_at",
+    },
+)

@@ -1,0 +1,125 @@
+"""The read side compiles a filter tree against a collection's view: plain columns, derived
+values (a run's displayed status), the caller's own field names, and its mistakes."""
+
+from collections.abc import Callable
+
+import pytest
+
+from testament.compat.enterprise_tester import translate
+from testament.compat.enterprise_tester.routes_attachments import ATTACHMENT_FIELDS, COMMENT_FIELDS
+from testament.compat.enterprise_tester.routes_incidents import INCIDENT_FIELDS, LINK_FIELDS
+from testament.compat.enterprise_tester.routes_users import USER_FIELDS
+from testament.domain.filters import (
+    Call,
+    Comparison,
+    Constant,
+    Field,
+    FilterError,
+    Kind,
+    SortKey,
+    all_of,
+    equals,
+)
+from testament.domain.manual import RunStatus
+from testament.services import assignments, manual, views
+from testament.services import test_cases as tc
+from testament.services.manual import StepInput
+from tests.integration.conftest import Engine
+
+STEPS = {"steps": [{"description": "open the page", "expected_result": "it opens"}]}
+
+
+def _runs(engine: Engine) -> dict[str, str]:
+    """Three manual runs of one assignment: passed, failed and one still open (In Progress)."""
+    ctx, me = engine.ctx, engine.principal
+    case = tc.create_test_case(ctx, me, kind="manual", name="login", content=STEPS, publish=True)
+    package = assignments.create_package(ctx, me, name="sprint 1")
+    assignment = assignments.create_assignment(
+        ctx, me, package_id=package.id, test_case_id=case.test_case.id, assignee=me.user_name
+    )
+    made: dict[str, str] = {}
+    for outcome in ("Passed", "Failed", None):
+        run = assignments.start_assignment_run(ctx, me, assignment.id).execution
+        if outcome is not None:
+            manual.record_steps(ctx, me, run.id, [StepInput(1, outcome)], complete=True)
+        made[outcome or "open"] = run.id
+    return made
+
+
+def test_a_derived_value_filters_and_orders_as_the_domain_derives_it(
+    make_engine: Callable[..., Engine],
+) -> None:
+    engine = make_engine()
+    made = _runs(engine)
+
+    def ids(selection: views.Selection) -> list[str]:
+        found, _total = views.query_runs(engine.ctx, engine.principal, selection)
+        return [x.id for x in found]
+
+    assert ids(views.Selection(equals("status", RunStatus.PASSED.value))) == [made["Passed"]]
+    assert ids(views.Selection(equals("status", RunStatus.IN_PROGRESS.value))) == [made["open"]]
+    not_open = all_of(
+        equals("completed", True), Call("startswith", (Field("status"), Constant("F", Kind.STRING)))
+    )
+    assert ids(views.Selection(not_open)) == [made["Failed"]]
+    by_status = ids(views.Selection(order=[SortKey(Field("status"), descending=True)]))
+    assert by_status == [made["Passed"], made["open"], made["Failed"]]  # Passed > In Progress > Failed
+
+
+def test_a_caller_names_fields_its_own_way_and_is_told_its_mistakes_in_its_words(
+    make_engine: Callable[..., Engine],
+) -> None:
+    engine = make_engine()
+    made = _runs(engine)
+    names = translate.RUN_FIELDS.names
+    passed = views.Selection(equals("Status", "Passed"), limit=1, names=names)
+    found, total = views.query_runs(engine.ctx, engine.principal, passed)
+    assert [x.id for x in found] == [made["Passed"]] and total == 1
+
+    with pytest.raises(FilterError) as unknown:
+        views.query_runs(
+            engine.ctx, engine.principal, views.Selection(equals("Stauts", "Passed"), names=names)
+        )
+    assert unknown.value.message.startswith(
+        "Unknown property 'Stauts' at position 0 (did you mean 'Status'?)"
+    )
+    assert "CreatedAt" in unknown.value.message and "created_at" not in unknown.value.message
+
+    with pytest.raises(FilterError) as mistyped:  # a view's own names are not the caller's
+        views.query_runs(
+            engine.ctx, engine.principal, views.Selection(equals("status", "Passed"), names=names)
+        )
+    assert mistyped.value.message.startswith("Unknown property 'status'")
+
+    wrong_kind = Comparison("gt", Field("Completed"), Constant(1, Kind.NUMBER))
+    with pytest.raises(FilterError, match="Cannot compare a boolean with a number"):
+        views.query_runs(engine.ctx, engine.principal, views.Selection(wrong_kind, names=names))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        translate.RUN_FIELDS,
+        translate.PACKAGE_FIELDS,
+        translate.SCRIPT_PACKAGE_FIELDS,
+        translate.SCRIPT_FIELDS,
+        translate.ASSIGNMENT_FIELDS,
+        translate.PROJECT_FIELDS,
+        translate.ATTACHMENT_FIELDS,
+        ATTACHMENT_FIELDS,
+        COMMENT_FIELDS,
+        INCIDENT_FIELDS,
+        LINK_FIELDS,
+        USER_FIELDS,
+    ],
+)
+def test_every_vendor_property_is_a_field_of_its_view(fields: translate.VendorFields) -> None:
+    assert set(fields.names.values()) <= set(fields.view.fields)
+    assert set(fields.kinds) == set(fields.names)
+    assert fields.kinds.get("CreatedAt", Kind.DATETIME) is Kind.DATETIME
+
+
+def test_the_surfaces_status_words_are_the_ones_the_view_filters_on() -> None:
+    """The view derives a run's status in the domain's words; ET shows the same words, so a
+    `Status eq 'Passed'` matches the runs shown as Passed."""
+    assert all(translate.status_word(status) == status.value for status in RunStatus)
