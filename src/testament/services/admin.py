@@ -20,6 +20,7 @@ from testament.domain.model import ApiKey, Project, Workspace
 from testament.kit.ids import new_id, new_secret
 from testament.services import users
 from testament.services.context import AppContext
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import api_keys
 from testament.store.tables import users as user_table
 
@@ -115,8 +116,11 @@ def revoke_key(app: AppContext, key_id: str, *, principal: Principal | None = No
     if principal is not None:
         principal.require(Permission.ADMINISTER)
     with app.uow() as uow:
-        key = uow.session.get(ApiKey, key_id)
-        if key is None or (principal is not None and key.workspace_id != principal.workspace_id):
+        if principal is None:  # an operator
+            key = uow.session.get(ApiKey, key_id)
+        else:
+            key = Repository(uow.session, ApiKey, principal.workspace_id, "key").find(key_id)
+        if key is None:
             raise NotFound("key", key_id)
         key.revoked_at = key.revoked_at or app.clock()
         uow.commit()
@@ -132,11 +136,8 @@ def list_keys(app: AppContext, workspace_id: str, *, principal: Principal | None
     with app.db.reading() as session:
         if session.get(Workspace, workspace_id) is None:
             raise NotFound("workspace", workspace_id)
-        return list(
-            session.scalars(
-                select(ApiKey).where(api_keys.c.workspace_id == workspace_id).order_by(api_keys.c.id)
-            )
-        )
+        keys = Repository(session, ApiKey, workspace_id, "key")
+        return list(session.scalars(keys.select().order_by(api_keys.c.id)))
 
 
 def _principal(key: ApiKey) -> Principal:
@@ -171,7 +172,5 @@ def list_users(app: AppContext, principal: Principal) -> list[str]:
     """The names of the workspace's users, in order."""
     principal.require(Permission.READ)
     with app.db.reading() as session:
-        names = session.scalars(
-            select(user_table.c.name).where(user_table.c.workspace_id == principal.workspace_id)
-        )
+        names = session.scalars(select(user_table.c.name).where(owned_by(user_table, principal.workspace_id)))
         return sorted(names)

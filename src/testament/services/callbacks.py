@@ -27,6 +27,7 @@ from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import callbacks, test_instances
 
 __all__ = [
@@ -221,7 +222,7 @@ def _deliveries(principal: Principal) -> Select[Any]:
     return (
         select(callbacks, test_instances.c.task_id)
         .join(test_instances, test_instances.c.id == callbacks.c.instance_id)
-        .where(callbacks.c.workspace_id == principal.workspace_id)
+        .where(owned_by(callbacks, principal.workspace_id))
     )
 
 
@@ -268,12 +269,8 @@ def list_deliveries(
     if before is not None:
         query = query.where(callbacks.c.id < str(before))
     with app.db.reading() as session:
-        if test_instance_id is not None and not session.scalar(
-            select(test_instances.c.id).where(
-                test_instances.c.id == test_instance_id,
-                test_instances.c.workspace_id == principal.workspace_id,
-            )
-        ):
+        instances = Repository(session, TestInstance, principal.workspace_id, "test instance")
+        if test_instance_id is not None and instances.find(test_instance_id) is None:
             # a filter naming nothing is bad input, as on every list (services/references.py)
             raise InvalidInput("test_instance_id", f"no test instance has the id {test_instance_id!r}")
         rows = session.execute(query.order_by(callbacks.c.id.desc()).limit(limit + 1)).all()
