@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from testament.domain.access import Principal
+from testament.domain.access import Permission, Principal
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.filters import Kind, Node, SortKey
-from testament.domain.model import Artifact, Assignment, Package, Project, Suite, TestCase
+from testament.domain.model import Artifact, Assignment, Package, Plan, Project, Suite, TestCase
 from testament.domain.users import User
 from testament.services import (
     assets,
@@ -39,6 +39,7 @@ from testament.services.context import AppContext
 from testament.services.paging import Window
 from testament.store import tables as t
 from testament.store.filters import compile_filter, compile_order, kind_of
+from testament.store.repository import Repository
 
 __all__ = [
     "ASSIGNMENTS",
@@ -47,6 +48,7 @@ __all__ = [
     "INCIDENTS",
     "INCIDENT_LINKS",
     "PACKAGES",
+    "PLANS",
     "PROJECTS",
     "RUNS",
     "STEP_ATTACHMENTS",
@@ -61,6 +63,7 @@ __all__ = [
     "query_comments",
     "query_incidents",
     "query_packages",
+    "query_plans",
     "query_projects",
     "query_runs",
     "query_step_attachments",
@@ -183,6 +186,15 @@ ASSIGNMENTS = View(
         "created_at": t.assignments.c.created_at,
     }
 )
+PLANS = View(
+    {
+        "id": t.plans.c.id,
+        "name": t.plans.c.name,
+        "description": t.plans.c.description,
+        "created_at": t.plans.c.created_at,
+        "updated_at": t.plans.c.updated_at,
+    }
+)
 PROJECTS = View({"id": t.projects.c.id, "name": t.projects.c.name, "created_at": t.projects.c.created_at})
 # a step result's files are artifacts; a test case's or an incident's are attachments
 STEP_ATTACHMENTS = View(
@@ -280,6 +292,14 @@ def query_assignments(
     app: AppContext, principal: Principal, selection: Selection
 ) -> tuple[list[Assignment], int]:
     return assignments.query_assignments(app, principal, _window(ASSIGNMENTS, selection))
+
+
+def query_plans(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[Plan], int]:
+    """The workspace's plans in the selection, in creation order (ids are time-ordered)."""
+    principal.require(Permission.READ)
+    window = _window(PLANS, selection)
+    with app.db.reading() as session:
+        return Repository(session, Plan, principal.workspace_id, "plan").offset_page(window, t.plans.c.id)
 
 
 def query_projects(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[Project], int]:

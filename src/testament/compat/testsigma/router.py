@@ -27,8 +27,18 @@ from testament.compat.testsigma.schemas import (
 from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.access import Principal
-from testament.domain.model import Environment, Plan
-from testament.services import admin, assets, executions, plan_run_views, run_configs, surface_ids, uploads
+from testament.domain.filters import all_of, equals
+from testament.domain.model import Environment
+from testament.services import (
+    admin,
+    assets,
+    executions,
+    plan_run_views,
+    run_configs,
+    surface_ids,
+    uploads,
+    views,
+)
 from testament.services.context import AppContext
 from testament.services.executions import Started
 from testament.services.paging import all_items
@@ -397,17 +407,15 @@ def list_test_plans(
     size: PageSize = 50,
     query: str | None = None,
 ) -> dict[str, Any]:
-    plans = all_items(partial(assets.list_assets, call.ctx, call.principal, Plan))
     try:
         terms = translate.parse_query(query)
     except ValueError as exc:
         raise field_error("query", str(exc), query) from None
-    for key, _op, value in terms:
-        if key == "name":
-            plans = [p for p in plans if p.name == value]
-    shown = plans[page * size : (page + 1) * size]
-    items = call.show(lambda ids: [translate.plan_wire(p, ids) for p in shown])
-    return translate.page_wire(items, len(plans), page, size)
+    named = all_of(*(equals("name", value) for key, _op, value in terms if key == "name"))
+    selection = views.Selection(named, limit=size, offset=page * size)
+    plans, total = views.query_plans(call.ctx, call.principal, selection)
+    items = call.show(lambda ids: [translate.plan_wire(p, ids) for p in plans])
+    return translate.page_wire(items, total, page, size)
 
 
 @router.get("/environments")
