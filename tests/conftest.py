@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,12 +84,16 @@ class LiveServer:
         self.thread.join(timeout=15)
 
 
-def start_server(settings: Settings, *, start_engine: bool = True) -> LiveServer:
-    """The real app on a real socket, in a thread: tests talk HTTP to it."""
+def start_server(
+    settings: Settings, *, start_engine: bool = True, wrap: Callable[[Any], Any] | None = None
+) -> LiveServer:
+    """The real app on a real socket, in a thread: tests talk HTTP to it. `wrap` puts an ASGI
+    layer of the test's own around the app (to watch what each request does)."""
     app = create_app(settings, start_engine=start_engine)
     port = free_port()
+    served = app if wrap is None else wrap(app)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(served, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
