@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
-from testament.domain.errors import Conflict, InvalidInput, NotFound, QuotaExceeded
+from testament.domain.errors import Conflict, InvalidInput, QuotaExceeded
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, plan_run_status
 from testament.domain.masking import SEALED, as_text, is_sealed
 from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
@@ -29,6 +29,7 @@ from testament.services.events import ExecutionQueued, ExecutionStopRequested
 from testament.services.manual import write_initial_steps
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
 from testament.services.test_case_tags import tagged
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import (
     data_sets,
     execution_records,
@@ -283,16 +284,13 @@ def _load(
     session: Session, cls: type[T], principal: Principal, ident: str, kind: str, *, lock: bool = False
 ) -> T:
     """Load by id within the workspace; `lock` holds the row (PostgreSQL) against a concurrent claim."""
-    obj = session.get(cls, ident, with_for_update=lock)
-    if obj is None or getattr(obj, "workspace_id", None) != principal.workspace_id:
-        raise NotFound(kind, ident)
-    return obj
+    return Repository(session, cls, principal.workspace_id, kind).get(ident, lock=lock)
 
 
 def _replay(uow: UnitOfWork, principal: Principal, client_token: str, target: str) -> Started | None:
     """The earlier start this token made, while it is within the idempotency window."""
     key = (
-        idempotency_tokens.c.workspace_id == principal.workspace_id,
+        owned_by(idempotency_tokens, principal.workspace_id),
         idempotency_tokens.c.scope == "start",
         idempotency_tokens.c.client_token == client_token,
     )
@@ -318,16 +316,12 @@ def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot
     slots: list[Slot] = []
     for machine, machine_vars, suite_ids in plan.targets():
         for suite_id in suite_ids:
-            suite = session.get(Suite, suite_id)
-            if suite is None or suite.workspace_id != principal.workspace_id:
+            suite = Repository(session, Suite, principal.workspace_id, "suite").find(suite_id)
+            if suite is None:
                 continue
             for case_id in suite.test_case_ids:
-                case = session.get(TestCase, case_id)
-                if (
-                    case is not None
-                    and case.workspace_id == principal.workspace_id
-                    and case.deleted_at is None
-                ):
+                case = Repository(session, TestCase, principal.workspace_id, "test case").find(case_id)
+                if case is not None:  # a live one: a retired test case is not run
                     slots.append(Slot(case, suite.id, machine, machine_vars))
     if not slots:
         raise InvalidInput("plan_id", f"plan {plan.name!r} has no test cases to run")
@@ -455,7 +449,7 @@ def _check_queue_room(uow: UnitOfWork, principal: Principal, wanted: int) -> Non
         select(func.count())
         .select_from(executions)
         .where(
-            executions.c.workspace_id == principal.workspace_id,
+            owned_by(executions, principal.workspace_id),
             executions.c.status.in_(ACTIVE),
             executions.c.kind != MANUAL_KIND,  # a person's run in progress is not in the queue
         )
@@ -538,7 +532,7 @@ def list_executions(
     principal.require(Permission.READ)
     check_limit(limit)
     before = decode_cursor(app.cursors, "executions", cursor)
-    query = select(Execution).where(executions.c.workspace_id == principal.workspace_id)
+    query = select(Execution).where(owned_by(executions, principal.workspace_id))
     if test_case_id:
         query = query.where(executions.c.test_case_id == test_case_id)
     if isinstance(status, ExecutionStatus):
@@ -657,7 +651,7 @@ def list_plan_runs(
     principal.require(Permission.READ)
     check_limit(limit)
     before = decode_cursor(app.cursors, "plan-runs", cursor)
-    query = select(PlanRun).where(plan_runs.c.workspace_id == principal.workspace_id)
+    query = select(PlanRun).where(owned_by(plan_runs, principal.workspace_id))
     if plan_id:
         query = query.where(plan_runs.c.plan_id == plan_id)
     if before:
@@ -675,7 +669,7 @@ def page_plan_runs(
     check_limit(limit)
     if offset < 0:
         raise InvalidInput("page", "must not be negative")
-    where = [plan_runs.c.workspace_id == principal.workspace_id]
+    where = [owned_by(plan_runs, principal.workspace_id)]
     if plan_id:
         where.append(plan_runs.c.plan_id == plan_id)
     with app.db.reading() as session:
@@ -776,7 +770,9 @@ def override_executions(
     if not comment.strip() or len(comment) > 4096:
         raise InvalidInput("comment", "say why, in 1 to 4096 characters")
     with app.uow() as uow:
-        found = [_load(uow.session, Execution, principal, i, "execution", lock=True) for i in execution_ids]
+        found = Repository(uow.session, Execution, principal.workspace_id, "execution").get_many(
+            execution_ids, lock=True
+        )
         for execution in found:
             execution.override(status, comment, principal.user_name, app.clock())
         uow.commit()
