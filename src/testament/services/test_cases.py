@@ -24,14 +24,14 @@ from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services import references
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page
 from testament.services.test_case_tags import tagged, write_tags
+from testament.store.repository import Repository, owned_by
 from testament.store.tables import (
     assignments,
     data_sets,
     executions,
     live,
-    suites,
     task_steps,
     tasks,
     test_case_versions,
@@ -229,11 +229,9 @@ def query_test_cases(
 ) -> tuple[list[TestCase], int]:
     """Test cases of one kind in a surface's query window (over the test_cases table)."""
     principal.require(Permission.READ)
-    found = select(TestCase).where(
-        test_cases.c.workspace_id == principal.workspace_id, LIVE, test_cases.c.kind == kind
-    )
     with app.db.reading() as session:
-        return offset_page(session, found, window, test_cases.c.id)
+        live_cases = Repository(session, TestCase, principal.workspace_id, "test case")
+        return live_cases.offset_page(window, test_cases.c.id, test_cases.c.kind == kind)
 
 
 def list_test_cases(
@@ -251,7 +249,7 @@ def list_test_cases(
     principal.require(Permission.READ)
     check_limit(limit)
     after = decode_cursor(app.cursors, "test-cases", cursor)
-    query = select(TestCase).where(test_cases.c.workspace_id == principal.workspace_id, LIVE)
+    query = select(TestCase).where(owned_by(test_cases, principal.workspace_id), LIVE)
     if kind:
         query = query.where(test_cases.c.kind == kind)
     if status:
@@ -362,7 +360,7 @@ def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -
 def _leave_suites(session: Session, principal: Principal, case_id: str) -> None:
     """A deleted test case leaves every suite (a suite is what to run next time; what ran
     before keeps its suite id on the executions)."""
-    for suite in session.scalars(select(Suite).where(suites.c.workspace_id == principal.workspace_id)):
+    for suite in session.scalars(Repository(session, Suite, principal.workspace_id, "suite").select()):
         if case_id in suite.test_case_ids:
             suite.test_case_ids = [c for c in suite.test_case_ids if c != case_id]
 
