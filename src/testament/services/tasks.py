@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
@@ -38,7 +38,6 @@ from testament.store.tables import candidates, task_steps, tasks, test_instances
 
 __all__ = [
     "CandidateFields",
-    "InstanceFilter",
     "InstanceView",
     "StepSpec",
     "TaskView",
@@ -352,23 +351,11 @@ def get_candidate(app: AppContext, principal: Principal, task_id: str, candidate
 
 
 def query_candidates(
-    app: AppContext,
-    principal: Principal,
-    task_id: str,
-    window: Window,
-    *,
-    exact: dict[str, str] | None = None,
+    app: AppContext, principal: Principal, task_id: str, window: Window
 ) -> tuple[list[Candidate], int]:
-    """A task's candidates in creation order; `exact` filters by fullname, email, code."""
+    """A task's candidates in creation order, in a query window (over the candidates table)."""
     principal.require(Permission.READ)
-    columns = {
-        "fullname": candidates.c.fullname,
-        "email": candidates.c.email,
-        "code": candidates.c.invitation_code,
-    }
     found = select(Candidate).where(candidates.c.task_id == task_id)
-    for name, value in (exact or {}).items():
-        found = found.where(columns[name] == value)
     with app.db.reading() as session:
         _load_task(session, principal, task_id)
         return offset_page(session, found, window, candidates.c.id)
@@ -573,53 +560,17 @@ def set_ignored(
         return _view(uow.session, instance)
 
 
-@dataclass(frozen=True)
-class InstanceFilter:
-    """Every given condition must hold. Times are instance creation times."""
-
-    ticket_id: str | None = None
-    candidate_id: str | None = None
-    external_id: str | None = None
-    group: str | None = None
-    label: str | None = None
-    step_id: str | None = None
-    status: InstanceStatus | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    fullname: str | None = None
-    email: str | None = None
-    code: str | None = None
-    after_id: str | None = None  # keyset paging: instances after this one
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        c, i = candidates.c, test_instances.c
-        given: list[ColumnElement[bool] | None] = [
-            None if self.ticket_id is None else c.ticket_id == self.ticket_id,
-            None if self.candidate_id is None else i.candidate_id == self.candidate_id,
-            None if self.external_id is None else c.external_id == self.external_id,
-            None if self.group is None else c.group_name == self.group,
-            None if self.step_id is None else i.step_id == self.step_id,
-            None if self.status is None else i.status == self.status,
-            None if self.created_from is None else i.created_at >= self.created_from,
-            None if self.created_to is None else i.created_at <= self.created_to,
-            None if self.fullname is None else c.fullname == self.fullname,
-            None if self.email is None else c.email == self.email,
-            None if self.code is None else c.invitation_code == self.code,
-            None if self.after_id is None else i.id > self.after_id,
-        ]
-        return [condition for condition in given if condition is not None]
-
-
-def _instances(task_id: str, where: InstanceFilter) -> Select[Any]:
+def _instances(task_id: str) -> Select[Any]:
+    """A task's instances, each beside its candidate (a filter may name the candidate's columns)."""
     return (
         select(TestInstance)
         .join(candidates, candidates.c.id == test_instances.c.candidate_id)
-        .where(test_instances.c.task_id == task_id, *where.conditions())
+        .where(test_instances.c.task_id == task_id)
     )
 
 
 def query_instances(
-    app: AppContext, principal: Principal, task_id: str, where: InstanceFilter, window: Window
+    app: AppContext, principal: Principal, task_id: str, window: Window, *, label: str | None = None
 ) -> tuple[list[InstanceView], int]:
     """A task's test instances in creation order, filtered in SQL. A label filter first
     finds the task's candidates that carry the label (labels are a JSON list, which SQLite
@@ -627,9 +578,9 @@ def query_instances(
     principal.require(Permission.READ)
     with app.db.reading() as session:
         _load_task(session, principal, task_id)
-        found = _instances(task_id, where)
-        if where.label is not None:
-            found = found.where(test_instances.c.candidate_id.in_(_labelled(session, task_id, where.label)))
+        found = _instances(task_id)
+        if label is not None:
+            found = found.where(test_instances.c.candidate_id.in_(_labelled(session, task_id, label)))
         rows, total = offset_page(session, found, window, test_instances.c.id)
         return [_view(session, i) for i in rows], total
 

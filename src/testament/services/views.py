@@ -24,6 +24,7 @@ from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.filters import Kind, Node, SortKey
 from testament.domain.model import Artifact, Assignment, Package, Plan, Project, Suite, TestCase
+from testament.domain.tasks import Candidate
 from testament.domain.users import User
 from testament.services import (
     assets,
@@ -32,6 +33,7 @@ from testament.services import (
     incidents,
     manual,
     projects,
+    tasks,
     test_cases,
     users,
 )
@@ -44,6 +46,7 @@ from testament.store.repository import Repository
 __all__ = [
     "ASSIGNMENTS",
     "ATTACHMENTS",
+    "CANDIDATES",
     "COMMENTS",
     "INCIDENTS",
     "INCIDENT_LINKS",
@@ -53,15 +56,19 @@ __all__ = [
     "RUNS",
     "STEP_ATTACHMENTS",
     "SUITES",
+    "TASKS",
     "TEST_CASES",
+    "TEST_INSTANCES",
     "USERS",
     "Selection",
     "View",
     "query_assignment_runs",
     "query_assignments",
     "query_attachments",
+    "query_candidates",
     "query_comments",
     "query_incidents",
+    "query_instances",
     "query_packages",
     "query_plans",
     "query_projects",
@@ -69,6 +76,7 @@ __all__ = [
     "query_step_attachments",
     "query_step_links",
     "query_suites",
+    "query_tasks",
     "query_test_cases",
     "query_users",
 ]
@@ -254,6 +262,30 @@ USERS = View(
         "enabled": t.users.c.enabled,
     }
 )
+TASKS = View({"id": t.tasks.c.id, "title": t.tasks.c.title, "created_at": t.tasks.c.created_at})
+CANDIDATES = View(
+    {
+        "id": t.candidates.c.id,
+        "ticket_id": t.candidates.c.ticket_id,
+        "external_id": t.candidates.c.external_id,
+        "fullname": t.candidates.c.fullname,
+        "email": t.candidates.c.email,
+        "code": t.candidates.c.invitation_code,
+        "group": t.candidates.c.group_name,
+        "created_at": t.candidates.c.created_at,
+    }
+)
+# a test instance beside its candidate (the instances are read joined to their candidates)
+TEST_INSTANCES = View(
+    {
+        **{name: column for name, column in CANDIDATES.fields.items() if name not in ("id", "created_at")},
+        "id": t.test_instances.c.id,
+        "candidate_id": t.test_instances.c.candidate_id,
+        "step_id": t.test_instances.c.step_id,
+        "status": t.test_instances.c.status,
+        "created_at": t.test_instances.c.created_at,
+    }
+)
 
 # ------------------------------------------------------------------------------------ queries
 # Each compiles the selection first (a bad one is refused before anything is read), then
@@ -339,3 +371,23 @@ def query_step_links(
 
 def query_users(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[User], int]:
     return users.query_users(app, principal, _window(USERS, selection))
+
+
+def query_tasks(
+    app: AppContext, principal: Principal, selection: Selection
+) -> tuple[list[tasks.TaskView], int]:
+    return tasks.query_tasks(app, principal, _window(TASKS, selection))
+
+
+def query_candidates(
+    app: AppContext, principal: Principal, task_id: str, selection: Selection
+) -> tuple[list[Candidate], int]:
+    return tasks.query_candidates(app, principal, task_id, _window(CANDIDATES, selection))
+
+
+def query_instances(
+    app: AppContext, principal: Principal, task_id: str, selection: Selection, *, label: str | None = None
+) -> tuple[list[tasks.InstanceView], int]:
+    """A task's instances; `label` keeps those whose candidate carries it (labels are a JSON
+    list, which the tree does not search)."""
+    return tasks.query_instances(app, principal, task_id, _window(TEST_INSTANCES, selection), label=label)

@@ -5,6 +5,7 @@ instance) as endpoints beside them. Served under both spellings the vendor's pag
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Response
@@ -29,12 +30,13 @@ from testament.compat.testinvite.schemas import (
 )
 from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
+from testament.domain import filters as tree
 from testament.domain.access import Principal
+from testament.domain.filters import Comparison, Constant, Field, Kind, Node, all_of, equals
 from testament.domain.tasks import InstanceStatus
 from testament.kit.sentinels import UNSET
-from testament.services import admin, callbacks, tasks
+from testament.services import admin, callbacks, tasks, views
 from testament.services.context import AppContext
-from testament.services.paging import Window
 
 __all__ = ["callback_body", "create_testinvite_app"]
 
@@ -70,10 +72,9 @@ class Caller:
             raise TiError(400, f"{name} must be a whole number from 1 to {maximum}, not {raw!r}")
         return int(raw)
 
-    def page_window(self) -> tuple[int, int, Window]:
-        limit = self.whole("limit", 10, MAX_LIMIT)
-        page = self.whole("page", 1, 1_000_000)
-        return limit, page, Window(limit=limit, offset=(page - 1) * limit)
+    def page_window(self) -> tuple[int, int]:
+        """`limit` (default 10) and the 1-based `page`."""
+        return self.whole("limit", 10, MAX_LIMIT), self.whole("page", 1, 1_000_000)
 
 
 def caller(request: Request) -> Caller:
@@ -90,6 +91,18 @@ def caller(request: Request) -> Caller:
 
 Call = Annotated[Caller, Depends(caller)]
 
+# the instance list's query parameters, as the read side's instance view names them
+_INSTANCE_FIELDS = {"ticketId": "ticket_id", "candidateId": "candidate_id", "externalId": "external_id"}
+
+
+def _selection(where: Node | None, limit: int, page: int) -> views.Selection:
+    return views.Selection(where, limit=limit, offset=(page - 1) * limit)
+
+
+def _contains_ignoring_case(name: str, text: str) -> Node:
+    needle = Constant(text.lower(), Kind.STRING)
+    return tree.Call("substringof", (needle, tree.Call("tolower", (Field(name),))))
+
 
 # ---------------------------------------------------------------------------------- tasks
 
@@ -97,9 +110,10 @@ Call = Annotated[Caller, Depends(caller)]
 @router.get("/tasks", responses={200: {"model": TaskList}})
 def list_tasks(call: Call) -> dict[str, Any]:
     """Tasks, newest first; `title` matches a part of the title, ignoring case."""
-    limit, page, window = call.page_window()
+    limit, page = call.page_window()
     title = call.params.get("title")
-    found, total = tasks.query_tasks(call.ctx, call.principal, window, title_contains=title)
+    where = _contains_ignoring_case("title", title) if title else None
+    found, total = views.query_tasks(call.ctx, call.principal, _selection(where, limit, page))
     filters = [("title", title)] if title else []
     return {
         "tasks": [translate.task_wire(t, call.detailed) for t in found],
@@ -123,9 +137,10 @@ def _candidate(call: Caller, candidate: Any) -> dict[str, Any]:
 @router.get("/tasks/{task_id}/candidates", responses={200: {"model": CandidateList}})
 def list_candidates(task_id: str, call: Call) -> dict[str, Any]:
     """A task's candidates; `fullname`, `email` and `code` match exactly."""
-    limit, page, window = call.page_window()
+    limit, page = call.page_window()
     exact: dict[str, str] = {k: call.params[k] for k in ("fullname", "email", "code") if k in call.params}
-    found, total = tasks.query_candidates(call.ctx, call.principal, task_id, window, exact=exact)
+    where = all_of(*(equals(name, value) for name, value in exact.items()))
+    found, total = views.query_candidates(call.ctx, call.principal, task_id, _selection(where, limit, page))
     started = tasks.candidates_with_instances(call.ctx, call.principal, [c.id for c in found])
     return {
         "candidates": [translate.candidate_wire(c, call.detailed, c.id in started) for c in found],
@@ -247,41 +262,42 @@ def start_step(
 @router.get("/tasks/{task_id}/test-instances", responses={200: {"model": InstanceList}})
 def list_instances(task_id: str, call: Call) -> dict[str, Any]:
     """Filters `ticketId`, `candidateId`, `externalId` (not the last two together)."""
-    limit, page, window = call.page_window()
+    limit, page = call.page_window()
     filters = [(k, call.params[k]) for k in ("ticketId", "candidateId", "externalId") if k in call.params]
     given = dict(filters)
     if "candidateId" in given and "externalId" in given:
         raise TiError(400, "Either candidateId or externalId can be used in one request, not both")
-    where = tasks.InstanceFilter(
-        ticket_id=given.get("ticketId"),
-        candidate_id=given.get("candidateId"),
-        external_id=given.get("externalId"),
-    )
-    found, total = tasks.query_instances(call.ctx, call.principal, task_id, where, window)
+    where = all_of(*(equals(_INSTANCE_FIELDS[name], value) for name, value in filters))
+    found, total = views.query_instances(call.ctx, call.principal, task_id, _selection(where, limit, page))
     return {
         "testInstances": [translate.instance_wire(v, call.detailed) for v in found],
         "pagination": translate.pagination(total, page, limit, call.mode, filters),
     }
 
 
-def _filter_of(body: InstanceFilterInput, after_id: str | None) -> tasks.InstanceFilter:
+def _filter_of(body: InstanceFilterInput, after_id: str | None) -> Node | None:
+    """Every condition the body gives, and (cursor paging) instances after `after_id`."""
+    after = None if after_id is None else Comparison("gt", Field("id"), Constant(after_id, Kind.STRING))
     if isinstance(body, InfoFilter):
-        return tasks.InstanceFilter(
-            fullname=body.displayName,
-            email=body.email,
-            code=body.code or body.credential1,
-            external_id=body.uniqId,
-            after_id=after_id,
-        )
-    return tasks.InstanceFilter(
-        group=body.group,
-        label=body.label,
-        step_id=body.stepId,
-        status=InstanceStatus(body.status) if body.status else None,
-        created_from=body.created_from,
-        created_to=body.created_to,
-        after_id=after_id,
+        given = {
+            "fullname": body.displayName,
+            "email": body.email,
+            "code": body.code or body.credential1,
+            "external_id": body.uniqId,
+        }
+        return all_of(*(equals(name, value) for name, value in given.items() if value is not None), after)
+    status = InstanceStatus(body.status).value if body.status else None
+    given = {"group": body.group, "step_id": body.stepId, "status": status}
+    return all_of(
+        *(equals(name, value) for name, value in given.items() if value is not None),
+        _created("ge", body.created_from),
+        _created("le", body.created_to),
+        after,
     )
+
+
+def _created(op: str, moment: datetime | None) -> Node | None:
+    return None if moment is None else Comparison(op, Field("created_at"), Constant(moment, Kind.DATETIME))
 
 
 def _last_doc_id(call: Caller, task_id: str) -> str | None:
@@ -308,7 +324,9 @@ def filter_instances(
     if body is None:
         raise TiError(400, "kind must be 'meta' or 'info'")
     where = _filter_of(body, last)
-    found, _total = tasks.query_instances(call.ctx, call.principal, task_id, where, Window(limit=limit + 1))
+    label = body.label if not isinstance(body, InfoFilter) else None
+    selection = views.Selection(where, limit=limit + 1)
+    found, _total = views.query_instances(call.ctx, call.principal, task_id, selection, label=label)
     page, more = found[:limit], len(found) > limit
     last_id = page[-1].instance.id if page else None
     following = f"?limit={limit}&lastDocId={last_id}&mode={call.mode}" if more and last_id else None
