@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     Float,
@@ -62,7 +63,7 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -136,6 +137,50 @@ def _date_part_postgresql(element: _DatePart, compiler: SQLCompiler, **kw: Any) 
     return compiler.process(expression, **kw)
 
 
+class _PrefixRange(FunctionElement[bool]):
+    """`text >= prefix AND text < the next prefix` in code point order: no row it leaves out
+    starts with the prefix, so it only narrows `startswith` to a range an index on the column
+    serves (SQLite compares text bytewise, which is code point order for UTF-8; PostgreSQL's
+    collation may not be, so there the comparison is made in the "C" collation)."""
+
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(_PrefixRange)
+def _prefix_range_default(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
+    text, low, high = element.clauses
+    return compiler.process(and_(text >= low, text < high), **kw)
+
+
+@compiles(_PrefixRange, "postgresql")
+def _prefix_range_postgresql(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
+    text, low, high = element.clauses
+    return compiler.process(and_(text.collate("C") >= low, text.collate("C") < high), **kw)
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The least string above every string starting with `prefix` (None: there is none)."""
+    while prefix and ord(prefix[-1]) == 0x10FFFF:
+        prefix = prefix[:-1]
+    if not prefix:
+        return None
+    following = ord(prefix[-1]) + 1
+    return prefix[:-1] + chr(0xE000 if 0xD800 <= following <= 0xDFFF else following)
+
+
+def _startswith(args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """The exact test (a position function), narrowed to an index range when the prefix is a
+    literal (a constant) and the text a column."""
+    text, prefix = args
+    exact = _StrPos(text, prefix) == 1
+    value = prefix.value if isinstance(prefix, BindParameter) else None
+    high = _next_prefix(value) if isinstance(value, str) and isinstance(text, Column) else None
+    if high is None:
+        return exact
+    return and_(_PrefixRange(text, literal(value, String()), literal(high, String())), exact)
+
+
 def _endswith(args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
     text, suffix = args
     text_length, suffix_length = func.length(text, type_=Integer), func.length(suffix, type_=Integer)
@@ -149,7 +194,7 @@ def _date_part(part: str) -> Callable[[list[ColumnElement[Any]]], ColumnElement[
 
 _BUILDERS: dict[str, Callable[[list[ColumnElement[Any]]], ColumnElement[Any]]] = {
     "substringof": lambda a: _StrPos(a[1], a[0]) > 0,
-    "startswith": lambda a: _StrPos(a[0], a[1]) == 1,
+    "startswith": _startswith,
     "endswith": _endswith,
     "tolower": lambda a: func.lower(a[0], type_=String),
     "toupper": lambda a: func.upper(a[0], type_=String),

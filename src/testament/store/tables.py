@@ -185,6 +185,7 @@ test_cases = Table(
     ),
     Index("ix_test_cases_workspace_id", "workspace_id", "id"),
     Index("ix_test_cases_workspace_kind", "workspace_id", "kind", "id"),
+    Index("ix_test_cases_workspace_kind_name", "workspace_id", "kind", "name"),  # name prefix searches
     Index("ix_test_cases_workspace_status", "workspace_id", "status", "id"),
 )
 

@@ -1,7 +1,8 @@
-"""test case tags as rows (test_case_tags), so tag filters run in SQL with an index
+"""test case tags as rows (test_case_tags), so tag filters run in SQL with an index; an index
+for name prefix searches of one kind of test case
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-11-30 01:10:00.000000
 """
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | None = "0022"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -43,6 +44,10 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_test_case_tags_workspace_key", ["workspace_id", "key", "value", "test_case_id"], unique=False
         )
+    with op.batch_alter_table("test_cases", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_test_cases_workspace_kind_name", ["workspace_id", "kind", "name"], unique=False
+        )
     _backfill(tags)
 
 
@@ -69,6 +74,8 @@ def _backfill(tags: sa.Table) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("test_cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_test_cases_workspace_kind_name")
     with op.batch_alter_table("test_case_tags", schema=None) as batch_op:
         batch_op.drop_index("ix_test_case_tags_workspace_key")
     op.drop_table("test_case_tags")
