@@ -20,6 +20,7 @@ from testament.services import surface_ids
 from testament.services.context import AppContext
 from testament.services.executions import Started
 from testament.services.surface_ids import Key, Numbers
+from testament.store.repository import owned_by
 from testament.store.tables import executions, plan_runs, plans, suites, test_cases
 
 __all__ = ["PlanRunSheet", "plan_run_sheet", "plan_run_sheets", "start_and_show"]
@@ -69,9 +70,7 @@ def start_and_show(
 def _read(
     session: Session, principal: Principal, run_ids: Sequence[str], also: list[Key]
 ) -> list[PlanRunSheet]:
-    query = select(PlanRun).where(
-        plan_runs.c.id.in_(run_ids), plan_runs.c.workspace_id == principal.workspace_id
-    )
+    query = select(PlanRun).where(plan_runs.c.id.in_(run_ids), owned_by(plan_runs, principal.workspace_id))
     runs = {r.id: r for r in session.scalars(query)}
     for run_id in run_ids:
         if run_id not in runs:

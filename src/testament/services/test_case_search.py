@@ -24,6 +24,7 @@ from testament.services.context import AppContext
 from testament.services.test_case_tags import key_with_value, value_of_tag
 from testament.services.test_cases import LIVE, TestCaseView
 from testament.store.filters import compile_filter
+from testament.store.repository import owned_by
 from testament.store.tables import data_sets, test_case_versions, test_cases
 
 __all__ = ["TAG", "TAG_KEY_WITH_VALUE", "SearchPage", "search_test_cases"]
@@ -78,7 +79,7 @@ def search_test_cases(
     """Live test cases of `kind` matching `where`, in id order after the id `after`: three
     queries (the page with its contents, their data sets, the count), however many match."""
     principal.require(Permission.READ)
-    matching = [test_cases.c.workspace_id == principal.workspace_id, LIVE, test_cases.c.kind == kind]
+    matching = [owned_by(test_cases, principal.workspace_id), LIVE, test_cases.c.kind == kind]
     if where is not None:
         matching.append(compile_filter(where, _Fields()))
     page = (

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.orm import Session
 
 from testament.domain.model import TestCase
+from testament.store.repository import owned_by
 from testament.store.tables import test_case_tags
 
 __all__ = ["key_with_value", "tagged", "value_of_tag", "write_tags"]
@@ -32,7 +33,7 @@ def tagged(case_id: ColumnElement[Any], workspace_id: str, tag: str) -> ColumnEl
     """Rows whose test case (`case_id`) carries `tag`: `key` (any value) or `key=value`."""
     key, sep, value = tag.partition("=")
     holders = select(test_case_tags.c.test_case_id).where(
-        test_case_tags.c.workspace_id == workspace_id, test_case_tags.c.key == key
+        owned_by(test_case_tags, workspace_id), test_case_tags.c.key == key
     )
     if sep:
         holders = holders.where(test_case_tags.c.value == value)
