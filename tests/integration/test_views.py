@@ -2,6 +2,8 @@
 values (a run's displayed status), the caller's own field names, and its mistakes."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -9,6 +11,8 @@ from testament.compat.enterprise_tester import translate
 from testament.compat.enterprise_tester.routes_attachments import ATTACHMENT_FIELDS, COMMENT_FIELDS
 from testament.compat.enterprise_tester.routes_incidents import INCIDENT_FIELDS, LINK_FIELDS
 from testament.compat.enterprise_tester.routes_users import USER_FIELDS
+from testament.compat.testsigma import translate as testsigma
+from testament.domain.execution import ExecutionStatus
 from testament.domain.filters import (
     Call,
     Comparison,
@@ -21,11 +25,14 @@ from testament.domain.filters import (
     equals,
 )
 from testament.domain.manual import RunStatus
-from testament.services import assignments, manual, views
+from testament.kit.ids import new_id
+from testament.services import assets, assignments, manual, views
 from testament.services import test_cases as tc
 from testament.services.manual import StepInput
+from testament.store import tables
 from tests.integration.conftest import Engine
 
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 STEPS = {"steps": [{"description": "open the page", "expected_result": "it opens"}]}
 
 
@@ -123,3 +130,64 @@ def test_the_surfaces_status_words_are_the_ones_the_view_filters_on() -> None:
     """The view derives a run's status in the domain's words; ET shows the same words, so a
     `Status eq 'Passed'` matches the runs shown as Passed."""
     assert all(translate.status_word(status) == status.value for status in RunStatus)
+
+
+# (effective status, override, started) of each execution of a plan run -> the result a list shows
+_RUNS: list[list[tuple[ExecutionStatus, ExecutionStatus | None, bool]]] = [
+    [],
+    [(ExecutionStatus.PASSED, None, True)],
+    [(ExecutionStatus.PASSED, None, True), (ExecutionStatus.FAILED, None, True)],
+    [(ExecutionStatus.FAILED, None, True), (ExecutionStatus.ERROR, None, True)],
+    [(ExecutionStatus.PASSED, None, True), (ExecutionStatus.STOPPED, None, False)],
+    [(ExecutionStatus.STOPPED, None, True), (ExecutionStatus.STOPPED, None, False)],
+    [(ExecutionStatus.PASSED, None, True), (ExecutionStatus.RUNNING, None, True)],
+    [(ExecutionStatus.FAILED, ExecutionStatus.PASSED, True)],
+    [(ExecutionStatus.PASSED, ExecutionStatus.FAILED, True), (ExecutionStatus.ERROR, None, True)],
+    [(ExecutionStatus.QUEUED, None, False)],
+    [(ExecutionStatus.STOPPED, None, True), (ExecutionStatus.QUEUED, None, False)],
+    [(ExecutionStatus.ERROR, ExecutionStatus.STOPPED, True)],
+]
+
+
+def _shown_result(executions: list[tuple[ExecutionStatus, ExecutionStatus | None, bool]]) -> str:
+    """The result Testsigma's list shows, by the translator's own Python rule."""
+    if not all(status.is_terminal for status, _o, _s in executions):
+        return "QUEUED"
+    results = [
+        testsigma.result_of(SimpleNamespace(effective_status=o or s, started_at=NOW if started else None))  # type: ignore[arg-type]
+        for s, o, started in executions
+    ]
+    return testsigma.worst(results)
+
+
+def test_a_plan_runs_result_filters_as_the_surface_derives_it(make_engine: Callable[..., Engine]) -> None:
+    """Testsigma's `result:` filter compiles to facts the plan-run view derives from the
+    executions; every result matches exactly the runs the translator shows with it."""
+    engine = make_engine()
+    ctx, me = engine.ctx, engine.principal
+    case = tc.create_test_case(ctx, me, kind="manual", name="login", content=STEPS, publish=True)
+    plan = assets.create_plan(ctx, me, name="nightly", suite_ids=[])
+    expected: dict[str, set[str]] = {result: set() for result in testsigma.RESULTS}
+    with ctx.db.engine.begin() as connection:
+        for executions in _RUNS:
+            run_id = new_id()
+            connection.execute(
+                tables.plan_runs.insert(),
+                {"id": run_id, "workspace_id": me.workspace_id, "plan_id": plan.id, "created_by": "me",
+                 "created_at": NOW, "runtime_data": {}, "machine_variables": {}},
+            )  # fmt: skip
+            for status, override, started in executions:
+                connection.execute(
+                    tables.executions.insert(),
+                    {"id": new_id(), "workspace_id": me.workspace_id, "test_case_id": case.test_case.id,
+                     "test_case_version": 1, "kind": "manual", "status": status, "override_status": override,
+                     "batch_id": run_id, "plan_run_id": run_id, "created_by": "me", "max_attempts": 1,
+                     "attempt": 1, "queued_at": NOW, "started_at": NOW if started else None},
+                )  # fmt: skip
+            expected[_shown_result(executions)].add(run_id)
+
+    for result in testsigma.RESULTS:
+        selection = views.Selection(testsigma.result_condition(result), limit=100)
+        found, total = views.query_plan_runs(ctx, me, selection)
+        assert ({r.id for r in found}, total) == (expected[result], len(expected[result])), result
+    assert all(expected.values())  # every result was shown by some run

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 
 from testament.domain.access import Permission, Principal
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.filters import Kind, Node, SortKey
-from testament.domain.model import Artifact, Assignment, Package, Plan, Project, Suite, TestCase
+from testament.domain.model import Artifact, Assignment, Package, Plan, PlanRun, Project, Suite, TestCase
 from testament.domain.tasks import Candidate
 from testament.domain.users import User
 from testament.services import (
@@ -52,6 +52,7 @@ __all__ = [
     "INCIDENT_LINKS",
     "PACKAGES",
     "PLANS",
+    "PLAN_RUNS",
     "PROJECTS",
     "RUNS",
     "STEP_ATTACHMENTS",
@@ -70,6 +71,7 @@ __all__ = [
     "query_incidents",
     "query_instances",
     "query_packages",
+    "query_plan_runs",
     "query_plans",
     "query_projects",
     "query_runs",
@@ -203,6 +205,36 @@ PLANS = View(
         "updated_at": t.plans.c.updated_at,
     }
 )
+
+
+def _some_execution(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Whether the plan run has an execution meeting every condition."""
+    return exists().where(t.executions.c.plan_run_id == t.plan_runs.c.id, *conditions)
+
+
+# What a surface needs to derive a plan run's result in its own words: facts about its
+# executions (by the status reports count: an override, else the execution's own).
+_EFFECTIVE = func.coalesce(t.executions.c.override_status, t.executions.c.status)
+_TERMINAL = [s for s in ExecutionStatus if s.is_terminal]
+PLAN_RUNS = View(
+    {
+        "id": t.plan_runs.c.id,
+        "plan_id": t.plan_runs.c.plan_id,
+        "build_no": t.plan_runs.c.build_no,
+        "created_at": t.plan_runs.c.created_at,
+        "has_executions": _some_execution(),
+        "active": _some_execution(t.executions.c.status.not_in(_TERMINAL)),
+        "some_passed": _some_execution(_EFFECTIVE == ExecutionStatus.PASSED),
+        "some_failed": _some_execution(_EFFECTIVE == ExecutionStatus.FAILED),
+        "some_errored": _some_execution(_EFFECTIVE == ExecutionStatus.ERROR),
+        "some_stopped_after_start": _some_execution(
+            _EFFECTIVE == ExecutionStatus.STOPPED, t.executions.c.started_at.is_not(None)
+        ),
+        "some_stopped_before_start": _some_execution(
+            _EFFECTIVE == ExecutionStatus.STOPPED, t.executions.c.started_at.is_(None)
+        ),
+    }
+)
 PROJECTS = View({"id": t.projects.c.id, "name": t.projects.c.name, "created_at": t.projects.c.created_at})
 # a step result's files are artifacts; a test case's or an incident's are attachments
 STEP_ATTACHMENTS = View(
@@ -332,6 +364,15 @@ def query_plans(app: AppContext, principal: Principal, selection: Selection) -> 
     window = _window(PLANS, selection)
     with app.db.reading() as session:
         return Repository(session, Plan, principal.workspace_id, "plan").offset_page(window, t.plans.c.id)
+
+
+def query_plan_runs(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[PlanRun], int]:
+    """The workspace's plan runs in the selection, newest first."""
+    principal.require(Permission.READ)
+    window = _window(PLAN_RUNS, selection)
+    with app.db.reading() as session:
+        runs = Repository(session, PlanRun, principal.workspace_id, "plan run")
+        return runs.offset_page(window, t.plan_runs.c.id.desc())
 
 
 def query_projects(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[Project], int]:

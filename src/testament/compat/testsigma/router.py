@@ -27,7 +27,7 @@ from testament.compat.testsigma.schemas import (
 from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.access import Principal
-from testament.domain.filters import all_of, equals
+from testament.domain.filters import all_of, any_of, equals
 from testament.domain.model import Environment
 from testament.services import (
     admin,
@@ -183,11 +183,9 @@ def _upload_versions(call: Caller, plan_id: str, given: dict[str, int] | None) -
 
 @router.get("/uploads")
 def list_uploads(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
-    found = uploads.list_uploads(call.ctx, call.principal)
-    items = call.show(
-        lambda ids: [translate.upload_wire(u, ids) for u in found[page * size : (page + 1) * size]]
-    )
-    return translate.page_wire(items, len(found), page, size)
+    shown, total = uploads.page_of_uploads(call.ctx, call.principal, offset=page * size, limit=size)
+    items = call.show(lambda ids: [translate.upload_wire(u, ids) for u in shown])
+    return translate.page_wire(items, total, page, size)
 
 
 @router.get("/upload_versions")
@@ -204,10 +202,10 @@ def list_upload_versions(
     if "uploadId" not in terms:
         raise field_error("query", "needs uploadId:<id>", query)
     upload_id = call.core("upload", terms["uploadId"], "query.uploadId")
-    found = uploads.list_versions(call.ctx, call.principal, upload_id)
-    shown = found[page * size : (page + 1) * size]
+    window = {"offset": page * size, "limit": size}
+    shown, total = uploads.page_of_versions(call.ctx, call.principal, upload_id, **window)
     items = call.show(lambda ids: [translate.upload_version_wire(v, ids) for v in shown])
-    return translate.page_wire(items, len(found), page, size)
+    return translate.page_wire(items, total, page, size)
 
 
 def _config_ref(call: Caller, given: ExecutionConfigRef | None) -> str | None:
@@ -364,27 +362,14 @@ def list_plan_runs(
     size: PageSize = 50,
 ) -> dict[str, Any]:
     plan_id, results, build = _filters(call, query)
-    if results is None and build is None:
-        runs, total = executions.page_plan_runs(
-            call.ctx, call.principal, plan_id=plan_id, offset=page * size, limit=size
-        )
-        return translate.page_wire(_run_answers(call, runs), total, page, size)
-    everything = []
-    offset = 0
-    while True:  # result and build filters are derived from the executions: filter the answers
-        runs, total = executions.page_plan_runs(
-            call.ctx, call.principal, plan_id=plan_id, offset=offset, limit=1000
-        )
-        everything += _run_answers(call, runs)
-        offset += 1000
-        if offset >= total:
-            break
-    matching = [
-        a
-        for a in everything
-        if (results is None or a["result"] in results) and (build is None or a["buildNo"] == build)
-    ]
-    return translate.page_wire(matching[page * size : (page + 1) * size], len(matching), page, size)
+    where = all_of(
+        equals("plan_id", plan_id) if plan_id else None,
+        any_of(*(translate.result_condition(r) for r in sorted(results))) if results else None,
+        equals("build_no", build) if build is not None else None,
+    )
+    selection = views.Selection(where, limit=size, offset=page * size)
+    runs, total = views.query_plan_runs(call.ctx, call.principal, selection)
+    return translate.page_wire(_run_answers(call, runs), total, page, size)
 
 
 def _run_answers(call: Caller, runs: list[Any]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 from testament.domain import surface_keys
 from testament.domain.execution import Execution, ExecutionStatus, plan_run_status
+from testament.domain.filters import Field, Logical, Node, Not, all_of
 from testament.domain.masking import shown
 from testament.domain.model import DEFAULT_MACHINE, Environment, Plan
 from testament.services.plan_run_views import PlanRunSheet
@@ -30,6 +31,7 @@ __all__ = [
     "page_wire",
     "parse_query",
     "plan_wire",
+    "result_condition",
     "result_of",
     "run_status",
     "run_wire",
@@ -83,6 +85,29 @@ def result_of(execution: Execution) -> str:
 
 def worst(results: Sequence[str]) -> str:
     return max(results, key=RESULTS.index) if results else "NOT_EXECUTED"
+
+
+# Each result's execution fact, as the read side's plan-run view tells it (`result_of`'s cases)
+_RESULT_FACTS: dict[str, Node] = {
+    "SUCCESS": Field("some_passed"),
+    "FAILURE": Field("some_failed"),
+    "ABORTED": Field("some_errored"),
+    "NOT_EXECUTED": Logical("or", Field("some_stopped_before_start"), Not(Field("has_executions"))),
+    "QUEUED": Field("active"),
+    "STOPPED": Field("some_stopped_after_start"),
+}
+
+
+def result_condition(result: str) -> Node:
+    """The plan runs a list shows with `result` (as `run_wire` derives it: QUEUED while any
+    execution is active, else the worst of their `result_of`, NOT_EXECUTED for none), as a
+    filter tree: its fact holds and no worse result's does."""
+    if result == "QUEUED":
+        return _RESULT_FACTS["QUEUED"]
+    worse = [Not(_RESULT_FACTS[w]) for w in RESULTS[RESULTS.index(result) + 1 :] if w != "QUEUED"]
+    condition = all_of(Not(_RESULT_FACTS["QUEUED"]), _RESULT_FACTS[result], *worse)
+    assert condition is not None
+    return condition
 
 
 RUN_STATUS_OF = {ExecutionStatus.QUEUED: "STATUS_QUEUED", ExecutionStatus.RUNNING: "STATUS_IN_PROGRESS"}
