@@ -8,19 +8,28 @@ then the service model, then parses), a `ParsedBody` dependency that names its m
 way the model is on the route, where the OpenAPI document and the test of typed bodies find it.
 """
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from pydantic import BaseModel, BeforeValidator, ValidationError, WrapValidator
 from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticCustomError
 
 from testament.kit.docs_page import install_docs_page
 
-__all__ = ["ParsedBody", "body_model", "install_surface_docs", "rule", "shaped"]
+__all__ = [
+    "ParsedBody",
+    "api_routes",
+    "body_type",
+    "install_surface_docs",
+    "is_wire_model",
+    "rule",
+    "shaped",
+]
 
 REF = "#/components/schemas/"
 
@@ -59,12 +68,34 @@ class ParsedBody:
         self.model = model
 
 
-def body_model(route: APIRoute) -> type[BaseModel] | None:
-    """The model a route takes its body as: FastAPI's body field, or a `ParsedBody` dependency."""
+def api_routes(app: FastAPI) -> Iterator[RouteContext]:
+    """The app's operations, each as it is served (its path with the prefix it was included at)."""
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute):
+            yield route
+
+
+def body_type(route: RouteContext) -> Any:
+    """What a route takes its body as (FastAPI's body field, or a `ParsedBody` dependency's
+    model); None when it takes no body."""
     if route.body_field is not None:
-        annotation = route.body_field.field_info.annotation
-        return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        return route.body_field.field_info.annotation
     return _parsed_body(route.dependant)
+
+
+def is_wire_model(annotation: Any) -> bool:
+    """Whether a body type is a Pydantic model: a model, a list of models, or a choice of
+    models (a body that may be left out is a choice with None)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return is_wire_model(args[0])
+    if origin is list:
+        return is_wire_model(args[0])
+    if origin in (Union, UnionType):
+        return all(is_wire_model(a) for a in args if a is not NoneType)
+    return False
 
 
 def _parsed_body(dependant: Dependant) -> type[BaseModel] | None:
@@ -96,8 +127,8 @@ def install_surface_docs(app: FastAPI, *, error: type[BaseModel], bad_request: i
 
 def _declare_parsed_bodies(app: FastAPI, document: dict[str, Any]) -> None:
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or route.body_field is not None or not route.include_in_schema:
+    for route in api_routes(app):
+        if route.body_field is not None or not route.include_in_schema:
             continue
         model = _parsed_body(route.dependant)
         if model is None:
@@ -117,9 +148,20 @@ def _declare_errors(document: dict[str, Any], error: type[BaseModel], bad_reques
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            for response in responses.values():
+                _only_the_declared_model(response)
             if responses.pop("422", None) is not None or "requestBody" in operation:
                 responses[str(bad_request)] = {"description": "The input breaks a rule", **answer}
             responses["default"] = {"description": "An error, in the vendor's error body", **answer}
+
+
+def _only_the_declared_model(response: dict[str, Any]) -> None:
+    """A route's declared answer model, without FastAPI's schema of the route's return type
+    (`dict[str, Any]`, which it keeps beside the `$ref`)."""
+    for content in response.get("content", {}).values():
+        schema = content.get("schema", {})
+        if "$ref" in schema:
+            content["schema"] = {"$ref": schema["$ref"]}
 
 
 def _publish(schemas: dict[str, Any], model: type[BaseModel], mode: Any = "validation") -> dict[str, Any]:

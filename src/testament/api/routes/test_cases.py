@@ -1,8 +1,9 @@
 """/api/v1/test-cases"""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import ModelWrapValidatorHandler, ValidationError, model_validator
 
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.openapi import examples_by_kind
@@ -14,6 +15,8 @@ from testament.api.schemas import (
     TestCaseSummary,
     TestCaseUpdate,
 )
+from testament.domain.content import problems_from_validation
+from testament.domain.errors import InvalidInput
 from testament.domain.model import TestCaseStatus
 from testament.services import apply as apply_svc
 from testament.services import test_cases as svc
@@ -138,10 +141,23 @@ def delete_test_case(test_case_id: str, ctx: Ctx, principal: CurrentPrincipal) -
 apply_router = APIRouter(tags=["apply"])
 
 
+class BundleBody(apply_svc.Bundle):
+    """A bundle as `POST /apply` takes it, refused as `testament apply` refuses one: each field
+    named from `bundle` (`bundle.test_cases[0].colour`)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _refused_as_a_bundle(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise InvalidInput.of(problems_from_validation(exc, "bundle")) from None
+
+
 @apply_router.post("/apply", operation_id="applyBundle", summary="Apply a bundle")
-def apply_bundle(body: dict[str, Any], ctx: Ctx, principal: CurrentPrincipal) -> ApplyResults:
+def apply_bundle(body: BundleBody, ctx: Ctx, principal: CurrentPrincipal) -> ApplyResults:
     """Create or update environments, test cases, suites and plans by name, as `testament apply` does;
     each result says `created`, `updated` or `unchanged`. It is one transaction: a refusal anywhere
     leaves the workspace as it was. Testers, managers and admins may call it."""
-    results = apply_svc.apply_bundle(ctx, principal, apply_svc.parse_bundle(body))
+    results = apply_svc.apply_bundle(ctx, principal, body)
     return ApplyResults.model_validate({"results": results})

@@ -14,11 +14,14 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from testament.compat.aws_connect import translate
 from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.model_check import operation_input
+from testament.compat.aws_connect.schemas import parse
 from testament.compat.aws_connect.sigv4 import verify
+from testament.compat.wire import ParsedBody
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.kit.clock import utcnow
@@ -26,7 +29,7 @@ from testament.kit.cursors import InvalidCursor
 from testament.services import admin
 from testament.services.context import AppContext
 
-__all__ = ["KIND", "AwsCall", "Call", "authenticated", "empty"]
+__all__ = ["KIND", "AwsCall", "Call", "Input", "authenticated", "empty"]
 
 KIND = "connect"
 
@@ -104,6 +107,23 @@ async def authenticated(request: Request) -> AwsCall:
 
 
 Call = Annotated[AwsCall, Depends(authenticated)]
+
+
+class Input(ParsedBody):
+    """An operation's body as its route takes it, in AWS's order: the signature over the raw
+    bytes (`Call`), the input against the service model, the instance the path names, and
+    only then the body parsed into the operation's wire model."""
+
+    def __init__(self, operation: str, model: type[BaseModel]) -> None:
+        super().__init__(model)
+        self.operation = operation
+
+    def __call__(self, request: Request, call: Call) -> Any:
+        path = {name: str(value) for name, value in request.path_params.items()}
+        call.check(self.operation, **path)
+        if "InstanceId" in path:
+            call.workspace(path["InstanceId"])
+        return parse(self.model, call.body)
 
 
 def empty() -> Response:

@@ -6,7 +6,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from testament.compat.aws_connect import routes_executions, routes_resources, routes_test_cases, translate
 from testament.compat.aws_connect.errors import BY_ROUTE, AwsError, aws_error_response, from_domain
+from testament.compat.aws_connect.schemas import AwsErrorBody
 from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
+from testament.compat.wire import install_surface_docs
 from testament.services.context import AppContext
 
 __all__ = ["create_aws_connect_app"]
@@ -45,12 +47,25 @@ ERRORS = SurfaceErrors(
 )
 
 
+DESCRIPTION = """Amazon Connect's test-case operations (test cases, their executions and records) and
+the resources a test needs (contact flows, queues, hours of operation), as boto3's `connect`
+client calls them: requests signed with AWS Signature Version 4 by a Testament access key; an
+`InstanceId` is the workspace's (or its ARN). Names, times (epoch seconds) and errors
+(`x-amzn-ErrorType` and `{"Message"}`) are AWS's."""
+
+
 def create_aws_connect_app(ctx: AppContext) -> ASGIApp:
     app = FastAPI(
-        title="Amazon Connect test cases (compatible)", openapi_url=None, docs_url=None, redoc_url=None
+        title="Amazon Connect test cases (compatible)",
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,  # served by install_surface_docs, from this server
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.ctx = ctx
     install_error_handlers(app, ERRORS)
+    install_surface_docs(app, error=AwsErrorBody)
     for router in (routes_test_cases.router, routes_resources.router, routes_executions.router):
         app.include_router(router)
     return _InstanceArnPaths(app)

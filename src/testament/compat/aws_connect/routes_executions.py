@@ -2,13 +2,21 @@
 ListTestCaseExecutions and ListTestCaseExecutionRecords, over the core's executions."""
 
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from testament.compat.aws_connect import translate
-from testament.compat.aws_connect.calls import KIND, AwsCall, Call, empty
-from testament.compat.aws_connect.schemas import ClientTokenInput, parse
+from testament.compat.aws_connect.calls import KIND, AwsCall, Call, Input, empty
+from testament.compat.aws_connect.schemas import (
+    EmptyOutput,
+    GetTestCaseExecutionSummaryOutput,
+    ListTestCaseExecutionRecordsOutput,
+    ListTestCaseExecutionsOutput,
+    StartTestCaseExecutionInput,
+    StartTestCaseExecutionOutput,
+    StopTestCaseExecutionInput,
+)
 from testament.domain import errors as e
 from testament.domain.execution import Execution
 from testament.runners.connect.arns import REGION_VARIABLE
@@ -18,6 +26,12 @@ from testament.services.paging import all_items
 router = APIRouter()
 MaxResults = int  # its range is checked with the rest of the model (call.check)
 StatusFilter = str | None  # an enum of the model, checked by call.check
+StartBody = Annotated[
+    StartTestCaseExecutionInput, Depends(Input("StartTestCaseExecution", StartTestCaseExecutionInput))
+]
+StopBody = Annotated[
+    StopTestCaseExecutionInput, Depends(Input("StopTestCaseExecution", StopTestCaseExecutionInput))
+]
 
 
 def _case(call: AwsCall, test_case_id: str) -> test_cases.TestCaseView:
@@ -34,11 +48,13 @@ def _execution(call: AwsCall, test_case_id: str, execution_id: str) -> Execution
     return execution
 
 
-@router.put("/test-cases/{InstanceId}/{TestCaseId}/start-execution")
-def start_test_case_execution(InstanceId: str, TestCaseId: str, call: Call) -> dict[str, Any]:
-    call.check("StartTestCaseExecution", InstanceId=InstanceId, TestCaseId=TestCaseId)
-    call.workspace(InstanceId)
-    body: ClientTokenInput = parse(ClientTokenInput, call.body)
+@router.put(
+    "/test-cases/{InstanceId}/{TestCaseId}/start-execution",
+    responses={200: {"model": StartTestCaseExecutionOutput}},
+)
+def start_test_case_execution(
+    InstanceId: str, TestCaseId: str, call: Call, body: StartBody
+) -> dict[str, Any]:
     _case(call, TestCaseId)
     started = executions.start_execution(
         call.ctx,
@@ -55,24 +71,22 @@ def start_test_case_execution(InstanceId: str, TestCaseId: str, call: Call) -> d
     }
 
 
-@router.post("/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/stop-execution")
+@router.post(
+    "/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/stop-execution",
+    responses={200: {"model": EmptyOutput}},
+)
 def stop_test_case_execution(
-    InstanceId: str, TestCaseId: str, TestCaseExecutionId: str, call: Call
+    InstanceId: str, TestCaseId: str, TestCaseExecutionId: str, call: Call, _body: StopBody
 ) -> Response:
-    call.check(
-        "StopTestCaseExecution",
-        InstanceId=InstanceId,
-        TestCaseId=TestCaseId,
-        TestCaseExecutionId=TestCaseExecutionId,
-    )
-    call.workspace(InstanceId)
-    parse(ClientTokenInput, call.body)
     execution = _execution(call, TestCaseId, TestCaseExecutionId)
     executions.stop_execution(call.ctx, call.principal, execution.id, already_stopped_ok=True)
     return empty()
 
 
-@router.get("/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/summary")
+@router.get(
+    "/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/summary",
+    responses={200: {"model": GetTestCaseExecutionSummaryOutput}},
+)
 def get_test_case_execution_summary(
     InstanceId: str, TestCaseId: str, TestCaseExecutionId: str, call: Call
 ) -> dict[str, Any]:
@@ -96,7 +110,7 @@ def _all_records(call: AwsCall, execution_id: str) -> list[executions.Record]:
     return all_items(partial(executions.list_records, call.ctx, call.principal, execution_id))
 
 
-@router.get("/test-case-executions/{InstanceId}")
+@router.get("/test-case-executions/{InstanceId}", responses={200: {"model": ListTestCaseExecutionsOutput}})
 def list_test_case_executions(
     InstanceId: str,
     call: Call,
@@ -149,7 +163,10 @@ def list_test_case_executions(
     return answer
 
 
-@router.get("/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/records")
+@router.get(
+    "/test-cases/{InstanceId}/{TestCaseId}/{TestCaseExecutionId}/records",
+    responses={200: {"model": ListTestCaseExecutionRecordsOutput}},
+)
 def list_test_case_execution_records(
     InstanceId: str,
     TestCaseId: str,

@@ -6,16 +6,25 @@ They are core workspace resources of kinds `connect.flow`, `connect.queue` and
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from testament.compat.aws_connect import translate
-from testament.compat.aws_connect.calls import AwsCall, Call, empty
+from testament.compat.aws_connect.calls import AwsCall, Call, Input, empty
 from testament.compat.aws_connect.schemas import (
     CreateContactFlowInput,
+    CreateContactFlowOutput,
     CreateHoursOfOperationInput,
+    CreateHoursOfOperationOutput,
     CreateQueueInput,
+    CreateQueueOutput,
+    DescribeContactFlowOutput,
+    DescribeHoursOfOperationOutput,
+    DescribeQueueOutput,
+    EmptyOutput,
+    ListContactFlowsOutput,
+    ListHoursOfOperationsOutput,
+    ListQueuesOutput,
     UpdateContactFlowContentInput,
-    parse,
 )
 from testament.domain import errors as e
 from testament.domain.model import Resource
@@ -25,6 +34,17 @@ router = APIRouter()
 
 FLOW, QUEUE, HOURS = "connect.flow", "connect.queue", "connect.hours"
 MaxResults = int  # its range is checked with the rest of the model (call.check)
+CreateFlowBody = Annotated[
+    CreateContactFlowInput, Depends(Input("CreateContactFlow", CreateContactFlowInput))
+]
+FlowContentBody = Annotated[
+    UpdateContactFlowContentInput,
+    Depends(Input("UpdateContactFlowContent", UpdateContactFlowContentInput)),
+]
+CreateQueueBody = Annotated[CreateQueueInput, Depends(Input("CreateQueue", CreateQueueInput))]
+CreateHoursBody = Annotated[
+    CreateHoursOfOperationInput, Depends(Input("CreateHoursOfOperation", CreateHoursOfOperationInput))
+]
 
 
 def _find(call: AwsCall, kind: str, reference: str) -> Resource:
@@ -49,11 +69,9 @@ def _page(
 # ------------------------------------------------------------------ contact flows
 
 
-@router.put("/contact-flows/{InstanceId}")
-def create_contact_flow(InstanceId: str, call: Call) -> dict[str, Any]:
-    call.check("CreateContactFlow", InstanceId=InstanceId)
+@router.put("/contact-flows/{InstanceId}", responses={200: {"model": CreateContactFlowOutput}})
+def create_contact_flow(InstanceId: str, call: Call, body: CreateFlowBody) -> dict[str, Any]:
     workspace_id = call.workspace(InstanceId)
-    body: CreateContactFlowInput = parse(CreateContactFlowInput, call.body)
     translate.check_flow_content(body.Content)
     flow = resources.create_resource(
         call.ctx,
@@ -71,7 +89,9 @@ def create_contact_flow(InstanceId: str, call: Call) -> dict[str, Any]:
     }
 
 
-@router.get("/contact-flows/{InstanceId}/{ContactFlowId}")
+@router.get(
+    "/contact-flows/{InstanceId}/{ContactFlowId}", responses={200: {"model": DescribeContactFlowOutput}}
+)
 def describe_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> dict[str, Any]:
     call.check("DescribeContactFlow", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     workspace_id = call.workspace(InstanceId)
@@ -79,11 +99,10 @@ def describe_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> di
     return {"ContactFlow": translate.flow_wire(flow, call.region, workspace_id)}
 
 
-@router.post("/contact-flows/{InstanceId}/{ContactFlowId}/content")
-def update_contact_flow_content(InstanceId: str, ContactFlowId: str, call: Call) -> Response:
-    call.check("UpdateContactFlowContent", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
-    call.workspace(InstanceId)
-    body: UpdateContactFlowContentInput = parse(UpdateContactFlowContentInput, call.body)
+@router.post("/contact-flows/{InstanceId}/{ContactFlowId}/content", responses={200: {"model": EmptyOutput}})
+def update_contact_flow_content(
+    InstanceId: str, ContactFlowId: str, call: Call, body: FlowContentBody
+) -> Response:
     translate.check_flow_content(body.Content)
     flow = _find(call, FLOW, ContactFlowId)
     new_body = {**flow.body, "Content": body.Content, "Version": int(flow.body.get("Version", 1)) + 1}
@@ -91,7 +110,7 @@ def update_contact_flow_content(InstanceId: str, ContactFlowId: str, call: Call)
     return empty()
 
 
-@router.get("/contact-flows-summary/{InstanceId}")
+@router.get("/contact-flows-summary/{InstanceId}", responses={200: {"model": ListContactFlowsOutput}})
 def list_contact_flows(
     InstanceId: str,
     call: Call,
@@ -117,7 +136,7 @@ def list_contact_flows(
     return answer
 
 
-@router.delete("/contact-flows/{InstanceId}/{ContactFlowId}")
+@router.delete("/contact-flows/{InstanceId}/{ContactFlowId}", responses={200: {"model": EmptyOutput}})
 def delete_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> Response:
     call.check("DeleteContactFlow", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     call.workspace(InstanceId)
@@ -128,11 +147,9 @@ def delete_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> Resp
 # ------------------------------------------------------------------ queues
 
 
-@router.put("/queues/{InstanceId}")
-def create_queue(InstanceId: str, call: Call) -> dict[str, Any]:
-    call.check("CreateQueue", InstanceId=InstanceId)
+@router.put("/queues/{InstanceId}", responses={200: {"model": CreateQueueOutput}})
+def create_queue(InstanceId: str, call: Call, body: CreateQueueBody) -> dict[str, Any]:
     workspace_id = call.workspace(InstanceId)
-    body: CreateQueueInput = parse(CreateQueueInput, call.body)
     hours = _find(call, HOURS, body.HoursOfOperationId)
     queue = resources.create_resource(
         call.ctx,
@@ -149,7 +166,7 @@ def create_queue(InstanceId: str, call: Call) -> dict[str, Any]:
     }
 
 
-@router.get("/queues/{InstanceId}/{QueueId}")
+@router.get("/queues/{InstanceId}/{QueueId}", responses={200: {"model": DescribeQueueOutput}})
 def describe_queue(InstanceId: str, QueueId: str, call: Call) -> dict[str, Any]:
     call.check("DescribeQueue", InstanceId=InstanceId, QueueId=QueueId)
     workspace_id = call.workspace(InstanceId)
@@ -157,7 +174,7 @@ def describe_queue(InstanceId: str, QueueId: str, call: Call) -> dict[str, Any]:
     return {"Queue": translate.queue_wire(queue, call.region, workspace_id)}
 
 
-@router.get("/queues-summary/{InstanceId}")
+@router.get("/queues-summary/{InstanceId}", responses={200: {"model": ListQueuesOutput}})
 def list_queues(
     InstanceId: str,
     call: Call,
@@ -184,11 +201,9 @@ def list_queues(
 # ------------------------------------------------------------------ hours of operation
 
 
-@router.put("/hours-of-operations/{InstanceId}")
-def create_hours_of_operation(InstanceId: str, call: Call) -> dict[str, Any]:
-    call.check("CreateHoursOfOperation", InstanceId=InstanceId)
+@router.put("/hours-of-operations/{InstanceId}", responses={200: {"model": CreateHoursOfOperationOutput}})
+def create_hours_of_operation(InstanceId: str, call: Call, body: CreateHoursBody) -> dict[str, Any]:
     workspace_id = call.workspace(InstanceId)
-    body: CreateHoursOfOperationInput = parse(CreateHoursOfOperationInput, call.body)
     translate.check_time_zone(body.TimeZone)
     hours = resources.create_resource(
         call.ctx,
@@ -203,7 +218,10 @@ def create_hours_of_operation(InstanceId: str, call: Call) -> dict[str, Any]:
     return {"HoursOfOperationId": hours.id, "HoursOfOperationArn": arn}
 
 
-@router.get("/hours-of-operations/{InstanceId}/{HoursOfOperationId}")
+@router.get(
+    "/hours-of-operations/{InstanceId}/{HoursOfOperationId}",
+    responses={200: {"model": DescribeHoursOfOperationOutput}},
+)
 def describe_hours_of_operation(InstanceId: str, HoursOfOperationId: str, call: Call) -> dict[str, Any]:
     call.check("DescribeHoursOfOperation", InstanceId=InstanceId, HoursOfOperationId=HoursOfOperationId)
     workspace_id = call.workspace(InstanceId)
@@ -211,7 +229,9 @@ def describe_hours_of_operation(InstanceId: str, HoursOfOperationId: str, call: 
     return {"HoursOfOperation": translate.hours_wire(hours, call.region, workspace_id)}
 
 
-@router.get("/hours-of-operations-summary/{InstanceId}")
+@router.get(
+    "/hours-of-operations-summary/{InstanceId}", responses={200: {"model": ListHoursOfOperationsOutput}}
+)
 def list_hours_of_operations(
     InstanceId: str, call: Call, nextToken: str | None = None, maxResults: MaxResults = 100
 ) -> dict[str, Any]:

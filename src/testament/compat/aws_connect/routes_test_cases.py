@@ -2,16 +2,20 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from testament.compat.aws_connect import translate
-from testament.compat.aws_connect.calls import KIND, AwsCall, Call, empty
+from testament.compat.aws_connect.calls import KIND, AwsCall, Call, Input, empty
 from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.schemas import (
     CreateTestCaseInput,
+    CreateTestCaseOutput,
+    DescribeTestCaseOutput,
+    EmptyOutput,
+    ListTestCasesOutput,
     SearchTestCasesInput,
+    SearchTestCasesOutput,
     UpdateTestCaseInput,
-    parse,
 )
 from testament.domain import errors as e
 from testament.domain.filters import all_of
@@ -21,6 +25,9 @@ from testament.services import resources, test_case_search, test_cases
 
 router = APIRouter()
 FLOW = "connect.flow"
+CreateBody = Annotated[CreateTestCaseInput, Depends(Input("CreateTestCase", CreateTestCaseInput))]
+UpdateBody = Annotated[UpdateTestCaseInput, Depends(Input("UpdateTestCase", UpdateTestCaseInput))]
+SearchBody = Annotated[SearchTestCasesInput, Depends(Input("SearchTestCases", SearchTestCasesInput))]
 
 
 def _view_for(call: AwsCall, test_case_id: str, status: str | None) -> tuple[test_cases.TestCaseView, str]:
@@ -48,11 +55,8 @@ def _refuse_a_missing_flow(call: AwsCall, content: dict[str, Any]) -> None:
         raise AwsError("ResourceNotFoundException", f"Flow {flow_id} was not found in this instance")
 
 
-@router.put("/test-cases/{InstanceId}")
-def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
-    call.check("CreateTestCase", InstanceId=InstanceId)
-    call.workspace(InstanceId)
-    body: CreateTestCaseInput = parse(CreateTestCaseInput, call.body)
+@router.put("/test-cases/{InstanceId}", responses={200: {"model": CreateTestCaseOutput}})
+def create_test_case(InstanceId: str, call: Call, body: CreateBody) -> dict[str, Any]:
     content = translate.content_of(
         None,
         Content=body.Content,
@@ -78,11 +82,8 @@ def create_test_case(InstanceId: str, call: Call) -> dict[str, Any]:
     }
 
 
-@router.post("/test-cases/{InstanceId}/{TestCaseId}")
-def update_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
-    call.check("UpdateTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
-    call.workspace(InstanceId)
-    body: UpdateTestCaseInput = parse(UpdateTestCaseInput, call.body)
+@router.post("/test-cases/{InstanceId}/{TestCaseId}", responses={200: {"model": EmptyOutput}})
+def update_test_case(InstanceId: str, TestCaseId: str, call: Call, body: UpdateBody) -> Response:
     current = _view_for(call, TestCaseId, "SAVED")[0]
     changes = {
         "Content": body.Content,
@@ -104,7 +105,7 @@ def update_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
     return empty()
 
 
-@router.get("/test-cases/{InstanceId}/{TestCaseId}")
+@router.get("/test-cases/{InstanceId}/{TestCaseId}", responses={200: {"model": DescribeTestCaseOutput}})
 def describe_test_case(
     InstanceId: str, TestCaseId: str, call: Call, status: Annotated[str | None, Query()] = None
 ) -> dict[str, Any]:
@@ -114,7 +115,7 @@ def describe_test_case(
     return {"TestCase": translate.test_case_wire(view, call.region, version_status)}
 
 
-@router.delete("/test-cases/{InstanceId}/{TestCaseId}")
+@router.delete("/test-cases/{InstanceId}/{TestCaseId}", responses={200: {"model": EmptyOutput}})
 def delete_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
     call.check("DeleteTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
@@ -123,7 +124,7 @@ def delete_test_case(InstanceId: str, TestCaseId: str, call: Call) -> Response:
     return empty()
 
 
-@router.get("/test-cases-summary/{InstanceId}")
+@router.get("/test-cases-summary/{InstanceId}", responses={200: {"model": ListTestCasesOutput}})
 def list_test_cases(
     InstanceId: str,
     call: Call,
@@ -147,10 +148,8 @@ def list_test_cases(
     return answer
 
 
-@router.post("/search-test-cases")
-def search_test_cases(call: Call) -> dict[str, Any]:
-    call.check("SearchTestCases")
-    body: SearchTestCasesInput = parse(SearchTestCasesInput, call.body)
+@router.post("/search-test-cases", responses={200: {"model": SearchTestCasesOutput}})
+def search_test_cases(call: Call, body: SearchBody) -> dict[str, Any]:
     call.workspace(body.InstanceId)
     filters = body.model_dump(include={"SearchFilter", "SearchCriteria"}, exclude_none=True)
     after = call.cursor_of("SearchTestCases", body.NextToken, **filters)

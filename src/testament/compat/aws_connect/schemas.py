@@ -1,4 +1,5 @@
-"""Request bodies of the Connect test-case operations, typed as the service model types them.
+"""The Connect operations' wire: each one's input (its body) and output, typed as the service
+model types them.
 
 Names are AWS's own (PascalCase). Unknown members are ignored, as AWS's JSON protocol does.
 The model's constraints are checked before a body is parsed (model_check.py); nothing here may
@@ -14,12 +15,16 @@ from testament.compat.aws_connect.errors import AwsError
 from testament.domain.content.connect import TestCaseEntryPoint
 
 __all__ = [
+    "AwsErrorBody",
     "ClientTokenInput",
     "CreateContactFlowInput",
     "CreateHoursOfOperationInput",
     "CreateQueueInput",
     "CreateTestCaseInput",
+    "EmptyOutput",
     "SearchTestCasesInput",
+    "StartTestCaseExecutionInput",
+    "StopTestCaseExecutionInput",
     "TagConditionWire",
     "TestCaseSearchCriteria",
     "UpdateContactFlowContentInput",
@@ -91,7 +96,7 @@ class SearchTestCasesInput(Wire):
     SearchCriteria: TestCaseSearchCriteria | None = None
 
 
-def parse(model: type[Wire], body: bytes) -> Any:
+def parse(model: type[BaseModel], body: bytes) -> Any:
     """Parse a JSON body into `model`, or raise AwsError InvalidParameterException naming the member."""
     try:
         return model.model_validate_json(body or b"{}")
@@ -170,3 +175,233 @@ class CreateHoursOfOperationInput(Wire):
 
 class ClientTokenInput(Wire):
     ClientToken: str | None = Field(default=None, max_length=500)
+
+
+class StartTestCaseExecutionInput(ClientTokenInput):
+    """StartTestCaseExecution: a ClientToken makes a retried start the same execution."""
+
+
+class StopTestCaseExecutionInput(ClientTokenInput):
+    pass
+
+
+# ------------------------------------------------------------------ outputs
+# Times are epoch seconds (numbers); a member AWS leaves out when it has no value is optional.
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(extra="allow")  # a stored resource's own members are echoed
+
+
+class CreateTestCaseOutput(Output):
+    TestCaseId: str
+    TestCaseArn: str
+
+
+class TestCaseSummaryWire(Output):
+    __test__ = False
+    Id: str
+    Arn: str
+    Name: str
+    Status: StatusName
+    LastModifiedTime: float
+    LastModifiedRegion: str
+
+
+class TestCaseWire(TestCaseSummaryWire):
+    __test__ = False
+    Content: str
+    Description: str | None = None
+    TestCaseSha256: str
+    EntryPoint: dict[str, Any] | None = None
+    InitializationData: str | None = None
+    Tags: TagMap | None = None
+
+
+class DescribeTestCaseOutput(Output):
+    TestCase: TestCaseWire
+
+
+class ListTestCasesOutput(Output):
+    TestCaseSummaryList: list[TestCaseSummaryWire]
+    NextToken: str | None = None
+
+
+class SearchTestCasesOutput(Output):
+    TestCases: list[TestCaseWire]
+    ApproximateTotalCount: int
+    NextToken: str | None = None
+
+
+ExecutionStatusName = Literal["INITIATED", "IN_PROGRESS", "PASSED", "FAILED", "STOPPED"]
+
+
+class StartTestCaseExecutionOutput(Output):
+    TestCaseExecutionId: str
+    TestCaseId: str
+    Status: ExecutionStatusName
+
+
+class ObservationSummaryWire(Output):
+    TotalObservations: int
+    ObservationsPassed: int
+    ObservationsFailed: int
+
+
+class GetTestCaseExecutionSummaryOutput(Output):
+    Status: ExecutionStatusName
+    ObservationSummary: ObservationSummaryWire
+    StartTime: float | None = None
+    EndTime: float | None = None
+
+
+class TestCaseExecutionWire(Output):
+    __test__ = False
+    TestCaseExecutionId: str
+    TestCaseId: str
+    TestCaseExecutionStatus: ExecutionStatusName
+    StartTime: float | None = None
+    EndTime: float | None = None
+    Tags: TagMap | None = None
+
+
+class ListTestCaseExecutionsOutput(Output):
+    TestCaseExecutions: list[TestCaseExecutionWire]
+    NextToken: str | None = None
+
+
+class ExecutionRecordWire(Output):
+    ObservationId: str
+    Status: str
+    Timestamp: float
+    Record: str = Field(description="The observation's record, as a JSON text")
+
+
+class ListTestCaseExecutionRecordsOutput(Output):
+    ExecutionRecords: list[ExecutionRecordWire]
+    NextToken: str | None = None
+
+
+class CreateContactFlowOutput(Output):
+    ContactFlowId: str
+    ContactFlowArn: str
+    FlowContentSha256: str
+
+
+class ContactFlowWire(Output):
+    Arn: str
+    Id: str
+    Name: str
+    Type: FlowType
+    State: str
+    Status: StatusName
+    Description: str | None = None
+    Content: str
+    FlowContentSha256: str
+    Version: int
+    LastModifiedTime: float
+    LastModifiedRegion: str
+    Tags: TagMap | None = None
+
+
+class DescribeContactFlowOutput(Output):
+    ContactFlow: ContactFlowWire
+
+
+class ContactFlowSummaryWire(Output):
+    Id: str
+    Arn: str
+    Name: str
+    ContactFlowType: FlowType
+    ContactFlowState: str
+    ContactFlowStatus: StatusName
+
+
+class ListContactFlowsOutput(Output):
+    ContactFlowSummaryList: list[ContactFlowSummaryWire]
+    NextToken: str | None = None
+
+
+class CreateQueueOutput(Output):
+    QueueId: str
+    QueueArn: str
+
+
+class QueueWire(Output):
+    """A queue as described: its stored members (OutboundCallerConfig, MaxContacts, ...) too."""
+
+    Name: str
+    QueueArn: str
+    QueueId: str
+    Description: str | None = None
+    HoursOfOperationId: str
+    Status: str
+    LastModifiedTime: float
+    LastModifiedRegion: str
+    Tags: TagMap | None = None
+
+
+class DescribeQueueOutput(Output):
+    Queue: QueueWire
+
+
+class QueueSummaryWire(Output):
+    Id: str
+    Arn: str
+    Name: str
+    QueueType: str
+    LastModifiedTime: float
+    LastModifiedRegion: str
+
+
+class ListQueuesOutput(Output):
+    QueueSummaryList: list[QueueSummaryWire]
+    NextToken: str | None = None
+
+
+class CreateHoursOfOperationOutput(Output):
+    HoursOfOperationId: str
+    HoursOfOperationArn: str
+
+
+class HoursOfOperationWire(Output):
+    HoursOfOperationId: str
+    HoursOfOperationArn: str
+    Name: str
+    Description: str | None = None
+    TimeZone: str
+    config: list[HoursConfig] = Field(alias="Config")
+    LastModifiedTime: float
+    LastModifiedRegion: str
+    Tags: TagMap | None = None
+
+
+class DescribeHoursOfOperationOutput(Output):
+    HoursOfOperation: HoursOfOperationWire
+
+
+class HoursOfOperationSummaryWire(Output):
+    Id: str
+    Arn: str
+    Name: str
+    LastModifiedTime: float
+    LastModifiedRegion: str
+
+
+class ListHoursOfOperationsOutput(Output):
+    HoursOfOperationSummaryList: list[HoursOfOperationSummaryWire]
+    NextToken: str | None = None
+
+
+class EmptyOutput(Output):
+    """The output of an operation that answers no members: `{}`."""
+
+
+class AwsErrorBody(BaseModel):
+    """Every error: its type is the `x-amzn-ErrorType` header; `Problems` lists an invalid test
+    case's problems."""
+
+    Message: str
+    message: str
+    Reason: str | None = None
+    Problems: list[dict[str, str]] | None = None
