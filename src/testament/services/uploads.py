@@ -21,7 +21,9 @@ from testament.domain.model import Resource, UploadVersion
 from testament.kit.ids import new_id
 from testament.services import resources
 from testament.services.context import AppContext
-from testament.services.paging import all_items
+from testament.services.paging import Window, all_items, offset_page
+from testament.store.repository import Repository
+from testament.store.tables import resources as resource_rows
 from testament.store.tables import upload_versions
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "get_version",
     "list_uploads",
     "list_versions",
+    "page_of_uploads",
+    "page_of_versions",
     "run_variables",
     "version_file",
 ]
@@ -46,6 +50,19 @@ def create_upload(app: AppContext, principal: Principal, *, name: str, descripti
 
 def list_uploads(app: AppContext, principal: Principal) -> list[Resource]:
     return all_items(partial(resources.list_resources, app, principal, KIND))
+
+
+def page_of_uploads(
+    app: AppContext, principal: Principal, *, offset: int, limit: int
+) -> tuple[list[Resource], int]:
+    """One offset window of the workspace's uploads in id order, and how many there are: for
+    surfaces that page by number (the window and the count are queries, not a slice of all)."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        of_kind = Repository(session, Resource, principal.workspace_id, "upload")
+        return of_kind.offset_page(
+            Window(limit=limit, offset=offset), resource_rows.c.id, resource_rows.c.kind == KIND
+        )
 
 
 def _safe(name: str) -> str:
@@ -109,6 +126,16 @@ def list_versions(app: AppContext, principal: Principal, upload: str) -> list[Up
                 .order_by(upload_versions.c.id)
             )
         )
+
+
+def page_of_versions(
+    app: AppContext, principal: Principal, upload: str, *, offset: int, limit: int
+) -> tuple[list[UploadVersion], int]:
+    """One offset window of an upload's versions in id order, and how many it has."""
+    upload_id = resources.get_resource(app, principal, KIND, upload).id
+    found = select(UploadVersion).where(upload_versions.c.upload_id == upload_id)
+    with app.db.reading() as session:
+        return offset_page(session, found, Window(limit=limit, offset=offset), upload_versions.c.id)
 
 
 def get_version(app: AppContext, principal: Principal, version_id: str) -> tuple[Resource, UploadVersion]:
