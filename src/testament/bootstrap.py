@@ -1,36 +1,42 @@
-"""The composition root: settings → store → app context → engine (executor and callback deliverer).
+"""The composition root: settings → store → app context → engine (executor and callback deliverer),
+or a worker process (`build_worker`).
 
-Nothing here imports the web framework or a surface, so a worker process can build its engine
+Nothing here imports the web framework or a surface, so a worker process builds its engine
 from these pieces alone. The web app takes the same pieces and adds the surfaces
 (`testament.surfaces`) beside them.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from testament.config import Settings
 from testament.engine.callbacks import CallbackDeliverer, Render
 from testament.engine.executor import Executor, load_executor
+from testament.engine.worker_process import WorkerProcess
 from testament.services import surface_ids
 from testament.services.context import AppContext
 from testament.store.db import Database, migrate
 
-__all__ = ["Engine", "build_context", "build_deliverer", "build_engine", "build_executor"]
+__all__ = ["Engine", "build_context", "build_deliverer", "build_engine", "build_executor", "build_worker"]
 
 
 @dataclass(frozen=True)
 class Engine:
-    """What works in the background: the executor runs executions, the deliverer posts callbacks."""
+    """What works in the background: the executor runs executions (none when worker processes
+    run them), the deliverer posts callbacks."""
 
-    executor: Executor
+    executor: Executor | None
     deliverer: CallbackDeliverer
 
     def start(self) -> None:
-        self.executor.start()
+        if self.executor is not None:
+            self.executor.start()
         self.deliverer.start()
 
     def shutdown(self) -> None:
         self.deliverer.shutdown()
-        self.executor.shutdown()
+        if self.executor is not None:
+            self.executor.shutdown()
 
 
 def build_context(settings: Settings, *, run_migrations: bool = True) -> AppContext:
@@ -51,5 +57,15 @@ def build_deliverer(ctx: AppContext, render: Render) -> CallbackDeliverer:
     return CallbackDeliverer(ctx, render=render)
 
 
-def build_engine(ctx: AppContext, render: Render) -> Engine:
-    return Engine(executor=build_executor(ctx), deliverer=build_deliverer(ctx, render))
+def build_engine(ctx: AppContext, render: Render, *, run_executions: bool = True) -> Engine:
+    """`run_executions=False`: the server runs none itself (`serve --no-workers`). Its deliverer
+    still posts callbacks: a callback's body is a surface's to shape, and a worker imports no surface."""
+    executor = build_executor(ctx) if run_executions else None
+    return Engine(executor=executor, deliverer=build_deliverer(ctx, render))
+
+
+def build_worker(
+    ctx: AppContext, *, concurrency: int, kinds: Iterable[str], labels: Mapping[str, str]
+) -> WorkerProcess:
+    """A `testament worker`: claims executions of `kinds` only, `concurrency` at a time."""
+    return WorkerProcess(ctx, concurrency=concurrency, kinds=kinds, labels=labels)

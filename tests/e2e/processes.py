@@ -1,4 +1,4 @@
-"""Run the real `testament` command: admin commands, and `serve` as a child process."""
+"""Run the real `testament` command: admin commands, and `serve` and `worker` as child processes."""
 
 import copy
 import json
@@ -29,6 +29,8 @@ class Installation:
         }
         self.server: subprocess.Popen[bytes] | None = None
         self.url = ""
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self._logs = data_dir.parent
 
     def cli(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         result = subprocess.run([*CLI, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
@@ -63,11 +65,31 @@ class Installation:
             time.sleep(0.1)
         raise AssertionError("testament serve did not answer /healthz within 30 s")
 
+    def worker(self, *args: str, command: list[str] = CLI) -> tuple[subprocess.Popen[bytes], Path]:
+        """`testament worker ARGS` (run by `command`), once it has joined the fleet; and the file
+        its stderr goes to."""
+        log = self._logs / f"worker-{len(self.workers)}.log"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(
+                [*command, "worker", "--log-level", "warning", *args],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
+        self.workers.append(process)
+        deadline = time.monotonic() + 30
+        while " at once, kinds " not in log.read_text():  # its line on joining the fleet
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"testament worker did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        return process, log
+
     def with_key(self, token: str) -> "Installation":
         """The same server seen with another key, for tests that share one server process."""
         other = copy.copy(self)
         other.env = {**self.env, "TESTAMENT_URL": self.url, "TESTAMENT_API_KEY": token}
-        other.server = None  # stopping the server stays the owner's job
+        other.server, other.workers = None, []  # stopping the processes stays the owner's job
         return other
 
     def kill(self) -> None:
@@ -77,6 +99,10 @@ class Installation:
         self.server.wait(10)
 
     def stop(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(10)
         if self.server is not None and self.server.poll() is None:
             self.server.terminate()
             try:

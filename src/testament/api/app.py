@@ -23,6 +23,7 @@ from testament.api.routes import (
     test_cases,
     uploads,
     users,
+    workers,
 )
 from testament.api.schemas import Items, KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_engine
@@ -78,6 +79,7 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     api.include_router(callback_deliveries.router)
     api.include_router(users.router)
     api.include_router(incidents.router)
+    api.include_router(workers.router)
     me = APIRouter(tags=["keys"])
 
     @me.get("/whoami", operation_id="whoAmI", summary="Who am I")
@@ -108,10 +110,13 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     return api
 
 
-def create_app(settings: Settings | None = None, *, start_engine: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, start_engine: bool = True, run_executions: bool = True
+) -> FastAPI:
+    """`run_executions=False`: an API that runs no execution itself; worker processes do."""
     settings = settings or Settings()
     ctx = build_context(settings)
-    engine = build_engine(ctx, render=CALLBACK_BODY) if start_engine else None
+    engine = build_engine(ctx, render=CALLBACK_BODY, run_executions=run_executions) if start_engine else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

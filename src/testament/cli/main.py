@@ -21,10 +21,11 @@ from rich.console import Console
 from rich.table import Table
 
 from testament.cli import run as run_cmd
+from testament.cli import worker as worker_cmd
 from testament.cli.bundle import BundleFileError, read_bundle
 from testament.cli.client import ApiClient, ApiError
+from testament.cli.options import DEFAULT_SERVER, AsJson, DataDir, Key, Server, api_client, command_settings
 from testament.cli.output import EXIT_FAILED, EXIT_PASSED, console, err, fail, print_json, warn
-from testament.config import Settings
 from testament.domain.access import parse_role
 from testament.domain.errors import TestamentError
 
@@ -45,22 +46,6 @@ key_app = typer.Typer(
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(key_app, name="key")
 
-Server = Annotated[str, typer.Option("--server", envvar="TESTAMENT_URL", help="the server's base URL")]
-Key = Annotated[
-    str, typer.Option("--key", envvar="TESTAMENT_API_KEY", help="an API key token", show_default=False)
-]
-AsJson = Annotated[bool, typer.Option("--json", help="print one JSON document on stdout")]
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="where the database and files live (default: TESTAMENT_DATA_DIR, else a .testament folder "
-        "here or above, else the per-user data directory)",
-        show_default=False,
-    ),
-]
-DEFAULT_SERVER = "http://127.0.0.1:8000"
-
 
 def _version(value: bool) -> None:
     if value:
@@ -77,23 +62,10 @@ def main(
     """Testament: a self-hosted test execution server."""
 
 
-def _settings(data_dir: Path | None, **overrides: Any) -> Settings:
-    """The settings a command runs with; says on stderr which database it uses."""
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    settings = Settings(**overrides)
-    err.print(
-        f"database {settings.database_label()} (data directory {settings.data_dir}, "
-        f"from {settings.data_dir_origin(from_flag=data_dir is not None)})",
-        markup=False,
-    )
-    return settings
-
-
 def _context(data_dir: Path | None) -> Any:
     from testament.bootstrap import build_context
 
-    return build_context(_settings(data_dir))
+    return build_context(command_settings(data_dir))
 
 
 def _api_failure(exc: ApiError) -> NoReturn:
@@ -120,23 +92,33 @@ def serve(
         ),
     ] = False,
     workers: Annotated[int | None, typer.Option(help="local worker pool size")] = None,
+    no_workers: Annotated[
+        bool,
+        typer.Option(
+            "--no-workers",
+            help="serve the API alone: run no execution in this process (`testament worker` processes "
+            "do); completion callbacks are still posted from here",
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
     data_dir: DataDir = None,
 ) -> None:
     """Run the API and, with the local executor, the workers (honours TESTAMENT_* settings)."""
+    if workers and no_workers:
+        fail("--workers sizes the pool that --no-workers turns off: give one of them")
     import uvicorn
 
     from testament.api.app import create_app
 
     overrides: dict[str, Any] = {"workers": workers} if workers else {}
-    settings = _settings(data_dir, **overrides)
+    settings = command_settings(data_dir, **overrides)
     url = f"http://{host}:{port}"
     if not settings.public_url:
         settings = settings.model_copy(update={"public_url": url})
     if demo and "callback_allow_local" not in settings.model_fields_set:
         # the demo's callback examples point at a receiver on this machine
         settings = settings.model_copy(update={"callback_allow_local": True})
-    application = create_app(settings)
+    application = create_app(settings, run_executions=not no_workers)
     if demo:
         from testament.cli.demo import ensure_demo
 
@@ -158,7 +140,7 @@ def migrate(data_dir: DataDir = None) -> None:
     """Bring the database schema to the newest version (serve does this too)."""
     from testament.store.db import migrate as do_migrate
 
-    settings = _settings(data_dir)
+    settings = command_settings(data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     do_migrate(settings.database_url)
     console.print("database is up to date")
@@ -253,12 +235,6 @@ def key_revoke(key_id: str, data_dir: DataDir = None) -> None:
     console.print(f"key {key_id} is revoked", markup=False)
 
 
-def _client(server: str, key: str) -> ApiClient:
-    if not key:
-        fail("no API key: pass --key or set TESTAMENT_API_KEY")
-    return ApiClient(server, key)
-
-
 @app.command()
 def apply(
     file: Annotated[Path, typer.Option("-f", "--file", dir_okay=False, help="a YAML bundle")],
@@ -271,7 +247,7 @@ def apply(
         bundle = read_bundle(file)
     except BundleFileError as exc:
         fail(str(exc))
-    with _client(server, key) as client:
+    with api_client(server, key) as client:
         try:
             results = client.post("/apply", bundle.data)["results"]
         except ApiError as exc:
@@ -327,7 +303,7 @@ def run(
     body = {"variables": variables, "environment_id": environment, "client_token": client_token}
     progress = err if as_json else console
     started: dict[str, Any] | None = None
-    with _client(server, key) as client, run_cmd.interrupt_signals():
+    with api_client(server, key) as client, run_cmd.interrupt_signals():
         try:
             started = run_cmd.start(client, target, {k: v for k, v in body.items() if v})
             cases = run_cmd.load_cases(client, started["executions"])
@@ -443,7 +419,7 @@ def stop(
 ) -> None:
     """Stop executions or plan runs (cooperatively: each ends STOPPED at its next step)."""
     answers = []
-    with _client(server, key) as client:
+    with api_client(server, key) as client:
         for ident in run_id:
             try:
                 answers.append(_stop_one(client, ident))
@@ -482,7 +458,7 @@ def show(
 ) -> None:
     """Show an execution or a plan run: every record, with what was sent and received, captures,
     failed expectations and artifacts."""
-    with _client(server, key) as client:
+    with api_client(server, key) as client:
         try:
             plan_run, executions = _find_run(client, run_id)
             report = run_cmd.RunReport(executions, run_cmd.load_cases(client, executions), plan_run=plan_run)
@@ -564,7 +540,7 @@ def list_runs(
         fail(f"{', '.join(used)}: filter executions, not plan runs (plan runs take --plan)")
     if what == "executions" and plan:
         fail("--plan filters plan runs: use `testament list plan-runs --plan NAME`")
-    with _client(server, key) as client:
+    with api_client(server, key) as client:
         try:
             if what == "plan-runs":
                 page = client.get("/plan-runs", plan_id=plan, limit=limit)
@@ -620,6 +596,9 @@ def _plan_runs_table(items: list[dict[str, Any]], plans: dict[str, str]) -> Tabl
         )
     return table
 
+
+app.command()(worker_cmd.worker)
+app.command()(worker_cmd.workers)
 
 if __name__ == "__main__":
     app()

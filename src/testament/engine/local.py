@@ -4,13 +4,21 @@ Each worker loops: claim the oldest runnable execution, run it, repeat; when the
 nothing to claim it sleeps until an ExecutionQueued event or its poll interval. A
 reaper thread recovers executions whose worker died (expired lease, or a dead process
 on this host) — once at start-up, then every few seconds.
+
+The same pool runs in the server (every kind, `workers` threads) and in a `testament worker`
+process (its `--concurrency` and `--kinds`). Shutting down stops claiming at once; running
+executions may finish for a grace period, then are cut short and handed back to the queue as
+interrupted attempts.
 """
 
 import logging
 import threading
+import time
+from collections.abc import Iterable
 from typing import Any
 
 from testament.engine import queue
+from testament.engine.queue import LeaseLost
 from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, run_job
 from testament.services.context import AppContext
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
@@ -21,8 +29,12 @@ log = logging.getLogger(__name__)
 
 
 class LocalExecutor:
-    def __init__(self, app: AppContext) -> None:
+    def __init__(
+        self, app: AppContext, *, concurrency: int | None = None, kinds: Iterable[str] | None = None
+    ) -> None:
         self._app = app
+        self._concurrency = concurrency or app.settings.workers
+        self._kinds = frozenset(kinds) if kinds is not None else None  # None: every kind
         self._owner = queue.make_owner()
         self._wake = threading.Condition()
         self._pending = 0
@@ -43,7 +55,7 @@ class LocalExecutor:
             bus.subscribe(ExecutionFinished, self._on_queued),  # a slot may have freed up
             bus.subscribe(ExecutionStopRequested, self._on_stop_requested),
         ]
-        for i in range(self._app.settings.workers):
+        for i in range(self._concurrency):
             thread = threading.Thread(target=self._work, name=f"testament-worker-{i}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -51,16 +63,34 @@ class LocalExecutor:
         reaper.start()
         self._threads.append(reaper)
 
-    def shutdown(self, wait_s: float = 10.0) -> None:
+    def shutdown(self, wait_s: float = 10.0, grace_s: float = 0.0) -> None:
+        """Stop claiming; let running executions finish for `grace_s`; then cut them short (a
+        runner notices between steps) and give them `wait_s` to hand themselves back. One still
+        running after that is handed back here: its late writes are refused (the lease is gone)."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._closing.set()
-        for ctx in list(self._running.values()):
-            ctx.cancel(SHUTTING_DOWN)
         with self._wake:
             self._wake.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=wait_s / max(1, len(self._threads)))
+        _join(self._threads, time.monotonic() + grace_s)  # a worker thread ends when its run does
+        for ctx in list(self._running.values()):
+            ctx.cancel(SHUTTING_DOWN)
+        _join(self._threads, time.monotonic() + wait_s)
+        self._hand_back_unfinished()
+
+    def _hand_back_unfinished(self) -> None:
+        for execution_id, ctx in list(self._running.items()):
+            try:
+                queue.release_interrupted(
+                    self._app,
+                    execution_id,
+                    self._owner,
+                    f"attempt {ctx.attempt} was cut short: {SHUTTING_DOWN}",
+                )
+            except LeaseLost:
+                pass  # it ended, or handed itself back, meanwhile
+            except Exception:
+                log.exception("could not hand %s back; recovery will once its lease runs out", execution_id)
 
     def _on_queued(self, _event: Any) -> None:
         with self._wake:
@@ -75,7 +105,7 @@ class LocalExecutor:
     def _work(self) -> None:
         while not self._closing.is_set():
             try:
-                job = queue.claim_next(self._app, self._owner)
+                job = queue.claim_next(self._app, self._owner, self._kinds)
             except Exception:
                 log.exception("claiming work failed; retrying")
                 job = None
@@ -100,3 +130,8 @@ class LocalExecutor:
                 queue.recover_lost(self._app)
             except Exception:
                 log.exception("recovering lost executions failed")
+
+
+def _join(threads: list[threading.Thread], deadline: float) -> None:
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))

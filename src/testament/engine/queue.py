@@ -82,8 +82,9 @@ class Job:
     content: Any
 
 
-def claim_next(app: AppContext, owner: str) -> Job | None:
-    """Take the oldest queued execution whose workspace is under its running limit."""
+def claim_next(app: AppContext, owner: str, kinds: frozenset[str] | None = None) -> Job | None:
+    """Take the oldest queued execution whose workspace is under its running limit, of one of
+    `kinds` (None: any kind): a worker claims only what it has runners for."""
     limit = app.settings.max_running_executions
     with app.uow() as uow:
         saturated = (  # workspaces at their running limit must not hide everyone else's work
@@ -92,11 +93,13 @@ def claim_next(app: AppContext, owner: str) -> Job | None:
             .group_by(executions.c.workspace_id)
             .having(func.count() >= limit)
         )
+        queued = select(executions.c.id, executions.c.workspace_id).where(
+            executions.c.status == ExecutionStatus.QUEUED, executions.c.workspace_id.not_in(saturated)
+        )
+        if kinds is not None:
+            queued = queued.where(executions.c.kind.in_(kinds))
         candidates = uow.session.execute(
-            select(executions.c.id, executions.c.workspace_id)
-            .where(executions.c.status == ExecutionStatus.QUEUED, executions.c.workspace_id.not_in(saturated))
-            .order_by(executions.c.queued_at, executions.c.id)
-            .limit(CANDIDATES)
+            queued.order_by(executions.c.queued_at, executions.c.id).limit(CANDIDATES)
         ).all()
         busy = _running_counts(uow, {c.workspace_id for c in candidates})
         for candidate in candidates:

@@ -9,13 +9,14 @@ import importlib
 
 from testament.runners.base import RunContext, Runner
 
-__all__ = ["RunContext", "Runner", "runner_for"]
+__all__ = ["KINDS", "RunContext", "Runner", "runner_for"]
 
 _RUNNERS = {
     "http": "testament.runners.http:HttpRunner",
     "noop": "testament.runners.noop:NoopRunner",
     "connect": "testament.runners.connect:ConnectRunner",
 }
+KINDS = tuple(_RUNNERS)  # the test kinds a worker can run
 
 
 def runner_for(kind: str) -> Runner:

@@ -637,6 +637,26 @@ incident_comments = Table(
     Index("ix_incident_comments_incident", "incident_id", "id"),
 )
 
+# The worker processes of a deployment. A worker's running executions are not kept here: they
+# are the RUNNING executions whose lease_owner is the worker's owner.
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("owner", String(100), nullable=False, unique=True),  # its lease owner (queue.make_owner)
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("kinds", JSON, nullable=False),  # the test kinds it claims
+    Column("labels", JSON, nullable=False),  # what it offers, e.g. {"browser": "chromium"}
+    Column("concurrency", Integer, nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # running | draining | stopped
+    Column("started_at", TS, nullable=False),
+    Column("last_heartbeat_at", TS, nullable=False),
+    Column("stopped_at", TS),
+    Index("ix_workers_last_heartbeat", "last_heartbeat_at"),
+)
+
 mapper_registry = registry()
 _mapped = False
 
