@@ -14,7 +14,8 @@ Pitfalls, and what this module does about them:
 - LIKE is case-insensitive on SQLite and case-sensitive on PostgreSQL, and `%` / `_` in a
   needle are wildcards. The string functions are case-sensitive, so substringof and
   startswith compile to a position function (`instr` on SQLite, `strpos` on PostgreSQL) and
-  endswith to `substr`: same rows on both databases, no escaping needed.
+  endswith to `substr`: same rows on both databases, no escaping needed. A startswith of a
+  column by a literal also gets a range in code point order, which an index on the column serves.
 - `tolower`/`toupper` on SQLite only fold ASCII letters.
 - `year(…)`…`second(…)` use EXTRACT; SQLAlchemy compiles it to `strftime` on SQLite (a
   string) so the result is cast to an integer. On PostgreSQL EXTRACT of a `timestamptz`
@@ -137,26 +138,23 @@ def _date_part_postgresql(element: _DatePart, compiler: SQLCompiler, **kw: Any) 
     return compiler.process(expression, **kw)
 
 
-class _PrefixRange(FunctionElement[bool]):
-    """`text >= prefix AND text < the next prefix` in code point order: no row it leaves out
-    starts with the prefix, so it only narrows `startswith` to a range an index on the column
-    serves (SQLite compares text bytewise, which is code point order for UTF-8; PostgreSQL's
-    collation may not be, so there the comparison is made in the "C" collation)."""
+class _CodePointOrder(FunctionElement[str]):
+    """A text compared in code point order: as is on SQLite (it compares text bytewise, which
+    is code point order for UTF-8), in the "C" collation on PostgreSQL (whose default collation
+    may order otherwise)."""
 
-    type = Boolean()
+    type = String()
     inherit_cache = True
 
 
-@compiles(_PrefixRange)
-def _prefix_range_default(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
-    text, low, high = element.clauses
-    return compiler.process(and_(text >= low, text < high), **kw)
+@compiles(_CodePointOrder)
+def _code_point_order_default(element: _CodePointOrder, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
 
 
-@compiles(_PrefixRange, "postgresql")
-def _prefix_range_postgresql(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
-    text, low, high = element.clauses
-    return compiler.process(and_(text.collate("C") >= low, text.collate("C") < high), **kw)
+@compiles(_CodePointOrder, "postgresql")
+def _code_point_order_postgresql(element: _CodePointOrder, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
 
 
 def _next_prefix(prefix: str) -> str | None:
@@ -178,7 +176,8 @@ def _startswith(args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
     high = _next_prefix(value) if isinstance(value, str) and isinstance(text, Column) else None
     if high is None:
         return exact
-    return and_(_PrefixRange(text, literal(value, String()), literal(high, String())), exact)
+    ordered = _CodePointOrder(text)  # no row outside [prefix, next prefix) starts with prefix
+    return and_(ordered >= literal(value, String()), ordered < literal(high, String()), exact)
 
 
 def _endswith(args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
