@@ -159,9 +159,16 @@ def _only_the_declared_model(response: dict[str, Any]) -> None:
     """A route's declared answer model, without FastAPI's schema of the route's return type
     (`dict[str, Any]`, which it keeps beside the `$ref`)."""
     for content in response.get("content", {}).values():
-        schema = content.get("schema", {})
-        if "$ref" in schema:
-            content["schema"] = {"$ref": schema["$ref"]}
+        if "schema" in content:
+            content["schema"] = _declared(content["schema"])
+
+
+def _declared(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return {"$ref": schema["$ref"]}
+    if schema.get("type") == "array":
+        return {"type": "array", "items": _declared(schema.get("items", {}))}
+    return schema
 
 
 def _publish(schemas: dict[str, Any], model: type[BaseModel], mode: Any = "validation") -> dict[str, Any]:

@@ -18,11 +18,17 @@ from testament.compat.testsigma.schemas import (
     ExecutionConfigRef,
     OverrideAnswer,
     OverrideEntry,
+    Page,
     PlanRunWire,
+    SavedExecutionConfigWire,
     StopRunInput,
     TestCaseResultRequest,
+    TestCaseResultsWire,
+    TestPlanWire,
     TestsigmaErrorBody,
     TriggerRunInput,
+    UploadVersionWire,
+    UploadWire,
 )
 from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
@@ -181,14 +187,14 @@ def _upload_versions(call: Caller, plan_id: str, given: dict[str, int] | None) -
     return found
 
 
-@router.get("/uploads")
+@router.get("/uploads", responses={200: {"model": Page[UploadWire]}})
 def list_uploads(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
     shown, total = uploads.page_of_uploads(call.ctx, call.principal, offset=page * size, limit=size)
     items = call.show(lambda ids: [translate.upload_wire(u, ids) for u in shown])
     return translate.page_wire(items, total, page, size)
 
 
-@router.get("/upload_versions")
+@router.get("/upload_versions", responses={200: {"model": Page[UploadVersionWire]}})
 def list_upload_versions(
     call: Call,
     query: str | None = None,
@@ -217,7 +223,7 @@ def _config_ref(call: Caller, given: ExecutionConfigRef | None) -> str | None:
     return given.name
 
 
-@router.get("/saved_execution_configs")
+@router.get("/saved_execution_configs", responses={200: {"model": list[SavedExecutionConfigWire]}})
 def list_saved_configs(
     call: Call, testPlanId: int | None = None, query: str | None = None
 ) -> list[dict[str, Any]]:
@@ -262,7 +268,7 @@ def _pick(call: Caller, i: int, request: TestCaseResultRequest) -> executions.Pi
     return executions.Pick(group, translate.ITERATION_RERUN_TYPES[mode], picked)
 
 
-@router.get("/execution_results/{run_id}")
+@router.get("/execution_results/{run_id}", responses={200: {"model": PlanRunWire}})
 def get_plan_run(run_id: str, call: Call) -> dict[str, Any]:
     return _run_answer(call, call.core("plan_run", run_id, "id"))
 
@@ -326,7 +332,7 @@ def _override_one(
     return None
 
 
-@router.get("/execution_results/{run_id}/test_case_results")
+@router.get("/execution_results/{run_id}/test_case_results", responses={200: {"model": TestCaseResultsWire}})
 def get_test_case_results(run_id: str, call: Call) -> dict[str, Any]:
     core_id = call.core("plan_run", run_id, "id")
     return translate.test_case_results_wire(plan_run_views.plan_run_sheet(call.ctx, call.principal, core_id))
@@ -354,7 +360,7 @@ def _filters(call: Caller, query: str | None) -> tuple[str | None, set[str] | No
     return plan_id, results, build
 
 
-@router.get("/execution_results")
+@router.get("/execution_results", responses={200: {"model": Page[PlanRunWire]}})
 def list_plan_runs(
     call: Call,
     query: str | None = None,
@@ -377,7 +383,11 @@ def _run_answers(call: Caller, runs: list[Any]) -> list[dict[str, Any]]:
     return [_run_wire(call, sheet) for sheet in sheets]
 
 
-@router.get("/reports/junit/{run_id}")
+@router.get(
+    "/reports/junit/{run_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The run's JUnit XML report"}},
+)
 def junit_report(run_id: str, call: Call) -> Response:
     sheet = plan_run_views.plan_run_sheet(call.ctx, call.principal, call.core("plan_run", run_id, "id"))
     if translate.run_status(sheet.executions) != "STATUS_COMPLETED":
@@ -385,7 +395,7 @@ def junit_report(run_id: str, call: Call) -> Response:
     return Response(translate.junit_xml(sheet), media_type="application/xml")
 
 
-@router.get("/test_plans")
+@router.get("/test_plans", responses={200: {"model": Page[TestPlanWire]}})
 def list_test_plans(
     call: Call,
     page: PageNumber = 0,
@@ -403,7 +413,7 @@ def list_test_plans(
     return translate.page_wire(items, total, page, size)
 
 
-@router.get("/environments")
+@router.get("/environments", responses={200: {"model": Page[EnvironmentWire]}})
 def list_environments(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
     envs = all_items(partial(assets.list_assets, call.ctx, call.principal, Environment))
     shown = envs[page * size : (page + 1) * size]
@@ -411,7 +421,7 @@ def list_environments(call: Call, page: PageNumber = 0, size: PageSize = 50) -> 
     return translate.page_wire(items, len(envs), page, size)
 
 
-@router.get("/environments/{env_id}")
+@router.get("/environments/{env_id}", responses={200: {"model": EnvironmentWire}})
 def get_environment(env_id: str, call: Call) -> dict[str, Any]:
     env = assets.get_asset(call.ctx, call.principal, Environment, call.core("environment", env_id, "id"))
     return call.show(partial(translate.environment_wire, env))
