@@ -273,6 +273,8 @@ BLOCKS: dict[str, Run | NotRun] = {
         },
         contains=("is revoked",),
     ),
+    "# every process: the same database": NotRun("it starts an API and a worker that serve until stopped"),
+    "testament workers": Run(contains=("Workers", "liveness")),
 }  # fmt: skip
 
 
