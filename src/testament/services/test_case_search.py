@@ -1,60 +1,28 @@
 """Searching test cases with a filter tree: the page the caller asks for, in a fixed number of queries.
 
 A surface compiles its own search language (Amazon Connect's SearchCriteria and tag filter)
-into the one filter tree (`testament.domain.filters`) over the fields below; the tree becomes
-one SQL condition, so a first page reads about as many rows as it shows (plus those the
-condition skips), whatever the workspace holds.
-
-Fields: `id`, `name`, `description`, `status` (the test case's columns); `tag:<key>` (the
-value of tag `key`, null without one); `tag-key-with-value:<value>` (a key whose tag has that
-value, null if none has it).
+into the one filter tree (`testament.domain.filters`) over the test-case view's fields
+(`views.TEST_CASES`: columns, and tags by `tag:<key>`); the tree becomes one SQL condition, so
+a first page reads about as many rows as it shows (plus those the condition skips), whatever
+the workspace holds.
 """
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.filters import Node
 from testament.domain.model import DataSet, TestCase
 from testament.services.context import AppContext
-from testament.services.test_case_tags import key_with_value, value_of_tag
 from testament.services.test_cases import LIVE, TestCaseView
+from testament.services.views import TEST_CASES
 from testament.store.filters import compile_filter
 from testament.store.repository import owned_by
 from testament.store.tables import data_sets, test_case_versions, test_cases
 
-__all__ = ["TAG", "TAG_KEY_WITH_VALUE", "SearchPage", "search_test_cases"]
-
-TAG = "tag:"
-TAG_KEY_WITH_VALUE = "tag-key-with-value:"
-
-
-class _Fields(Mapping[str, ColumnElement[Any]]):
-    """The test case's columns by name, and its tags by `tag:<key>` (made per name asked)."""
-
-    columns: dict[str, ColumnElement[Any]] = {
-        "id": test_cases.c.id,
-        "name": test_cases.c.name,
-        "description": test_cases.c.description,
-        "status": test_cases.c.status,
-    }
-
-    def __getitem__(self, name: str) -> ColumnElement[Any]:
-        if name.startswith(TAG):
-            return value_of_tag(test_cases.c.id, name.removeprefix(TAG))
-        if name.startswith(TAG_KEY_WITH_VALUE):
-            return key_with_value(test_cases.c.id, name.removeprefix(TAG_KEY_WITH_VALUE))
-        return self.columns[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([*self.columns, f"{TAG}<key>", f"{TAG_KEY_WITH_VALUE}<value>"])
-
-    def __len__(self) -> int:
-        return len(self.columns) + 2
+__all__ = ["SearchPage", "search_test_cases"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +49,7 @@ def search_test_cases(
     principal.require(Permission.READ)
     matching = [owned_by(test_cases, principal.workspace_id), LIVE, test_cases.c.kind == kind]
     if where is not None:
-        matching.append(compile_filter(where, _Fields()))
+        matching.append(compile_filter(where, TEST_CASES.fields))
     page = (
         select(TestCase, test_case_versions.c.content)
         .join(

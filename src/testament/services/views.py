@@ -12,7 +12,7 @@ words. `View.field_kinds` tells a parser what type each field holds (TQL types b
 the field's kind) without the surface seeing a column.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -39,6 +39,7 @@ from testament.services import (
 )
 from testament.services.context import AppContext
 from testament.services.paging import Window
+from testament.services.test_case_tags import key_with_value, value_of_tag
 from testament.store import tables as t
 from testament.store.filters import compile_filter, compile_order, kind_of
 from testament.store.repository import Repository
@@ -175,17 +176,41 @@ SUITES = View(
         "updated_at": t.suites.c.updated_at,
     }
 )
-# the version a test case shows is its published one, else its newest draft
-TEST_CASES = View(
-    {
+TAG = "tag:"
+TAG_KEY_WITH_VALUE = "tag-key-with-value:"
+
+
+class _TestCaseFields(Mapping[str, ColumnElement[Any]]):
+    """A test case's columns, and its tags: `tag:<key>` is the value of tag `key` (null without
+    one), `tag-key-with-value:<value>` a key whose tag has that value (null if none has it);
+    each made when a tree names it, as a lookup in test_case_tags."""
+
+    # the version a test case shows is its published one, else its newest draft
+    columns: Mapping[str, ColumnElement[Any]] = {
         "id": t.test_cases.c.id,
         "name": t.test_cases.c.name,
         "description": t.test_cases.c.description,
+        "status": t.test_cases.c.status,
         "version": func.coalesce(t.test_cases.c.published_version, t.test_cases.c.version),
         "created_at": t.test_cases.c.created_at,
         "updated_at": t.test_cases.c.updated_at,
     }
-)
+
+    def __getitem__(self, name: str) -> ColumnElement[Any]:
+        if name.startswith(TAG):
+            return value_of_tag(t.test_cases.c.id, name.removeprefix(TAG))
+        if name.startswith(TAG_KEY_WITH_VALUE):
+            return key_with_value(t.test_cases.c.id, name.removeprefix(TAG_KEY_WITH_VALUE))
+        return self.columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.columns, f"{TAG}<key>", f"{TAG_KEY_WITH_VALUE}<value>"])
+
+    def __len__(self) -> int:
+        return len(self.columns) + 2
+
+
+TEST_CASES = View(_TestCaseFields())
 ASSIGNMENTS = View(
     {
         "id": t.assignments.c.id,

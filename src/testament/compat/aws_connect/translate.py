@@ -20,8 +20,8 @@ from testament.domain.filters import Call, Comparison, Constant, Field, Kind, No
 from testament.domain.model import Resource, TestCase
 from testament.kit import raw_json
 from testament.runners.connect.arns import instance_arn
-from testament.services.test_case_search import TAG, TAG_KEY_WITH_VALUE
 from testament.services.test_cases import TestCaseView
+from testament.services.views import TAG, TAG_KEY_WITH_VALUE
 
 __all__ = [
     "INSTANCE_ARN",
@@ -108,7 +108,7 @@ def test_case_wire(view: TestCaseView, region: str, version_status: str) -> dict
     return wire
 
 
-_STRING_FIELDS = ("name", "description", "id", "status")  # test_case_search's column fields
+_STRING_FIELDS = ("name", "description", "id", "status")  # fields of the read side's test-case view
 _NULL = Constant(None, Kind.NULL)
 
 
