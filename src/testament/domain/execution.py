@@ -24,7 +24,15 @@ from typing import Any
 
 from testament.domain.errors import IllegalTransition
 
-__all__ = ["MANUAL_KIND", "Execution", "ExecutionStatus", "Outcome", "RecordStatus", "plan_run_status"]
+__all__ = [
+    "MANUAL_KIND",
+    "Execution",
+    "ExecutionStatus",
+    "Outcome",
+    "RecordStatus",
+    "effective_status",
+    "plan_run_status",
+]
 
 
 MANUAL_KIND = "manual"  # executions a person carries out: no worker claims them
@@ -44,6 +52,11 @@ class ExecutionStatus(StrEnum):
 
 
 TERMINAL = frozenset(s for s in ExecutionStatus if s.is_terminal)
+
+
+def effective_status(status: ExecutionStatus, override_status: ExecutionStatus | None) -> ExecutionStatus:
+    """What reports count: a person's override of a finished execution, or its own status."""
+    return override_status or status
 
 
 def plan_run_status(statuses: Sequence[ExecutionStatus]) -> ExecutionStatus:
@@ -124,8 +137,7 @@ class Execution:
 
     @property
     def effective_status(self) -> ExecutionStatus:
-        """What reports count: a person's override of a finished execution, or its own status."""
-        return self.override_status or self.status
+        return effective_status(self.status, self.override_status)
 
     def override(self, status: ExecutionStatus, comment: str, by: str, now: datetime) -> None:
         """A person judges a finished execution differently (a known issue, a flaky check).

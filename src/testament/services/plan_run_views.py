@@ -6,7 +6,8 @@ A surface's translator is then a pure function of a `PlanRunSheet`.
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from testament.domain import surface_keys
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import NotFound
-from testament.domain.execution import Execution
+from testament.domain.execution import ExecutionStatus, effective_status
 from testament.domain.model import DEFAULT_MACHINE, Plan, PlanRun
 from testament.services import surface_ids
 from testament.services.context import AppContext
@@ -23,13 +24,39 @@ from testament.services.surface_ids import Key, Numbers
 from testament.store.repository import owned_by
 from testament.store.tables import executions, plan_runs, plans, suites, test_cases
 
-__all__ = ["PlanRunSheet", "plan_run_sheet", "plan_run_sheets", "start_and_show"]
+__all__ = ["PlanRunSheet", "RunExecution", "plan_run_sheet", "plan_run_sheets", "start_and_show"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunExecution:
+    """What a plan run's answers show of one of its executions: a few columns, read as they are
+    (a whole `Execution` costs twice as much to load, for JSON no answer shows)."""
+
+    id: str
+    plan_run_id: str
+    test_case_id: str
+    machine: str | None
+    suite_id: str | None
+    data_set_name: str | None
+    status: ExecutionStatus
+    override_status: ExecutionStatus | None
+    stop_requested: bool
+    started_at: datetime | None
+    finished_at: datetime | None
+    reason: str
+
+    @property
+    def effective_status(self) -> ExecutionStatus:
+        return effective_status(self.status, self.override_status)
+
+
+_RUN_EXECUTION = [executions.c[f.name] for f in fields(RunExecution)]
 
 
 @dataclass(frozen=True)
 class PlanRunSheet:
     run: PlanRun
-    executions: Sequence[Execution]
+    executions: Sequence[RunExecution]
     plan: Plan
     case_names: dict[str, str]
     suite_names: dict[str, str]
@@ -75,10 +102,10 @@ def _read(
     for run_id in run_ids:
         if run_id not in runs:
             raise NotFound("plan run", run_id)
-    by_run: dict[str, list[Execution]] = {run_id: [] for run_id in run_ids}
-    in_runs = select(Execution).where(executions.c.plan_run_id.in_(run_ids)).order_by(executions.c.id)
-    for execution in session.scalars(in_runs):
-        by_run[str(execution.plan_run_id)].append(execution)
+    by_run: dict[str, list[RunExecution]] = {run_id: [] for run_id in run_ids}
+    in_runs = select(*_RUN_EXECUTION).where(executions.c.plan_run_id.in_(run_ids)).order_by(executions.c.id)
+    for row in session.execute(in_runs):
+        by_run[row.plan_run_id].append(RunExecution(*row))
     plan_ids = {r.plan_id for r in runs.values()}
     found_plans = {p.id: p for p in session.scalars(select(Plan).where(plans.c.id.in_(plan_ids)))}
     everything = [x for run_id in run_ids for x in by_run[run_id]]
@@ -98,7 +125,7 @@ def _names(session: Session, table: Table, ids: set[str]) -> dict[str, str]:
     return {row.id: row.name for row in session.execute(query)}
 
 
-def _keys(runs: Iterable[PlanRun], found_plans: Iterable[Plan], everything: list[Execution]) -> list[Key]:
+def _keys(runs: Iterable[PlanRun], found_plans: Iterable[Plan], everything: list[RunExecution]) -> list[Key]:
     """Every number a plan run's answers may show."""
     keys: list[Key] = []
     for plan in found_plans:
@@ -111,9 +138,9 @@ def _keys(runs: Iterable[PlanRun], found_plans: Iterable[Plan], everything: list
         keys += [("environment", run.environment_id)] if run.environment_id else []
         keys += [("plan_run", run.parent_id)] if run.parent_id else []
     for x in everything:
-        keys += surface_ids.keys_of(x)
+        keys += surface_ids.run_part_keys(x.plan_run_id, x.id, x.machine, x.suite_id, x.test_case_id)
         keys.append(("test_case", x.test_case_id))
         keys += [("suite", x.suite_id)] if x.suite_id else []
-        machine = surface_keys.machine(plan_of[str(x.plan_run_id)], x.machine or DEFAULT_MACHINE)
+        machine = surface_keys.machine(plan_of[x.plan_run_id], x.machine or DEFAULT_MACHINE)
         keys.append(("machine", machine))
     return keys

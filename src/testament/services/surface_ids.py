@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import insert as generic_insert
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,6 +46,7 @@ __all__ = [
     "number_on_write",
     "numbers_in",
     "numbers_of",
+    "run_part_keys",
 ]
 
 SURFACE = "testsigma"  # the one surface that numbers its ids
@@ -88,7 +89,7 @@ def keys_of(obj: object) -> list[Key]:
                 ("environment_variable", surface_keys.environment_variable(obj.id, name)) for name in names
             ]
         case Execution() if obj.plan_run_id:
-            return _run_part_keys(obj.plan_run_id, obj)
+            return run_part_keys(obj.plan_run_id, obj.id, obj.machine, obj.suite_id, obj.test_case_id)
         case Suite() | TestCase() | PlanRun() | ApiKey() | UploadVersion():
             return [(_ENTITY_OF[type(obj)], obj.id)]
         case Resource() if obj.kind in RESOURCE_ENTITIES:
@@ -105,16 +106,16 @@ _ENTITY_OF: dict[type, str] = {
 }
 
 
-def _run_part_keys(run_id: str, execution: Execution) -> list[Key]:
-    machine, suite_id = execution.machine or DEFAULT_MACHINE, execution.suite_id or ""
+def run_part_keys(
+    run_id: str, execution_id: str, machine_name: str | None, suite_id: str | None, case_id: str
+) -> list[Key]:
+    """What a plan run's execution adds: itself, and the results of its machine, suite and test case."""
+    machine, suite = machine_name or DEFAULT_MACHINE, suite_id or ""
     return [
-        ("execution", execution.id),
+        ("execution", execution_id),
         ("machine_result", surface_keys.machine_result(run_id, machine)),
-        ("suite_result", surface_keys.suite_result(run_id, machine, suite_id)),
-        (
-            "test_case_result",
-            surface_keys.test_case_result(run_id, machine, suite_id, execution.test_case_id),
-        ),
+        ("suite_result", surface_keys.suite_result(run_id, machine, suite)),
+        ("test_case_result", surface_keys.test_case_result(run_id, machine, suite, case_id)),
     ]
 
 
@@ -169,13 +170,17 @@ def numbers_in(session: Session, keys: Iterable[Key]) -> Numbers:
     found: dict[Key, int] = {}
     for entity, core_ids in wanted.items():
         for chunk in _chunks(core_ids):
-            query = select(surface_ids.c.core_id, surface_ids.c.id).where(
-                surface_ids.c.surface == SURFACE,
-                surface_ids.c.entity == entity,
-                surface_ids.c.core_id.in_(chunk),
-            )
-            found.update({(entity, core): number for core, number in session.execute(query)})
+            rows = session.execute(_NUMBERS, {"entity": entity, "core_ids": chunk})
+            found.update({(entity, core): number for core, number in rows})
     return Numbers(found)
+
+
+# one statement, its ids bound when run: building an IN of hundreds of literals costs more than the query
+_NUMBERS = select(surface_ids.c.core_id, surface_ids.c.id).where(
+    surface_ids.c.surface == SURFACE,
+    surface_ids.c.entity == bindparam("entity"),
+    surface_ids.c.core_id.in_(bindparam("core_ids", expanding=True)),
+)
 
 
 def numbers_of(app: AppContext, keys: Iterable[Key]) -> Numbers:

@@ -14,11 +14,11 @@ from typing import Any
 from xml.etree import ElementTree
 
 from testament.domain import surface_keys
-from testament.domain.execution import Execution, ExecutionStatus, plan_run_status
+from testament.domain.execution import ExecutionStatus, plan_run_status
 from testament.domain.filters import Field, Logical, Node, Not, all_of
 from testament.domain.masking import shown
 from testament.domain.model import DEFAULT_MACHINE, Environment, Plan
-from testament.services.plan_run_views import PlanRunSheet
+from testament.services.plan_run_views import PlanRunSheet, RunExecution
 
 __all__ = [
     "ITERATION_RERUN_TYPES",
@@ -74,7 +74,7 @@ def ms(moment: datetime | None) -> int | None:
     return None if moment is None else int(moment.timestamp() * 1000)
 
 
-def result_of(execution: Execution) -> str:
+def result_of(execution: RunExecution) -> str:
     status = execution.effective_status
     if status in (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING):
         return "QUEUED"
@@ -113,7 +113,7 @@ def result_condition(result: str) -> Node:
 RUN_STATUS_OF = {ExecutionStatus.QUEUED: "STATUS_QUEUED", ExecutionStatus.RUNNING: "STATUS_IN_PROGRESS"}
 
 
-def run_status(executions: Sequence[Execution]) -> str:
+def run_status(executions: Sequence[RunExecution]) -> str:
     """The core's plan-run status, as Testsigma names it: every outcome is STATUS_COMPLETED."""
     return RUN_STATUS_OF.get(plan_run_status([x.status for x in executions]), "STATUS_COMPLETED")
 
@@ -131,7 +131,7 @@ def _message(status: str, result: str) -> str:
     }.get(result, "Test plan execution failed")
 
 
-def _counts(executions: Sequence[Execution]) -> dict[str, int]:
+def _counts(executions: Sequence[RunExecution]) -> dict[str, int]:
     results = [result_of(x) for x in executions]
     running = sum(1 for x in executions if x.status == ExecutionStatus.RUNNING)
     queued = sum(1 for x in executions if x.status == ExecutionStatus.QUEUED)
@@ -222,7 +222,7 @@ def plan_wire(plan: Plan, ids: Ids) -> dict[str, Any]:
     }
 
 
-def _group_key(x: Execution) -> tuple[str, str, str]:
+def _group_key(x: RunExecution) -> tuple[str, str, str]:
     return (x.machine or DEFAULT_MACHINE, x.suite_id or "", x.test_case_id)
 
 
@@ -252,7 +252,7 @@ def test_case_results_wire(sheet: PlanRunSheet) -> dict[str, Any]:
 def test_case_results(sheet: PlanRunSheet) -> list[dict[str, Any]]:
     """One entry per test case placed on a machine and suite; data-driven ones list their iterations."""
     run, ids = sheet.run, sheet.numbers
-    groups: dict[tuple[str, str, str], list[Execution]] = {}
+    groups: dict[tuple[str, str, str], list[RunExecution]] = {}
     for execution in sheet.executions:
         groups.setdefault(_group_key(execution), []).append(execution)
     entries = []
