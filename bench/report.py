@@ -102,6 +102,23 @@ def _connect_md(c: dict[str, Any]) -> list[str]:
     ]
 
 
+def _testsigma_md(t: dict[str, Any]) -> list[str]:
+    b = t["begins"]
+    return [
+        "## 5. Testsigma: the test case results of a run of 200 test cases",
+        "",
+        f"Measured {t['measured_at']}.",
+        "",
+        f"GET test_case_results of a finished run of {t['cases']} test cases vs GET /healthz, "
+        f"{t['calls']} calls each from one connection in alternating blocks of ten: "
+        f"medians **{t['test_case_results_median_ms']:.2f} ms** "
+        f"vs {t['healthz_median_ms']:.2f} ms, **{t['ratio']:.1f}x** (at most {t['max_ratio']:.0f}x).",
+        "",
+        f"Transactions begun: test_case_results **{b['test_case_results']}**; "
+        f"a trigger {b['testsigma_trigger']}, the native start of the same plan {b['native_start']}.",
+    ]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -120,6 +137,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         ("paging", _paging_md),
         ("engine", _engine_md),
         ("connect", _connect_md),
+        ("testsigma", _testsigma_md),
     )
     for key, render in sections:
         if key in results:

@@ -6,10 +6,12 @@
 Figures: (1) start-execution vs /healthz requests/s on a live server, (2) records page
 latency at depth 1,000,000 vs the first page, (3) noop executions/s end to end and
 single-execution latency, plus the engine alone draining a queue in-process, (4) Amazon
-Connect test executions per second through boto3. See bench/README.md.
+Connect test executions per second through boto3, (5) Testsigma's test case results of a
+run of 200 test cases vs /healthz, and the transactions its answers begin. See bench/README.md.
 """
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -23,10 +25,11 @@ from bench.engine import EngineConfig, measure_engine
 from bench.paging import PagingConfig, measure_paging
 from bench.report import machine_info, write_results
 from bench.server import running_server
+from bench.testsigma_reads import TestsigmaReadsConfig, measure_testsigma_reads
 from bench.throughput import ThroughputConfig, measure_throughput
 
 RESULTS = Path(__file__).parent / "results"
-FIGURES = ("throughput", "paging", "engine", "connect")
+FIGURES = ("throughput", "paging", "engine", "connect", "testsigma")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -77,6 +80,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         connect = ConnectConfig(executions=50 if args.quick else 200, clients=args.clients)
         with running_server(workdir / "connect") as server:
             results["connect"] = timed("connect", lambda: measure_connect(server, connect))
+    if "testsigma" in wanted:
+        reads = TestsigmaReadsConfig(calls=20 if args.quick else 50)
+        with running_server(workdir / "testsigma") as server:
+            own = workdir / "testsigma-in-process"
+            results["testsigma"] = timed("testsigma", lambda: measure_testsigma_reads(server, own, reads))
     return results
 
 
@@ -84,7 +92,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="testament-bench-") as tmp:
         results = run(args, Path(tmp))
+    if args.only:  # the figures not run keep their last results, and the header its machine line
+        figures = {k: v for k, v in results.items() if k != "machine"}
+        results = {**results, **earlier_results(args.results), **figures}
     print(write_results(results, args.results))
+
+
+def earlier_results(folder: Path) -> dict[str, Any]:
+    latest = folder / "latest.json"
+    return dict(json.loads(latest.read_text())) if latest.exists() else {}
 
 
 if __name__ == "__main__":
