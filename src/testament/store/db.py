@@ -1,9 +1,11 @@
 """The database engine, sessions and schema migration.
 
 SQLite (the embedded default) gets WAL, foreign keys, a busy timeout, and IMMEDIATE
-write transactions; PostgreSQL needs none of that. Both are migrated by Alembic only.
+write transactions; PostgreSQL needs none of that. Both are migrated by Alembic only, under a
+lock held for the whole upgrade, so any number of processes may start (and migrate) at once.
 """
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,9 +13,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from testament.domain.errors import InvalidInput
 from testament.store.tables import map_domain
@@ -106,7 +109,44 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str) -> None:
-    """Bring the schema to the newest revision."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    """Bring the schema to the newest revision. Processes that migrate at once take turns: the
+    first upgrades, the others wait for it and then find nothing left to do."""
+    with _migration_lock(url):
+        command.upgrade(alembic_config(url), "head")
+
+
+MIGRATION_LOCK_ID = 0x7E57A3E7  # PostgreSQL advisory lock key: "the schema is being migrated"
+MIGRATION_WAIT_S = 15 * 60  # long enough for a migration that backfills a big table
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """Held while Alembic upgrades: without it, processes started together on an empty database
+    all create the first tables, and all but one die (on PostgreSQL, on `alembic_version`'s key).
+
+    PostgreSQL: a session advisory lock on a connection of its own (Alembic uses another); closing
+    that connection releases it even if the upgrade fails. SQLite: an exclusive transaction on a
+    lock file beside the database, kept there (SQLite's own locking, so it works wherever SQLite does); an
+    in-memory database has only one process."""
+    if url.startswith("sqlite:///:memory:") or url in ("sqlite://", "sqlite:///"):
+        yield
+    elif url.startswith("sqlite"):
+        database = Path(url.removeprefix("sqlite:///"))
+        database.parent.mkdir(parents=True, exist_ok=True)
+        lock = sqlite3.connect(
+            database.with_name(database.name + ".migration-lock"), timeout=MIGRATION_WAIT_S
+        )
+        try:
+            lock.execute("BEGIN EXCLUSIVE")
+            yield
+        finally:
+            lock.close()
+    else:
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_ID})
+                conn.commit()  # the lock is the session's; nothing else is kept open meanwhile
+                yield
+        finally:
+            engine.dispose()
