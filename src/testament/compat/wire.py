@@ -28,6 +28,7 @@ __all__ = [
     "install_surface_docs",
     "is_wire_model",
     "rule",
+    "sent",
     "shaped",
 ]
 
@@ -58,6 +59,12 @@ def shaped(message: str, shape: type[dict[Any, Any]] | type[list[Any]]) -> Befor
         return value
 
     return BeforeValidator(check)
+
+
+def sent(answer: BaseModel) -> dict[str, Any]:
+    """An answer model as the surface sends it: the members its translator set (a vendor leaves
+    out what a mode or an absent value omits), by their wire names."""
+    return answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 class ParsedBody:

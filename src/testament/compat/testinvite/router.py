@@ -18,6 +18,7 @@ from testament.compat.testinvite.schemas import (
     CandidateInput,
     CandidateList,
     CandidateWire,
+    CursorPagination,
     FilterAnswer,
     InfoFilter,
     InstanceFilterInput,
@@ -28,7 +29,7 @@ from testament.compat.testinvite.schemas import (
     TestInstanceWire,
     TiErrorBody,
 )
-from testament.compat.wire import install_surface_docs
+from testament.compat.wire import install_surface_docs, sent
 from testament.domain import errors as e
 from testament.domain import filters as tree
 from testament.domain.access import Principal
@@ -115,15 +116,17 @@ def list_tasks(call: Call) -> dict[str, Any]:
     where = _contains_ignoring_case("title", title) if title else None
     found, total = views.query_tasks(call.ctx, call.principal, _selection(where, limit, page))
     filters = [("title", title)] if title else []
-    return {
-        "tasks": [translate.task_wire(t, call.detailed) for t in found],
-        "pagination": translate.pagination(total, page, limit, call.mode, filters),
-    }
+    return sent(
+        TaskList(
+            tasks=[translate.task_wire(t, call.detailed) for t in found],
+            pagination=translate.pagination(total, page, limit, call.mode, filters),
+        )
+    )
 
 
 @router.get("/tasks/{task_id}", responses={200: {"model": TaskWire}})
 def get_task(task_id: str, call: Call) -> dict[str, Any]:
-    return translate.task_wire(tasks.get_task(call.ctx, call.principal, task_id), call.detailed)
+    return sent(translate.task_wire(tasks.get_task(call.ctx, call.principal, task_id), call.detailed))
 
 
 # ---------------------------------------------------------------------------------- candidates
@@ -131,7 +134,7 @@ def get_task(task_id: str, call: Call) -> dict[str, Any]:
 
 def _candidate(call: Caller, candidate: Any) -> dict[str, Any]:
     started = tasks.candidates_with_instances(call.ctx, call.principal, [candidate.id])
-    return translate.candidate_wire(candidate, call.detailed, candidate.id in started)
+    return sent(translate.candidate_wire(candidate, call.detailed, candidate.id in started))
 
 
 @router.get("/tasks/{task_id}/candidates", responses={200: {"model": CandidateList}})
@@ -142,10 +145,12 @@ def list_candidates(task_id: str, call: Call) -> dict[str, Any]:
     where = all_of(*(equals(name, value) for name, value in exact.items()))
     found, total = views.query_candidates(call.ctx, call.principal, task_id, _selection(where, limit, page))
     started = tasks.candidates_with_instances(call.ctx, call.principal, [c.id for c in found])
-    return {
-        "candidates": [translate.candidate_wire(c, call.detailed, c.id in started) for c in found],
-        "pagination": translate.pagination(total, page, limit, call.mode, list(exact.items())),
-    }
+    return sent(
+        CandidateList(
+            candidates=[translate.candidate_wire(c, call.detailed, c.id in started) for c in found],
+            pagination=translate.pagination(total, page, limit, call.mode, list(exact.items())),
+        )
+    )
 
 
 def _callback(body: CandidateInput) -> dict[str, Any]:
@@ -202,7 +207,7 @@ def create_candidate(
         user_name=new.user_name,
         fields=fields,
     )
-    return translate.candidate_wire(candidate, call.detailed, False)
+    return sent(translate.candidate_wire(candidate, call.detailed, False))
 
 
 @router.get("/tasks/{task_id}/candidates/{candidate_id}", responses={200: {"model": CandidateWire}})
@@ -233,7 +238,7 @@ def update_candidate(
         remove_labels=labels.remove if labels else None,
     )
     started = tasks.candidates_with_instances(call.ctx, call.principal, [candidate.id])
-    return translate.candidate_wire(candidate, True, candidate.id in started)
+    return sent(translate.candidate_wire(candidate, True, candidate.id in started))
 
 
 @router.delete("/tasks/{task_id}/candidates/{candidate_id}")
@@ -253,7 +258,7 @@ def start_step(
     """The candidate starts a step: a new test instance (201), or their open one (200)."""
     view, created = tasks.start_step(call.ctx, call.principal, task_id, candidate_id, step_id)
     response.status_code = 201 if created else 200
-    return translate.instance_wire(view, call.detailed)
+    return sent(translate.instance_wire(view, call.detailed))
 
 
 # ---------------------------------------------------------------------------------- test instances
@@ -269,10 +274,12 @@ def list_instances(task_id: str, call: Call) -> dict[str, Any]:
         raise TiError(400, "Either candidateId or externalId can be used in one request, not both")
     where = all_of(*(equals(_INSTANCE_FIELDS[name], value) for name, value in filters))
     found, total = views.query_instances(call.ctx, call.principal, task_id, _selection(where, limit, page))
-    return {
-        "testInstances": [translate.instance_wire(v, call.detailed) for v in found],
-        "pagination": translate.pagination(total, page, limit, call.mode, filters),
-    }
+    return sent(
+        InstanceList(
+            testInstances=[translate.instance_wire(v, call.detailed) for v in found],
+            pagination=translate.pagination(total, page, limit, call.mode, filters),
+        )
+    )
 
 
 def _filter_of(body: InstanceFilterInput, after_id: str | None) -> Node | None:
@@ -330,24 +337,25 @@ def filter_instances(
     page, more = found[:limit], len(found) > limit
     last_id = page[-1].instance.id if page else None
     following = f"?limit={limit}&lastDocId={last_id}&mode={call.mode}" if more and last_id else None
-    return {
-        "testInstances": [translate.instance_wire(v, call.detailed) for v in page],
-        "pagination": {"limit": limit, "lastDocId": last_id, "next": following},
-    }
+    return sent(
+        FilterAnswer(
+            testInstances=[translate.instance_wire(v, call.detailed) for v in page],
+            pagination=CursorPagination(limit=limit, lastDocId=last_id, next=following),
+        )
+    )
 
 
 @router.get("/tasks/{task_id}/test-instances/{instance_id}", responses={200: {"model": TestInstanceWire}})
 def get_instance(task_id: str, instance_id: str, call: Call) -> dict[str, Any]:
-    return translate.instance_wire(
-        tasks.get_instance(call.ctx, call.principal, task_id, instance_id), call.detailed
-    )
+    view = tasks.get_instance(call.ctx, call.principal, task_id, instance_id)
+    return sent(translate.instance_wire(view, call.detailed))
 
 
 @router.patch("/tasks/{task_id}/test-instances/{instance_id}", responses={200: {"model": TestInstanceWire}})
 def update_instance(task_id: str, instance_id: str, call: Call, body: InstanceUpdate) -> dict[str, Any]:
     """`{ignored: true|false}`: exclude the instance from reports, or include it again."""
     view = tasks.set_ignored(call.ctx, call.principal, task_id, instance_id, body.ignored)
-    return translate.instance_wire(view, call.detailed)
+    return sent(translate.instance_wire(view, call.detailed))
 
 
 @router.post(
@@ -356,7 +364,7 @@ def update_instance(task_id: str, instance_id: str, call: Call, body: InstanceUp
 def resetup_instance(task_id: str, instance_id: str, call: Call) -> dict[str, Any]:
     """Reopen a COMPLETE instance: its candidate's next start of the step resumes it."""
     view = tasks.resetup_instance(call.ctx, call.principal, task_id, instance_id)
-    return translate.instance_wire(view, call.detailed)
+    return sent(translate.instance_wire(view, call.detailed))
 
 
 # ---------------------------------------------------------------------------------- the app
@@ -404,6 +412,6 @@ def callback_body(ctx: AppContext, callback: callbacks.DueCallback) -> dict[str,
     params given with the callback, echoed."""
     view = tasks.load_instance_view(ctx, callback.workspace_id, callback.instance_id)
     return {
-        "testInstance": translate.instance_wire(view, callback.resource == "detailed"),
+        "testInstance": sent(translate.instance_wire(view, callback.resource == "detailed")),
         "params": callback.params,
     }

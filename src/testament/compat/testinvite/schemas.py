@@ -236,9 +236,9 @@ class CandidateWire(Wire):
 
 class Scoreboard(Wire):
     model_config = ConfigDict(extra="allow")
-    pointsAchieved: float
-    maxAchievablePoints: float
-    achievementRatio: float
+    pointsAchieved: int | float
+    maxAchievablePoints: int | float
+    achievementRatio: int | float
 
 
 class SectionResult(Wire):

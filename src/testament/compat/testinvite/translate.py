@@ -1,6 +1,6 @@
-"""Pure functions between Testament's tasks, candidates and test instances and TestInvite's
-shapes: camelCase, epoch seconds, `basic` and `detailed` modes, `result: false` until
-complete."""
+"""Pure functions from Testament's tasks, candidates and test instances to TestInvite's answer
+models (`schemas.py`): camelCase, epoch seconds, `basic` and `detailed` modes, `result: false`
+until complete. A member a mode leaves out is left unset, so it is not sent."""
 
 import uuid
 from collections.abc import Sequence
@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from testament.compat.testinvite.schemas import CandidateWire, Pagination, TaskWire, TestInstanceWire
 from testament.domain.scoring import with_numeric_effects
 from testament.domain.tasks import Candidate, TaskStep
 from testament.services.tasks import InstanceView, TaskView
@@ -49,7 +50,7 @@ def _step_wire(step: TaskStep, workspace_id: str) -> dict[str, Any]:
     }
 
 
-def task_wire(view: TaskView, detailed: bool) -> dict[str, Any]:
+def task_wire(view: TaskView, detailed: bool) -> TaskWire:
     task = view.task
     wire: dict[str, Any] = {"taskId": task.id, "title": task.title, "createdAt": seconds(task.created_at)}
     if detailed:
@@ -70,10 +71,10 @@ def task_wire(view: TaskView, detailed: bool) -> dict[str, Any]:
             "emailTemplates": [],
             "privateChatEnabled": False,
         }
-    return wire
+    return TaskWire.model_validate(wire)
 
 
-def candidate_wire(candidate: Candidate, detailed: bool, logged_in: bool) -> dict[str, Any]:
+def candidate_wire(candidate: Candidate, detailed: bool, logged_in: bool) -> CandidateWire:
     wire: dict[str, Any] = {
         "candidateId": candidate.id,
         "kind": candidate.kind.value,
@@ -99,7 +100,7 @@ def candidate_wire(candidate: Candidate, detailed: bool, logged_in: bool) -> dic
             "externalId": candidate.external_id,
             "ticketId": candidate.ticket_id,
         }
-    return wire
+    return CandidateWire.model_validate(wire)
 
 
 def _section_uuid(task_id: str, name: str) -> str:
@@ -130,7 +131,7 @@ def _result(view: InstanceView, detailed: bool) -> dict[str, Any] | bool:
     }
 
 
-def instance_wire(view: InstanceView, detailed: bool) -> dict[str, Any]:
+def instance_wire(view: InstanceView, detailed: bool) -> TestInstanceWire:
     instance, candidate = view.instance, view.candidate
     wire: dict[str, Any] = {
         "testInstanceId": instance.id,
@@ -150,8 +151,7 @@ def instance_wire(view: InstanceView, detailed: bool) -> dict[str, Any]:
             "labels": candidate.labels,
             "tags": candidate.tags,
         }
-        wire["result"] = wire.pop("result")  # the seed lists it last in detailed mode
-    return wire
+    return TestInstanceWire.model_validate(wire)  # its members in the seed's order: result last
 
 
 def _query(limit: int, page: int, mode: str, filters: Sequence[tuple[str, str]]) -> str:
@@ -160,16 +160,18 @@ def _query(limit: int, page: int, mode: str, filters: Sequence[tuple[str, str]])
 
 def pagination(
     total: int, page: int, limit: int, mode: str, filters: Sequence[tuple[str, str]]
-) -> dict[str, Any]:
+) -> Pagination:
     """The seed's page-based pagination; `next`/`previous` are query strings that keep the
     mode and filters, null at the ends."""
     pages = -(-total // limit)
     previous = None if page == 1 else _query(limit, min(page - 1, max(pages, 1)), mode, filters)
-    return {
-        "totalItems": total,
-        "totalPages": pages,
-        "currentPage": page,
-        "limit": limit,
-        "next": _query(limit, page + 1, mode, filters) if page < pages else None,
-        "previous": previous,
-    }
+    return Pagination.model_validate(
+        {
+            "totalItems": total,
+            "totalPages": pages,
+            "currentPage": page,
+            "limit": limit,
+            "next": _query(limit, page + 1, mode, filters) if page < pages else None,
+            "previous": previous,
+        }
+    )
