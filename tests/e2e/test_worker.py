@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from testament.cli.main import app
 from tests.conftest import wait_finished, wait_for
 from tests.e2e.processes import Installation
 from tests.integration.conftest import fresh_database_url
@@ -157,7 +159,11 @@ def test_a_drained_worker_lets_a_run_within_its_grace_finish(installation: Insta
         assert (execution["status"], execution["interruptions"]) == ("PASSED", 0)
 
 
-def test_an_unknown_kind_is_refused_before_the_worker_starts(installation: Installation) -> None:
-    result = installation.cli("worker", "--kinds", "http,manual", check=False)
-    assert result.returncode == 2
-    assert "no runner for manual" in result.stderr
+def test_bad_worker_options_are_refused_before_anything_starts() -> None:
+    runner = CliRunner()
+    both = runner.invoke(app, ["serve", "--workers", "2", "--no-workers"])
+    labels = runner.invoke(app, ["worker", "--labels", "browser"])
+    kinds = runner.invoke(app, ["worker", "--kinds", "http,manual"])
+    assert (both.exit_code, labels.exit_code, kinds.exit_code) == (2, 2, 2)
+    assert "--no-workers" in both.output and "--labels 'browser': expected KEY=VALUE" in labels.output
+    assert "no runner for manual: a worker runs http, noop, connect" in kinds.output

@@ -70,13 +70,13 @@ def worker(
     from testament.bootstrap import build_context, build_worker
     from testament.engine.worker_process import check_kinds
 
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     size = concurrency or min(os.cpu_count() or 1, MAX_CONCURRENCY)
     try:
         chosen = check_kinds(k.strip() for k in kinds.split(",") if k.strip()) if kinds is not None else KINDS
     except ValueError as exc:
         fail(f"--kinds: {exc}")
     offered = parse_labels(labels)
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = _stop_on_signals()
     ctx = build_context(command_settings(data_dir, workers=size))
     process = build_worker(ctx, concurrency=size, kinds=chosen, labels=offered)
