@@ -13,6 +13,7 @@ __all__ = [
     "machine_result",
     "suite_result",
     "test_case_result",
+    "test_case_result_parts",
 ]
 
 
@@ -34,3 +35,10 @@ def suite_result(run_id: str, machine_name: str, suite_id: str) -> str:
 
 def test_case_result(run_id: str, machine_name: str, suite_id: str, case_id: str) -> str:
     return f"{run_id}/{machine_name}/{suite_id}/{case_id}"
+
+
+def test_case_result_parts(key: str) -> tuple[str, str, str, str]:
+    """(run id, machine, suite id or "", test case id) of a `test_case_result` key."""
+    head, suite_id, case_id = key.rsplit("/", 2)
+    run_id, machine = head.split("/", 1)
+    return run_id, machine, suite_id, case_id

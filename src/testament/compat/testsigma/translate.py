@@ -227,11 +227,8 @@ def _group_key(x: RunExecution) -> tuple[str, str, str]:
 
 
 def group_of(test_case_result: str) -> tuple[str | None, str | None, str]:
-    """The core group (machine, suite id, test case id) a testCaseResultId stands for.
-
-    Its key is `run/machine/suite/case`: ids hold no '/', a machine's name may."""
-    head, suite_id, case_id = test_case_result.rsplit("/", 2)
-    machine = head.split("/", 1)[1]
+    """The core group (machine, suite id, test case id) a testCaseResultId stands for."""
+    _run_id, machine, suite_id, case_id = surface_keys.test_case_result_parts(test_case_result)
     return (machine, suite_id or None, case_id)
 
 
