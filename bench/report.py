@@ -119,6 +119,34 @@ def _testsigma_md(t: dict[str, Any]) -> list[str]:
     ]
 
 
+def _search_md(s: dict[str, Any]) -> list[str]:
+    lines = ["## 6. Search first pages: small vs big workspace", "", f"Measured {s['measured_at']}.", ""]
+    for name, title, unit in (
+        (
+            "search_test_cases",
+            "SearchTestCases (boto3, MaxResults 10, name STARTS_WITH, 1% match)",
+            "test_cases",
+        ),
+        ("executions_by_tag", "GET /api/v1/executions?tag=… (limit 10, 1% tagged)", "executions"),
+    ):
+        figure = s[name]
+        small, big = figure["small"], figure["big"]
+        lines += [
+            f"**{title}**: {small[unit]:,} {unit.replace('_', ' ')}: {small['median_ms']:.2f} ms; "
+            f"{big[unit]:,}: {big['median_ms']:.2f} ms; ratio **{figure['ratio_big_to_small']:.2f}** "
+            f"(median of {s['calls']} calls).",
+            "",
+            f"Statements of one call with {big[unit]:,} (SQLite's plan):",
+            "",
+        ]
+        for statement in big["statements"]:
+            sql = statement["sql"]  # what is selected is long and says little; FROM … says the rest
+            shown = f"SELECT …{sql[sql.index(' FROM ') :]}" if " FROM " in sql else sql
+            lines += [f"- `{shown[:400]}`", *[f"  - {step}" for step in statement["plan"]]]
+        lines.append("")
+    return lines
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -138,6 +166,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         ("engine", _engine_md),
         ("connect", _connect_md),
         ("testsigma", _testsigma_md),
+        ("search", _search_md),
     )
     for key, render in sections:
         if key in results:

@@ -7,7 +7,8 @@ Figures: (1) start-execution vs /healthz requests/s on a live server, (2) record
 latency at depth 1,000,000 vs the first page, (3) noop executions/s end to end and
 single-execution latency, plus the engine alone draining a queue in-process, (4) Amazon
 Connect test executions per second through boto3, (5) Testsigma's test case results of a
-run of 200 test cases vs /healthz, and the transactions its answers begin. See bench/README.md.
+run of 200 test cases vs /healthz, and the transactions its answers begin, (6) first pages of
+SearchTestCases and of executions by tag in a small vs a big workspace. See bench/README.md.
 """
 
 import argparse
@@ -24,12 +25,13 @@ from bench.drain import measure_drain
 from bench.engine import EngineConfig, measure_engine
 from bench.paging import PagingConfig, measure_paging
 from bench.report import machine_info, write_results
+from bench.search import SearchConfig, measure_search
 from bench.server import running_server
 from bench.testsigma_reads import TestsigmaReadsConfig, measure_testsigma_reads
 from bench.throughput import ThroughputConfig, measure_throughput
 
 RESULTS = Path(__file__).parent / "results"
-FIGURES = ("throughput", "paging", "engine", "connect", "testsigma")
+FIGURES = ("throughput", "paging", "engine", "connect", "testsigma", "search")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -85,6 +87,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         with running_server(workdir / "testsigma") as server:
             own = workdir / "testsigma-in-process"
             results["testsigma"] = timed("testsigma", lambda: measure_testsigma_reads(server, own, reads))
+    if "search" in wanted:
+        (workdir / "search").mkdir()
+        search = (
+            SearchConfig(big_cases=1000, big_executions=10_000, calls=20) if args.quick else SearchConfig()
+        )
+        results["search"] = timed("search", lambda: measure_search(workdir / "search", search))
     return results
 
 

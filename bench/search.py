@@ -13,13 +13,10 @@ median of N calls of the first page; the ratio big/small should stay at or under
 statements each call runs, and SQLite's plan for each, are taken in-process on the same
 database by running the same use case with a statement listener.
 
-    .venv/bin/python -m bench.search           # writes bench/results/search.{json,md}
+    .venv/bin/python -m bench.run --only search   # this figure into bench/results/latest.*
 """
 
-import json
 import statistics
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -258,7 +255,11 @@ def measure_executions(data_dir: Path, count: int, config: SearchConfig) -> dict
 
 def measure_search(workdir: Path, config: SearchConfig) -> dict[str, Any]:
     """Each size gets a fresh server and database of its own."""
-    figures: dict[str, Any] = {"page_size": PAGE, "calls": config.calls}
+    figures: dict[str, Any] = {
+        "measured_at": machine_info()["measured_at"],
+        "page_size": PAGE,
+        "calls": config.calls,
+    }
     for name, measure, small, big in (
         ("search_test_cases", measure_cases, config.small_cases, config.big_cases),
         ("executions_by_tag", measure_executions, config.small_executions, config.big_executions),
@@ -273,58 +274,3 @@ def measure_search(workdir: Path, config: SearchConfig) -> dict[str, Any]:
             "ratio_big_to_small": high["median_ms"] / low["median_ms"],
         }
     return figures
-
-
-def search_md(s: dict[str, Any]) -> list[str]:
-    lines = ["## 6. Search first pages: small vs big workspace", ""]
-    for name, title, unit in (
-        (
-            "search_test_cases",
-            "SearchTestCases (boto3, MaxResults 10, name STARTS_WITH, 1% match)",
-            "test_cases",
-        ),
-        ("executions_by_tag", "GET /api/v1/executions?tag=… (limit 10, 1% tagged)", "executions"),
-    ):
-        figure = s[name]
-        small, big = figure["small"], figure["big"]
-        lines += [
-            f"**{title}**: {small[unit]:,} {unit.replace('_', ' ')}: {small['median_ms']:.2f} ms; "
-            f"{big[unit]:,}: {big['median_ms']:.2f} ms; ratio **{figure['ratio_big_to_small']:.2f}** "
-            f"(median of {s['calls']} calls).",
-            "",
-            f"Statements of one call with {big[unit]:,} (SQLite's plan):",
-            "",
-        ]
-        for statement in big["statements"]:
-            lines += [f"- `{statement['sql'][:300]}`", *[f"  - {step}" for step in statement["plan"]]]
-        lines.append("")
-    return lines
-
-
-def standalone_md(results: dict[str, Any]) -> str:
-    """search.md: the machine, then the figure."""
-    m = results["machine"]
-    header = [
-        "# Testament benchmark: search first pages",
-        "",
-        f"- measured: {m['measured_at']}, testament {m['testament']}",
-        f"- CPUs: {m['cpu_count']}, {m['platform']}; Python {m['python']}; database: {m['database']}",
-        "",
-    ]
-    return "\n".join([*header, *search_md(results["search"])])
-
-
-def main() -> None:
-    folder = Path(__file__).parent / "results"
-    with tempfile.TemporaryDirectory(prefix="testament-bench-") as tmp:
-        print("[bench] search ...", file=sys.stderr, flush=True)
-        results = {"machine": machine_info(), "search": measure_search(Path(tmp), SearchConfig())}
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "search.json").write_text(json.dumps(results, indent=2) + "\n")
-    markdown = standalone_md(results)
-    (folder / "search.md").write_text(markdown)
-    print(markdown)
-
-
-if __name__ == "__main__":
-    main()
