@@ -147,6 +147,31 @@ def test_a_worker_told_to_stop_hands_back_what_its_grace_did_not_cover_and_anoth
         assert (finished["status"], finished["attempt"], finished["interruptions"]) == ("PASSED", 1, 1)
 
 
+def test_a_stop_reaches_a_worker_and_a_killed_worker_is_shown_dead_and_its_run_taken_up(
+    installation: Installation, target: Any
+) -> None:
+    installation.serve(None, "--no-workers")
+    first, log = installation.worker("--kinds", "http")
+    first_id = _worker_id(log)
+    with _api(installation, "faults") as api:
+        case = _slow_case(api, target, steps=4, ms=800)
+        stopped = _start(api, case)
+        wait_for(lambda: _fleet(api)[first_id]["executions"])
+        assert api.post(f"/executions/{stopped}/stop").status_code == 200
+        assert wait_finished(api, stopped)["status"] == "STOPPED"  # heard through the lease renewal
+
+        lost = _start(api, case)
+        wait_for(lambda: _fleet(api)[first_id]["executions"])
+        first.kill()  # SIGKILL: no drain, no sign-off
+        first.wait(10)
+        wait_for(lambda: _fleet(api)[first_id]["liveness"] == "dead", timeout_s=15)  # lease_s is 5 here
+        assert _fleet(api)[first_id]["state"] == "running"  # as it last said
+
+        installation.worker("--kinds", "http")  # on this host: it sees the dead PID and takes the run up
+        finished = wait_finished(api, lost)
+        assert (finished["status"], finished["attempt"], finished["interruptions"]) == ("PASSED", 1, 1)
+
+
 def test_a_drained_worker_lets_a_run_within_its_grace_finish(installation: Installation, target: Any) -> None:
     installation.serve(None, "--no-workers")
     worker, log = installation.worker("--kinds", "http", "--grace", "20")
