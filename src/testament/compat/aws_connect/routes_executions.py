@@ -17,6 +17,7 @@ from testament.compat.aws_connect.schemas import (
     StartTestCaseExecutionOutput,
     StopTestCaseExecutionInput,
 )
+from testament.compat.wire import sent
 from testament.domain import errors as e
 from testament.domain.execution import Execution
 from testament.runners.connect.arns import REGION_VARIABLE
@@ -103,7 +104,7 @@ def get_test_case_execution_summary(
     )
     records = _all_records(call, execution.id)
     total = translate.observation_count(pinned.content)
-    return translate.execution_summary(execution, total, records)
+    return sent(translate.execution_summary(execution, total, records))
 
 
 def _all_records(call: AwsCall, execution_id: str) -> list[executions.Record]:
@@ -156,7 +157,9 @@ def list_test_case_executions(
         for cid in {x.test_case_id for x in page.items}
     }
     answer: dict[str, Any] = {
-        "TestCaseExecutions": [translate.execution_wire(x, tags.get(x.test_case_id, {})) for x in page.items]
+        "TestCaseExecutions": [
+            sent(translate.execution_wire(x, tags.get(x.test_case_id, {}))) for x in page.items
+        ]
     }
     if token := call.next_token("ListTestCaseExecutions", page.next_cursor, **filters):
         answer["NextToken"] = token
@@ -199,7 +202,7 @@ def list_test_case_execution_records(
     shown = [translate.record_wire(r, execution) for r in page.items]
     # a record's shown status depends on more than its core status: keep those shown as asked
     answer: dict[str, Any] = {
-        "ExecutionRecords": [r for r in shown if status is None or r["Status"] == status]
+        "ExecutionRecords": [sent(r) for r in shown if status is None or r.Status == status]
     }
     if token := call.next_token("ListTestCaseExecutionRecords", page.next_cursor, **filters):
         answer["NextToken"] = token

@@ -26,6 +26,7 @@ from testament.compat.aws_connect.schemas import (
     ListQueuesOutput,
     UpdateContactFlowContentInput,
 )
+from testament.compat.wire import sent
 from testament.domain import errors as e
 from testament.domain.model import Resource
 from testament.services import resources
@@ -60,7 +61,7 @@ def _page(
     """One page of a listing; its NextToken holds the `filters` the route applies to the page."""
     cursor = call.cursor_of(member, token, **filters)
     page = resources.list_resources(call.ctx, call.principal, kind, limit=limit, cursor=cursor)
-    answer: dict[str, Any] = {member: [item(r) for r in page.items]}
+    answer: dict[str, Any] = {member: [sent(item(r)) for r in page.items]}
     if next_token := call.next_token(member, page.next_cursor, **filters):
         answer["NextToken"] = next_token
     return answer
@@ -96,7 +97,7 @@ def describe_contact_flow(InstanceId: str, ContactFlowId: str, call: Call) -> di
     call.check("DescribeContactFlow", InstanceId=InstanceId, ContactFlowId=ContactFlowId)
     workspace_id = call.workspace(InstanceId)
     flow = _find(call, FLOW, ContactFlowId)
-    return {"ContactFlow": translate.flow_wire(flow, call.region, workspace_id)}
+    return sent(DescribeContactFlowOutput(ContactFlow=translate.flow_wire(flow, call.region, workspace_id)))
 
 
 @router.post("/contact-flows/{InstanceId}/{ContactFlowId}/content", responses={200: {"model": EmptyOutput}})
@@ -171,7 +172,7 @@ def describe_queue(InstanceId: str, QueueId: str, call: Call) -> dict[str, Any]:
     call.check("DescribeQueue", InstanceId=InstanceId, QueueId=QueueId)
     workspace_id = call.workspace(InstanceId)
     queue = _find(call, QUEUE, QueueId)
-    return {"Queue": translate.queue_wire(queue, call.region, workspace_id)}
+    return sent(DescribeQueueOutput(Queue=translate.queue_wire(queue, call.region, workspace_id)))
 
 
 @router.get("/queues-summary/{InstanceId}", responses={200: {"model": ListQueuesOutput}})
@@ -226,7 +227,8 @@ def describe_hours_of_operation(InstanceId: str, HoursOfOperationId: str, call: 
     call.check("DescribeHoursOfOperation", InstanceId=InstanceId, HoursOfOperationId=HoursOfOperationId)
     workspace_id = call.workspace(InstanceId)
     hours = _find(call, HOURS, HoursOfOperationId)
-    return {"HoursOfOperation": translate.hours_wire(hours, call.region, workspace_id)}
+    wire = translate.hours_wire(hours, call.region, workspace_id)
+    return sent(DescribeHoursOfOperationOutput(HoursOfOperation=wire))
 
 
 @router.get(

@@ -17,6 +17,7 @@ from testament.compat.aws_connect.schemas import (
     SearchTestCasesOutput,
     UpdateTestCaseInput,
 )
+from testament.compat.wire import sent
 from testament.domain import errors as e
 from testament.domain.filters import all_of
 from testament.domain.model import TestCaseStatus
@@ -112,7 +113,7 @@ def describe_test_case(
     call.check("DescribeTestCase", InstanceId=InstanceId, TestCaseId=TestCaseId)
     call.workspace(InstanceId)
     view, version_status = _view_for(call, TestCaseId, status)
-    return {"TestCase": translate.test_case_wire(view, call.region, version_status)}
+    return sent(DescribeTestCaseOutput(TestCase=translate.test_case_wire(view, call.region, version_status)))
 
 
 @router.delete("/test-cases/{InstanceId}/{TestCaseId}", responses={200: {"model": EmptyOutput}})
@@ -141,7 +142,7 @@ def list_test_cases(
         cursor=call.cursor_of("ListTestCases", nextToken),
     )
     answer: dict[str, Any] = {
-        "TestCaseSummaryList": [translate.test_case_summary(c, call.region) for c in page.items]
+        "TestCaseSummaryList": [sent(translate.test_case_summary(c, call.region)) for c in page.items]
     }
     if token := call.next_token("ListTestCases", page.next_cursor):
         answer["NextToken"] = token
@@ -162,8 +163,10 @@ def search_test_cases(call: Call, body: SearchBody) -> dict[str, Any]:
     )
     answer: dict[str, Any] = {
         "TestCases": [
-            translate.test_case_wire(
-                v, call.region, "PUBLISHED" if v.test_case.status == TestCaseStatus.PUBLISHED else "SAVED"
+            sent(
+                translate.test_case_wire(
+                    v, call.region, "PUBLISHED" if v.test_case.status == TestCaseStatus.PUBLISHED else "SAVED"
+                )
             )
             for v in found.views
         ],

@@ -1,4 +1,6 @@
-"""Pure functions between Amazon Connect's wire shapes and the core's objects."""
+"""Pure functions between Amazon Connect's wire models (`schemas.py`) and the core's objects.
+
+An answer model holds only the members AWS sends: one with no value is left unset, not null."""
 
 import hashlib
 import json
@@ -10,10 +12,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.schemas import (
+    ContactFlowSummaryWire,
+    ContactFlowWire,
+    ExecutionRecordWire,
+    GetTestCaseExecutionSummaryOutput,
+    HoursOfOperationSummaryWire,
+    HoursOfOperationWire,
+    QueueSummaryWire,
+    QueueWire,
     StringConditionWire,
     TagConditionWire,
     TagFilterWire,
+    TestCaseExecutionWire,
     TestCaseSearchCriteria,
+    TestCaseSummaryWire,
+    TestCaseWire,
 )
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.filters import Call, Comparison, Constant, Field, Kind, Node, all_of, any_of, equals
@@ -79,22 +92,24 @@ def _epoch(case: TestCase) -> float:
     return case.updated_at.timestamp()
 
 
-def test_case_summary(case: TestCase, region: str) -> dict[str, Any]:
-    return {
-        "Id": case.id,
-        "Arn": test_case_arn(region, case.workspace_id, case.id),
-        "Name": case.name,
-        "Status": case.status.value,
-        "LastModifiedTime": _epoch(case),
-        "LastModifiedRegion": region,
-    }
+def test_case_summary(case: TestCase, region: str) -> TestCaseSummaryWire:
+    return TestCaseSummaryWire.model_validate(
+        {
+            "Id": case.id,
+            "Arn": test_case_arn(region, case.workspace_id, case.id),
+            "Name": case.name,
+            "Status": case.status.value,
+            "LastModifiedTime": _epoch(case),
+            "LastModifiedRegion": region,
+        }
+    )
 
 
-def test_case_wire(view: TestCaseView, region: str, version_status: str) -> dict[str, Any]:
+def test_case_wire(view: TestCaseView, region: str, version_status: str) -> TestCaseWire:
     """The TestCase shape of one version (`version_status` tells which one this is)."""
     case, content = view.test_case, view.content or {}
     wire: dict[str, Any] = {
-        **test_case_summary(case, region),
+        **test_case_summary(case, region).model_dump(),
         "Status": version_status,
         "Content": content.get("Content", ""),
         "Description": case.description,
@@ -105,7 +120,7 @@ def test_case_wire(view: TestCaseView, region: str, version_status: str) -> dict
             wire[member] = content[member]
     if case.tags:
         wire["Tags"] = dict(case.tags)
-    return wire
+    return TestCaseWire.model_validate(wire)
 
 
 _STRING_FIELDS = ("name", "description", "id", "status")  # fields of the read side's test-case view
@@ -215,57 +230,65 @@ def _tags(resource: Resource) -> dict[str, Any]:
     return {"Tags": dict(resource.tags)} if resource.tags else {}
 
 
-def flow_wire(flow: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+def flow_wire(flow: Resource, region: str, workspace_id: str) -> ContactFlowWire:
     body = flow.body
-    return {
-        "Arn": resource_arn(region, workspace_id, "contact-flow", flow.id),
-        "Id": flow.id,
-        "Name": flow.name,
-        "Type": body.get("Type", "CONTACT_FLOW"),
-        "State": body.get("State", "ACTIVE"),
-        "Status": body.get("Status", "PUBLISHED"),
-        "Description": flow.description,
-        "Content": body.get("Content", ""),
-        "FlowContentSha256": sha256_of(body.get("Content", "")),
-        "Version": int(body.get("Version", 1)),
-        **_modified(flow, region),
-        **_tags(flow),
-    }
+    return ContactFlowWire.model_validate(
+        {
+            "Arn": resource_arn(region, workspace_id, "contact-flow", flow.id),
+            "Id": flow.id,
+            "Name": flow.name,
+            "Type": body.get("Type", "CONTACT_FLOW"),
+            "State": body.get("State", "ACTIVE"),
+            "Status": body.get("Status", "PUBLISHED"),
+            "Description": flow.description,
+            "Content": body.get("Content", ""),
+            "FlowContentSha256": sha256_of(body.get("Content", "")),
+            "Version": int(body.get("Version", 1)),
+            **_modified(flow, region),
+            **_tags(flow),
+        }
+    )
 
 
-def flow_summary(flow: Resource, region: str, workspace_id: str) -> dict[str, Any]:
-    return {
-        "Id": flow.id,
-        "Arn": resource_arn(region, workspace_id, "contact-flow", flow.id),
-        "Name": flow.name,
-        "ContactFlowType": flow.body.get("Type", "CONTACT_FLOW"),
-        "ContactFlowState": flow.body.get("State", "ACTIVE"),
-        "ContactFlowStatus": flow.body.get("Status", "PUBLISHED"),
-    }
+def flow_summary(flow: Resource, region: str, workspace_id: str) -> ContactFlowSummaryWire:
+    return ContactFlowSummaryWire.model_validate(
+        {
+            "Id": flow.id,
+            "Arn": resource_arn(region, workspace_id, "contact-flow", flow.id),
+            "Name": flow.name,
+            "ContactFlowType": flow.body.get("Type", "CONTACT_FLOW"),
+            "ContactFlowState": flow.body.get("State", "ACTIVE"),
+            "ContactFlowStatus": flow.body.get("Status", "PUBLISHED"),
+        }
+    )
 
 
-def queue_wire(queue: Resource, region: str, workspace_id: str) -> dict[str, Any]:
+def queue_wire(queue: Resource, region: str, workspace_id: str) -> QueueWire:
     body = {k: v for k, v in queue.body.items() if k not in ("Name", "Description")}
-    return {
-        "Name": queue.name,
-        "QueueArn": resource_arn(region, workspace_id, "queue", queue.id),
-        "QueueId": queue.id,
-        **({"Description": queue.description} if queue.description else {}),
-        **body,
-        "Status": queue.body.get("Status", "ENABLED"),
-        **_modified(queue, region),
-        **_tags(queue),
-    }
+    return QueueWire.model_validate(
+        {
+            "Name": queue.name,
+            "QueueArn": resource_arn(region, workspace_id, "queue", queue.id),
+            "QueueId": queue.id,
+            **({"Description": queue.description} if queue.description else {}),
+            **body,
+            "Status": queue.body.get("Status", "ENABLED"),
+            **_modified(queue, region),
+            **_tags(queue),
+        }
+    )
 
 
-def queue_summary(queue: Resource, region: str, workspace_id: str) -> dict[str, Any]:
-    return {
-        "Id": queue.id,
-        "Arn": resource_arn(region, workspace_id, "queue", queue.id),
-        "Name": queue.name,
-        "QueueType": "STANDARD",
-        **_modified(queue, region),
-    }
+def queue_summary(queue: Resource, region: str, workspace_id: str) -> QueueSummaryWire:
+    return QueueSummaryWire.model_validate(
+        {
+            "Id": queue.id,
+            "Arn": resource_arn(region, workspace_id, "queue", queue.id),
+            "Name": queue.name,
+            "QueueType": "STANDARD",
+            **_modified(queue, region),
+        }
+    )
 
 
 def check_time_zone(name: str) -> None:
@@ -275,26 +298,30 @@ def check_time_zone(name: str) -> None:
         raise AwsError("InvalidParameterException", f"TimeZone {name!r} is not a known time zone") from None
 
 
-def hours_wire(hours: Resource, region: str, workspace_id: str) -> dict[str, Any]:
-    return {
-        "HoursOfOperationId": hours.id,
-        "HoursOfOperationArn": resource_arn(region, workspace_id, "operating-hours", hours.id),
-        "Name": hours.name,
-        **({"Description": hours.description} if hours.description else {}),
-        "TimeZone": hours.body.get("TimeZone", "UTC"),
-        "Config": hours.body.get("Config", []),
-        **_modified(hours, region),
-        **_tags(hours),
-    }
+def hours_wire(hours: Resource, region: str, workspace_id: str) -> HoursOfOperationWire:
+    return HoursOfOperationWire.model_validate(
+        {
+            "HoursOfOperationId": hours.id,
+            "HoursOfOperationArn": resource_arn(region, workspace_id, "operating-hours", hours.id),
+            "Name": hours.name,
+            **({"Description": hours.description} if hours.description else {}),
+            "TimeZone": hours.body.get("TimeZone", "UTC"),
+            "Config": hours.body.get("Config", []),
+            **_modified(hours, region),
+            **_tags(hours),
+        }
+    )
 
 
-def hours_summary(hours: Resource, region: str, workspace_id: str) -> dict[str, Any]:
-    return {
-        "Id": hours.id,
-        "Arn": resource_arn(region, workspace_id, "operating-hours", hours.id),
-        "Name": hours.name,
-        **_modified(hours, region),
-    }
+def hours_summary(hours: Resource, region: str, workspace_id: str) -> HoursOfOperationSummaryWire:
+    return HoursOfOperationSummaryWire.model_validate(
+        {
+            "Id": hours.id,
+            "Arn": resource_arn(region, workspace_id, "operating-hours", hours.id),
+            "Name": hours.name,
+            **_modified(hours, region),
+        }
+    )
 
 
 # ------------------------------------------------------------------ executions
@@ -360,7 +387,9 @@ def _observation_counts(execution: Execution, total: int, records: list[Any]) ->
     return {"passed": passed, "failed": failing}
 
 
-def execution_summary(execution: Execution, total: int, records: list[Any]) -> dict[str, Any]:
+def execution_summary(
+    execution: Execution, total: int, records: list[Any]
+) -> GetTestCaseExecutionSummaryOutput:
     counts = _observation_counts(execution, total, records)
     summary: dict[str, Any] = {
         "Status": EXECUTION_STATUS[execution.status],
@@ -374,10 +403,10 @@ def execution_summary(execution: Execution, total: int, records: list[Any]) -> d
         summary["StartTime"] = execution.started_at.timestamp()
     if execution.finished_at:
         summary["EndTime"] = execution.finished_at.timestamp()
-    return summary
+    return GetTestCaseExecutionSummaryOutput.model_validate(summary)
 
 
-def execution_wire(execution: Execution, tags: dict[str, str]) -> dict[str, Any]:
+def execution_wire(execution: Execution, tags: dict[str, str]) -> TestCaseExecutionWire:
     wire: dict[str, Any] = {
         "TestCaseExecutionId": execution.id,
         "TestCaseId": execution.test_case_id,
@@ -389,7 +418,7 @@ def execution_wire(execution: Execution, tags: dict[str, str]) -> dict[str, Any]
         wire["EndTime"] = execution.finished_at.timestamp()
     if tags:
         wire["Tags"] = dict(tags)
-    return wire
+    return TestCaseExecutionWire.model_validate(wire)
 
 
 def record_status(record: Any, execution: Execution) -> str:
@@ -409,14 +438,16 @@ def record_status(record: Any, execution: Execution) -> str:
     return "PASSED" if record.status == "PASSED" else "FAILED"
 
 
-def record_wire(record: Any, execution: Execution) -> dict[str, Any]:
+def record_wire(record: Any, execution: Execution) -> ExecutionRecordWire:
     """A core record as an ExecutionRecord: its Record member is the JSON the runner wrote."""
-    return {
-        "ObservationId": record.observation_id[:256],
-        "Status": record_status(record, execution),
-        "Timestamp": record.timestamp.timestamp(),
-        "Record": json.dumps(record.record, separators=(",", ":")),
-    }
+    return ExecutionRecordWire.model_validate(
+        {
+            "ObservationId": record.observation_id[:256],
+            "Status": record_status(record, execution),
+            "Timestamp": record.timestamp.timestamp(),
+            "Record": json.dumps(record.record, separators=(",", ":")),
+        }
+    )
 
 
 def from_epoch_ms(member: str, value: int | None) -> datetime | None:
