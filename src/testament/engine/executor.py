@@ -16,8 +16,9 @@ class Executor(Protocol):
     def start(self) -> None:
         """Recover what a previous process left running, then begin taking work."""
 
-    def shutdown(self, wait_s: float = 10.0) -> None:
-        """Stop taking work; let running executions finish for up to `wait_s`."""
+    def shutdown(self, wait_s: float = 10.0, grace_s: float = 0.0) -> None:
+        """Stop taking work; let running executions finish for `grace_s`, then cut them short and
+        give them `wait_s` to hand themselves back to the queue as interrupted attempts."""
 
 
 EXECUTORS = {"local": "testament.engine.local:LocalExecutor"}
