@@ -138,23 +138,35 @@ def _date_part_postgresql(element: _DatePart, compiler: SQLCompiler, **kw: Any) 
     return compiler.process(expression, **kw)
 
 
-class _CodePointOrder(FunctionElement[str]):
-    """A text compared in code point order: as is on SQLite (it compares text bytewise, which
-    is code point order for UTF-8), in the "C" collation on PostgreSQL (whose default collation
-    may order otherwise)."""
+class _CodePointComparison(ColumnElement[bool]):
+    """`text >= bound` or `text < bound` in code point order: as is on SQLite (it compares text
+    bytewise, which is code point order for UTF-8), with the pattern operators `~>=~`/`~<~`
+    on PostgreSQL (bytewise whatever the collation, and served by a `text_pattern_ops` index)."""
 
-    type = String()
+    type = Boolean()
     inherit_cache = True
+    _is_implicitly_boolean = True  # a comparison: SQLite needs no "= 1" after it in a WHERE
+    _traverse_internals = [
+        ("text", InternalTraversal.dp_clauseelement),
+        ("operator", InternalTraversal.dp_string),
+        ("bound", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, text: ColumnElement[Any], operator: str, bound: ColumnElement[Any]) -> None:
+        self.text, self.operator, self.bound = text, operator, bound
 
 
-@compiles(_CodePointOrder)
-def _code_point_order_default(element: _CodePointOrder, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.clauses, **kw)
+@compiles(_CodePointComparison)
+def _code_point_comparison_default(element: _CodePointComparison, compiler: SQLCompiler, **kw: Any) -> str:
+    return (
+        f"{compiler.process(element.text, **kw)} {element.operator} {compiler.process(element.bound, **kw)}"
+    )
 
 
-@compiles(_CodePointOrder, "postgresql")
-def _code_point_order_postgresql(element: _CodePointOrder, compiler: SQLCompiler, **kw: Any) -> str:
-    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'
+@compiles(_CodePointComparison, "postgresql")
+def _code_point_comparison_postgresql(element: _CodePointComparison, compiler: SQLCompiler, **kw: Any) -> str:
+    text, bound = compiler.process(element.text, **kw), compiler.process(element.bound, **kw)
+    return f"{text} ~{element.operator}~ {bound}"
 
 
 def _next_prefix(prefix: str) -> str | None:
@@ -176,8 +188,9 @@ def _startswith(args: list[ColumnElement[Any]]) -> ColumnElement[Any]:
     high = _next_prefix(value) if isinstance(value, str) and isinstance(text, Column) else None
     if high is None:
         return exact
-    ordered = _CodePointOrder(text)  # no row outside [prefix, next prefix) starts with prefix
-    return and_(ordered >= literal(value, String()), ordered < literal(high, String()), exact)
+    low, above = literal(value, String()), literal(high, String())
+    # no row outside [prefix, next prefix) starts with the prefix
+    return and_(_CodePointComparison(text, ">=", low), _CodePointComparison(text, "<", above), exact)
 
 
 def _endswith(args: list[ColumnElement[Any]]) -> ColumnElement[Any]:

@@ -185,7 +185,14 @@ test_cases = Table(
     ),
     Index("ix_test_cases_workspace_id", "workspace_id", "id"),
     Index("ix_test_cases_workspace_kind", "workspace_id", "kind", "id"),
-    Index("ix_test_cases_workspace_kind_name", "workspace_id", "kind", "name"),  # name prefix searches
+    # name prefix searches: a range of names in code point order (PostgreSQL: its pattern operators)
+    Index(
+        "ix_test_cases_workspace_kind_name",
+        "workspace_id",
+        "kind",
+        "name",
+        postgresql_ops={"name": "text_pattern_ops"},
+    ),
     Index("ix_test_cases_workspace_status", "workspace_id", "status", "id"),
 )
 

@@ -46,7 +46,10 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("test_cases", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_test_cases_workspace_kind_name", ["workspace_id", "kind", "name"], unique=False
+            "ix_test_cases_workspace_kind_name",
+            ["workspace_id", "kind", "name"],
+            unique=False,
+            postgresql_ops={"name": "text_pattern_ops"},
         )
     _backfill(tags)
 
