@@ -13,7 +13,7 @@ from testament.config import Settings
 from testament.engine.callbacks import CallbackDeliverer, Render
 from testament.engine.executor import Executor, load_executor
 from testament.engine.worker_process import WorkerProcess
-from testament.services import surface_ids
+from testament.services import deployment, surface_ids
 from testament.services.context import AppContext
 from testament.store.db import Database, migrate
 
@@ -45,7 +45,13 @@ def build_context(settings: Settings, *, run_migrations: bool = True) -> AppCont
         migrate(settings.database_url)
     db = Database(settings.database_url, pool_size=settings.workers + 10)
     surface_ids.number_on_write(db)  # ids a surface shows exist from the entity's first commit
-    return AppContext(settings=settings, db=db)
+    ctx = AppContext(settings=settings, db=db)
+    try:
+        deployment.confirm_secret_key(ctx)
+    except deployment.WrongSecretKey:  # this process must not start
+        db.dispose()
+        raise
+    return ctx
 
 
 def build_executor(ctx: AppContext) -> Executor:

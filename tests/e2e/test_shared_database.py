@@ -4,14 +4,21 @@ tokens and quotas."""
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import update
 
-from tests.conftest import free_port, wait_for
+from testament.config import Settings
+from testament.services.context import AppContext
+from testament.store.db import Database
+from testament.store.tables import environments
+from tests.conftest import free_port, wait_finished, wait_for
 from tests.e2e.processes import CLI, Installation
 from tests.integration.conftest import fresh_database_url
 
@@ -104,3 +111,128 @@ def test_processes_migrating_at_the_same_instant_all_succeed(tmp_path: Path, dat
     go.touch()
     failures = [process.communicate(timeout=120)[1].decode()[-1500:] for process in running]
     assert [process.returncode for process in running] == [0] * 8, failures
+
+
+def _admin_token(installation: Installation, name: str) -> str:
+    workspace = installation.cli_json("workspace", "create", name)["id"]
+    return str(installation.cli_json("key", "create", "--workspace", workspace, "--role", "admin")["token"])
+
+
+def _api(url: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=15)
+
+
+def test_a_process_whose_secret_key_is_not_the_databases_refuses_to_start(
+    tmp_path: Path, database: str, fleet: list[Installation]
+) -> None:
+    first = _installation(tmp_path, database, 1)
+    fleet.append(first)
+    token = _admin_token(first, "keys")  # the first process records the key's fingerprint
+    first.serve()
+
+    other_key = _installation(tmp_path, database, 2, secret_key="another-key")
+    no_key = Installation(tmp_path / "host3", database)  # would generate a key of its own
+    for refused in (
+        other_key.cli("serve", "--port", str(free_port()), check=False, timeout=60),
+        other_key.cli("workspace", "create", "x", check=False),
+        other_key.cli("worker", check=False, timeout=60),
+        no_key.cli("key", "list", "--workspace", "w", check=False),
+    ):
+        lines = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+        assert refused.returncode == 2, refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert len(lines) == 1 and "TESTAMENT_SECRET_KEY" in lines[0], refused.stderr
+    assert "generated in" in refused.stderr  # the key-less one is told where its key came from
+
+    # a process with the same key on another machine serves what the first one wrote: its cursors,
+    second = _installation(tmp_path, database, 4)
+    fleet.append(second)
+    second.serve()
+    with _api(first.url, token) as one, _api(second.url, token) as two:
+        for name in ("a", "b"):
+            one.post("/environments", json={"name": name, "variables": {}}).raise_for_status()
+        page = one.get("/environments", params={"limit": 1}).json()
+        rest = two.get("/environments", params={"limit": 1, "cursor": page["next_cursor"]})
+    assert rest.status_code == 200, rest.text
+    assert [e["name"] for e in page["items"] + rest.json()["items"]] == ["a", "b"]
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A target that keeps every request it receives, whole (line, headers, body)."""
+
+    received: list[str] = []
+
+    def do_GET(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        self.received.append(f"{self.requestline}\n{self.headers}\n{body}")
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, list[str]]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.received = []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.received
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_secret_kept_under_another_key_fails_the_execution_and_is_never_sent(
+    tmp_path: Path, database: str, fleet: list[Installation], recorder: tuple[str, list[str]]
+) -> None:
+    target, received = recorder
+    installation = _installation(tmp_path, database, 1, workers=1)
+    fleet.append(installation)
+    token = _admin_token(installation, "secrets")
+    installation.serve()
+    step = {"name": "call", "request": {"url": f"{target}/hit?t={{{{token}}}}"}}
+    step["request"]["headers"] = {"Authorization": "Bearer {{token}}"}
+    with _api(installation.url, token) as api:
+        env = api.post("/environments", json={"name": "prod", "secrets": {"token": "s3cret-value"}}).json()
+        case = {"kind": "http", "name": "uses a secret", "content": {"steps": [step]}, "publish": True}
+        case_id = api.post("/test-cases", json=case).json()["id"]
+        start = {"test_case_id": case_id, "environment_id": env["id"]}
+        readable = wait_finished(api, api.post("/executions", json=start).json()["id"])
+        assert readable["status"] == "PASSED" and "s3cret-value" in received[0]  # the secret does reach it
+
+        blob = _encrypted_under_another_key(tmp_path, database, "s3cret-value")
+        _keep_environment_secret(database, env["id"], "token", blob)
+        execution = wait_finished(api, api.post("/executions", json=start).json()["id"])
+        records = api.get(f"/executions/{execution['id']}/records").json()["items"]
+
+    assert execution["status"] == "ERROR", execution
+    assert "secret token could not be decrypted" in execution["reason"]
+    assert "TESTAMENT_SECRET_KEY" in execution["reason"]
+    assert [r["record"] for r in records] == [{"event": "secret_unreadable", "secrets": ["token"]}]
+    assert len(received) == 1  # the second execution sent nothing at all, so neither the blob
+    assert not any(blob in request for request in received)
+
+
+def _encrypted_under_another_key(tmp_path: Path, database: str, value: str) -> str:
+    """The ciphertext a process with another secret key would have kept (how such a process
+    encrypts: AppContext's secret box)."""
+    settings = Settings(data_dir=tmp_path / "elsewhere", database_url=database, secret_key="another-key")
+    db = Database(database)
+    try:
+        return AppContext(settings=settings, db=db).secret_box.encrypt(value.encode()).decode()
+    finally:
+        db.dispose()
+
+
+def _keep_environment_secret(database: str, environment_id: str, name: str, ciphertext: str) -> None:
+    db = Database(database)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(environments)
+                .where(environments.c.id == environment_id)
+                .values(secrets={name: ciphertext})
+            )
+    finally:
+        db.dispose()

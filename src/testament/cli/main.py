@@ -24,7 +24,16 @@ from testament.cli import run as run_cmd
 from testament.cli import worker as worker_cmd
 from testament.cli.bundle import BundleFileError, read_bundle
 from testament.cli.client import ApiClient, ApiError
-from testament.cli.options import DEFAULT_SERVER, AsJson, DataDir, Key, Server, api_client, command_settings
+from testament.cli.options import (
+    DEFAULT_SERVER,
+    AsJson,
+    DataDir,
+    Key,
+    Server,
+    api_client,
+    command_settings,
+    refusing_to_start,
+)
 from testament.cli.output import EXIT_FAILED, EXIT_PASSED, console, err, fail, print_json, warn
 from testament.domain.access import parse_role
 from testament.domain.errors import TestamentError
@@ -65,7 +74,8 @@ def main(
 def _context(data_dir: Path | None) -> Any:
     from testament.bootstrap import build_context
 
-    return build_context(command_settings(data_dir))
+    with refusing_to_start():
+        return build_context(command_settings(data_dir))
 
 
 def _api_failure(exc: ApiError) -> NoReturn:
@@ -118,7 +128,8 @@ def serve(
     if demo and "callback_allow_local" not in settings.model_fields_set:
         # the demo's callback examples point at a receiver on this machine
         settings = settings.model_copy(update={"callback_allow_local": True})
-    application = create_app(settings, run_executions=not no_workers)
+    with refusing_to_start():
+        application = create_app(settings, run_executions=not no_workers)
     if demo:
         from testament.cli.demo import ensure_demo
 

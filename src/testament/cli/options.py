@@ -1,6 +1,8 @@
 """What several commands share: their common options, the settings a command runs with, and
 the API client of the commands that talk to a server."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +12,16 @@ from testament.cli.client import ApiClient
 from testament.cli.output import err, fail
 from testament.config import Settings
 
-__all__ = ["DEFAULT_SERVER", "AsJson", "DataDir", "Key", "Server", "api_client", "command_settings"]
+__all__ = [
+    "DEFAULT_SERVER",
+    "AsJson",
+    "DataDir",
+    "Key",
+    "Server",
+    "api_client",
+    "command_settings",
+    "refusing_to_start",
+]
 
 Server = Annotated[str, typer.Option("--server", envvar="TESTAMENT_URL", help="the server's base URL")]
 Key = Annotated[
@@ -40,6 +51,18 @@ def command_settings(data_dir: Path | None, **overrides: Any) -> Settings:
         markup=False,
     )
     return settings
+
+
+@contextmanager
+def refusing_to_start() -> Iterator[None]:
+    """Around building a command's context: a process that must not start (its secret key is not
+    the database's) says why in one line and exits 2, without a traceback."""
+    from testament.services.deployment import WrongSecretKey
+
+    try:
+        yield
+    except WrongSecretKey as exc:
+        fail(str(exc))
 
 
 def api_client(server: str, key: str) -> ApiClient:

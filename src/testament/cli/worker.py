@@ -19,7 +19,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from testament.cli.client import ApiError
-from testament.cli.options import DEFAULT_SERVER, AsJson, DataDir, Key, Server, api_client, command_settings
+from testament.cli.options import (
+    DEFAULT_SERVER,
+    AsJson,
+    DataDir,
+    Key,
+    Server,
+    api_client,
+    command_settings,
+    refusing_to_start,
+)
 from testament.cli.output import console, err, fail, print_json
 from testament.runners import KINDS
 
@@ -78,7 +87,8 @@ def worker(
     offered = parse_labels(labels)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = _stop_on_signals()
-    ctx = build_context(command_settings(data_dir, workers=size))
+    with refusing_to_start():
+        ctx = build_context(command_settings(data_dir, workers=size))
     process = build_worker(ctx, concurrency=size, kinds=chosen, labels=offered)
     process.start()
     err.print(

@@ -47,7 +47,7 @@ class EngineRunContext:
         self.execution_id = execution.id
         self.workspace_id = execution.workspace_id
         self.attempt = execution.attempt
-        revealed, self.secret_names = _reveal(app, execution.variables or {})
+        revealed, self.secret_names, self.unreadable_secrets = _reveal(app, execution.variables or {})
         self.variables = {**_built_in_variables(app, job.content), **revealed}
         self.masker = _masker(job, self)
         assert execution.deadline_at is not None
@@ -88,19 +88,21 @@ class EngineRunContext:
         return ResourceView(found.id, found.kind, found.name, dict(found.body)) if found else None
 
 
-def _reveal(app: AppContext, variables: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
-    """Decrypt the secrets in an execution's variables; their names go to the runner for masking."""
-    plain, secret = {}, set()
+def _reveal(app: AppContext, variables: dict[str, Any]) -> tuple[dict[str, Any], frozenset[str], list[str]]:
+    """Decrypt the secrets in an execution's variables; their names go to the runner for masking.
+    A secret this deployment's key cannot decrypt (kept under another key, or a start-time value
+    shaped like one) is left out, never handed on as its ciphertext, and named in the third part."""
+    plain, secret, unreadable = {}, set(), []
     for name, value in variables.items():
         if is_sealed(value):
             try:
                 plain[name] = app.secret_box.decrypt(str(value[SECRET]).encode()).decode()
                 secret.add(name)
-                continue
             except InvalidToken:
-                pass  # not one of ours (a start-time override shaped like one): pass it on as is
+                unreadable.append(name)
+            continue
         plain[name] = value
-    return plain, frozenset(secret)
+    return plain, frozenset(secret), unreadable
 
 
 SERVER_URL = "testament_url"
@@ -202,7 +204,27 @@ def run_job(
             contexts.pop(execution_id, None)
 
 
+def _refuse_unreadable_secrets(app: AppContext, job: Job, names: list[str], owner: str) -> None:
+    """End ERROR without running: the run would send something other than the secret (its
+    ciphertext, or nothing) and could even pass."""
+    which = f"secret {names[0]}" if len(names) == 1 else f"secrets {', '.join(names)}"
+    queue.finish(
+        app,
+        job.execution.id,
+        owner,
+        Outcome(
+            ExecutionStatus.ERROR,
+            f"the {which} could not be decrypted with this deployment's key (TESTAMENT_SECRET_KEY): "
+            "the execution did not run",
+        ),
+        {"event": "secret_unreadable", "secrets": names},
+    )
+
+
 def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> None:
+    if ctx.unreadable_secrets:
+        _refuse_unreadable_secrets(app, job, ctx.unreadable_secrets, owner)
+        return
     while True:
         outcome = _run_attempt(job, ctx)
         reason = ctx.cancelled

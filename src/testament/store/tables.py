@@ -664,6 +664,26 @@ workers = Table(
     Index("ix_workers_last_heartbeat", "last_heartbeat_at"),
 )
 
+# What every process of one deployment must agree on, one row per setting (the fingerprint of
+# the secret key: services/deployment.py).
+deployment_settings = Table(
+    "deployment_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(500), nullable=False),
+    Column("set_at", TS, nullable=False),
+)
+
+# Requests counted per key and surface in fixed windows, shared by every API process
+# (services/rate_limits.py): the window that is counting now and its count.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("bucket", String(200), primary_key=True),
+    Column("window_start", BigInteger, nullable=False),  # in window lengths since the epoch
+    Column("hits", Integer, nullable=False),
+)
+
 mapper_registry = registry()
 _mapped = False
 
