@@ -39,7 +39,7 @@ class AppContext:
         self.cursors = CursorCodec(secret)
         fernet_key = base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + secret).encode()).digest())
         self.secret_box = Fernet(fernet_key)
-        self.aws_rate = RateLimiter(self.settings.aws_rate_limit)
+        self.aws_rate = RateLimiter(self.settings.aws_rate_limit, self.db)
 
     def uow(self) -> "UnitOfWork":
         return UnitOfWork(self)

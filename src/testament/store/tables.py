@@ -680,7 +680,7 @@ rate_limit_windows = Table(
     "rate_limit_windows",
     metadata,
     Column("bucket", String(200), primary_key=True),
-    Column("window_start", BigInteger, nullable=False),  # in window lengths since the epoch
+    Column("window_start", BigInteger, nullable=False),  # its first request, in ms since the epoch
     Column("hits", Integer, nullable=False),
 )
 

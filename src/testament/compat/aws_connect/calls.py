@@ -102,7 +102,7 @@ async def authenticated(request: Request) -> AwsCall:
 
     signed = await run_in_threadpool(verify, request.method, url, headers, body, secret_for, utcnow())
     principal = found["principal"]
-    ctx.aws_rate.hit(principal, "aws_connect")
+    await run_in_threadpool(ctx.aws_rate.hit, principal, "aws_connect")  # counted in the database
     return AwsCall(ctx, principal, signed.region, body, parse_qs(query.decode(), keep_blank_values=True))
 
 
