@@ -125,6 +125,7 @@ def install_surface_docs(app: FastAPI, *, error: type[BaseModel], bad_request: i
         if app.openapi_schema is None:
             document = FastAPI.openapi(app)
             _declare_parsed_bodies(app, document)
+            _declare_answers(document)
             _declare_errors(document, error, bad_request)
         return app.openapi_schema  # type: ignore[return-value]  # set by FastAPI.openapi
 
@@ -155,19 +156,20 @@ def _declare_errors(document: dict[str, Any], error: type[BaseModel], bad_reques
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for response in responses.values():
-                _only_the_declared_model(response)
             if responses.pop("422", None) is not None or "requestBody" in operation:
                 responses[str(bad_request)] = {"description": "The input breaks a rule", **answer}
             responses["default"] = {"description": "An error, in the vendor's error body", **answer}
 
 
-def _only_the_declared_model(response: dict[str, Any]) -> None:
-    """A route's declared answer model, without FastAPI's schema of the route's return type
-    (`dict[str, Any]`, which it keeps beside the `$ref`)."""
-    for content in response.get("content", {}).values():
-        if "schema" in content:
-            content["schema"] = _declared(content["schema"])
+def _declare_answers(document: dict[str, Any]) -> None:
+    """Each answer as its route declares it (`responses={200: {"model": ...}}`), without the
+    schema of the route's return type (`dict[str, Any]`) that FastAPI keeps beside the `$ref`."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                for content in response.get("content", {}).values():
+                    if "schema" in content:
+                        content["schema"] = _declared(content["schema"])
 
 
 def _declared(schema: dict[str, Any]) -> dict[str, Any]:
@@ -181,5 +183,6 @@ def _declared(schema: dict[str, Any]) -> dict[str, Any]:
 def _publish(schemas: dict[str, Any], model: type[BaseModel], mode: Any = "validation") -> dict[str, Any]:
     refs, top = models_json_schema([(model, mode)], ref_template=REF + "{model}")
     for name, schema in top.get("$defs", {}).items():
-        schemas.setdefault(name, schema)
+        if schemas.setdefault(name, schema) != schema:
+            raise RuntimeError(f"two different schemas are named {name} in the OpenAPI document")
     return refs[(model, mode)]
