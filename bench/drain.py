@@ -17,7 +17,7 @@ from testament.bootstrap import build_context, build_executor
 from testament.config import Settings
 from testament.domain.access import Role
 from testament.domain.execution import ExecutionStatus
-from testament.services import admin
+from testament.services import keys, workspaces
 from testament.services.context import AppContext
 from testament.services.executions import start_execution
 from testament.services.test_cases import create_test_case
@@ -30,8 +30,8 @@ ACTIVE = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
 
 
 def queue_noops(ctx: AppContext, count: int) -> None:
-    workspace = admin.create_workspace(ctx, "drain")
-    principal = admin.authenticate_token(ctx, admin.create_key(ctx, workspace.id, Role.ADMIN).token)
+    workspace = workspaces.create_workspace(ctx, "drain")
+    principal = keys.authenticate_token(ctx, keys.create_key(ctx, workspace.id, Role.ADMIN).token)
     case = create_test_case(ctx, principal, kind="noop", name="drain", content={}, publish=True)
     for _ in range(count):
         start_execution(ctx, principal, test_case_id=case.test_case.id)

@@ -22,7 +22,7 @@ from testament.domain.access import Principal, Role
 from testament.domain.execution import ExecutionStatus
 from testament.kit.clock import utcnow
 from testament.kit.ids import new_id
-from testament.services import admin
+from testament.services import keys, workspaces
 from testament.services.context import AppContext
 from testament.services.executions import list_records
 from testament.services.test_cases import create_test_case
@@ -136,8 +136,8 @@ def check_page(page: Any, first_seq: int, size: int) -> None:
 
 def measure_paging(data_dir: Path, config: PagingConfig) -> dict[str, Any]:
     ctx = make_context(data_dir)
-    workspace = admin.create_workspace(ctx, "paging")
-    principal = admin.authenticate_token(ctx, admin.create_key(ctx, workspace.id, Role.ADMIN).token)
+    workspace = workspaces.create_workspace(ctx, "paging")
+    principal = keys.authenticate_token(ctx, keys.create_key(ctx, workspace.id, Role.ADMIN).token)
     execution_id = make_execution(ctx, principal)
     insert_s = bulk_insert(ctx, execution_id, config)
     after = config.records - config.page

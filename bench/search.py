@@ -37,7 +37,7 @@ from testament.domain.execution import ExecutionStatus
 from testament.domain.filters import Call, Constant, Field, Kind
 from testament.kit.clock import utcnow
 from testament.kit.ids import new_id
-from testament.services import admin
+from testament.services import keys
 from testament.services.context import AppContext
 from testament.services.executions import list_executions
 from testament.services.test_case_search import search_test_cases
@@ -173,7 +173,7 @@ def median_ms(call: Callable[[], Any], config: SearchConfig) -> float:
 def _in_process(server: Server, data_dir: Path) -> tuple[AppContext, Principal]:
     settings = Settings(data_dir=data_dir, database_url=server.database_url, secret_key="bench")
     ctx = AppContext(settings=settings, db=Database(server.database_url))
-    return ctx, admin.authenticate_token(ctx, server.token)
+    return ctx, keys.authenticate_token(ctx, server.token)
 
 
 def statements_and_plans(ctx: AppContext, use_case: Callable[[], Any]) -> list[dict[str, Any]]:

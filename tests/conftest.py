@@ -24,7 +24,7 @@ import uvicorn
 from testament.api.app import create_app
 from testament.config import Settings
 from testament.domain.access import Role
-from testament.services import admin
+from testament.services import keys, workspaces
 from testament.services.context import AppContext
 
 # Short leases and polls keep engine tests quick; behaviour is the same as the defaults.
@@ -121,7 +121,7 @@ def ctx(live: LiveServer) -> AppContext:
 @dataclass
 class Workspace:
     id: str
-    keys: dict[Role, admin.IssuedKey]
+    keys: dict[Role, keys.IssuedKey]
     url: str
 
     def client(self, role: Role = Role.ADMIN) -> httpx.Client:
@@ -132,13 +132,13 @@ class Workspace:
         )
 
     def principal(self, ctx: AppContext, role: Role = Role.ADMIN) -> Any:
-        return admin.authenticate_token(ctx, self.keys[role].token)
+        return keys.authenticate_token(ctx, self.keys[role].token)
 
 
 def new_workspace(ctx: AppContext, url: str) -> Workspace:
-    ws = admin.create_workspace(ctx, f"test-{uuid.uuid4().hex[:8]}")
-    keys = {role: admin.create_key(ctx, ws.id, role, f"{role.value}-user") for role in Role}
-    return Workspace(ws.id, keys, url)
+    ws = workspaces.create_workspace(ctx, f"test-{uuid.uuid4().hex[:8]}")
+    issued = {role: keys.create_key(ctx, ws.id, role, f"{role.value}-user") for role in Role}
+    return Workspace(ws.id, issued, url)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from testament.cli.main import app
 from testament.config import Settings
 from testament.domain.access import Role
-from testament.services import admin
+from testament.services import keys, workspaces
 from tests.conftest import LiveServer
 
 
@@ -49,8 +49,8 @@ def cli(settings: Settings) -> Cli:
 @pytest.fixture
 def signed_in(cli: Cli, live: LiveServer) -> Cli:
     """The command with a server and an admin key of a workspace of its own."""
-    workspace = admin.create_workspace(live.ctx, "cli")
-    key = admin.create_key(live.ctx, workspace.id, Role.ADMIN, "ci")
+    workspace = workspaces.create_workspace(live.ctx, "cli")
+    key = keys.create_key(live.ctx, workspace.id, Role.ADMIN, "ci")
     cli.env.update(TESTAMENT_URL=live.url, TESTAMENT_API_KEY=key.token)
     return cli
 

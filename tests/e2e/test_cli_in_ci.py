@@ -17,7 +17,7 @@ import yaml
 from testament.bootstrap import build_context
 from testament.config import Settings
 from testament.domain.access import Role
-from testament.services import admin
+from testament.services import keys, workspaces
 from tests.conftest import free_port
 from tests.e2e.processes import CLI, Installation
 from tests.integration.conftest import fresh_database_url
@@ -51,8 +51,8 @@ def server(running: Installation, target: Any, tmp_path: Path) -> Installation:
             database_url=running.env["TESTAMENT_DATABASE_URL"],
         )
     )
-    workspace = admin.create_workspace(ctx, "ci")
-    token = admin.create_key(ctx, workspace.id, Role.ADMIN, "ci").token
+    workspace = workspaces.create_workspace(ctx, "ci")
+    token = keys.create_key(ctx, workspace.id, Role.ADMIN, "ci").token
     ctx.db.dispose()
     inst = running.with_key(token)
     bundle = {

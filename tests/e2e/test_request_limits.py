@@ -15,10 +15,9 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from testament.domain.access import Role
-from testament.domain.model import Plan
 from testament.kit.raw_json import MAX_JSON_DEPTH
 from testament.kit.request_limits import JSON_BODY_BYTES
-from testament.services import assets, run_configs
+from testament.services import plans, run_configs
 from tests.conftest import LiveServer, Workspace
 from tests.e2e.test_api_test_cases import unique
 
@@ -364,7 +363,7 @@ def test_renaming_a_run_configuration_to_a_taken_name_is_a_conflict(
         run_configs.update_run_config(
             live.ctx, principal, made[1].id, condition="INCLUDED", filters=[], name=made[0].name
         )
-    assert assets.find_asset(live.ctx, principal, Plan, plan).id == plan  # the store still answers
+    assert plans.get_plan(live.ctx, principal, plan).id == plan  # the store still answers
 
 
 # ------------------------------------------------------------------------ the sweep

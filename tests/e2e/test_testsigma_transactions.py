@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from testament.domain.access import Role
-from testament.services import assets
+from testament.services import plans, suites
 from testament.services import test_cases as tc
 from tests.conftest import LiveServer, Workspace, make_settings, new_workspace, start_server
 from tests.integration.conftest import fresh_database_url
@@ -64,10 +64,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         tc.create_test_case(live.ctx, principal, kind="http", name=f"case {i}", content=content, publish=True)
         for i in range(CASES)
     ]
-    suite = assets.create_suite(
+    suite = suites.create_suite(
         live.ctx, principal, name="all", test_case_ids=[c.test_case.id for c in cases]
     )
-    plan = assets.create_plan(live.ctx, principal, name="big", suite_ids=[suite.id])
+    plan = plans.create_plan(live.ctx, principal, name="big", suite_ids=[suite.id])
     counted = Counted()
 
     def on_begin(_conn: Any) -> None:

@@ -4,7 +4,7 @@
 import httpx
 
 from testament.domain.access import Role
-from testament.services import admin
+from testament.services import keys
 from tests.conftest import LiveServer, Workspace
 from tests.e2e.test_enterprise_tester import et_client
 
@@ -103,7 +103,7 @@ def test_a_user_made_first_is_the_one_a_new_key_belongs_to(
 
 
 def admin_key_for(live: LiveServer, workspace: Workspace, name: str) -> str:
-    return admin.create_key(live.ctx, workspace.id, Role.TESTER, name).token
+    return keys.create_key(live.ctx, workspace.id, Role.TESTER, name).token
 
 
 def test_a_disabled_users_keys_are_refused_until_it_is_enabled_again(

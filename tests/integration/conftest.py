@@ -12,7 +12,7 @@ from testament.bootstrap import build_context
 from testament.config import Settings
 from testament.domain.access import Principal, Role
 from testament.engine.local import LocalExecutor
-from testament.services import admin
+from testament.services import keys, workspaces
 from testament.services.context import AppContext
 from tests.conftest import _postgres_database, make_settings
 
@@ -27,9 +27,9 @@ class Engine:
 
     def __init__(self, settings: Settings) -> None:
         self.ctx: AppContext = build_context(settings)
-        workspace = admin.create_workspace(self.ctx, "engine-test")
-        key = admin.create_key(self.ctx, workspace.id, Role.ADMIN, "engine")
-        self.principal: Principal = admin.authenticate_token(self.ctx, key.token)
+        workspace = workspaces.create_workspace(self.ctx, "engine-test")
+        key = keys.create_key(self.ctx, workspace.id, Role.ADMIN, "engine")
+        self.principal: Principal = keys.authenticate_token(self.ctx, key.token)
         self.executor: LocalExecutor | None = None
 
     def start(self) -> "Engine":

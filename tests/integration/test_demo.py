@@ -12,7 +12,7 @@ from rich.console import Console
 from testament.bootstrap import build_context
 from testament.cli import demo
 from testament.domain.errors import NotFound
-from testament.services import admin, assignments, tasks
+from testament.services import assignments, keys, tasks
 from testament.services import resources as workspace_resources
 from testament.services import test_cases as tc
 from testament.services.context import AppContext
@@ -39,7 +39,7 @@ class Start:
 
 
 def principal(ctx: AppContext, start: Start) -> Any:
-    return admin.authenticate_token(ctx, start.demo["token"])
+    return keys.authenticate_token(ctx, start.demo["token"])
 
 
 def test_a_restart_keeps_a_users_edit_of_a_demo_test_case_and_what_they_deleted(ctx: AppContext) -> None:
@@ -85,7 +85,7 @@ def test_a_demo_made_by_an_older_version_gets_only_the_new_parts(
         made = Start(ctx).demo
     path = Path(ctx.settings.data_dir) / "demo.json"
     path.write_text(json.dumps({k: v for k, v in made.items() if k != "planted"}))
-    who = admin.authenticate_token(ctx, made["token"])
+    who = keys.authenticate_token(ctx, made["token"])
     tc.update_test_case(ctx, who, "health", description="mine")
 
     newer = Start(ctx)
@@ -101,7 +101,7 @@ def test_a_part_whose_name_is_taken_is_left_out_whole_with_a_warning_and_tried_a
     with monkeypatch.context() as older:
         older.setattr(demo, "PARTS", {"samples": demo.PARTS["samples"]})
         made = Start(ctx).demo
-    who = admin.authenticate_token(ctx, made["token"])
+    who = keys.authenticate_token(ctx, made["token"])
     workspace_resources.create_resource(ctx, who, kind="connect.flow", name="Main IVR", body={})
 
     start = Start(ctx)

@@ -10,6 +10,7 @@ from testament.domain.errors import QuotaExceeded
 from testament.domain.execution import Execution, ExecutionStatus
 from testament.engine import queue
 from testament.services import executions as ex
+from testament.services import keys, workspaces
 from testament.services import test_cases as tc
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStarted, RecordAdded
 from tests.conftest import wait_for
@@ -234,7 +235,6 @@ def test_lease_expiry_recovers_an_execution_from_another_host(make_engine: Any) 
 
 def test_a_saturated_workspace_does_not_starve_another(make_engine: Any, target: Any) -> None:
     from testament.domain.access import Role
-    from testament.services import admin
 
     engine = make_engine(max_running_executions=1)
     busy_case = publish_http(engine, "busy", [f"{target.url}/ok"])
@@ -242,9 +242,9 @@ def test_a_saturated_workspace_does_not_starve_another(make_engine: Any, target:
     for _ in range(20):
         start(engine, busy_case)
     assert queue.claim_next(engine.ctx, owner) is not None  # the busy workspace is now at its limit
-    other = admin.create_workspace(engine.ctx, "other")
-    other_principal = admin.authenticate_token(
-        engine.ctx, admin.create_key(engine.ctx, other.id, Role.ADMIN).token
+    other = workspaces.create_workspace(engine.ctx, "other")
+    other_principal = keys.authenticate_token(
+        engine.ctx, keys.create_key(engine.ctx, other.id, Role.ADMIN).token
     )
     other_case = tc.create_test_case(
         engine.ctx, other_principal, kind="noop", name="quiet", content={}, publish=True

@@ -14,7 +14,7 @@ from testament.bootstrap import build_context
 from testament.domain.access import Principal, Role
 from testament.domain.errors import NotFound
 from testament.domain.model import Project, TestCase
-from testament.services import admin, projects, resources
+from testament.services import keys, projects, resources, workspaces
 from testament.services import test_cases as tc
 from testament.services.context import AppContext
 from testament.services.paging import Window
@@ -33,9 +33,9 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppContext]:
 
 
 def _principal(ctx: AppContext) -> Principal:
-    workspace = admin.create_workspace(ctx, f"repository-{uuid.uuid4().hex[:8]}")
-    key = admin.create_key(ctx, workspace.id, Role.ADMIN, "admin")
-    return admin.authenticate_token(ctx, key.token)
+    workspace = workspaces.create_workspace(ctx, f"repository-{uuid.uuid4().hex[:8]}")
+    key = keys.create_key(ctx, workspace.id, Role.ADMIN, "admin")
+    return keys.authenticate_token(ctx, key.token)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from alembic import command
 
 from testament.bootstrap import build_context
 from testament.compat.testsigma import translate
-from testament.services import assets, executions, plan_run_views, run_configs, uploads
+from testament.services import environments, executions, plan_run_views, plans, run_configs, suites, uploads
 from testament.services import test_cases as tc
 from testament.store.db import alembic_config
 from tests.integration.conftest import Engine
@@ -20,10 +20,12 @@ def _a_workspace_with_one_of_everything(engine: Engine) -> str:
     ctx, me = engine.ctx, engine.principal
     content = {"steps": [{"name": "call", "request": {"url": "http://127.0.0.1:9/"}}]}
     case = tc.create_test_case(ctx, me, kind="http", name="login", content=content, publish=True)
-    suite = assets.create_suite(ctx, me, name="smoke", test_case_ids=[case.test_case.id])
+    suite = suites.create_suite(ctx, me, name="smoke", test_case_ids=[case.test_case.id])
     machines = [{"name": "chrome", "suite_ids": [suite.id]}, {"name": "fire/fox", "suite_ids": [suite.id]}]
-    plan = assets.create_plan(ctx, me, name="nightly", suite_ids=[], machines=machines)
-    environment = assets.create_environment(ctx, me, name="staging", variables={"a": 1}, secrets={"pw": "s"})
+    plan = plans.create_plan(ctx, me, name="nightly", suite_ids=[], machines=machines)
+    environment = environments.create_environment(
+        ctx, me, name="staging", variables={"a": 1}, secrets={"pw": "s"}
+    )
     started = executions.start_execution(ctx, me, plan_id=plan.id, environment_id=environment.id)
     upload = uploads.create_upload(ctx, me, name="app")
     uploads.add_version(ctx, me, upload.id, name="1.0", file_name="app.apk", data=b"apk")

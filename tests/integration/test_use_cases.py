@@ -9,9 +9,8 @@ import pytest
 from testament.domain.access import Role
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.execution import ExecutionStatus
-from testament.services import admin
-from testament.services import assets as at
 from testament.services import executions as ex
+from testament.services import keys, plans, suites, workspaces
 from testament.services import test_cases as tc
 from testament.services.test_cases import DataSetInput
 from tests.conftest import wait_for
@@ -27,8 +26,8 @@ def http_case(engine: Engine, name: str, url: str, status: int = 200, **kw: Any)
 
 
 def plan_of(engine: Engine, name: str, case_ids: list[str]) -> str:
-    suite = at.create_suite(engine.ctx, engine.principal, name=f"{name} suite", test_case_ids=case_ids)
-    return at.create_plan(engine.ctx, engine.principal, name=name, suite_ids=[suite.id]).id
+    suite = suites.create_suite(engine.ctx, engine.principal, name=f"{name} suite", test_case_ids=case_ids)
+    return plans.create_plan(engine.ctx, engine.principal, name=name, suite_ids=[suite.id]).id
 
 
 def finished_run(engine: Engine, run_id: str) -> ex.PlanRunView:
@@ -120,9 +119,9 @@ def test_a_workspace_cannot_reach_another_workspaces_rows(make_engine: Any, targ
     engine = make_engine()
     case = http_case(engine, "mine", f"{target.url}/ok")
     execution = ex.start_execution(engine.ctx, engine.principal, test_case_id=case).executions[0]
-    other_workspace = admin.create_workspace(engine.ctx, "other")
-    other = admin.authenticate_token(
-        engine.ctx, admin.create_key(engine.ctx, other_workspace.id, Role.ADMIN, "them").token
+    other_workspace = workspaces.create_workspace(engine.ctx, "other")
+    other = keys.authenticate_token(
+        engine.ctx, keys.create_key(engine.ctx, other_workspace.id, Role.ADMIN, "them").token
     )
 
     with pytest.raises(NotFound):

@@ -26,7 +26,7 @@ from testament.domain.filters import (
 )
 from testament.domain.manual import RunStatus
 from testament.kit.ids import new_id
-from testament.services import assets, assignments, manual, views
+from testament.services import assignments, manual, plans, views
 from testament.services import test_cases as tc
 from testament.services.manual import StepInput
 from testament.store import tables
@@ -166,7 +166,7 @@ def test_a_plan_runs_result_filters_as_the_surface_derives_it(make_engine: Calla
     engine = make_engine()
     ctx, me = engine.ctx, engine.principal
     case = tc.create_test_case(ctx, me, kind="manual", name="login", content=STEPS, publish=True)
-    plan = assets.create_plan(ctx, me, name="nightly", suite_ids=[])
+    plan = plans.create_plan(ctx, me, name="nightly", suite_ids=[])
     expected: dict[str, set[str]] = {result: set() for result in testsigma.RESULTS}
     with ctx.db.engine.begin() as connection:
         for executions in _RUNS:

@@ -7,8 +7,8 @@ from typing import Any
 from testament.domain.access import Role
 from testament.engine import queue
 from testament.kit.clock import utcnow
-from testament.services import admin, workers
 from testament.services import executions as ex
+from testament.services import keys, workers, workspaces
 from testament.services import test_cases as tc
 from tests.integration.conftest import Engine
 
@@ -63,9 +63,9 @@ def test_a_key_sees_every_worker_but_only_its_own_executions_on_them(make_engine
     worker_id = workers.register(engine.ctx, _registration("w1"))
     execution_id = _start(engine, "http", "ours")
     assert queue.claim_next(engine.ctx, "w1", frozenset({"http"})) is not None
-    other_ws = admin.create_workspace(engine.ctx, "other")
-    other = admin.authenticate_token(
-        engine.ctx, admin.create_key(engine.ctx, other_ws.id, Role.VIEWER, "someone").token
+    other_ws = workspaces.create_workspace(engine.ctx, "other")
+    other = keys.authenticate_token(
+        engine.ctx, keys.create_key(engine.ctx, other_ws.id, Role.VIEWER, "someone").token
     )
 
     [ours] = workers.list_workers(engine.ctx, engine.principal)

@@ -13,7 +13,7 @@ SERVICES = Path(__file__).resolve().parents[2] / "src" / "testament" / "services
 RAW = re.compile(r"\bworkspace_id\s*[!=]=|[!=]=\s*[\w.]*\.c\.workspace_id\b")
 
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    ("admin.py", "if workspace_id != principal.workspace_id:"): (
+    ("keys.py", "if workspace_id != principal.workspace_id:"): (
         "list_keys compares the workspace a caller names with its own before any read "
         "(an operator may name any workspace); the keys are then read through the repository"
     ),

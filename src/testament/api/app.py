@@ -29,7 +29,7 @@ from testament.api.schemas import Items, KeyPublic, WhoAmI
 from testament.bootstrap import build_context, build_engine
 from testament.config import Settings
 from testament.kit.request_limits import FileRoute, RequestLimits
-from testament.services import admin
+from testament.services import keys
 from testament.services.context import AppContext
 from testament.services.uploads import MAX_BYTES as MAX_UPLOAD_BYTES
 from testament.surfaces import CALLBACK_BODY, build_surfaces
@@ -96,14 +96,14 @@ def create_native_api(ctx: AppContext) -> FastAPI:
     def list_keys(ctx: Ctx, principal: CurrentPrincipal) -> Items[KeyPublic]:
         """The workspace's keys, oldest first, revoked ones included. Their tokens and secrets are
         never shown: they are printed once, when a key is created. Admins only."""
-        keys = admin.list_keys(ctx, principal.workspace_id, principal=principal)
-        return Items(items=[KeyPublic.of(k) for k in keys])
+        issued = keys.list_keys(ctx, principal.workspace_id, principal=principal)
+        return Items(items=[KeyPublic.of(k) for k in issued])
 
     @me.delete("/keys/{key_id}", status_code=204, operation_id="revokeKey", summary="Revoke a key")
     def revoke_key(key_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
         """Revoke a key of this workspace at once: calls made with it are refused from now on.
         Admins only."""
-        admin.revoke_key(ctx, key_id, principal=principal)
+        keys.revoke_key(ctx, key_id, principal=principal)
         return Response(status_code=204)
 
     api.include_router(me)

@@ -7,8 +7,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from testament.domain.access import Principal
 from testament.domain.errors import Unauthenticated
-from testament.services.admin import authenticate_token
 from testament.services.context import AppContext
+from testament.services.keys import authenticate_token
 
 __all__ = ["Ctx", "CurrentPrincipal", "get_context"]
 

@@ -20,8 +20,7 @@ from rich.console import Console
 from testament.compat.aws_connect.translate import flow_body
 from testament.domain.access import Principal, Role
 from testament.domain.errors import NotFound, TestamentError
-from testament.domain.model import Plan
-from testament.services import admin, assets, assignments, tasks, test_cases
+from testament.services import assignments, keys, plans, tasks, test_cases, workspaces
 from testament.services import resources as workspace_resources
 from testament.services.apply import apply_bundle, parse_bundle
 from testament.services.context import AppContext
@@ -96,7 +95,7 @@ def _plant_assignment(app: AppContext, principal: Principal) -> None:
 def _plant_task(app: AppContext, principal: Principal) -> None:
     """A task for candidates: the `health` test case, then the `nightly` plan."""
     health = test_cases.find_test_case_id(app, principal, "health")
-    nightly = assets.find_asset(app, principal, Plan, "nightly").id
+    nightly = plans.get_plan(app, principal, "nightly").id
     steps = [
         tasks.StepSpec("Review", test_case_id=health, attempt_limit=2),
         tasks.StepSpec("All", plan_id=nightly),
@@ -119,13 +118,13 @@ def _workspace(app: AppContext, path: Path) -> dict[str, Any]:
     demo: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
     if demo is not None:
         try:
-            admin.get_workspace(app, demo["workspace_id"])
+            workspaces.get_workspace(app, demo["workspace_id"])
             demo.setdefault("planted", LEGACY_PARTS)
             return demo
         except NotFound:
             pass  # the database was replaced: start over
-    workspace = admin.create_workspace(app, "demo")
-    key = admin.create_key(app, workspace.id, Role.ADMIN, USER)
+    workspace = workspaces.create_workspace(app, "demo")
+    key = keys.create_key(app, workspace.id, Role.ADMIN, USER)
     return {"workspace_id": workspace.id, "token": key.token, "key_id": key.id, "planted": []}
 
 
@@ -143,7 +142,7 @@ def ensure_demo(app: AppContext, warnings: Console | None = None) -> dict[str, A
     """
     path = Path(app.settings.data_dir) / "demo.json"
     demo = _workspace(app, path)
-    principal = admin.authenticate_token(app, demo["token"])
+    principal = keys.authenticate_token(app, demo["token"])
     for part, plant in PARTS.items():
         if part in demo["planted"]:
             continue

@@ -160,7 +160,7 @@ def migrate(data_dir: DataDir = None) -> None:
 @workspace_app.command("create")
 def workspace_create(name: str, as_json: AsJson = False, data_dir: DataDir = None) -> None:
     """Create a workspace."""
-    from testament.services.admin import create_workspace
+    from testament.services.workspaces import create_workspace
 
     try:
         ws = create_workspace(_context(data_dir), name)
@@ -179,7 +179,7 @@ def key_create(
     data_dir: DataDir = None,
 ) -> None:
     """Issue a key: a Bearer token, and an access key pair for AWS SigV4. Shown once."""
-    from testament.services.admin import create_key
+    from testament.services.keys import create_key
 
     try:
         issued = create_key(_context(data_dir), workspace, parse_role(role), user)
@@ -207,7 +207,7 @@ def key_list(
     data_dir: DataDir = None,
 ) -> None:
     """A workspace's keys (no secrets: they are shown only at creation)."""
-    from testament.services.admin import list_keys
+    from testament.services.keys import list_keys
 
     try:
         keys = list_keys(_context(data_dir), workspace)
@@ -237,7 +237,7 @@ def key_list(
 @key_app.command("revoke")
 def key_revoke(key_id: str, data_dir: DataDir = None) -> None:
     """Revoke a key at once."""
-    from testament.services.admin import revoke_key
+    from testament.services.keys import revoke_key
 
     try:
         revoke_key(_context(data_dir), key_id)

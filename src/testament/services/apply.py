@@ -16,7 +16,7 @@ from testament.domain.access import Permission, Principal
 from testament.domain.content import problems_from_validation, validate_content
 from testament.domain.errors import InvalidInput, Problem
 from testament.domain.model import TEST_CASE_NAME_MAX, Environment, Plan, Suite, TestCase, TestCaseStatus
-from testament.services import assets, test_cases
+from testament.services import environments, plans, suites, test_cases
 from testament.services.context import AppContext
 from testament.services.paging import all_items
 
@@ -125,8 +125,15 @@ def _check(
         raise InvalidInput.of(problems)
 
 
+_LISTS: dict[type, Any] = {
+    Suite: suites.list_suites,
+    Plan: plans.list_plans,
+    Environment: environments.list_environments,
+}
+
+
 def _stored(app: AppContext, principal: Principal, cls: Any) -> dict[str, Any]:
-    return {a.name: a for a in all_items(partial(assets.list_assets, app, principal, cls))}
+    return {a.name: a for a in all_items(partial(_LISTS[cls], app, principal))}
 
 
 def _stored_cases(app: AppContext, principal: Principal) -> dict[str, TestCase]:
@@ -143,19 +150,19 @@ def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[
     principal.require(Permission.WRITE)
     envs = _stored(app, principal, Environment)
     cases = _stored_cases(app, principal)
-    suites = _stored(app, principal, Suite)
-    plans = _stored(app, principal, Plan)
-    _check(bundle, set(cases), set(suites), set(envs))
+    stored_suites = _stored(app, principal, Suite)
+    stored_plans = _stored(app, principal, Plan)
+    _check(bundle, set(cases), set(stored_suites), set(envs))
     ids = _Ids(
         environments={n: e.id for n, e in envs.items()},
         test_cases={n: c.id for n, c in cases.items()},
-        suites={n: s.id for n, s in suites.items()},
+        suites={n: s.id for n, s in stored_suites.items()},
     )
     with app.uow() as uow:
         report = [_apply_environment(app, principal, doc, envs, ids) for doc in bundle.environments]
         report += [_apply_case(app, principal, doc, cases, ids) for doc in bundle.test_cases]
-        report += [_apply_suite(app, principal, doc, suites, ids) for doc in bundle.suites]
-        report += [_apply_plan(app, principal, doc, plans, ids) for doc in bundle.plans]
+        report += [_apply_suite(app, principal, doc, stored_suites, ids) for doc in bundle.suites]
+        report += [_apply_plan(app, principal, doc, stored_plans, ids) for doc in bundle.plans]
         uow.commit()
     return report
 
@@ -178,16 +185,18 @@ def _apply_environment(
 ) -> dict[str, str]:
     current = stored.get(doc.name)
     if current is None:
-        made = assets.create_environment(
+        made = environments.create_environment(
             app, principal, name=doc.name, variables=doc.variables, secrets=doc.secrets
         )
         ids.environments[doc.name] = made.id
         return _line("environment", doc.name, made.id, "created")
     unchanged = current.variables == doc.variables and (
-        doc.secrets is None or assets.secrets_match(app, current, doc.secrets)
+        doc.secrets is None or environments.secrets_match(app, current, doc.secrets)
     )
     if not unchanged:
-        assets.update_environment(app, principal, current.id, variables=doc.variables, secrets=doc.secrets)
+        environments.update_environment(
+            app, principal, current.id, variables=doc.variables, secrets=doc.secrets
+        )
     return _line("environment", doc.name, current.id, "unchanged" if unchanged else "updated")
 
 
@@ -197,14 +206,14 @@ def _apply_suite(
     members = [ids.test_cases[n] for n in doc.test_cases]
     current = stored.get(doc.name)
     if current is None:
-        made = assets.create_suite(
+        made = suites.create_suite(
             app, principal, name=doc.name, description=doc.description, test_case_ids=members
         )
         ids.suites[doc.name] = made.id
         return _line("suite", doc.name, made.id, "created")
     unchanged = (current.description, current.test_case_ids) == (doc.description, members)
     if not unchanged:
-        assets.update_suite(app, principal, current.id, description=doc.description, test_case_ids=members)
+        suites.update_suite(app, principal, current.id, description=doc.description, test_case_ids=members)
     return _line("suite", doc.name, current.id, "unchanged" if unchanged else "updated")
 
 
@@ -220,11 +229,11 @@ def _apply_plan(
     }
     current = stored.get(doc.name)
     if current is None:
-        made = assets.create_plan(app, principal, name=doc.name, **fields)
+        made = plans.create_plan(app, principal, name=doc.name, **fields)
         return _line("plan", doc.name, made.id, "created")
     unchanged = all(getattr(current, key) == value for key, value in fields.items())
     if not unchanged:
-        assets.update_plan(app, principal, current.id, **fields)
+        plans.update_plan(app, principal, current.id, **fields)
     return _line("plan", doc.name, current.id, "unchanged" if unchanged else "updated")
 
 

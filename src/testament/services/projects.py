@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput
-from testament.domain.model import Project
+from testament.domain.model import Project, Workspace
 from testament.kit.ids import new_id
 from testament.services.context import AppContext
 from testament.services.paging import Window
@@ -17,6 +17,7 @@ from testament.store.repository import Repository
 from testament.store.tables import packages, projects, suites
 
 __all__ = [
+    "add_default_project",
     "check_project",
     "create_project",
     "delete_project",
@@ -41,6 +42,11 @@ def create_project(app: AppContext, principal: Principal, *, name: str) -> Proje
             raise Conflict(f"a project named {name!r} already exists") from None
         uow.commit()
     return project
+
+
+def add_default_project(session: Session, workspace: Workspace) -> None:
+    """A new workspace's default project: the one suites and packages are in unless they name another."""
+    session.add(Project(workspace.id, workspace.id, workspace.name, workspace.created_at))
 
 
 def _projects(session: Session, principal: Principal) -> Repository[Project]:

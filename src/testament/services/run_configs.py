@@ -15,8 +15,8 @@ from typing import Any
 
 from testament.domain.access import Principal
 from testament.domain.errors import InvalidInput, NotFound
-from testament.domain.model import Plan, Resource
-from testament.services import assets, references, resources
+from testament.domain.model import Resource
+from testament.services import plans, references, resources
 from testament.services.context import AppContext
 from testament.services.executions import RunDetails, Slot, Started, start_execution
 from testament.services.paging import all_items
@@ -55,7 +55,7 @@ def _check(
     app: AppContext, principal: Principal, plan_ref: str, condition: str, filters: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The stored body: the plan and the suites filtered on by id, however they were named."""
-    plan_id = assets.get_asset(app, principal, Plan, plan_ref).id
+    plan_id = plans.get_plan(app, principal, plan_ref).id
     if condition not in CONDITIONS:
         raise InvalidInput("condition", f"must be one of {', '.join(CONDITIONS)}")
     checked = []
@@ -106,7 +106,7 @@ def update_run_config(
 
 def list_run_configs(app: AppContext, principal: Principal, plan_ref: str | None = None) -> list[RunConfig]:
     """Every saved configuration, or those of one plan (by its id or name)."""
-    plan_id = assets.find_asset(app, principal, Plan, plan_ref).id if plan_ref else None
+    plan_id = plans.get_plan(app, principal, plan_ref).id if plan_ref else None
     found = all_items(partial(resources.list_resources, app, principal, KIND))
     configs = [RunConfig.of(r) for r in found]
     return [c for c in configs if plan_id is None or c.plan_id == plan_id]
@@ -154,7 +154,7 @@ def start_partial_run(
     **start: Any,
 ) -> Started:
     """Start the part of a plan a saved configuration selects (by its id or name)."""
-    plan = assets.find_asset(app, principal, Plan, plan_id)
+    plan = plans.get_plan(app, principal, plan_id)
     chosen = find_run_config(app, principal, plan.id, config)
     run = replace(details or RunDetails(), select=selector(chosen))
     return start_execution(app, principal, plan_id=plan.id, run=run, **start)

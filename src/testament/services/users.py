@@ -23,11 +23,13 @@ __all__ = [
     "create_user",
     "delete_user",
     "get_user",
+    "is_enabled",
     "list_users",
     "query_users",
     "update_user",
     "user_for_key",
     "user_named",
+    "user_names",
 ]
 
 UNCHANGED: Any = ...
@@ -58,6 +60,18 @@ def list_users(
     with app.db.reading() as session:
         found = _mine(session, principal).keyset(users.c.name, None if after is None else str(after), limit)
     return make_page(app.cursors, "users", found, limit, key=lambda u: u.name)
+
+
+def user_names(app: AppContext, principal: Principal) -> list[str]:
+    """The names of the workspace's users, in order."""
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        return sorted(session.scalars(select(users.c.name).where(owned_by(users, principal.workspace_id))))
+
+
+def is_enabled(session: Session, user_id: str | None) -> bool:
+    """Whether a user may act (their keys with them)."""
+    return bool(session.scalar(select(users.c.enabled).where(users.c.id == user_id)))
 
 
 def query_users(app: AppContext, principal: Principal, window: Window) -> tuple[list[User], int]:

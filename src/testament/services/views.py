@@ -27,12 +27,12 @@ from testament.domain.model import Artifact, Assignment, Package, Plan, PlanRun,
 from testament.domain.tasks import Candidate
 from testament.domain.users import User
 from testament.services import (
-    assets,
     assignments,
     attachments,
     incidents,
     manual,
     projects,
+    suites,
     tasks,
     test_cases,
     users,
@@ -368,7 +368,7 @@ def query_packages(
 def query_suites(
     app: AppContext, principal: Principal, selection: Selection, *, children_of: str | None = None
 ) -> tuple[list[Suite], int]:
-    return assets.query_suites(app, principal, _window(SUITES, selection), children_of=children_of)
+    return suites.query_suites(app, principal, _window(SUITES, selection), children_of=children_of)
 
 
 def query_test_cases(

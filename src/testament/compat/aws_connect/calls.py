@@ -26,7 +26,7 @@ from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.kit.clock import utcnow
 from testament.kit.cursors import InvalidCursor
-from testament.services import admin
+from testament.services import keys
 from testament.services.context import AppContext
 
 __all__ = ["KIND", "AwsCall", "Call", "Input", "authenticated", "empty"]
@@ -92,7 +92,7 @@ async def authenticated(request: Request) -> AwsCall:
 
     def secret_for(access_key_id: str) -> str:
         try:
-            principal, secret = admin.authenticate_access_key(ctx, access_key_id)
+            principal, secret = keys.authenticate_access_key(ctx, access_key_id)
         except e.Unauthenticated:
             raise AwsError(
                 "UnrecognizedClientException", "The security token included in the request is invalid."

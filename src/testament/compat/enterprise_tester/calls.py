@@ -17,7 +17,7 @@ from testament.domain.access import Principal
 from testament.domain.filters import Node, SortKey, all_of
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment
-from testament.services import admin, assignments, manual, views
+from testament.services import assignments, keys, manual, users, views
 from testament.services.context import AppContext
 
 __all__ = [
@@ -72,13 +72,13 @@ def _principal(ctx: AppContext, authorization: str) -> Principal:
     """HTTP Basic with the key's access key id and secret, or a Bearer token."""
     scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials:
-        return admin.authenticate_token(ctx, credentials.strip())
+        return keys.authenticate_token(ctx, credentials.strip())
     if scheme.lower() == "basic" and credentials:
         try:
             user, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise EtError(401, "Authorization has been denied for this request.") from None
-        principal, secret = admin.authenticate_access_key(ctx, user)
+        principal, secret = keys.authenticate_access_key(ctx, user)
         if hmac.compare_digest(secret, password):
             return principal
     raise EtError(401, "Authorization has been denied for this request.")
@@ -180,7 +180,7 @@ def tql_query(call: Caller, fields: translate.VendorFields) -> Query:
 
 def user_name_of(call: Caller, user_id: Any) -> str:
     """The user name a vendor user GUID stands for in this workspace."""
-    for name in admin.list_users(call.ctx, call.principal):
+    for name in users.user_names(call.ctx, call.principal):
         if translate.user_id(call.principal.workspace_id, name) == str(user_id).lower():
             return name
     raise EtError(403, f"You must specify a valid user: no user {user_id} in this project")

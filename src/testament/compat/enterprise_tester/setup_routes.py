@@ -21,7 +21,7 @@ from testament.compat.enterprise_tester.calls import (
 from testament.compat.enterprise_tester.errors import EtError
 from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
-from testament.services import admin, assets, assignments, attachments, projects, test_cases, views
+from testament.services import assignments, attachments, projects, suites, test_cases, views, workspaces
 from testament.services.paging import MAX_LIMIT
 
 router = APIRouter(prefix="/api")
@@ -34,7 +34,7 @@ def _project_wire(call: Caller, project: Project) -> dict[str, Any]:
         "Id": project.id,
         "Name": project.name,
         "OrganisationId": project.workspace_id,
-        "OrganisationName": admin.get_workspace(call.ctx, project.workspace_id).name,
+        "OrganisationName": workspaces.get_workspace(call.ctx, project.workspace_id).name,
         "ProjectCategoryId": None,
         "ProjectCategoryName": None,
         "Description": None,
@@ -98,9 +98,7 @@ def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
         "Self": f"{call.base}api/scriptpackage/{suite.id}",
     }
     if "Parent" in expand:
-        parent = (
-            assets.get_asset(call.ctx, call.principal, Suite, suite.parent_id) if suite.parent_id else None
-        )
+        parent = suites.get_suite(call.ctx, call.principal, suite.parent_id) if suite.parent_id else None
         wire["Parent"] = _package_wire(replace(call, params={}), parent) if parent else None
     if "Children" in expand:
         children, _ = views.query_suites(
@@ -123,7 +121,7 @@ def create_script_package(
     call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """A script package, at the top level or inside `ParentId`."""
-    suite = assets.create_suite(
+    suite = suites.create_suite(
         call.ctx,
         call.principal,
         name=text_of(body, "Name") or "",
@@ -146,7 +144,7 @@ def _parent_id(body: dict[str, Any]) -> str | None:
 
 @router.get("/scriptpackage/{package_id}")
 def get_script_package(package_id: str, call: Call) -> dict[str, Any]:
-    return _package_wire(call, assets.get_asset(call.ctx, call.principal, Suite, package_id))
+    return _package_wire(call, suites.get_suite(call.ctx, call.principal, package_id))
 
 
 @router.put("/scriptpackage/{package_id}")
@@ -161,20 +159,20 @@ def update_script_package(
         changes["description"] = text_of(body, "Description") or ""
     if "ParentId" in body:
         changes["parent_id"] = _parent_id(body)
-    return _package_wire(call, assets.update_suite(call.ctx, call.principal, package_id, **changes))
+    return _package_wire(call, suites.update_suite(call.ctx, call.principal, package_id, **changes))
 
 
 @router.delete("/scriptpackage/{package_id}")
 def delete_script_package(package_id: str, call: Call) -> Response:
     """Deletes the package and the packages inside it; its scripts stay."""
-    assets.delete_asset(call.ctx, call.principal, Suite, package_id)
+    suites.delete_suite(call.ctx, call.principal, package_id)
     return Response(status_code=200)
 
 
 @router.get("/scriptpackage/{package_id}/children")
 def list_script_package_children(package_id: str, call: Call) -> dict[str, Any]:
     """The script packages directly inside one; OData options apply."""
-    parent = assets.get_asset(call.ctx, call.principal, Suite, package_id)
+    parent = suites.get_suite(call.ctx, call.principal, package_id)
     query = odata_query(call, translate.SCRIPT_PACKAGE_FIELDS)
     found, total = views.query_suites(call.ctx, call.principal, query.selection, children_of=parent.id)
     return query.envelope([_package_wire(call, s) for s in found], total)

@@ -36,7 +36,7 @@ from testament.domain.access import Principal
 from testament.domain.filters import Comparison, Constant, Field, Kind, Node, all_of, equals
 from testament.domain.tasks import InstanceStatus
 from testament.kit.sentinels import UNSET
-from testament.services import admin, callbacks, tasks, views
+from testament.services import callbacks, keys, tasks, views
 from testament.services.context import AppContext
 
 __all__ = ["callback_body", "create_testinvite_app"]
@@ -84,7 +84,7 @@ def caller(request: Request) -> Caller:
     if scheme.lower() != "bearer" or not token.strip():
         raise TiError(401, "Send an API key as 'Authorization: Bearer <key>'")
     try:
-        principal = admin.authenticate_token(ctx, token.strip())
+        principal = keys.authenticate_token(ctx, token.strip())
     except e.Unauthenticated:
         raise TiError(401, "The API key is not valid") from None
     return Caller(ctx, principal, dict(request.query_params))

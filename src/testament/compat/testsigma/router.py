@@ -34,11 +34,10 @@ from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.filters import all_of, any_of, equals
-from testament.domain.model import Environment
 from testament.services import (
-    admin,
-    assets,
+    environments,
     executions,
+    keys,
     plan_run_views,
     run_configs,
     surface_ids,
@@ -98,7 +97,7 @@ def caller(
     ctx: AppContext = request.app.state.ctx
     if credentials is None or not credentials.credentials:
         raise TestsigmaError(401, "Full authentication is required to access this resource", "UNAUTHORIZED")
-    return Caller(ctx, admin.authenticate_token(ctx, credentials.credentials))
+    return Caller(ctx, keys.authenticate_token(ctx, credentials.credentials))
 
 
 Call = Annotated[Caller, Depends(caller)]
@@ -415,7 +414,7 @@ def list_test_plans(
 
 @router.get("/environments", responses={200: {"model": Page[EnvironmentWire]}})
 def list_environments(call: Call, page: PageNumber = 0, size: PageSize = 50) -> dict[str, Any]:
-    envs = all_items(partial(assets.list_assets, call.ctx, call.principal, Environment))
+    envs = all_items(partial(environments.list_environments, call.ctx, call.principal))
     shown = envs[page * size : (page + 1) * size]
     items = call.show(lambda ids: [translate.environment_wire(env, ids) for env in shown])
     return translate.page_wire(items, len(envs), page, size)
@@ -423,7 +422,7 @@ def list_environments(call: Call, page: PageNumber = 0, size: PageSize = 50) -> 
 
 @router.get("/environments/{env_id}", responses={200: {"model": EnvironmentWire}})
 def get_environment(env_id: str, call: Call) -> dict[str, Any]:
-    env = assets.get_asset(call.ctx, call.principal, Environment, call.core("environment", env_id, "id"))
+    env = environments.get_environment(call.ctx, call.principal, call.core("environment", env_id, "id"))
     return call.show(partial(translate.environment_wire, env))
 
 
@@ -453,7 +452,9 @@ def create_environment(call: Call, body: EnvironmentInput) -> dict[str, Any]:
     if body.name is None:
         raise field_error("name", "is required")
     plain, secret = _variables(body) or ({}, {})
-    env = assets.create_environment(call.ctx, call.principal, name=body.name, variables=plain, secrets=secret)
+    env = environments.create_environment(
+        call.ctx, call.principal, name=body.name, variables=plain, secrets=secret
+    )
     return call.show(partial(translate.environment_wire, env))
 
 
@@ -461,7 +462,7 @@ def create_environment(call: Call, body: EnvironmentInput) -> dict[str, Any]:
 def update_environment(env_id: str, call: Call, body: EnvironmentInput) -> dict[str, Any]:
     core_id = call.core("environment", env_id, "id")
     given = _variables(body)
-    env = assets.update_environment(
+    env = environments.update_environment(
         call.ctx,
         call.principal,
         core_id,

@@ -1,4 +1,4 @@
-"""Workspaces and API keys: create them, and turn a presented credential into a principal.
+"""API keys: issue and revoke them, and turn a presented credential into a principal.
 
 A key is one credential in three forms: a Bearer `token` for the native API and the
 vendor surfaces, and an `access_key_id` / `secret_access_key` pair for AWS Signature V4.
@@ -15,24 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal, Role
-from testament.domain.errors import InvalidInput, NotFound, Unauthenticated
-from testament.domain.model import ApiKey, Project, Workspace
+from testament.domain.errors import NotFound, Unauthenticated
+from testament.domain.model import ApiKey, Workspace
+from testament.domain.users import checked_name
 from testament.kit.ids import new_id, new_secret
 from testament.services import users
 from testament.services.context import AppContext
-from testament.store.repository import Repository, owned_by
+from testament.store.repository import Repository
 from testament.store.tables import api_keys
-from testament.store.tables import users as user_table
 
 __all__ = [
     "IssuedKey",
     "authenticate_access_key",
     "authenticate_token",
     "create_key",
-    "create_workspace",
-    "get_workspace",
     "list_keys",
-    "list_users",
     "revoke_key",
 ]
 
@@ -57,36 +54,9 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _check_name(field: str, value: str) -> str:
-    value = value.strip()
-    if not 1 <= len(value) <= 200:
-        raise InvalidInput(field, "must be 1 to 200 characters")
-    return value
-
-
-def create_workspace(app: AppContext, name: str) -> Workspace:
-    """An operator's command (CLI), not a principal's: there is no principal before a workspace."""
-    workspace = Workspace(id=new_id(), name=_check_name("name", name), created_at=app.clock())
-    with app.uow() as uow:
-        uow.session.add(workspace)
-        uow.session.flush()
-        # its default project: the one suites and packages are in unless they name another
-        uow.session.add(Project(workspace.id, workspace.id, workspace.name, workspace.created_at))
-        uow.commit()
-    return workspace
-
-
-def get_workspace(app: AppContext, workspace_id: str) -> Workspace:
-    with app.db.reading() as session:
-        workspace = session.get(Workspace, workspace_id)
-    if workspace is None:
-        raise NotFound("workspace", workspace_id)
-    return workspace
-
-
 def create_key(app: AppContext, workspace_id: str, role: Role, user_name: str = "") -> IssuedKey:
     """An operator's command: issue a key for a workspace."""
-    user_name = _check_name("user", user_name or role.value)
+    user_name = checked_name("user", user_name or role.value)
     token = TOKEN_PREFIX + new_secret(32)
     access_key_id = "AKTS" + "".join(secrets.choice(_ALNUM) for _ in range(16))
     secret_access_key = new_secret(30)[:40]
@@ -146,9 +116,7 @@ def _principal(key: ApiKey) -> Principal:
 
 def _enabled(session: Session, key: ApiKey) -> bool:
     """A key acts while it is not revoked and its user is enabled."""
-    return key.revoked_at is None and bool(
-        session.scalar(select(user_table.c.enabled).where(user_table.c.id == key.user_id))
-    )
+    return key.revoked_at is None and users.is_enabled(session, key.user_id)
 
 
 def authenticate_token(app: AppContext, token: str) -> Principal:
@@ -166,11 +134,3 @@ def authenticate_access_key(app: AppContext, access_key_id: str) -> tuple[Princi
         if key is None or not _enabled(session, key):
             raise Unauthenticated("the access key id is not valid")
     return _principal(key), app.secret_box.decrypt(key.secret_ciphertext.encode()).decode()
-
-
-def list_users(app: AppContext, principal: Principal) -> list[str]:
-    """The names of the workspace's users, in order."""
-    principal.require(Permission.READ)
-    with app.db.reading() as session:
-        names = session.scalars(select(user_table.c.name).where(owned_by(user_table, principal.workspace_id)))
-        return sorted(names)
