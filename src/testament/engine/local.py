@@ -1,7 +1,9 @@
 """The local executor: a pool of worker threads in the server's own process.
 
-Each worker loops: claim the oldest runnable execution, run it, repeat; when there is
-nothing to claim it sleeps until an ExecutionQueued event or its poll interval. A
+Each worker loops: claim the next runnable execution (engine/queue.py says which), run it,
+repeat; when there is nothing to claim it sleeps until an ExecutionQueued event, on PostgreSQL a
+NOTIFY from any process (engine/listen.py), or its poll interval. A stop requested through any
+process reaches a run here the same ways (and through the lease renewal, at the latest). A
 reaper thread recovers executions whose worker died (expired lease, or a dead process
 on this host) — once at start-up, then every few seconds.
 
@@ -18,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from testament.engine import queue
+from testament.engine.listen import Listener
 from testament.engine.queue import LeaseLost
 from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, run_job
 from testament.services.context import AppContext
@@ -42,6 +45,7 @@ class LocalExecutor:
         self._threads: list[threading.Thread] = []
         self._running: dict[str, EngineRunContext] = {}
         self._unsubscribe: list[Any] = []
+        self._listener: Listener | None = None
 
     @property
     def owner(self) -> str:
@@ -55,6 +59,14 @@ class LocalExecutor:
             bus.subscribe(ExecutionFinished, self._on_queued),  # a slot may have freed up
             bus.subscribe(ExecutionStopRequested, self._on_stop_requested),
         ]
+        if not self._app.db.is_sqlite:
+            self._listener = Listener(
+                self._app.db.url,
+                on_claimable=self._wake_up,
+                on_stop=self._stop_running,
+                on_reconnect=lambda: self._wake_up(self._concurrency),
+            )
+            self._listener.start()
         for i in range(self._concurrency):
             thread = threading.Thread(target=self._work, name=f"testament-worker-{i}", daemon=True)
             thread.start()
@@ -69,6 +81,8 @@ class LocalExecutor:
         running after that is handed back here: its late writes are refused (the lease is gone)."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        if self._listener is not None:
+            self._listener.close()
         self._closing.set()
         with self._wake:
             self._wake.notify_all()
@@ -93,12 +107,20 @@ class LocalExecutor:
                 log.exception("could not hand %s back; recovery will once its lease runs out", execution_id)
 
     def _on_queued(self, _event: Any) -> None:
+        self._wake_up(1)
+
+    def _wake_up(self, claims: int) -> None:
+        """Up to `claims` idle workers look for work. More wake-ups than workers would only
+        make empty claims later: a worker that finds work keeps claiming until it finds none."""
         with self._wake:
-            self._pending += 1
-            self._wake.notify()
+            self._pending = min(self._pending + claims, self._concurrency)
+            self._wake.notify(claims)
 
     def _on_stop_requested(self, event: ExecutionStopRequested) -> None:
-        ctx = self._running.get(event.execution_id)
+        self._stop_running(event.execution_id)
+
+    def _stop_running(self, execution_id: str) -> None:
+        ctx = self._running.get(execution_id)
         if ctx is not None:
             ctx.cancel(STOPPED)
 

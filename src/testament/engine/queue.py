@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.kit.clock import as_utc
@@ -18,7 +19,7 @@ from testament.services import endings
 from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStarted, RecordAdded
-from testament.store.tables import execution_records, executions, test_case_versions
+from testament.store.tables import execution_records, execution_slots, executions, test_case_versions
 
 __all__ = [
     "Job",
@@ -83,57 +84,114 @@ class Job:
 
 
 def claim_next(app: AppContext, owner: str, kinds: frozenset[str] | None = None) -> Job | None:
-    """Take the oldest queued execution whose workspace is under its running limit, of one of
-    `kinds` (None: any kind): a worker claims only what it has runners for."""
-    limit = app.settings.max_running_executions
+    """Take a queued execution of one of `kinds` (None: any kind; a worker claims only what it
+    has runners for) in a workspace below its running cap: the workspace with the fewest running
+    executions first, then the oldest queued, so a workspace's backlog never holds up another's
+    single execution. The cap is the workspace's slot rows: a claim takes a free one, skipping
+    those other claims hold, so concurrent claims do not queue on one workspace row."""
+    cap = app.settings.max_running_executions
     with app.uow() as uow:
-        saturated = (  # workspaces at their running limit must not hide everyone else's work
-            select(executions.c.workspace_id)
-            .where(executions.c.status == ExecutionStatus.RUNNING, executions.c.kind != MANUAL_KIND)
-            .group_by(executions.c.workspace_id)
-            .having(func.count() >= limit)
-        )
-        queued = select(executions.c.id, executions.c.workspace_id).where(
-            executions.c.status == ExecutionStatus.QUEUED, executions.c.workspace_id.not_in(saturated)
-        )
-        if kinds is not None:
-            queued = queued.where(executions.c.kind.in_(kinds))
-        candidates = uow.session.execute(
-            queued.order_by(executions.c.queued_at, executions.c.id).limit(CANDIDATES)
-        ).all()
-        busy = _running_counts(uow, {c.workspace_id for c in candidates})
-        for candidate in candidates:
-            if busy.get(candidate.workspace_id, 0) >= limit:
-                continue
-            uow.lock_workspace(candidate.workspace_id)  # then count again: exact under the lock
-            if _running_counts(uow, {candidate.workspace_id}).get(candidate.workspace_id, 0) >= limit:
-                continue
-            execution = uow.session.get(Execution, candidate.id, with_for_update={"skip_locked": True})
-            if execution is None or execution.status != ExecutionStatus.QUEUED:
-                continue  # another worker took it
-            return _start(uow, execution, owner)
+        for workspace_id in _workspaces_in_turn(uow, cap, kinds):
+            slot_no = _free_slot(uow, workspace_id, cap)
+            if slot_no is None:
+                continue  # its free slots are being taken by other claims right now
+            execution = _oldest_queued(uow, workspace_id, kinds)
+            if execution is None:
+                continue  # other workers took them meanwhile; the slot stays free
+            return _start(uow, execution, owner, slot_no)
     return None
 
 
-def _running_counts(uow: UnitOfWork, workspace_ids: set[str]) -> dict[str, int]:
-    if not workspace_ids:
-        return {}
-    rows = uow.session.execute(
-        select(executions.c.workspace_id, func.count())
+def _workspaces_in_turn(uow: UnitOfWork, cap: int, kinds: frozenset[str] | None) -> list[str]:
+    """Workspaces with queued work below their cap: fewest running first, then the oldest queued."""
+    queued = select(executions.c.workspace_id, func.min(executions.c.queued_at).label("oldest")).where(
+        executions.c.status == ExecutionStatus.QUEUED
+    )
+    if kinds is not None:
+        queued = queued.where(executions.c.kind.in_(kinds))
+    waiting = queued.group_by(executions.c.workspace_id).subquery()
+    held = (
+        select(execution_slots.c.workspace_id, func.count().label("running"))
+        .where(execution_slots.c.execution_id.is_not(None))
+        .group_by(execution_slots.c.workspace_id)
+        .subquery()
+    )
+    running = func.coalesce(held.c.running, 0)
+    turn = (
+        select(waiting.c.workspace_id)
+        .outerjoin(held, held.c.workspace_id == waiting.c.workspace_id)
+        .where(running < cap)
+        .order_by(running, waiting.c.oldest, waiting.c.workspace_id)
+        .limit(CANDIDATES)
+    )
+    return list(uow.session.execute(turn).scalars())
+
+
+def _free_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> int | None:
+    """Lock a free slot of the workspace (below the cap: slots above a lowered cap are not given
+    out again), making its slots on first need. None when none is free to this claim."""
+    free = (
+        select(execution_slots.c.slot_no)
         .where(
-            executions.c.status == ExecutionStatus.RUNNING,
-            executions.c.kind != MANUAL_KIND,  # a person's run in progress takes no worker
-            executions.c.workspace_id.in_(workspace_ids),
+            execution_slots.c.workspace_id == workspace_id,
+            execution_slots.c.execution_id.is_(None),
+            execution_slots.c.slot_no < cap,
         )
-        .group_by(executions.c.workspace_id)
-    ).all()
-    return {workspace_id: count for workspace_id, count in rows}
+        .order_by(execution_slots.c.slot_no)
+        .limit(1)
+        .with_for_update(skip_locked=True)  # SQLite: its one writer at a time needs no lock
+    )
+    slot_no = uow.session.execute(free).scalar()
+    if slot_no is None and _add_slots(uow, workspace_id, cap):
+        slot_no = uow.session.execute(free).scalar()
+    return slot_no
 
 
-def _start(uow: UnitOfWork, execution: Execution, owner: str) -> Job:
+def _add_slots(uow: UnitOfWork, workspace_id: str, cap: int) -> bool:
+    """Make the workspace's missing slots below the cap; whether there were any."""
+    have = set(
+        uow.session.execute(
+            select(execution_slots.c.slot_no).where(
+                execution_slots.c.workspace_id == workspace_id, execution_slots.c.slot_no < cap
+            )
+        ).scalars()
+    )
+    missing = [{"workspace_id": workspace_id, "slot_no": n} for n in range(cap) if n not in have]
+    if missing:
+        dialect: Any = sqlite if uow.app.db.is_sqlite else postgresql
+        uow.session.execute(dialect.insert(execution_slots).values(missing).on_conflict_do_nothing())
+    return bool(missing)
+
+
+def _oldest_queued(uow: UnitOfWork, workspace_id: str, kinds: frozenset[str] | None) -> Execution | None:
+    oldest = select(Execution).where(
+        executions.c.workspace_id == workspace_id, executions.c.status == ExecutionStatus.QUEUED
+    )
+    if kinds is not None:
+        oldest = oldest.where(executions.c.kind.in_(kinds))
+    oldest = (
+        oldest.order_by(executions.c.queued_at, executions.c.id).limit(1).with_for_update(skip_locked=True)
+    )
+    return uow.session.execute(oldest).scalar()
+
+
+def _release_slot(uow: UnitOfWork, execution_id: str) -> None:
+    uow.session.execute(
+        update(execution_slots)
+        .where(execution_slots.c.execution_id == execution_id)
+        .values(execution_id=None)
+    )
+
+
+def _start(uow: UnitOfWork, execution: Execution, owner: str, slot_no: int) -> Job:
     settings = uow.app.settings
     lease, limit = timedelta(seconds=settings.lease_s), timedelta(seconds=settings.max_duration_s)
     execution.start(owner, uow.app.clock(), lease, limit)
+    uow.session.execute(
+        update(execution_slots)
+        .where(execution_slots.c.workspace_id == execution.workspace_id, execution_slots.c.slot_no == slot_no)
+        .values(execution_id=execution.id)
+    )
     content = uow.session.execute(
         select(test_case_versions.c.content).where(
             test_case_versions.c.test_case_id == execution.test_case_id,
@@ -242,6 +300,7 @@ def finish(
             status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
             _append(uow, execution, "execution", status, record)
         execution.finish(outcome, app.clock())
+        _release_slot(uow, execution.id)
         endings.ended(uow, execution)
         uow.commit()
         return execution
@@ -261,6 +320,7 @@ def recover_lost(app: AppContext) -> list[str]:
                 executions.c.status == ExecutionStatus.RUNNING, executions.c.kind != MANUAL_KIND
             )
         ).all()
+    _free_stale_slots(app)
     lost = [r.id for r in rows if _is_lost(r.lease_expires_at, r.lease_owner, now)]
     handled = []
     seen_owner = {r.id: r.lease_owner for r in rows}
@@ -277,6 +337,23 @@ def recover_lost(app: AppContext) -> list[str]:
             uow.commit()
             handled.append(execution_id)
     return handled
+
+
+def _free_stale_slots(app: AppContext) -> None:
+    """Free slots held by executions no longer running (a run ended by a process of an older
+    version, which knew no slots): the slots are the cap, and a stale one would lower it for good."""
+    not_running = (
+        execution_slots.c.execution_id.is_not(None),
+        execution_slots.c.execution_id.not_in(
+            select(executions.c.id).where(executions.c.status == ExecutionStatus.RUNNING)
+        ),
+    )
+    with app.db.reading() as session:
+        stale = session.execute(select(execution_slots.c.slot_no).where(*not_running).limit(1)).first()
+    if stale is not None:
+        with app.uow() as uow:
+            uow.session.execute(update(execution_slots).where(*not_running).values(execution_id=None))
+            uow.commit()
 
 
 def _is_lost(lease_expires_at: datetime | None, owner: str | None, now: datetime) -> bool:
@@ -305,6 +382,7 @@ def _take_back(
     interrupted: they stay readable, and scores and summaries read the run that follows."""
     attempt, owner = execution.attempt, execution.lease_owner
     requeued = execution.interrupt(uow.app.clock(), uow.app.settings.max_recoveries, worker_lost=worker_lost)
+    _release_slot(uow, execution.id)
     record = {
         "event": event,
         "attempt": attempt,

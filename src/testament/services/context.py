@@ -20,6 +20,7 @@ from testament.domain.model import Workspace
 from testament.kit.bus import EventBus
 from testament.kit.clock import utcnow
 from testament.kit.cursors import CursorCodec
+from testament.services import wakeups
 from testament.services.rate_limits import RateLimiter
 from testament.store.db import Database
 from testament.store.tables import workspaces
@@ -110,6 +111,7 @@ class UnitOfWork:
         if self._outer is not None:
             self.session.flush()
             return
+        wakeups.announce(self.session, self._events)  # PostgreSQL delivers it at this commit
         self.session.commit()
         events, self._events = self._events, []
         for event in events:

@@ -664,6 +664,17 @@ workers = Table(
     Index("ix_workers_last_heartbeat", "last_heartbeat_at"),
 )
 
+# A workspace's running cap as rows (slot_no 0 .. cap-1, made as claims need them): a claim takes a
+# free slot with SKIP LOCKED (engine/queue.py), so concurrent claims in one workspace take different
+# rows instead of queueing on the workspace's; finishing, handing back or recovery frees it.
+execution_slots = Table(
+    "execution_slots",
+    metadata,
+    Column("workspace_id", ID, ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("slot_no", Integer, primary_key=True),
+    Column("execution_id", ID, ForeignKey("executions.id", ondelete="SET NULL"), unique=True),
+)
+
 # What every process of one deployment must agree on, one row per setting (the fingerprint of
 # the secret key: services/deployment.py).
 deployment_settings = Table(
