@@ -20,7 +20,7 @@ from testament.compat.aws_connect import translate
 from testament.compat.aws_connect.errors import AwsError
 from testament.compat.aws_connect.model_check import operation_input
 from testament.compat.aws_connect.schemas import parse
-from testament.compat.aws_connect.sigv4 import verify
+from testament.compat.aws_connect.sigv4 import SignedRequest, verify
 from testament.compat.wire import ParsedBody
 from testament.domain import errors as e
 from testament.domain.access import Principal
@@ -100,9 +100,13 @@ async def authenticated(request: Request) -> AwsCall:
         found["principal"] = principal
         return secret
 
-    signed = await run_in_threadpool(verify, request.method, url, headers, body, secret_for, utcnow())
+    def verified_and_counted() -> SignedRequest:
+        signed = verify(request.method, url, headers, body, secret_for, utcnow())
+        ctx.aws_rate.hit(found["principal"], "aws_connect")  # counted in the database: off the event loop
+        return signed
+
+    signed = await run_in_threadpool(verified_and_counted)
     principal = found["principal"]
-    await run_in_threadpool(ctx.aws_rate.hit, principal, "aws_connect")  # counted in the database
     return AwsCall(ctx, principal, signed.region, body, parse_qs(query.decode(), keep_blank_values=True))
 
 
