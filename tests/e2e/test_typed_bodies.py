@@ -14,40 +14,12 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from testament.api.app import create_native_api
+from testament.compat.enterprise_tester.schemas import Operation
 from testament.compat.wire import api_routes, body_type, is_wire_model
 from testament.services.context import AppContext
 from testament.surfaces import build_surfaces
 
 WRITES = {"POST", "PUT", "PATCH"}
-
-# Enterprise Tester bodies: not typed yet (issue 12). This list may only shrink: an operation
-# typed since is refused here until its line goes.
-ENTERPRISE_TESTER_NOT_TYPED_YET = frozenset(
-    {
-        "POST /enterprise-tester/api/scriptassignment/{assignment_id}/runs",
-        "PUT /enterprise-tester/api/scriptrun/{run_id}",
-        "PATCH /enterprise-tester/api/scriptrun/{run_id}",
-        "PUT /enterprise-tester/api/stepresult/{step_id}",
-        "POST /enterprise-tester/api/stepresult/{step_id}/incidents",
-        "POST /enterprise-tester/api/projects",
-        "PUT /enterprise-tester/api/project/{project_id}",
-        "POST /enterprise-tester/api/scriptpackages",
-        "PUT /enterprise-tester/api/scriptpackage/{package_id}",
-        "POST /enterprise-tester/api/scripts",
-        "PUT /enterprise-tester/api/script/{script_id}",
-        "PATCH /enterprise-tester/api/script/{script_id}",
-        "POST /enterprise-tester/api/script/{script_id}/assignments",
-        "POST /enterprise-tester/api/executionpackages",
-        "PUT /enterprise-tester/api/executionpackage/{package_id}",
-        "POST /enterprise-tester/api/scriptassignments",
-        "PUT /enterprise-tester/api/scriptassignment/{assignment_id}",
-        "POST /enterprise-tester/api/users",
-        "PUT /enterprise-tester/api/user/{user_id}",
-        "POST /enterprise-tester/api/incidents",
-        "PUT /enterprise-tester/api/incident/{incident_id}",
-        "PATCH /enterprise-tester/api/incident/{incident_id}",
-    }
-)
 
 # Writes that take no JSON body: the path says it all, or the body is a file.
 WITHOUT_A_BODY = frozenset(
@@ -97,11 +69,8 @@ def _operations(ctx: AppContext) -> Iterator[tuple[str, Any]]:
 
 
 def test_every_body_of_every_door_is_a_pydantic_model(live: Any) -> None:
-    untyped, undeclared, seen = [], [], set()
+    untyped, undeclared = [], []
     for operation, body in _operations(live.ctx):
-        seen.add(operation)
-        if operation in ENTERPRISE_TESTER_NOT_TYPED_YET:
-            continue
         if body is not None and not is_wire_model(body):
             untyped.append(f"{operation}: {body}")
         if body is None and operation.split()[0] in WRITES and operation not in WITHOUT_A_BODY | FILE_BODIES:
@@ -109,9 +78,6 @@ def test_every_body_of_every_door_is_a_pydantic_model(live: Any) -> None:
 
     assert untyped == [], "bodies that are not Pydantic models"
     assert undeclared == [], "writes that declare no body (declare it, or name why they have none)"
-    assert seen >= ENTERPRISE_TESTER_NOT_TYPED_YET, "the allow-list names operations that are gone"
-    untyped_now = {op for op, body in _operations(live.ctx) if body is not None and not is_wire_model(body)}
-    assert untyped_now >= ENTERPRISE_TESTER_NOT_TYPED_YET, "typed since: take them off the allow-list"
 
 
 def test_the_walk_sees_the_surfaces_bodies_and_would_refuse_a_dict(live: Any) -> None:
@@ -119,6 +85,8 @@ def test_the_walk_sees_the_surfaces_bodies_and_would_refuse_a_dict(live: Any) ->
 
     assert bodies["PUT /aws/connect/test-cases/{InstanceId}"].__name__ == "CreateTestCaseInput"
     assert bodies["POST /testsigma/api/v1/execution_results"].__name__ == "TriggerRunInput"
+    assert bodies["PUT /enterprise-tester/api/scriptrun/{run_id}"].__name__ == "RunUpdateInput"
+    assert bodies["PATCH /enterprise-tester/api/script/{script_id}"] == Operation | None
     assert bodies["PATCH /testinvite/api/integration/rest/v1/tasks/{task_id}/test-instances/{instance_id}"]
     assert not is_wire_model(dict[str, Any]) and not is_wire_model(dict[str, Any] | None)
 

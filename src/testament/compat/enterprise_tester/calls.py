@@ -28,7 +28,6 @@ __all__ = [
     "assignment_wire",
     "odata_query",
     "run_wire_of",
-    "text_of",
     "tql_query",
     "uploaded_files",
     "user_name_of",
@@ -184,24 +183,3 @@ def user_name_of(call: Caller, user_id: Any) -> str:
         if translate.user_id(call.principal.workspace_id, name) == str(user_id).lower():
             return name
     raise EtError(403, f"You must specify a valid user: no user {user_id} in this project")
-
-
-def text_of(body: dict[str, Any], field: str, *, within: str = "") -> str | None:
-    """A text property of a request body (None when absent or null); `within` is the path of
-    the object holding it (`StepResults[0].`). Anything else, a number or a list included,
-    is refused rather than stored as its Python spelling."""
-    value = body.get(field)
-    if value is not None and not isinstance(value, str):
-        raise EtError(403, f"{within}{field} must be a string, not {_json_type(value)}")
-    return value
-
-
-def _json_type(value: Any) -> str:
-    kinds = (
-        (bool, "a boolean"),
-        (int, "a number"),
-        (float, "a number"),
-        (list, "an array"),
-        (dict, "an object"),
-    )
-    return next((name for kind, name in kinds if isinstance(value, kind)), "a value")

@@ -10,14 +10,24 @@ user and incident operations name their own properties in validation messages.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from testament.compat.errors import first_problem
 from testament.domain import errors as e
 from testament.domain.access import Permission
 
-__all__ = ["BY_ROUTE", "EtError", "error_response", "from_domain", "vendor_field", "vendor_words"]
+__all__ = [
+    "BY_ROUTE",
+    "EtError",
+    "error_response",
+    "from_domain",
+    "invalid_body",
+    "vendor_field",
+    "vendor_words",
+]
 
 
 class EtError(Exception):
@@ -164,6 +174,26 @@ BY_ROUTE: dict[str, Callable[[e.TestamentError], EtError]] = {
     "PUT /api/incident/{incident_id}": _incident_errors,
     "PATCH /api/incident/{incident_id}": _incident_errors,
 }
+
+
+def invalid_body(exc: RequestValidationError) -> EtError:
+    """A body its model refused (403, the vendor's validation status): a member's rule after
+    the member's path (`StepResults[0].Outcome must be a string, not a number`), a sentence of
+    the surface's as it is, anything else as `where: what`."""
+    first = exc.errors()[0]
+    if first["type"] == "et_message":
+        return EtError(403, first["msg"])
+    if first["type"] == "wire_rule":
+        return EtError(403, f"{_member_path(first['loc'][1:])} {first['msg']}".strip())
+    return EtError(403, first_problem(exc, "body"))
+
+
+def _member_path(loc: Sequence[str | int]) -> str:
+    """`("StepResults", 0, "Outcome")` as the vendor writes it: `StepResults[0].Outcome`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
 
 
 def error_response(error: EtError) -> JSONResponse:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
@@ -21,13 +21,24 @@ from testament.compat.enterprise_tester.calls import (
     Call,
     odata_query,
     run_wire_of,
-    text_of,
     tql_query,
     uploaded_files,
     user_name_of,
 )
-from testament.compat.enterprise_tester.errors import BY_ROUTE, EtError, error_response, from_domain
-from testament.compat.errors import SurfaceErrors, first_problem, install_error_handlers
+from testament.compat.enterprise_tester.errors import (
+    BY_ROUTE,
+    EtError,
+    error_response,
+    from_domain,
+    invalid_body,
+)
+from testament.compat.enterprise_tester.schemas import (
+    RunStartInput,
+    RunUpdateInput,
+    StepResultInput,
+    StepResultUpdate,
+)
+from testament.compat.errors import SurfaceErrors, install_error_handlers
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
 from testament.services import artifacts, assignments, attachments, executions, manual, views
@@ -53,25 +64,23 @@ def search_runs(call: Call) -> dict[str, Any]:
     return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
-def _run_fields(body: dict[str, Any]) -> RunFields:
+def _run_fields(actual_duration: Any, field_values: Any, widget_values: Any) -> RunFields:
     """`ActualDuration`, `FieldValues` and `WidgetValues`, checked before anything is written."""
     try:
-        return RunFields.checked(
-            body.get("ActualDuration"), body.get("FieldValues"), body.get("WidgetValues")
-        )
+        return RunFields.checked(actual_duration, field_values, widget_values)
     except e.InvalidInput as exc:
         raise from_domain(exc) from None
 
 
 @router.post("/scriptassignment/{assignment_id}/runs")
 def create_run(
-    assignment_id: str, call: Call, response: Response, body: Annotated[dict[str, Any] | None, Body()] = None
+    assignment_id: str, call: Call, response: Response, body: RunStartInput | None = None
 ) -> dict[str, Any]:
     """A new run, or the assignment's incomplete one (200); `WidgetValues` and `FieldValues`
     are kept with it."""
-    body = body or {}
-    fields = _run_fields({"FieldValues": body.get("FieldValues"), "WidgetValues": body.get("WidgetValues")})
-    tester = body.get("TesterId")
+    body = body or RunStartInput()
+    fields = _run_fields(None, body.FieldValues, body.WidgetValues)
+    tester = body.TesterId
     started = assignments.start_assignment_run(
         call.ctx, call.principal, assignment_id, tester=user_name_of(call, tester) if tester else None
     )
@@ -88,34 +97,41 @@ def get_run(run_id: str, call: Call) -> dict[str, Any]:
     return run_wire_of(call, run_id)
 
 
-def _step_inputs(run: manual.ManualRun, results: Any) -> list[manual.StepInput]:
-    if not isinstance(results, list):
-        raise EtError(403, "StepResults must be a list of step results")
+def _existing_run(run_id: str, call: Call) -> manual.ManualRun:
+    """The run a change names, looked up before its body is read (a dependency runs before the
+    body is checked): a run that does not exist is 404, whatever the body."""
+    return manual.get_manual_run(call.ctx, call.principal, run_id)
+
+
+def _existing_step(step_id: str, call: Call) -> tuple[manual.ManualRun, manual.StepResult]:
+    """The step result a change names and its run, looked up before its body is read."""
+    return manual.find_step_result(call.ctx, call.principal, step_id)
+
+
+ExistingRun = Annotated[manual.ManualRun, Depends(_existing_run)]
+ExistingStep = Annotated[tuple[manual.ManualRun, manual.StepResult], Depends(_existing_step)]
+
+
+def _step_inputs(run: manual.ManualRun, results: list[StepResultInput]) -> list[manual.StepInput]:
+    """Each step result by its `Id`, which must be one of the run's."""
     numbers = {s.id: s.step for s in run.steps}
     inputs = []
     for i, item in enumerate(results):
-        if not isinstance(item, dict) or item.get("Id") not in numbers:
+        if item.Id not in numbers:
             raise EtError(403, f"StepResults[{i}].Id must be the id of a step result of this run")
-        within = f"StepResults[{i}]."
         inputs.append(
-            manual.StepInput(
-                numbers[item["Id"]],
-                text_of(item, "Outcome", within=within) or "NotRun",
-                text_of(item, "ActualResult", within=within),
-                text_of(item, "Notes", within=within),
-            )
+            manual.StepInput(numbers[item.Id], item.Outcome or "NotRun", item.ActualResult, item.Notes)
         )
     return inputs
 
 
 @router.put("/scriptrun/{run_id}")
-def update_run(run_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def update_run(run_id: str, call: Call, run: ExistingRun, body: RunUpdateInput) -> dict[str, Any]:
     """Step outcomes (`StepResults[]`), `ActualDuration`, `WidgetValues`, `FieldValues` and,
     with `AttemptToComplete`, completion: one change, all or nothing."""
-    run = manual.get_manual_run(call.ctx, call.principal, run_id)
-    inputs = _step_inputs(run, body.get("StepResults") or [])
-    fields = _run_fields(body)
-    complete = bool(body.get("AttemptToComplete"))
+    inputs = _step_inputs(run, body.StepResults or [])
+    fields = _run_fields(body.ActualDuration, body.FieldValues, body.WidgetValues)
+    complete = body.AttemptToComplete
     if inputs or complete or not fields.empty:
         manual.record_steps(call.ctx, call.principal, run_id, inputs, complete=complete, fields=fields)
     return run_wire_of(call, run_id)
@@ -143,15 +159,10 @@ def get_step(step_id: str, call: Call) -> dict[str, Any]:
 
 
 @router.put("/stepresult/{step_id}")
-def update_step(step_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def update_step(step_id: str, call: Call, found: ExistingStep, body: StepResultUpdate) -> dict[str, Any]:
     """Update one step (a convenience beside PUT scriptrun); the run's status is derived again."""
-    run, step = manual.find_step_result(call.ctx, call.principal, step_id)
-    item = manual.StepInput(
-        step.step,
-        text_of(body, "Outcome") or step.outcome.value,
-        text_of(body, "ActualResult"),
-        text_of(body, "Notes"),
-    )
+    run, step = found
+    item = manual.StepInput(step.step, body.Outcome or step.outcome.value, body.ActualResult, body.Notes)
     updated = manual.record_steps(call.ctx, call.principal, run.execution.id, [item])
     fresh = next(s for s in updated.steps if s.id == step_id)
     return translate.step_wire(fresh, run.execution.id, call.base, call.expand)
@@ -168,7 +179,7 @@ ERRORS = SurfaceErrors(
     vendor=EtError,
     respond=error_response,
     from_domain=from_domain,
-    invalid=lambda exc: EtError(403, first_problem(exc, "body")),  # the vendor's validation status
+    invalid=invalid_body,
     http=lambda exc: EtError(exc.status_code, str(exc.detail)),
     internal=lambda: EtError(500, "An error has occurred."),
     by_route=BY_ROUTE,

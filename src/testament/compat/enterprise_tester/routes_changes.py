@@ -6,13 +6,18 @@ still holds packages, the default project. Deleting a project answers 202, as th
 (which deletes in the background) does.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Response
 
 from testament.compat.enterprise_tester import translate
-from testament.compat.enterprise_tester.calls import Call, text_of, tql_query, user_name_of
-from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.calls import Call, tql_query, user_name_of
+from testament.compat.enterprise_tester.schemas import (
+    AssignmentChange,
+    ExecutionPackageChange,
+    ProjectInput,
+    ScriptAssignmentInput,
+)
 from testament.compat.enterprise_tester.setup_routes import (
     _assignment_full,
     _execution_package_wire,
@@ -28,15 +33,13 @@ router = APIRouter(prefix="/api")
 
 
 @router.put("/executionpackage/{package_id}")
-def update_execution_package(
-    package_id: str, call: Call, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def update_execution_package(package_id: str, call: Call, body: ExecutionPackageChange) -> dict[str, Any]:
     """Rename (`Name`) or move (`ParentId`; null: to the top) an execution package."""
     changes: dict[str, Any] = {}
-    if "Name" in body:
-        changes["name"] = text_of(body, "Name") or ""
-    if "ParentId" in body:
-        changes["parent_id"] = text_of(body, "ParentId")
+    if "Name" in body.model_fields_set:
+        changes["name"] = body.Name or ""
+    if "ParentId" in body.model_fields_set:
+        changes["parent_id"] = body.ParentId
     package = assignments.update_package(call.ctx, call.principal, package_id, **changes)
     return _execution_package_wire(call, package)
 
@@ -49,12 +52,9 @@ def delete_execution_package(package_id: str, call: Call) -> Response:
 
 
 @router.put("/scriptassignment/{assignment_id}")
-def update_script_assignment(
-    assignment_id: str, call: Call, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def update_script_assignment(assignment_id: str, call: Call, body: AssignmentChange) -> dict[str, Any]:
     """Give the assignment to another user (`AssignedToId`) or move it (`PackageId`)."""
-    assignee = text_of(body, "AssignedToId")
-    package_id = text_of(body, "PackageId")
+    assignee, package_id = body.AssignedToId, body.PackageId
     updated = assignments.update_assignment(
         call.ctx,
         call.principal,
@@ -83,13 +83,11 @@ def list_script_assignments_of_script(script_id: str, call: Call) -> dict[str, A
 
 @router.post("/script/{script_id}/assignments", status_code=201)
 def create_script_assignment_of_script(
-    script_id: str, call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
+    script_id: str, call: Call, response: Response, body: ScriptAssignmentInput
 ) -> dict[str, Any]:
     """Assign the script (to `AssignedToId`, else the caller) in the execution package `PackageId`."""
-    package_id = text_of(body, "PackageId")
-    if not package_id:
-        raise EtError(403, "You must specify a valid PackageId which the assignment can be added to.")
-    assignee = text_of(body, "AssignedToId")
+    package_id = body.PackageId
+    assignee = body.AssignedToId
     script = _manual_case(call, script_id)
     assignment = assignments.create_assignment(
         call.ctx,
@@ -104,11 +102,9 @@ def create_script_assignment_of_script(
 
 
 @router.put("/project/{project_id}")
-def update_project(project_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def update_project(project_id: str, call: Call, body: ProjectInput) -> dict[str, Any]:
     """Rename a project (administrators); 409 when the name is taken, as the vendor answers."""
-    project = projects.rename_project(
-        call.ctx, call.principal, project_id.lower(), name=text_of(body, "Name") or ""
-    )
+    project = projects.rename_project(call.ctx, call.principal, project_id.lower(), name=body.Name or "")
     return _project_wire(call, project)
 
 

@@ -6,13 +6,12 @@ test case's tags (text values, merged), which `$expand=FieldValues` shows as the
 `FieldValues`.
 """
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Response
 
 from testament.compat.enterprise_tester.calls import Call
 from testament.compat.enterprise_tester.errors import EtError
 from testament.compat.enterprise_tester.patches import custom_values
+from testament.compat.enterprise_tester.schemas import Operation
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
 from testament.services import manual, test_cases
@@ -23,7 +22,7 @@ router = APIRouter(prefix="/api")
 
 
 @router.patch("/scriptrun/{run_id}", status_code=204)
-def patch_run_fields(run_id: str, call: Call, body: Annotated[Any, Body()] = None) -> Response:
+def patch_run_fields(run_id: str, call: Call, body: Operation | None = None) -> Response:
     """Set custom field values of a run in progress (a completed run's are refused, 403)."""
     values = custom_values(body)
     try:
@@ -36,7 +35,7 @@ def patch_run_fields(run_id: str, call: Call, body: Annotated[Any, Body()] = Non
 
 
 @router.patch("/script/{script_id}", status_code=204)
-def patch_script_fields(script_id: str, call: Call, body: Annotated[Any, Body()] = None) -> Response:
+def patch_script_fields(script_id: str, call: Call, body: Operation | None = None) -> Response:
     """Set custom field values of a script: text values, kept as its tags."""
     values = custom_values(body)
     for name, value in values.items():

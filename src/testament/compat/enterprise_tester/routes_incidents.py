@@ -6,9 +6,9 @@ Picklist fields (`TypeId`, `PriorityId`, `StatusId`, `ResolutionId`) take the va
 Resolution` inlines them as Picklist objects.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Response
 
 from testament.compat.enterprise_tester import translate
 from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, tql_query
@@ -19,6 +19,14 @@ from testament.compat.enterprise_tester.picklists import (
     picklist_value,
     picklist_wire,
     text_of_picklist,
+)
+from testament.compat.enterprise_tester.schemas import (
+    INCIDENT_RULE,
+    CommentInput,
+    IncidentInput,
+    IncidentLinkInput,
+    NewIncidentInput,
+    Operation,
 )
 from testament.domain import errors as e
 from testament.domain.attachments import Holder, checked_comment
@@ -102,43 +110,39 @@ def incident_wire(call: Caller, view: incidents.IncidentView) -> dict[str, Any]:
     return wire
 
 
-def _change(body: dict[str, Any]) -> IncidentChange:
+def _change(body: IncidentInput | None) -> IncidentChange:
     """The vendor's CreateOrUpdateIncident as a change: properties left out keep their values."""
-    if not isinstance(body, dict):
-        raise EtError(403, "The body must be a CreateOrUpdateIncident object")
+    if body is None:
+        raise EtError(403, INCIDENT_RULE)
     given: dict[str, Any] = {}
+    sent = body.model_fields_set
     for prop, name in (("Summary", "summary"), ("Description", "description")):
-        if prop in body:
-            given[name] = body[prop]
+        if prop in sent:
+            given[name] = getattr(body, prop)
     for prop, kind, name in (
         ("TypeId", IncidentType, "type"),
         ("PriorityId", IncidentPriority, "priority"),
         ("StatusId", IncidentStatus, "status"),
     ):
-        if body.get(prop) is not None:
-            given[name] = text_of_picklist(kind, prop, body[prop])
-    if "ResolutionId" in body:
-        given["resolution"] = text_of_picklist(IncidentResolution, "ResolutionId", body["ResolutionId"])
-    if "AssignedToId" in body:
-        given["assignee_id"] = body["AssignedToId"] or None
-    if body.get("FieldValues") is not None:
-        given["field_values"] = body["FieldValues"]
+        if getattr(body, prop) is not None:
+            given[name] = text_of_picklist(kind, prop, getattr(body, prop))
+    if "ResolutionId" in sent:
+        given["resolution"] = text_of_picklist(IncidentResolution, "ResolutionId", body.ResolutionId)
+    if "AssignedToId" in sent:
+        given["assignee_id"] = body.AssignedToId or None
+    if body.FieldValues is not None:
+        given["field_values"] = body.FieldValues
     return IncidentChange(**given)
 
 
-def _new_comments(body: Any) -> list[str]:
-    """The bodies of the body's `Comments` without an `Id` (new ones), checked before anything
-    is written; those with an `Id` are kept as they are."""
-    comments = (body.get("Comments") or []) if isinstance(body, dict) else []
-    if not isinstance(comments, list):
-        raise EtError(403, "Comments must be a list of comments")
+def _new_comments(comments: list[CommentInput] | None) -> list[str]:
+    """The bodies of `Comments` without an `Id` (new ones), checked before anything is written;
+    those with an `Id` are kept as they are."""
     texts = []
-    for i, comment in enumerate(comments):
-        if not isinstance(comment, dict):
-            raise EtError(403, f"Comments[{i}] must be a comment object with a Body")
-        if not comment.get("Id"):
+    for i, comment in enumerate(comments or []):
+        if not comment.Id:
             try:
-                texts.append(checked_comment(comment.get("Body")))
+                texts.append(checked_comment(comment.Body))
             except e.InvalidInput as exc:
                 raise EtError(403, f"Comments[{i}].Body {exc.rule}") from None
     return texts
@@ -147,13 +151,6 @@ def _new_comments(body: Any) -> list[str]:
 def _add_comments(call: Caller, incident_id: str, texts: list[str]) -> None:
     for text in texts:
         incidents.add_comment(call.ctx, call.principal, incident_id, text)
-
-
-def _project_id(body: dict[str, Any]) -> str | None:
-    project = body.get("ProjectId")
-    if project is not None and not isinstance(project, str):
-        raise EtError(403, "ProjectId must be the Id of a project")
-    return project or None
 
 
 @router.get("/incidents")
@@ -165,11 +162,12 @@ def search_incidents(call: Call) -> dict[str, Any]:
 
 
 @router.post("/incidents")
-def create_incident(call: Call, response: Response, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+def create_incident(call: Call, response: Response, body: NewIncidentInput | None = None) -> dict[str, Any]:
     """Raise an incident (`Summary` required); the vendor answers 200 with the incident."""
-    comments = _new_comments(body)
+    comments = _new_comments(body.Comments if body else None)
+    change = _change(body)
     view = incidents.raise_incident(
-        call.ctx, call.principal, _change(body), project_id=_project_id(body or {})
+        call.ctx, call.principal, change, project_id=(body.ProjectId if body else None) or None
     )
     _add_comments(call, view.incident.id, comments)
     wire = incident_wire(call, view)
@@ -183,16 +181,16 @@ def get_incident(incident_id: str, call: Call) -> dict[str, Any]:
 
 
 @router.put("/incident/{incident_id}")
-def update_incident(incident_id: str, call: Call, body: Annotated[Any, Body()] = None) -> dict[str, Any]:
+def update_incident(incident_id: str, call: Call, body: IncidentInput | None = None) -> dict[str, Any]:
     """Change what the body gives; a Resolved or Closed incident needs a `ResolutionId`."""
-    comments = _new_comments(body)
+    comments = _new_comments(body.Comments if body else None)
     view = incidents.update_incident(call.ctx, call.principal, incident_id, _change(body))
     _add_comments(call, view.incident.id, comments)
     return incident_wire(call, view)
 
 
 @router.patch("/incident/{incident_id}", status_code=204)
-def patch_incident(incident_id: str, call: Call, body: Annotated[Any, Body()] = None) -> Response:
+def patch_incident(incident_id: str, call: Call, body: Operation | None = None) -> Response:
     """Set custom field values (the vendor's `Operation` body); they are kept as `FieldValues`."""
     values = custom_values(body)
     incidents.update_incident(call.ctx, call.principal, incident_id, IncidentChange(field_values=values))
@@ -223,11 +221,11 @@ def list_step_incidents(step_id: str, call: Call) -> dict[str, Any]:
 
 @router.post("/stepresult/{step_id}/incidents")
 def link_step_incident(
-    step_id: str, call: Call, response: Response, body: Annotated[Any, Body()] = None
+    step_id: str, call: Call, response: Response, body: IncidentLinkInput | None = None
 ) -> dict[str, Any]:
     """Link an incident (`IncidentId`) to the step result: 201, or 200 when already linked."""
-    incident_id = body.get("IncidentId") if isinstance(body, dict) else None
-    if not isinstance(incident_id, str) or not incident_id:
+    incident_id = body.IncidentId if body else None
+    if not incident_id:
         raise EtError(403, "IncidentId must be the Id of an incident")
     link, created = incidents.link_step(call.ctx, call.principal, incident_id, step_id)
     wire = _link_wire(call, link)

@@ -4,12 +4,13 @@ The vendor answers 403 both for invalid data and for a change that conflicts wit
 user (a taken UserName, deleting a user who still has data); so does this surface.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Response
 
 from testament.compat.enterprise_tester.calls import Call, Caller, odata_query
 from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.schemas import UserInput
 from testament.compat.enterprise_tester.translate import VendorFields
 from testament.domain.users import User
 from testament.services import users, views
@@ -42,12 +43,12 @@ def user_wire(call: Caller, user: User) -> dict[str, Any]:
     }
 
 
-def _display_name(body: dict[str, Any]) -> object:
+def _display_name(body: UserInput) -> object:
     """`DisplayName`, else the first and last names together, else unchanged (None)."""
-    if body.get("DisplayName") is not None:
-        return body["DisplayName"]
-    parts = [body.get(k) for k in ("FirstName", "LastName") if isinstance(body.get(k), str) and body.get(k)]
-    return " ".join(str(p) for p in parts) or None
+    if body.DisplayName is not None:
+        return body.DisplayName
+    parts = [p for p in (body.FirstName, body.LastName) if isinstance(p, str) and p]
+    return " ".join(parts) or None
 
 
 @router.get("/users")
@@ -59,17 +60,17 @@ def list_users(call: Call) -> dict[str, Any]:
 
 
 @router.post("/users")
-def create_user(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def create_user(call: Call, response: Response, body: UserInput) -> dict[str, Any]:
     """A user of the workspace (administrators): `UserName` and `Email` are required; the vendor
     answers 200."""
-    if not body.get("Email"):
+    if not body.Email:
         raise EtError(403, "Email must be an e-mail address such as ann@example.com")
     user = users.create_user(
         call.ctx,
         call.principal,
-        name=body.get("UserName"),
+        name=body.UserName,
         display_name=_display_name(body),
-        email=body["Email"],
+        email=body.Email,
     )
     wire = user_wire(call, user)
     response.headers["Location"] = wire["Self"]
@@ -82,19 +83,19 @@ def get_user(user_id: str, call: Call) -> dict[str, Any]:
 
 
 @router.put("/user/{user_id}")
-def update_user(user_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def update_user(user_id: str, call: Call, body: UserInput) -> dict[str, Any]:
     """Change the display name (`DisplayName`, or `FirstName` and `LastName`), `Email` or
     `Enabled` (administrators). The UserName is the user's identity and does not change."""
     user = users.get_user(call.ctx, call.principal, user_id)
-    if body.get("UserName") not in (None, user.name):
+    if body.UserName not in (None, user.name):
         raise EtError(403, "UserName cannot be changed: it names the user in runs and assignments")
     changed = users.update_user(
         call.ctx,
         call.principal,
         user.id,
         display_name=_display_name(body),
-        email=body.get("Email", users.UNCHANGED),
-        enabled=body.get("Enabled"),
+        email=body.Email if "Email" in body.model_fields_set else users.UNCHANGED,
+        enabled=body.Enabled,
     )
     return user_wire(call, changed)
 

@@ -5,7 +5,7 @@ execution packages and script assignments."""
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Depends, Response
 
 from testament.compat.enterprise_tester import translate
 from testament.compat.enterprise_tester.calls import (
@@ -14,11 +14,19 @@ from testament.compat.enterprise_tester.calls import (
     assignment_wire,
     odata_query,
     run_wire_of,
-    text_of,
     tql_query,
     user_name_of,
 )
 from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.schemas import (
+    AssignmentInput,
+    ExecutionPackageInput,
+    ProjectInput,
+    ScriptChange,
+    ScriptInput,
+    ScriptPackageChange,
+    ScriptPackageInput,
+)
 from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
 from testament.services import assignments, attachments, projects, suites, test_cases, views, workspaces
@@ -68,19 +76,12 @@ def get_project(project_id: str, call: Call) -> dict[str, Any]:
 
 
 @router.post("/projects", status_code=201)
-def create_project(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def create_project(call: Call, response: Response, body: ProjectInput) -> dict[str, Any]:
     """A project in the key's workspace (administrators); 409 when the name is taken."""
-    project = projects.create_project(call.ctx, call.principal, name=text_of(body, "Name") or "")
+    project = projects.create_project(call.ctx, call.principal, name=body.Name or "")
     wire = _project_wire(call, project)
     response.headers["Location"] = wire["Self"]
     return wire
-
-
-def _project_id(body: dict[str, Any]) -> str | None:
-    project = body.get("ProjectId")
-    if project is not None and not isinstance(project, str):
-        raise EtError(403, "You must specify a valid ProjectId")
-    return project.lower() if project else None
 
 
 def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
@@ -117,29 +118,20 @@ def list_script_packages(call: Call) -> dict[str, Any]:
 
 
 @router.post("/scriptpackages", status_code=201)
-def create_script_package(
-    call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def create_script_package(call: Call, response: Response, body: ScriptPackageInput) -> dict[str, Any]:
     """A script package, at the top level or inside `ParentId`."""
     suite = suites.create_suite(
         call.ctx,
         call.principal,
-        name=text_of(body, "Name") or "",
-        description=text_of(body, "Description") or "",
+        name=body.Name or "",
+        description=body.Description or "",
         test_case_ids=[],
-        parent_id=_parent_id(body),
-        project_id=_project_id(body),
+        parent_id=body.ParentId,
+        project_id=body.ProjectId,
     )
     wire = _package_wire(call, suite)
     response.headers["Location"] = wire["Self"]
     return wire
-
-
-def _parent_id(body: dict[str, Any]) -> str | None:
-    parent = body.get("ParentId")
-    if parent is not None and not isinstance(parent, str):
-        raise EtError(403, "ParentId must be the id of a package")
-    return parent.lower() if parent else None
 
 
 @router.get("/scriptpackage/{package_id}")
@@ -148,17 +140,15 @@ def get_script_package(package_id: str, call: Call) -> dict[str, Any]:
 
 
 @router.put("/scriptpackage/{package_id}")
-def update_script_package(
-    package_id: str, call: Call, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def update_script_package(package_id: str, call: Call, body: ScriptPackageChange) -> dict[str, Any]:
     """Rename, describe or move a script package (`ParentId` null: to the top level)."""
     changes: dict[str, Any] = {}
-    if "Name" in body:
-        changes["name"] = text_of(body, "Name") or ""
-    if "Description" in body:
-        changes["description"] = text_of(body, "Description") or ""
-    if "ParentId" in body:
-        changes["parent_id"] = _parent_id(body)
+    if "Name" in body.model_fields_set:
+        changes["name"] = body.Name or ""
+    if "Description" in body.model_fields_set:
+        changes["description"] = body.Description or ""
+    if "ParentId" in body.model_fields_set:
+        changes["parent_id"] = body.ParentId
     return _package_wire(call, suites.update_suite(call.ctx, call.principal, package_id, **changes))
 
 
@@ -246,6 +236,14 @@ def _manual_case(call: Caller, script_id: str) -> test_cases.TestCaseView:
     return view
 
 
+def _existing_script(script_id: str, call: Call) -> test_cases.TestCaseView:
+    """The script a change names, looked up before its body is read: 404 whatever the body."""
+    return _manual_case(call, script_id)
+
+
+ExistingScript = Annotated[test_cases.TestCaseView, Depends(_existing_script)]
+
+
 @router.get("/scripts")
 def list_scripts(call: Call) -> dict[str, Any]:
     """Every script of the project, searched with TQL."""
@@ -257,18 +255,16 @@ def list_scripts(call: Call) -> dict[str, Any]:
 
 
 @router.post("/scripts", status_code=201)
-def create_script(call: Call, response: Response, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def create_script(call: Call, response: Response, body: ScriptInput) -> dict[str, Any]:
     """A script with `Steps`; it is published at once, so it can be assigned and run."""
-    package_id = text_of(body, "PackageId")
-    if not package_id:
-        raise EtError(403, "You must specify a valid PackageId which the script can be added to.")
+    package_id = body.PackageId
     view = test_cases.create_test_case(
         call.ctx,
         call.principal,
         kind="manual",
-        name=text_of(body, "Name") or "",
-        description=text_of(body, "Description") or "",
-        content=translate.content_of(body.get("Steps") or []),
+        name=body.Name or "",
+        description=body.Description or "",
+        content=translate.content_of(body.Steps or []),
         publish=True,
         suite_id=package_id,
     )
@@ -283,16 +279,15 @@ def get_script(script_id: str, call: Call) -> dict[str, Any]:
 
 
 @router.put("/script/{script_id}")
-def update_script(script_id: str, call: Call, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+def update_script(script_id: str, call: Call, _script: ExistingScript, body: ScriptChange) -> dict[str, Any]:
     """Changing `Steps` makes a new script version; runs in progress keep theirs."""
-    _manual_case(call, script_id)
     view = test_cases.update_test_case(
         call.ctx,
         call.principal,
         script_id,
-        name=text_of(body, "Name"),
-        description=text_of(body, "Description"),
-        content=translate.content_of(body["Steps"]) if "Steps" in body else test_cases.UNSET,
+        name=body.Name,
+        description=body.Description,
+        content=translate.content_of(body.Steps) if "Steps" in body.model_fields_set else test_cases.UNSET,
         publish=True,
     )
     return _script_wire(call, view)
@@ -327,15 +322,9 @@ def list_execution_packages(call: Call) -> dict[str, Any]:
 
 
 @router.post("/executionpackages", status_code=201)
-def create_execution_package(
-    call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
+def create_execution_package(call: Call, response: Response, body: ExecutionPackageInput) -> dict[str, Any]:
     package = assignments.create_package(
-        call.ctx,
-        call.principal,
-        name=text_of(body, "Name") or "",
-        parent_id=_parent_id(body),
-        project_id=_project_id(body),
+        call.ctx, call.principal, name=body.Name or "", parent_id=body.ParentId, project_id=body.ProjectId
     )
     wire = _execution_package_wire(call, package)
     response.headers["Location"] = wire["Self"]
@@ -367,16 +356,10 @@ def list_script_assignments(call: Call) -> dict[str, Any]:
 
 
 @router.post("/scriptassignments", status_code=201)
-def create_script_assignment(
-    call: Call, response: Response, body: Annotated[dict[str, Any], Body()]
-) -> dict[str, Any]:
-    package_id = text_of(body, "PackageId")
-    if not package_id:
-        raise EtError(403, "You must specify a valid PackageId which the assignment can be added to.")
-    script = _manual_case(call, text_of(body, "ScriptId") or "")
-    assignee = (
-        user_name_of(call, body.get("AssignedToId")) if body.get("AssignedToId") else call.principal.user_name
-    )
+def create_script_assignment(call: Call, response: Response, body: AssignmentInput) -> dict[str, Any]:
+    package_id = body.PackageId
+    script = _manual_case(call, body.ScriptId or "")
+    assignee = user_name_of(call, body.AssignedToId) if body.AssignedToId else call.principal.user_name
     assignment = assignments.create_assignment(
         call.ctx,
         call.principal,
