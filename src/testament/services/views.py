@@ -29,12 +29,14 @@ from testament.domain.users import User
 from testament.services import (
     assignments,
     attachments,
+    candidates,
     incidents,
     manual,
     projects,
     suites,
     tasks,
     test_cases,
+    test_instances,
     users,
 )
 from testament.services.context import AppContext
@@ -448,12 +450,14 @@ def query_tasks(
 def query_candidates(
     app: AppContext, principal: Principal, task_id: str, selection: Selection
 ) -> tuple[list[Candidate], int]:
-    return tasks.query_candidates(app, principal, task_id, _window(CANDIDATES, selection))
+    return candidates.query_candidates(app, principal, task_id, _window(CANDIDATES, selection))
 
 
 def query_instances(
     app: AppContext, principal: Principal, task_id: str, selection: Selection, *, label: str | None = None
-) -> tuple[list[tasks.InstanceView], int]:
+) -> tuple[list[test_instances.InstanceView], int]:
     """A task's instances; `label` keeps those whose candidate carries it (labels are a JSON
     list, which the tree does not search)."""
-    return tasks.query_instances(app, principal, task_id, _window(TEST_INSTANCES, selection), label=label)
+    return test_instances.query_instances(
+        app, principal, task_id, _window(TEST_INSTANCES, selection), label=label
+    )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
-from testament.services import tasks as svc
+from testament.services import tasks
 from testament.services.paging import Window
 
 router = APIRouter(tags=["tasks"])
@@ -59,7 +59,7 @@ class TaskPublic(BaseModel):
     steps: list[StepPublic]
 
     @classmethod
-    def of(cls, view: svc.TaskView) -> "TaskPublic":
+    def of(cls, view: tasks.TaskView) -> "TaskPublic":
         t = view.task
         return cls(
             id=t.id,
@@ -90,9 +90,9 @@ def create_task(body: TaskBody, ctx: Ctx, principal: CurrentPrincipal) -> TaskPu
     """A test given to candidates: steps that each name a test case or a plan, active within an optional
     time window. Its candidates and their test instances are served by the TestInvite surface
     (/testinvite). Testers, managers and admins may call it."""
-    steps = [svc.StepSpec(**s.model_dump()) for s in body.steps]
+    steps = [tasks.StepSpec(**s.model_dump()) for s in body.steps]
     fields = body.model_dump(exclude={"steps"})
-    return TaskPublic.of(svc.create_task(ctx, principal, steps=steps, **fields))
+    return TaskPublic.of(tasks.create_task(ctx, principal, steps=steps, **fields))
 
 
 class TaskList(BaseModel):
@@ -110,19 +110,19 @@ def list_tasks(
 ) -> TaskList:
     """Tasks, newest first, with their total; `title` matches a part of the title, ignoring case. Any
     role may call it."""
-    found, total = svc.query_tasks(ctx, principal, Window(limit=limit, offset=offset), title_contains=title)
+    found, total = tasks.query_tasks(ctx, principal, Window(limit=limit, offset=offset), title_contains=title)
     return TaskList(items=[TaskPublic.of(t) for t in found], total=total)
 
 
 @router.get("/tasks/{task_id}", operation_id="getTask", summary="Get a task")
 def get_task(task_id: str, ctx: Ctx, principal: CurrentPrincipal) -> TaskPublic:
     """A task with its steps. Any role may call it."""
-    return TaskPublic.of(svc.get_task(ctx, principal, task_id))
+    return TaskPublic.of(tasks.get_task(ctx, principal, task_id))
 
 
 @router.delete("/tasks/{task_id}", status_code=204, operation_id="deleteTask", summary="Delete a task")
 def delete_task(task_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Response:
     """A task goes with its candidates and test instances; their executions stay. Managers and admins may
     call it."""
-    svc.delete_task(ctx, principal, task_id)
+    tasks.delete_task(ctx, principal, task_id)
     return Response(status_code=204)

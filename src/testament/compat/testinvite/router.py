@@ -36,7 +36,7 @@ from testament.domain.access import Principal
 from testament.domain.filters import Comparison, Constant, Field, Kind, Node, all_of, equals
 from testament.domain.tasks import InstanceStatus
 from testament.kit.sentinels import UNSET
-from testament.services import callbacks, keys, tasks, views
+from testament.services import callbacks, candidates, keys, tasks, test_instances, views
 from testament.services.context import AppContext
 
 __all__ = ["callback_body", "create_testinvite_app"]
@@ -133,7 +133,7 @@ def get_task(task_id: str, call: Call) -> dict[str, Any]:
 
 
 def _candidate(call: Caller, candidate: Any) -> dict[str, Any]:
-    started = tasks.candidates_with_instances(call.ctx, call.principal, [candidate.id])
+    started = test_instances.candidates_with_instances(call.ctx, call.principal, [candidate.id])
     return sent(translate.candidate_wire(candidate, call.detailed, candidate.id in started))
 
 
@@ -144,7 +144,7 @@ def list_candidates(task_id: str, call: Call) -> dict[str, Any]:
     exact: dict[str, str] = {k: call.params[k] for k in ("fullname", "email", "code") if k in call.params}
     where = all_of(*(equals(name, value) for name, value in exact.items()))
     found, total = views.query_candidates(call.ctx, call.principal, task_id, _selection(where, limit, page))
-    started = tasks.candidates_with_instances(call.ctx, call.principal, [c.id for c in found])
+    started = test_instances.candidates_with_instances(call.ctx, call.principal, [c.id for c in found])
     return sent(
         CandidateList(
             candidates=[translate.candidate_wire(c, call.detailed, c.id in started) for c in found],
@@ -190,7 +190,7 @@ def create_candidate(
     """Give the task to a candidate (the ticket); `callback` receives each completed instance."""
     data = body or CandidateInput()
     new = _new_candidate_kind(data)
-    fields = tasks.CandidateFields(
+    fields = candidates.CandidateFields(
         fullname=data.fullname,
         email=data.email,
         group=data.group or "",
@@ -198,7 +198,7 @@ def create_candidate(
         tags=data.tags or {},
         **_callback(data),
     )
-    candidate = tasks.add_candidate(
+    candidate = candidates.add_candidate(
         call.ctx,
         call.principal,
         task_id,
@@ -212,7 +212,7 @@ def create_candidate(
 
 @router.get("/tasks/{task_id}/candidates/{candidate_id}", responses={200: {"model": CandidateWire}})
 def get_candidate(task_id: str, candidate_id: str, call: Call) -> dict[str, Any]:
-    return _candidate(call, tasks.get_candidate(call.ctx, call.principal, task_id, candidate_id))
+    return _candidate(call, candidates.get_candidate(call.ctx, call.principal, task_id, candidate_id))
 
 
 @router.patch("/tasks/{task_id}/candidates/{candidate_id}", responses={200: {"model": CandidateWire}})
@@ -223,12 +223,12 @@ def update_candidate(
     changes = body.fields if body and body.fields else None
     given = changes.model_fields_set if changes else set()
     labels = changes.labels if changes else None
-    candidate = tasks.update_candidate(
+    candidate = candidates.update_candidate(
         call.ctx,
         call.principal,
         task_id,
         candidate_id,
-        tasks.CandidateFields(
+        candidates.CandidateFields(
             **{
                 k: getattr(changes, k) if k in given else UNSET
                 for k in ("fullname", "email", "group", "active")
@@ -237,14 +237,14 @@ def update_candidate(
         add_labels=labels.add if labels else None,
         remove_labels=labels.remove if labels else None,
     )
-    started = tasks.candidates_with_instances(call.ctx, call.principal, [candidate.id])
+    started = test_instances.candidates_with_instances(call.ctx, call.principal, [candidate.id])
     return sent(translate.candidate_wire(candidate, True, candidate.id in started))
 
 
 @router.delete("/tasks/{task_id}/candidates/{candidate_id}")
 def delete_candidate(task_id: str, candidate_id: str, call: Call) -> dict[str, Any]:
     """Refused (403) once the candidate has a test instance."""
-    tasks.delete_candidate(call.ctx, call.principal, task_id, candidate_id)
+    candidates.delete_candidate(call.ctx, call.principal, task_id, candidate_id)
     return {}
 
 
@@ -256,7 +256,7 @@ def start_step(
     task_id: str, candidate_id: str, step_id: str, call: Call, response: Response
 ) -> dict[str, Any]:
     """The candidate starts a step: a new test instance (201), or their open one (200)."""
-    view, created = tasks.start_step(call.ctx, call.principal, task_id, candidate_id, step_id)
+    view, created = test_instances.start_step(call.ctx, call.principal, task_id, candidate_id, step_id)
     response.status_code = 201 if created else 200
     return sent(translate.instance_wire(view, call.detailed))
 
@@ -313,7 +313,7 @@ def _last_doc_id(call: Caller, task_id: str) -> str | None:
     last = call.params.get("lastDocId") or None
     if last is not None:
         try:
-            tasks.get_instance(call.ctx, call.principal, task_id, last)
+            test_instances.get_instance(call.ctx, call.principal, task_id, last)
         except e.NotFound:
             raise TiError(
                 400, f"lastDocId must be a testInstanceId of this task's instances, not {last!r}"
@@ -347,14 +347,14 @@ def filter_instances(
 
 @router.get("/tasks/{task_id}/test-instances/{instance_id}", responses={200: {"model": TestInstanceWire}})
 def get_instance(task_id: str, instance_id: str, call: Call) -> dict[str, Any]:
-    view = tasks.get_instance(call.ctx, call.principal, task_id, instance_id)
+    view = test_instances.get_instance(call.ctx, call.principal, task_id, instance_id)
     return sent(translate.instance_wire(view, call.detailed))
 
 
 @router.patch("/tasks/{task_id}/test-instances/{instance_id}", responses={200: {"model": TestInstanceWire}})
 def update_instance(task_id: str, instance_id: str, call: Call, body: InstanceUpdate) -> dict[str, Any]:
     """`{ignored: true|false}`: exclude the instance from reports, or include it again."""
-    view = tasks.set_ignored(call.ctx, call.principal, task_id, instance_id, body.ignored)
+    view = test_instances.set_ignored(call.ctx, call.principal, task_id, instance_id, body.ignored)
     return sent(translate.instance_wire(view, call.detailed))
 
 
@@ -363,7 +363,7 @@ def update_instance(task_id: str, instance_id: str, call: Call, body: InstanceUp
 )
 def resetup_instance(task_id: str, instance_id: str, call: Call) -> dict[str, Any]:
     """Reopen a COMPLETE instance: its candidate's next start of the step resumes it."""
-    view = tasks.resetup_instance(call.ctx, call.principal, task_id, instance_id)
+    view = test_instances.resetup_instance(call.ctx, call.principal, task_id, instance_id)
     return sent(translate.instance_wire(view, call.detailed))
 
 
@@ -410,7 +410,7 @@ def create_testinvite_app(ctx: AppContext) -> FastAPI:
 def callback_body(ctx: AppContext, callback: callbacks.DueCallback) -> dict[str, Any]:
     """What a candidate's callback receives: the completed instance in its chosen mode, and the
     params given with the callback, echoed."""
-    view = tasks.load_instance_view(ctx, callback.workspace_id, callback.instance_id)
+    view = test_instances.load_instance_view(ctx, callback.workspace_id, callback.instance_id)
     return {
         "testInstance": sent(translate.instance_wire(view, callback.resource == "detailed")),
         "params": callback.params,

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from testament.compat.testinvite.schemas import CandidateWire, Pagination, TaskWire, TestInstanceWire
 from testament.domain.scoring import with_numeric_effects
 from testament.domain.tasks import Candidate, TaskStep
-from testament.services.tasks import InstanceView, TaskView
+from testament.services.tasks import TaskView
+from testament.services.test_instances import InstanceView
 
 __all__ = [
     "candidate_wire",
