@@ -98,6 +98,11 @@ SURFACES = {
         ("CreateTestCaseInput", "EntryPoint"),
         ("SearchTestCasesOutput", "ApproximateTotalCount"),
     ),
+    "/enterprise-tester": (
+        ("put", "/api/scriptrun/{run_id}"),
+        ("RunUpdateInput", "StepResults"),
+        ("ScriptRunWire", "Status"),
+    ),
     "/testsigma": (
         ("post", "/api/v1/execution_results"),
         ("TriggerRunInput", "executionId"),

@@ -19,6 +19,7 @@ from testament.surfaces import build_surfaces
 from tests.conftest import LiveServer, Workspace, wait_for
 from tests.e2e.test_aws_connect_resources import WEEKDAYS
 from tests.e2e.test_aws_connect_test_cases import VOICE, connect_client, main_flow, official_example
+from tests.e2e.test_enterprise_tester import assignment, et_client
 from tests.e2e.test_testinvite import add_candidate, complete, make_task, start, ti_client
 from tests.e2e.test_testsigma import make_plan, plan_number, wait_completed
 
@@ -182,3 +183,78 @@ def test_connect_answers_are_what_its_document_says(live: LiveServer, workspace:
     connect.close()
 
     assert len(set(check.checked)) >= 15  # type: ignore[attr-defined]
+
+
+def test_enterprise_tester_answers_are_what_its_document_says(
+    live: LiveServer, workspace: Workspace, api: httpx.Client
+) -> None:
+    check = declared_answers(live, "/enterprise-tester")
+    everything = {"$expand": "StepResults,Assignment,Widgets,FieldValues", "$inlinecount": "allpages"}
+    with checked_client(et_client(live, workspace), "/enterprise-tester", check) as et:
+        project = et.post("/projects", json={"Name": "Wire"}).json()
+        et.put(project["Self"], json={"Name": "Wire 2"})
+        et.get("/projects", params={"$inlinecount": "allpages"})
+        top = et.post("/scriptpackages", json={"Name": "Top", "ProjectId": project["Id"]}).json()
+        inner = et.post("/scriptpackages", json={"Name": "Inner", "ParentId": top["Id"]}).json()
+        et.put(inner["Self"], json={"Description": "d"})
+        et.get(inner["Self"], params={"$expand": "Parent,Children"})
+        et.get(f"/scriptpackage/{top['Id']}/children")
+        et.get("/scriptpackages")
+        script = et.post(
+            "/scripts", json={"Name": "S", "PackageId": top["Id"], "Steps": [{"Description": "a"}]}
+        ).json()
+        et.put(script["Self"], json={"Description": "changed"})
+        et.get(script["Self"], params={"$expand": "Steps"})
+        et.get("/scripts")
+        cycle = et.post("/executionpackages", json={"Name": "Cycle"}).json()
+        et.put(cycle["Self"], json={"Name": "Cycle 1"})
+        et.get(f"/executionpackage/{cycle['Id']}/children")
+        et.get("/executionpackages")
+        given = et.post(
+            "/scriptassignments", json={"ScriptId": script["Id"], "PackageId": cycle["Id"]}
+        ).json()
+        et.post(f"/script/{script['Id']}/assignments", json={"PackageId": cycle["Id"]})
+        et.put(given["Self"], json={"PackageId": cycle["Id"]})
+        et.get(given["Self"], params={"$expand": "Package,Runs,LastRun,Script"})
+        et.get("/scriptassignments")
+        et.get(f"/script/{script['Id']}/assignments")
+        assignment_id = assignment(api)
+        run = et.post(
+            f"/scriptassignment/{assignment_id}/runs", params=everything, json={"WidgetValues": {"W": 1}}
+        )
+        step = run.json()["StepResults"][0]["Id"]
+        et.put(
+            run.json()["Self"],
+            params=everything,
+            json={"StepResults": [{"Id": step, "Outcome": "Failed"}], "FieldValues": {"Build": "7"}},
+        )
+        et.put(f"/stepresult/{step}", json={"Notes": "n"})
+        et.post(f"/stepresult/{step}/attachments", files={"file": ("shot.png", b"png", "image/png")})
+        incident = et.post("/incidents", json={"Summary": "Broken", "Comments": [{"Body": "seen"}]}).json()
+        et.put(incident["Self"], params={"$expand": "Status,Priority,Type,Resolution,Project"}, json={})
+        et.post(f"/stepresult/{step}/incidents", json={"IncidentId": incident["Id"]})
+        et.get(f"/stepresult/{step}/incident/{incident['Id']}")
+        et.get(f"/stepresult/{step}/incidents")
+        et.get(f"/stepresult/{step}", params={"$expand": "Run,Attachments,Incidents"})
+        et.get(f"/stepresult/{step}/attachments")
+        et.get(f"/scriptassignment/{assignment_id}/runs", params=everything)
+        et.get("/scriptruns")
+        et.get("/incidents", params={"$inlinecount": "allpages"})
+        et.get(f"/incident/{incident['Id']}/comments")
+        et.post(f"/script/{script['Id']}/attachments", files={"file": ("a.txt", b"a", "text/plain")})
+        et.post(f"/incident/{incident['Id']}/attachments", files={"file": ("b.txt", b"b", "text/plain")})
+        et.get(f"/script/{script['Id']}/attachments")
+        et.get(f"/incident/{incident['Id']}/attachments")
+        et.get(f"/project/{project['Id']}/picklist/Priorities")
+        for holder in (
+            f"script/{script['Id']}",
+            f"scriptassignment/{assignment_id}",
+            f"incident/{incident['Id']}",
+        ):
+            et.get(f"/{holder}/relationships")
+            et.get(f"/{holder}/allrelationships")
+        user = et.post("/users", json={"UserName": "wire-user", "Email": "wire@example.com"}).json()
+        et.put(user["Self"], json={"FirstName": "Wi", "LastName": "Re"})
+        et.get("/users")
+
+    assert len(set(check.checked)) >= 50  # type: ignore[attr-defined]  # every operation that answers JSON

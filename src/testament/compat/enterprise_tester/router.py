@@ -33,12 +33,18 @@ from testament.compat.enterprise_tester.errors import (
     invalid_body,
 )
 from testament.compat.enterprise_tester.schemas import (
+    EtErrorBody,
+    QueryResults,
     RunStartInput,
     RunUpdateInput,
+    ScriptRunWire,
+    StepResultAttachmentWire,
     StepResultInput,
     StepResultUpdate,
+    StepResultWire,
 )
 from testament.compat.errors import SurfaceErrors, install_error_handlers
+from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
 from testament.services import artifacts, assignments, attachments, executions, manual, views
@@ -49,14 +55,14 @@ __all__ = ["create_enterprise_tester_app"]
 router = APIRouter(prefix="/api")
 
 
-@router.get("/scriptassignment/{assignment_id}/runs")
+@router.get("/scriptassignment/{assignment_id}/runs", responses={200: {"model": QueryResults[ScriptRunWire]}})
 def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
     query = odata_query(call, translate.RUN_FIELDS)
     rows, total = views.query_assignment_runs(call.ctx, call.principal, assignment_id, query.selection)
     return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
-@router.get("/scriptruns")
+@router.get("/scriptruns", responses={200: {"model": QueryResults[ScriptRunWire]}})
 def search_runs(call: Call) -> dict[str, Any]:
     """Every manual run of the project, searched with TQL (e.g. `tql=Status = Passed`)."""
     query = tql_query(call, translate.RUN_FIELDS)
@@ -72,7 +78,10 @@ def _run_fields(actual_duration: Any, field_values: Any, widget_values: Any) -> 
         raise from_domain(exc) from None
 
 
-@router.post("/scriptassignment/{assignment_id}/runs")
+@router.post(
+    "/scriptassignment/{assignment_id}/runs",
+    responses={200: {"model": ScriptRunWire}, 201: {"model": ScriptRunWire}},
+)
 def create_run(
     assignment_id: str, call: Call, response: Response, body: RunStartInput | None = None
 ) -> dict[str, Any]:
@@ -92,7 +101,7 @@ def create_run(
     return wire
 
 
-@router.get("/scriptrun/{run_id}")
+@router.get("/scriptrun/{run_id}", responses={200: {"model": ScriptRunWire}})
 def get_run(run_id: str, call: Call) -> dict[str, Any]:
     return run_wire_of(call, run_id)
 
@@ -125,7 +134,7 @@ def _step_inputs(run: manual.ManualRun, results: list[StepResultInput]) -> list[
     return inputs
 
 
-@router.put("/scriptrun/{run_id}")
+@router.put("/scriptrun/{run_id}", responses={200: {"model": ScriptRunWire}})
 def update_run(run_id: str, call: Call, run: ExistingRun, body: RunUpdateInput) -> dict[str, Any]:
     """Step outcomes (`StepResults[]`), `ActualDuration`, `WidgetValues`, `FieldValues` and,
     with `AttemptToComplete`, completion: one change, all or nothing."""
@@ -144,7 +153,7 @@ def delete_run(run_id: str, call: Call) -> Response:
     return Response(status_code=200)
 
 
-@router.get("/stepresult/{step_id}")
+@router.get("/stepresult/{step_id}", responses={200: {"model": StepResultWire}})
 def get_step(step_id: str, call: Call) -> dict[str, Any]:
     run, step = manual.find_step_result(call.ctx, call.principal, step_id)
     wire = translate.step_wire(step, run.execution.id, call.base, call.expand)
@@ -158,7 +167,7 @@ def get_step(step_id: str, call: Call) -> dict[str, Any]:
     return wire
 
 
-@router.put("/stepresult/{step_id}")
+@router.put("/stepresult/{step_id}", responses={200: {"model": StepResultWire}})
 def update_step(step_id: str, call: Call, found: ExistingStep, body: StepResultUpdate) -> dict[str, Any]:
     """Update one step (a convenience beside PUT scriptrun); the run's status is derived again."""
     run, step = found
@@ -189,9 +198,9 @@ ERRORS = SurfaceErrors(
 
 def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app = FastAPI(
-        title="Enterprise Tester script runs (compatible)",
-        openapi_url=None,
-        docs_url=None,
+        title="Enterprise Tester REST API (compatible)",
+        openapi_url="/openapi.json",
+        docs_url=None,  # served by install_surface_docs, from this server
         redoc_url=None,
     )
     app.state.ctx = ctx
@@ -204,6 +213,7 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     app.include_router(routes_relationships.router)
     app.include_router(routes_changes.router)
     app.include_router(routes_attachments.router)
+    install_surface_docs(app, error=EtErrorBody, bad_request=403)  # the vendor refuses bad input with 403
     return app
 
 
@@ -221,7 +231,9 @@ def _attachment_wire(call: Any, step_id: str, artifact: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/stepresult/{step_id}/attachments")
+@router.get(
+    "/stepresult/{step_id}/attachments", responses={200: {"model": QueryResults[StepResultAttachmentWire]}}
+)
 def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
     """A step result's attachments; OData options apply."""
     query = odata_query(call, translate.ATTACHMENT_FIELDS)
@@ -229,7 +241,11 @@ def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
     return query.envelope([_attachment_wire(call, step_id, a) for a in found], total)
 
 
-@router.post("/stepresult/{step_id}/attachments", status_code=201)
+@router.post(
+    "/stepresult/{step_id}/attachments",
+    status_code=201,
+    responses={201: {"model": list[StepResultAttachmentWire]}},
+)
 async def add_step_attachment(step_id: str, request: Request, call: Call) -> list[dict[str, Any]]:
     """A multipart upload: every file part becomes one attachment of the step result."""
     made = []

@@ -12,6 +12,11 @@ from fastapi.concurrency import run_in_threadpool
 from testament.compat.enterprise_tester import translate
 from testament.compat.enterprise_tester.calls import Call, Caller, odata_query, uploaded_files
 from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.schemas import (
+    AttachmentWire,
+    IncidentCommentWire,
+    QueryResults,
+)
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.users import user_id_for
 from testament.services import artifacts, attachments, manual, views
@@ -76,12 +81,14 @@ async def _uploaded(call: Caller, request: Request, holder: Holder, holder_id: s
     return made
 
 
-@router.get("/script/{script_id}/attachments")
+@router.get("/script/{script_id}/attachments", responses={200: {"model": QueryResults[AttachmentWire]}})
 def list_script_attachments(script_id: str, call: Call) -> dict[str, Any]:
     return _listed(call, Holder.TEST_CASE, script_id)
 
 
-@router.post("/script/{script_id}/attachments", status_code=201)
+@router.post(
+    "/script/{script_id}/attachments", status_code=201, responses={201: {"model": list[AttachmentWire]}}
+)
 async def add_script_attachments(script_id: str, request: Request, call: Call) -> list[dict[str, Any]]:
     return await _uploaded(call, request, Holder.TEST_CASE, script_id)
 
@@ -92,12 +99,14 @@ def delete_script_attachment(script_id: str, attachment_id: str, call: Call) -> 
     return Response(status_code=200)
 
 
-@router.get("/incident/{incident_id}/attachments")
+@router.get("/incident/{incident_id}/attachments", responses={200: {"model": QueryResults[AttachmentWire]}})
 def list_incident_attachments(incident_id: str, call: Call) -> dict[str, Any]:
     return _listed(call, Holder.INCIDENT, incident_id)
 
 
-@router.post("/incident/{incident_id}/attachments", status_code=201)
+@router.post(
+    "/incident/{incident_id}/attachments", status_code=201, responses={201: {"model": list[AttachmentWire]}}
+)
 async def add_incident_attachments(incident_id: str, request: Request, call: Call) -> list[dict[str, Any]]:
     return await _uploaded(call, request, Holder.INCIDENT, incident_id)
 
@@ -131,7 +140,7 @@ def comment_wire(comment: Comment, workspace_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("/incident/{incident_id}/comments")
+@router.get("/incident/{incident_id}/comments", responses={200: {"model": QueryResults[IncidentCommentWire]}})
 def list_incident_comments(incident_id: str, call: Call) -> dict[str, Any]:
     """An incident's comments (made with `Comments` on POST or PUT incident); OData options apply."""
     query = odata_query(call, COMMENT_FIELDS)

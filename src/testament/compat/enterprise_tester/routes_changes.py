@@ -15,8 +15,12 @@ from testament.compat.enterprise_tester.calls import Call, tql_query, user_name_
 from testament.compat.enterprise_tester.schemas import (
     AssignmentChange,
     ExecutionPackageChange,
+    ExecutionPackageWire,
     ProjectInput,
+    ProjectWire,
+    QueryResults,
     ScriptAssignmentInput,
+    ScriptAssignmentWire,
 )
 from testament.compat.enterprise_tester.setup_routes import (
     _assignment_full,
@@ -32,7 +36,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api")
 
 
-@router.put("/executionpackage/{package_id}")
+@router.put("/executionpackage/{package_id}", responses={200: {"model": ExecutionPackageWire}})
 def update_execution_package(package_id: str, call: Call, body: ExecutionPackageChange) -> dict[str, Any]:
     """Rename (`Name`) or move (`ParentId`; null: to the top) an execution package."""
     changes: dict[str, Any] = {}
@@ -51,7 +55,7 @@ def delete_execution_package(package_id: str, call: Call) -> Response:
     return Response(status_code=200)
 
 
-@router.put("/scriptassignment/{assignment_id}")
+@router.put("/scriptassignment/{assignment_id}", responses={200: {"model": ScriptAssignmentWire}})
 def update_script_assignment(assignment_id: str, call: Call, body: AssignmentChange) -> dict[str, Any]:
     """Give the assignment to another user (`AssignedToId`) or move it (`PackageId`)."""
     assignee, package_id = body.AssignedToId, body.PackageId
@@ -72,7 +76,7 @@ def delete_script_assignment(assignment_id: str, call: Call) -> Response:
     return Response(status_code=200)
 
 
-@router.get("/script/{script_id}/assignments")
+@router.get("/script/{script_id}/assignments", responses={200: {"model": QueryResults[ScriptAssignmentWire]}})
 def list_script_assignments_of_script(script_id: str, call: Call) -> dict[str, Any]:
     """The script's assignments, searched with TQL."""
     script = _manual_case(call, script_id)
@@ -81,7 +85,9 @@ def list_script_assignments_of_script(script_id: str, call: Call) -> dict[str, A
     return query.envelope([_assignment_full(call, a) for a in found], total)
 
 
-@router.post("/script/{script_id}/assignments", status_code=201)
+@router.post(
+    "/script/{script_id}/assignments", status_code=201, responses={201: {"model": ScriptAssignmentWire}}
+)
 def create_script_assignment_of_script(
     script_id: str, call: Call, response: Response, body: ScriptAssignmentInput
 ) -> dict[str, Any]:
@@ -101,7 +107,7 @@ def create_script_assignment_of_script(
     return wire
 
 
-@router.put("/project/{project_id}")
+@router.put("/project/{project_id}", responses={200: {"model": ProjectWire}})
 def update_project(project_id: str, call: Call, body: ProjectInput) -> dict[str, Any]:
     """Rename a project (administrators); 409 when the name is taken, as the vendor answers."""
     project = projects.rename_project(call.ctx, call.principal, project_id.lower(), name=body.Name or "")

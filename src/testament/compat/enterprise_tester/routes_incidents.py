@@ -25,8 +25,12 @@ from testament.compat.enterprise_tester.schemas import (
     CommentInput,
     IncidentInput,
     IncidentLinkInput,
+    IncidentWire,
     NewIncidentInput,
     Operation,
+    PicklistWire,
+    QueryResults,
+    StepRunResultIncidentWire,
 )
 from testament.domain import errors as e
 from testament.domain.attachments import Holder, checked_comment
@@ -153,7 +157,7 @@ def _add_comments(call: Caller, incident_id: str, texts: list[str]) -> None:
         incidents.add_comment(call.ctx, call.principal, incident_id, text)
 
 
-@router.get("/incidents")
+@router.get("/incidents", responses={200: {"model": QueryResults[IncidentWire]}})
 def search_incidents(call: Call) -> dict[str, Any]:
     """Every incident of the workspace, searched with TQL (e.g. `tql=Status = Open`)."""
     query = tql_query(call, INCIDENT_FIELDS)
@@ -161,7 +165,7 @@ def search_incidents(call: Call) -> dict[str, Any]:
     return query.envelope([incident_wire(call, v) for v in found], total)
 
 
-@router.post("/incidents")
+@router.post("/incidents", responses={200: {"model": IncidentWire}})
 def create_incident(call: Call, response: Response, body: NewIncidentInput | None = None) -> dict[str, Any]:
     """Raise an incident (`Summary` required); the vendor answers 200 with the incident."""
     comments = _new_comments(body.Comments if body else None)
@@ -175,12 +179,12 @@ def create_incident(call: Call, response: Response, body: NewIncidentInput | Non
     return wire
 
 
-@router.get("/incident/{incident_id}")
+@router.get("/incident/{incident_id}", responses={200: {"model": IncidentWire}})
 def get_incident(incident_id: str, call: Call) -> dict[str, Any]:
     return incident_wire(call, incidents.get_incident(call.ctx, call.principal, incident_id))
 
 
-@router.put("/incident/{incident_id}")
+@router.put("/incident/{incident_id}", responses={200: {"model": IncidentWire}})
 def update_incident(incident_id: str, call: Call, body: IncidentInput | None = None) -> dict[str, Any]:
     """Change what the body gives; a Resolved or Closed incident needs a `ResolutionId`."""
     comments = _new_comments(body.Comments if body else None)
@@ -211,7 +215,9 @@ def _link_wire(call: Caller, link: incidents.Link) -> dict[str, Any]:
     }
 
 
-@router.get("/stepresult/{step_id}/incidents")
+@router.get(
+    "/stepresult/{step_id}/incidents", responses={200: {"model": QueryResults[StepRunResultIncidentWire]}}
+)
 def list_step_incidents(step_id: str, call: Call) -> dict[str, Any]:
     """The incidents linked to a step result; OData options apply."""
     query = odata_query(call, LINK_FIELDS)
@@ -219,7 +225,10 @@ def list_step_incidents(step_id: str, call: Call) -> dict[str, Any]:
     return query.envelope([_link_wire(call, link) for link in found], total)
 
 
-@router.post("/stepresult/{step_id}/incidents")
+@router.post(
+    "/stepresult/{step_id}/incidents",
+    responses={200: {"model": StepRunResultIncidentWire}, 201: {"model": StepRunResultIncidentWire}},
+)
 def link_step_incident(
     step_id: str, call: Call, response: Response, body: IncidentLinkInput | None = None
 ) -> dict[str, Any]:
@@ -234,7 +243,9 @@ def link_step_incident(
     return wire
 
 
-@router.get("/stepresult/{step_id}/incident/{incident_id}")
+@router.get(
+    "/stepresult/{step_id}/incident/{incident_id}", responses={200: {"model": StepRunResultIncidentWire}}
+)
 def get_step_incident(step_id: str, incident_id: str, call: Call) -> dict[str, Any]:
     found, _total = incidents.step_links(call.ctx, call.principal, step_id)
     link = next((x for x in found if x.incident_id == incident_id.lower()), None)
@@ -249,7 +260,9 @@ def unlink_step_incident(step_id: str, incident_id: str, call: Call) -> Response
     return Response(status_code=200)
 
 
-@router.get("/project/{project_id}/picklist/{picklist}")
+@router.get(
+    "/project/{project_id}/picklist/{picklist}", responses={200: {"model": QueryResults[PicklistWire]}}
+)
 def list_picklist(project_id: str, picklist: str, call: Call) -> dict[str, Any]:
     """The values of one incident picklist (IncidentTypes, Priorities, IncidentStatuses,
     IncidentResolutions); the same in every project."""

@@ -12,6 +12,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from testament.compat.enterprise_tester.calls import Call, Caller
+from testament.compat.enterprise_tester.schemas import (
+    RelationshipWire,
+)
 from testament.services import assignments, incidents, manual, test_cases
 
 __all__ = ["router"]
@@ -126,31 +129,33 @@ def _assignment_tree(call: Caller, assignment_id: str, deep: bool) -> dict[str, 
     return root
 
 
-@router.get("/script/{script_id}/relationships")
+@router.get("/script/{script_id}/relationships", responses={200: {"model": RelationshipWire}})
 def script_relationships(script_id: str, call: Call) -> dict[str, Any]:
     return _script_tree(call, script_id, deep=False)
 
 
-@router.get("/script/{script_id}/allrelationships")
+@router.get("/script/{script_id}/allrelationships", responses={200: {"model": RelationshipWire}})
 def script_all_relationships(script_id: str, call: Call) -> dict[str, Any]:
     return _script_tree(call, script_id, deep=True)
 
 
-@router.get("/scriptassignment/{assignment_id}/relationships")
+@router.get("/scriptassignment/{assignment_id}/relationships", responses={200: {"model": RelationshipWire}})
 def assignment_relationships(assignment_id: str, call: Call) -> dict[str, Any]:
     return _assignment_tree(call, assignment_id, deep=False)
 
 
-@router.get("/scriptassignment/{assignment_id}/allrelationships")
+@router.get(
+    "/scriptassignment/{assignment_id}/allrelationships", responses={200: {"model": RelationshipWire}}
+)
 def assignment_all_relationships(assignment_id: str, call: Call) -> dict[str, Any]:
     return _assignment_tree(call, assignment_id, deep=True)
 
 
-@router.get("/incident/{incident_id}/relationships")
+@router.get("/incident/{incident_id}/relationships", responses={200: {"model": RelationshipWire}})
 def incident_relationships(incident_id: str, call: Call) -> dict[str, Any]:
     return _incident_tree(call, incident_id, deep=False)
 
 
-@router.get("/incident/{incident_id}/allrelationships")
+@router.get("/incident/{incident_id}/allrelationships", responses={200: {"model": RelationshipWire}})
 def incident_all_relationships(incident_id: str, call: Call) -> dict[str, Any]:
     return _incident_tree(call, incident_id, deep=True)

@@ -10,7 +10,11 @@ from fastapi import APIRouter, Response
 
 from testament.compat.enterprise_tester.calls import Call, Caller, odata_query
 from testament.compat.enterprise_tester.errors import EtError
-from testament.compat.enterprise_tester.schemas import UserInput
+from testament.compat.enterprise_tester.schemas import (
+    QueryResults,
+    UserInput,
+    UserWire,
+)
 from testament.compat.enterprise_tester.translate import VendorFields
 from testament.domain.users import User
 from testament.services import users, views
@@ -51,7 +55,7 @@ def _display_name(body: UserInput) -> object:
     return " ".join(parts) or None
 
 
-@router.get("/users")
+@router.get("/users", responses={200: {"model": QueryResults[UserWire]}})
 def list_users(call: Call) -> dict[str, Any]:
     """The workspace's users; OData options apply."""
     query = odata_query(call, USER_FIELDS)
@@ -59,7 +63,7 @@ def list_users(call: Call) -> dict[str, Any]:
     return query.envelope([user_wire(call, u) for u in found], total)
 
 
-@router.post("/users")
+@router.post("/users", responses={200: {"model": UserWire}})
 def create_user(call: Call, response: Response, body: UserInput) -> dict[str, Any]:
     """A user of the workspace (administrators): `UserName` and `Email` are required; the vendor
     answers 200."""
@@ -77,12 +81,12 @@ def create_user(call: Call, response: Response, body: UserInput) -> dict[str, An
     return wire
 
 
-@router.get("/user/{user_id}")
+@router.get("/user/{user_id}", responses={200: {"model": UserWire}})
 def get_user(user_id: str, call: Call) -> dict[str, Any]:
     return user_wire(call, users.get_user(call.ctx, call.principal, user_id))
 
 
-@router.put("/user/{user_id}")
+@router.put("/user/{user_id}", responses={200: {"model": UserWire}})
 def update_user(user_id: str, call: Call, body: UserInput) -> dict[str, Any]:
     """Change the display name (`DisplayName`, or `FirstName` and `LastName`), `Email` or
     `Enabled` (administrators). The UserName is the user's identity and does not change."""

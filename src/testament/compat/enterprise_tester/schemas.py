@@ -13,7 +13,7 @@ is a member's rule, said after the member's path (`StepResults[0].Outcome must b
 `et_message` is a whole sentence, said as it is.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -29,31 +29,52 @@ from pydantic_core import PydanticCustomError
 from testament.compat.wire import rule, shaped
 
 __all__ = [
+    "INCIDENT_RULE",
+    "OPERATION_RULE",
     "AssignmentChange",
     "AssignmentInput",
+    "AttachmentWire",
     "CommentInput",
     "EtErrorBody",
     "ExecutionPackageChange",
     "ExecutionPackageInput",
+    "ExecutionPackageWire",
     "FieldSetting",
+    "IncidentCommentWire",
     "IncidentInput",
     "IncidentLinkInput",
+    "IncidentWire",
+    "NamedEntity",
     "NewIncidentInput",
     "Operation",
     "OperationUpdate",
+    "PicklistWire",
     "ProjectInput",
+    "ProjectWire",
+    "QueryResults",
+    "RelationshipWire",
     "RunStartInput",
     "RunUpdateInput",
     "ScriptAssignmentInput",
+    "ScriptAssignmentWire",
     "ScriptChange",
     "ScriptInput",
     "ScriptPackageChange",
     "ScriptPackageInput",
+    "ScriptPackageWire",
+    "ScriptRunWire",
+    "ScriptStepWire",
+    "ScriptWire",
     "SetField",
     "Step",
+    "StepResultAttachmentWire",
     "StepResultInput",
     "StepResultUpdate",
+    "StepResultWire",
+    "StepRunResultIncidentWire",
     "UserInput",
+    "UserWire",
+    "WidgetWire",
     "json_type",
 ]
 
@@ -231,17 +252,17 @@ class ExecutionPackageChange(Wire):
     ParentId: Text = None
 
 
-# the vendor's Step; its rules (a description per step) are the core's
-StepList = Annotated[Any, WithJsonSchema({"type": "array", "items": {"$ref": "#/components/schemas/Step"}})]
-
-
-class Step(Wire):
-    """One step of a script, for the document (`Steps` is checked by the core)."""
+class Step(BaseModel):
+    """One step of a script, as `Steps` gives it (the core checks `Steps`, a description each)."""
 
     Description: str = ""
     Data: str | None = None
     ExpectedResult: str | None = None
+    Notes: str | None = None
     OrderNumber: int | None = None
+
+
+StepList = Annotated[Any, WithJsonSchema({"type": "array", "items": Step.model_json_schema()})]
 
 
 class ScriptInput(Wire):
@@ -423,6 +444,333 @@ class Operation(BaseModel):
         if not isinstance(value, dict) or not isinstance(value.get("update"), dict):
             raise _sentence(OPERATION_RULE)
         return value
+
+
+# ------------------------------------------------------------------ answers
+#
+# What the surface answers, member for member: ids are GUIDs, times ISO-8601 `Z` (`CreatedAt`),
+# `Self` links back here and `Expands` names what `$expand` could still inline. A member an
+# `$expand` inlines is left out unless asked for.
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+T = TypeVar("T")
+
+
+class QueryResults(Answer, Generic[T]):
+    """A collection: `Items`; with `$inlinecount=allpages` also `Skip`, `Top` and `Total`."""
+
+    Skip: int | None = None
+    Top: int | None = None
+    Total: int | None = None
+    Items: list[T]
+
+
+class NamedEntity(Answer):
+    Id: str
+    Name: str
+
+
+class PicklistWire(Answer):
+    """A picklist value (an incident's Type, Priority, Status or Resolution)."""
+
+    Id: str
+    Text: str
+    SortOrder: int
+    IsEnable: bool
+
+
+class WidgetWire(Answer):
+    """A run's widget (the vendor's AbstractWidget) with the value the tester gave it."""
+
+    Name: str
+    Label: str
+    Value: Any = None
+
+
+class StepResultAttachmentWire(Answer):
+    Id: str
+    StepResultId: str
+    Name: str
+    FileName: str
+    ContentType: str
+    CreatedAt: str | None
+    CreatedById: str | None  # attachments of step results do not record who uploaded them
+    Size: int
+    Self: str
+
+
+class AttachmentWire(Answer):
+    """A script's (`ScriptId`) or an incident's (`IncidentId`) attachment."""
+
+    Id: str
+    ScriptId: str | None = None
+    IncidentId: str | None = None
+    Name: str
+    FileName: str
+    ContentType: str
+    CreatedAt: str | None
+    CreatedById: str | None
+    Size: int
+    SourceId: str | None
+    Self: str
+
+
+class StepRunResultIncidentWire(Answer):
+    """A step result's link to an incident."""
+
+    StepResultId: str
+    IncidentId: str
+    Self: str
+
+
+class StepResultWire(Answer):
+    RunId: str
+    Id: str
+    Description: str | None
+    Data: str | None
+    Notes: str | None
+    ExpectedResult: str | None
+    ActualResult: str | None
+    Outcome: str
+    HasIncidents: bool
+    HasAttachments: bool
+    Expands: list[str]
+    Self: str
+    Run: "ScriptRunWire | None" = None
+    Attachments: list[StepResultAttachmentWire] | None = None
+    Incidents: list[StepRunResultIncidentWire] | None = None
+
+
+class ScriptRunWire(Answer):
+    Id: str
+    ActualDuration: str | None
+    ScriptId: str | None
+    ScriptVersion: int | None
+    AssignmentId: str | None
+    CreatedAt: str | None
+    LastUpdatedAt: str | None
+    CreatedById: str | None
+    CreatedBy: str | None
+    RunById: str | None
+    RunBy: str | None
+    LastUpdatedById: str | None
+    LastUpdatedBy: str | None
+    Status: str
+    Completed: bool
+    Expands: list[str]
+    Self: str
+    StepResults: list[StepResultWire] | None = None
+    Assignment: "ScriptAssignmentWire | None" = None
+    Widgets: list[WidgetWire] | None = None
+    FieldValues: dict[str, Any] | None = None
+
+
+class ExecutionPackageWire(Answer):
+    Id: str
+    ParentId: str | None
+    ProjectId: str | None
+    Name: str
+    Stereotype: str | None
+    OrderNumber: int
+    Expands: list[str]
+    Self: str
+
+
+class ScriptPackageWire(Answer):
+    Id: str
+    ParentId: str | None
+    ProjectId: str | None
+    Name: str
+    Description: str | None
+    OrderNumber: int
+    CreatedAt: str | None
+    LastUpdatedAt: str | None
+    Expands: list[str]
+    Self: str
+    Parent: "ScriptPackageWire | None" = None
+    Children: "list[ScriptPackageWire] | None" = None
+
+
+class ScriptStepWire(Answer):
+    """A step of a script (the vendor's Step)."""
+
+    Description: str
+    ExpectedResult: str | None
+    Notes: str | None
+    Data: str | None
+    OrderNumber: int
+
+
+class ScriptWire(Answer):
+    Id: str
+    Name: str
+    Description: str | None
+    PackageId: str | None
+    PackageName: str | None
+    ProjectId: str
+    ProjectName: str
+    VersionNumber: int | None
+    FieldValues: dict[str, Any]
+    AssignedTo: str | None
+    AssignedToId: str | None
+    PriorityId: str | None
+    StatusId: str | None
+    TypeId: str | None
+    CreatedById: str | None
+    CreatedBy: str | None
+    LastUpdatedById: str | None
+    LastUpdatedBy: str | None
+    Objective: str | None
+    PreCondition: str | None
+    PostCondition: str | None
+    EstimatedDuration: str | None
+    OrderNumber: int
+    ChangeComment: str | None
+    Notes: str | None
+    HasAttachments: bool
+    CreatedAt: str | None
+    LastUpdatedAt: str | None
+    Expands: list[str]
+    Self: str
+    Steps: list[ScriptStepWire] | None = None
+
+
+class ScriptAssignmentWire(Answer):
+    Id: str
+    ScriptId: str
+    Name: str | None
+    Status: str
+    PackageId: str
+    AssignedTo: str | None
+    AssignedToId: str | None
+    Self: str
+    Expands: list[str] | None = None
+    Runs: list[ScriptRunWire] | None = None
+    LastRun: ScriptRunWire | None = None
+    Script: ScriptWire | None = None
+    Package: ExecutionPackageWire | None = None
+
+
+class ProjectWire(Answer):
+    """A project; numbering, categories and managers are not kept: the vendor's defaults."""
+
+    Id: str
+    Name: str
+    OrganisationId: str
+    OrganisationName: str
+    ProjectCategoryId: str | None
+    ProjectCategoryName: str | None
+    Description: str | None
+    ManagerId: str | None
+    ManagerUserName: str | None
+    Slug: str
+    AutoNumberRequirements: bool
+    AutoNumberScripts: bool
+    Independent: bool
+    RequirementNumberReadOnly: bool
+    ScriptNumberReadOnly: bool
+    OrderNumber: int
+    ProjectTypeId: str | None
+    CreatedAt: str | None
+    Self: str
+
+
+class UserWire(Answer):
+    Id: str
+    UserName: str
+    DisplayName: str | None
+    Email: str | None
+    FirstName: str | None
+    LastName: str | None
+    Phone: str | None
+    LastLogIn: str | None
+    Enabled: bool
+    IsExternal: bool
+    Expands: list[str]
+    Self: str
+
+
+class IncidentWire(Answer):
+    Id: str
+    Summary: str
+    Description: str | None
+    AssignedToId: str | None
+    AssignedTo: str | None
+    TypeId: str | None
+    PriorityId: str | None
+    StatusId: str | None
+    ResolutionId: str | None
+    AffectedVersionIds: list[str]
+    FixedVersionIds: list[str]
+    ComponentIds: list[str]
+    ExternalSystemLinkIds: list[str]
+    CreatedAt: str | None
+    LastUpdatedAt: str | None
+    CreatedById: str | None
+    CreatedBy: str | None
+    LastUpdatedById: str | None
+    LastUpdatedBy: str | None
+    ProjectId: str
+    ProjectName: str
+    IncidentNumber: int
+    InternalId: str
+    VersionNumber: int
+    HasAttachments: bool
+    FieldValues: dict[str, Any]
+    Expands: list[str]
+    Self: str
+    Status: PicklistWire | None = None
+    Priority: PicklistWire | None = None
+    Type: PicklistWire | None = None
+    Resolution: PicklistWire | None = None
+    Project: NamedEntity | None = None
+
+
+class IncidentCommentWire(Answer):
+    Id: str
+    Body: str
+    CreatedById: str | None
+    CreatedByUserName: str | None
+    LastUpdatedById: str | None
+    LastUpdatedByUserName: str | None
+    CreatedAt: str | None
+    LastUpdatedAt: str | None
+
+
+class RelationshipWire(Answer):
+    """An entity and, as `Children`, what it relates to (incidents raised on runs)."""
+
+    EntityId: str
+    Number: str | None
+    Name: str
+    EntityType: str
+    AssignedTo: str | None
+    Status: str | None
+    Priority: str | None
+    Type: str | None
+    PackageId: str | None
+    PackageName: str | None
+    PackageEntityType: str | None
+    PackagePath: str | None
+    ParentId: str | None
+    ParentPath: str | None
+    ParentName: str | None
+    RelationshipId: str | None
+    RelationshipTypeKey: str | None
+    RelationshipType: str | None
+    Relation: str | None
+    RelationshipDirection: str | None
+    CanDelete: bool
+    CanEdit: bool
+    Children: "list[RelationshipWire]"
+
+
+for _answer in (StepResultWire, ScriptRunWire, ScriptPackageWire, RelationshipWire):
+    _answer.model_rebuild()  # each names a model defined after it, or itself
 
 
 # ------------------------------------------------------------------ errors

@@ -21,11 +21,17 @@ from testament.compat.enterprise_tester.errors import EtError
 from testament.compat.enterprise_tester.schemas import (
     AssignmentInput,
     ExecutionPackageInput,
+    ExecutionPackageWire,
     ProjectInput,
+    ProjectWire,
+    QueryResults,
+    ScriptAssignmentWire,
     ScriptChange,
     ScriptInput,
     ScriptPackageChange,
     ScriptPackageInput,
+    ScriptPackageWire,
+    ScriptWire,
 )
 from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
@@ -61,7 +67,7 @@ def _project_wire(call: Caller, project: Project) -> dict[str, Any]:
     }
 
 
-@router.get("/projects")
+@router.get("/projects", responses={200: {"model": QueryResults[ProjectWire]}})
 def list_projects(call: Call) -> dict[str, Any]:
     """The workspace's projects (its default one has the workspace's id and name); OData
     options apply."""
@@ -70,12 +76,12 @@ def list_projects(call: Call) -> dict[str, Any]:
     return query.envelope([_project_wire(call, p) for p in found], total)
 
 
-@router.get("/project/{project_id}")
+@router.get("/project/{project_id}", responses={200: {"model": ProjectWire}})
 def get_project(project_id: str, call: Call) -> dict[str, Any]:
     return _project_wire(call, projects.get_project(call.ctx, call.principal, project_id.lower()))
 
 
-@router.post("/projects", status_code=201)
+@router.post("/projects", status_code=201, responses={201: {"model": ProjectWire}})
 def create_project(call: Call, response: Response, body: ProjectInput) -> dict[str, Any]:
     """A project in the key's workspace (administrators); 409 when the name is taken."""
     project = projects.create_project(call.ctx, call.principal, name=body.Name or "")
@@ -109,7 +115,7 @@ def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
     return wire
 
 
-@router.get("/scriptpackages")
+@router.get("/scriptpackages", responses={200: {"model": QueryResults[ScriptPackageWire]}})
 def list_script_packages(call: Call) -> dict[str, Any]:
     """Every script package of the project, searched with TQL."""
     query = tql_query(call, translate.SCRIPT_PACKAGE_FIELDS)
@@ -117,7 +123,7 @@ def list_script_packages(call: Call) -> dict[str, Any]:
     return query.envelope([_package_wire(call, s) for s in found], total)
 
 
-@router.post("/scriptpackages", status_code=201)
+@router.post("/scriptpackages", status_code=201, responses={201: {"model": ScriptPackageWire}})
 def create_script_package(call: Call, response: Response, body: ScriptPackageInput) -> dict[str, Any]:
     """A script package, at the top level or inside `ParentId`."""
     suite = suites.create_suite(
@@ -134,12 +140,12 @@ def create_script_package(call: Call, response: Response, body: ScriptPackageInp
     return wire
 
 
-@router.get("/scriptpackage/{package_id}")
+@router.get("/scriptpackage/{package_id}", responses={200: {"model": ScriptPackageWire}})
 def get_script_package(package_id: str, call: Call) -> dict[str, Any]:
     return _package_wire(call, suites.get_suite(call.ctx, call.principal, package_id))
 
 
-@router.put("/scriptpackage/{package_id}")
+@router.put("/scriptpackage/{package_id}", responses={200: {"model": ScriptPackageWire}})
 def update_script_package(package_id: str, call: Call, body: ScriptPackageChange) -> dict[str, Any]:
     """Rename, describe or move a script package (`ParentId` null: to the top level)."""
     changes: dict[str, Any] = {}
@@ -159,7 +165,9 @@ def delete_script_package(package_id: str, call: Call) -> Response:
     return Response(status_code=200)
 
 
-@router.get("/scriptpackage/{package_id}/children")
+@router.get(
+    "/scriptpackage/{package_id}/children", responses={200: {"model": QueryResults[ScriptPackageWire]}}
+)
 def list_script_package_children(package_id: str, call: Call) -> dict[str, Any]:
     """The script packages directly inside one; OData options apply."""
     parent = suites.get_suite(call.ctx, call.principal, package_id)
@@ -244,7 +252,7 @@ def _existing_script(script_id: str, call: Call) -> test_cases.TestCaseView:
 ExistingScript = Annotated[test_cases.TestCaseView, Depends(_existing_script)]
 
 
-@router.get("/scripts")
+@router.get("/scripts", responses={200: {"model": QueryResults[ScriptWire]}})
 def list_scripts(call: Call) -> dict[str, Any]:
     """Every script of the project, searched with TQL."""
     query = tql_query(call, translate.SCRIPT_FIELDS)
@@ -254,7 +262,7 @@ def list_scripts(call: Call) -> dict[str, Any]:
     return query.envelope([_script_wire(call, v, packages) for v in found], total)
 
 
-@router.post("/scripts", status_code=201)
+@router.post("/scripts", status_code=201, responses={201: {"model": ScriptWire}})
 def create_script(call: Call, response: Response, body: ScriptInput) -> dict[str, Any]:
     """A script with `Steps`; it is published at once, so it can be assigned and run."""
     package_id = body.PackageId
@@ -273,12 +281,12 @@ def create_script(call: Call, response: Response, body: ScriptInput) -> dict[str
     return wire
 
 
-@router.get("/script/{script_id}")
+@router.get("/script/{script_id}", responses={200: {"model": ScriptWire}})
 def get_script(script_id: str, call: Call) -> dict[str, Any]:
     return _script_wire(call, _manual_case(call, script_id))
 
 
-@router.put("/script/{script_id}")
+@router.put("/script/{script_id}", responses={200: {"model": ScriptWire}})
 def update_script(script_id: str, call: Call, _script: ExistingScript, body: ScriptChange) -> dict[str, Any]:
     """Changing `Steps` makes a new script version; runs in progress keep theirs."""
     view = test_cases.update_test_case(
@@ -313,7 +321,7 @@ def _execution_package_wire(call: Caller, package: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/executionpackages")
+@router.get("/executionpackages", responses={200: {"model": QueryResults[ExecutionPackageWire]}})
 def list_execution_packages(call: Call) -> dict[str, Any]:
     """Every execution package of the project, searched with TQL."""
     query = tql_query(call, translate.PACKAGE_FIELDS)
@@ -321,7 +329,7 @@ def list_execution_packages(call: Call) -> dict[str, Any]:
     return query.envelope([_execution_package_wire(call, p) for p in found], total)
 
 
-@router.post("/executionpackages", status_code=201)
+@router.post("/executionpackages", status_code=201, responses={201: {"model": ExecutionPackageWire}})
 def create_execution_package(call: Call, response: Response, body: ExecutionPackageInput) -> dict[str, Any]:
     package = assignments.create_package(
         call.ctx, call.principal, name=body.Name or "", parent_id=body.ParentId, project_id=body.ProjectId
@@ -331,12 +339,14 @@ def create_execution_package(call: Call, response: Response, body: ExecutionPack
     return wire
 
 
-@router.get("/executionpackage/{package_id}")
+@router.get("/executionpackage/{package_id}", responses={200: {"model": ExecutionPackageWire}})
 def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
     return _execution_package_wire(call, assignments.get_package(call.ctx, call.principal, package_id))
 
 
-@router.get("/executionpackage/{package_id}/children")
+@router.get(
+    "/executionpackage/{package_id}/children", responses={200: {"model": QueryResults[ExecutionPackageWire]}}
+)
 def list_children(package_id: str, call: Call) -> dict[str, Any]:
     """The packages directly inside one; OData options apply."""
     package = assignments.get_package(call.ctx, call.principal, package_id)
@@ -345,7 +355,7 @@ def list_children(package_id: str, call: Call) -> dict[str, Any]:
     return query.envelope([_execution_package_wire(call, p) for p in children], total)
 
 
-@router.get("/scriptassignments")
+@router.get("/scriptassignments", responses={200: {"model": QueryResults[ScriptAssignmentWire]}})
 def list_script_assignments(call: Call) -> dict[str, Any]:
     """Every script assignment of the project, searched with TQL."""
     query = tql_query(call, translate.ASSIGNMENT_FIELDS)
@@ -355,7 +365,7 @@ def list_script_assignments(call: Call) -> dict[str, Any]:
     return query.envelope([_assignment_full(call, a, packages, summaries[a.id]) for a in found], total)
 
 
-@router.post("/scriptassignments", status_code=201)
+@router.post("/scriptassignments", status_code=201, responses={201: {"model": ScriptAssignmentWire}})
 def create_script_assignment(call: Call, response: Response, body: AssignmentInput) -> dict[str, Any]:
     package_id = body.PackageId
     script = _manual_case(call, body.ScriptId or "")
@@ -400,6 +410,6 @@ def _assignment_full(
     return wire
 
 
-@router.get("/scriptassignment/{assignment_id}")
+@router.get("/scriptassignment/{assignment_id}", responses={200: {"model": ScriptAssignmentWire}})
 def get_script_assignment(assignment_id: str, call: Call) -> dict[str, Any]:
     return _assignment_full(call, assignments.get_assignment(call.ctx, call.principal, assignment_id))
