@@ -8,7 +8,7 @@ from alembic import command
 
 from testament.bootstrap import build_context
 from testament.compat.testsigma import translate
-from testament.services import environments, executions, plan_run_views, plans, run_configs, suites, uploads
+from testament.services import environments, executions, plan_runs, plans, run_configs, suites, uploads
 from testament.services import test_cases as tc
 from testament.store.db import alembic_config
 from tests.integration.conftest import Engine
@@ -80,9 +80,7 @@ def test_the_backfill_numbers_what_existed_and_keeps_the_numbers_given(make_engi
     # and a read finds every number the answers show, without making one
     ctx = build_context(settings, run_migrations=False)
     try:
-        sheet = plan_run_views.plan_run_sheet(
-            ctx, engine.principal, run_id, [("key", engine.principal.key_id)]
-        )
+        sheet = plan_runs.plan_run_sheet(ctx, engine.principal, run_id, [("key", engine.principal.key_id)])
         answer = translate.run_wire(sheet, executed_by=sheet.numbers("key", engine.principal.key_id))
         results = translate.test_case_results_wire(sheet)
     finally:

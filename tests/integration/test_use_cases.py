@@ -9,8 +9,9 @@ import pytest
 from testament.domain.access import Role
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.execution import ExecutionStatus
+from testament.domain.reruns import RerunScope
 from testament.services import executions as ex
-from testament.services import keys, plans, suites, workspaces
+from testament.services import keys, plan_runs, plans, suites, workspaces
 from testament.services import test_cases as tc
 from testament.services.test_cases import DataSetInput
 from tests.conftest import wait_for
@@ -30,12 +31,12 @@ def plan_of(engine: Engine, name: str, case_ids: list[str]) -> str:
     return plans.create_plan(engine.ctx, engine.principal, name=name, suite_ids=[suite.id]).id
 
 
-def finished_run(engine: Engine, run_id: str) -> ex.PlanRunView:
-    def done() -> ex.PlanRunView | None:
-        view = ex.get_plan_run(engine.ctx, engine.principal, run_id)
+def finished_run(engine: Engine, run_id: str) -> plan_runs.PlanRunView:
+    def done() -> plan_runs.PlanRunView | None:
+        view = plan_runs.get_plan_run(engine.ctx, engine.principal, run_id)
         return view if all(x.status.is_terminal for x in view.executions) else None
 
-    result: ex.PlanRunView = wait_for(done, timeout_s=30)
+    result: plan_runs.PlanRunView = wait_for(done, timeout_s=30)
     return result
 
 
@@ -70,7 +71,9 @@ def test_a_rerun_of_the_failed_tests_runs_only_them_and_names_its_parent(
     assert parent.plan_run is not None
     finished_run(engine, parent.plan_run.id)
 
-    rerun = ex.rerun_plan_run(engine.ctx, engine.principal, parent.plan_run.id, ex.RerunScope("failed_tests"))
+    rerun = plan_runs.rerun_plan_run(
+        engine.ctx, engine.principal, parent.plan_run.id, RerunScope("failed_tests")
+    )
 
     assert rerun.plan_run is not None and rerun.plan_run.parent_id == parent.plan_run.id
     assert [x.test_case_id for x in rerun.executions] == [bad]
@@ -83,7 +86,7 @@ def test_a_rerun_of_a_run_still_running_is_refused(make_engine: Any, target: Any
     assert started.plan_run is not None
 
     with pytest.raises(Conflict):
-        ex.rerun_plan_run(engine.ctx, engine.principal, started.plan_run.id, ex.RerunScope("all"))
+        plan_runs.rerun_plan_run(engine.ctx, engine.principal, started.plan_run.id, RerunScope("all"))
 
 
 def test_a_client_token_gives_back_the_first_start(make_engine: Any, target: Any) -> None:

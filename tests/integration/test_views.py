@@ -26,9 +26,10 @@ from testament.domain.filters import (
 )
 from testament.domain.manual import RunStatus
 from testament.kit.ids import new_id
-from testament.services import assignments, manual, plans, views
+from testament.services import assignments, plans, views
 from testament.services import test_cases as tc
-from testament.services.manual import StepInput
+from testament.services.executions import manual
+from testament.services.executions.manual import StepInput
 from testament.store import tables
 from tests.integration.conftest import Engine
 

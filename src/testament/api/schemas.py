@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from testament.domain.execution import Execution
 from testament.domain.model import TEST_CASE_NAME_MAX
 from testament.domain.scoring import with_numeric_effects
-from testament.services.executions import PlanRunView
+from testament.services.plan_runs import PlanRunView
 from testament.services.test_cases import TestCaseView
 
 T = TypeVar("T")

@@ -26,7 +26,7 @@ from starlette.types import ASGIApp
 
 from testament.domain.errors import TestamentError
 from testament.kit.request_limits import JSON_BODY_BYTES, FileRoute, RequestLimits
-from testament.services.manual import MAX_ATTACHMENT_BYTES
+from testament.services.executions.manual import MAX_ATTACHMENT_BYTES
 
 __all__ = [
     "ATTACHMENT_REQUEST_BYTES",

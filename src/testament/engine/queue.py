@@ -16,9 +16,9 @@ from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, 
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
 from testament.services import endings
-from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStarted, RecordAdded
+from testament.services.executions.artifacts import store_artifact
 from testament.store.tables import execution_records, execution_slots, executions, test_case_versions
 
 __all__ = [

@@ -17,8 +17,9 @@ from testament.domain.execution import Execution
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment, Package
 from testament.kit.ids import new_id
-from testament.services import executions, manual, references
+from testament.services import executions, references
 from testament.services.context import AppContext
+from testament.services.executions import manual
 from testament.services.paging import Window, offset_page
 from testament.services.projects import check_project
 from testament.store.repository import Repository, owned_by

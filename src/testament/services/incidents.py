@@ -21,8 +21,8 @@ from testament.domain.incidents import Incident, IncidentChange
 from testament.domain.model import Project
 from testament.domain.users import User
 from testament.kit.ids import new_id
-from testament.services import manual
 from testament.services.context import AppContext
+from testament.services.executions import manual
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import attachments, executions, incident_comments, incident_links, incidents

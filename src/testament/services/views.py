@@ -31,7 +31,6 @@ from testament.services import (
     attachments,
     candidates,
     incidents,
-    manual,
     projects,
     suites,
     tasks,
@@ -40,6 +39,7 @@ from testament.services import (
     users,
 )
 from testament.services.context import AppContext
+from testament.services.executions import manual
 from testament.services.paging import Window
 from testament.services.test_case_tags import key_with_value, value_of_tag
 from testament.store import tables as t

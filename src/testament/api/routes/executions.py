@@ -22,11 +22,13 @@ from testament.api.schemas import (
     RecordPublic,
 )
 from testament.domain.errors import InvalidInput, NotFound, QuotaExceeded
-from testament.domain.execution import ExecutionStatus
+from testament.domain.execution import ExecutionStatus, plan_run_status
 from testament.domain.manual import RunFields
-from testament.services import artifacts as artifact_svc
+from testament.domain.reruns import RerunScope
 from testament.services import executions as svc
-from testament.services import manual, references, run_configs
+from testament.services import plan_runs, references, run_configs
+from testament.services.executions import artifacts as artifact_svc
+from testament.services.executions import manual
 
 router = APIRouter()
 
@@ -71,7 +73,7 @@ def start_execution(
         response.status_code = 200
     executions = [ExecutionPublic.of(x) for x in started.executions]
     if started.plan_run is not None:
-        plan_status = svc.plan_run_status([x.status for x in started.executions])
+        plan_status = plan_run_status([x.status for x in started.executions])
         return ExecutionStarted(
             id=started.plan_run.id,
             status=plan_status.value,
@@ -224,7 +226,7 @@ def list_plan_runs(
 ) -> Page[PlanRunSummary]:
     """Plan runs, newest first, optionally of one plan. Any role may call it."""
     plan_id = references.resolve_filter(ctx, principal, references.PLAN, plan_id)
-    page = svc.list_plan_runs(ctx, principal, plan_id=plan_id, limit=limit, cursor=cursor)
+    page = plan_runs.list_plan_runs(ctx, principal, plan_id=plan_id, limit=limit, cursor=cursor)
     return Page(items=[PlanRunSummary.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 
@@ -234,7 +236,7 @@ def list_plan_runs(
 def get_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
     """A plan run with its executions, the counts derived from them, their summed score and whether the
     plan's quality gate held. Any role may call it."""
-    return PlanRunPublic.of(svc.get_plan_run(ctx, principal, plan_run_id))
+    return PlanRunPublic.of(plan_runs.get_plan_run(ctx, principal, plan_run_id))
 
 
 class RerunBody(BaseModel):
@@ -256,9 +258,9 @@ def rerun_plan_run(plan_run_id: str, body: RerunBody, ctx: Ctx, principal: Curre
     """Run again, as a new run linked to this one, all its tests, only the failed tests (every
     iteration), or only the failed iterations. Refused (409) while the run is not finished. Testers,
     managers and admins may call it."""
-    started = svc.rerun_plan_run(ctx, principal, plan_run_id, svc.RerunScope(mode=body.scope))
+    started = plan_runs.rerun_plan_run(ctx, principal, plan_run_id, RerunScope(mode=body.scope))
     assert started.plan_run is not None
-    return PlanRunPublic.of(svc.get_plan_run(ctx, principal, started.plan_run.id))
+    return PlanRunPublic.of(plan_runs.get_plan_run(ctx, principal, started.plan_run.id))
 
 
 @router.post(
@@ -267,7 +269,7 @@ def rerun_plan_run(plan_run_id: str, body: RerunBody, ctx: Ctx, principal: Curre
 def stop_plan_run(plan_run_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PlanRunPublic:
     """Ask every queued or running execution of the plan run to stop. Testers, managers and admins may
     call it."""
-    return PlanRunPublic.of(svc.stop_plan_run(ctx, principal, plan_run_id))
+    return PlanRunPublic.of(plan_runs.stop_plan_run(ctx, principal, plan_run_id))
 
 
 class RunConfigBody(BaseModel):

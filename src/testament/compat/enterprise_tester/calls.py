@@ -17,8 +17,9 @@ from testament.domain.access import Principal
 from testament.domain.filters import Node, SortKey, all_of
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment
-from testament.services import assignments, keys, manual, users, views
+from testament.services import assignments, keys, users, views
 from testament.services.context import AppContext
+from testament.services.executions import manual
 
 __all__ = [
     "Call",

@@ -47,8 +47,9 @@ from testament.compat.errors import SurfaceErrors, install_error_handlers
 from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
-from testament.services import artifacts, assignments, attachments, executions, manual, views
+from testament.services import assignments, attachments, executions, views
 from testament.services.context import AppContext
+from testament.services.executions import artifacts, manual
 
 __all__ = ["create_enterprise_tester_app"]
 

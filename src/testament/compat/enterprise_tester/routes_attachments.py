@@ -19,7 +19,8 @@ from testament.compat.enterprise_tester.schemas import (
 )
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.users import user_id_for
-from testament.services import artifacts, attachments, manual, views
+from testament.services import attachments, views
+from testament.services.executions import artifacts, manual
 
 __all__ = ["router"]
 

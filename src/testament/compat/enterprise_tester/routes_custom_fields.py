@@ -14,7 +14,8 @@ from testament.compat.enterprise_tester.patches import custom_values
 from testament.compat.enterprise_tester.schemas import Operation
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
-from testament.services import manual, test_cases
+from testament.services import test_cases
+from testament.services.executions import manual
 
 __all__ = ["router"]
 

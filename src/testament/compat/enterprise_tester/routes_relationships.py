@@ -15,7 +15,8 @@ from testament.compat.enterprise_tester.calls import Call, Caller
 from testament.compat.enterprise_tester.schemas import (
     RelationshipWire,
 )
-from testament.services import assignments, incidents, manual, test_cases
+from testament.services import assignments, incidents, test_cases
+from testament.services.executions import manual
 
 __all__ = ["router"]
 

@@ -12,7 +12,7 @@ from testament.domain.filters import Kind
 from testament.domain.manual import RunStatus
 from testament.domain.users import user_id_for
 from testament.services import views
-from testament.services.manual import ManualRun, StepResult
+from testament.services.executions.manual import ManualRun, StepResult
 
 __all__ = [
     "ASSIGNMENT_FIELDS",

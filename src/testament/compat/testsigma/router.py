@@ -32,13 +32,14 @@ from testament.compat.testsigma.schemas import (
 )
 from testament.compat.wire import install_surface_docs
 from testament.domain import errors as e
+from testament.domain import reruns
 from testament.domain.access import Principal
 from testament.domain.filters import all_of, any_of, equals
 from testament.services import (
     environments,
     executions,
     keys,
-    plan_run_views,
+    plan_runs,
     run_configs,
     surface_ids,
     uploads,
@@ -47,7 +48,7 @@ from testament.services import (
 from testament.services.context import AppContext
 from testament.services.executions import Started
 from testament.services.paging import all_items
-from testament.services.plan_run_views import PlanRunSheet
+from testament.services.plan_runs import PlanRunSheet
 from testament.services.surface_ids import Key
 
 __all__ = ["create_testsigma_app"]
@@ -109,7 +110,7 @@ PageNumber = Annotated[int, Query(ge=0, le=1_000_000)]
 
 def _run_answer(call: Caller, run_id: str, *, stopping: bool = False) -> dict[str, Any]:
     return _run_wire(
-        call, plan_run_views.plan_run_sheet(call.ctx, call.principal, run_id, [call.key]), stopping=stopping
+        call, plan_runs.plan_run_sheet(call.ctx, call.principal, run_id, [call.key]), stopping=stopping
     )
 
 
@@ -122,7 +123,7 @@ def _run_wire(
 
 def _started_answer(call: Caller, start: Callable[[], Started]) -> dict[str, Any]:
     """Start a run and answer with it, read in the start's own transaction."""
-    sheet = plan_run_views.start_and_show(call.ctx, call.principal, start, [call.key])
+    sheet = plan_runs.start_and_show(call.ctx, call.principal, start, [call.key])
     return _run_wire(call, sheet, created=True)
 
 
@@ -240,7 +241,7 @@ def _rerun(call: Caller, body: TriggerRunInput) -> dict[str, Any]:
     kind = body.reRunType or "ONLY_FAILED_TESTS"
     parent_id = call.core("plan_run", body.executionResultId, "executionResultId")
     if body.executionId is not None and call.core("plan", body.executionId, "executionId") != (
-        executions.get_plan_run(call.ctx, call.principal, parent_id).plan_run.plan_id
+        plan_runs.get_plan_run(call.ctx, call.principal, parent_id).plan_run.plan_id
     ):
         raise field_error("executionId", "is not the test plan of executionResultId", body.executionId)
     picks = tuple(_pick(call, i, request) for i, request in enumerate(body.testCaseResultRequests or []))
@@ -248,13 +249,13 @@ def _rerun(call: Caller, body: TriggerRunInput) -> dict[str, Any]:
         raise field_error(
             "testCaseResultRequests", "a USER_PICKED rerun names the test case results to rerun"
         )
-    scope = executions.RerunScope(mode=translate.RERUN_TYPES[kind], picks=picks)
+    scope = reruns.RerunScope(mode=translate.RERUN_TYPES[kind], picks=picks)
     return _started_answer(
-        call, partial(executions.rerun_plan_run, call.ctx, call.principal, parent_id, scope)
+        call, partial(plan_runs.rerun_plan_run, call.ctx, call.principal, parent_id, scope)
     )
 
 
-def _pick(call: Caller, i: int, request: TestCaseResultRequest) -> executions.Pick:
+def _pick(call: Caller, i: int, request: TestCaseResultRequest) -> reruns.Pick:
     field = f"testCaseResultRequests[{i}]"
     group = translate.group_of(call.core("test_case_result", request.id, f"{field}.id"))
     mode = request.iterationReRunType or "ALL"
@@ -264,7 +265,7 @@ def _pick(call: Caller, i: int, request: TestCaseResultRequest) -> executions.Pi
         raise field_error(
             f"{field}.iterationResultIds", "USER_PICKED needs the iteration result ids to rerun"
         )
-    return executions.Pick(group, translate.ITERATION_RERUN_TYPES[mode], picked)
+    return reruns.Pick(group, translate.ITERATION_RERUN_TYPES[mode], picked)
 
 
 @router.get("/execution_results/{run_id}", responses={200: {"model": PlanRunWire}})
@@ -276,12 +277,12 @@ def get_plan_run(run_id: str, call: Call) -> dict[str, Any]:
 def stop_plan_run(run_id: str, call: Call, body: StopRunInput) -> dict[str, Any]:
     """`{"result": "STOPPED"}` stops the run (the only change the vendor accepts)."""
     core_id = call.core("plan_run", run_id, "id")
-    view = executions.get_plan_run(call.ctx, call.principal, core_id)
+    view = plan_runs.get_plan_run(call.ctx, call.principal, core_id)
     if all(x.status.is_terminal for x in view.executions):
         raise TestsigmaError(
             400, "No Queued executions for this test plan run: it has already completed", "BAD_REQUEST"
         )
-    executions.stop_plan_run(call.ctx, call.principal, core_id)
+    plan_runs.stop_plan_run(call.ctx, call.principal, core_id)
     return _run_answer(call, core_id, stopping=True)
 
 
@@ -289,7 +290,7 @@ def stop_plan_run(run_id: str, call: Call, body: StopRunInput) -> dict[str, Any]
 def override_results(run_id: str, call: Call, body: list[OverrideEntry]) -> dict[str, Any]:
     """Override test case results with a comment; valid entries apply even when others don't."""
     core_run = call.core("plan_run", run_id, "id")
-    view = executions.get_plan_run(call.ctx, call.principal, core_run)
+    view = plan_runs.get_plan_run(call.ctx, call.principal, core_run)
     errors: list[str] = []
     applied = 0
     for i, entry in enumerate(body):
@@ -305,7 +306,7 @@ def override_results(run_id: str, call: Call, body: list[OverrideEntry]) -> dict
 
 
 def _override_one(
-    call: Caller, view: executions.PlanRunView, core_run: str, i: int, entry: OverrideEntry
+    call: Caller, view: plan_runs.PlanRunView, core_run: str, i: int, entry: OverrideEntry
 ) -> str | None:
     number = entry.testCaseResultId
     said = (entry.result or "").upper()
@@ -320,7 +321,7 @@ def _override_one(
         run_number = call.ids("plan_run", core_run)
         return f"Given test case result id {number} is not related to execution run {run_number}"
     group = translate.group_of(key)
-    members = [x.id for x in view.executions if executions.group_key(x) == group]
+    members = [x.id for x in view.executions if reruns.group_key(x) == group]
     comment = entry.comment or "overridden through the Testsigma API"
     try:
         executions.override_executions(
@@ -334,7 +335,7 @@ def _override_one(
 @router.get("/execution_results/{run_id}/test_case_results", responses={200: {"model": TestCaseResultsWire}})
 def get_test_case_results(run_id: str, call: Call) -> dict[str, Any]:
     core_id = call.core("plan_run", run_id, "id")
-    return translate.test_case_results_wire(plan_run_views.plan_run_sheet(call.ctx, call.principal, core_id))
+    return translate.test_case_results_wire(plan_runs.plan_run_sheet(call.ctx, call.principal, core_id))
 
 
 def _filters(call: Caller, query: str | None) -> tuple[str | None, set[str] | None, str | None]:
@@ -378,7 +379,7 @@ def list_plan_runs(
 
 
 def _run_answers(call: Caller, runs: list[Any]) -> list[dict[str, Any]]:
-    sheets = plan_run_views.plan_run_sheets(call.ctx, call.principal, [r.id for r in runs], [call.key])
+    sheets = plan_runs.plan_run_sheets(call.ctx, call.principal, [r.id for r in runs], [call.key])
     return [_run_wire(call, sheet) for sheet in sheets]
 
 
@@ -388,7 +389,7 @@ def _run_answers(call: Caller, runs: list[Any]) -> list[dict[str, Any]]:
     responses={200: {"content": {"application/xml": {}}, "description": "The run's JUnit XML report"}},
 )
 def junit_report(run_id: str, call: Call) -> Response:
-    sheet = plan_run_views.plan_run_sheet(call.ctx, call.principal, call.core("plan_run", run_id, "id"))
+    sheet = plan_runs.plan_run_sheet(call.ctx, call.principal, call.core("plan_run", run_id, "id"))
     if translate.run_status(sheet.executions) != "STATUS_COMPLETED":
         raise TestsigmaError(409, "Report generation failed, Test plan run is not completed", "CONFLICT")
     return Response(translate.junit_xml(sheet), media_type="application/xml")

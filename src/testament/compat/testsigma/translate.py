@@ -18,7 +18,7 @@ from testament.domain.execution import ExecutionStatus, plan_run_status
 from testament.domain.filters import Field, Logical, Node, Not, all_of
 from testament.domain.masking import shown
 from testament.domain.model import DEFAULT_MACHINE, Environment, Plan
-from testament.services.plan_run_views import PlanRunSheet, RunExecution
+from testament.services.plan_runs import PlanRunSheet, RunExecution
 
 __all__ = [
     "ITERATION_RERUN_TYPES",

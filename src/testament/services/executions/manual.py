@@ -31,9 +31,9 @@ from testament.domain.model import Artifact, Assignment
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
 from testament.services import endings
-from testament.services.artifacts import store_artifact
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import RecordAdded
+from testament.services.executions.artifacts import store_artifact
 from testament.services.paging import MAX_LIMIT, Window, offset_page
 from testament.store import tables
 from testament.store.repository import Repository

@@ -1,0 +1,406 @@
+"""Starting executions: a published test case (one execution per data set), or a plan (a plan
+run of many).
+
+Starting is where the rules meet: the target must be published, the workspace's queue
+must have room, and a client token makes the start idempotent for a day. Executions are
+in the database (QUEUED) before anyone hears of them; the engine takes them up after
+the commit, on the ExecutionQueued event or its next poll.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from testament.domain.access import Permission, Principal
+from testament.domain.errors import Conflict, InvalidInput, QuotaExceeded
+from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus
+from testament.domain.masking import SEALED, as_text, is_sealed
+from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
+from testament.domain.variables import run_variables
+from testament.kit.clock import as_utc
+from testament.kit.ids import new_id
+from testament.services import references
+from testament.services.context import AppContext, UnitOfWork
+from testament.services.events import ExecutionQueued
+from testament.services.executions.manual import write_initial_steps
+from testament.store.repository import Repository, owned_by
+from testament.store.tables import data_sets, executions, idempotency_tokens, test_case_versions
+
+__all__ = ["ACTIVE", "SECRET", "RunDetails", "Slot", "Started", "begin_manual_run", "start_execution"]
+
+ACTIVE = (ExecutionStatus.QUEUED, ExecutionStatus.RUNNING)
+MAX_CLIENT_TOKEN = 500
+
+
+@dataclass(frozen=True)
+class Started:
+    """What one start made: one execution (one per data set), or a plan run of many."""
+
+    executions: Sequence[Execution]
+    plan_run: PlanRun | None = None
+    replayed: bool = False  # True when a client token gave back an earlier start
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One test case in a plan, as placed: on which machine, in which suite."""
+
+    case: TestCase
+    suite_id: str | None = None
+    machine: str | None = None
+    machine_vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """What a plan run records beside its executions, and which part of the plan it runs
+    (`select(slot, data_set_name)`; None runs everything: partial runs and reruns narrow it)."""
+
+    build_no: str | None = None
+    runtime_data: dict[str, Any] = field(default_factory=dict)
+    trigger: str = "API"
+    parent_id: str | None = None
+    rerun_type: str | None = None
+    select: Callable[[Slot, str | None], bool] | None = None
+    machine_variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Extra variables per machine, such as the upload version it tests."""
+    run_by: str | None = None
+    """Whose run it is, when not the caller's (a manager starting a tester's manual run)."""
+
+
+def start_execution(
+    app: AppContext,
+    principal: Principal,
+    *,
+    test_case_id: str | None = None,
+    plan_id: str | None = None,
+    client_token: str | None = None,
+    environment_id: str | None = None,
+    variables: dict[str, Any] | None = None,
+    run: RunDetails | None = None,
+    assignment_id: str | None = None,
+) -> Started:
+    """Start a published test case, or a plan (a plan run). `run` carries what a plan run
+    records beside its executions (build number, runtime data, how it was triggered).
+    With `assignment_id`, the run belongs to that assignment, which keeps one incomplete
+    run at a time: starting again returns it (`replayed`)."""
+    principal.require(Permission.EXECUTE)
+    if (test_case_id is None) == (plan_id is None):
+        raise InvalidInput("test_case_id", "give exactly one of test_case_id and plan_id")
+    if client_token is not None and not 1 <= len(client_token) <= MAX_CLIENT_TOKEN:
+        raise InvalidInput("client_token", f"must be 1 to {MAX_CLIENT_TOKEN} characters")
+    for _ in range(2):  # a lost race on the token's primary key is replayed on the second pass
+        try:
+            return _start(
+                app,
+                principal,
+                test_case_id,
+                plan_id,
+                client_token,
+                environment_id,
+                variables,
+                run or RunDetails(),
+                assignment_id,
+            )
+        except IntegrityError:
+            if client_token is None:
+                raise
+    raise Conflict(f"client token {client_token!r} is being used by a concurrent start")
+
+
+def _start(
+    app: AppContext,
+    principal: Principal,
+    test_case_id: str | None,
+    plan_id: str | None,
+    client_token: str | None,
+    environment_id: str | None,
+    variables: dict[str, Any] | None,
+    run: RunDetails,
+    assignment_id: str | None = None,
+) -> Started:
+    with app.uow() as uow:
+        uow.lock_workspace(principal.workspace_id)  # also makes "one incomplete run per assignment" hold
+        if assignment_id and (open_run := _incomplete_run(uow, assignment_id)):
+            return Started([open_run], replayed=True)
+        if plan_id is not None:
+            plan = references.load(uow.session, principal, references.PLAN, plan_id)
+            target = f"plan {plan.id}"
+        else:
+            assert test_case_id is not None
+            case = references.load(uow.session, principal, references.TEST_CASE, test_case_id)
+            target = f"test case {case.id}"
+        if client_token and (earlier := _replay(uow, principal, client_token, target)):
+            return earlier
+        environment = _find_environment(uow.session, principal, environment_id)
+        batch_id = new_id()
+        plan_run = None
+        if plan_id is not None:
+            environment_id = environment.id if environment else plan.environment_id
+            unknown = set(run.machine_variables) - {name for name, _v, _s in plan.targets()}
+            if unknown:
+                raise InvalidInput(
+                    "machine_variables", f"plan {plan.name!r} has no machine {sorted(unknown)[0]!r}"
+                )
+            slots = [
+                replace(
+                    slot,
+                    machine_vars={**slot.machine_vars, **run.machine_variables.get(slot.machine or "", {})},
+                )
+                for slot in _plan_slots(uow.session, principal, plan)
+            ]
+            plan_run = PlanRun(
+                id=batch_id,
+                workspace_id=principal.workspace_id,
+                plan_id=plan.id,
+                environment_id=environment_id,
+                created_by=principal.user_name,
+                created_at=app.clock(),
+                build_no=run.build_no,
+                trigger=run.trigger,
+                parent_id=run.parent_id,
+                rerun_type=run.rerun_type,
+                machine_variables=dict(run.machine_variables),
+            )
+            retries = plan.retries
+        else:
+            environment_id = environment.id if environment else None
+            slots = [Slot(case)]
+            retries = None
+        env_vars = _environment_variables(uow.session, environment_id)
+        secret_names = _secret_names(uow.session, slots, env_vars)
+        runtime_data = _seal(app, dict(run.runtime_data), secret_names)
+        if plan_run is not None:
+            plan_run.runtime_data = runtime_data
+        given = _seal(app, variables or {}, secret_names)
+        new = _executions_for(
+            uow,
+            principal,
+            slots,
+            batch_id,
+            plan_run,
+            environment_id,
+            _Layers(env_vars, runtime_data, given),
+            retries,
+            run.select,
+        )
+        if not new:
+            raise InvalidInput("plan_id", "the selection leaves nothing to run")
+        for execution in new:
+            execution.run_by = run.run_by
+        _check_queue_room(uow, principal, sum(1 for x in new if x.kind != MANUAL_KIND))
+        if plan_run is not None:
+            uow.session.add(plan_run)
+            uow.session.flush()
+        uow.session.add_all(new)
+        uow.session.flush()
+        for execution in new:
+            execution.assignment_id = assignment_id
+            if execution.kind == MANUAL_KIND:
+                begin_manual_run(uow, execution)
+        if client_token:
+            uow.session.execute(
+                idempotency_tokens.insert().values(
+                    workspace_id=principal.workspace_id,
+                    scope="start",
+                    client_token=client_token,
+                    target=target,
+                    resource_id=batch_id,
+                    created_at=app.clock(),
+                )
+            )
+        for execution in new:
+            uow.emit(ExecutionQueued(principal.workspace_id, execution.id))
+        uow.commit()
+        return Started(new, plan_run)
+
+
+def _replay(uow: UnitOfWork, principal: Principal, client_token: str, target: str) -> Started | None:
+    """The earlier start this token made, while it is within the idempotency window."""
+    key = (
+        owned_by(idempotency_tokens, principal.workspace_id),
+        idempotency_tokens.c.scope == "start",
+        idempotency_tokens.c.client_token == client_token,
+    )
+    row = uow.session.execute(select(idempotency_tokens).where(*key)).first()
+    if row is None:
+        return None
+    window = timedelta(seconds=uow.app.settings.idempotency_window_s)
+    if as_utc(row.created_at) + window < uow.app.clock():
+        uow.session.execute(delete(idempotency_tokens).where(*key))
+        return None
+    if row.target != target:
+        raise Conflict(f"client token {client_token!r} was already used to start {row.target}")
+    found = list(
+        uow.session.scalars(
+            select(Execution).where(executions.c.batch_id == row.resource_id).order_by(executions.c.id)
+        )
+    )
+    return Started(found, uow.session.get(PlanRun, row.resource_id), replayed=True)
+
+
+def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot]:
+    """Every (machine, suite, test case) the plan runs, in order."""
+    slots: list[Slot] = []
+    for machine, machine_vars, suite_ids in plan.targets():
+        for suite_id in suite_ids:
+            suite = Repository(session, Suite, principal.workspace_id, "suite").find(suite_id)
+            if suite is None:
+                continue
+            for case_id in suite.test_case_ids:
+                case = Repository(session, TestCase, principal.workspace_id, "test case").find(case_id)
+                if case is not None:  # a live one: a retired test case is not run
+                    slots.append(Slot(case, suite.id, machine, machine_vars))
+    if not slots:
+        raise InvalidInput("plan_id", f"plan {plan.name!r} has no test cases to run")
+    return slots
+
+
+def _find_environment(session: Session, principal: Principal, ident: str | None) -> Environment | None:
+    """The environment a start names (by id or name); a wrong one is bad input, not a missing page."""
+    if ident is None:
+        return None
+    return session.get(
+        Environment, references.resolve(session, principal, references.ENVIRONMENT, "environment_id", ident)
+    )
+
+
+SECRET = SEALED  # marks a value kept encrypted until a worker hands it to a runner
+
+
+def _seal(app: AppContext, variables: dict[str, Any], secret_names: set[str]) -> dict[str, Any]:
+    """Encrypt the given values of secret variables, so that none is stored in plain text."""
+    return {
+        name: {SECRET: app.secret_box.encrypt(as_text(value).encode()).decode()}
+        if name in secret_names and value is not None and not is_sealed(value)
+        else value
+        for name, value in variables.items()
+    }
+
+
+def _secret_names(session: Session, slots: list[Slot], env_vars: dict[str, Any]) -> set[str]:
+    """The variables that are secret in this start: the environment's secrets and those the
+    content of any test case it runs declares (`content.secrets`)."""
+    names = {name for name, value in env_vars.items() if is_sealed(value)}
+    for case in {slot.case.id: slot.case for slot in slots}.values():
+        content = session.execute(
+            select(test_case_versions.c.content).where(
+                test_case_versions.c.test_case_id == case.id,
+                test_case_versions.c.version == case.published_version,
+            )
+        ).scalar_one_or_none()
+        declared = content.get("secrets") if isinstance(content, dict) else None
+        if isinstance(declared, list):
+            names.update(map(str, declared))
+    return names
+
+
+def _environment_variables(session: Session, environment_id: str | None) -> dict[str, Any]:
+    """The environment's variables; its secrets stay encrypted in the execution's snapshot."""
+    env = session.get(Environment, environment_id) if environment_id else None
+    if env is None:
+        return {}
+    return {**env.variables, **{name: {SECRET: token} for name, token in env.secrets.items()}}
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """The variables a start gives every execution it makes (a slot adds its machine's and its
+    data set's)."""
+
+    environment: dict[str, Any]
+    runtime_data: dict[str, Any]
+    given: dict[str, Any]
+
+
+def _executions_for(
+    uow: UnitOfWork,
+    principal: Principal,
+    slots: list[Slot],
+    batch_id: str,
+    plan_run: PlanRun | None,
+    environment_id: str | None,
+    layers: "_Layers",
+    plan_retries: int | None,
+    select_only: Callable[[Slot, str | None], bool] | None,
+) -> list[Execution]:
+    """One execution per slot and data set, its variables merged by domain/variables.py."""
+    now = uow.app.clock()
+    made = []
+    for slot in slots:
+        case = slot.case
+        if case.published_version is None:
+            raise Conflict(f"test case {case.name!r} has no published version; publish it before running it")
+        sets = list(
+            uow.session.scalars(
+                select(DataSet).where(data_sets.c.test_case_id == case.id).order_by(data_sets.c.position)
+            )
+        )
+        retries = plan_retries if plan_retries is not None else case.retries
+        runs: list[DataSet | None] = [*sets] or [None]
+        for data_set in runs:
+            if select_only is not None and not select_only(slot, data_set.name if data_set else None):
+                continue
+            data_vars = data_set.variables if data_set else {}
+            made.append(
+                Execution(
+                    id=new_id(),
+                    workspace_id=principal.workspace_id,
+                    test_case_id=case.id,
+                    test_case_version=case.published_version,
+                    kind=case.kind,
+                    status=ExecutionStatus.QUEUED,
+                    queued_at=now,
+                    created_by=principal.user_name,
+                    batch_id=batch_id,
+                    max_attempts=retries + 1,
+                    plan_run_id=plan_run.id if plan_run else None,
+                    suite_id=slot.suite_id,
+                    machine=slot.machine,
+                    data_set_name=data_set.name if data_set else None,
+                    variables=run_variables(
+                        environment=layers.environment,
+                        machine=slot.machine_vars,
+                        data_set=data_vars,
+                        runtime_data=layers.runtime_data,
+                        given=layers.given,
+                    ),
+                    environment_id=environment_id,
+                )
+            )
+    return made
+
+
+def _incomplete_run(uow: UnitOfWork, assignment_id: str) -> Execution | None:
+    found: Execution | None = uow.session.scalars(
+        select(Execution)
+        .where(executions.c.assignment_id == assignment_id, executions.c.status.in_(ACTIVE))
+        .order_by(executions.c.id)
+    ).first()
+    return found
+
+
+def begin_manual_run(uow: UnitOfWork, execution: Execution) -> None:
+    """A manual execution starts in progress with every step NotRun, one record per step."""
+    execution.begin_manual(uow.app.clock())
+    write_initial_steps(uow, execution)
+
+
+def _check_queue_room(uow: UnitOfWork, principal: Principal, wanted: int) -> None:
+    limit = uow.app.settings.max_queued_executions
+    active = uow.session.execute(
+        select(func.count())
+        .select_from(executions)
+        .where(
+            owned_by(executions, principal.workspace_id),
+            executions.c.status.in_(ACTIVE),
+            executions.c.kind != MANUAL_KIND,  # a person's run in progress is not in the queue
+        )
+    ).scalar_one()
+    if active + wanted > limit:
+        raise QuotaExceeded("max_queued_executions", limit)
