@@ -4,14 +4,18 @@ and the run and assignment shapes."""
 import base64
 import binascii
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from testament.compat.enterprise_tester import odata, tql, translate
 from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.schemas import QueryResults, ScriptAssignmentWire, ScriptRunWire
+from testament.compat.wire import sent
 from testament.domain import errors as e
 from testament.domain.access import Principal
 from testament.domain.filters import Node, SortKey, all_of
@@ -105,24 +109,24 @@ Call = Annotated[Caller, Depends(caller)]
 
 def assignment_wire(
     call: Caller, assignment: Assignment, summary: assignments.AssignmentSummary | None = None
-) -> dict[str, Any]:
+) -> ScriptAssignmentWire:
     """An assignment; `summary` (its script's name, its newest run's status) is looked up
     when not given: a list looks up its page's at once."""
     if summary is None:
         summary = assignments.summarize_assignments(call.ctx, call.principal, [assignment.id])[assignment.id]
-    return {
-        "Id": assignment.id,
-        "ScriptId": assignment.test_case_id,
-        "Name": summary.name,
-        "Status": translate.status_word(summary.status or RunStatus.NOT_RUN),
-        "PackageId": assignment.package_id,
-        "AssignedTo": assignment.assignee,
-        "AssignedToId": translate.user_id(assignment.workspace_id, assignment.assignee),
-        "Self": f"{call.base}api/scriptassignment/{assignment.id}",
-    }
+    return ScriptAssignmentWire(
+        Id=assignment.id,
+        ScriptId=assignment.test_case_id,
+        Name=summary.name,
+        Status=translate.status_word(summary.status or RunStatus.NOT_RUN),
+        PackageId=assignment.package_id,
+        AssignedTo=assignment.assignee,
+        AssignedToId=translate.user_id(assignment.workspace_id, assignment.assignee),
+        Self=f"{call.base}api/scriptassignment/{assignment.id}",
+    )
 
 
-def run_wire_of(call: Caller, execution_id: str) -> dict[str, Any]:
+def run_wire_of(call: Caller, execution_id: str) -> ScriptRunWire:
     run = manual.get_manual_run(call.ctx, call.principal, execution_id)
     assignment = None
     if "Assignment" in call.expand and run.execution.assignment_id:
@@ -151,10 +155,12 @@ class Query:
         """The same request, keeping only the rows that also meet `condition`."""
         return replace(self, where=all_of(self.where, condition))
 
-    def envelope(self, items: list[dict[str, Any]], total: int) -> dict[str, Any]:
+    def envelope(self, items: Sequence[BaseModel], total: int) -> dict[str, Any]:
+        """A page of answer models as the vendor sends a collection (`Skip`, `Top` and `Total`
+        only with `$inlinecount=allpages`)."""
         if self.options.inlinecount:
-            return {"Skip": self.options.skip, "Top": self.options.top, "Total": total, "Items": items}
-        return {"Items": items}
+            return sent(QueryResults(Skip=self.options.skip, Top=self.options.top, Total=total, Items=items))
+        return sent(QueryResults(Items=items))
 
 
 def odata_query(call: Caller, fields: translate.VendorFields) -> Query:

@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from testament.compat.enterprise_tester.errors import EtError
+from testament.compat.enterprise_tester.schemas import PicklistWire
 from testament.domain.incidents import IncidentPriority, IncidentResolution, IncidentStatus, IncidentType
 
 __all__ = ["PICKLIST_TYPES", "picklist_type", "picklist_value", "picklist_wire", "text_of_picklist"]
@@ -23,11 +24,11 @@ def _id(kind: type[StrEnum], text: str) -> str:
     return str(uuid.uuid5(_IDS, f"{kind.__name__}/{text}"))
 
 
-def picklist_wire(kind: type[StrEnum], text: str | None) -> dict[str, Any] | None:
+def picklist_wire(kind: type[StrEnum], text: str | None) -> PicklistWire | None:
     if text is None:
         return None
     order = [m.value for m in kind].index(text)
-    return {"Id": _id(kind, text), "Text": text, "SortOrder": order, "IsEnable": True}
+    return PicklistWire(Id=_id(kind, text), Text=text, SortOrder=order, IsEnable=True)
 
 
 def picklist_value(kind: type[StrEnum], text: str | None) -> str | None:

@@ -44,7 +44,7 @@ from testament.compat.enterprise_tester.schemas import (
     StepResultWire,
 )
 from testament.compat.errors import SurfaceErrors, install_error_handlers
-from testament.compat.wire import install_surface_docs
+from testament.compat.wire import install_surface_docs, sent
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
 from testament.services import assignments, attachments, executions, views
@@ -98,13 +98,13 @@ def create_run(
         manual.record_steps(call.ctx, call.principal, started.execution.id, [], fields=fields)
     wire = run_wire_of(call, started.execution.id)
     response.status_code = 201 if started.created else 200
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.get("/scriptrun/{run_id}", responses={200: {"model": ScriptRunWire}})
 def get_run(run_id: str, call: Call) -> dict[str, Any]:
-    return run_wire_of(call, run_id)
+    return sent(run_wire_of(call, run_id))
 
 
 def _existing_run(run_id: str, call: Call) -> manual.ManualRun:
@@ -144,7 +144,7 @@ def update_run(run_id: str, call: Call, run: ExistingRun, body: RunUpdateInput) 
     complete = body.AttemptToComplete
     if inputs or complete or not fields.empty:
         manual.record_steps(call.ctx, call.principal, run_id, inputs, complete=complete, fields=fields)
-    return run_wire_of(call, run_id)
+    return sent(run_wire_of(call, run_id))
 
 
 @router.delete("/scriptrun/{run_id}")
@@ -160,12 +160,12 @@ def get_step(step_id: str, call: Call) -> dict[str, Any]:
     wire = translate.step_wire(step, run.execution.id, call.base, call.expand)
     if "Attachments" in call.expand:
         attached, _total = manual.step_attachments(call.ctx, call.principal, step_id)
-        wire["Attachments"] = [_attachment_wire(call, step_id, a) for a in attached]
+        wire.Attachments = [_attachment_wire(call, step_id, a) for a in attached]
     if "Run" in call.expand:
-        wire["Run"] = translate.run_wire(run, call.base)
+        wire.Run = translate.run_wire(run, call.base)
     if "Incidents" in call.expand:
-        wire["Incidents"] = routes_incidents.step_incidents_wire(call, step_id)
-    return wire
+        wire.Incidents = routes_incidents.step_incidents_wire(call, step_id)
+    return sent(wire)
 
 
 @router.put("/stepresult/{step_id}", responses={200: {"model": StepResultWire}})
@@ -175,7 +175,7 @@ def update_step(step_id: str, call: Call, found: ExistingStep, body: StepResultU
     item = manual.StepInput(step.step, body.Outcome or step.outcome.value, body.ActualResult, body.Notes)
     updated = manual.record_steps(call.ctx, call.principal, run.execution.id, [item])
     fresh = next(s for s in updated.steps if s.id == step_id)
-    return translate.step_wire(fresh, run.execution.id, call.base, call.expand)
+    return sent(translate.step_wire(fresh, run.execution.id, call.base, call.expand))
 
 
 def _bad_query(exc: Exception) -> EtError:
@@ -218,18 +218,18 @@ def create_enterprise_tester_app(ctx: AppContext) -> FastAPI:
     return app
 
 
-def _attachment_wire(call: Any, step_id: str, artifact: Any) -> dict[str, Any]:
-    return {
-        "Id": artifact.id,
-        "StepResultId": step_id,
-        "Name": artifact.name,
-        "FileName": artifact.name,
-        "ContentType": artifact.media_type,
-        "CreatedAt": translate.iso(artifact.created_at),
-        "CreatedById": None,  # attachments do not record who uploaded them
-        "Size": artifact.size,
-        "Self": f"{call.base}api/attachment/{artifact.id}/contents",
-    }
+def _attachment_wire(call: Any, step_id: str, artifact: Any) -> StepResultAttachmentWire:
+    return StepResultAttachmentWire(
+        Id=artifact.id,
+        StepResultId=step_id,
+        Name=artifact.name,
+        FileName=artifact.name,
+        ContentType=artifact.media_type,
+        CreatedAt=translate.iso(artifact.created_at),
+        CreatedById=None,  # attachments do not record who uploaded them
+        Size=artifact.size,
+        Self=f"{call.base}api/attachment/{artifact.id}/contents",
+    )
 
 
 @router.get(
@@ -260,7 +260,7 @@ async def add_step_attachment(step_id: str, request: Request, call: Call) -> lis
             data=upload.data,
             media_type=upload.media_type,
         )
-        made.append(_attachment_wire(call, step_id, artifact))
+        made.append(sent(_attachment_wire(call, step_id, artifact)))
     return made  # the vendor answers a list of StepResultAttachment, one per file
 
 

@@ -17,6 +17,7 @@ from testament.compat.enterprise_tester.schemas import (
     IncidentCommentWire,
     QueryResults,
 )
+from testament.compat.wire import sent
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.users import user_id_for
 from testament.services import attachments, views
@@ -43,19 +44,19 @@ COMMENT_FIELDS = translate.VendorFields(
 _HOLDER_FIELD = {Holder.TEST_CASE: "ScriptId", Holder.INCIDENT: "IncidentId"}
 
 
-def _attachment_wire(call: Caller, attachment: Attachment) -> dict[str, Any]:
-    return {
-        "Id": attachment.id,
-        _HOLDER_FIELD[Holder(attachment.holder)]: attachment.holder_id,
-        "Name": attachment.name,
-        "FileName": attachment.name,
-        "ContentType": attachment.media_type,
-        "CreatedAt": translate.iso(attachment.created_at),
-        "CreatedById": user_id_for(attachment.workspace_id, attachment.created_by),
-        "Size": attachment.size,
-        "SourceId": None,
-        "Self": f"{call.base}api/attachment/{attachment.id}/contents",
-    }
+def _attachment_wire(call: Caller, attachment: Attachment) -> AttachmentWire:
+    return AttachmentWire(
+        Id=attachment.id,
+        **{_HOLDER_FIELD[Holder(attachment.holder)]: attachment.holder_id},
+        Name=attachment.name,
+        FileName=attachment.name,
+        ContentType=attachment.media_type,
+        CreatedAt=translate.iso(attachment.created_at),
+        CreatedById=user_id_for(attachment.workspace_id, attachment.created_by),
+        Size=attachment.size,
+        SourceId=None,
+        Self=f"{call.base}api/attachment/{attachment.id}/contents",
+    )
 
 
 def _listed(call: Caller, holder: Holder, holder_id: str) -> dict[str, Any]:
@@ -78,7 +79,7 @@ async def _uploaded(call: Caller, request: Request, holder: Holder, holder_id: s
             data=upload.data,
             media_type=upload.media_type,
         )
-        made.append(_attachment_wire(call, attachment))
+        made.append(sent(_attachment_wire(call, attachment)))
     return made
 
 
@@ -128,17 +129,17 @@ def delete_step_attachment(step_id: str, attachment_id: str, call: Call) -> Resp
     return Response(status_code=200)
 
 
-def comment_wire(comment: Comment, workspace_id: str) -> dict[str, Any]:
-    return {
-        "Id": comment.id,
-        "Body": comment.body,
-        "CreatedById": user_id_for(workspace_id, comment.created_by),
-        "CreatedByUserName": comment.created_by,
-        "LastUpdatedById": user_id_for(workspace_id, comment.updated_by),
-        "LastUpdatedByUserName": comment.updated_by,
-        "CreatedAt": translate.iso(comment.created_at),
-        "LastUpdatedAt": translate.iso(comment.updated_at),
-    }
+def comment_wire(comment: Comment, workspace_id: str) -> IncidentCommentWire:
+    return IncidentCommentWire(
+        Id=comment.id,
+        Body=comment.body,
+        CreatedById=user_id_for(workspace_id, comment.created_by),
+        CreatedByUserName=comment.created_by,
+        LastUpdatedById=user_id_for(workspace_id, comment.updated_by),
+        LastUpdatedByUserName=comment.updated_by,
+        CreatedAt=translate.iso(comment.created_at),
+        LastUpdatedAt=translate.iso(comment.updated_at),
+    )
 
 
 @router.get("/incident/{incident_id}/comments", responses={200: {"model": QueryResults[IncidentCommentWire]}})

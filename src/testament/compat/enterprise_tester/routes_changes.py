@@ -28,6 +28,7 @@ from testament.compat.enterprise_tester.setup_routes import (
     _manual_case,
     _project_wire,
 )
+from testament.compat.wire import sent
 from testament.domain.filters import equals
 from testament.services import assignments, projects, views
 
@@ -45,7 +46,7 @@ def update_execution_package(package_id: str, call: Call, body: ExecutionPackage
     if "ParentId" in body.model_fields_set:
         changes["parent_id"] = body.ParentId
     package = assignments.update_package(call.ctx, call.principal, package_id, **changes)
-    return _execution_package_wire(call, package)
+    return sent(_execution_package_wire(call, package))
 
 
 @router.delete("/executionpackage/{package_id}")
@@ -66,7 +67,7 @@ def update_script_assignment(assignment_id: str, call: Call, body: AssignmentCha
         assignee=user_name_of(call, assignee) if assignee else None,
         package_id=package_id,
     )
-    return _assignment_full(call, updated)
+    return sent(_assignment_full(call, updated))
 
 
 @router.delete("/scriptassignment/{assignment_id}")
@@ -103,15 +104,15 @@ def create_script_assignment_of_script(
         assignee=user_name_of(call, assignee) if assignee else call.principal.user_name,
     )
     wire = _assignment_full(call, assignment)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.put("/project/{project_id}", responses={200: {"model": ProjectWire}})
 def update_project(project_id: str, call: Call, body: ProjectInput) -> dict[str, Any]:
     """Rename a project (administrators); 409 when the name is taken, as the vendor answers."""
     project = projects.rename_project(call.ctx, call.principal, project_id.lower(), name=body.Name or "")
-    return _project_wire(call, project)
+    return sent(_project_wire(call, project))
 
 
 @router.delete("/project/{project_id}", status_code=202)

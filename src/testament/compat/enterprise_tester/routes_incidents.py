@@ -26,12 +26,14 @@ from testament.compat.enterprise_tester.schemas import (
     IncidentInput,
     IncidentLinkInput,
     IncidentWire,
+    NamedEntity,
     NewIncidentInput,
     Operation,
     PicklistWire,
     QueryResults,
     StepRunResultIncidentWire,
 )
+from testament.compat.wire import sent
 from testament.domain import errors as e
 from testament.domain.attachments import Holder, checked_comment
 from testament.domain.incidents import (
@@ -73,44 +75,44 @@ _PICKLISTS = {"Type": IncidentType, "Priority": IncidentPriority, "Status": Inci
 _EXPANDS = ("Status", "Priority", "Type", "Resolution", "Project")
 
 
-def incident_wire(call: Caller, view: incidents.IncidentView) -> dict[str, Any]:
+def incident_wire(call: Caller, view: incidents.IncidentView) -> IncidentWire:
     x, ws, expand = view.incident, view.incident.workspace_id, call.expand
     project = projects.get_project(call.ctx, call.principal, x.project_id)
-    wire: dict[str, Any] = {
-        "Id": x.id,
-        "Summary": x.summary,
-        "Description": x.description or None,
-        "AssignedToId": x.assignee_id,
-        "AssignedTo": view.assignee,
-        "TypeId": picklist_value(IncidentType, x.type),
-        "PriorityId": picklist_value(IncidentPriority, x.priority),
-        "StatusId": picklist_value(IncidentStatus, x.status),
-        "ResolutionId": picklist_value(IncidentResolution, x.resolution),
-        "AffectedVersionIds": [],
-        "FixedVersionIds": [],
-        "ComponentIds": [],
-        "ExternalSystemLinkIds": [],
-        "CreatedAt": translate.iso(x.created_at),
-        "LastUpdatedAt": translate.iso(x.updated_at),
-        "CreatedById": user_id_for(ws, x.created_by),
-        "CreatedBy": x.created_by,
-        "LastUpdatedById": user_id_for(ws, x.updated_by),
-        "LastUpdatedBy": x.updated_by,
-        "ProjectId": project.id,
-        "ProjectName": project.name,
-        "IncidentNumber": x.number,
-        "InternalId": f"INC-{x.number}",
-        "VersionNumber": x.version,
-        "HasAttachments": attachments.count_attachments(call.ctx, call.principal, Holder.INCIDENT, x.id) > 0,
-        "FieldValues": x.field_values,
-        "Expands": [name for name in _EXPANDS if name not in expand],
-        "Self": f"{call.base}api/incident/{x.id}",
-    }
+    wire = IncidentWire(
+        Id=x.id,
+        Summary=x.summary,
+        Description=x.description or None,
+        AssignedToId=x.assignee_id,
+        AssignedTo=view.assignee,
+        TypeId=picklist_value(IncidentType, x.type),
+        PriorityId=picklist_value(IncidentPriority, x.priority),
+        StatusId=picklist_value(IncidentStatus, x.status),
+        ResolutionId=picklist_value(IncidentResolution, x.resolution),
+        AffectedVersionIds=[],
+        FixedVersionIds=[],
+        ComponentIds=[],
+        ExternalSystemLinkIds=[],
+        CreatedAt=translate.iso(x.created_at),
+        LastUpdatedAt=translate.iso(x.updated_at),
+        CreatedById=user_id_for(ws, x.created_by),
+        CreatedBy=x.created_by,
+        LastUpdatedById=user_id_for(ws, x.updated_by),
+        LastUpdatedBy=x.updated_by,
+        ProjectId=project.id,
+        ProjectName=project.name,
+        IncidentNumber=x.number,
+        InternalId=f"INC-{x.number}",
+        VersionNumber=x.version,
+        HasAttachments=attachments.count_attachments(call.ctx, call.principal, Holder.INCIDENT, x.id) > 0,
+        FieldValues=x.field_values,
+        Expands=[name for name in _EXPANDS if name not in expand],
+        Self=f"{call.base}api/incident/{x.id}",
+    )
     for name, kind in (*_PICKLISTS.items(), ("Resolution", IncidentResolution)):
         if name in expand:
-            wire[name] = picklist_wire(kind, getattr(x, name.lower()))
+            setattr(wire, name, picklist_wire(kind, getattr(x, name.lower())))
     if "Project" in expand:
-        wire["Project"] = {"Id": project.id, "Name": project.name}
+        wire.Project = NamedEntity(Id=project.id, Name=project.name)
     return wire
 
 
@@ -175,13 +177,13 @@ def create_incident(call: Call, response: Response, body: NewIncidentInput | Non
     )
     _add_comments(call, view.incident.id, comments)
     wire = incident_wire(call, view)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.get("/incident/{incident_id}", responses={200: {"model": IncidentWire}})
 def get_incident(incident_id: str, call: Call) -> dict[str, Any]:
-    return incident_wire(call, incidents.get_incident(call.ctx, call.principal, incident_id))
+    return sent(incident_wire(call, incidents.get_incident(call.ctx, call.principal, incident_id)))
 
 
 @router.put("/incident/{incident_id}", responses={200: {"model": IncidentWire}})
@@ -190,7 +192,7 @@ def update_incident(incident_id: str, call: Call, body: IncidentInput | None = N
     comments = _new_comments(body.Comments if body else None)
     view = incidents.update_incident(call.ctx, call.principal, incident_id, _change(body))
     _add_comments(call, view.incident.id, comments)
-    return incident_wire(call, view)
+    return sent(incident_wire(call, view))
 
 
 @router.patch("/incident/{incident_id}", status_code=204)
@@ -207,12 +209,12 @@ def delete_incident(incident_id: str, call: Call) -> Response:
     return Response(status_code=200)
 
 
-def _link_wire(call: Caller, link: incidents.Link) -> dict[str, Any]:
-    return {
-        "StepResultId": link.step_result_id,
-        "IncidentId": link.incident_id,
-        "Self": f"{call.base}api/stepresult/{link.step_result_id}/incident/{link.incident_id}",
-    }
+def _link_wire(call: Caller, link: incidents.Link) -> StepRunResultIncidentWire:
+    return StepRunResultIncidentWire(
+        StepResultId=link.step_result_id,
+        IncidentId=link.incident_id,
+        Self=f"{call.base}api/stepresult/{link.step_result_id}/incident/{link.incident_id}",
+    )
 
 
 @router.get(
@@ -239,8 +241,8 @@ def link_step_incident(
     link, created = incidents.link_step(call.ctx, call.principal, incident_id, step_id)
     wire = _link_wire(call, link)
     response.status_code = 201 if created else 200
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.get(
@@ -251,7 +253,7 @@ def get_step_incident(step_id: str, incident_id: str, call: Call) -> dict[str, A
     link = next((x for x in found if x.incident_id == incident_id.lower()), None)
     if link is None:
         raise EtError(404, f"Incident {incident_id} is not linked to step result {step_id}")
-    return _link_wire(call, link)
+    return sent(_link_wire(call, link))
 
 
 @router.delete("/stepresult/{step_id}/incident/{incident_id}")
@@ -270,11 +272,11 @@ def list_picklist(project_id: str, picklist: str, call: Call) -> dict[str, Any]:
     projects.get_project(call.ctx, call.principal, project_id.lower())
     items = [picklist_wire(kind, m.value) for m in kind]
     if call.params.get("$inlinecount") == "allpages":
-        return {"Skip": 0, "Top": len(items), "Total": len(items), "Items": items}
-    return {"Items": items}
+        return sent(QueryResults(Skip=0, Top=len(items), Total=len(items), Items=items))
+    return sent(QueryResults(Items=items))
 
 
-def step_incidents_wire(call: Caller, step_id: str) -> list[dict[str, Any]]:
+def step_incidents_wire(call: Caller, step_id: str) -> list[StepRunResultIncidentWire]:
     """A step result's incident links, for `$expand=Incidents`."""
     found, _total = incidents.step_links(call.ctx, call.principal, step_id)
     return [_link_wire(call, link) for link in found]

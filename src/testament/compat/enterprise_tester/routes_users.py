@@ -16,6 +16,7 @@ from testament.compat.enterprise_tester.schemas import (
     UserWire,
 )
 from testament.compat.enterprise_tester.translate import VendorFields
+from testament.compat.wire import sent
 from testament.domain.users import User
 from testament.services import users, views
 
@@ -30,21 +31,21 @@ USER_FIELDS = VendorFields(
 )
 
 
-def user_wire(call: Caller, user: User) -> dict[str, Any]:
-    return {
-        "Id": user.id,
-        "UserName": user.name,
-        "DisplayName": user.display_name,
-        "Email": user.email,
-        "FirstName": None,
-        "LastName": None,
-        "Phone": None,
-        "LastLogIn": None,
-        "Enabled": user.enabled,
-        "IsExternal": False,
-        "Expands": ["Groups"],
-        "Self": f"{call.base}api/user/{user.id}",
-    }
+def user_wire(call: Caller, user: User) -> UserWire:
+    return UserWire(
+        Id=user.id,
+        UserName=user.name,
+        DisplayName=user.display_name,
+        Email=user.email,
+        FirstName=None,
+        LastName=None,
+        Phone=None,
+        LastLogIn=None,
+        Enabled=user.enabled,
+        IsExternal=False,
+        Expands=["Groups"],
+        Self=f"{call.base}api/user/{user.id}",
+    )
 
 
 def _display_name(body: UserInput) -> object:
@@ -77,13 +78,13 @@ def create_user(call: Call, response: Response, body: UserInput) -> dict[str, An
         email=body.Email,
     )
     wire = user_wire(call, user)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.get("/user/{user_id}", responses={200: {"model": UserWire}})
 def get_user(user_id: str, call: Call) -> dict[str, Any]:
-    return user_wire(call, users.get_user(call.ctx, call.principal, user_id))
+    return sent(user_wire(call, users.get_user(call.ctx, call.principal, user_id)))
 
 
 @router.put("/user/{user_id}", responses={200: {"model": UserWire}})
@@ -101,7 +102,7 @@ def update_user(user_id: str, call: Call, body: UserInput) -> dict[str, Any]:
         email=body.Email if "Email" in body.model_fields_set else users.UNCHANGED,
         enabled=body.Enabled,
     )
-    return user_wire(call, changed)
+    return sent(user_wire(call, changed))
 
 
 @router.delete("/user/{user_id}")

@@ -33,6 +33,7 @@ from testament.compat.enterprise_tester.schemas import (
     ScriptPackageWire,
     ScriptWire,
 )
+from testament.compat.wire import sent
 from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
 from testament.services import assignments, attachments, projects, suites, test_cases, views, workspaces
@@ -41,30 +42,30 @@ from testament.services.paging import MAX_LIMIT
 router = APIRouter(prefix="/api")
 
 
-def _project_wire(call: Caller, project: Project) -> dict[str, Any]:
+def _project_wire(call: Caller, project: Project) -> ProjectWire:
     """The vendor's Project: the workspace is its organisation; numbering, categories and
     managers are not kept, so they read as the vendor's defaults."""
-    return {
-        "Id": project.id,
-        "Name": project.name,
-        "OrganisationId": project.workspace_id,
-        "OrganisationName": workspaces.get_workspace(call.ctx, project.workspace_id).name,
-        "ProjectCategoryId": None,
-        "ProjectCategoryName": None,
-        "Description": None,
-        "ManagerId": None,
-        "ManagerUserName": None,
-        "Slug": "-".join(project.name.lower().split()),
-        "AutoNumberRequirements": False,
-        "AutoNumberScripts": False,
-        "Independent": True,
-        "RequirementNumberReadOnly": False,
-        "ScriptNumberReadOnly": False,
-        "OrderNumber": 0,
-        "ProjectTypeId": None,
-        "CreatedAt": translate.iso(project.created_at),
-        "Self": f"{call.base}api/project/{project.id}",
-    }
+    return ProjectWire(
+        Id=project.id,
+        Name=project.name,
+        OrganisationId=project.workspace_id,
+        OrganisationName=workspaces.get_workspace(call.ctx, project.workspace_id).name,
+        ProjectCategoryId=None,
+        ProjectCategoryName=None,
+        Description=None,
+        ManagerId=None,
+        ManagerUserName=None,
+        Slug="-".join(project.name.lower().split()),
+        AutoNumberRequirements=False,
+        AutoNumberScripts=False,
+        Independent=True,
+        RequirementNumberReadOnly=False,
+        ScriptNumberReadOnly=False,
+        OrderNumber=0,
+        ProjectTypeId=None,
+        CreatedAt=translate.iso(project.created_at),
+        Self=f"{call.base}api/project/{project.id}",
+    )
 
 
 @router.get("/projects", responses={200: {"model": QueryResults[ProjectWire]}})
@@ -78,7 +79,7 @@ def list_projects(call: Call) -> dict[str, Any]:
 
 @router.get("/project/{project_id}", responses={200: {"model": ProjectWire}})
 def get_project(project_id: str, call: Call) -> dict[str, Any]:
-    return _project_wire(call, projects.get_project(call.ctx, call.principal, project_id.lower()))
+    return sent(_project_wire(call, projects.get_project(call.ctx, call.principal, project_id.lower())))
 
 
 @router.post("/projects", status_code=201, responses={201: {"model": ProjectWire}})
@@ -86,32 +87,32 @@ def create_project(call: Call, response: Response, body: ProjectInput) -> dict[s
     """A project in the key's workspace (administrators); 409 when the name is taken."""
     project = projects.create_project(call.ctx, call.principal, name=body.Name or "")
     wire = _project_wire(call, project)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
-def _package_wire(call: Caller, suite: Suite) -> dict[str, Any]:
+def _package_wire(call: Caller, suite: Suite) -> ScriptPackageWire:
     expand = call.expand
-    wire: dict[str, Any] = {
-        "Id": suite.id,
-        "ParentId": suite.parent_id,
-        "ProjectId": suite.project_id or suite.workspace_id,
-        "Name": suite.name,
-        "Description": suite.description or None,
-        "OrderNumber": 0,
-        "CreatedAt": translate.iso(suite.created_at),
-        "LastUpdatedAt": translate.iso(suite.updated_at),
-        "Expands": [e for e in ("Children", "Parent") if e not in expand],
-        "Self": f"{call.base}api/scriptpackage/{suite.id}",
-    }
+    wire = ScriptPackageWire(
+        Id=suite.id,
+        ParentId=suite.parent_id,
+        ProjectId=suite.project_id or suite.workspace_id,
+        Name=suite.name,
+        Description=suite.description or None,
+        OrderNumber=0,
+        CreatedAt=translate.iso(suite.created_at),
+        LastUpdatedAt=translate.iso(suite.updated_at),
+        Expands=[e for e in ("Children", "Parent") if e not in expand],
+        Self=f"{call.base}api/scriptpackage/{suite.id}",
+    )
     if "Parent" in expand:
         parent = suites.get_suite(call.ctx, call.principal, suite.parent_id) if suite.parent_id else None
-        wire["Parent"] = _package_wire(replace(call, params={}), parent) if parent else None
+        wire.Parent = _package_wire(replace(call, params={}), parent) if parent else None
     if "Children" in expand:
         children, _ = views.query_suites(
             call.ctx, call.principal, views.Selection(limit=MAX_LIMIT), children_of=suite.id
         )
-        wire["Children"] = [_package_wire(replace(call, params={}), c) for c in children]
+        wire.Children = [_package_wire(replace(call, params={}), c) for c in children]
     return wire
 
 
@@ -136,13 +137,13 @@ def create_script_package(call: Call, response: Response, body: ScriptPackageInp
         project_id=body.ProjectId,
     )
     wire = _package_wire(call, suite)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.get("/scriptpackage/{package_id}", responses={200: {"model": ScriptPackageWire}})
 def get_script_package(package_id: str, call: Call) -> dict[str, Any]:
-    return _package_wire(call, suites.get_suite(call.ctx, call.principal, package_id))
+    return sent(_package_wire(call, suites.get_suite(call.ctx, call.principal, package_id)))
 
 
 @router.put("/scriptpackage/{package_id}", responses={200: {"model": ScriptPackageWire}})
@@ -155,7 +156,7 @@ def update_script_package(package_id: str, call: Call, body: ScriptPackageChange
         changes["description"] = body.Description or ""
     if "ParentId" in body.model_fields_set:
         changes["parent_id"] = body.ParentId
-    return _package_wire(call, suites.update_suite(call.ctx, call.principal, package_id, **changes))
+    return sent(_package_wire(call, suites.update_suite(call.ctx, call.principal, package_id, **changes)))
 
 
 @router.delete("/scriptpackage/{package_id}")
@@ -188,31 +189,31 @@ def _packages_by_script(call: Caller) -> dict[str, Suite]:
 
 def _script_wire(
     call: Caller, view: test_cases.TestCaseView, packages: dict[str, Suite] | None = None
-) -> dict[str, Any]:
+) -> ScriptWire:
     case = view.test_case
     package = (packages if packages is not None else _packages_by_script(call)).get(case.id)
     expand = call.expand
     project_id = (package.project_id if package else None) or case.workspace_id
     attached = attachments.count_attachments(call.ctx, call.principal, Holder.TEST_CASE, case.id)
-    wire: dict[str, Any] = {
-        "Id": case.id,
-        "Name": case.name,
-        "Description": case.description or None,
-        "PackageId": package.id if package else None,
-        "PackageName": package.name if package else None,
-        "ProjectId": project_id,
-        "ProjectName": projects.get_project(call.ctx, call.principal, project_id).name,
-        "VersionNumber": case.published_version or case.version,
-        "FieldValues": dict(case.tags),  # custom field values set with PATCH script/{id}
+    wire = ScriptWire(
+        Id=case.id,
+        Name=case.name,
+        Description=case.description or None,
+        PackageId=package.id if package else None,
+        PackageName=package.name if package else None,
+        ProjectId=project_id,
+        ProjectName=projects.get_project(call.ctx, call.principal, project_id).name,
+        VersionNumber=case.published_version or case.version,
+        FieldValues=dict(case.tags),  # custom field values set with PATCH script/{id}
         **_SCRIPT_FIELDS_NOT_KEPT,
-        "HasAttachments": attached > 0,
-        "CreatedAt": translate.iso(case.created_at),
-        "LastUpdatedAt": translate.iso(case.updated_at),
-        "Expands": [e for e in ("Steps", "Package", "Assignments") if e not in expand],
-        "Self": f"{call.base}api/script/{case.id}",
-    }
+        HasAttachments=attached > 0,
+        CreatedAt=translate.iso(case.created_at),
+        LastUpdatedAt=translate.iso(case.updated_at),
+        Expands=[e for e in ("Steps", "Package", "Assignments") if e not in expand],
+        Self=f"{call.base}api/script/{case.id}",
+    )
     if "Steps" in expand:
-        wire["Steps"] = translate.steps_of(view.content or {})
+        wire.Steps = translate.steps_of(view.content or {})
     return wire
 
 
@@ -277,13 +278,13 @@ def create_script(call: Call, response: Response, body: ScriptInput) -> dict[str
         suite_id=package_id,
     )
     wire = _script_wire(call, view)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.get("/script/{script_id}", responses={200: {"model": ScriptWire}})
 def get_script(script_id: str, call: Call) -> dict[str, Any]:
-    return _script_wire(call, _manual_case(call, script_id))
+    return sent(_script_wire(call, _manual_case(call, script_id)))
 
 
 @router.put("/script/{script_id}", responses={200: {"model": ScriptWire}})
@@ -298,7 +299,7 @@ def update_script(script_id: str, call: Call, _script: ExistingScript, body: Scr
         content=translate.content_of(body.Steps) if "Steps" in body.model_fields_set else test_cases.UNSET,
         publish=True,
     )
-    return _script_wire(call, view)
+    return sent(_script_wire(call, view))
 
 
 @router.delete("/script/{script_id}")
@@ -308,17 +309,17 @@ def delete_script(script_id: str, call: Call) -> Response:
     return Response(status_code=200)
 
 
-def _execution_package_wire(call: Caller, package: Any) -> dict[str, Any]:
-    return {
-        "Id": package.id,
-        "ParentId": package.parent_id,
-        "ProjectId": package.project_id or package.workspace_id,
-        "Name": package.name,
-        "Stereotype": None,
-        "OrderNumber": 0,
-        "Expands": ["Children", "Parent", "Project", "ScriptAssignments"],
-        "Self": f"{call.base}api/executionpackage/{package.id}",
-    }
+def _execution_package_wire(call: Caller, package: Any) -> ExecutionPackageWire:
+    return ExecutionPackageWire(
+        Id=package.id,
+        ParentId=package.parent_id,
+        ProjectId=package.project_id or package.workspace_id,
+        Name=package.name,
+        Stereotype=None,
+        OrderNumber=0,
+        Expands=["Children", "Parent", "Project", "ScriptAssignments"],
+        Self=f"{call.base}api/executionpackage/{package.id}",
+    )
 
 
 @router.get("/executionpackages", responses={200: {"model": QueryResults[ExecutionPackageWire]}})
@@ -335,13 +336,13 @@ def create_execution_package(call: Call, response: Response, body: ExecutionPack
         call.ctx, call.principal, name=body.Name or "", parent_id=body.ParentId, project_id=body.ProjectId
     )
     wire = _execution_package_wire(call, package)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 @router.get("/executionpackage/{package_id}", responses={200: {"model": ExecutionPackageWire}})
 def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
-    return _execution_package_wire(call, assignments.get_package(call.ctx, call.principal, package_id))
+    return sent(_execution_package_wire(call, assignments.get_package(call.ctx, call.principal, package_id)))
 
 
 @router.get(
@@ -378,8 +379,8 @@ def create_script_assignment(call: Call, response: Response, body: AssignmentInp
         assignee=assignee,
     )
     wire = _assignment_full(call, assignment)
-    response.headers["Location"] = wire["Self"]
-    return wire
+    response.headers["Location"] = wire.Self
+    return sent(wire)
 
 
 def _assignment_full(
@@ -387,7 +388,7 @@ def _assignment_full(
     assignment: Any,
     packages: dict[str, Suite] | None = None,
     summary: assignments.AssignmentSummary | None = None,
-) -> dict[str, Any]:
+) -> ScriptAssignmentWire:
     wire = assignment_wire(call, assignment, summary)
     expand = call.expand
     runs = (
@@ -395,16 +396,16 @@ def _assignment_full(
         if {"Runs", "LastRun"} & set(expand)
         else []
     )
-    wire["Expands"] = [e for e in ("Package", "Runs", "LastRun", "Script") if e not in expand]
+    wire.Expands = [e for e in ("Package", "Runs", "LastRun", "Script") if e not in expand]
     if "Runs" in expand:
-        wire["Runs"] = [run_wire_of(call, x.id) for x in runs]
+        wire.Runs = [run_wire_of(call, x.id) for x in runs]
     if "LastRun" in expand:
-        wire["LastRun"] = run_wire_of(call, runs[-1].id) if runs else None
+        wire.LastRun = run_wire_of(call, runs[-1].id) if runs else None
     if "Script" in expand:
         script = test_cases.get_test_case(call.ctx, call.principal, assignment.test_case_id, retired=True)
-        wire["Script"] = _script_wire(call, script, packages)
+        wire.Script = _script_wire(call, script, packages)
     if "Package" in expand:
-        wire["Package"] = _execution_package_wire(
+        wire.Package = _execution_package_wire(
             call, assignments.get_package(call.ctx, call.principal, assignment.package_id)
         )
     return wire
@@ -412,4 +413,4 @@ def _assignment_full(
 
 @router.get("/scriptassignment/{assignment_id}", responses={200: {"model": ScriptAssignmentWire}})
 def get_script_assignment(assignment_id: str, call: Call) -> dict[str, Any]:
-    return _assignment_full(call, assignments.get_assignment(call.ctx, call.principal, assignment_id))
+    return sent(_assignment_full(call, assignments.get_assignment(call.ctx, call.principal, assignment_id)))

@@ -1,5 +1,5 @@
-"""Pure functions between Testament's manual runs and Enterprise Tester's shapes: GUID ids,
-PascalCase, ISO-8601 `Z` times, `Self` links and `Expands`."""
+"""Pure functions between Testament's manual runs and Enterprise Tester's answer models
+(schemas.py): GUID ids, PascalCase, ISO-8601 `Z` times, `Self` links and `Expands`."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -7,6 +7,13 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from testament.compat.enterprise_tester.schemas import (
+    ScriptAssignmentWire,
+    ScriptRunWire,
+    ScriptStepWire,
+    StepResultWire,
+    WidgetWire,
+)
 from testament.domain.execution import Execution
 from testament.domain.filters import Kind
 from testament.domain.manual import RunStatus
@@ -97,80 +104,80 @@ RUN_FIELDS = VendorFields(
 )
 
 
-def step_wire(step: StepResult, run_id: str, base: str, expand: Iterable[str] = ()) -> dict[str, Any]:
+def step_wire(step: StepResult, run_id: str, base: str, expand: Iterable[str] = ()) -> StepResultWire:
     wanted = set(expand)
-    wire: dict[str, Any] = {
-        "RunId": run_id,
-        "Id": step.id,
-        "Description": step.description,
-        "Data": step.data or None,
-        "Notes": step.notes or None,
-        "ExpectedResult": step.expected_result or None,
-        "ActualResult": step.actual_result or None,
-        "Outcome": step.outcome.value,
-        "HasIncidents": step.incidents > 0,
-        "HasAttachments": step.attachments > 0,
-        "Expands": [e for e in STEP_EXPANDS if e not in wanted],
-        "Self": f"{base}api/stepresult/{step.id}",
-    }
-    return wire
+    return StepResultWire(
+        RunId=run_id,
+        Id=step.id,
+        Description=step.description,
+        Data=step.data or None,
+        Notes=step.notes or None,
+        ExpectedResult=step.expected_result or None,
+        ActualResult=step.actual_result or None,
+        Outcome=step.outcome.value,
+        HasIncidents=step.incidents > 0,
+        HasAttachments=step.attachments > 0,
+        Expands=[e for e in STEP_EXPANDS if e not in wanted],
+        Self=f"{base}api/stepresult/{step.id}",
+    )
 
 
 def run_wire(
-    run: ManualRun, base: str, expand: Iterable[str] = (), assignment: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    run: ManualRun, base: str, expand: Iterable[str] = (), assignment: ScriptAssignmentWire | None = None
+) -> ScriptRunWire:
     x: Execution = run.execution
     wanted = set(expand)
     creator = user_id(x.workspace_id, x.created_by)
     runner = x.run_by or x.created_by
     by = user_id(x.workspace_id, runner)
     updated = max([s.updated_at for s in run.steps], default=x.started_at or x.queued_at)
-    wire: dict[str, Any] = {
-        "Id": x.id,
-        "ActualDuration": x.actual_duration,
-        "ScriptId": x.test_case_id,
-        "ScriptVersion": x.test_case_version,
-        "AssignmentId": x.assignment_id,
-        "CreatedAt": iso(x.queued_at),
-        "LastUpdatedAt": iso(updated),
-        "CreatedById": creator,
-        "CreatedBy": x.created_by,
-        "RunById": by,
-        "RunBy": runner,
-        "LastUpdatedById": user_id(x.workspace_id, run.steps[-1].updated_by or runner) if run.steps else by,
-        "LastUpdatedBy": (run.steps[-1].updated_by if run.steps else None) or runner,
-        "Status": status_word(run.status),
-        "Completed": run.completed,
-        "Expands": [e for e in RUN_EXPANDS if e not in wanted],
-        "Self": f"{base}api/scriptrun/{x.id}",
-    }
+    wire = ScriptRunWire(
+        Id=x.id,
+        ActualDuration=x.actual_duration,
+        ScriptId=x.test_case_id,
+        ScriptVersion=x.test_case_version,
+        AssignmentId=x.assignment_id,
+        CreatedAt=iso(x.queued_at),
+        LastUpdatedAt=iso(updated),
+        CreatedById=creator,
+        CreatedBy=x.created_by,
+        RunById=by,
+        RunBy=runner,
+        LastUpdatedById=user_id(x.workspace_id, run.steps[-1].updated_by or runner) if run.steps else by,
+        LastUpdatedBy=(run.steps[-1].updated_by if run.steps else None) or runner,
+        Status=status_word(run.status),
+        Completed=run.completed,
+        Expands=[e for e in RUN_EXPANDS if e not in wanted],
+        Self=f"{base}api/scriptrun/{x.id}",
+    )
+    # a member `$expand` inlines is set only when asked for (an answer leaves out what is unset)
     if "StepResults" in wanted:
-        wire["StepResults"] = [step_wire(s, x.id, base) for s in run.steps]
+        wire.StepResults = [step_wire(s, x.id, base) for s in run.steps]
     if "Assignment" in wanted and assignment is not None:
-        wire["Assignment"] = assignment
+        wire.Assignment = assignment
     if "Widgets" in wanted:
-        wire["Widgets"] = widgets_of(x.widget_values or {})
+        wire.Widgets = widgets_of(x.widget_values or {})
     if "FieldValues" in wanted:
-        wire["FieldValues"] = x.field_values or {}
+        wire.FieldValues = x.field_values or {}
     return wire
 
 
-def widgets_of(values: dict[str, Any]) -> list[dict[str, Any]]:
+def widgets_of(values: dict[str, Any]) -> list[WidgetWire]:
     """A run's widget values as the vendor's `Widgets` array (AbstractWidget: `Name` and
     `Label`), each with the value the tester gave it."""
-    return [{"Name": name, "Label": name, "Value": value} for name, value in values.items()]
+    return [WidgetWire(Name=name, Label=name, Value=value) for name, value in values.items()]
 
 
-def steps_of(content: dict[str, Any]) -> list[dict[str, Any]]:
+def steps_of(content: dict[str, Any]) -> list[ScriptStepWire]:
     """A manual test case's steps as the vendor's Step shape."""
     return [
-        {
-            "Description": s.get("description", ""),
-            "ExpectedResult": s.get("expected_result") or None,
-            "Notes": None,
-            "Data": s.get("data") or None,
-            "OrderNumber": n,
-        }
+        ScriptStepWire(
+            Description=s.get("description", ""),
+            ExpectedResult=s.get("expected_result") or None,
+            Notes=None,
+            Data=s.get("data") or None,
+            OrderNumber=n,
+        )
         for n, s in enumerate(content.get("steps", []))
     ]
 
