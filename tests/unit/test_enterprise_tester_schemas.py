@@ -45,7 +45,8 @@ def test_a_step_result_without_an_id_of_the_run_is_refused_by_its_id_first() -> 
 
 
 def test_no_step_results_is_none_in_any_of_the_vendors_spellings() -> None:
-    for nothing in (None, [], {}, "", 0, False):
+    nothings: list[Any] = [None, [], {}, "", 0, False]
+    for nothing in nothings:
         assert RunUpdateInput.model_validate({"StepResults": nothing}).StepResults is None
 
 
