@@ -14,7 +14,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -122,31 +122,40 @@ MIGRATION_WAIT_S = 15 * 60  # long enough for a migration that backfills a big t
 @contextmanager
 def _migration_lock(url: str) -> Iterator[None]:
     """Held while Alembic upgrades: without it, processes started together on an empty database
-    all create the first tables, and all but one die (on PostgreSQL, on `alembic_version`'s key).
-
-    PostgreSQL: a session advisory lock on a connection of its own (Alembic uses another); closing
-    that connection releases it even if the upgrade fails. SQLite: an exclusive transaction on a
-    lock file beside the database, kept there (SQLite's own locking, so it works wherever SQLite does); an
-    in-memory database has only one process."""
-    if url.startswith("sqlite:///:memory:") or url in ("sqlite://", "sqlite:///"):
-        yield
-    elif url.startswith("sqlite"):
-        database = Path(url.removeprefix("sqlite:///"))
-        database.parent.mkdir(parents=True, exist_ok=True)
-        lock = sqlite3.connect(
-            database.with_name(database.name + ".migration-lock"), timeout=MIGRATION_WAIT_S
-        )
-        try:
-            lock.execute("BEGIN EXCLUSIVE")
+    all create the first tables, and all but one die (on PostgreSQL, on `alembic_version`'s key)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        with _advisory_lock(url):
             yield
-        finally:
-            lock.close()
-    else:
-        engine = create_engine(url, poolclass=NullPool)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_ID})
-                conn.commit()  # the lock is the session's; nothing else is kept open meanwhile
-                yield
-        finally:
-            engine.dispose()
+    elif parsed.database and parsed.database != ":memory:":
+        with _lock_file(Path(parsed.database)):
+            yield
+    else:  # an in-memory database has only one process
+        yield
+
+
+@contextmanager
+def _advisory_lock(url: str) -> Iterator[None]:
+    """PostgreSQL: a session advisory lock on a connection of its own (Alembic uses another);
+    closing that connection releases it, even if the upgrade fails."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_ID})
+            conn.commit()  # the lock is the session's; no transaction stays open meanwhile
+            yield
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _lock_file(database: Path) -> Iterator[None]:
+    """SQLite: an exclusive transaction on a lock file kept beside the database (SQLite's own
+    locking, so it works wherever SQLite does; the database itself stays free for Alembic)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    lock = sqlite3.connect(database.with_name(database.name + ".migration-lock"), timeout=MIGRATION_WAIT_S)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        yield
+    finally:
+        lock.close()
