@@ -16,7 +16,7 @@ from testament.services import assignments, keys, tasks
 from testament.services import resources as workspace_resources
 from testament.services import test_cases as tc
 from testament.services.context import AppContext
-from testament.services.paging import Window
+from testament.services.read_side import Selection
 from tests.conftest import make_settings
 from tests.integration.conftest import fresh_database_url
 
@@ -64,7 +64,7 @@ def test_the_demo_holds_what_the_readme_examples_use(ctx: AppContext) -> None:
 
     welcome = tc.get_test_case(ctx, who, "welcome").test_case
     flow = workspace_resources.find_resource(ctx, who.workspace_id, "connect.flow", "Main IVR")
-    [task], _ = tasks.query_tasks(ctx, who, Window())
+    [task], _ = tasks.query_tasks(ctx, who, Selection())
     [assignment] = assignments.list_assignments(ctx, who)
 
     assert (welcome.kind, welcome.status.value) == ("connect", "PUBLISHED")

@@ -26,7 +26,7 @@ from testament.domain.filters import (
 )
 from testament.domain.manual import RunStatus
 from testament.kit.ids import new_id
-from testament.services import assignments, plans, views
+from testament.services import assignments, plan_runs, plans, read_side
 from testament.services import test_cases as tc
 from testament.services.executions import manual
 from testament.services.executions.manual import StepInput
@@ -60,17 +60,17 @@ def test_a_derived_value_filters_and_orders_as_the_domain_derives_it(
     engine = make_engine()
     made = _runs(engine)
 
-    def ids(selection: views.Selection) -> list[str]:
-        found, _total = views.query_runs(engine.ctx, engine.principal, selection)
+    def ids(selection: read_side.Selection) -> list[str]:
+        found, _total = assignments.query_runs(engine.ctx, engine.principal, selection)
         return [x.id for x in found]
 
-    assert ids(views.Selection(equals("status", RunStatus.PASSED.value))) == [made["Passed"]]
-    assert ids(views.Selection(equals("status", RunStatus.IN_PROGRESS.value))) == [made["open"]]
+    assert ids(read_side.Selection(equals("status", RunStatus.PASSED.value))) == [made["Passed"]]
+    assert ids(read_side.Selection(equals("status", RunStatus.IN_PROGRESS.value))) == [made["open"]]
     not_open = all_of(
         equals("completed", True), Call("startswith", (Field("status"), Constant("F", Kind.STRING)))
     )
-    assert ids(views.Selection(not_open)) == [made["Failed"]]
-    by_status = ids(views.Selection(order=[SortKey(Field("status"), descending=True)]))
+    assert ids(read_side.Selection(not_open)) == [made["Failed"]]
+    by_status = ids(read_side.Selection(order=[SortKey(Field("status"), descending=True)]))
     assert by_status == [made["Passed"], made["open"], made["Failed"]]  # Passed > In Progress > Failed
 
 
@@ -80,13 +80,13 @@ def test_a_caller_names_fields_its_own_way_and_is_told_its_mistakes_in_its_words
     engine = make_engine()
     made = _runs(engine)
     names = translate.RUN_FIELDS.names
-    passed = views.Selection(equals("Status", "Passed"), limit=1, names=names)
-    found, total = views.query_runs(engine.ctx, engine.principal, passed)
+    passed = read_side.Selection(equals("Status", "Passed"), limit=1, names=names)
+    found, total = assignments.query_runs(engine.ctx, engine.principal, passed)
     assert [x.id for x in found] == [made["Passed"]] and total == 1
 
     with pytest.raises(FilterError) as unknown:
-        views.query_runs(
-            engine.ctx, engine.principal, views.Selection(equals("Stauts", "Passed"), names=names)
+        assignments.query_runs(
+            engine.ctx, engine.principal, read_side.Selection(equals("Stauts", "Passed"), names=names)
         )
     assert unknown.value.message.startswith(
         "Unknown property 'Stauts' at position 0 (did you mean 'Status'?)"
@@ -94,14 +94,14 @@ def test_a_caller_names_fields_its_own_way_and_is_told_its_mistakes_in_its_words
     assert "CreatedAt" in unknown.value.message and "created_at" not in unknown.value.message
 
     with pytest.raises(FilterError) as mistyped:  # a view's own names are not the caller's
-        views.query_runs(
-            engine.ctx, engine.principal, views.Selection(equals("status", "Passed"), names=names)
+        assignments.query_runs(
+            engine.ctx, engine.principal, read_side.Selection(equals("status", "Passed"), names=names)
         )
     assert mistyped.value.message.startswith("Unknown property 'status'")
 
     wrong_kind = Comparison("gt", Field("Completed"), Constant(1, Kind.NUMBER))
     with pytest.raises(FilterError, match="Cannot compare a boolean with a number"):
-        views.query_runs(engine.ctx, engine.principal, views.Selection(wrong_kind, names=names))
+        assignments.query_runs(engine.ctx, engine.principal, read_side.Selection(wrong_kind, names=names))
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_a_plan_runs_result_filters_as_the_surface_derives_it(make_engine: Calla
             expected[_shown_result(executions)].add(run_id)
 
     for result in testsigma.RESULTS:
-        selection = views.Selection(testsigma.result_condition(result), limit=100)
-        found, total = views.query_plan_runs(ctx, me, selection)
+        selection = read_side.Selection(testsigma.result_condition(result), limit=100)
+        found, total = plan_runs.query_plan_runs(ctx, me, selection)
         assert ({r.id for r in found}, total) == (expected[result], len(expected[result])), result
     assert all(expected.values())  # every result was shown by some run

@@ -18,7 +18,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "(an operator may name any workspace); the keys are then read through the repository"
     ),
     (
-        "views.py",
+        "assignments.py",
         ".where(t.users.c.workspace_id == t.executions.c.workspace_id, t.users.c.name == user_name)",
     ): (
         "a correlated subquery joining a run to the user of its own workspace; the runs it reads "

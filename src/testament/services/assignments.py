@@ -13,20 +13,25 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal, require_may_run_assignment
 from testament.domain.errors import Conflict, InvalidInput
-from testament.domain.execution import Execution
+from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment, Package
 from testament.kit.ids import new_id
-from testament.services import executions, references
+from testament.services import executions, read_side, references
 from testament.services.context import AppContext
 from testament.services.executions import manual
-from testament.services.paging import Window, offset_page
+from testament.services.paging import offset_page
 from testament.services.projects import check_project
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import assignments, packages, test_cases
 from testament.store.tables import executions as executions_table
 
 __all__ = [
+    "ASSIGNMENTS",
+    "PACKAGES",
+    "RUNS",
     "AssignmentRun",
     "AssignmentSummary",
     "create_assignment",
@@ -191,17 +196,19 @@ def list_assignment_runs(app: AppContext, principal: Principal, assignment_id: s
 
 
 def query_assignment_runs(
-    app: AppContext, principal: Principal, assignment_id: str, window: Window
+    app: AppContext, principal: Principal, assignment_id: str, selection: Selection
 ) -> tuple[list[Execution], int]:
     """An assignment's runs in a surface's query window (over the executions table)."""
+    window = read_side.window(RUNS, selection)
     get_assignment(app, principal, assignment_id)
     runs = select(Execution).where(executions_table.c.assignment_id == assignment_id)
     with app.db.reading() as session:
         return offset_page(session, runs, window, executions_table.c.id)
 
 
-def query_runs(app: AppContext, principal: Principal, window: Window) -> tuple[list[Execution], int]:
+def query_runs(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[Execution], int]:
     """The workspace's manual runs in a surface's query window (over the executions table)."""
+    window = read_side.window(RUNS, selection)
     principal.require(Permission.READ)
     with app.db.reading() as session:
         runs = Repository(session, Execution, principal.workspace_id, "manual execution")
@@ -209,10 +216,11 @@ def query_runs(app: AppContext, principal: Principal, window: Window) -> tuple[l
 
 
 def query_packages(
-    app: AppContext, principal: Principal, window: Window, *, children_of: str | None = None
+    app: AppContext, principal: Principal, selection: Selection, *, children_of: str | None = None
 ) -> tuple[list[Package], int]:
     """Packages in a surface's query window (over the packages table): every package of the
     workspace, or those directly inside `children_of`."""
+    window = read_side.window(PACKAGES, selection)
     principal.require(Permission.READ)
     inside = [] if children_of is None else [packages.c.parent_id == children_of]
     with app.db.reading() as session:
@@ -262,8 +270,11 @@ def summarize_assignments(
     }
 
 
-def query_assignments(app: AppContext, principal: Principal, window: Window) -> tuple[list[Assignment], int]:
+def query_assignments(
+    app: AppContext, principal: Principal, selection: Selection
+) -> tuple[list[Assignment], int]:
     """The workspace's assignments in a surface's query window (over the assignments table)."""
+    window = read_side.window(ASSIGNMENTS, selection)
     principal.require(Permission.READ)
     with app.db.reading() as session:
         return _assignments(session, principal).offset_page(window, assignments.c.id)
@@ -357,3 +368,60 @@ def delete_assignment(app: AppContext, principal: Principal, assignment_id: str)
     with app.uow() as uow:
         uow.session.execute(assignments.delete().where(assignments.c.id == assignment_id))
         uow.commit()
+
+
+_RUN_BY = func.coalesce(t.executions.c.run_by, t.executions.c.created_by)
+
+
+def _user_id_of(user_name: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The id of the run's workspace user of that name (to filter and order on a user's id)."""
+    return (
+        select(t.users.c.id)
+        .where(t.users.c.workspace_id == t.executions.c.workspace_id, t.users.c.name == user_name)
+        .scalar_subquery()
+    )
+
+
+# A run's status is the one `derive_status` gives (in the domain's words, RunStatus values).
+RUNS = View(
+    {
+        "id": t.executions.c.id,
+        "test_case_id": t.executions.c.test_case_id,
+        "test_case_version": t.executions.c.test_case_version,
+        "assignment_id": t.executions.c.assignment_id,
+        "created_at": t.executions.c.queued_at,
+        "actual_duration": t.executions.c.actual_duration,
+        "last_updated_at": func.coalesce(
+            t.executions.c.finished_at, t.executions.c.started_at, t.executions.c.queued_at
+        ),
+        "created_by": t.executions.c.created_by,
+        "created_by_id": _user_id_of(t.executions.c.created_by),
+        "run_by": _RUN_BY,
+        "run_by_id": _user_id_of(_RUN_BY),
+        "completed": t.executions.c.status.not_in([ExecutionStatus.QUEUED, ExecutionStatus.RUNNING]),
+        "status": manual.run_status_column(str),
+    }
+)
+
+
+PACKAGES = View(
+    {
+        "id": t.packages.c.id,
+        "name": t.packages.c.name,
+        "parent_id": t.packages.c.parent_id,
+        "project_id": func.coalesce(t.packages.c.project_id, t.packages.c.workspace_id),
+        "created_at": t.packages.c.created_at,
+    }
+)
+
+
+ASSIGNMENTS = View(
+    {
+        "id": t.assignments.c.id,
+        "test_case_id": t.assignments.c.test_case_id,
+        "package_id": t.assignments.c.package_id,
+        "assignee": t.assignments.c.assignee,
+        "created_by": t.assignments.c.created_by,
+        "created_at": t.assignments.c.created_at,
+    }
+)

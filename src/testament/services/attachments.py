@@ -15,18 +15,22 @@ from testament.domain.access import Permission, Principal
 from testament.domain.attachments import Attachment, Holder
 from testament.domain.errors import InvalidInput, NotFound
 from testament.kit.ids import new_id
-from testament.services import incidents, test_cases
+from testament.services import incidents, read_side, test_cases
 from testament.services.context import AppContext
 from testament.services.paging import MAX_LIMIT, Window
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository
 from testament.store.tables import attachments
 
 __all__ = [
+    "ATTACHMENTS",
     "MAX_ATTACHMENT_BYTES",
     "add_attachment",
     "delete_attachment",
     "list_attachments",
     "open_attachment",
+    "query_attachments",
 ]
 
 MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024
@@ -139,3 +143,30 @@ def count_attachments(app: AppContext, principal: Principal, holder: Holder, hol
             )
             or 0
         )
+
+
+ATTACHMENTS = View(
+    {
+        "id": t.artifacts.c.id,
+        "name": t.artifacts.c.name,
+        "media_type": t.artifacts.c.media_type,
+        "size": t.artifacts.c.size,
+        "created_at": t.artifacts.c.created_at,
+    }
+)
+ATTACHMENTS = View(
+    {
+        "id": t.attachments.c.id,
+        "name": t.attachments.c.name,
+        "media_type": t.attachments.c.media_type,
+        "size": t.attachments.c.size,
+        "created_at": t.attachments.c.created_at,
+    }
+)
+
+
+def query_attachments(
+    app: AppContext, principal: Principal, holder: Holder, holder_id: str, selection: Selection
+) -> tuple[list[Attachment], int]:
+    window = read_side.window(ATTACHMENTS, selection)
+    return list_attachments(app, principal, holder, holder_id, window)

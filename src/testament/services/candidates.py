@@ -14,14 +14,17 @@ from testament.domain.json_values import check_json_object
 from testament.domain.tasks import Candidate, CandidateKind, check_labels, check_tags
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import callbacks, tasks
+from testament.services import callbacks, read_side, tasks
 from testament.services.context import AppContext
-from testament.services.paging import Window, offset_page
+from testament.services.paging import offset_page
+from testament.services.read_side import Selection, View
 from testament.services.tasks import check_text
+from testament.store import tables as t
 from testament.store.repository import Repository
 from testament.store.tables import candidates, test_instances
 
 __all__ = [
+    "CANDIDATES",
     "CandidateFields",
     "add_candidate",
     "delete_candidate",
@@ -158,9 +161,10 @@ def get_candidate(app: AppContext, principal: Principal, task_id: str, candidate
 
 
 def query_candidates(
-    app: AppContext, principal: Principal, task_id: str, window: Window
+    app: AppContext, principal: Principal, task_id: str, selection: Selection
 ) -> tuple[list[Candidate], int]:
     """A task's candidates in creation order, in a query window (over the candidates table)."""
+    window = read_side.window(CANDIDATES, selection)
     principal.require(Permission.READ)
     found = select(Candidate).where(candidates.c.task_id == task_id)
     with app.db.reading() as session:
@@ -211,3 +215,17 @@ def labelled(session: Session, task_id: str, label: str) -> list[str]:
         select(candidates.c.id, candidates.c.labels).where(candidates.c.task_id == task_id)
     )
     return [ident for ident, labels in rows if label in (labels or [])]
+
+
+CANDIDATES = View(
+    {
+        "id": t.candidates.c.id,
+        "ticket_id": t.candidates.c.ticket_id,
+        "external_id": t.candidates.c.external_id,
+        "fullname": t.candidates.c.fullname,
+        "email": t.candidates.c.email,
+        "code": t.candidates.c.invitation_code,
+        "group": t.candidates.c.group_name,
+        "created_at": t.candidates.c.created_at,
+    }
+)

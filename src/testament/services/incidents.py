@@ -21,13 +21,19 @@ from testament.domain.incidents import Incident, IncidentChange
 from testament.domain.model import Project
 from testament.domain.users import User
 from testament.kit.ids import new_id
+from testament.services import read_side
 from testament.services.context import AppContext
 from testament.services.executions import manual
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import attachments, executions, incident_comments, incident_links, incidents
 
 __all__ = [
+    "COMMENTS",
+    "INCIDENTS",
+    "INCIDENT_LINKS",
     "IncidentView",
     "Link",
     "add_comment",
@@ -38,7 +44,9 @@ __all__ = [
     "link_step",
     "list_comments",
     "list_incidents",
+    "query_comments",
     "query_incidents",
+    "query_step_links",
     "raise_incident",
     "step_links",
     "unlink_step",
@@ -173,8 +181,11 @@ def list_incidents(
     return make_page(app.cursors, "incidents", found, limit, key=lambda v: v.incident.id)
 
 
-def query_incidents(app: AppContext, principal: Principal, window: Window) -> tuple[list[IncidentView], int]:
+def query_incidents(
+    app: AppContext, principal: Principal, selection: Selection
+) -> tuple[list[IncidentView], int]:
     """The workspace's incidents in a surface's query window (over the incidents table)."""
+    window = read_side.window(INCIDENTS, selection)
     principal.require(Permission.READ)
     with app.db.reading() as session:
         found, total = _mine(session, principal).offset_page(window, incidents.c.id)
@@ -322,3 +333,47 @@ def list_comments(
         incident = _load(session, principal, incident_id)
         found = select(Comment).where(incident_comments.c.incident_id == incident.id)
         return offset_page(session, found, window or Window(limit=1000), incident_comments.c.id)
+
+
+COMMENTS = View(
+    {
+        "id": t.incident_comments.c.id,
+        "body": t.incident_comments.c.body,
+        "created_at": t.incident_comments.c.created_at,
+    }
+)
+INCIDENTS = View(
+    {
+        "id": t.incidents.c.id,
+        "summary": t.incidents.c.summary,
+        "description": t.incidents.c.description,
+        "number": t.incidents.c.number,
+        "status": t.incidents.c.status,
+        "priority": t.incidents.c.priority,
+        "type": t.incidents.c.type,
+        "resolution": t.incidents.c.resolution,
+        "project_id": t.incidents.c.project_id,
+        "assignee_id": t.incidents.c.assignee_id,
+        "created_by": t.incidents.c.created_by,
+        "created_at": t.incidents.c.created_at,
+        "updated_at": t.incidents.c.updated_at,
+    }
+)
+INCIDENT_LINKS = View(
+    {
+        "incident_id": t.incident_links.c.incident_id,
+        "step_result_id": t.incident_links.c.step_result_id,
+    }
+)
+
+
+def query_comments(
+    app: AppContext, principal: Principal, incident_id: str, selection: Selection
+) -> tuple[list[Comment], int]:
+    return list_comments(app, principal, incident_id, read_side.window(COMMENTS, selection))
+
+
+def query_step_links(
+    app: AppContext, principal: Principal, step_result_id: str, selection: Selection
+) -> tuple[list[Link], int]:
+    return step_links(app, principal, step_result_id, read_side.window(INCIDENT_LINKS, selection))

@@ -12,18 +12,23 @@ from testament.domain.model import Plan
 from testament.domain.plan_settings import check_machines, check_plan_settings
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import named, references
+from testament.services import named, read_side, references
 from testament.services.context import AppContext
 from testament.services.paging import Page
+from testament.services.read_side import Selection, View
 from testament.services.test_cases import refuse_if_in_a_task
+from testament.store import tables as t
+from testament.store.repository import Repository
 from testament.store.tables import executions, plan_runs, task_steps
 
 __all__ = [
+    "PLANS",
     "create_plan",
     "delete_plan",
     "first_plan_using",
     "get_plan",
     "list_plans",
+    "query_plans",
     "update_plan",
 ]
 
@@ -182,3 +187,22 @@ def _refuse_if_running(session: Session, plan_id: str) -> None:
     ).first()
     if active is not None:
         raise Conflict(f"plan {plan_id} has a run in progress; stop it before deleting the plan")
+
+
+PLANS = View(
+    {
+        "id": t.plans.c.id,
+        "name": t.plans.c.name,
+        "description": t.plans.c.description,
+        "created_at": t.plans.c.created_at,
+        "updated_at": t.plans.c.updated_at,
+    }
+)
+
+
+def query_plans(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[Plan], int]:
+    """The workspace's plans in the selection, in creation order (ids are time-ordered)."""
+    principal.require(Permission.READ)
+    window = read_side.window(PLANS, selection)
+    with app.db.reading() as session:
+        return Repository(session, Plan, principal.workspace_id, "plan").offset_page(window, t.plans.c.id)

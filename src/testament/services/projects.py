@@ -11,12 +11,15 @@ from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput
 from testament.domain.model import Project, Workspace
 from testament.kit.ids import new_id
+from testament.services import read_side
 from testament.services.context import AppContext
-from testament.services.paging import Window
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository
 from testament.store.tables import packages, projects, suites
 
 __all__ = [
+    "PROJECTS",
     "add_default_project",
     "check_project",
     "create_project",
@@ -59,8 +62,9 @@ def get_project(app: AppContext, principal: Principal, project_id: str) -> Proje
         return _projects(session, principal).get(project_id)
 
 
-def query_projects(app: AppContext, principal: Principal, window: Window) -> tuple[list[Project], int]:
+def query_projects(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[Project], int]:
     """The workspace's projects in a surface's query window (over the projects table)."""
+    window = read_side.window(PROJECTS, selection)
     principal.require(Permission.READ)
     with app.db.reading() as session:
         return _projects(session, principal).offset_page(window, projects.c.id)
@@ -112,3 +116,6 @@ def delete_project(app: AppContext, principal: Principal, project_id: str) -> No
             raise Conflict(f"project {project.name} still holds suites or packages; delete them first")
         uow.session.execute(projects.delete().where(projects.c.id == project.id))
         uow.commit()
+
+
+PROJECTS = View({"id": t.projects.c.id, "name": t.projects.c.name, "created_at": t.projects.c.created_at})

@@ -1,6 +1,6 @@
 """Suites: named, ordered groups of test cases, nested in a project's tree."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
@@ -8,13 +8,16 @@ from testament.domain.errors import Conflict, InvalidInput
 from testament.domain.model import Suite
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import named, plans, references
+from testament.services import named, plans, read_side, references
 from testament.services.context import AppContext
-from testament.services.paging import Page, Window
+from testament.services.paging import Page
 from testament.services.projects import check_project
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.tables import suites
 
 __all__ = [
+    "SUITES",
     "create_suite",
     "delete_suite",
     "get_suite",
@@ -132,10 +135,11 @@ def list_suites(
 
 
 def query_suites(
-    app: AppContext, principal: Principal, window: Window, *, children_of: str | None = None
+    app: AppContext, principal: Principal, selection: Selection, *, children_of: str | None = None
 ) -> tuple[list[Suite], int]:
     """Suites in a surface's query window (over the suites table): every suite of the
     workspace, or those directly inside `children_of`."""
+    window = read_side.window(SUITES, selection)
     principal.require(Permission.READ)
     inside = [] if children_of is None else [suites.c.parent_id == children_of]
     with app.db.reading() as session:
@@ -170,3 +174,16 @@ def _refuse_if_referenced(session: Session, principal: Principal, suite_id: str)
         plan_name, ident = user
         inside = "" if ident == suite_id else f" (inside suite {suite_id})"
         raise Conflict(f"suite {ident}{inside} is used by plan {plan_name!r}; remove it from the plan first")
+
+
+SUITES = View(
+    {
+        "id": t.suites.c.id,
+        "name": t.suites.c.name,
+        "description": t.suites.c.description,
+        "parent_id": t.suites.c.parent_id,
+        "project_id": func.coalesce(t.suites.c.project_id, t.suites.c.workspace_id),
+        "created_at": t.suites.c.created_at,
+        "updated_at": t.suites.c.updated_at,
+    }
+)

@@ -15,13 +15,15 @@ from testament.domain.access import Permission, Principal
 from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.tasks import UNLIMITED, Task, TaskStep, check_labels, check_tags
 from testament.kit.ids import new_id
-from testament.services import references
+from testament.services import read_side, references
 from testament.services.context import AppContext
-from testament.services.paging import Window
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository
 from testament.store.tables import task_steps, tasks
 
 __all__ = [
+    "TASKS",
     "StepSpec",
     "TaskView",
     "check_text",
@@ -177,9 +179,10 @@ def get_task(app: AppContext, principal: Principal, task_id: str) -> TaskView:
 
 
 def query_tasks(
-    app: AppContext, principal: Principal, window: Window, *, title_contains: str | None = None
+    app: AppContext, principal: Principal, selection: Selection, *, title_contains: str | None = None
 ) -> tuple[list[TaskView], int]:
     """Tasks newest first, optionally whose title contains a text (ignoring case)."""
+    window = read_side.window(TASKS, selection)
     principal.require(Permission.READ)
     titled = (
         [func.lower(tasks.c.title).contains(title_contains.lower(), autoescape=True)]
@@ -200,3 +203,6 @@ def delete_task(app: AppContext, principal: Principal, task_id: str) -> None:
     with app.uow() as uow:
         uow.session.delete(load_task(uow.session, principal, task_id))
         uow.commit()
+
+
+TASKS = View({"id": t.tasks.c.id, "title": t.tasks.c.title, "created_at": t.tasks.c.created_at})

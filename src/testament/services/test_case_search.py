@@ -16,8 +16,7 @@ from testament.domain.access import Permission, Principal
 from testament.domain.filters import Node
 from testament.domain.model import DataSet, TestCase
 from testament.services.context import AppContext
-from testament.services.test_cases import LIVE, TestCaseView
-from testament.services.views import TEST_CASES
+from testament.services.test_cases import LIVE, TEST_CASES, TestCaseView
 from testament.store.filters import compile_filter
 from testament.store.repository import owned_by
 from testament.store.tables import data_sets, test_case_versions, test_cases

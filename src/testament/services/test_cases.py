@@ -1,10 +1,10 @@
 """Test cases: create, read, change, publish, delete; their versions and data sets."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,10 +22,12 @@ from testament.domain.model import (
 )
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import references
+from testament.services import read_side, references
 from testament.services.context import AppContext, UnitOfWork
-from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page
-from testament.services.test_case_tags import tagged, write_tags
+from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.services.read_side import Selection, View
+from testament.services.test_case_tags import key_with_value, tagged, value_of_tag, write_tags
+from testament.store import tables as t
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import (
     assignments,
@@ -39,6 +41,9 @@ from testament.store.tables import (
 )
 
 __all__ = [
+    "TAG",
+    "TAG_KEY_WITH_VALUE",
+    "TEST_CASES",
     "DataSetInput",
     "TestCaseView",
     "create_test_case",
@@ -225,9 +230,10 @@ def find_test_case_id(app: AppContext, principal: Principal, id_or_name: str) ->
 
 
 def query_test_cases(
-    app: AppContext, principal: Principal, window: Window, *, kind: str
+    app: AppContext, principal: Principal, selection: Selection, *, kind: str
 ) -> tuple[list[TestCase], int]:
     """Test cases of one kind in a surface's query window (over the test_cases table)."""
+    window = read_side.window(TEST_CASES, selection)
     principal.require(Permission.READ)
     with app.db.reading() as session:
         live_cases = Repository(session, TestCase, principal.workspace_id, "test case")
@@ -392,3 +398,40 @@ __all__ += [
     "matches_tag",
     "refuse_if_in_a_task",
 ]
+
+
+TAG = "tag:"
+TAG_KEY_WITH_VALUE = "tag-key-with-value:"
+
+
+class _TestCaseFields(Mapping[str, ColumnElement[Any]]):
+    """A test case's columns, and its tags: `tag:<key>` is the value of tag `key` (null without
+    one), `tag-key-with-value:<value>` a key whose tag has that value (null if none has it);
+    each made when a tree names it, as a lookup in test_case_tags."""
+
+    # the version a test case shows is its published one, else its newest draft
+    columns: Mapping[str, ColumnElement[Any]] = {
+        "id": t.test_cases.c.id,
+        "name": t.test_cases.c.name,
+        "description": t.test_cases.c.description,
+        "status": t.test_cases.c.status,
+        "version": func.coalesce(t.test_cases.c.published_version, t.test_cases.c.version),
+        "created_at": t.test_cases.c.created_at,
+        "updated_at": t.test_cases.c.updated_at,
+    }
+
+    def __getitem__(self, name: str) -> ColumnElement[Any]:
+        if name.startswith(TAG):
+            return value_of_tag(t.test_cases.c.id, name.removeprefix(TAG))
+        if name.startswith(TAG_KEY_WITH_VALUE):
+            return key_with_value(t.test_cases.c.id, name.removeprefix(TAG_KEY_WITH_VALUE))
+        return self.columns[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self.columns, f"{TAG}<key>", f"{TAG_KEY_WITH_VALUE}<value>"])
+
+    def __len__(self) -> int:
+        return len(self.columns) + 2
+
+
+TEST_CASES = View(_TestCaseFields())

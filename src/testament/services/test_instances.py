@@ -24,14 +24,17 @@ from testament.domain.tasks import (
     TestInstance,
 )
 from testament.kit.ids import new_id
-from testament.services import candidates, executions, tasks
+from testament.services import candidates, executions, read_side, tasks
 from testament.services.context import AppContext
-from testament.services.paging import Window, offset_page
+from testament.services.paging import offset_page
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import candidates as candidate_table
 from testament.store.tables import test_instances
 
 __all__ = [
+    "TEST_INSTANCES",
     "InstanceView",
     "candidates_with_instances",
     "get_instance",
@@ -191,10 +194,11 @@ def _instances(task_id: str) -> Select[Any]:
 
 
 def query_instances(
-    app: AppContext, principal: Principal, task_id: str, window: Window, *, label: str | None = None
+    app: AppContext, principal: Principal, task_id: str, selection: Selection, *, label: str | None = None
 ) -> tuple[list[InstanceView], int]:
     """A task's test instances in creation order, filtered in SQL. A label filter first
     finds the task's candidates that carry the label, then filters instances by them."""
+    window = read_side.window(TEST_INSTANCES, selection)
     principal.require(Permission.READ)
     with app.db.reading() as session:
         tasks.load_task(session, principal, task_id)
@@ -225,3 +229,20 @@ def candidates_with_instances(
                 .distinct()
             )
         )
+
+
+# a test instance beside its candidate (the instances are read joined to their candidates)
+TEST_INSTANCES = View(
+    {
+        **{
+            name: column
+            for name, column in candidates.CANDIDATES.fields.items()
+            if name not in ("id", "created_at")
+        },
+        "id": t.test_instances.c.id,
+        "candidate_id": t.test_instances.c.candidate_id,
+        "step_id": t.test_instances.c.step_id,
+        "status": t.test_instances.c.status,
+        "created_at": t.test_instances.c.created_at,
+    }
+)

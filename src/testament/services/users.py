@@ -13,13 +13,17 @@ from sqlalchemy.orm import Session
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, NotFound
 from testament.domain.users import User, checked_name, user_id_for
+from testament.services import read_side
 from testament.services.context import AppContext
-from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page
+from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import api_keys, assignments, executions, users
 
 __all__ = [
     "UNCHANGED",
+    "USERS",
     "create_user",
     "delete_user",
     "get_user",
@@ -74,8 +78,9 @@ def is_enabled(session: Session, user_id: str | None) -> bool:
     return bool(session.scalar(select(users.c.enabled).where(users.c.id == user_id)))
 
 
-def query_users(app: AppContext, principal: Principal, window: Window) -> tuple[list[User], int]:
+def query_users(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[User], int]:
     """The workspace's users in a surface's query window (over the users table)."""
+    window = read_side.window(USERS, selection)
     principal.require(Permission.READ)
     with app.db.reading() as session:
         return _mine(session, principal).offset_page(window, users.c.name)
@@ -160,3 +165,14 @@ def _has_data(session: Session, user: User) -> bool:
             )
         )
     )
+
+
+USERS = View(
+    {
+        "id": t.users.c.id,
+        "name": t.users.c.name,
+        "display_name": t.users.c.display_name,
+        "email": t.users.c.email,
+        "enabled": t.users.c.enabled,
+    }
+)

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.services import tasks
-from testament.services.paging import Window
+from testament.services.read_side import Selection
 
 router = APIRouter(tags=["tasks"])
 
@@ -110,7 +110,9 @@ def list_tasks(
 ) -> TaskList:
     """Tasks, newest first, with their total; `title` matches a part of the title, ignoring case. Any
     role may call it."""
-    found, total = tasks.query_tasks(ctx, principal, Window(limit=limit, offset=offset), title_contains=title)
+    found, total = tasks.query_tasks(
+        ctx, principal, Selection(limit=limit, offset=offset), title_contains=title
+    )
     return TaskList(items=[TaskPublic.of(t) for t in found], total=total)
 
 

@@ -33,8 +33,7 @@ from testament.domain.filters import Call, Comparison, Constant, Field, Kind, No
 from testament.domain.model import Resource, TestCase
 from testament.kit import raw_json
 from testament.runners.connect.arns import instance_arn
-from testament.services.test_cases import TestCaseView
-from testament.services.views import TAG, TAG_KEY_WITH_VALUE
+from testament.services.test_cases import TAG, TAG_KEY_WITH_VALUE, TestCaseView
 
 __all__ = [
     "INSTANCE_ARN",

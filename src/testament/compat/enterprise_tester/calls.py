@@ -21,7 +21,7 @@ from testament.domain.access import Principal
 from testament.domain.filters import Node, SortKey, all_of
 from testament.domain.manual import RunStatus
 from testament.domain.model import Assignment
-from testament.services import assignments, keys, users, views
+from testament.services import assignments, keys, read_side, users
 from testament.services.context import AppContext
 from testament.services.executions import manual
 
@@ -147,9 +147,9 @@ class Query:
     fields: translate.VendorFields
 
     @property
-    def selection(self) -> views.Selection:
+    def selection(self) -> read_side.Selection:
         options, names = self.options, self.fields.names
-        return views.Selection(self.where, self.order_by, options.top, options.skip, names)
+        return read_side.Selection(self.where, self.order_by, options.top, options.skip, names)
 
     def narrowed(self, condition: Node) -> "Query":
         """The same request, keeping only the rows that also meet `condition`."""

@@ -47,7 +47,7 @@ from testament.compat.errors import SurfaceErrors, install_error_handlers
 from testament.compat.wire import install_surface_docs, sent
 from testament.domain import errors as e
 from testament.domain.manual import RunFields
-from testament.services import assignments, attachments, executions, views
+from testament.services import assignments, attachments, executions
 from testament.services.context import AppContext
 from testament.services.executions import artifacts, manual
 
@@ -59,7 +59,7 @@ router = APIRouter(prefix="/api")
 @router.get("/scriptassignment/{assignment_id}/runs", responses={200: {"model": QueryResults[ScriptRunWire]}})
 def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
     query = odata_query(call, translate.RUN_FIELDS)
-    rows, total = views.query_assignment_runs(call.ctx, call.principal, assignment_id, query.selection)
+    rows, total = assignments.query_assignment_runs(call.ctx, call.principal, assignment_id, query.selection)
     return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
@@ -67,7 +67,7 @@ def list_runs(assignment_id: str, call: Call) -> dict[str, Any]:
 def search_runs(call: Call) -> dict[str, Any]:
     """Every manual run of the project, searched with TQL (e.g. `tql=Status = Passed`)."""
     query = tql_query(call, translate.RUN_FIELDS)
-    rows, total = views.query_runs(call.ctx, call.principal, query.selection)
+    rows, total = assignments.query_runs(call.ctx, call.principal, query.selection)
     return query.envelope([run_wire_of(call, x.id) for x in rows], total)
 
 
@@ -238,7 +238,7 @@ def _attachment_wire(call: Any, step_id: str, artifact: Any) -> StepResultAttach
 def list_step_attachments(step_id: str, call: Call) -> dict[str, Any]:
     """A step result's attachments; OData options apply."""
     query = odata_query(call, translate.ATTACHMENT_FIELDS)
-    found, total = views.query_step_attachments(call.ctx, call.principal, step_id, query.selection)
+    found, total = manual.query_step_attachments(call.ctx, call.principal, step_id, query.selection)
     return query.envelope([_attachment_wire(call, step_id, a) for a in found], total)
 
 

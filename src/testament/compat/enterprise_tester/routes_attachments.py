@@ -20,7 +20,7 @@ from testament.compat.enterprise_tester.schemas import (
 from testament.compat.wire import sent
 from testament.domain.attachments import Attachment, Comment, Holder
 from testament.domain.users import user_id_for
-from testament.services import attachments, views
+from testament.services import attachments, incidents
 from testament.services.executions import artifacts, manual
 
 __all__ = ["router"]
@@ -28,7 +28,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api")
 
 ATTACHMENT_FIELDS = translate.VendorFields(
-    views.ATTACHMENTS,
+    attachments.ATTACHMENTS,
     {
         "Id": "id",
         "Name": "name",
@@ -39,7 +39,7 @@ ATTACHMENT_FIELDS = translate.VendorFields(
     },
 )
 COMMENT_FIELDS = translate.VendorFields(
-    views.COMMENTS, {"Id": "id", "Body": "body", "CreatedAt": "created_at"}
+    incidents.COMMENTS, {"Id": "id", "Body": "body", "CreatedAt": "created_at"}
 )
 _HOLDER_FIELD = {Holder.TEST_CASE: "ScriptId", Holder.INCIDENT: "IncidentId"}
 
@@ -61,7 +61,7 @@ def _attachment_wire(call: Caller, attachment: Attachment) -> AttachmentWire:
 
 def _listed(call: Caller, holder: Holder, holder_id: str) -> dict[str, Any]:
     query = odata_query(call, ATTACHMENT_FIELDS)
-    found, total = views.query_attachments(call.ctx, call.principal, holder, holder_id, query.selection)
+    found, total = attachments.query_attachments(call.ctx, call.principal, holder, holder_id, query.selection)
     return query.envelope([_attachment_wire(call, a) for a in found], total)
 
 
@@ -146,5 +146,5 @@ def comment_wire(comment: Comment, workspace_id: str) -> IncidentCommentWire:
 def list_incident_comments(incident_id: str, call: Call) -> dict[str, Any]:
     """An incident's comments (made with `Comments` on POST or PUT incident); OData options apply."""
     query = odata_query(call, COMMENT_FIELDS)
-    found, total = views.query_comments(call.ctx, call.principal, incident_id, query.selection)
+    found, total = incidents.query_comments(call.ctx, call.principal, incident_id, query.selection)
     return query.envelope([comment_wire(c, call.principal.workspace_id) for c in found], total)

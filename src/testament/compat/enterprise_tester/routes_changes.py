@@ -30,7 +30,7 @@ from testament.compat.enterprise_tester.setup_routes import (
 )
 from testament.compat.wire import sent
 from testament.domain.filters import equals
-from testament.services import assignments, projects, views
+from testament.services import assignments, projects
 
 __all__ = ["router"]
 
@@ -82,7 +82,7 @@ def list_script_assignments_of_script(script_id: str, call: Call) -> dict[str, A
     """The script's assignments, searched with TQL."""
     script = _manual_case(call, script_id)
     query = tql_query(call, translate.ASSIGNMENT_FIELDS).narrowed(equals("ScriptId", script.test_case.id))
-    found, total = views.query_assignments(call.ctx, call.principal, query.selection)
+    found, total = assignments.query_assignments(call.ctx, call.principal, query.selection)
     return query.envelope([_assignment_full(call, a) for a in found], total)
 
 

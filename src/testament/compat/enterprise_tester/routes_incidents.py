@@ -44,14 +44,14 @@ from testament.domain.incidents import (
     IncidentType,
 )
 from testament.domain.users import user_id_for
-from testament.services import attachments, incidents, projects, views
+from testament.services import attachments, incidents, projects
 
 __all__ = ["INCIDENT_FIELDS", "router", "step_incidents_wire"]
 
 router = APIRouter(prefix="/api")
 
 INCIDENT_FIELDS = translate.VendorFields(
-    views.INCIDENTS,
+    incidents.INCIDENTS,
     {
         "Id": "id",
         "Summary": "summary",
@@ -69,7 +69,7 @@ INCIDENT_FIELDS = translate.VendorFields(
     },
 )
 LINK_FIELDS = translate.VendorFields(
-    views.INCIDENT_LINKS, {"IncidentId": "incident_id", "StepResultId": "step_result_id"}
+    incidents.INCIDENT_LINKS, {"IncidentId": "incident_id", "StepResultId": "step_result_id"}
 )
 _PICKLISTS = {"Type": IncidentType, "Priority": IncidentPriority, "Status": IncidentStatus}
 _EXPANDS = ("Status", "Priority", "Type", "Resolution", "Project")
@@ -163,7 +163,7 @@ def _add_comments(call: Caller, incident_id: str, texts: list[str]) -> None:
 def search_incidents(call: Call) -> dict[str, Any]:
     """Every incident of the workspace, searched with TQL (e.g. `tql=Status = Open`)."""
     query = tql_query(call, INCIDENT_FIELDS)
-    found, total = views.query_incidents(call.ctx, call.principal, query.selection)
+    found, total = incidents.query_incidents(call.ctx, call.principal, query.selection)
     return query.envelope([incident_wire(call, v) for v in found], total)
 
 
@@ -223,7 +223,7 @@ def _link_wire(call: Caller, link: incidents.Link) -> StepRunResultIncidentWire:
 def list_step_incidents(step_id: str, call: Call) -> dict[str, Any]:
     """The incidents linked to a step result; OData options apply."""
     query = odata_query(call, LINK_FIELDS)
-    found, total = views.query_step_links(call.ctx, call.principal, step_id, query.selection)
+    found, total = incidents.query_step_links(call.ctx, call.principal, step_id, query.selection)
     return query.envelope([_link_wire(call, link) for link in found], total)
 
 

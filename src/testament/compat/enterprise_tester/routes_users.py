@@ -18,7 +18,7 @@ from testament.compat.enterprise_tester.schemas import (
 from testament.compat.enterprise_tester.translate import VendorFields
 from testament.compat.wire import sent
 from testament.domain.users import User
-from testament.services import users, views
+from testament.services import users
 
 __all__ = ["USER_FIELDS", "router", "user_wire"]
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api")
 
 # the user's properties an OData $filter and $orderby may name
 USER_FIELDS = VendorFields(
-    views.USERS,
+    users.USERS,
     {"Id": "id", "UserName": "name", "DisplayName": "display_name", "Email": "email", "Enabled": "enabled"},
 )
 
@@ -60,7 +60,7 @@ def _display_name(body: UserInput) -> object:
 def list_users(call: Call) -> dict[str, Any]:
     """The workspace's users; OData options apply."""
     query = odata_query(call, USER_FIELDS)
-    found, total = views.query_users(call.ctx, call.principal, query.selection)
+    found, total = users.query_users(call.ctx, call.principal, query.selection)
     return query.envelope([user_wire(call, u) for u in found], total)
 
 

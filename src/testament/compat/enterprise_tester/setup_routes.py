@@ -36,7 +36,7 @@ from testament.compat.enterprise_tester.schemas import (
 from testament.compat.wire import sent
 from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
-from testament.services import assignments, attachments, projects, suites, test_cases, views, workspaces
+from testament.services import assignments, attachments, projects, read_side, suites, test_cases, workspaces
 from testament.services.paging import MAX_LIMIT
 
 router = APIRouter(prefix="/api")
@@ -73,7 +73,7 @@ def list_projects(call: Call) -> dict[str, Any]:
     """The workspace's projects (its default one has the workspace's id and name); OData
     options apply."""
     query = odata_query(call, translate.PROJECT_FIELDS)
-    found, total = views.query_projects(call.ctx, call.principal, query.selection)
+    found, total = projects.query_projects(call.ctx, call.principal, query.selection)
     return query.envelope([_project_wire(call, p) for p in found], total)
 
 
@@ -109,8 +109,8 @@ def _package_wire(call: Caller, suite: Suite) -> ScriptPackageWire:
         parent = suites.get_suite(call.ctx, call.principal, suite.parent_id) if suite.parent_id else None
         wire.Parent = _package_wire(replace(call, params={}), parent) if parent else None
     if "Children" in expand:
-        children, _ = views.query_suites(
-            call.ctx, call.principal, views.Selection(limit=MAX_LIMIT), children_of=suite.id
+        children, _ = suites.query_suites(
+            call.ctx, call.principal, read_side.Selection(limit=MAX_LIMIT), children_of=suite.id
         )
         wire.Children = [_package_wire(replace(call, params={}), c) for c in children]
     return wire
@@ -120,7 +120,7 @@ def _package_wire(call: Caller, suite: Suite) -> ScriptPackageWire:
 def list_script_packages(call: Call) -> dict[str, Any]:
     """Every script package of the project, searched with TQL."""
     query = tql_query(call, translate.SCRIPT_PACKAGE_FIELDS)
-    found, total = views.query_suites(call.ctx, call.principal, query.selection)
+    found, total = suites.query_suites(call.ctx, call.principal, query.selection)
     return query.envelope([_package_wire(call, s) for s in found], total)
 
 
@@ -173,15 +173,15 @@ def list_script_package_children(package_id: str, call: Call) -> dict[str, Any]:
     """The script packages directly inside one; OData options apply."""
     parent = suites.get_suite(call.ctx, call.principal, package_id)
     query = odata_query(call, translate.SCRIPT_PACKAGE_FIELDS)
-    found, total = views.query_suites(call.ctx, call.principal, query.selection, children_of=parent.id)
+    found, total = suites.query_suites(call.ctx, call.principal, query.selection, children_of=parent.id)
     return query.envelope([_package_wire(call, s) for s in found], total)
 
 
 def _packages_by_script(call: Caller) -> dict[str, Suite]:
     """The script package each script is in (its first suite), looked up once per request."""
-    suites, _ = views.query_suites(call.ctx, call.principal, views.Selection(limit=MAX_LIMIT))
+    every_suite, _ = suites.query_suites(call.ctx, call.principal, read_side.Selection(limit=MAX_LIMIT))
     found: dict[str, Suite] = {}
-    for suite in suites:
+    for suite in every_suite:
         for case_id in suite.test_case_ids:
             found.setdefault(case_id, suite)
     return found
@@ -257,7 +257,7 @@ ExistingScript = Annotated[test_cases.TestCaseView, Depends(_existing_script)]
 def list_scripts(call: Call) -> dict[str, Any]:
     """Every script of the project, searched with TQL."""
     query = tql_query(call, translate.SCRIPT_FIELDS)
-    cases, total = views.query_test_cases(call.ctx, call.principal, query.selection, kind="manual")
+    cases, total = test_cases.query_test_cases(call.ctx, call.principal, query.selection, kind="manual")
     packages = _packages_by_script(call)
     found = [test_cases.get_test_case(call.ctx, call.principal, c.id) for c in cases]
     return query.envelope([_script_wire(call, v, packages) for v in found], total)
@@ -326,7 +326,7 @@ def _execution_package_wire(call: Caller, package: Any) -> ExecutionPackageWire:
 def list_execution_packages(call: Call) -> dict[str, Any]:
     """Every execution package of the project, searched with TQL."""
     query = tql_query(call, translate.PACKAGE_FIELDS)
-    found, total = views.query_packages(call.ctx, call.principal, query.selection)
+    found, total = assignments.query_packages(call.ctx, call.principal, query.selection)
     return query.envelope([_execution_package_wire(call, p) for p in found], total)
 
 
@@ -352,7 +352,9 @@ def list_children(package_id: str, call: Call) -> dict[str, Any]:
     """The packages directly inside one; OData options apply."""
     package = assignments.get_package(call.ctx, call.principal, package_id)
     query = odata_query(call, translate.PACKAGE_FIELDS)
-    children, total = views.query_packages(call.ctx, call.principal, query.selection, children_of=package.id)
+    children, total = assignments.query_packages(
+        call.ctx, call.principal, query.selection, children_of=package.id
+    )
     return query.envelope([_execution_package_wire(call, p) for p in children], total)
 
 
@@ -360,7 +362,7 @@ def list_children(package_id: str, call: Call) -> dict[str, Any]:
 def list_script_assignments(call: Call) -> dict[str, Any]:
     """Every script assignment of the project, searched with TQL."""
     query = tql_query(call, translate.ASSIGNMENT_FIELDS)
-    found, total = views.query_assignments(call.ctx, call.principal, query.selection)
+    found, total = assignments.query_assignments(call.ctx, call.principal, query.selection)
     packages = _packages_by_script(call) if "Script" in call.expand else None  # once per page
     summaries = assignments.summarize_assignments(call.ctx, call.principal, [a.id for a in found])
     return query.envelope([_assignment_full(call, a, packages, summaries[a.id]) for a in found], total)

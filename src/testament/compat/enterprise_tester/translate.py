@@ -18,7 +18,8 @@ from testament.domain.execution import Execution
 from testament.domain.filters import Kind
 from testament.domain.manual import RunStatus
 from testament.domain.users import user_id_for
-from testament.services import views
+from testament.services import assignments, projects, read_side, suites, test_cases
+from testament.services.executions import manual
 from testament.services.executions.manual import ManualRun, StepResult
 
 __all__ = [
@@ -73,7 +74,7 @@ class VendorFields:
     """A collection's properties that `$filter`, `$orderby` and TQL may name, as the vendor
     names them: each is a field of the read side's view of the collection."""
 
-    view: views.View
+    view: read_side.View
     names: Mapping[str, str]  # vendor property -> the view's field
 
     @cached_property
@@ -84,7 +85,7 @@ class VendorFields:
 
 # a run's Status is the status derive_status gives it: ET's words are the domain's (RUN_STATUS_WORDS)
 RUN_FIELDS = VendorFields(
-    views.RUNS,
+    assignments.RUNS,
     {
         "Id": "id",
         "ScriptId": "test_case_id",
@@ -204,7 +205,7 @@ def content_of(steps: Any) -> dict[str, Any]:
 
 
 PACKAGE_FIELDS = VendorFields(
-    views.PACKAGES,
+    assignments.PACKAGES,
     {
         "Id": "id",
         "Name": "name",
@@ -214,7 +215,7 @@ PACKAGE_FIELDS = VendorFields(
     },
 )
 SCRIPT_PACKAGE_FIELDS = VendorFields(
-    views.SUITES,
+    suites.SUITES,
     {
         "Id": "id",
         "Name": "name",
@@ -226,7 +227,7 @@ SCRIPT_PACKAGE_FIELDS = VendorFields(
     },
 )
 SCRIPT_FIELDS = VendorFields(
-    views.TEST_CASES,
+    test_cases.TEST_CASES,
     {
         "Id": "id",
         "Name": "name",
@@ -237,7 +238,7 @@ SCRIPT_FIELDS = VendorFields(
     },
 )
 ASSIGNMENT_FIELDS = VendorFields(
-    views.ASSIGNMENTS,
+    assignments.ASSIGNMENTS,
     {
         "Id": "id",
         "ScriptId": "test_case_id",
@@ -247,9 +248,9 @@ ASSIGNMENT_FIELDS = VendorFields(
         "CreatedAt": "created_at",
     },
 )
-PROJECT_FIELDS = VendorFields(views.PROJECTS, {"Id": "id", "Name": "name", "CreatedAt": "created_at"})
+PROJECT_FIELDS = VendorFields(projects.PROJECTS, {"Id": "id", "Name": "name", "CreatedAt": "created_at"})
 ATTACHMENT_FIELDS = VendorFields(
-    views.STEP_ATTACHMENTS,
+    manual.STEP_ATTACHMENTS,
     {
         "Id": "id",
         "Name": "name",

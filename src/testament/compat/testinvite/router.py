@@ -36,7 +36,7 @@ from testament.domain.access import Principal
 from testament.domain.filters import Comparison, Constant, Field, Kind, Node, all_of, equals
 from testament.domain.tasks import InstanceStatus
 from testament.kit.sentinels import UNSET
-from testament.services import callbacks, candidates, keys, tasks, test_instances, views
+from testament.services import callbacks, candidates, keys, read_side, tasks, test_instances
 from testament.services.context import AppContext
 
 __all__ = ["callback_body", "create_testinvite_app"]
@@ -96,8 +96,8 @@ Call = Annotated[Caller, Depends(caller)]
 _INSTANCE_FIELDS = {"ticketId": "ticket_id", "candidateId": "candidate_id", "externalId": "external_id"}
 
 
-def _selection(where: Node | None, limit: int, page: int) -> views.Selection:
-    return views.Selection(where, limit=limit, offset=(page - 1) * limit)
+def _selection(where: Node | None, limit: int, page: int) -> read_side.Selection:
+    return read_side.Selection(where, limit=limit, offset=(page - 1) * limit)
 
 
 def _contains_ignoring_case(name: str, text: str) -> Node:
@@ -114,7 +114,7 @@ def list_tasks(call: Call) -> dict[str, Any]:
     limit, page = call.page_window()
     title = call.params.get("title")
     where = _contains_ignoring_case("title", title) if title else None
-    found, total = views.query_tasks(call.ctx, call.principal, _selection(where, limit, page))
+    found, total = tasks.query_tasks(call.ctx, call.principal, _selection(where, limit, page))
     filters = [("title", title)] if title else []
     return sent(
         TaskList(
@@ -143,7 +143,9 @@ def list_candidates(task_id: str, call: Call) -> dict[str, Any]:
     limit, page = call.page_window()
     exact: dict[str, str] = {k: call.params[k] for k in ("fullname", "email", "code") if k in call.params}
     where = all_of(*(equals(name, value) for name, value in exact.items()))
-    found, total = views.query_candidates(call.ctx, call.principal, task_id, _selection(where, limit, page))
+    found, total = candidates.query_candidates(
+        call.ctx, call.principal, task_id, _selection(where, limit, page)
+    )
     started = test_instances.candidates_with_instances(call.ctx, call.principal, [c.id for c in found])
     return sent(
         CandidateList(
@@ -273,7 +275,9 @@ def list_instances(task_id: str, call: Call) -> dict[str, Any]:
     if "candidateId" in given and "externalId" in given:
         raise TiError(400, "Either candidateId or externalId can be used in one request, not both")
     where = all_of(*(equals(_INSTANCE_FIELDS[name], value) for name, value in filters))
-    found, total = views.query_instances(call.ctx, call.principal, task_id, _selection(where, limit, page))
+    found, total = test_instances.query_instances(
+        call.ctx, call.principal, task_id, _selection(where, limit, page)
+    )
     return sent(
         InstanceList(
             testInstances=[translate.instance_wire(v, call.detailed) for v in found],
@@ -332,8 +336,8 @@ def filter_instances(
         raise TiError(400, "kind must be 'meta' or 'info'")
     where = _filter_of(body, last)
     label = body.label if not isinstance(body, InfoFilter) else None
-    selection = views.Selection(where, limit=limit + 1)
-    found, _total = views.query_instances(call.ctx, call.principal, task_id, selection, label=label)
+    selection = read_side.Selection(where, limit=limit + 1)
+    found, _total = test_instances.query_instances(call.ctx, call.principal, task_id, selection, label=label)
     page, more = found[:limit], len(found) > limit
     last_id = page[-1].instance.id if page else None
     following = f"?limit={limit}&lastDocId={last_id}&mode={call.mode}" if more and last_id else None

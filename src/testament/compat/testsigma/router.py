@@ -40,10 +40,11 @@ from testament.services import (
     executions,
     keys,
     plan_runs,
+    plans,
+    read_side,
     run_configs,
     surface_ids,
     uploads,
-    views,
 )
 from testament.services.context import AppContext
 from testament.services.executions import Started
@@ -373,8 +374,8 @@ def list_plan_runs(
         any_of(*(translate.result_condition(r) for r in sorted(results))) if results else None,
         equals("build_no", build) if build is not None else None,
     )
-    selection = views.Selection(where, limit=size, offset=page * size)
-    runs, total = views.query_plan_runs(call.ctx, call.principal, selection)
+    selection = read_side.Selection(where, limit=size, offset=page * size)
+    runs, total = plan_runs.query_plan_runs(call.ctx, call.principal, selection)
     return translate.page_wire(_run_answers(call, runs), total, page, size)
 
 
@@ -407,9 +408,9 @@ def list_test_plans(
     except ValueError as exc:
         raise field_error("query", str(exc), query) from None
     named = all_of(*(equals("name", value) for key, _op, value in terms if key == "name"))
-    selection = views.Selection(named, limit=size, offset=page * size)
-    plans, total = views.query_plans(call.ctx, call.principal, selection)
-    items = call.show(lambda ids: [translate.plan_wire(p, ids) for p in plans])
+    selection = read_side.Selection(named, limit=size, offset=page * size)
+    found_plans, total = plans.query_plans(call.ctx, call.principal, selection)
+    items = call.show(lambda ids: [translate.plan_wire(p, ids) for p in found_plans])
     return translate.page_wire(items, total, page, size)
 
 

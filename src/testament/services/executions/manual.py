@@ -30,22 +30,25 @@ from testament.domain.manual import (
 from testament.domain.model import Artifact, Assignment
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
-from testament.services import endings
+from testament.services import endings, read_side
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import RecordAdded
 from testament.services.executions.artifacts import store_artifact
 from testament.services.paging import MAX_LIMIT, Window, offset_page
+from testament.services.read_side import Selection, View
 from testament.store import tables
 from testament.store.repository import Repository
 from testament.store.tables import artifacts, execution_records, executions, test_case_versions
 
 __all__ = [
+    "STEP_ATTACHMENTS",
     "ManualRun",
     "StepInput",
     "StepResult",
     "attach_to_step",
     "find_step_result",
     "get_manual_run",
+    "query_step_attachments",
     "record_steps",
     "run_status_column",
     "step_attachments",
@@ -398,3 +401,21 @@ def step_attachments(
             artifacts.c.execution_id == run.execution.id, artifacts.c.record_seq == seq
         )
         return offset_page(session, attached, window or Window(limit=MAX_LIMIT), artifacts.c.id)
+
+
+# a step result's files are artifacts; a test case's or an incident's are attachments
+STEP_ATTACHMENTS = View(
+    {
+        "id": artifacts.c.id,
+        "name": artifacts.c.name,
+        "media_type": artifacts.c.media_type,
+        "size": artifacts.c.size,
+        "created_at": artifacts.c.created_at,
+    }
+)
+
+
+def query_step_attachments(
+    app: AppContext, principal: Principal, step_result_id: str, selection: Selection
+) -> tuple[list[Artifact], int]:
+    return step_attachments(app, principal, step_result_id, read_side.window(STEP_ATTACHMENTS, selection))

@@ -5,11 +5,13 @@ A plan run is made with its executions when a plan starts (services/executions/s
 """
 
 from testament.services.plan_runs.read import (
+    PLAN_RUNS,
     PlanRunView,
     get_plan_run,
     list_plan_runs,
     load_plan_run,
     page_plan_runs,
+    query_plan_runs,
 )
 from testament.services.plan_runs.sheets import (
     PlanRunSheet,
@@ -21,6 +23,7 @@ from testament.services.plan_runs.sheets import (
 from testament.services.plan_runs.write import rerun_plan_run, stop_plan_run
 
 __all__ = [
+    "PLAN_RUNS",
     "PlanRunSheet",
     "PlanRunView",
     "RunExecution",
@@ -30,6 +33,7 @@ __all__ = [
     "page_plan_runs",
     "plan_run_sheet",
     "plan_run_sheets",
+    "query_plan_runs",
     "rerun_plan_run",
     "start_and_show",
     "stop_plan_run",

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
@@ -12,12 +12,23 @@ from testament.domain.errors import InvalidInput
 from testament.domain.execution import Execution, ExecutionStatus, plan_run_status
 from testament.domain.model import Plan, PlanRun
 from testament.domain.scoring import gate_passed, merge_scoreboards
+from testament.services import read_side
 from testament.services.context import AppContext
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
+from testament.services.read_side import Selection, View
+from testament.store import tables as t
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import executions, plan_runs
 
-__all__ = ["PlanRunView", "get_plan_run", "list_plan_runs", "load_plan_run", "page_plan_runs"]
+__all__ = [
+    "PLAN_RUNS",
+    "PlanRunView",
+    "get_plan_run",
+    "list_plan_runs",
+    "load_plan_run",
+    "page_plan_runs",
+    "query_plan_runs",
+]
 
 
 @dataclass(frozen=True)
@@ -105,3 +116,42 @@ def page_plan_runs(
             )
         )
     return rows, int(total)
+
+
+def _some_execution(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Whether the plan run has an execution meeting every condition."""
+    return exists().where(t.executions.c.plan_run_id == t.plan_runs.c.id, *conditions)
+
+
+# What a surface needs to derive a plan run's result in its own words: facts about its
+# executions (by the status reports count: an override, else the execution's own).
+_EFFECTIVE = func.coalesce(t.executions.c.override_status, t.executions.c.status)
+_TERMINAL = [s for s in ExecutionStatus if s.is_terminal]
+PLAN_RUNS = View(
+    {
+        "id": t.plan_runs.c.id,
+        "plan_id": t.plan_runs.c.plan_id,
+        "build_no": t.plan_runs.c.build_no,
+        "created_at": t.plan_runs.c.created_at,
+        "has_executions": _some_execution(),
+        "active": _some_execution(t.executions.c.status.not_in(_TERMINAL)),
+        "some_passed": _some_execution(_EFFECTIVE == ExecutionStatus.PASSED),
+        "some_failed": _some_execution(_EFFECTIVE == ExecutionStatus.FAILED),
+        "some_errored": _some_execution(_EFFECTIVE == ExecutionStatus.ERROR),
+        "some_stopped_after_start": _some_execution(
+            _EFFECTIVE == ExecutionStatus.STOPPED, t.executions.c.started_at.is_not(None)
+        ),
+        "some_stopped_before_start": _some_execution(
+            _EFFECTIVE == ExecutionStatus.STOPPED, t.executions.c.started_at.is_(None)
+        ),
+    }
+)
+
+
+def query_plan_runs(app: AppContext, principal: Principal, selection: Selection) -> tuple[list[PlanRun], int]:
+    """The workspace's plan runs in the selection, newest first."""
+    principal.require(Permission.READ)
+    window = read_side.window(PLAN_RUNS, selection)
+    with app.db.reading() as session:
+        runs = Repository(session, PlanRun, principal.workspace_id, "plan run")
+        return runs.offset_page(window, t.plan_runs.c.id.desc())
