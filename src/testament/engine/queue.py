@@ -103,33 +103,46 @@ def claim_next(app: AppContext, owner: str, kinds: frozenset[str] | None = None)
 
 
 def _workspaces_in_turn(uow: UnitOfWork, cap: int, kinds: frozenset[str] | None) -> list[str]:
-    """Workspaces with queued work below their cap: fewest running first, then the oldest queued."""
-    queued = select(executions.c.workspace_id, func.min(executions.c.queued_at).label("oldest")).where(
-        executions.c.status == ExecutionStatus.QUEUED
+    """Workspaces with queued work below their cap: fewest running first, then the oldest queued.
+    Read off the index of queued executions by workspace, one probe per workspace with queued
+    work (a skip scan): a backlog of thousands costs no more than one queued execution."""
+    queued = executions.c.status == ExecutionStatus.QUEUED
+    heads = select(select(func.min(executions.c.workspace_id)).where(queued).scalar_subquery().label("id"))
+    walk = heads.cte("workspaces_with_queued", recursive=True)
+    later = executions.alias("later")
+    walk = walk.union_all(
+        select(
+            select(func.min(later.c.workspace_id))
+            .where(later.c.status == ExecutionStatus.QUEUED, later.c.workspace_id > walk.c.id)
+            .scalar_subquery()
+        ).where(walk.c.id.is_not(None))
     )
+    oldest = select(executions.c.queued_at).where(queued, executions.c.workspace_id == walk.c.id)
     if kinds is not None:
-        queued = queued.where(executions.c.kind.in_(kinds))
-    waiting = queued.group_by(executions.c.workspace_id).subquery()
-    held = (
-        select(execution_slots.c.workspace_id, func.count().label("running"))
-        .where(execution_slots.c.execution_id.is_not(None))
-        .group_by(execution_slots.c.workspace_id)
-        .subquery()
+        oldest = oldest.where(executions.c.kind.in_(kinds))
+    running = (
+        select(func.count())
+        .select_from(execution_slots)
+        .where(execution_slots.c.workspace_id == walk.c.id, execution_slots.c.execution_id.is_not(None))
     )
-    running = func.coalesce(held.c.running, 0)
-    turn = (
-        select(waiting.c.workspace_id)
-        .outerjoin(held, held.c.workspace_id == waiting.c.workspace_id)
-        .where(running < cap)
-        .order_by(running, waiting.c.oldest, waiting.c.workspace_id)
-        .limit(CANDIDATES)
-    )
-    return list(uow.session.execute(turn).scalars())
+    rows = uow.session.execute(
+        select(
+            walk.c.id,
+            oldest.order_by(executions.c.queued_at, executions.c.id)
+            .limit(1)
+            .scalar_subquery()
+            .label("oldest"),
+            running.scalar_subquery().label("running"),
+        ).where(walk.c.id.is_not(None))
+    ).all()
+    waiting = [r for r in rows if r.oldest is not None and r.running < cap]
+    waiting.sort(key=lambda r: (r.running, as_utc(r.oldest), r.id))
+    return [r.id for r in waiting[:CANDIDATES]]
 
 
 def _free_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> int | None:
     """Lock a free slot of the workspace (below the cap: slots above a lowered cap are not given
-    out again), making its slots on first need. None when none is free to this claim."""
+    out again), making one when it has none free. None when none is free to this claim."""
     free = (
         select(execution_slots.c.slot_no)
         .where(
@@ -142,25 +155,29 @@ def _free_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> int | None:
         .with_for_update(skip_locked=True)  # SQLite: its one writer at a time needs no lock
     )
     slot_no = uow.session.execute(free).scalar()
-    if slot_no is None and _add_slots(uow, workspace_id, cap):
+    if slot_no is None and _add_slot(uow, workspace_id, cap):
         slot_no = uow.session.execute(free).scalar()
     return slot_no
 
 
-def _add_slots(uow: UnitOfWork, workspace_id: str, cap: int) -> bool:
-    """Make the workspace's missing slots below the cap; whether there were any."""
-    have = set(
-        uow.session.execute(
-            select(execution_slots.c.slot_no).where(
-                execution_slots.c.workspace_id == workspace_id, execution_slots.c.slot_no < cap
-            )
-        ).scalars()
+def _add_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> bool:
+    """Make the workspace's next slot if it has fewer than the cap; whether it did. Slots are
+    made one at a time as claims need them (a workspace has as many as it ever ran at once, not
+    its cap, which may be raised to thousands), so they are numbered 0, 1, … without gaps."""
+    have = uow.session.execute(
+        select(func.count())
+        .select_from(execution_slots)
+        .where(execution_slots.c.workspace_id == workspace_id, execution_slots.c.slot_no < cap)
+    ).scalar_one()
+    if have >= cap:
+        return False
+    dialect: Any = sqlite if uow.app.db.is_sqlite else postgresql
+    uow.session.execute(  # a claim elsewhere making the same one leaves this free for that claim
+        dialect.insert(execution_slots)
+        .values(workspace_id=workspace_id, slot_no=have)
+        .on_conflict_do_nothing()
     )
-    missing = [{"workspace_id": workspace_id, "slot_no": n} for n in range(cap) if n not in have]
-    if missing:
-        dialect: Any = sqlite if uow.app.db.is_sqlite else postgresql
-        uow.session.execute(dialect.insert(execution_slots).values(missing).on_conflict_do_nothing())
-    return bool(missing)
+    return True
 
 
 def _oldest_queued(uow: UnitOfWork, workspace_id: str, kinds: frozenset[str] | None) -> Execution | None:

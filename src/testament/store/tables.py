@@ -362,6 +362,8 @@ executions = Table(
     # the queue: the oldest queued first; running ones by lease expiry for recovery
     Index("ix_executions_status_queued", "status", "queued_at"),
     Index("ix_executions_status_lease", "status", "lease_expires_at"),
+    # a claim: each workspace's oldest queued, read off the index (engine/queue.py)
+    Index("ix_executions_status_workspace_queued", "status", "workspace_id", "queued_at", "id"),
 )
 
 execution_records = Table(
@@ -664,9 +666,10 @@ workers = Table(
     Index("ix_workers_last_heartbeat", "last_heartbeat_at"),
 )
 
-# A workspace's running cap as rows (slot_no 0 .. cap-1, made as claims need them): a claim takes a
-# free slot with SKIP LOCKED (engine/queue.py), so concurrent claims in one workspace take different
-# rows instead of queueing on the workspace's; finishing, handing back or recovery frees it.
+# A workspace's running cap as rows (slot_no 0, 1, … below the cap, made one by one as claims
+# need them): a claim takes a free slot with SKIP LOCKED (engine/queue.py), so concurrent claims in
+# one workspace take different rows instead of queueing on the workspace's; finishing, handing
+# back or recovery frees it.
 execution_slots = Table(
     "execution_slots",
     metadata,

@@ -1,4 +1,5 @@
-"""execution slots: a workspace's running cap as rows that claims take without locking the workspace
+"""execution slots: a workspace's running cap as rows that claims take without locking the
+workspace; an index of queued executions by workspace, for the claim's choice of workspace
 
 Executions running at the upgrade take slots 0, 1, … of their workspace, so the cap holds from
 the first claim after it.
@@ -40,6 +41,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("workspace_id", "slot_no", name=op.f("pk_execution_slots")),
         sa.UniqueConstraint("execution_id", name=op.f("uq_execution_slots_execution_id")),
     )
+    with op.batch_alter_table("executions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_executions_status_workspace_queued",
+            ["status", "workspace_id", "queued_at", "id"],
+            unique=False,
+        )
     op.execute(
         "INSERT INTO execution_slots (workspace_id, slot_no, execution_id) "
         "SELECT workspace_id, ROW_NUMBER() OVER (PARTITION BY workspace_id ORDER BY id) - 1, id "
@@ -48,4 +55,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("executions", schema=None) as batch_op:
+        batch_op.drop_index("ix_executions_status_workspace_queued")
     op.drop_table("execution_slots")
