@@ -40,7 +40,7 @@ from testament.kit.ids import new_id
 from testament.services import keys
 from testament.services.context import AppContext
 from testament.services.executions import list_executions
-from testament.services.test_case_search import search_test_cases
+from testament.services.test_cases.search import search_test_cases
 from testament.store.db import Database
 from testament.store.tables import executions, test_case_tags, test_case_versions, test_cases
 

@@ -9,8 +9,8 @@ import pytest
 from testament.compat.aws_connect import translate
 from testament.compat.aws_connect.schemas import TagFilterWire, TestCaseSearchCriteria
 from testament.domain.filters import all_of
-from testament.services import test_case_search as search
 from testament.services import test_cases as tc
+from testament.services.test_cases import search
 from tests.integration.conftest import Engine
 
 CASES: dict[str, tuple[str, dict[str, str], bool]] = {  # name: (description, tags, published)

@@ -26,7 +26,7 @@ from testament.domain.filters import (
 )
 from testament.domain.manual import RunStatus
 from testament.kit.ids import new_id
-from testament.services import assignments, plan_runs, plans, read_side
+from testament.services import assignments, packages, plan_runs, plans, read_side
 from testament.services import test_cases as tc
 from testament.services.executions import manual
 from testament.services.executions.manual import StepInput
@@ -41,7 +41,7 @@ def _runs(engine: Engine) -> dict[str, str]:
     """Three manual runs of one assignment: passed, failed and one still open (In Progress)."""
     ctx, me = engine.ctx, engine.principal
     case = tc.create_test_case(ctx, me, kind="manual", name="login", content=STEPS, publish=True)
-    package = assignments.create_package(ctx, me, name="sprint 1")
+    package = packages.create_package(ctx, me, name="sprint 1")
     assignment = assignments.create_assignment(
         ctx, me, package_id=package.id, test_case_id=case.test_case.id, assignee=me.user_name
     )

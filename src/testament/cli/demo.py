@@ -20,7 +20,7 @@ from rich.console import Console
 from testament.compat.aws_connect.translate import flow_body
 from testament.domain.access import Principal, Role
 from testament.domain.errors import NotFound, TestamentError
-from testament.services import assignments, keys, plans, tasks, test_cases, workspaces
+from testament.services import assignments, keys, packages, plans, tasks, test_cases, workspaces
 from testament.services import resources as workspace_resources
 from testament.services.apply import apply_bundle, parse_bundle
 from testament.services.context import AppContext
@@ -88,7 +88,7 @@ def _plant_assignment(app: AppContext, principal: Principal) -> None:
     ]
     case = {"name": "checkout by hand", "kind": "manual", "content": {"steps": steps}}
     case_id = _apply(app, principal, {"test_cases": [case]})["checkout by hand"]
-    package = assignments.create_package(app, principal, name="Sprint 1")
+    package = packages.create_package(app, principal, name="Sprint 1")
     assignments.create_assignment(app, principal, package_id=package.id, test_case_id=case_id, assignee=USER)
 
 

@@ -125,15 +125,9 @@ def _check(
         raise InvalidInput.of(problems)
 
 
-_LISTS: dict[type, Any] = {
-    Suite: suites.list_suites,
-    Plan: plans.list_plans,
-    Environment: environments.list_environments,
-}
-
-
-def _stored(app: AppContext, principal: Principal, cls: Any) -> dict[str, Any]:
-    return {a.name: a for a in all_items(partial(_LISTS[cls], app, principal))}
+def _stored(app: AppContext, principal: Principal, list_page: Any) -> dict[str, Any]:
+    """Every stored asset a list use case pages through, by name."""
+    return {a.name: a for a in all_items(partial(list_page, app, principal))}
 
 
 def _stored_cases(app: AppContext, principal: Principal) -> dict[str, TestCase]:
@@ -148,10 +142,10 @@ def apply_bundle(app: AppContext, principal: Principal, bundle: Bundle) -> list[
     refusal anywhere leaves the workspace as it was.
     """
     principal.require(Permission.WRITE)
-    envs = _stored(app, principal, Environment)
+    envs = _stored(app, principal, environments.list_environments)
     cases = _stored_cases(app, principal)
-    stored_suites = _stored(app, principal, Suite)
-    stored_plans = _stored(app, principal, Plan)
+    stored_suites = _stored(app, principal, suites.list_suites)
+    stored_plans = _stored(app, principal, plans.list_plans)
     _check(bundle, set(cases), set(stored_suites), set(envs))
     ids = _Ids(
         environments={n: e.id for n, e in envs.items()},

@@ -147,15 +147,6 @@ def count_attachments(app: AppContext, principal: Principal, holder: Holder, hol
 
 ATTACHMENTS = View(
     {
-        "id": t.artifacts.c.id,
-        "name": t.artifacts.c.name,
-        "media_type": t.artifacts.c.media_type,
-        "size": t.artifacts.c.size,
-        "created_at": t.artifacts.c.created_at,
-    }
-)
-ATTACHMENTS = View(
-    {
         "id": t.attachments.c.id,
         "name": t.attachments.c.name,
         "media_type": t.attachments.c.media_type,

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal, Role
 from testament.domain.errors import NotFound, Unauthenticated
-from testament.domain.model import ApiKey, Workspace
+from testament.domain.model import ApiKey
 from testament.domain.users import checked_name
 from testament.kit.ids import new_id, new_secret
-from testament.services import users
+from testament.services import users, workspaces
 from testament.services.context import AppContext
 from testament.store.repository import Repository
 from testament.store.tables import api_keys
@@ -104,7 +104,7 @@ def list_keys(app: AppContext, workspace_id: str, *, principal: Principal | None
         if workspace_id != principal.workspace_id:
             raise NotFound("workspace", workspace_id)
     with app.db.reading() as session:
-        if session.get(Workspace, workspace_id) is None:
+        if not workspaces.exists(session, workspace_id):
             raise NotFound("workspace", workspace_id)
         keys = Repository(session, ApiKey, workspace_id, "key")
         return list(session.scalars(keys.select().order_by(api_keys.c.id)))

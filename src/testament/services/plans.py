@@ -12,14 +12,13 @@ from testament.domain.model import Plan
 from testament.domain.plan_settings import check_machines, check_plan_settings
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import named, read_side, references
+from testament.services import named, read_side, references, tasks
 from testament.services.context import AppContext
 from testament.services.paging import Page
 from testament.services.read_side import Selection, View
-from testament.services.test_cases import refuse_if_in_a_task
 from testament.store import tables as t
 from testament.store.repository import Repository
-from testament.store.tables import executions, plan_runs, task_steps
+from testament.store.tables import executions, plan_runs
 
 __all__ = [
     "PLANS",
@@ -168,7 +167,7 @@ def delete_plan(app: AppContext, principal: Principal, ident: str) -> None:
         uow.lock_workspace(principal.workspace_id)  # a start of this plan cannot slip in between
         plan = named.load(uow.session, references.PLAN, principal, ident)
         _refuse_if_running(uow.session, plan.id)
-        refuse_if_in_a_task(uow.session, task_steps.c.plan_id, plan.id, f"plan {plan.name!r}")
+        tasks.refuse_if_in_a_task(uow.session, f"plan {plan.name!r}", plan_id=plan.id)
         if uow.session.scalar(select(plan_runs.c.id).where(plan_runs.c.plan_id == plan.id).limit(1)):
             plan.retire(app.clock())  # its runs, their executions and records stay readable
         else:

@@ -21,6 +21,7 @@ __all__ = [
     "create_suite",
     "delete_suite",
     "get_suite",
+    "leave_suites",
     "list_suites",
     "query_suites",
     "update_suite",
@@ -187,3 +188,11 @@ SUITES = View(
         "updated_at": t.suites.c.updated_at,
     }
 )
+
+
+def leave_suites(session: Session, principal: Principal, case_id: str) -> None:
+    """A deleted test case leaves every suite (a suite is what to run next time; what ran
+    before keeps its suite id on the executions)."""
+    for suite in session.scalars(named.mine(session, principal, references.SUITE).select()):
+        if case_id in suite.test_case_ids:
+            suite.test_case_ids = [c for c in suite.test_case_ids if c != case_id]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
-from testament.domain.errors import InvalidInput, NotFound
+from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.tasks import UNLIMITED, Task, TaskStep, check_labels, check_tags
 from testament.kit.ids import new_id
 from testament.services import read_side, references
@@ -33,6 +33,7 @@ __all__ = [
     "load_step",
     "load_task",
     "query_tasks",
+    "refuse_if_in_a_task",
 ]
 
 
@@ -158,6 +159,18 @@ def load_step(session: Session, task: Task, step_id: str) -> TaskStep:
     if step is None or step.task_id != task.id:
         raise NotFound("task step", step_id)
     return step
+
+
+def refuse_if_in_a_task(
+    session: Session, what: str, *, test_case_id: str | None = None, plan_id: str | None = None
+) -> None:
+    """A test case or plan a task step names stays: its test instances are records."""
+    named = task_steps.c.test_case_id == test_case_id if test_case_id else task_steps.c.plan_id == plan_id
+    title = session.execute(
+        select(tasks.c.title).join(task_steps, task_steps.c.task_id == tasks.c.id).where(named)
+    ).scalar()
+    if title is not None:
+        raise Conflict(f"{what} is a step of task {title!r}; delete the task first")
 
 
 def _steps_of(session: Session, task_ids: Sequence[str]) -> dict[str, list[TaskStep]]:

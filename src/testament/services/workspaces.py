@@ -1,12 +1,14 @@
 """Workspaces: the tenants. An operator makes them (CLI); everything else belongs to one."""
 
+from sqlalchemy.orm import Session
+
 from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.model import Workspace
 from testament.kit.ids import new_id
 from testament.services import projects
 from testament.services.context import AppContext
 
-__all__ = ["create_workspace", "get_workspace"]
+__all__ = ["create_workspace", "exists", "get_workspace"]
 
 
 def _check_name(field: str, value: str) -> str:
@@ -33,3 +35,7 @@ def get_workspace(app: AppContext, workspace_id: str) -> Workspace:
     if workspace is None:
         raise NotFound("workspace", workspace_id)
     return workspace
+
+
+def exists(session: Session, workspace_id: str) -> bool:
+    return session.get(Workspace, workspace_id) is not None

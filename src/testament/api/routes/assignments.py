@@ -10,7 +10,7 @@ from testament.api.errors import raises
 from testament.api.schemas import ExecutionPublic, FromDomain, Items
 from testament.domain.errors import QuotaExceeded
 from testament.services import assignments as svc
-from testament.services import references
+from testament.services import packages, references
 
 router = APIRouter(tags=["assignments"])
 
@@ -49,7 +49,7 @@ class AssignmentPublic(FromDomain):
 def create_package(body: PackageBody, ctx: Ctx, principal: CurrentPrincipal) -> PackagePublic:
     """A folder of assignments, at the top level or inside `parent_id` (packages nest). Testers, managers
     and admins may call it."""
-    return PackagePublic.of(svc.create_package(ctx, principal, name=body.name, parent_id=body.parent_id))
+    return PackagePublic.of(packages.create_package(ctx, principal, name=body.name, parent_id=body.parent_id))
 
 
 @router.get("/packages", operation_id="listPackages", summary="List packages")
@@ -58,13 +58,15 @@ def list_packages(
 ) -> Items[PackagePublic]:
     """Top-level packages, or those directly inside `parent_id`. Any role may call it."""
     parent_id = references.resolve_filter(ctx, principal, references.PACKAGE, parent_id, field="parent_id")
-    return Items(items=[PackagePublic.of(p) for p in svc.list_packages(ctx, principal, parent_id=parent_id)])
+    return Items(
+        items=[PackagePublic.of(p) for p in packages.list_packages(ctx, principal, parent_id=parent_id)]
+    )
 
 
 @router.get("/packages/{package_id}", operation_id="getPackage", summary="Get a package")
 def get_package(package_id: str, ctx: Ctx, principal: CurrentPrincipal) -> PackagePublic:
     """A package by id, or by a name only one package has. Any role may call it."""
-    return PackagePublic.of(svc.get_package(ctx, principal, package_id))
+    return PackagePublic.of(packages.get_package(ctx, principal, package_id))
 
 
 @router.post("/assignments", status_code=201, operation_id="createAssignment", summary="Assign a test case")

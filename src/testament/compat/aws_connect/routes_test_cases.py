@@ -22,7 +22,8 @@ from testament.domain import errors as e
 from testament.domain.filters import all_of
 from testament.domain.model import TestCaseStatus
 from testament.runners.connect.entry import entry_point
-from testament.services import resources, test_case_search, test_cases
+from testament.services import resources, test_cases
+from testament.services.test_cases import search
 
 router = APIRouter()
 FLOW = "connect.flow"
@@ -158,7 +159,7 @@ def search_test_cases(call: Call, body: SearchBody) -> dict[str, Any]:
         translate.criteria_filter(body.SearchCriteria),
         translate.tag_filter(body.SearchFilter.TagFilter if body.SearchFilter else None),
     )
-    found = test_case_search.search_test_cases(
+    found = search.search_test_cases(
         call.ctx, call.principal, kind=KIND, where=where, limit=body.MaxResults, after=after
     )
     answer: dict[str, Any] = {

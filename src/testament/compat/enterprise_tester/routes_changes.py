@@ -30,7 +30,7 @@ from testament.compat.enterprise_tester.setup_routes import (
 )
 from testament.compat.wire import sent
 from testament.domain.filters import equals
-from testament.services import assignments, projects
+from testament.services import assignments, packages, projects
 
 __all__ = ["router"]
 
@@ -45,14 +45,14 @@ def update_execution_package(package_id: str, call: Call, body: ExecutionPackage
         changes["name"] = body.Name or ""
     if "ParentId" in body.model_fields_set:
         changes["parent_id"] = body.ParentId
-    package = assignments.update_package(call.ctx, call.principal, package_id, **changes)
+    package = packages.update_package(call.ctx, call.principal, package_id, **changes)
     return sent(_execution_package_wire(call, package))
 
 
 @router.delete("/executionpackage/{package_id}")
 def delete_execution_package(package_id: str, call: Call) -> Response:
     """Deletes the package and those inside it; 403 while any holds script assignments."""
-    assignments.delete_package(call.ctx, call.principal, package_id)
+    packages.delete_package(call.ctx, call.principal, package_id)
     return Response(status_code=200)
 
 

@@ -37,6 +37,7 @@ from testament.compat.wire import sent
 from testament.domain.attachments import Holder
 from testament.domain.model import Project, Suite
 from testament.services import assignments, attachments, projects, read_side, suites, test_cases, workspaces
+from testament.services import packages as execution_packages
 from testament.services.paging import MAX_LIMIT
 
 router = APIRouter(prefix="/api")
@@ -326,13 +327,13 @@ def _execution_package_wire(call: Caller, package: Any) -> ExecutionPackageWire:
 def list_execution_packages(call: Call) -> dict[str, Any]:
     """Every execution package of the project, searched with TQL."""
     query = tql_query(call, translate.PACKAGE_FIELDS)
-    found, total = assignments.query_packages(call.ctx, call.principal, query.selection)
+    found, total = execution_packages.query_packages(call.ctx, call.principal, query.selection)
     return query.envelope([_execution_package_wire(call, p) for p in found], total)
 
 
 @router.post("/executionpackages", status_code=201, responses={201: {"model": ExecutionPackageWire}})
 def create_execution_package(call: Call, response: Response, body: ExecutionPackageInput) -> dict[str, Any]:
-    package = assignments.create_package(
+    package = execution_packages.create_package(
         call.ctx, call.principal, name=body.Name or "", parent_id=body.ParentId, project_id=body.ProjectId
     )
     wire = _execution_package_wire(call, package)
@@ -342,7 +343,9 @@ def create_execution_package(call: Call, response: Response, body: ExecutionPack
 
 @router.get("/executionpackage/{package_id}", responses={200: {"model": ExecutionPackageWire}})
 def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
-    return sent(_execution_package_wire(call, assignments.get_package(call.ctx, call.principal, package_id)))
+    return sent(
+        _execution_package_wire(call, execution_packages.get_package(call.ctx, call.principal, package_id))
+    )
 
 
 @router.get(
@@ -350,9 +353,9 @@ def get_execution_package(package_id: str, call: Call) -> dict[str, Any]:
 )
 def list_children(package_id: str, call: Call) -> dict[str, Any]:
     """The packages directly inside one; OData options apply."""
-    package = assignments.get_package(call.ctx, call.principal, package_id)
+    package = execution_packages.get_package(call.ctx, call.principal, package_id)
     query = odata_query(call, translate.PACKAGE_FIELDS)
-    children, total = assignments.query_packages(
+    children, total = execution_packages.query_packages(
         call.ctx, call.principal, query.selection, children_of=package.id
     )
     return query.envelope([_execution_package_wire(call, p) for p in children], total)
@@ -408,7 +411,7 @@ def _assignment_full(
         wire.Script = _script_wire(call, script, packages)
     if "Package" in expand:
         wire.Package = _execution_package_wire(
-            call, assignments.get_package(call.ctx, call.principal, assignment.package_id)
+            call, execution_packages.get_package(call.ctx, call.principal, assignment.package_id)
         )
     return wire
 

@@ -18,7 +18,7 @@ from testament.domain.execution import Execution
 from testament.domain.filters import Kind
 from testament.domain.manual import RunStatus
 from testament.domain.users import user_id_for
-from testament.services import assignments, projects, read_side, suites, test_cases
+from testament.services import assignments, packages, projects, read_side, suites, test_cases
 from testament.services.executions import manual
 from testament.services.executions.manual import ManualRun, StepResult
 
@@ -205,7 +205,7 @@ def content_of(steps: Any) -> dict[str, Any]:
 
 
 PACKAGE_FIELDS = VendorFields(
-    assignments.PACKAGES,
+    packages.PACKAGES,
     {
         "Id": "id",
         "Name": "name",

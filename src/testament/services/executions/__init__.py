@@ -8,6 +8,7 @@ from testament.services.executions.lifecycle import (
     delete_execution,
     override_executions,
     request_stop,
+    request_stop_all,
     stop_execution,
 )
 from testament.services.executions.read import (
@@ -42,6 +43,7 @@ __all__ = [
     "load_execution",
     "override_executions",
     "request_stop",
+    "request_stop_all",
     "start_execution",
     "stop_execution",
 ]

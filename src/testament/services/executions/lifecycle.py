@@ -2,6 +2,8 @@
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome
@@ -11,8 +13,9 @@ from testament.services.events import ExecutionStopRequested
 from testament.services.executions.read import load_execution
 from testament.services.executions.start import ACTIVE
 from testament.store.repository import Repository
+from testament.store.tables import executions
 
-__all__ = ["delete_execution", "override_executions", "request_stop", "stop_execution"]
+__all__ = ["delete_execution", "override_executions", "request_stop", "request_stop_all", "stop_execution"]
 
 
 def stop_execution(
@@ -42,6 +45,16 @@ def request_stop(uow: UnitOfWork, execution: Execution) -> None:
         endings.ended(uow, execution)
     else:
         uow.emit(ExecutionStopRequested(execution.workspace_id, execution.id))
+
+
+def request_stop_all(uow: UnitOfWork, plan_run_id: str) -> None:
+    """Ask every execution of a plan run that is still queued or running to stop."""
+    for execution in uow.session.scalars(
+        select(Execution)
+        .where(executions.c.plan_run_id == plan_run_id, executions.c.status.in_(ACTIVE))
+        .with_for_update()
+    ):
+        request_stop(uow, execution)
 
 
 def override_executions(

@@ -15,7 +15,7 @@ from testament.kit.clock import as_utc
 from testament.kit.ids import id_floor
 from testament.services.context import AppContext
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
-from testament.services.test_case_tags import tagged
+from testament.services.test_cases.tags import tagged
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import execution_records, executions
 

@@ -1,15 +1,12 @@
 """Stopping a plan run, and running it again (a rerun: what `RerunScope` selects of it)."""
 
-from sqlalchemy import select
-
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput
-from testament.domain.execution import Execution, plan_run_status
+from testament.domain.execution import plan_run_status
 from testament.domain.reruns import RerunScope, rerun_selection
 from testament.services.context import AppContext
-from testament.services.executions import ACTIVE, RunDetails, Started, request_stop, start_execution
+from testament.services.executions import ACTIVE, RunDetails, Started, request_stop_all, start_execution
 from testament.services.plan_runs.read import PlanRunView, get_plan_run, load_plan_run
-from testament.store.tables import executions
 
 __all__ = ["rerun_plan_run", "stop_plan_run"]
 
@@ -18,12 +15,7 @@ def stop_plan_run(app: AppContext, principal: Principal, plan_run_id: str) -> Pl
     principal.require(Permission.EXECUTE)
     with app.uow() as uow:
         load_plan_run(uow.session, principal, plan_run_id)
-        for execution in uow.session.scalars(
-            select(Execution)
-            .where(executions.c.plan_run_id == plan_run_id, executions.c.status.in_(ACTIVE))
-            .with_for_update()
-        ):
-            request_stop(uow, execution)
+        request_stop_all(uow, plan_run_id)
         uow.commit()
     return get_plan_run(app, principal, plan_run_id)
 

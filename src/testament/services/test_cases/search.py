@@ -16,7 +16,8 @@ from testament.domain.access import Permission, Principal
 from testament.domain.filters import Node
 from testament.domain.model import DataSet, TestCase
 from testament.services.context import AppContext
-from testament.services.test_cases import LIVE, TEST_CASES, TestCaseView
+from testament.services.test_cases.read import TEST_CASES
+from testament.services.test_cases.write import LIVE, TestCaseView
 from testament.store.filters import compile_filter
 from testament.store.repository import owned_by
 from testament.store.tables import data_sets, test_case_versions, test_cases

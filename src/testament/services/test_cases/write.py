@@ -1,10 +1,10 @@
 """Test cases: create, read, change, publish, delete; their versions and data sets."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,35 +15,27 @@ from testament.domain.execution import ExecutionStatus
 from testament.domain.model import (
     TEST_CASE_NAME_MAX,
     DataSet,
-    Suite,
     TestCase,
     TestCaseStatus,
     content_sha256,
 )
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
-from testament.services import read_side, references
+from testament.services import references, suites, tasks
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
-from testament.services.read_side import Selection, View
-from testament.services.test_case_tags import key_with_value, tagged, value_of_tag, write_tags
-from testament.store import tables as t
-from testament.store.repository import Repository, owned_by
+from testament.services.test_cases.tags import tagged, write_tags
+from testament.store.repository import owned_by
 from testament.store.tables import (
     assignments,
     data_sets,
     executions,
     live,
-    task_steps,
-    tasks,
     test_case_versions,
     test_cases,
 )
 
 __all__ = [
-    "TAG",
-    "TAG_KEY_WITH_VALUE",
-    "TEST_CASES",
     "DataSetInput",
     "TestCaseView",
     "create_test_case",
@@ -51,7 +43,6 @@ __all__ = [
     "get_test_case",
     "list_test_cases",
     "publish_test_case",
-    "query_test_cases",
     "update_test_case",
 ]
 
@@ -229,17 +220,6 @@ def find_test_case_id(app: AppContext, principal: Principal, id_or_name: str) ->
         return _load(session, principal, id_or_name).id
 
 
-def query_test_cases(
-    app: AppContext, principal: Principal, selection: Selection, *, kind: str
-) -> tuple[list[TestCase], int]:
-    """Test cases of one kind in a surface's query window (over the test_cases table)."""
-    window = read_side.window(TEST_CASES, selection)
-    principal.require(Permission.READ)
-    with app.db.reading() as session:
-        live_cases = Repository(session, TestCase, principal.workspace_id, "test case")
-        return live_cases.offset_page(window, test_cases.c.id, test_cases.c.kind == kind)
-
-
 def list_test_cases(
     app: AppContext,
     principal: Principal,
@@ -348,9 +328,9 @@ def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -
             raise Conflict(
                 f"test case {case.name!r} has an execution in progress ({active[0]}); stop it first"
             )
-        refuse_if_in_a_task(uow.session, task_steps.c.test_case_id, case.id, f"test case {case.name!r}")
+        tasks.refuse_if_in_a_task(uow.session, f"test case {case.name!r}", test_case_id=case.id)
         ran = uow.session.scalar(select(executions.c.id).where(executions.c.test_case_id == case.id).limit(1))
-        _leave_suites(uow.session, principal, case.id)
+        suites.leave_suites(uow.session, principal, case.id)
         if ran is None:
             uow.session.delete(case)
         else:
@@ -361,23 +341,6 @@ def delete_test_case(app: AppContext, principal: Principal, test_case_id: str) -
                 delete(assignments).where(assignments.c.test_case_id == case.id, ~unrun.exists())
             )
         uow.commit()
-
-
-def _leave_suites(session: Session, principal: Principal, case_id: str) -> None:
-    """A deleted test case leaves every suite (a suite is what to run next time; what ran
-    before keeps its suite id on the executions)."""
-    for suite in session.scalars(Repository(session, Suite, principal.workspace_id, "suite").select()):
-        if case_id in suite.test_case_ids:
-            suite.test_case_ids = [c for c in suite.test_case_ids if c != case_id]
-
-
-def refuse_if_in_a_task(session: Session, column: Any, ident: str, what: str) -> None:
-    """A test case or plan a task step names stays: its test instances are records."""
-    title = session.execute(
-        select(tasks.c.title).join(task_steps, task_steps.c.task_id == tasks.c.id).where(column == ident)
-    ).scalar()
-    if title is not None:
-        raise Conflict(f"{what} is a step of task {title!r}; delete the task first")
 
 
 def content_problems(kind: str, content: Any) -> list[Problem]:
@@ -396,42 +359,4 @@ __all__ += [
     "content_sha256",
     "find_test_case_id",
     "matches_tag",
-    "refuse_if_in_a_task",
 ]
-
-
-TAG = "tag:"
-TAG_KEY_WITH_VALUE = "tag-key-with-value:"
-
-
-class _TestCaseFields(Mapping[str, ColumnElement[Any]]):
-    """A test case's columns, and its tags: `tag:<key>` is the value of tag `key` (null without
-    one), `tag-key-with-value:<value>` a key whose tag has that value (null if none has it);
-    each made when a tree names it, as a lookup in test_case_tags."""
-
-    # the version a test case shows is its published one, else its newest draft
-    columns: Mapping[str, ColumnElement[Any]] = {
-        "id": t.test_cases.c.id,
-        "name": t.test_cases.c.name,
-        "description": t.test_cases.c.description,
-        "status": t.test_cases.c.status,
-        "version": func.coalesce(t.test_cases.c.published_version, t.test_cases.c.version),
-        "created_at": t.test_cases.c.created_at,
-        "updated_at": t.test_cases.c.updated_at,
-    }
-
-    def __getitem__(self, name: str) -> ColumnElement[Any]:
-        if name.startswith(TAG):
-            return value_of_tag(t.test_cases.c.id, name.removeprefix(TAG))
-        if name.startswith(TAG_KEY_WITH_VALUE):
-            return key_with_value(t.test_cases.c.id, name.removeprefix(TAG_KEY_WITH_VALUE))
-        return self.columns[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([*self.columns, f"{TAG}<key>", f"{TAG_KEY_WITH_VALUE}<value>"])
-
-    def __len__(self) -> int:
-        return len(self.columns) + 2
-
-
-TEST_CASES = View(_TestCaseFields())
