@@ -3,8 +3,9 @@
 
 `parse_filter` turns the text into the one filter tree (`testament.domain.filters`) and
 `parse_orderby` into its sort keys; the read side compiles them against a collection's fields
-(a feature's view, `testament.services.read_side`), so the database does the filtering and every literal travels as
-a bound parameter (no SQL is ever built from strings, nothing is filtered in Python).
+(a feature's view, `testament.services.read_side`), so the database does the filtering and
+every literal travels as a bound parameter (no SQL is ever built from strings, nothing is
+filtered in Python).
 `QueryOptions` does the rest. Every mistake is an `ODataError` whose message says where it failed and what was
 expected; the surface answers it with a 400.
 
