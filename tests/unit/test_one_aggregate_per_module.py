@@ -256,8 +256,9 @@ def test_every_services_module_says_which_aggregate_it_holds() -> None:
 def test_no_module_touches_another_aggregates_tables() -> None:
     classes = _table_of_class()
     found = {module: strays(module, source, classes) for module, source in modules().items()}
-    assert not {module: tables for module, tables in found.items() if tables}, (
-        "ask the other aggregate's module, or add (module, table) to ACROSS with its reason"
+    stray = {module: tables for module, tables in found.items() if tables}
+    assert not stray, (
+        f"ask the other aggregate's module, or add (module, table) to ACROSS with its reason: {stray}"
     )
 
 
