@@ -203,6 +203,12 @@ def fuzz_on() -> bool:
     return os.environ.get("TESTAMENT_TEST_FUZZ") == "1"
 
 
+def deploy_tools_required() -> bool:
+    """`.ci/run` installs systemd's `systemd-analyze` and sets this, so that its absence fails
+    tests/unit/test_deploy.py's unit-file checks instead of skipping them."""
+    return os.environ.get("TESTAMENT_TEST_DEPLOY") == "1"
+
+
 def _tiers() -> list[tuple[str, bool, str]]:
     """The tiers of the suite: (name, on, how it is turned on). `.ci/run` turns each on once it
     has started the service the tier needs."""
@@ -217,6 +223,11 @@ def _tiers() -> list[tuple[str, bool, str]]:
             "README examples (they use curl and jq)",
             not missing_readme_tools(),
             f"install {' and '.join(README_TOOLS)}; TESTAMENT_TEST_README_TOOLS=1 requires them",
+        ),
+        (
+            "systemd units of deploy/ verified (systemd-analyze)",
+            shutil.which("systemd-analyze") is not None,
+            "install systemd; TESTAMENT_TEST_DEPLOY=1 requires it",
         ),
         (
             "fuzz of the native API (schemathesis, once per CI run)",
