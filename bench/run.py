@@ -8,7 +8,8 @@ latency at depth 1,000,000 vs the first page, (3) noop executions/s end to end a
 single-execution latency, plus the engine alone draining a queue in-process, (4) Amazon
 Connect test executions per second through boto3, (5) Testsigma's test case results of a
 run of 200 test cases vs /healthz, and the transactions its answers begin, (6) first pages of
-SearchTestCases and of executions by tag in a small vs a big workspace. See bench/README.md.
+SearchTestCases and of executions by tag in a small vs a big workspace, (7) how soon a worker
+process hears of a start and of a stop (PostgreSQL's NOTIFY vs SQLite's polling). See bench/README.md.
 """
 
 import argparse
@@ -29,9 +30,10 @@ from bench.search import SearchConfig, measure_search
 from bench.server import running_server
 from bench.testsigma_reads import TestsigmaReadsConfig, measure_testsigma_reads
 from bench.throughput import ThroughputConfig, measure_throughput
+from bench.wakeup import WakeupConfig, measure_wakeup
 
 RESULTS = Path(__file__).parent / "results"
-FIGURES = ("throughput", "paging", "engine", "connect", "testsigma", "search")
+FIGURES = ("throughput", "paging", "engine", "connect", "testsigma", "search", "wakeup")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -93,6 +95,14 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             SearchConfig(big_cases=1000, big_executions=10_000, calls=20) if args.quick else SearchConfig()
         )
         results["search"] = timed("search", lambda: measure_search(workdir / "search", search))
+    if "wakeup" in wanted:
+        (workdir / "wakeup").mkdir()
+        wakeup = (
+            WakeupConfig(starts=20, stops=10, sqlite_starts=5, sqlite_stops=3)
+            if args.quick
+            else WakeupConfig()
+        )
+        results["wakeup"] = timed("wakeup", lambda: measure_wakeup(workdir / "wakeup", wakeup))
     return results
 
 
