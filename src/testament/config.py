@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default="", description="signs cursors and encrypts stored secrets; default: kept in data_dir"
     )
+    artifact_store: Literal["", "local", "database"] = Field(
+        default="",
+        description="where artifacts and attachments are kept: local (files in data_dir) or database "
+        "(chunks in the database, which every process of a fleet can serve); default: database on "
+        "PostgreSQL, local on SQLite (one machine, whose folder is as shared as its database file)",
+    )
 
     executor: str = Field(default="local", description="where executions run: local")
     workers: int = Field(default=4, ge=1, le=64, description="size of the local worker pool")
@@ -90,6 +97,8 @@ class Settings(BaseSettings):
         self.data_dir = self.data_dir.expanduser().resolve()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir.resolve() / 'testament.db'}"
+        if not self.artifact_store:
+            self.artifact_store = "local" if self.database_url.startswith("sqlite") else "database"
         if self.heartbeat_s >= self.lease_s:
             raise ValueError("heartbeat_s must be shorter than lease_s")
         return self

@@ -41,6 +41,8 @@ AGGREGATES: dict[str, tuple[str, ...]] = {
     "test instance": ("test_instances",),
     "incident": ("incidents", "incident_links", "incident_comments"),
     "attachment": ("attachments",),
+    # the bytes of kept files (artifacts, attachments) when the database keeps them
+    "blob": ("blob_chunks",),
     "callback": ("callbacks",),
     "worker": ("workers",),
     "surface ids": ("surface_ids",),
@@ -54,6 +56,7 @@ HOLDS: dict[str, str | None] = {
     "apply.py": None,  # applies a bundle through the features' use cases
     "assignments.py": "assignment",
     "attachments.py": "attachment",
+    "blobs.py": "blob",
     "callbacks.py": "callback",
     "candidates.py": "candidate",
     "context.py": None,

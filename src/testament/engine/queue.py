@@ -15,10 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
-from testament.services import endings
+from testament.services import blobs, endings
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStarted, RecordAdded
-from testament.services.executions.artifacts import store_artifact
+from testament.services.executions.artifacts import artifact_file_name, store_artifact
 from testament.store.tables import execution_records, execution_slots, executions, test_case_versions
 
 __all__ = [
@@ -284,9 +284,10 @@ def add_artifact(
     media_type: str,
     record_seq: int | None,
 ) -> str:
-    with app.uow() as uow:
+    where = artifact_file_name(app, execution_id, name)
+    with blobs.kept(app, blobs.chunks_of(data), where) as blob, app.uow() as uow:
         execution = _held(uow, execution_id, owner)
-        artifact = store_artifact(uow, execution, name, data, media_type, record_seq)
+        artifact = store_artifact(uow, execution, name, blob, media_type, record_seq)
         uow.commit()
     return artifact.id
 

@@ -1,12 +1,12 @@
 """Files kept with a test case (a script's attachments) or an incident.
 
-Files live under `<data_dir>/artifacts/<workspace>/attachments/<holder id>/`; the table keeps
-their name, media type, size and SHA-256. Anyone who reads sees them; who may change what
+The artifact store (services/blobs.py) keeps the bytes: a folder, `<data_dir>/artifacts/
+<workspace>/attachments/<holder id>/`, or the database; the table keeps their name, media type,
+size, SHA-256 and the key of their file. Anyone who reads sees them; who may change what
 holds them (writers for test cases, testers for incidents) adds and deletes them.
 """
 
-import hashlib
-from pathlib import Path
+from collections.abc import Iterator
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -15,7 +15,8 @@ from testament.domain.access import Permission, Principal
 from testament.domain.attachments import Attachment, Holder
 from testament.domain.errors import InvalidInput, NotFound
 from testament.kit.ids import new_id
-from testament.services import incidents, read_side, test_cases
+from testament.services import blobs, incidents, read_side, test_cases
+from testament.services.blobs import MissingBlob
 from testament.services.context import AppContext
 from testament.services.paging import MAX_LIMIT, Window
 from testament.services.read_side import Selection, View
@@ -60,27 +61,22 @@ def add_attachment(
         raise InvalidInput("file", "an attachment needs the file's bytes")
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise InvalidInput("file", f"must be at most {MAX_ATTACHMENT_BYTES} bytes")
-    attachment_id = new_id()
-    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "file"
-    root = app.settings.artifacts_dir
-    folder = root / principal.workspace_id / "attachments" / holder_id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{attachment_id}-{safe_name}"
-    path.write_bytes(data)
-    attachment = Attachment(
-        id=attachment_id,
-        workspace_id=principal.workspace_id,
-        holder=holder.value,
-        holder_id=holder_id,
-        name=name[:255] or "file",
-        media_type=media_type[:255],
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        path=str(path.relative_to(root)),
-        created_by=principal.user_name,
-        created_at=app.clock(),
-    )
-    with app.uow() as uow:
+    safe_name = blobs.safe_file_name(name, "file")
+    where = f"{principal.workspace_id}/attachments/{holder_id}/{new_id()}-{safe_name}"
+    with blobs.kept(app, blobs.chunks_of(data), where) as blob, app.uow() as uow:
+        attachment = Attachment(
+            id=new_id(),
+            workspace_id=principal.workspace_id,
+            holder=holder.value,
+            holder_id=holder_id,
+            name=name[:255] or "file",
+            media_type=media_type[:255],
+            size=blob.size,
+            sha256=blob.sha256,
+            path=blob.key,
+            created_by=principal.user_name,
+            created_at=app.clock(),
+        )
         uow.session.add(attachment)
         uow.commit()
     return attachment
@@ -106,23 +102,31 @@ def list_attachments(
         )
 
 
-def open_attachment(app: AppContext, principal: Principal, attachment_id: str) -> tuple[Attachment, Path]:
+def _find(app: AppContext, principal: Principal, attachment_id: str) -> Attachment:
     principal.require(Permission.READ)
     with app.db.reading() as session:
         attachment = _mine(session, principal).find(attachment_id.lower())
     if attachment is None:  # named as asked, not as the key lowercases it
         raise NotFound("attachment", attachment_id)
-    path = (app.settings.artifacts_dir / attachment.path).resolve()
-    if not path.is_relative_to(app.settings.artifacts_dir.resolve()) or not path.is_file():
-        raise NotFound("attachment file", attachment_id)
-    return attachment, path
+    return attachment
+
+
+def open_attachment(
+    app: AppContext, principal: Principal, attachment_id: str
+) -> tuple[Attachment, Iterator[bytes]]:
+    """The attachment, checked to be in the principal's workspace, and its file's chunks."""
+    attachment = _find(app, principal, attachment_id)
+    try:
+        return attachment, blobs.open_blob(app, attachment.path)
+    except MissingBlob:
+        raise NotFound("attachment file", attachment_id) from None
 
 
 def delete_attachment(
     app: AppContext, principal: Principal, holder: Holder, holder_id: str, attachment_id: str
 ) -> None:
     principal.require(_CHANGE[holder])
-    attachment, path = open_attachment(app, principal, attachment_id)
+    attachment = _find(app, principal, attachment_id)
     if attachment.holder != holder.value or attachment.holder_id != _check_holder(
         app, principal, holder, holder_id
     ):
@@ -130,7 +134,7 @@ def delete_attachment(
     with app.uow() as uow:
         uow.session.execute(attachments.delete().where(attachments.c.id == attachment.id))
         uow.commit()
-    path.unlink(missing_ok=True)
+    blobs.delete_blobs(app, [attachment.path])
 
 
 def count_attachments(app: AppContext, principal: Principal, holder: Holder, holder_id: str) -> int:

@@ -21,7 +21,7 @@ from testament.domain.incidents import Incident, IncidentChange
 from testament.domain.model import Project
 from testament.domain.users import User
 from testament.kit.ids import new_id
-from testament.services import read_side
+from testament.services import blobs, read_side
 from testament.services.context import AppContext
 from testament.services.executions import manual
 from testament.services.paging import Page, Window, check_limit, decode_cursor, make_page, offset_page
@@ -216,13 +216,13 @@ def delete_incident(app: AppContext, principal: Principal, incident_id: str) -> 
     principal.require(Permission.DELETE)
     with app.uow() as uow:
         incident = _load(uow.session, principal, incident_id)
+        held = [attachments.c.holder == Holder.INCIDENT.value, attachments.c.holder_id == incident.id]
+        kept_files = list(uow.session.scalars(select(attachments.c.path).where(*held)))
         uow.session.execute(incidents.delete().where(incidents.c.id == incident.id))
-        uow.session.execute(  # its files' rows; comments and links go with it (foreign keys)
-            attachments.delete().where(
-                attachments.c.holder == Holder.INCIDENT.value, attachments.c.holder_id == incident.id
-            )
-        )
+        # its files' rows; comments and links go with it (foreign keys)
+        uow.session.execute(attachments.delete().where(*held))
         uow.commit()
+    blobs.delete_blobs(app, kept_files)
 
 
 def link_step(

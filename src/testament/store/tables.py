@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -475,6 +476,16 @@ artifacts = Table(
     Column("path", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     Index("ix_artifacts_execution", "execution_id", "id"),
+)
+
+# the bytes of files kept in the database (the artifact store `database`): a file is its chunks
+# in order; every file has chunk 0, an empty file's being empty
+blob_chunks = Table(
+    "blob_chunks",
+    metadata,
+    Column("blob_id", String(40), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 tasks = Table(

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
@@ -27,6 +27,7 @@ from testament.domain.manual import RunFields
 from testament.domain.reruns import RerunScope
 from testament.services import executions as svc
 from testament.services import plan_runs, references, run_configs
+from testament.services.blobs import download_headers
 from testament.services.executions import artifacts as artifact_svc
 from testament.services.executions import manual
 
@@ -184,13 +185,15 @@ def list_artifacts(execution_id: str, ctx: Ctx, principal: CurrentPrincipal) -> 
     tags=["executions"],
     operation_id="downloadArtifact",
     summary="Download an artifact",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"description": "the file, with its media type", "content": FILE}},
 )
-def download_artifact(artifact_id: str, ctx: Ctx, principal: CurrentPrincipal) -> FileResponse:
-    """The artifact's file, with its media type and name. Any role may call it."""
-    artifact, path = artifact_svc.open_artifact(ctx, principal, artifact_id)
-    return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)
+def download_artifact(artifact_id: str, ctx: Ctx, principal: CurrentPrincipal) -> StreamingResponse:
+    """The artifact's file, with its media type and name, streamed from wherever the artifact
+    store keeps it. Any role may call it."""
+    artifact, chunks = artifact_svc.open_artifact(ctx, principal, artifact_id)
+    headers = download_headers(artifact.name, artifact.size)
+    return StreamingResponse(chunks, media_type=artifact.media_type, headers=headers)
 
 
 class OverrideBody(BaseModel):

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from testament.compat.enterprise_tester import (
     odata,
@@ -46,8 +46,11 @@ from testament.compat.enterprise_tester.schemas import (
 from testament.compat.errors import SurfaceErrors, install_error_handlers
 from testament.compat.wire import install_surface_docs, sent
 from testament.domain import errors as e
+from testament.domain.attachments import Attachment
 from testament.domain.manual import RunFields
+from testament.domain.model import Artifact
 from testament.services import assignments, attachments, executions
+from testament.services.blobs import download_headers
 from testament.services.context import AppContext
 from testament.services.executions import artifacts, manual
 
@@ -265,11 +268,12 @@ async def add_step_attachment(step_id: str, request: Request, call: Call) -> lis
 
 
 @router.get("/attachment/{attachment_id}/contents")
-def attachment_contents(attachment_id: str, call: Call) -> FileResponse:
+def attachment_contents(attachment_id: str, call: Call) -> StreamingResponse:
     """A step result's file (an artifact of its run), or a script's or an incident's."""
+    held: Artifact | Attachment
     try:
-        artifact, path = artifacts.open_artifact(call.ctx, call.principal, attachment_id)
+        held, chunks = artifacts.open_artifact(call.ctx, call.principal, attachment_id)
     except e.NotFound:
-        held, path = attachments.open_attachment(call.ctx, call.principal, attachment_id)
-        return FileResponse(path, media_type=held.media_type, filename=held.name)
-    return FileResponse(path, media_type=artifact.media_type, filename=artifact.name)
+        held, chunks = attachments.open_attachment(call.ctx, call.principal, attachment_id)
+    headers = download_headers(held.name, held.size)
+    return StreamingResponse(chunks, media_type=held.media_type, headers=headers)

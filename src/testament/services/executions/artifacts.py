@@ -1,11 +1,11 @@
 """Artifacts: files a runner kept for an execution (a full response body, a log, a report).
 
-Files live under `<data_dir>/artifacts/<workspace>/<execution>/`; the table keeps their
-name, media type, size and SHA-256.
+The artifact store (services/blobs.py) keeps the bytes: a folder, `<data_dir>/artifacts/
+<workspace>/<execution>/`, or the database; the table keeps their name, media type, size,
+SHA-256 and the key of their file.
 """
 
-import hashlib
-from pathlib import Path
+from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,32 +15,49 @@ from testament.domain.errors import NotFound
 from testament.domain.execution import Execution
 from testament.domain.model import Artifact
 from testament.kit.ids import new_id
+from testament.services import blobs
+from testament.services.blobs import MissingBlob, StoredBlob
 from testament.services.context import AppContext, UnitOfWork
 from testament.store.repository import Repository
-from testament.store.tables import artifacts
+from testament.store.tables import artifacts, executions
 
-__all__ = ["delete_artifact", "list_artifacts", "open_artifact", "store_artifact"]
+__all__ = [
+    "artifact_file_name",
+    "delete_artifact",
+    "file_keys",
+    "list_artifacts",
+    "open_artifact",
+    "store_artifact",
+]
+
+
+def artifact_file_name(app: AppContext, execution_id: str, name: str) -> str:
+    """Where a folder keeps an artifact's file, relative to the artifacts folder:
+    `<workspace>/<execution>/<id>-<name>`."""
+    with app.db.reading() as session:
+        workspace_id = session.scalar(
+            select(executions.c.workspace_id).where(executions.c.id == execution_id)
+        )
+    return f"{workspace_id}/{execution_id}/{new_id()}-{blobs.safe_file_name(name, 'artifact')}"
 
 
 def store_artifact(
-    uow: UnitOfWork, execution: Execution, name: str, data: bytes, media_type: str, record_seq: int | None
+    uow: UnitOfWork,
+    execution: Execution,
+    name: str,
+    blob: StoredBlob,
+    media_type: str,
+    record_seq: int | None,
 ) -> Artifact:
-    """Write the file under the data directory and its row, in the caller's transaction."""
-    artifact_id = new_id()
-    safe_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:100] or "artifact"
-    root = uow.app.settings.artifacts_dir
-    folder = root / execution.workspace_id / execution.id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{artifact_id}-{safe_name}"
-    path.write_bytes(data)
+    """The row of a file already kept (`blobs.kept`), in the caller's transaction."""
     artifact = Artifact(
-        id=artifact_id,
+        id=new_id(),
         execution_id=execution.id,
         name=name,
         media_type=media_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        path=str(path.relative_to(root)),
+        size=blob.size,
+        sha256=blob.sha256,
+        path=blob.key,
         created_at=uow.app.clock(),
         record_seq=record_seq,
     )
@@ -63,25 +80,37 @@ def list_artifacts(app: AppContext, principal: Principal, execution_id: str) -> 
         )
 
 
-def open_artifact(app: AppContext, principal: Principal, artifact_id: str) -> tuple[Artifact, Path]:
-    """The artifact and the path of its file, checked to be in the principal's workspace."""
+def _find(app: AppContext, principal: Principal, artifact_id: str) -> Artifact:
     principal.require(Permission.READ)
     with app.db.reading() as session:
         artifact = session.get(Artifact, artifact_id)  # in the workspace of its execution
         execution = _executions(session, principal).find(artifact.execution_id) if artifact else None
     if artifact is None or execution is None:
         raise NotFound("artifact", artifact_id)
-    path = (app.settings.artifacts_dir / artifact.path).resolve()
-    if not path.is_relative_to(app.settings.artifacts_dir.resolve()) or not path.is_file():
-        raise NotFound("artifact file", artifact_id)
-    return artifact, path
+    return artifact
+
+
+def open_artifact(
+    app: AppContext, principal: Principal, artifact_id: str
+) -> tuple[Artifact, Iterator[bytes]]:
+    """The artifact, checked to be in the principal's workspace, and its file's chunks."""
+    artifact = _find(app, principal, artifact_id)
+    try:
+        return artifact, blobs.open_blob(app, artifact.path)
+    except MissingBlob:
+        raise NotFound("artifact file", artifact_id) from None
 
 
 def delete_artifact(app: AppContext, principal: Principal, artifact_id: str) -> None:
     """Delete a kept file and its row (a tester removing an attachment they added)."""
     principal.require(Permission.EXECUTE)
-    artifact, path = open_artifact(app, principal, artifact_id)
+    artifact = _find(app, principal, artifact_id)
     with app.uow() as uow:
         uow.session.execute(artifacts.delete().where(artifacts.c.id == artifact.id))
         uow.commit()
-    path.unlink(missing_ok=True)
+    blobs.delete_blobs(app, [artifact.path])
+
+
+def file_keys(session: Session, execution_id: str) -> list[str]:
+    """The keys of an execution's files, read before its rows go (they go with it)."""
+    return list(session.scalars(select(artifacts.c.path).where(artifacts.c.execution_id == execution_id)))

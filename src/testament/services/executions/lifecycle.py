@@ -7,9 +7,10 @@ from sqlalchemy import select
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome
-from testament.services import endings
+from testament.services import blobs, endings
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionStopRequested
+from testament.services.executions import artifacts
 from testament.services.executions.read import load_execution
 from testament.services.executions.start import ACTIVE
 from testament.store.repository import Repository
@@ -83,5 +84,7 @@ def delete_execution(app: AppContext, principal: Principal, execution_id: str) -
             raise Conflict(
                 f"execution {execution.id} is {execution.status.value}; stop it before deleting it"
             )
+        kept_files = artifacts.file_keys(uow.session, execution.id)
         uow.session.delete(execution)
         uow.commit()
+    blobs.delete_blobs(app, kept_files)  # its artifacts' rows went with it; their files go now

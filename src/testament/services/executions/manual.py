@@ -30,10 +30,10 @@ from testament.domain.manual import (
 from testament.domain.model import Artifact, Assignment
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
-from testament.services import endings, read_side
+from testament.services import blobs, endings, read_side
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import RecordAdded
-from testament.services.executions.artifacts import store_artifact
+from testament.services.executions.artifacts import artifact_file_name, store_artifact
 from testament.services.paging import MAX_LIMIT, Window, offset_page
 from testament.services.read_side import Selection, View
 from testament.store import tables
@@ -372,7 +372,8 @@ def attach_to_step(
         raise InvalidInput("file", "an attachment needs the file's bytes")
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise InvalidInput("file", f"must be at most {MAX_ATTACHMENT_BYTES} bytes")
-    with app.uow() as uow:
+    where = artifact_file_name(app, run.execution.id, name)
+    with blobs.kept(app, blobs.chunks_of(data), where) as blob, app.uow() as uow:
         execution = _load(uow.session, principal, run.execution.id, lock=True)
         if execution.assignment_id:
             assignment = uow.session.get(Assignment, execution.assignment_id)
@@ -381,7 +382,7 @@ def attach_to_step(
             uow,
             execution,
             name[:255] or "file",
-            data,
+            blob,
             media_type[:255],
             _first_seq(uow.session, step_result_id),
         )
