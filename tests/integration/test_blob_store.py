@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from testament.config import Settings
-from testament.services import blobs
+from testament.domain.attachments import Holder
+from testament.domain.errors import Conflict
+from testament.services import attachments, blobs, resources, test_cases, uploads
 from testament.services.blobs import CHUNK_BYTES, BlobStore, DatabaseBlobStore, LocalBlobStore, MissingBlob
 from testament.store.tables import blob_chunks
 from tests.integration.conftest import Engine
@@ -162,3 +164,56 @@ def test_download_headers_carry_the_length_and_the_name() -> None:
     assert blobs.download_headers("réponse 1.txt", 0)["content-disposition"] == (
         "attachment; filename*=utf-8''r%C3%A9ponse%201.txt"
     )
+
+
+def _chunk_count(engine: Engine, key: str) -> int:
+    with engine.ctx.db.reading() as session:
+        return int(session.scalar(select(func.count()).where(blob_chunks.c.blob_id == key)) or 0)
+
+
+def test_a_test_cases_attachment_is_kept_in_the_database_and_deleted_from_it(
+    make_engine: Callable[..., Engine],
+) -> None:
+    engine = make_engine(artifact_store="database")
+    ctx, principal = engine.ctx, engine.principal
+    step = {"name": "s", "request": {"url": "http://127.0.0.1:9/"}}
+    case = test_cases.create_test_case(ctx, principal, kind="http", name="kept", content={"steps": [step]})
+    data = b"".join(_pieces(CHUNK_BYTES + 7, 999))
+    held = attachments.add_attachment(
+        ctx,
+        principal,
+        Holder.TEST_CASE,
+        case.test_case.id,
+        name="shot.png",
+        data=data,
+        media_type="image/png",
+    )
+    assert held.path.startswith("db:") and _chunk_count(engine, held.path) == 2
+    assert not ctx.settings.artifacts_dir.exists()  # no folder involved
+    _, chunks = attachments.open_attachment(ctx, principal, held.id)
+    assert b"".join(chunks) == data and held.sha256 == hashlib.sha256(data).hexdigest()
+    attachments.delete_attachment(ctx, principal, Holder.TEST_CASE, case.test_case.id, held.id)
+    assert _chunk_count(engine, held.path) == 0
+
+
+def test_an_upload_version_is_kept_in_the_database_and_copied_where_a_runner_reads_it(
+    make_engine: Callable[..., Engine],
+) -> None:
+    engine = make_engine(artifact_store="database")
+    ctx, principal = engine.ctx, engine.principal
+    upload = uploads.create_upload(ctx, principal, name="app")
+    data = b"".join(_pieces(2 * CHUNK_BYTES, 4096))
+    version = uploads.add_version(ctx, principal, upload.id, name="1.0", file_name="app.apk", data=data)
+    assert version.path.startswith("db:") and _chunk_count(engine, version.path) == 2
+    assert b"".join(uploads.open_version(ctx, version)) == data
+    copy = uploads.version_file(ctx, version)
+    assert copy.read_bytes() == data and copy.is_relative_to(ctx.settings.data_dir)
+    assert uploads.run_variables(ctx, principal, version.id)["upload.path"] == str(copy.resolve())
+
+    with pytest.raises(Conflict):  # the same name again: its file does not stay behind
+        uploads.add_version(ctx, principal, upload.id, name="1.0", file_name="app.apk", data=b"again")
+    with ctx.db.reading() as session:
+        assert session.scalar(select(func.count(func.distinct(blob_chunks.c.blob_id)))) == 1
+
+    resources.delete_resource(ctx, principal, uploads.KIND, upload.id)
+    assert _chunk_count(engine, version.path) == 0

@@ -36,6 +36,7 @@ __all__ = [
     "chunks_of",
     "delete_blobs",
     "download_headers",
+    "is_in_database",
     "kept",
     "open_blob",
     "safe_file_name",
@@ -185,38 +186,45 @@ def _even(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield bytes(pending)
 
 
-def writing_store(app: AppContext) -> BlobStore:
-    """Where new files go: the store the settings name."""
+def writing_store(app: AppContext, folder: Path | None = None) -> BlobStore:
+    """Where new files go: the store the settings name (`folder`: the local store's, by default
+    the artifacts folder)."""
     if app.settings.artifact_store == "database":
         return DatabaseBlobStore(app.db)
-    return LocalBlobStore(app.settings.artifacts_dir)
+    return LocalBlobStore(folder or app.settings.artifacts_dir)
 
 
-def store_for(app: AppContext, key: str) -> BlobStore:
+def store_for(app: AppContext, key: str, folder: Path | None = None) -> BlobStore:
     """The store that holds the file with this key."""
-    if key.startswith(DATABASE_PREFIX):
+    if is_in_database(key):
         return DatabaseBlobStore(app.db)
-    return LocalBlobStore(app.settings.artifacts_dir)
+    return LocalBlobStore(folder or app.settings.artifacts_dir)
 
 
-def open_blob(app: AppContext, key: str) -> Iterator[bytes]:
-    return store_for(app, key).open(key)
+def is_in_database(key: str) -> bool:
+    return key.startswith(DATABASE_PREFIX)
 
 
-def delete_blobs(app: AppContext, keys: Iterable[str]) -> None:
+def open_blob(app: AppContext, key: str, folder: Path | None = None) -> Iterator[bytes]:
+    return store_for(app, key, folder).open(key)
+
+
+def delete_blobs(app: AppContext, keys: Iterable[str], folder: Path | None = None) -> None:
     for key in keys:
-        store_for(app, key).delete(key)
+        store_for(app, key, folder).delete(key)
 
 
 @contextmanager
-def kept(app: AppContext, chunks: Iterable[bytes], hint: str) -> Iterator[StoredBlob]:
+def kept(
+    app: AppContext, chunks: Iterable[bytes], hint: str, folder: Path | None = None
+) -> Iterator[StoredBlob]:
     """Keep a file for a row written inside the block: if the block fails, the file goes.
     The file is written before the row's transaction begins (SQLite has one writer at a time)."""
-    blob = writing_store(app).put(chunks, hint)
+    blob = writing_store(app, folder).put(chunks, hint)
     try:
         yield blob
     except BaseException:
-        store_for(app, blob.key).delete(blob.key)
+        store_for(app, blob.key, folder).delete(blob.key)
         raise
 
 

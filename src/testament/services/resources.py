@@ -8,16 +8,18 @@ last segment is its id or name, so flows exported from a real instance resolve u
 import re
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.model import Resource
 from testament.kit.ids import new_id
+from testament.services import blobs
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
 from testament.store.repository import Repository
-from testament.store.tables import resources
+from testament.store.tables import resources, upload_versions
 
 __all__ = [
     "create_resource",
@@ -173,5 +175,9 @@ def list_resources(
 def delete_resource(app: AppContext, principal: Principal, kind: str, resource_id: str) -> None:
     principal.require(Permission.DELETE)
     with app.uow() as uow:
-        uow.session.delete(_load(uow.session, principal, kind, resource_id))
+        resource = _load(uow.session, principal, kind, resource_id)
+        versions = select(upload_versions.c.path).where(upload_versions.c.upload_id == resource.id)
+        kept_files = list(uow.session.scalars(versions))  # an upload's; its rows go with it
+        uow.session.delete(resource)
         uow.commit()
+    blobs.delete_blobs(app, kept_files, app.settings.data_dir)

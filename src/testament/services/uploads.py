@@ -1,13 +1,15 @@
 """Uploads: versioned files a run tests against (an app package, a bundle, a data file).
 
-An upload is a workspace resource of kind `upload`; its versions are files kept under
-`<data_dir>/uploads/<workspace>/<upload>/`. A plan run can name, per machine, the version
-it tests on that machine; the runner then sees `upload.name`, `upload.version`,
-`upload.path` and `upload.sha256` among its variables.
+An upload is a workspace resource of kind `upload`; its versions are files the artifact store
+(services/blobs.py) keeps: under `<data_dir>/uploads/<workspace>/<upload>/`, or in the database
+(then `upload.path` is a copy made in the data folder of the process that names it). A plan
+run can name, per machine, the version it tests on that machine; the runner then sees
+`upload.name`, `upload.version`, `upload.path` and `upload.sha256` among its variables.
 """
 
-import hashlib
+import os
 import re
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.model import Resource, UploadVersion
 from testament.kit.ids import new_id
-from testament.services import resources
+from testament.services import blobs, resources
 from testament.services.context import AppContext
 from testament.services.paging import Window, all_items, offset_page
 from testament.store.repository import Repository
@@ -34,6 +36,7 @@ __all__ = [
     "get_version",
     "list_uploads",
     "list_versions",
+    "open_version",
     "page_of_uploads",
     "page_of_versions",
     "run_variables",
@@ -89,28 +92,24 @@ def add_version(
     if len(data) > MAX_BYTES:
         raise InvalidInput("body", f"must be at most {MAX_BYTES} bytes")
     version_id = new_id()
-    folder = app.settings.data_dir / "uploads" / principal.workspace_id / upload.id
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{version_id}-{_safe(file_name)}"
-    path.write_bytes(data)
-    version = UploadVersion(
-        id=version_id,
-        upload_id=upload.id,
-        name=name,
-        file_name=file_name[:255] or "file",
-        media_type=media_type[:255],
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        path=str(path.relative_to(app.settings.data_dir)),
-        created_at=app.clock(),
-    )
+    where = f"uploads/{principal.workspace_id}/{upload.id}/{version_id}-{_safe(file_name)}"
     try:
-        with app.uow() as uow:
+        with blobs.kept(app, blobs.chunks_of(data), where, app.settings.data_dir) as blob, app.uow() as uow:
+            version = UploadVersion(
+                id=version_id,
+                upload_id=upload.id,
+                name=name,
+                file_name=file_name[:255] or "file",
+                media_type=media_type[:255],
+                size=blob.size,
+                sha256=blob.sha256,
+                path=blob.key,
+                created_at=app.clock(),
+            )
             uow.session.add(version)
             uow.session.flush()
             uow.commit()
-    except IntegrityError:
-        path.unlink(missing_ok=True)
+    except IntegrityError:  # the file went with the failed row
         raise Conflict(f"upload {upload.name!r} already has a version named {name!r}") from None
     return version
 
@@ -151,8 +150,28 @@ def get_version(app: AppContext, principal: Principal, version_id: str) -> tuple
     return upload, version
 
 
+def open_version(app: AppContext, version: UploadVersion) -> Iterator[bytes]:
+    """The version's file, as chunks."""
+    try:
+        return blobs.open_blob(app, version.path, app.settings.data_dir)
+    except blobs.MissingBlob:
+        raise NotFound("upload version file", version.id) from None
+
+
 def version_file(app: AppContext, version: UploadVersion) -> Path:
-    return app.settings.data_dir / version.path
+    """A path to the version's file on this machine: the file itself in the data folder, or a
+    copy of the database's, made once (whole or not at all)."""
+    if not blobs.is_in_database(version.path):
+        return app.settings.data_dir / version.path
+    copy = app.settings.data_dir / "uploads" / "from-database" / f"{version.id}-{_safe(version.file_name)}"
+    if not copy.exists():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        partial_copy = copy.with_name(f".{copy.name}.{os.getpid()}.{new_id()}")
+        with partial_copy.open("wb") as file:
+            for chunk in open_version(app, version):
+                file.write(chunk)
+        partial_copy.replace(copy)  # atomic: a reader never sees half a copy
+    return copy
 
 
 def run_variables(app: AppContext, principal: Principal, version_id: str) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from testament.api.deps import Ctx, CurrentPrincipal
 from testament.api.schemas import FILE, FromDomain, Items
 from testament.services import uploads as svc
+from testament.services.blobs import download_headers
 
 router = APIRouter(tags=["uploads"])
 
@@ -94,14 +95,14 @@ def list_versions(upload_id: str, ctx: Ctx, principal: CurrentPrincipal) -> Item
 
 @router.get(
     "/upload-versions/{version_id}/content",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"description": "the file, with its media type", "content": FILE}},
     operation_id="downloadUploadVersion",
     summary="Download an upload version",
 )
-def download_version(version_id: str, ctx: Ctx, principal: CurrentPrincipal) -> FileResponse:
+def download_version(version_id: str, ctx: Ctx, principal: CurrentPrincipal) -> StreamingResponse:
     """The version's file, with its media type and file name. Any role may call it."""
     _upload, version = svc.get_version(ctx, principal, version_id)
-    return FileResponse(
-        svc.version_file(ctx, version), media_type=version.media_type, filename=version.file_name
-    )
+    chunks = svc.open_version(ctx, version)
+    headers = download_headers(version.file_name, version.size)
+    return StreamingResponse(chunks, media_type=version.media_type, headers=headers)
