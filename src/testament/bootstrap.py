@@ -43,7 +43,8 @@ def build_context(settings: Settings, *, run_migrations: bool = True) -> AppCont
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if run_migrations:
         migrate(settings.database_url)
-    db = Database(settings.database_url, pool_size=settings.workers + 10)
+    # a cut link to the database must show before a lease held over it runs out
+    db = Database(settings.database_url, pool_size=settings.workers + 10, dead_link_s=settings.lease_s)
     surface_ids.number_on_write(db)  # ids a surface shows exist from the entity's first commit
     ctx = AppContext(settings=settings, db=db)
     try:

@@ -117,6 +117,11 @@ def _built_in_variables(app: AppContext, content: Any) -> dict[str, Any]:
     return {name: value for name, value in built_in.items() if name not in (defaults or {})}
 
 
+# Unable to renew for this share of the lease, a worker stops its run itself: before the lease
+# runs out and recovery hands the execution to another worker, never at the same time as it.
+GIVE_UP_SHARE = 0.75
+
+
 class _Heartbeat(threading.Thread):
     """Renews the lease and relays stop requests and the deadline to the run context."""
 
@@ -126,17 +131,28 @@ class _Heartbeat(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
+        renewed_at = time.monotonic()  # the claim took the lease just before
         while not self._done.wait(self._app.settings.heartbeat_s):
+            trying_at = time.monotonic()
             try:
                 if queue.renew_lease(self._app, self._ctx.execution_id, self._owner):
                     self._ctx.cancel(STOPPED)
+                renewed_at = trying_at  # the lease runs from no later than this
             except LeaseLost:
-                self._ctx.lease_lost = True
-                self._ctx.cancel("lease lost")
+                self._give_up("lease lost")
                 return
             except Exception:  # a busy database must not kill the heartbeat; the lease has slack
                 log.exception("renewing the lease of %s failed", self._ctx.execution_id)
+                if time.monotonic() - renewed_at >= GIVE_UP_SHARE * self._app.settings.lease_s:
+                    self._give_up("lease presumed lost: the database was out of reach")
+                    return
             _ = self._ctx.cancelled  # notices the deadline
+
+    def _give_up(self, why: str) -> None:
+        """Stop the run: its lease is, or is about to be, another worker's to take."""
+        log.warning("stopping %s: %s", self._ctx.execution_id, why)
+        self._ctx.lease_lost = True
+        self._ctx.cancel("lease lost")
 
     def stop(self) -> None:
         self._done.set()

@@ -57,10 +57,27 @@ def _refuse_unstorable_text(context: ExceptionContext) -> None:
         raise InvalidInput("text", "must not contain NUL (\\u0000) characters")
 
 
+def dead_link_args(dead_link_s: float) -> dict[str, int]:
+    """libpq options that make a connection over a cut link fail within about `dead_link_s`:
+    without them a query on a silent link waits for the kernel's retransmissions (many minutes),
+    long after the lease the work it does was held under has run out."""
+    quarter = max(1, int(dead_link_s / 4))
+    return {
+        "connect_timeout": max(2, quarter),  # libpq's least
+        "keepalives": 1,
+        "keepalives_idle": quarter,
+        "keepalives_interval": max(1, quarter // 3),
+        "keepalives_count": 3,
+        "tcp_user_timeout": quarter * 1000,  # ms unacknowledged before the kernel drops the link
+    }
+
+
 class Database:
     """One engine and two session factories: writers and readers."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, dead_link_s: float = 120.0
+    ) -> None:
         map_domain()
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -76,6 +93,7 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=pool_size,
                 pool_pre_ping=True,
+                connect_args=dead_link_args(dead_link_s),
             )
             event.listen(self.engine, "handle_error", _refuse_unstorable_text)
         self._writer = sessionmaker(
