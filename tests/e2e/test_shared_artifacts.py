@@ -17,6 +17,7 @@ from testament.config import Settings
 from testament.services import keys
 from testament.services.blobs import CHUNK_BYTES
 from testament.services.executions import delete_execution
+from testament.store.db import Database
 from testament.store.tables import artifacts, blob_chunks
 from tests.conftest import wait_finished
 from tests.e2e.processes import Installation
@@ -69,13 +70,12 @@ def _api(url: str, token: str) -> httpx.Client:
 
 
 def _chunks_of(database: str, key: str) -> int:
-    settings = Settings(data_dir=Path("unused"), database_url=database, secret_key=KEY)
-    ctx = build_context(settings)
+    db = Database(database)
     try:
-        with ctx.db.reading() as session:
+        with db.reading() as session:
             return int(session.scalar(select(func.count()).where(blob_chunks.c.blob_id == key)) or 0)
     finally:
-        ctx.db.dispose()
+        db.dispose()
 
 
 def test_an_artifact_kept_by_one_process_downloads_through_another(
