@@ -23,6 +23,7 @@ from testament.engine import queue
 from testament.engine.listen import Listener
 from testament.engine.queue import LeaseLost
 from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, run_job
+from testament.services import workers
 from testament.services.context import AppContext
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
 
@@ -146,7 +147,9 @@ class LocalExecutor:
             self._pending = max(0, self._pending - 1)
 
     def _reap(self) -> None:
-        interval = max(0.5, min(self._app.settings.lease_s / 3, 10.0))
+        # often enough that a dead worker's executions are taken up soon after its death is known
+        settings = self._app.settings
+        interval = max(0.2, min(settings.lease_s / 3, workers.dead_after_s(settings) / 3, 10.0))
         while not self._closing.wait(interval):
             try:
                 queue.recover_lost(self._app)

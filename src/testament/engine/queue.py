@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
-from testament.services import blobs, endings
+from testament.services import blobs, endings, workers
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStarted, RecordAdded
 from testament.services.executions.artifacts import artifact_file_name, store_artifact
@@ -328,8 +328,11 @@ def recover_lost(app: AppContext) -> list[str]:
     """Executions whose worker died: queue them to run their attempt again from its start, or
     end them ERROR.
 
-    A worker is dead when its lease expired, or at once when it was a process on this host
-    that no longer exists (a server restarted after a crash). Returns the ids handled.
+    A worker is dead when its lease expired; or at once when it was a process on this host that
+    no longer exists (a server restarted after a crash); or when it is a registered worker whose
+    heartbeats stopped (services/workers.py, seconds rather than a lease). Taking an execution
+    back frees its running slot and changes its lease owner, so the dead worker's late writes are
+    refused should it wake. Returns the ids handled.
     """
     now = app.clock()
     with app.db.reading() as session:
@@ -338,8 +341,10 @@ def recover_lost(app: AppContext) -> list[str]:
                 executions.c.status == ExecutionStatus.RUNNING, executions.c.kind != MANUAL_KIND
             )
         ).all()
+        owners = {r.lease_owner for r in rows if r.lease_owner}
+        silent = workers.dead_owners(session, app.settings, owners, now)
     _free_stale_slots(app)
-    lost = [r.id for r in rows if _is_lost(r.lease_expires_at, r.lease_owner, now)]
+    lost = [r.id for r in rows if _is_lost(r.lease_expires_at, r.lease_owner, now, silent)]
     handled = []
     seen_owner = {r.id: r.lease_owner for r in rows}
     for execution_id in lost:
@@ -347,14 +352,18 @@ def recover_lost(app: AppContext) -> list[str]:
             execution = uow.session.get(Execution, execution_id, with_for_update=True)
             if execution is None or execution.status != ExecutionStatus.RUNNING:
                 continue
-            if execution.lease_owner != seen_owner[execution_id] or not _lost(execution, app.clock()):
+            if execution.lease_owner != seen_owner[execution_id] or not _lost(execution, app.clock(), silent):
                 continue  # taken up again meanwhile by a live worker: not ours to recover
-            _take_back(
-                uow, execution, "worker_lost", "the worker running this execution stopped renewing its lease"
-            )
+            _take_back(uow, execution, "worker_lost", _why_lost(execution.lease_owner, silent))
             uow.commit()
             handled.append(execution_id)
     return handled
+
+
+def _why_lost(owner: str | None, silent: set[str]) -> str:
+    if owner in silent:
+        return "the worker running this execution stopped its heartbeats"
+    return "the worker running this execution stopped renewing its lease"
 
 
 def _free_stale_slots(app: AppContext) -> None:
@@ -374,12 +383,17 @@ def _free_stale_slots(app: AppContext) -> None:
             uow.commit()
 
 
-def _is_lost(lease_expires_at: datetime | None, owner: str | None, now: datetime) -> bool:
-    return lease_expires_at is None or as_utc(lease_expires_at) < now or owner_is_dead(owner or "")
+def _is_lost(lease_expires_at: datetime | None, owner: str | None, now: datetime, silent: set[str]) -> bool:
+    return (
+        lease_expires_at is None
+        or as_utc(lease_expires_at) < now
+        or owner in silent
+        or owner_is_dead(owner or "")
+    )
 
 
-def _lost(execution: Execution, now: datetime) -> bool:
-    return _is_lost(execution.lease_expires_at, execution.lease_owner, now)
+def _lost(execution: Execution, now: datetime, silent: set[str]) -> bool:
+    return _is_lost(execution.lease_expires_at, execution.lease_owner, now, silent)
 
 
 def release_interrupted(app: AppContext, execution_id: str, owner: str, why: str) -> None:

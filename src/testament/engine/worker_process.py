@@ -2,7 +2,9 @@
 registered in the fleet (services/workers.py) with a heartbeat of its own, and drained when told.
 
 The registration heartbeat is separate from the executions' lease renewals: it says the process
-is alive (and whether it still claims), even when it runs nothing.
+is alive (and whether it still claims), even when it runs nothing, and beats often enough that
+its death is known within seconds (services/workers.py): its executions are then taken up by
+another worker without waiting for their leases to run out.
 """
 
 import logging
@@ -70,7 +72,7 @@ class WorkerProcess:
         workers.sign_off(self._app, self.id)
 
     def _beat(self) -> None:
-        while not self._stopping.wait(self._app.settings.heartbeat_s):
+        while not self._stopping.wait(workers.beat_s(self._app.settings)):
             self._beat_once()
 
     def _beat_once(self) -> None:

@@ -6,8 +6,9 @@ lease owner is the worker's owner, read when the fleet is listed. Every key sees
 workspace's executions on them.
 
 Liveness, one rule (`liveness`): `stopped` once the worker signed off; `dead` when its last
-heartbeat is older than the lease (`lease_s`), the bound after which the queue gives its
-executions up too; `alive` otherwise. A worker that stopped or died more than `SHOWN_FOR` ago
+heartbeat is older than `dead_after_s` (five missed beats of `beat_s`, 5 s by default), the bound
+after which the queue takes its executions up again (`dead_owners`), well before their leases
+run out; `alive` otherwise. A worker that stopped or died more than `SHOWN_FOR` ago
 is no longer listed.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from testament.config import Settings
 from testament.domain.access import Permission, Principal
 from testament.domain.execution import ExecutionStatus
 from testament.kit.clock import as_utc
@@ -32,6 +34,9 @@ __all__ = [
     "Registration",
     "RunningExecution",
     "WorkerView",
+    "beat_s",
+    "dead_after_s",
+    "dead_owners",
     "heartbeat",
     "list_workers",
     "liveness",
@@ -41,6 +46,17 @@ __all__ = [
 
 LIVENESS = ("alive", "dead", "stopped")
 SHOWN_FOR = timedelta(hours=24)
+MISSED_BEATS = 5  # a worker is dead after this many: one slow write is not a death
+
+
+def beat_s(settings: Settings) -> float:
+    """How often a worker says it is alive: at least every second, so that its death is known
+    (and its executions taken up) within seconds, whatever the executions' lease."""
+    return min(settings.heartbeat_s, 1.0)
+
+
+def dead_after_s(settings: Settings) -> float:
+    return MISSED_BEATS * beat_s(settings)
 
 
 @dataclass(frozen=True)
@@ -120,10 +136,10 @@ def _update(app: AppContext, worker_id: str, **values: Any) -> None:
         uow.commit()
 
 
-def liveness(state: str, last_heartbeat_at: datetime, now: datetime, lease_s: float) -> str:
+def liveness(state: str, last_heartbeat_at: datetime, now: datetime, dead_after: float) -> str:
     if state == "stopped":
         return "stopped"
-    if as_utc(last_heartbeat_at) < now - timedelta(seconds=lease_s):
+    if as_utc(last_heartbeat_at) < now - timedelta(seconds=dead_after):
         return "dead"
     return "alive"
 
@@ -149,7 +165,7 @@ def list_workers(app: AppContext, principal: Principal) -> list[WorkerView]:
             concurrency=r.concurrency,
             version=r.version,
             state=r.state,
-            liveness=liveness(r.state, r.last_heartbeat_at, now, app.settings.lease_s),
+            liveness=liveness(r.state, r.last_heartbeat_at, now, dead_after_s(app.settings)),
             started_at=r.started_at,
             last_heartbeat_at=r.last_heartbeat_at,
             stopped_at=r.stopped_at,
@@ -179,3 +195,19 @@ def _running_in_workspace(
     for row in rows:
         by_owner.setdefault(row.lease_owner, []).append(RunningExecution(row.id, row.test_case_id, row.name))
     return by_owner
+
+
+def dead_owners(session: Session, settings: Settings, owners: set[str], now: datetime) -> set[str]:
+    """Those of these lease owners that are registered workers known dead or signed off: what
+    they hold is theirs no more. An owner that never registered (a server's own pool) is not
+    among them; only its lease's expiry tells."""
+    if not owners:
+        return set()
+    silent_since = now - timedelta(seconds=dead_after_s(settings))
+    rows = session.execute(
+        select(workers.c.owner).where(
+            workers.c.owner.in_(owners),
+            (workers.c.state == "stopped") | (workers.c.last_heartbeat_at < silent_since),
+        )
+    )
+    return set(rows.scalars())
