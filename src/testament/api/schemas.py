@@ -5,7 +5,7 @@ from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from testament.domain.execution import Execution
+from testament.domain.execution import Execution, ExecutionStatus
 from testament.domain.model import TEST_CASE_NAME_MAX
 from testament.domain.scoring import with_numeric_effects
 from testament.services.plan_runs import PlanRunView
@@ -69,6 +69,11 @@ class TestCaseCreate(Strict):
     retries: int = Field(default=0, ge=0, le=10, description="attempts after a failed one")
     data_sets: list[DataSetBody] = Field(default_factory=list)
     publish: bool = Field(default=False, description="publish this version at once")
+    requires: dict[str, str] = Field(
+        default_factory=dict,
+        description="labels a worker must have to run it (label: value, compared exactly); {} for none",
+        examples=[{"browser": "chromium"}],
+    )
 
 
 class TestCaseUpdate(Strict):
@@ -80,6 +85,7 @@ class TestCaseUpdate(Strict):
     retries: int | None = Field(default=None, ge=0, le=10)
     data_sets: list[DataSetBody] | None = None
     publish: bool = False
+    requires: dict[str, str] | None = Field(default=None, description="{} removes the requirements")
 
 
 class TestCaseSummary(FromDomain):
@@ -94,6 +100,7 @@ class TestCaseSummary(FromDomain):
     published_version: int | None
     sha256: str
     retries: int
+    requires: dict[str, str] = Field(description="labels a worker must have to run it")
     created_at: datetime
     updated_at: datetime
 
@@ -141,6 +148,10 @@ class MachineBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     variables: dict[str, Any] = Field(default_factory=dict)
     suite_ids: list[str] = Field(default_factory=list)
+    requires: dict[str, str] = Field(
+        default_factory=dict,
+        description="labels a worker must have to run this machine's executions; over the test case's",
+    )
 
 
 class PlanBody(Strict):
@@ -257,6 +268,12 @@ class ExecutionPublic(BaseModel):
     flaky: bool
     stop_requested: bool
     reason: str
+    requires: dict[str, str] = Field(
+        description="labels its worker must have: its test case's, its plan machine's over them"
+    )
+    waiting_for: str | None = Field(
+        description="while queued: why no live worker can take it (its kind or labels); null otherwise"
+    )
     created_by: str
     queued_at: datetime
     started_at: datetime | None
@@ -292,6 +309,8 @@ class ExecutionPublic(BaseModel):
             flaky=x.flaky,
             stop_requested=x.stop_requested,
             reason=x.reason,
+            requires=dict(x.requires),
+            waiting_for=x.waiting_for if x.status == ExecutionStatus.QUEUED else None,
             created_by=x.created_by,
             queued_at=x.queued_at,
             started_at=x.started_at,

@@ -17,7 +17,7 @@ the cut-short run's records stay, marked as interrupted. So `attempt` never exce
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -134,6 +134,9 @@ class Execution:
     field_values: dict[str, Any] | None = None
     widget_values: dict[str, Any] | None = None
     scoreboard: dict[str, Any] | None = None
+    requires: dict[str, str] = field(default_factory=dict)  # labels its worker must have
+    requirement_key: str = ""  # the same, as a claim compares it (domain/requirements.py)
+    waiting_for: str | None = None  # while queued: why no live worker can take it
 
     @property
     def effective_status(self) -> ExecutionStatus:

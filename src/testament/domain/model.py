@@ -122,6 +122,7 @@ class TestCase:
     updated_at: datetime
     published_version: int | None = None
     deleted_at: datetime | None = None
+    requires: dict[str, str] = field(default_factory=dict)  # labels its worker must have
 
     def retire(self, now: datetime) -> None:
         """Deleted, but kept for the executions that ran it: hidden everywhere; its name is

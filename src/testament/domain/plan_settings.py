@@ -7,6 +7,7 @@ reads `recovery_action` (whether a failed test case stops the rest of its machin
 from typing import Any
 
 from testament.domain.errors import InvalidInput
+from testament.domain.requirements import check_requires
 
 __all__ = ["DEFAULT_PLAN_SETTINGS", "check_machines", "check_plan_settings"]
 
@@ -60,8 +61,12 @@ def check_machines(machines: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise InvalidInput(f"machines[{i}].variables", "must be an object")
         if not isinstance(suite_ids, list) or not all(isinstance(s, str) for s in suite_ids):
             raise InvalidInput(f"machines[{i}].suite_ids", "must be a list of suite ids")
-        unknown = set(machine) - {"name", "variables", "suite_ids"}
+        unknown = set(machine) - {"name", "variables", "suite_ids", "requires"}
         if unknown:
             raise InvalidInput(f"machines[{i}].{sorted(unknown)[0]}", "is not a machine field")
-        checked.append({"name": name, "variables": dict(variables), "suite_ids": list(suite_ids)})
+        requires = check_requires(f"machines[{i}].requires", machine.get("requires"))
+        checked.append(
+            {"name": name, "variables": dict(variables), "suite_ids": list(suite_ids)}
+            | ({"requires": requires} if requires else {})  # stored plans without it read the same
+        )
     return checked

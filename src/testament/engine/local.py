@@ -16,10 +16,10 @@ interrupted attempts.
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from testament.engine import queue
+from testament.engine import queue, routing
 from testament.engine.listen import Listener
 from testament.engine.queue import LeaseLost
 from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, run_job
@@ -34,11 +34,17 @@ log = logging.getLogger(__name__)
 
 class LocalExecutor:
     def __init__(
-        self, app: AppContext, *, concurrency: int | None = None, kinds: Iterable[str] | None = None
+        self,
+        app: AppContext,
+        *,
+        concurrency: int | None = None,
+        kinds: Iterable[str] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self._app = app
         self._concurrency = concurrency or app.settings.workers
         self._kinds = frozenset(kinds) if kinds is not None else None  # None: every kind
+        self._labels = dict(labels or {})  # the server's own pool has none
         self._owner = queue.make_owner()
         self._wake = threading.Condition()
         self._pending = 0
@@ -128,7 +134,7 @@ class LocalExecutor:
     def _work(self) -> None:
         while not self._closing.is_set():
             try:
-                job = queue.claim_next(self._app, self._owner, self._kinds)
+                job = queue.claim_next(self._app, self._owner, self._kinds, self._labels)
             except Exception:
                 log.exception("claiming work failed; retrying")
                 job = None
@@ -155,6 +161,10 @@ class LocalExecutor:
                 queue.recover_lost(self._app)
             except Exception:
                 log.exception("recovering lost executions failed")
+            try:  # this pool counts as a live worker, registered or not (the server's own)
+                routing.note_waiting(self._app, routing.Capability(self._kinds, self._labels))
+            except Exception:
+                log.exception("noting executions no worker can take failed")
 
 
 def _join(threads: list[threading.Thread], deadline: float) -> None:

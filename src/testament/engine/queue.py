@@ -4,15 +4,17 @@ that was reported."""
 
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
+from testament.domain.requirements import satisfiable_keys
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
 from testament.services import blobs, endings, workers
@@ -30,6 +32,7 @@ __all__ = [
     "finish",
     "make_owner",
     "next_attempt",
+    "record_in",
     "recover_lost",
     "release_interrupted",
     "renew_lease",
@@ -83,26 +86,40 @@ class Job:
     content: Any
 
 
-def claim_next(app: AppContext, owner: str, kinds: frozenset[str] | None = None) -> Job | None:
+def claim_next(
+    app: AppContext, owner: str, kinds: frozenset[str] | None = None, labels: Mapping[str, str] | None = None
+) -> Job | None:
     """Take a queued execution of one of `kinds` (None: any kind; a worker claims only what it
-    has runners for) in a workspace below its running cap: the workspace with the fewest running
-    executions first, then the oldest queued, so a workspace's backlog never holds up another's
-    single execution. The cap is the workspace's slot rows: a claim takes a free one, skipping
-    those other claims hold, so concurrent claims do not queue on one workspace row."""
+    has runners for) whose requirements its `labels` meet (domain/requirements.py; None: no
+    labels, so only executions that require none), in a workspace below its running cap: the
+    workspace with the fewest running executions first, then the oldest queued, so a workspace's
+    backlog never holds up another's single execution. The cap is the workspace's slot rows: a
+    claim takes a free one, skipping those other claims hold, so concurrent claims do not queue
+    on one workspace row."""
     cap = app.settings.max_running_executions
+    takeable = _takeable(kinds, labels or {})
     with app.uow() as uow:
-        for workspace_id in _workspaces_in_turn(uow, cap, kinds):
+        for workspace_id in _workspaces_in_turn(uow, cap, takeable):
             slot_no = _free_slot(uow, workspace_id, cap)
             if slot_no is None:
                 continue  # its free slots are being taken by other claims right now
-            execution = _oldest_queued(uow, workspace_id, kinds)
+            execution = _oldest_queued(uow, workspace_id, takeable)
             if execution is None:
                 continue  # other workers took them meanwhile; the slot stays free
             return _start(uow, execution, owner, slot_no)
     return None
 
 
-def _workspaces_in_turn(uow: UnitOfWork, cap: int, kinds: frozenset[str] | None) -> list[str]:
+def _takeable(kinds: frozenset[str] | None, labels: Mapping[str, str]) -> list[ColumnElement[bool]]:
+    """Which queued executions this worker can run: of its kinds, requiring only labels it has
+    (one key per subset of its labels: a simple IN on both SQLite and PostgreSQL)."""
+    where: list[ColumnElement[bool]] = [executions.c.requirement_key.in_(satisfiable_keys(labels))]
+    if kinds is not None:
+        where.append(executions.c.kind.in_(kinds))
+    return where
+
+
+def _workspaces_in_turn(uow: UnitOfWork, cap: int, takeable: list[ColumnElement[bool]]) -> list[str]:
     """Workspaces with queued work below their cap: fewest running first, then the oldest queued.
     Read off the index of queued executions by workspace, one probe per workspace with queued
     work (a skip scan): a backlog of thousands costs no more than one queued execution."""
@@ -117,9 +134,7 @@ def _workspaces_in_turn(uow: UnitOfWork, cap: int, kinds: frozenset[str] | None)
             .scalar_subquery()
         ).where(walk.c.id.is_not(None))
     )
-    oldest = select(executions.c.queued_at).where(queued, executions.c.workspace_id == walk.c.id)
-    if kinds is not None:
-        oldest = oldest.where(executions.c.kind.in_(kinds))
+    oldest = select(executions.c.queued_at).where(queued, executions.c.workspace_id == walk.c.id, *takeable)
     running = (
         select(func.count())
         .select_from(execution_slots)
@@ -180,12 +195,12 @@ def _add_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> bool:
     return True
 
 
-def _oldest_queued(uow: UnitOfWork, workspace_id: str, kinds: frozenset[str] | None) -> Execution | None:
+def _oldest_queued(
+    uow: UnitOfWork, workspace_id: str, takeable: list[ColumnElement[bool]]
+) -> Execution | None:
     oldest = select(Execution).where(
-        executions.c.workspace_id == workspace_id, executions.c.status == ExecutionStatus.QUEUED
+        executions.c.workspace_id == workspace_id, executions.c.status == ExecutionStatus.QUEUED, *takeable
     )
-    if kinds is not None:
-        oldest = oldest.where(executions.c.kind.in_(kinds))
     oldest = (
         oldest.order_by(executions.c.queued_at, executions.c.id).limit(1).with_for_update(skip_locked=True)
     )
@@ -204,6 +219,7 @@ def _start(uow: UnitOfWork, execution: Execution, owner: str, slot_no: int) -> J
     settings = uow.app.settings
     lease, limit = timedelta(seconds=settings.lease_s), timedelta(seconds=settings.max_duration_s)
     execution.start(owner, uow.app.clock(), lease, limit)
+    execution.waiting_for = None  # a worker took it
     uow.session.execute(
         update(execution_slots)
         .where(execution_slots.c.workspace_id == execution.workspace_id, execution_slots.c.slot_no == slot_no)
@@ -263,6 +279,14 @@ def _append(
     )
     uow.emit(RecordAdded(execution.workspace_id, execution.id, seq, status.value))
     return seq
+
+
+def record_in(
+    uow: UnitOfWork, execution: Execution, observation_id: str, status: RecordStatus, record: Any
+) -> int:
+    """Append a record in a change the caller holds the execution in and commits (not a run's:
+    a worker's records go through `append_record`, which checks its lease)."""
+    return _append(uow, execution, observation_id, status, record)
 
 
 def append_record(

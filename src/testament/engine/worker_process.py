@@ -40,7 +40,7 @@ class WorkerProcess:
     ) -> None:
         self._app = app
         chosen = check_kinds(kinds)
-        self._executor = LocalExecutor(app, concurrency=concurrency, kinds=chosen)
+        self._executor = LocalExecutor(app, concurrency=concurrency, kinds=chosen, labels=labels)
         self.registration = workers.Registration(
             owner=self._executor.owner,
             host=socket.gethostname(),

@@ -175,6 +175,7 @@ test_cases = Table(
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("deleted_at", TS),  # a deleted test case that ran stays, hidden, for its history
+    Column("requires", JSON, nullable=False, default=dict),  # labels its worker must have
     # names are unique among live test cases; a deleted one keeps its name for its history
     Index(
         "uq_test_cases_workspace_live_name",
@@ -353,6 +354,11 @@ executions = Table(
     Column("field_values", JSON),
     Column("widget_values", JSON),
     Column("scoreboard", JSON),  # computed from the records when the execution ends
+    # routing (domain/requirements.py): labels its worker must have, as one key a claim compares,
+    # and, while no live worker can take it, why it waits
+    Column("requires", JSON, nullable=False, default=dict),
+    Column("requirement_key", String(2000), nullable=False, default=""),
+    Column("waiting_for", Text),
     # listing newest first, with filters; the id (UUIDv7) orders by creation time
     Index("ix_executions_workspace_id", "workspace_id", "id"),
     Index("ix_executions_workspace_status", "workspace_id", "status", "id"),

@@ -52,6 +52,7 @@ def create_test_case(
         retries=body.retries,
         data_sets=_data_sets(body.data_sets) or [],
         publish=body.publish,
+        requires=body.requires,
     )
     return TestCasePublic.of_view(view)
 
@@ -113,6 +114,7 @@ def update_test_case(
         content=body.content if "content" in body.model_fields_set else svc.UNSET,
         data_sets=_data_sets(body.data_sets),
         publish=body.publish,
+        requires=body.requires,
     )
     return TestCasePublic.of_view(view)
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from testament.domain import requirements
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, QuotaExceeded
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus
@@ -54,6 +55,7 @@ class Slot:
     suite_id: str | None = None
     machine: str | None = None
     machine_vars: dict[str, Any] = field(default_factory=dict)
+    machine_requires: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,7 @@ def _replay(uow: UnitOfWork, principal: Principal, client_token: str, target: st
 def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot]:
     """Every (machine, suite, test case) the plan runs, in order."""
     slots: list[Slot] = []
+    requires = {m["name"]: m.get("requires") or {} for m in plan.machines}
     for machine, machine_vars, suite_ids in plan.targets():
         for suite_id in suite_ids:
             suite = Repository(session, Suite, principal.workspace_id, "suite").find(suite_id)
@@ -255,7 +258,7 @@ def _plan_slots(session: Session, principal: Principal, plan: Plan) -> list[Slot
             for case_id in suite.test_case_ids:
                 case = Repository(session, TestCase, principal.workspace_id, "test case").find(case_id)
                 if case is not None:  # a live one: a retired test case is not run
-                    slots.append(Slot(case, suite.id, machine, machine_vars))
+                    slots.append(Slot(case, suite.id, machine, machine_vars, requires.get(machine, {})))
     if not slots:
         raise InvalidInput("plan_id", f"plan {plan.name!r} has no test cases to run")
     return slots
@@ -342,6 +345,7 @@ def _executions_for(
             )
         )
         retries = plan_retries if plan_retries is not None else case.retries
+        requires = requirements.merged(case.requires, slot.machine_requires)
         runs: list[DataSet | None] = [*sets] or [None]
         for data_set in runs:
             if select_only is not None and not select_only(slot, data_set.name if data_set else None):
@@ -371,6 +375,8 @@ def _executions_for(
                         given=layers.given,
                     ),
                     environment_id=environment_id,
+                    requires=requires,
+                    requirement_key=requirements.requirement_key(requires),
                 )
             )
     return made

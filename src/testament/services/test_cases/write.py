@@ -19,6 +19,7 @@ from testament.domain.model import (
     TestCaseStatus,
     content_sha256,
 )
+from testament.domain.requirements import check_requires
 from testament.kit.ids import new_id
 from testament.kit.sentinels import UNSET
 from testament.services import references, suites, tasks
@@ -156,10 +157,12 @@ def create_test_case(
     data_sets: Sequence[DataSetInput] = (),
     publish: bool = False,
     suite_id: str | None = None,
+    requires: dict[str, str] | None = None,
 ) -> TestCaseView:
     """A new test case; with `suite_id`, added to the end of that suite in the same change."""
     principal.require(Permission.WRITE)
     _check_fields(name, tags or {}, retries)
+    requires = check_requires("requires", requires)
     _check_data_sets(data_sets)
     content = _prepare_content(kind, content, publish)
     now = app.clock()
@@ -176,6 +179,7 @@ def create_test_case(
         retries=retries,
         created_at=now,
         updated_at=now,
+        requires=requires,
     )
     version = case.revise(content, now)
     assert version is not None
@@ -269,9 +273,13 @@ def update_test_case(
     content: Any = UNSET,
     data_sets: Sequence[DataSetInput] | None = None,
     publish: bool = False,
+    requires: dict[str, str] | None = None,
 ) -> TestCaseView:
+    """Change the fields given (`requires={}` removes the test case's requirements)."""
     principal.require(Permission.WRITE)
     _check_fields(name, tags, retries)
+    if requires is not None:
+        requires = check_requires("requires", requires)
     if data_sets is not None:
         _check_data_sets(data_sets)
     now = app.clock()
@@ -296,6 +304,8 @@ def update_test_case(
             write_tags(uow.session, case)
         if retries is not None:
             case.retries = retries
+        if requires is not None:
+            case.requires = requires
         if data_sets is not None:
             _replace_data_sets(uow.session, case.id, data_sets)
         if publish:
