@@ -17,7 +17,34 @@ from testament.services import deployment, surface_ids
 from testament.services.context import AppContext
 from testament.store.db import Database, migrate
 
-__all__ = ["Engine", "build_context", "build_deliverer", "build_engine", "build_executor", "build_worker"]
+__all__ = [
+    "API_CONNECTIONS",
+    "CONNECTIONS_PER_RUN",
+    "ENGINE_CONNECTIONS",
+    "Engine",
+    "build_context",
+    "build_deliverer",
+    "build_engine",
+    "build_executor",
+    "build_worker",
+    "pool_limits",
+]
+
+# The connection budget (README, "Scaling out"), one rule for every process: an API holds one
+# connection per request it serves at once (its thread pool) and its callback deliverer's, and may
+# overflow by as many again in a burst; a process that runs executions holds two per run (the run's
+# writes, its lease renewal's), plus its reaper's and its heartbeat's, and never more (its threads
+# are all there is). A listener on PostgreSQL connects outside the pool (engine/listen.py).
+API_CONNECTIONS = 10
+CONNECTIONS_PER_RUN = 2
+ENGINE_CONNECTIONS = 2
+
+
+def pool_limits(*, serves_api: bool, concurrency: int) -> tuple[int, int]:
+    """A process's pool: its size and how far it may overflow."""
+    api = API_CONNECTIONS if serves_api else 0
+    engine = CONNECTIONS_PER_RUN * concurrency + ENGINE_CONNECTIONS if concurrency else 0
+    return api + engine, api
 
 
 @dataclass(frozen=True)
@@ -39,12 +66,22 @@ class Engine:
             self.executor.shutdown()
 
 
-def build_context(settings: Settings, *, run_migrations: bool = True) -> AppContext:
+def build_context(
+    settings: Settings,
+    *,
+    run_migrations: bool = True,
+    serves_api: bool = True,
+    concurrency: int | None = None,
+) -> AppContext:
+    """`concurrency`: how many executions this process runs at once (default: `settings.workers`,
+    a server's own pool; 0: none, an API alone); `serves_api=False`: a worker process. Its pool is
+    sized from these, never from another process's worker count."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if run_migrations:
         migrate(settings.database_url)
-    # a cut link to the database must show before a lease held over it runs out
-    db = Database(settings.database_url, pool_size=settings.workers + 10, dead_link_s=settings.lease_s)
+    runs = settings.workers if concurrency is None else concurrency
+    size, overflow = pool_limits(serves_api=serves_api, concurrency=runs)
+    db = Database(settings.database_url, pool_size=size, max_overflow=overflow, dead_link_s=settings.lease_s)
     surface_ids.number_on_write(db)  # ids a surface shows exist from the entity's first commit
     ctx = AppContext(settings=settings, db=db)
     try:

@@ -115,7 +115,7 @@ def create_app(
 ) -> FastAPI:
     """`run_executions=False`: an API that runs no execution itself; worker processes do."""
     settings = settings or Settings()
-    ctx = build_context(settings)
+    ctx = build_context(settings, concurrency=settings.workers if start_engine and run_executions else 0)
     engine = build_engine(ctx, render=CALLBACK_BODY, run_executions=run_executions) if start_engine else None
 
     @asynccontextmanager

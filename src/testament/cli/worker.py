@@ -88,7 +88,7 @@ def worker(
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = _stop_on_signals()
     with refusing_to_start():
-        ctx = build_context(command_settings(data_dir, workers=size))
+        ctx = build_context(command_settings(data_dir, workers=size), serves_api=False, concurrency=size)
     process = build_worker(ctx, concurrency=size, kinds=chosen, labels=offered)
     process.start()
     err.print(

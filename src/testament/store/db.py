@@ -76,7 +76,13 @@ class Database:
     """One engine and two session factories: writers and readers."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, pool_size: int = 10, dead_link_s: float = 120.0
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int | None = None,
+        dead_link_s: float = 120.0,
     ) -> None:
         map_domain()
         self.url = url
@@ -91,7 +97,7 @@ class Database:
                 echo=echo,
                 hide_parameters=True,  # an error log must not carry the values (secrets, callback URLs)
                 pool_size=pool_size,
-                max_overflow=pool_size,
+                max_overflow=pool_size if max_overflow is None else max_overflow,
                 pool_pre_ping=True,
                 connect_args=dead_link_args(dead_link_s),
             )
