@@ -2,8 +2,11 @@
 queued; the running cap is the workspace's slots, taken on a claim and freed when a run ends,
 is handed back or is recovered."""
 
+import threading
+import time
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from testament.domain.access import Principal, Role
@@ -120,3 +123,57 @@ def test_a_lowered_cap_gives_out_no_slot_above_it(make_engine: Any) -> None:
     queue.finish(engine.ctx, queued[2], owner, Outcome(ExecutionStatus.PASSED, ""))  # it held slot 2
 
     assert _claim(engine, owner) is None  # still 2 running: at the new cap
+
+
+def _on_postgresql(engine: Engine) -> None:
+    if engine.ctx.db.is_sqlite:  # one writer at a time there: nothing to wait on but the database
+        pytest.skip("tier PostgreSQL is off: row locks need it (set TESTAMENT_TEST_DATABASE_URL)")
+
+
+def test_a_claim_does_not_wait_for_a_start_holding_the_workspace_lock(make_engine: Any) -> None:
+    engine = make_engine(max_running_executions=5)
+    _on_postgresql(engine)
+    queued = _queue(engine, engine.principal, 1)
+    locked, release = threading.Event(), threading.Event()
+
+    def start_in_progress() -> None:  # as a start (quota checks) holds it until its commit
+        with engine.ctx.uow() as uow:
+            uow.lock_workspace(engine.principal.workspace_id)
+            locked.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=start_in_progress)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        began = time.monotonic()
+        claimed = _claim(engine, queue.make_owner())  # its first slot too: made under the lock
+        waited = time.monotonic() - began
+    finally:
+        release.set()
+        holder.join()
+
+    assert claimed == queued[0]
+    assert waited < 1.0
+
+
+def test_a_claim_takes_another_slot_while_a_concurrent_claim_holds_one(make_engine: Any) -> None:
+    engine = make_engine(max_running_executions=5)
+    _on_postgresql(engine)
+    queued = _queue(engine, engine.principal, 2)
+    owner = queue.make_owner()
+    assert _claim(engine, owner) == queued[0]
+    queue.finish(engine.ctx, queued[0], owner, Outcome(ExecutionStatus.PASSED, ""))  # slot 0 made and free
+    with engine.ctx.db.writer() as other, other.begin():  # a claim in another process, mid-way
+        other.execute(select(execution_slots).where(execution_slots.c.slot_no == 0).with_for_update())
+        began = time.monotonic()
+        claimed = queue.claim_next(engine.ctx, owner)
+        waited = time.monotonic() - began
+
+    assert claimed is not None and claimed.execution.id == queued[1]
+    assert waited < 1.0
+    with engine.ctx.db.reading() as session:
+        held = session.execute(
+            select(execution_slots.c.slot_no).where(execution_slots.c.execution_id == queued[1])
+        ).scalar_one()
+    assert held == 1  # the locked slot was skipped, not waited for

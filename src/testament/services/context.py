@@ -92,8 +92,12 @@ class UnitOfWork:
 
     def lock_workspace(self, workspace_id: str) -> None:
         """Serialize quota-checked writes per workspace (PostgreSQL row lock; SQLite's
-        IMMEDIATE transaction already serializes every writer)."""
-        self.session.execute(select(workspaces.c.id).where(workspaces.c.id == workspace_id).with_for_update())
+        IMMEDIATE transaction already serializes every writer). FOR NO KEY UPDATE: it excludes
+        the others who lock the workspace, not a write elsewhere that merely references it (a
+        foreign key's check takes a key-share lock, which FOR UPDATE would make wait)."""
+        self.session.execute(
+            select(workspaces.c.id).where(workspaces.c.id == workspace_id).with_for_update(key_share=True)
+        )
 
     def save_named(self, obj: Any, entity: str) -> None:
         """Add `obj` (new or changed) and write it now. Its name is unique in the workspace: a
