@@ -275,3 +275,34 @@ def test_a_viewer_cannot_apply(workspace: Workspace, target: Any) -> None:
     with workspace.client(Role.VIEWER) as viewer:
         assert_problem(viewer.post("/apply", json=bundle(target.url, unique("b"))), 403)
         assert everything(viewer) == {p: set() for p in ("/environments", "/test-cases", "/suites", "/plans")}
+
+
+def test_a_bundle_with_requirements_round_trips_and_applies_twice_unchanged(
+    api: httpx.Client, target: Any
+) -> None:
+    tag = unique("req")
+    document = bundle(target.url, tag)
+    document["test_cases"][0]["requires"] = {"browser": "chromium"}
+    document["plans"][0]["machines"] = [
+        {"name": "firefox box", "suites": [f"suite-{tag}"], "requires": {"browser": "firefox", "os": "linux"}}
+    ]
+
+    first = api.post("/apply", json=document)
+    second = api.post("/apply", json=document)
+
+    assert first.status_code == 200, first.text
+    assert {r["action"] for r in second.json()["results"]} == {"unchanged"}
+    assert api.get(f"/test-cases/first-{tag}").json()["requires"] == {"browser": "chromium"}
+    machine = api.get(f"/plans/plan-{tag}").json()["machines"][0]
+    assert machine["requires"] == {"browser": "firefox", "os": "linux"}
+    document["plans"][0]["machines"][0]["requires"] = {"browser": "firefox"}
+    assert [r["action"] for r in api.post("/apply", json=document).json()["results"]][-1] == "updated"
+
+
+def test_a_bundle_with_a_bad_requirement_names_it(api: httpx.Client, target: Any) -> None:
+    document = bundle(target.url, unique("badreq"))
+    document["test_cases"][1]["requires"] = {"not a label": "x"}
+
+    response = api.post("/apply", json=document)
+
+    assert_problem(response, 422, "test_cases[1].requires")

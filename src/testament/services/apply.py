@@ -16,6 +16,8 @@ from testament.domain.access import Permission, Principal
 from testament.domain.content import problems_from_validation, validate_content
 from testament.domain.errors import InvalidInput, Problem
 from testament.domain.model import TEST_CASE_NAME_MAX, Environment, Plan, Suite, TestCase, TestCaseStatus
+from testament.domain.plan_settings import check_machines
+from testament.domain.requirements import check_requires
 from testament.services import environments, plans, suites, test_cases
 from testament.services.context import AppContext
 from testament.services.paging import all_items
@@ -50,12 +52,22 @@ class TestCaseDoc(_Doc):
     publish: bool = True
     content: Any
     data_sets: list[DataSetDoc] = Field(default_factory=list)
+    requires: dict[str, str] = Field(default_factory=dict, description="labels its worker must have")
 
 
 class SuiteDoc(_Doc):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
     test_cases: list[str] = Field(default_factory=list, description="test case names")
+
+
+class MachineDoc(_Doc):
+    name: str = Field(min_length=1, max_length=200)
+    variables: dict[str, Any] = Field(default_factory=dict)
+    suites: list[str] = Field(default_factory=list, description="suite names")
+    requires: dict[str, str] = Field(
+        default_factory=dict, description="labels a worker must have to run this machine's executions"
+    )
 
 
 class PlanDoc(_Doc):
@@ -65,6 +77,7 @@ class PlanDoc(_Doc):
     environment: str | None = None
     retries: int | None = Field(default=None, ge=0, le=10)
     pass_ratio: float | None = Field(default=None, ge=0, le=1, description="the plan's quality gate")
+    machines: list[MachineDoc] = Field(default_factory=list, description="named targets; none: one default")
 
 
 class Bundle(_Doc):
@@ -104,6 +117,7 @@ def _check(
             validate_content(case.kind, case.content)
         except InvalidInput as exc:
             problems += [Problem(f"test_cases[{i}].{p.field}", p.rule) for p in exc.problems]
+        problems += _requirement_problems(f"test_cases[{i}].requires", case.requires)
     cases = existing_cases | {c.name for c in bundle.test_cases}
     suites = existing_suites | {s.name for s in bundle.suites}
     envs = existing_envs | {e.name for e in bundle.environments}
@@ -121,8 +135,23 @@ def _check(
         ]
         if plan.environment and plan.environment not in envs:
             problems.append(Problem(f"plans[{i}].environment", f"no environment named {plan.environment!r}"))
+        for m, machine in enumerate(plan.machines):
+            problems += [
+                Problem(f"plans[{i}].machines[{m}].suites[{j}]", f"no suite named {n!r}")
+                for j, n in enumerate(machine.suites)
+                if n not in suites
+            ]
+            problems += _requirement_problems(f"plans[{i}].machines[{m}].requires", machine.requires)
     if problems:
         raise InvalidInput.of(problems)
+
+
+def _requirement_problems(field: str, requires: dict[str, str]) -> list[Problem]:
+    try:
+        check_requires(field, requires)
+    except InvalidInput as exc:
+        return list(exc.problems)
+    return []
 
 
 def _stored(app: AppContext, principal: Principal, list_page: Any) -> dict[str, Any]:
@@ -220,6 +249,7 @@ def _apply_plan(
         "environment_id": ids.environments[doc.environment] if doc.environment else None,
         "retries": doc.retries,
         "pass_ratio": doc.pass_ratio,
+        "machines": check_machines([_machine(m, ids) for m in doc.machines]),  # as stored, to compare
     }
     current = stored.get(doc.name)
     if current is None:
@@ -229,6 +259,11 @@ def _apply_plan(
     if not unchanged:
         plans.update_plan(app, principal, current.id, **fields)
     return _line("plan", doc.name, current.id, "unchanged" if unchanged else "updated")
+
+
+def _machine(doc: MachineDoc, ids: _Ids) -> dict[str, Any]:
+    suite_ids = [ids.suites[n] for n in doc.suites]
+    return {"name": doc.name, "variables": doc.variables, "suite_ids": suite_ids, "requires": doc.requires}
 
 
 def _apply_case(
@@ -241,6 +276,7 @@ def _apply_case(
         "tags": doc.tags,
         "retries": doc.retries,
         "data_sets": sets,
+        "requires": doc.requires,
     }
     if doc.name not in stored:
         view = test_cases.create_test_case(
@@ -257,7 +293,8 @@ def _apply_case(
     unchanged = (
         same_content
         and not publish
-        and (case.description, case.tags, case.retries) == (doc.description, doc.tags, doc.retries)
+        and (case.description, case.tags, case.retries, case.requires)
+        == (doc.description, doc.tags, doc.retries, doc.requires)
         and [(d.name, d.variables) for d in before.data_sets] == [(d.name, d.variables) for d in sets]
     )
     if not unchanged:
