@@ -13,7 +13,7 @@ from testament.config import Settings
 from testament.engine.callbacks import CallbackDeliverer, Render
 from testament.engine.executor import Executor, load_executor
 from testament.engine.worker_process import WorkerProcess
-from testament.services import deployment, surface_ids
+from testament.services import deployment, surface_ids, wakeups
 from testament.services.context import AppContext
 from testament.store.db import Database, migrate
 
@@ -84,6 +84,8 @@ def build_context(
     db = Database(settings.database_url, pool_size=size, max_overflow=overflow, dead_link_s=settings.lease_s)
     surface_ids.number_on_write(db)  # ids a surface shows exist from the entity's first commit
     ctx = AppContext(settings=settings, db=db)
+    if (doorbells := wakeups.doorbell_dir(settings.database_url)) is not None:
+        wakeups.ring_after_commits(ctx.bus, doorbells)  # SQLite's worker processes hear commits
     try:
         deployment.confirm_secret_key(ctx)
     except deployment.WrongSecretKey:  # this process must not start

@@ -1,11 +1,10 @@
 """Workers woken through the database, and the running cap across worker processes: real
 `testament serve --no-workers` and `testament worker` processes on one database.
 
-On PostgreSQL a start and a stop are NOTIFYs: with polling set to 30 s (so polling cannot be
-what wakes anyone) a queued execution starts, and a stop reaches a running one, within 1 s. The
-cap holds across processes on either database."""
+A start and a stop are NOTIFYs on PostgreSQL, datagrams to each worker's socket on SQLite: with
+polling set to 30 s (so polling cannot be what wakes anyone) a queued execution starts, and a stop
+reaches a running one, within 1 s. The cap holds across processes on either database."""
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -23,17 +22,11 @@ from tests.conftest import wait_finished, wait_for
 from tests.e2e.processes import Installation
 from tests.integration.conftest import fresh_database_url
 
-POLL_S = 30  # far longer than any wait below: only a NOTIFY can wake a worker in time
-
-
-def _postgresql_only() -> None:
-    if not os.environ.get("TESTAMENT_TEST_DATABASE_URL"):
-        pytest.skip("tier PostgreSQL is off: NOTIFY wake-ups need it (set TESTAMENT_TEST_DATABASE_URL)")
+POLL_S = 30  # far longer than any wait below: only a wake-up can wake a worker in time
 
 
 @pytest.fixture
 def installation(tmp_path: Path) -> Iterator[Installation]:
-    _postgresql_only()
     inst = Installation(
         tmp_path / "data", fresh_database_url(tmp_path), poll_s=POLL_S, heartbeat_s=20, lease_s=60
     )
@@ -94,7 +87,7 @@ def test_a_stop_through_the_api_reaches_a_run_on_a_worker_within_a_second(
         assert api.post(f"/executions/{execution_id}/stop").status_code == 200
 
         wait_for(lambda: api.get(f"/executions/{execution_id}").json()["status"] == "STOPPED", timeout_s=1.5)
-        # the lease renewal (every 20 s here) cannot have carried it: the NOTIFY did
+        # the lease renewal (every 20 s here) cannot have carried it: the wake-up did
         assert time.monotonic() - asked < 1.0
 
 

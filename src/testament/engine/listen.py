@@ -1,23 +1,29 @@
 """Hearing the database's NOTIFYs (services/wakeups.py) on PostgreSQL: one connection of its own
 per process, listening on a thread, hands each notification to the executor — work was queued or
 a slot freed (wake idle workers), or an execution was asked to stop (cut it short if it runs here).
+On SQLite a worker process hears the same through a datagram socket of its own (`Doorbell`).
 
 The connection is redialled when it drops (the database restarted, the link was cut; TCP
 keepalives notice a silent link), and the executor is then woken as if work had been queued:
 what was sent while nobody listened is lost, and polling would otherwise find it only later.
 """
 
+import contextlib
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-from testament.services.wakeups import QUEUED_CHANNEL, STOP_CHANNEL
+from testament.kit.ids import new_id
+from testament.services.wakeups import LISTENING_HERE, QUEUED_CHANNEL, STOP_CHANNEL, parse_ring
 
-__all__ = ["APPLICATION_NAME", "Listener", "libpq_url"]
+__all__ = ["APPLICATION_NAME", "Doorbell", "Listener", "libpq_url"]
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +92,60 @@ class Listener:
                     self._dispatch(note.channel, note.payload)
 
     def _dispatch(self, channel: str, payload: str) -> None:
-        try:
-            if channel == STOP_CHANNEL:
-                self._on_stop(payload)
-            elif channel == QUEUED_CHANNEL:
-                self._on_claimable(int(payload) if payload.isdigit() else 1)
-        except Exception:  # a failing handler must not end the listening
-            log.exception("handling a %s notification failed", channel)
+        _dispatch(channel, payload, self._on_claimable, self._on_stop)
+
+
+def _dispatch(
+    channel: str, payload: str, on_claimable: Callable[[int], None], on_stop: Callable[[str], None]
+) -> None:
+    try:
+        if channel == STOP_CHANNEL:
+            on_stop(payload)
+        elif channel == QUEUED_CHANNEL:
+            on_claimable(int(payload) if payload.isdigit() else 1)
+    except Exception:  # a failing handler must not end the listening
+        log.exception("handling a %s notification failed", channel)
+
+
+class Doorbell:
+    """A worker process's socket in the folder its SQLite database's processes ring
+    (services/wakeups.py): bound at start, removed at close."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        on_claimable: Callable[[int], None],
+        on_stop: Callable[[str], None],
+    ) -> None:
+        self.path = directory / f"{os.getpid()}-{new_id()[-8:]}.sock"
+        self._directory = directory
+        self._on_claimable, self._on_stop = on_claimable, on_stop
+        self._closing = threading.Event()
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._thread = threading.Thread(target=self._run, name="testament-doorbell", daemon=True)
+
+    def start(self) -> None:
+        self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._socket.bind(str(self.path))
+        self._socket.settimeout(WAIT_S)  # how soon a close is noticed
+        LISTENING_HERE.add(str(self.path))
+        self._thread.start()
+
+    def close(self, wait_s: float = WAIT_S + 1) -> None:
+        self._closing.set()
+        self._thread.join(timeout=wait_s)
+        LISTENING_HERE.discard(str(self.path))
+        self._socket.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def _run(self) -> None:
+        while not self._closing.is_set():
+            try:
+                message = self._socket.recv(512)
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed
+            _dispatch(*parse_ring(message), self._on_claimable, self._on_stop)

@@ -17,10 +17,11 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from testament.engine import queue, routing
-from testament.engine.listen import Listener
+from testament.engine.listen import Doorbell, Listener
 from testament.engine.queue import LeaseLost
 from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, run_job
 from testament.services import workers
@@ -40,7 +41,9 @@ class LocalExecutor:
         concurrency: int | None = None,
         kinds: Iterable[str] | None = None,
         labels: Mapping[str, str] | None = None,
+        doorbell: Path | None = None,
     ) -> None:
+        """`doorbell`: on SQLite, the folder whose socket other processes ring (services/wakeups.py)."""
         self._app = app
         self._concurrency = concurrency or app.settings.workers
         self._kinds = frozenset(kinds) if kinds is not None else None  # None: every kind
@@ -52,7 +55,8 @@ class LocalExecutor:
         self._threads: list[threading.Thread] = []
         self._running: dict[str, EngineRunContext] = {}
         self._unsubscribe: list[Any] = []
-        self._listener: Listener | None = None
+        self._listener: Listener | Doorbell | None = None
+        self._doorbell = doorbell
 
     @property
     def owner(self) -> str:
@@ -73,6 +77,9 @@ class LocalExecutor:
                 on_stop=self._stop_running,
                 on_reconnect=lambda: self._wake_up(self._concurrency),
             )
+            self._listener.start()
+        elif self._doorbell is not None:
+            self._listener = Doorbell(self._doorbell, on_claimable=self._wake_up, on_stop=self._stop_running)
             self._listener.start()
         for i in range(self._concurrency):
             thread = threading.Thread(target=self._work, name=f"testament-worker-{i}", daemon=True)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from testament import __version__
 from testament.engine.local import LocalExecutor
 from testament.runners import KINDS
-from testament.services import workers
+from testament.services import wakeups, workers
 from testament.services.context import AppContext
 
 __all__ = ["WorkerProcess", "check_kinds"]
@@ -40,7 +40,13 @@ class WorkerProcess:
     ) -> None:
         self._app = app
         chosen = check_kinds(kinds)
-        self._executor = LocalExecutor(app, concurrency=concurrency, kinds=chosen, labels=labels)
+        self._executor = LocalExecutor(
+            app,
+            concurrency=concurrency,
+            kinds=chosen,
+            labels=labels,
+            doorbell=wakeups.doorbell_dir(app.settings.database_url),
+        )
         self.registration = workers.Registration(
             owner=self._executor.owner,
             host=socket.gethostname(),

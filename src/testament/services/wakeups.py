@@ -2,11 +2,24 @@
 
 On PostgreSQL a transaction that queues executions, frees a running slot or asks for a stop sends
 a NOTIFY inside itself: PostgreSQL delivers it at the commit (never for a rollback), to every
-process listening (engine/listen.py). SQLite has no such thing: its workers poll, and those in
-the process that made the change hear the bus.
+process listening (engine/listen.py).
+
+SQLite has no such thing, and its processes share one machine (the database is a file): each
+worker process there binds a UNIX datagram socket in a folder beside the database file
+(`doorbell_dir`), and every process rings them all after a commit that did any of those things
+(`ring_after_commits`, fed by its bus, which publishes only committed events). A datagram is
+cheap, never blocks the sender (a full socket already has a wake-up waiting) and needs no
+connection: a socket whose worker died is found refusing and removed. Polling stays the
+fallback, as on PostgreSQL.
 """
 
+import contextlib
+import hashlib
+import os
+import socket
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
@@ -14,7 +27,16 @@ from sqlalchemy.orm import Session
 
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
 
-__all__ = ["QUEUED_CHANNEL", "STOP_CHANNEL", "announce"]
+__all__ = [
+    "LISTENING_HERE",
+    "QUEUED_CHANNEL",
+    "STOP_CHANNEL",
+    "announce",
+    "doorbell_dir",
+    "parse_ring",
+    "ring",
+    "ring_after_commits",
+]
 
 QUEUED_CHANNEL = "testament_queued"  # payload: how many claims may have become possible
 STOP_CHANNEL = "testament_stop"  # payload: the id of an execution asked to stop
@@ -39,3 +61,64 @@ def announce(session: Session, events: Iterable[Any]) -> None:
         notes.append((QUEUED_CHANNEL, str(claimable)))
     if notes:
         session.execute(_NOTIFY, {"channels": [c for c, _ in notes], "payloads": [p for _, p in notes]})
+
+
+SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes; room for a socket's own name
+
+
+def doorbell_dir(database_url: str) -> Path | None:
+    """Where the worker processes on this SQLite file keep their sockets: beside the file, or,
+    when that path is too long for a socket, in a private folder of the temporary one. None for
+    a database that is not a SQLite file."""
+    if not database_url.startswith("sqlite:///") or ":memory:" in database_url:
+        return None
+    database_file = Path(database_url.removeprefix("sqlite:///")).resolve()
+    beside = database_file.parent / f".{database_file.name}.doorbells"
+    if len(os.fsencode(beside)) + 24 <= SOCKET_PATH_MAX:
+        return beside
+    digest = hashlib.sha256(os.fsencode(database_file)).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"testament-{os.getuid()}-{digest}"
+
+
+LISTENING_HERE: set[str] = set()  # this process's sockets: its workers hear its bus instead
+
+
+def ring(directory: Path, message: bytes) -> None:
+    """Send `message` to every worker socket in `directory` but this process's own."""
+    try:
+        names = [entry.name for entry in os.scandir(directory) if entry.name.endswith(".sock")]
+    except FileNotFoundError:
+        return  # no worker process has started on this database
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as bell:
+        bell.setblocking(False)
+        for name in names:
+            path = str(directory / name)
+            if path in LISTENING_HERE:
+                continue
+            try:
+                bell.sendto(message, path)
+            except BlockingIOError:
+                pass  # its queue is full: it has wake-ups waiting already
+            except (ConnectionRefusedError, FileNotFoundError):
+                with contextlib.suppress(OSError):  # nobody reads it: its worker died
+                    os.unlink(path)
+
+
+def parse_ring(message: bytes) -> tuple[str, str]:
+    """(channel, payload) of a datagram `ring_after_commits` sent."""
+    channel, _, payload = message.decode("utf-8", "replace").partition(" ")
+    return channel, payload
+
+
+def ring_after_commits(bus: Any, directory: Path) -> None:
+    """Ring the worker sockets after each committed event that workers elsewhere must hear."""
+
+    def on_claimable(_event: Any) -> None:
+        ring(directory, f"{QUEUED_CHANNEL} 1".encode())
+
+    def on_stop(event: ExecutionStopRequested) -> None:
+        ring(directory, f"{STOP_CHANNEL} {event.execution_id}".encode())
+
+    bus.subscribe(ExecutionQueued, on_claimable)
+    bus.subscribe(ExecutionFinished, on_claimable)  # a finish frees a running slot
+    bus.subscribe(ExecutionStopRequested, on_stop)
