@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from testament.cli.main import app
 from tests.conftest import wait_finished, wait_for
 from tests.e2e.processes import Installation
 from tests.e2e.test_worker import _api, _start, _status
@@ -94,3 +96,12 @@ def test_on_a_plain_serve_an_execution_that_requires_a_label_says_so(installatio
         assert wait_finished(api, plain)["status"] == "PASSED"
         wait_for(lambda: _waiting_for(api, firefox) == NO_FIREFOX)
         assert _status(api, firefox) == "QUEUED"
+
+
+def test_a_worker_label_that_no_requirement_could_name_is_refused_before_it_starts() -> None:
+    runner = CliRunner()
+    spaced = runner.invoke(app, ["worker", "--labels", "has space=x"])
+    empty = runner.invoke(app, ["worker", "--labels", "browser="])
+    assert (spaced.exit_code, empty.exit_code) == (2, 2)
+    assert "'has space' is not a label name" in spaced.output
+    assert "labels.browser: must be a string of 1 to 100 characters" in empty.output

@@ -30,6 +30,8 @@ from testament.cli.options import (
     refusing_to_start,
 )
 from testament.cli.output import console, err, fail, print_json
+from testament.domain.errors import InvalidInput
+from testament.domain.requirements import check_labels
 from testament.runners import KINDS
 
 __all__ = ["parse_labels", "worker", "workers"]
@@ -39,14 +41,18 @@ LIVENESS_STYLE = {"alive": "green", "dead": "red", "stopped": "dim"}
 
 
 def parse_labels(text: str) -> dict[str, str]:
-    """`k=v,k2=v2` as a dict; a malformed item is a usage error naming it."""
+    """`k=v,k2=v2` as a dict; a malformed item is a usage error naming it. Labels follow the
+    rules of requirements (domain/requirements.py), so that any requirement can be met."""
     labels = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             fail(f"--labels {item!r}: expected KEY=VALUE")
         labels[name.strip()] = value.strip()
-    return labels
+    try:
+        return check_labels(labels)
+    except InvalidInput as exc:
+        fail(f"--labels: {exc}")
 
 
 def worker(
