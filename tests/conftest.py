@@ -209,6 +209,12 @@ def deploy_tools_required() -> bool:
     return os.environ.get("TESTAMENT_TEST_DEPLOY") == "1"
 
 
+def fleet_on() -> bool:
+    """The fleet tier (tests/fleet) needs root, network namespaces and a PostgreSQL they reach:
+    `.ci/run` sets that up once per CI run and turns it on."""
+    return os.environ.get("TESTAMENT_TEST_FLEET") == "1"
+
+
 def _tiers() -> list[tuple[str, bool, str]]:
     """The tiers of the suite: (name, on, how it is turned on). `.ci/run` turns each on once it
     has started the service the tier needs."""
@@ -234,17 +240,22 @@ def _tiers() -> list[tuple[str, bool, str]]:
             fuzz_on(),
             "set TESTAMENT_TEST_FUZZ=1; make fuzz runs it long",
         ),
+        (
+            "fleet: API and workers on network namespaces (root, PostgreSQL; once per CI run)",
+            fleet_on(),
+            "as root: TESTAMENT_TEST_FLEET=1 and TESTAMENT_TEST_FLEET_DATABASE_URL (see README)",
+        ),
     ]
 
 
 # A test's tier is the folder under tests/ it lives in; `make test-unit`, `make test-integration`
 # and `make test-e2e` select a tier by its marker (`pytest -m unit`, ...).
-TEST_TIERS = ("unit", "integration", "e2e")
+TEST_TIERS = ("unit", "integration", "e2e", "fleet")
 TESTS_DIR = Path(__file__).resolve().parent
 
 
 def tier_of(path: Path) -> str | None:
-    """The tier folder `path` lies in, or None for a file outside tests/unit, tests/integration, tests/e2e."""
+    """The tier folder `path` lies in, or None for a file outside the tier folders (TEST_TIERS)."""
     try:
         folder = path.resolve().relative_to(TESTS_DIR).parts[0]
     except (ValueError, IndexError):

@@ -64,10 +64,10 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class Target:
-    def __init__(self) -> None:
-        self.server = _QuietServer(("127.0.0.1", 0), _Handler)
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.server = _QuietServer((host, 0), _Handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"http://{host}:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> "Target":
