@@ -155,3 +155,24 @@ def test_a_claim_past_ten_thousand_queued_executions_it_cannot_take_stays_cheap(
             select(executions.c.id).where(executions.c.status == ExecutionStatus.RUNNING)
         ).all()
     assert len(running) == 2
+
+
+def test_a_backlog_no_worker_can_take_is_marked_once_in_batches(make_engine: Any) -> None:
+    engine = make_engine(max_queued_executions=5000)
+    first = _start(engine, _case(engine, "needs chromium", CHROMIUM))
+    _queue_copies(engine, first, 1200, CHROMIUM)  # more than two batches
+    server_pool = routing.Capability(None, {})
+
+    began = time.perf_counter()
+    routing.note_waiting(engine.ctx, server_pool)
+    took = time.perf_counter() - began
+    routing.note_waiting(engine.ctx, server_pool)
+
+    with engine.ctx.db.reading() as session:
+        unmarked = session.scalars(select(executions.c.id).where(executions.c.waiting_for.is_(None))).all()
+        records = session.scalars(
+            select(execution_records.c.record).where(execution_records.c.observation_id == "routing")
+        ).all()
+    print(f"marked 1,201 queued executions no worker can take in {took * 1000:.0f} ms")
+    assert unmarked == []
+    assert len(records) == 1201  # one each, the second sweep added none

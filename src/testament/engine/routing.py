@@ -22,6 +22,8 @@ from testament.store.tables import executions, workers
 
 __all__ = ["Capability", "note_waiting"]
 
+MARK_BATCH = 500
+
 
 @dataclass(frozen=True)
 class Capability:
@@ -68,18 +70,25 @@ def _live_workers(app: AppContext) -> list[Capability]:
 
 
 def _mark(app: AppContext, same: tuple[ColumnElement[bool], ...], why: str) -> None:
-    """Say why each of these waits, with one record each: only those not yet marked."""
-    with app.db.reading() as session:
-        ids = session.scalars(select(executions.c.id).where(*same, executions.c.waiting_for.is_(None))).all()
-    for execution_id in ids:
+    """Say why each of these waits, with one record each: only those not yet marked, a batch
+    per transaction (a backlog of thousands is marked once, in a few short writes)."""
+    unmarked = (
+        select(Execution)
+        .where(*same, executions.c.waiting_for.is_(None))
+        .order_by(executions.c.id)
+        .limit(MARK_BATCH)
+        .with_for_update(skip_locked=True)  # those another sweep marks right now are its to mark
+    )
+    while True:
         with app.uow() as uow:
-            execution = uow.session.get(Execution, execution_id, with_for_update=True)
-            if execution is None or execution.status != ExecutionStatus.QUEUED or execution.waiting_for:
-                continue  # claimed or marked meanwhile
-            execution.waiting_for = why
-            record = {"event": "no_worker", "reason": why}
-            queue.record_in(uow, execution, "routing", RecordStatus.INFO, record)
+            batch = uow.session.scalars(unmarked).all()
+            for execution in batch:
+                execution.waiting_for = why
+                record = {"event": "no_worker", "reason": why}
+                queue.record_in(uow, execution, "routing", RecordStatus.INFO, record)
             uow.commit()
+        if len(batch) < MARK_BATCH:
+            return
 
 
 def _clear(app: AppContext, same: tuple[ColumnElement[bool], ...]) -> None:
