@@ -153,12 +153,14 @@ def _wakeup_md(w: dict[str, Any]) -> list[str]:
         "",
         f"Measured {w['measured_at']}. `testament serve --no-workers` and one `testament worker "
         "--concurrency 2`, default settings (idle workers poll every 1 s, a run renews its lease "
-        "every 5 s); one execution at a time, each while the worker idles.",
+        "every 5 s); one execution at a time, each while the worker idles. The machine's load "
+        f"(1-minute average): {w.get('load_average_before', 0):.1f} before, "
+        f"{w.get('load_average_after', 0):.1f} after.",
         "",
         "| database | start → claimed, median / p99 ms (n) | stop → STOPPED, median / p99 ms (n) |",
         "|---|---:|---:|",
     ]
-    for name, title in (("postgresql", "PostgreSQL (LISTEN/NOTIFY)"), ("sqlite", "SQLite (polling)")):
+    for name, title in (("postgresql", "PostgreSQL (LISTEN/NOTIFY)"), ("sqlite", "SQLite (UNIX datagrams)")):
         figure = w[name]
         if "skipped" in figure:
             lines.append(f"| {title} | not measured: {figure['skipped']} | |")

@@ -9,7 +9,7 @@ single-execution latency, plus the engine alone draining a queue in-process, (4)
 Connect test executions per second through boto3, (5) Testsigma's test case results of a
 run of 200 test cases vs /healthz, and the transactions its answers begin, (6) first pages of
 SearchTestCases and of executions by tag in a small vs a big workspace, (7) how soon a worker
-process hears of a start and of a stop (PostgreSQL's NOTIFY vs SQLite's polling). See bench/README.md.
+process hears of a start and of a stop (PostgreSQL's NOTIFY, SQLite's UNIX datagrams). See bench/README.md.
 """
 
 import argparse
@@ -97,11 +97,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         results["search"] = timed("search", lambda: measure_search(workdir / "search", search))
     if "wakeup" in wanted:
         (workdir / "wakeup").mkdir()
-        wakeup = (
-            WakeupConfig(starts=20, stops=10, sqlite_starts=5, sqlite_stops=3)
-            if args.quick
-            else WakeupConfig()
-        )
+        wakeup = WakeupConfig(starts=20, stops=10) if args.quick else WakeupConfig()
         results["wakeup"] = timed("wakeup", lambda: measure_wakeup(workdir / "wakeup", wakeup))
     return results
 

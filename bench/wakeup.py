@@ -12,8 +12,7 @@ client, one execution at a time, each while the worker idles:
 
 On PostgreSQL a NOTIFY wakes the worker (engine/listen.py). The database is a fresh one made in
 the server TESTAMENT_BENCH_DATABASE_URL names, else TESTAMENT_TEST_DATABASE_URL's; without
-either that half is not measured. On SQLite, for comparison, the worker polls and hears a stop
-at its next lease renewal.
+either that half is not measured. On SQLite (a file) a datagram on the worker's UNIX socket does.
 
     .venv/bin/python -m bench.wakeup      # alone, printing JSON; bench.run --only wakeup keeps it
 """
@@ -52,12 +51,13 @@ TIMEOUT_S = 30.0
 class WakeupConfig:
     starts: int = 100
     stops: int = 50
-    sqlite_starts: int = 30  # each waits for a 1 s poll: fewer
-    sqlite_stops: int = 15  # each waits for a 5 s lease renewal
 
 
 def measure_wakeup(workdir: Path, config: WakeupConfig) -> dict[str, Any]:
-    results: dict[str, Any] = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    results: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_before": os.getloadavg()[0],  # latencies grow with what else the machine runs
+    }
     with _target() as target_url:
         named = next(((v, os.environ[v]) for v in DATABASE_VARIABLES if os.environ.get(v)), None)
         if named is None:
@@ -71,10 +71,9 @@ def measure_wakeup(workdir: Path, config: WakeupConfig) -> dict[str, Any]:
                 "database": f"PostgreSQL {version}, a fresh database in {variable}'s server",
             }
         sqlite_url = f"sqlite:///{workdir / 'sqlite' / 'testament.db'}"
-        figure = _measure(
-            workdir / "sqlite", sqlite_url, target_url, config.sqlite_starts, config.sqlite_stops
-        )
+        figure = _measure(workdir / "sqlite", sqlite_url, target_url, config.starts, config.stops)
         results["sqlite"] = {**figure, "database": "a file in a temp dir"}
+    results["load_average_after"] = os.getloadavg()[0]
     return results
 
 
