@@ -60,7 +60,12 @@ class Settings(BaseSettings):
     )
 
     executor: str = Field(default="local", description="where executions run: local")
-    workers: int = Field(default=4, ge=1, le=64, description="size of the local worker pool")
+    workers: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="executions `serve`'s worker processes run at once in all (an in-process pool's size)",
+    )
     max_running_executions: int = Field(default=5, ge=1, description="per workspace")
     max_queued_executions: int = Field(default=100, ge=1, description="per workspace, running included")
     max_duration_s: float = Field(default=300.0, gt=0, description="an execution running longer FAILS")

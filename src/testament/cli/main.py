@@ -11,8 +11,10 @@ The contract outside tools rely on (keep it stable):
 Exit codes and output streams: see `testament.cli.output`.
 """
 
+import os
 from importlib.metadata import version as package_version
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -101,27 +103,43 @@ def serve(
             " (unless TESTAMENT_CALLBACK_ALLOW_LOCAL says otherwise)",
         ),
     ] = False,
-    workers: Annotated[int | None, typer.Option(help="local worker pool size")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="worker processes to start as children (default: this machine's CPU count); each runs "
+            "TESTAMENT_WORKERS (default 4) divided among them, rounded up, executions at once",
+        ),
+    ] = None,
     no_workers: Annotated[
         bool,
         typer.Option(
             "--no-workers",
-            help="serve the API alone: run no execution in this process (`testament worker` processes "
-            "do); completion callbacks are still posted from here",
+            help="serve the API alone: start no worker process (`testament worker` processes run "
+            "executions); completion callbacks are still posted from here",
         ),
     ] = False,
+    grace: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="on shutdown: seconds the workers' running executions may finish before they are "
+            "handed back to run again from their start (default 0: at once)",
+        ),
+    ] = 0.0,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
     data_dir: DataDir = None,
 ) -> None:
-    """Run the API and, with the local executor, the workers (honours TESTAMENT_* settings)."""
+    """Run the API, and worker processes as its children that stop with it (honours TESTAMENT_* settings)."""
     if workers and no_workers:
-        fail("--workers sizes the pool that --no-workers turns off: give one of them")
+        fail("--workers counts the worker processes that --no-workers turns off: give one of them")
     import uvicorn
 
     from testament.api.app import create_app
+    from testament.cli.children import WorkerChildren, concurrency_per_child
 
-    overrides: dict[str, Any] = {"workers": workers} if workers else {}
-    settings = command_settings(data_dir, **overrides)
+    settings = command_settings(data_dir)
     url = f"http://{host}:{port}"
     if not settings.public_url:
         settings = settings.model_copy(update={"public_url": url})
@@ -129,7 +147,21 @@ def serve(
         # the demo's callback examples point at a receiver on this machine
         settings = settings.model_copy(update={"callback_allow_local": True})
     with refusing_to_start():
-        application = create_app(settings, run_executions=not no_workers)
+        application = create_app(settings, run_executions=False)  # its children run them
+    children = None
+    if not no_workers:
+        count = workers or min(os.cpu_count() or 1, 64)
+        each = concurrency_per_child(settings.workers, count)
+        children = WorkerChildren(
+            count,
+            each,
+            grace_s=grace,
+            data_dir=settings.data_dir,
+            public_url=settings.public_url,
+            log_level=log_level,
+        )
+        children.start()
+        err.print(f"{count} worker processes run {each} executions at once each", markup=False)
     if demo:
         from testament.cli.demo import ensure_demo
 
@@ -143,7 +175,32 @@ def serve(
             highlight=False,
             soft_wrap=True,
         )
-    uvicorn.run(application, host=host, port=port, log_level=log_level)
+    config = uvicorn.Config(application, host=host, port=port, log_level=log_level)
+    server = _server_class()(config, children)  # a class made here: uvicorn loads only for serve
+    try:
+        server.run()
+    finally:
+        if children is not None:
+            children.stop()
+
+
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, telling the worker children to drain the moment it is told to stop
+        (not after its own shutdown): a run cut short is cut short at once."""
+
+        def __init__(self, config: uvicorn.Config, children: Any) -> None:
+            super().__init__(config)
+            self.children = children
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if self.children is not None:
+                self.children.terminate()
+            super().handle_exit(sig, frame)
+
+    return Server
 
 
 @app.command()

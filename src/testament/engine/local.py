@@ -93,18 +93,23 @@ class LocalExecutor:
         """Stop claiming; let running executions finish for `grace_s`; then cut them short (a
         runner notices between steps) and give them `wait_s` to hand themselves back. One still
         running after that is handed back here: its late writes are refused (the lease is gone)."""
+        self.stop_claiming()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         if self._listener is not None:
             self._listener.close()
-        self._closing.set()
-        with self._wake:
-            self._wake.notify_all()
         _join(self._threads, time.monotonic() + grace_s)  # a worker thread ends when its run does
         for ctx in list(self._running.values()):
             ctx.cancel(SHUTTING_DOWN)
         _join(self._threads, time.monotonic() + wait_s)
         self._hand_back_unfinished()
+
+    def stop_claiming(self) -> None:
+        """Claim nothing more, at once: a wake-up heard while shutting down (another worker
+        handing its runs back) must not start a run here only to hand it back too."""
+        self._closing.set()
+        with self._wake:
+            self._wake.notify_all()
 
     def _hand_back_unfinished(self) -> None:
         for execution_id, ctx in list(self._running.items()):

@@ -387,6 +387,8 @@ def recover_lost(app: AppContext) -> list[str]:
 def _why_lost(owner: str | None, silent: set[str]) -> str:
     if owner in silent:
         return "the worker running this execution stopped its heartbeats"
+    if owner_is_dead(owner or ""):
+        return "the worker process running this execution no longer exists"
     return "the worker running this execution stopped renewing its lease"
 
 

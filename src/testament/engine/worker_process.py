@@ -71,6 +71,7 @@ class WorkerProcess:
         """Stop claiming; let running executions finish for `grace_s`, then hand the rest back
         as interrupted attempts; leave the fleet."""
         self._state = "draining"
+        self._executor.stop_claiming()
         self._beat_once()  # the fleet sees at once that this worker takes nothing more
         self._executor.shutdown(wait_s=wait_s, grace_s=grace_s)
         self._stopping.set()
