@@ -1,5 +1,6 @@
 """Run the real `testament` command: admin commands, and `serve` and `worker` as child processes."""
 
+import contextlib
 import copy
 import json
 import os
@@ -109,3 +110,8 @@ class Installation:
                 self.server.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.server is not None:
+            # serve's worker children share its process group: none may outlive the test (one
+            # that would hold the database or a pipe the test reads)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.server.pid, signal.SIGKILL)
