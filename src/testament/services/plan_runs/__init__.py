@@ -10,7 +10,6 @@ from testament.services.plan_runs.read import (
     get_plan_run,
     list_plan_runs,
     load_plan_run,
-    page_plan_runs,
     query_plan_runs,
 )
 from testament.services.plan_runs.sheets import (
@@ -30,7 +29,6 @@ __all__ = [
     "get_plan_run",
     "list_plan_runs",
     "load_plan_run",
-    "page_plan_runs",
     "plan_run_sheet",
     "plan_run_sheets",
     "query_plan_runs",

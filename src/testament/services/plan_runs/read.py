@@ -8,7 +8,6 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
-from testament.domain.errors import InvalidInput
 from testament.domain.execution import Execution, ExecutionStatus, plan_run_status
 from testament.domain.model import Plan, PlanRun
 from testament.domain.scoring import gate_passed, merge_scoreboards
@@ -26,7 +25,6 @@ __all__ = [
     "get_plan_run",
     "list_plan_runs",
     "load_plan_run",
-    "page_plan_runs",
     "query_plan_runs",
 ]
 
@@ -95,27 +93,6 @@ def list_plan_runs(
     with app.db.reading() as session:
         rows = list(session.scalars(query.order_by(plan_runs.c.id.desc()).limit(limit + 1)))
     return make_page(app.cursors, "plan-runs", rows, limit, key=lambda r: r.id)
-
-
-def page_plan_runs(
-    app: AppContext, principal: Principal, *, plan_id: str | None = None, offset: int = 0, limit: int = 50
-) -> tuple[list[PlanRun], int]:
-    """Plan runs newest first, by offset, with the total: for surfaces that page by number."""
-    principal.require(Permission.READ)
-    check_limit(limit)
-    if offset < 0:
-        raise InvalidInput("page", "must not be negative")
-    where = [owned_by(plan_runs, principal.workspace_id)]
-    if plan_id:
-        where.append(plan_runs.c.plan_id == plan_id)
-    with app.db.reading() as session:
-        total = session.execute(select(func.count()).select_from(plan_runs).where(*where)).scalar_one()
-        rows = list(
-            session.scalars(
-                select(PlanRun).where(*where).order_by(plan_runs.c.id.desc()).offset(offset).limit(limit)
-            )
-        )
-    return rows, int(total)
 
 
 def _some_execution(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
