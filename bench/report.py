@@ -179,6 +179,48 @@ def _wakeup_md(w: dict[str, Any]) -> list[str]:
     ]
 
 
+def _workers_md(w: dict[str, Any]) -> list[str]:
+    cost = w["start_cost"]
+    cells = {
+        k: f"{cost[k]['median']:.2f} / {cost[k]['p95']:.2f}" for k in ("healthz_ms", "read_ms", "start_ms")
+    }
+    lines = [
+        "## 8. Worker processes: start cost, http executions/s, memory",
+        "",
+        f"Measured {w['measured_at']} on {w['cpu_count']} CPUs. `testament serve --no-workers` and W "
+        f"`testament worker --concurrency {w['concurrency']}` processes, running cap W x {w['concurrency']}; "
+        "one client, one request at a time. The machine's load (1-minute average): "
+        f"{w['load_average_before']:.1f} before, {w['load_average_after']:.1f} after.",
+        "",
+        f"Start cost on SQLite ({cost['requests']} requests each; median / p95 ms): GET /healthz "
+        f"{cells['healthz_ms']}, authenticated GET of a test case {cells['read_ms']}, POST "
+        f"/api/v1/executions while the workers drain {cells['start_ms']}. Start ÷ read "
+        f"**{cost['ratio_start_to_read']:.2f}** (target ≤ 3), start ÷ /healthz "
+        f"**{cost['ratio_start_to_healthz']:.2f}**.",
+        "",
+        "| database | workers | one-step http executions | executions/s end to end | starts alone, s | "
+        "RSS after, MiB: API / each worker |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    runs = [("SQLite", w["sqlite"])] + [("PostgreSQL", r) for r in w["postgresql"].get("runs", [])]
+    for name, run in runs:
+        rss = run["rss_kib_after"]
+        workers = ", ".join(f"{kib / 1024:.0f}" for kib in rss["workers"])
+        lines.append(
+            f"| {name} | {run['workers']} | {run['executions']:,} | **{run['executions_per_s']:.1f}** | "
+            f"{run['starts_s']:.1f} | {rss['api'] / 1024:.0f} / {workers} |"
+        )
+    if "skipped" in w["postgresql"]:
+        lines.append(f"| PostgreSQL | not measured: {w['postgresql']['skipped']} | | | | |")
+    return [
+        *lines,
+        "",
+        "The clock runs from the first POST until no execution is QUEUED or RUNNING; the target answers "
+        "at once, so the figure is the platform's cost per execution (target ≥ 150/s on SQLite). RSS "
+        "(VmRSS) before the run is in latest.json.",
+    ]
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -200,6 +242,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         ("testsigma", _testsigma_md),
         ("search", _search_md),
         ("wakeup", _wakeup_md),
+        ("workers", _workers_md),
     )
     for key, render in sections:
         if key in results:

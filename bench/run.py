@@ -9,7 +9,8 @@ single-execution latency, plus the engine alone draining a queue in-process, (4)
 Connect test executions per second through boto3, (5) Testsigma's test case results of a
 run of 200 test cases vs /healthz, and the transactions its answers begin, (6) first pages of
 SearchTestCases and of executions by tag in a small vs a big workspace, (7) how soon a worker
-process hears of a start and of a stop (PostgreSQL's NOTIFY, SQLite's UNIX datagrams). See bench/README.md.
+process hears of a start and of a stop (PostgreSQL's NOTIFY, SQLite's UNIX datagrams), (8) worker
+processes: a start's cost vs an authenticated read, http executions/s, and memory. See bench/README.md.
 """
 
 import argparse
@@ -31,9 +32,10 @@ from bench.server import running_server
 from bench.testsigma_reads import TestsigmaReadsConfig, measure_testsigma_reads
 from bench.throughput import ThroughputConfig, measure_throughput
 from bench.wakeup import WakeupConfig, measure_wakeup
+from bench.workers import WorkersConfig, measure_workers
 
 RESULTS = Path(__file__).parent / "results"
-FIGURES = ("throughput", "paging", "engine", "connect", "testsigma", "search", "wakeup")
+FIGURES = ("throughput", "paging", "engine", "connect", "testsigma", "search", "wakeup", "workers")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -99,6 +101,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         (workdir / "wakeup").mkdir()
         wakeup = WakeupConfig(starts=20, stops=10) if args.quick else WakeupConfig()
         results["wakeup"] = timed("wakeup", lambda: measure_wakeup(workdir / "wakeup", wakeup))
+    if "workers" in wanted:
+        (workdir / "workers").mkdir()
+        workers = WorkersConfig(requests=50, executions=100) if args.quick else WorkersConfig()
+        results["workers"] = timed("workers", lambda: measure_workers(workdir / "workers", workers))
     return results
 
 
