@@ -198,9 +198,9 @@ def _workers_md(w: dict[str, Any]) -> list[str]:
         f"**{cost['ratio_start_to_read']:.2f}** (target ≤ 3), start ÷ /healthz "
         f"**{cost['ratio_start_to_healthz']:.2f}**.",
         "",
-        "| database | workers | one-step http executions | executions/s end to end | starts alone, s | "
-        "RSS after, MiB: API / each worker |",
-        "|---|---:|---:|---:|---:|---|",
+        "| database | workers | one-step http executions | executions/s end to end | the starts took, s | "
+        "CPU ms per execution: API / workers | RSS after, MiB: API / each worker |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     runs = [("SQLite", w["sqlite"])] + [("PostgreSQL", r) for r in w["postgresql"].get("runs", [])]
     for name, run in runs:
@@ -208,10 +208,10 @@ def _workers_md(w: dict[str, Any]) -> list[str]:
         workers = ", ".join(f"{kib / 1024:.0f}" for kib in rss["workers"])
         lines.append(
             f"| {name} | {run['workers']} | {run['executions']:,} | **{run['executions_per_s']:.1f}** | "
-            f"{run['starts_s']:.1f} | {rss['api'] / 1024:.0f} / {workers} |"
+            f"{run['starts_s']:.1f} | {_cpu_cell(run)} | {rss['api'] / 1024:.0f} / {workers} |"
         )
     if "skipped" in w["postgresql"]:
-        lines.append(f"| PostgreSQL | not measured: {w['postgresql']['skipped']} | | | | |")
+        lines.append(f"| PostgreSQL | not measured: {w['postgresql']['skipped']} | | | | | |")
     return [
         *lines,
         "",
@@ -219,6 +219,11 @@ def _workers_md(w: dict[str, Any]) -> list[str]:
         "at once, so the figure is the platform's cost per execution (target ≥ 150/s on SQLite). RSS "
         "(VmRSS) before the run is in latest.json.",
     ]
+
+
+def _cpu_cell(run: dict[str, Any]) -> str:
+    cpu = run.get("cpu_ms_per_execution")  # results from before it was measured lack it
+    return f"{cpu['api']:.1f} / {cpu['workers']:.1f}" if cpu else "-"
 
 
 def render_markdown(results: dict[str, Any]) -> str:

@@ -53,6 +53,10 @@ class Fleet:
     def rss_kib(self) -> dict[str, Any]:
         return {"api": _rss_kib(self.server.pid), "workers": [_rss_kib(w.pid) for w in self.workers]}
 
+    def cpu_s(self) -> dict[str, float]:
+        """CPU seconds (user + system) used so far by the API process and by the workers together."""
+        return {"api": _cpu_s(self.server.pid), "workers": sum(_cpu_s(w.pid) for w in self.workers)}
+
 
 def measure_workers(workdir: Path, config: WorkersConfig) -> dict[str, Any]:
     results: dict[str, Any] = {
@@ -123,6 +127,7 @@ def _throughput(fleet: Fleet, target_url: str, executions: int) -> dict[str, Any
     _run_one(api, case_id)  # warms every process up before the clock and the first RSS reading
     rss_before = fleet.rss_kib()
     body = json.dumps({"test_case_id": case_id}).encode()
+    cpu_before = fleet.cpu_s()
     began = time.perf_counter()
     for _ in range(executions):
         reply = api.send("POST", "/api/v1/executions", body)
@@ -131,6 +136,7 @@ def _throughput(fleet: Fleet, target_url: str, executions: int) -> dict[str, Any
     started_s = time.perf_counter() - began
     wait_drained(api, 0.02)
     total_s = time.perf_counter() - began
+    cpu_after = fleet.cpu_s()
     passed = _count(api, case_id, "PASSED")
     if passed != executions + 1:
         raise RuntimeError(f"{passed - 1} of {executions} executions passed")
@@ -140,6 +146,7 @@ def _throughput(fleet: Fleet, target_url: str, executions: int) -> dict[str, Any
         "starts_s": started_s,
         "total_s": total_s,
         "executions_per_s": executions / total_s,
+        "cpu_ms_per_execution": {k: (cpu_after[k] - cpu_before[k]) * 1000 / executions for k in cpu_after},
         "rss_kib_before": rss_before,
         "rss_kib_after": fleet.rss_kib(),
     }
@@ -176,6 +183,11 @@ def _rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 @contextmanager
