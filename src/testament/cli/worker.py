@@ -6,6 +6,7 @@ On SIGTERM or Ctrl-C it drains: it claims nothing more, lets running executions 
 `--grace` seconds, hands the rest back to the queue as interrupted attempts, and exits 0.
 """
 
+import faulthandler
 import logging
 import os
 import signal
@@ -37,6 +38,7 @@ from testament.runners import KINDS
 __all__ = ["parse_labels", "worker", "workers"]
 
 MAX_CONCURRENCY = 64  # the most a pool may have (Settings.workers)
+STUCK_AFTER_S = 60.0  # beyond the grace: a drain takes at most about 20 s (hand-back and heartbeat waits)
 LIVENESS_STYLE = {"alive": "green", "dead": "red", "stopped": "dim"}
 
 
@@ -105,9 +107,13 @@ def worker(
     while not stop.wait(1.0):  # a timed wait lets the signal handlers run promptly
         pass
     err.print(f"draining: claiming nothing more; running executions have {grace:g} s to finish", markup=False)
+    # A watchdog: should the drain or the interpreter's exit hang (a worker was once seen stuck
+    # after its server ended), print every thread's stack and leave with exit 1 rather than live on.
+    faulthandler.dump_traceback_later(grace + STUCK_AFTER_S, exit=True)
     process.drain(grace)
     ctx.db.dispose()
     err.print(f"worker {process.id} stopped", markup=False)
+    faulthandler.dump_traceback_later(STUCK_AFTER_S, exit=True)  # what is left: the interpreter's exit
 
 
 def _stop_on_signals() -> threading.Event:
