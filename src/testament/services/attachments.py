@@ -16,7 +16,6 @@ from testament.domain.attachments import Attachment, Holder
 from testament.domain.errors import InvalidInput, NotFound
 from testament.kit.ids import new_id
 from testament.services import blobs, incidents, read_side, test_cases
-from testament.services.blobs import MissingBlob
 from testament.services.context import AppContext
 from testament.services.paging import MAX_LIMIT, Window
 from testament.services.read_side import Selection, View
@@ -116,10 +115,7 @@ def open_attachment(
 ) -> tuple[Attachment, Iterator[bytes]]:
     """The attachment, checked to be in the principal's workspace, and its file's chunks."""
     attachment = _find(app, principal, attachment_id)
-    try:
-        return attachment, blobs.open_blob(app, attachment.path)
-    except MissingBlob:
-        raise NotFound("attachment file", attachment_id) from None
+    return attachment, blobs.open_file_of(app, attachment.path, "attachment", attachment_id)
 
 
 def delete_attachment(

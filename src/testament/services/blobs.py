@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from sqlalchemy import delete, insert, select
 
+from testament.domain.errors import NotFound
 from testament.kit.ids import new_id
 from testament.services.context import AppContext
 from testament.store.db import Database
@@ -207,6 +208,16 @@ def is_in_database(key: str) -> bool:
 
 def open_blob(app: AppContext, key: str, folder: Path | None = None) -> Iterator[bytes]:
     return store_for(app, key, folder).open(key)
+
+
+def open_file_of(
+    app: AppContext, key: str, what: str, ident: str, folder: Path | None = None
+) -> Iterator[bytes]:
+    """The chunks of a row's file; NotFound ("<what> file") when its store has lost it."""
+    try:
+        return open_blob(app, key, folder)
+    except MissingBlob:
+        raise NotFound(f"{what} file", ident) from None
 
 
 def delete_blobs(app: AppContext, keys: Iterable[str], folder: Path | None = None) -> None:

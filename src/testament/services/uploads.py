@@ -152,10 +152,7 @@ def get_version(app: AppContext, principal: Principal, version_id: str) -> tuple
 
 def open_version(app: AppContext, version: UploadVersion) -> Iterator[bytes]:
     """The version's file, as chunks."""
-    try:
-        return blobs.open_blob(app, version.path, app.settings.data_dir)
-    except blobs.MissingBlob:
-        raise NotFound("upload version file", version.id) from None
+    return blobs.open_file_of(app, version.path, "upload version", version.id, app.settings.data_dir)
 
 
 def version_file(app: AppContext, version: UploadVersion) -> Path:

@@ -16,7 +16,7 @@ from testament.domain.execution import Execution
 from testament.domain.model import Artifact
 from testament.kit.ids import new_id
 from testament.services import blobs
-from testament.services.blobs import MissingBlob, StoredBlob
+from testament.services.blobs import StoredBlob
 from testament.services.context import AppContext, UnitOfWork
 from testament.store.repository import Repository
 from testament.store.tables import artifacts, executions
@@ -95,10 +95,7 @@ def open_artifact(
 ) -> tuple[Artifact, Iterator[bytes]]:
     """The artifact, checked to be in the principal's workspace, and its file's chunks."""
     artifact = _find(app, principal, artifact_id)
-    try:
-        return artifact, blobs.open_blob(app, artifact.path)
-    except MissingBlob:
-        raise NotFound("artifact file", artifact_id) from None
+    return artifact, blobs.open_file_of(app, artifact.path, "artifact", artifact_id)
 
 
 def delete_artifact(app: AppContext, principal: Principal, artifact_id: str) -> None:
