@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import text, update
 
@@ -106,7 +106,17 @@ def bulk_insert(ctx: AppContext, execution_id: str, config: PagingConfig) -> flo
     return time.perf_counter() - began
 
 
-def time_calls(call: Callable[[], Any], config: PagingConfig) -> float:
+class Rounds(Protocol):
+    """How a figure times a call: warm-up calls, then timed calls."""
+
+    @property
+    def warmup(self) -> int: ...
+
+    @property
+    def calls(self) -> int: ...
+
+
+def time_calls(call: Callable[[], Any], config: Rounds) -> float:
     """Median milliseconds of `call()` after a warm-up."""
     for _ in range(config.warmup):
         call()

@@ -16,7 +16,6 @@ database by running the same use case with a statement listener.
     .venv/bin/python -m bench.run --only search   # this figure into bench/results/latest.*
 """
 
-import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from botocore.client import BaseClient
 from sqlalchemy import event, insert, text
 
 from bench.connect import client
+from bench.paging import time_calls
 from bench.report import machine_info
 from bench.server import Server, running_server
 from testament.config import Settings
@@ -159,17 +159,6 @@ def seed_executions(server: Server, count: int, chunk: int) -> None:
     database.dispose()
 
 
-def median_ms(call: Callable[[], Any], config: SearchConfig) -> float:
-    for _ in range(config.warmup):
-        call()
-    samples = []
-    for _ in range(config.calls):
-        began = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples)
-
-
 def _in_process(server: Server, data_dir: Path) -> tuple[AppContext, Principal]:
     settings = Settings(data_dir=data_dir, database_url=server.database_url, secret_key="bench")
     ctx = AppContext(settings=settings, db=Database(server.database_url))
@@ -216,7 +205,7 @@ def measure_cases(data_dir: Path, count: int, config: SearchConfig) -> dict[str,
             or len(shown) != min(PAGE, -(-count // 100))
         ):
             raise RuntimeError(f"unexpected search answer: {shown}")
-        ms = median_ms(search, config)
+        ms = time_calls(search, config)
         ctx, principal = _in_process(server, data_dir)
         where = Call("startswith", (Field("name"), Constant(PREFIX, Kind.STRING)))
         plans = statements_and_plans(
@@ -245,7 +234,7 @@ def measure_executions(data_dir: Path, count: int, config: SearchConfig) -> dict
         items = first_page()["items"]
         if len(items) != min(PAGE, -(-count // 100)):
             raise RuntimeError(f"unexpected executions page: {len(items)} items")
-        ms = median_ms(first_page, config)
+        ms = time_calls(first_page, config)
         api.close()
         ctx, principal = _in_process(server, data_dir)
         plans = statements_and_plans(ctx, lambda: list_executions(ctx, principal, tag=tag, limit=PAGE))
