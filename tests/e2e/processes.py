@@ -47,13 +47,15 @@ class Installation:
     def serve(self, port: int | None = None, *extra: str, stdout: Any = subprocess.DEVNULL) -> str:
         port = port or free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.server = subprocess.Popen(
-            [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *extra],
-            env=self.env,
-            stdout=stdout,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.serve_log = self._logs / f"serve-{port}.log"  # its workers' too: for a failing test
+        with self.serve_log.open("wb") as stderr:
+            self.server = subprocess.Popen(
+                [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "info", *extra],
+                env=self.env,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.server.poll() is not None:

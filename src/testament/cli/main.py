@@ -11,7 +11,9 @@ The contract outside tools rely on (keep it stable):
 Exit codes and output streams: see `testament.cli.output`.
 """
 
+import contextlib
 import os
+from collections.abc import Iterator
 from importlib.metadata import version as package_version
 from pathlib import Path
 from types import FrameType
@@ -199,6 +201,18 @@ def _server_class() -> Any:
             if self.children is not None:
                 self.children.terminate()
             super().handle_exit(sig, frame)
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            # uvicorn raises the signal that stopped it again once it has shut down, which ends
+            # this process on the spot: the children must have drained before that, or the
+            # cut-short runs they hand back would die with them as orphans
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    if self.children is not None:
+                        self.children.stop()
 
     return Server
 

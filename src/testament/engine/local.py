@@ -94,15 +94,17 @@ class LocalExecutor:
         runner notices between steps) and give them `wait_s` to hand themselves back. One still
         running after that is handed back here: its late writes are refused (the lease is gone)."""
         self.stop_claiming()
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        if self._listener is not None:
-            self._listener.close()
         _join(self._threads, time.monotonic() + grace_s)  # a worker thread ends when its run does
         for ctx in list(self._running.values()):
             ctx.cancel(SHUTTING_DOWN)
         _join(self._threads, time.monotonic() + wait_s)
         self._hand_back_unfinished()
+        # only now: a stop request must reach a run during the grace, and closing the listener
+        # waits out its poll (up to a second) that would otherwise delay the cut
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        if self._listener is not None:
+            self._listener.close()
 
     def stop_claiming(self) -> None:
         """Claim nothing more, at once: a wake-up heard while shutting down (another worker
