@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.domain.requirements import satisfiable_keys
@@ -98,8 +99,16 @@ def claim_next(
     on one workspace row."""
     cap = app.settings.max_running_executions
     takeable = _takeable(kinds, labels or {})
+    # Which workspaces to try is read first, outside the write transaction: most claims find
+    # nothing (every start and every finish wakes idle workers in each process), and an empty
+    # one then costs a read, not SQLite's write lock. What the read saw is checked again under
+    # the write: the slot is locked and the execution still QUEUED, or the next one is tried.
+    with app.db.reading() as session:
+        candidates = _workspaces_in_turn(session, cap, takeable)
+    if not candidates:
+        return None
     with app.uow() as uow:
-        for workspace_id in _workspaces_in_turn(uow, cap, takeable):
+        for workspace_id in candidates:
             slot_no = _free_slot(uow, workspace_id, cap)
             if slot_no is None:
                 continue  # its free slots are being taken by other claims right now
@@ -110,19 +119,36 @@ def claim_next(
     return None
 
 
-def _takeable(kinds: frozenset[str] | None, labels: Mapping[str, str]) -> list[ColumnElement[bool]]:
+class _Takeable:
+    """What a worker can take (`_takeable`): the WHERE clauses, and the statement that lists the
+    workspaces it could claim from (built once per worker, not per claim: building it is most of
+    an empty claim's cost)."""
+
+    def __init__(self, where: list[ColumnElement[bool]]) -> None:
+        self.where = where
+        self.turns = _turns_statement(where)
+
+
+_TAKEABLE: dict[tuple[frozenset[str] | None, frozenset[tuple[str, str]]], _Takeable] = {}
+
+
+def _takeable(kinds: frozenset[str] | None, labels: Mapping[str, str]) -> _Takeable:
     """Which queued executions this worker can run: of its kinds, requiring only labels it has
     (one key per subset of its labels: a simple IN on both SQLite and PostgreSQL)."""
-    where: list[ColumnElement[bool]] = [executions.c.requirement_key.in_(satisfiable_keys(labels))]
-    if kinds is not None:
-        where.append(executions.c.kind.in_(kinds))
-    return where
+    key = (kinds, frozenset(labels.items()))
+    if (found := _TAKEABLE.get(key)) is None:
+        where: list[ColumnElement[bool]] = [executions.c.requirement_key.in_(satisfiable_keys(labels))]
+        if kinds is not None:
+            where.append(executions.c.kind.in_(kinds))
+        found = _TAKEABLE.setdefault(key, _Takeable(where))
+    return found
 
 
-def _workspaces_in_turn(uow: UnitOfWork, cap: int, takeable: list[ColumnElement[bool]]) -> list[str]:
-    """Workspaces with queued work below their cap: fewest running first, then the oldest queued.
-    Read off the index of queued executions by workspace, one probe per workspace with queued
-    work (a skip scan): a backlog of thousands costs no more than one queued execution."""
+def _turns_statement(takeable: list[ColumnElement[bool]]) -> Any:
+    """Workspaces with queued work this worker can take: each one's oldest such execution and
+    its running count. Read off the index of queued executions by workspace, one probe per
+    workspace with queued work (a skip scan): a backlog of thousands costs no more than one
+    queued execution."""
     queued = executions.c.status == ExecutionStatus.QUEUED
     heads = select(select(func.min(executions.c.workspace_id)).where(queued).scalar_subquery().label("id"))
     walk = heads.cte("workspaces_with_queued", recursive=True)
@@ -140,16 +166,16 @@ def _workspaces_in_turn(uow: UnitOfWork, cap: int, takeable: list[ColumnElement[
         .select_from(execution_slots)
         .where(execution_slots.c.workspace_id == walk.c.id, execution_slots.c.execution_id.is_not(None))
     )
-    rows = uow.session.execute(
-        select(
-            walk.c.id,
-            oldest.order_by(executions.c.queued_at, executions.c.id)
-            .limit(1)
-            .scalar_subquery()
-            .label("oldest"),
-            running.scalar_subquery().label("running"),
-        ).where(walk.c.id.is_not(None))
-    ).all()
+    return select(
+        walk.c.id,
+        oldest.order_by(executions.c.queued_at, executions.c.id).limit(1).scalar_subquery().label("oldest"),
+        running.scalar_subquery().label("running"),
+    ).where(walk.c.id.is_not(None))
+
+
+def _workspaces_in_turn(session: Session, cap: int, takeable: _Takeable) -> list[str]:
+    """Workspaces with queued work below their cap: fewest running first, then the oldest queued."""
+    rows = session.execute(takeable.turns).all()
     waiting = [r for r in rows if r.oldest is not None and r.running < cap]
     waiting.sort(key=lambda r: (r.running, as_utc(r.oldest), r.id))
     return [r.id for r in waiting[:CANDIDATES]]
@@ -195,11 +221,11 @@ def _add_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> bool:
     return True
 
 
-def _oldest_queued(
-    uow: UnitOfWork, workspace_id: str, takeable: list[ColumnElement[bool]]
-) -> Execution | None:
+def _oldest_queued(uow: UnitOfWork, workspace_id: str, takeable: _Takeable) -> Execution | None:
     oldest = select(Execution).where(
-        executions.c.workspace_id == workspace_id, executions.c.status == ExecutionStatus.QUEUED, *takeable
+        executions.c.workspace_id == workspace_id,
+        executions.c.status == ExecutionStatus.QUEUED,
+        *takeable.where,
     )
     oldest = (
         oldest.order_by(executions.c.queued_at, executions.c.id).limit(1).with_for_update(skip_locked=True)
