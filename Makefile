@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test test-unit test-integration test-e2e test-browser fuzz check lint typecheck format bench screenshots lock clean
+.PHONY: install install-dev run test test-unit test-integration test-e2e test-browser fuzz check lint typecheck format bench screenshots lock vendor clean
 
 # Two locks: requirements.lock is what the server needs (`make run`, the container image);
 # requirements-dev.lock adds the tools that test, lint and measure it (pytest, ruff, mypy,
@@ -77,6 +77,9 @@ lock: install  ## re-pin requirements.lock and requirements-dev.lock from pyproj
 	$(BIN)/pip install --quiet pip-tools
 	$(PIP_COMPILE) -o requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
+
+vendor:  ## refresh the vendored htmx, its SSE extension and axe-core with npm pack (pinned in scripts/vendor.py)
+	$(BIN)/python scripts/vendor.py
 
 clean:
 	rm -rf $(VENV) .testament .pytest_cache .mypy_cache .ruff_cache

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     aws_rate_limit: str = Field(
         default="50/second", description="requests per access key on the Amazon Connect surface"
     )
+    ui_session_s: float = Field(
+        default=12 * 3600.0, gt=0, description="a web UI sign-in lasts this long (then sign in again)"
+    )
     public_url: str = Field(
         default="",
         description="the server's own base URL, which every execution sees as the variable "

@@ -48,6 +48,7 @@ AGGREGATES: dict[str, tuple[str, ...]] = {
     "surface ids": ("surface_ids",),
     "deployment settings": ("deployment_settings",),
     "rate limit windows": ("rate_limit_windows",),
+    "ui session": ("ui_sessions",),
 }
 
 # services module -> the aggregate it holds (None: it holds none, and touches no table)
@@ -90,6 +91,7 @@ HOLDS: dict[str, str | None] = {
     "suites.py": "suite",
     "surface_ids.py": "surface ids",
     "tasks.py": "task",
+    "ui_sessions.py": "ui session",
     "test_cases/__init__.py": "test case",
     "test_cases/read.py": "test case",
     "test_cases/search.py": "test case",

@@ -1,6 +1,6 @@
-"""The ASGI application: the root app serves /healthz, mounts the native API at /api/v1 and the
-compatibility surfaces beside it (each a sub-app with its own OpenAPI document and error handlers),
-and runs the engine for as long as it serves. The pieces come from the composition root.
+"""The ASGI application: the root app serves /healthz and the web UI (at /), mounts the native API
+at /api/v1 and the compatibility surfaces beside it (each a sub-app with its own OpenAPI document
+and error handlers), and runs the engine for as long as it serves. The pieces come from the composition root.
 """
 
 from collections.abc import AsyncIterator
@@ -33,6 +33,7 @@ from testament.services import keys
 from testament.services.context import AppContext
 from testament.services.uploads import MAX_BYTES as MAX_UPLOAD_BYTES
 from testament.surfaces import CALLBACK_BODY, build_surfaces
+from testament.web import install_web
 
 __all__ = ["create_app", "create_native_api"]
 
@@ -147,6 +148,9 @@ def create_app(
         return {"status": "ok", "version": __version__}
 
     root.mount("/api/v1", create_native_api(ctx))
-    for path, surface in build_surfaces(ctx).items():
+    surfaces = build_surfaces(ctx)
+    for path, surface in surfaces.items():
         root.mount(path, surface)
+    # the web UI takes every other path: `/` and its pages, `/static/`
+    install_web(root, ctx, api_paths=("/api/v1", "/healthz", *surfaces))
     return root

@@ -26,6 +26,7 @@ from testament.store.tables import api_keys
 
 __all__ = [
     "IssuedKey",
+    "acting_principal",
     "authenticate_access_key",
     "authenticate_token",
     "create_key",
@@ -117,6 +118,16 @@ def _principal(key: ApiKey) -> Principal:
 def _enabled(session: Session, key: ApiKey) -> bool:
     """A key acts while it is not revoked and its user is enabled."""
     return key.revoked_at is None and users.is_enabled(session, key.user_id)
+
+
+def acting_principal(app: AppContext, key_id: str) -> Principal | None:
+    """The principal of a key that may still act (not revoked, its user enabled), or None: what
+    a web UI session checks on each request, since it outlives the moment its key was shown."""
+    with app.db.reading() as session:
+        key = session.get(ApiKey, key_id)
+        if key is None or not _enabled(session, key):
+            return None
+    return _principal(key)
 
 
 def authenticate_token(app: AppContext, token: str) -> Principal:

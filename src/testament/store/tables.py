@@ -715,6 +715,21 @@ rate_limit_windows = Table(
     Column("hits", Integer, nullable=False),
 )
 
+# The web UI's sign-in sessions (services/ui_sessions.py), in the database so any API process
+# serves them: only a hash of the session id is kept; the browser holds the id, signed.
+ui_sessions = Table(
+    "ui_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("key_id", ID, ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=False),
+    _workspace_fk(),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("ended_at", TS),
+    Index("ix_ui_sessions_key", "key_id"),
+)
+
 mapper_registry = registry()
 _mapped = False
 

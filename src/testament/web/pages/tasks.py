@@ -1,0 +1,22 @@
+"""Tasks (/tasks). A stub until its page is built: the layout with a placeholder."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from testament.web.render import render
+from testament.web.session import Viewer
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+def tasks_page(request: Request, user: Viewer) -> HTMLResponse:
+    return render(
+        request,
+        "pages/placeholder.html",
+        title="Tasks",
+        nav="/tasks",
+        about="Tasks and candidates: instances with their scoreboards.",
+    )
