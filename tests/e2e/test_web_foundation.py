@@ -3,17 +3,23 @@
 headers, escaping, static files and error pages."""
 
 import hashlib
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select, update
 
+from testament.config import Settings
 from testament.domain.access import Role
 from testament.services import keys, workspaces
 from testament.store.tables import ui_sessions
-from tests.conftest import LiveServer, Workspace
+from testament.web.session import Viewer
+from tests.conftest import LiveServer, Workspace, new_workspace, start_server
 from tests.e2e.web import PAGES, csrf_of, sign_in, signed_in, web_client
 
 SCRIPT = "<script>alert(1)</script>"
@@ -237,6 +243,7 @@ def test_a_ui_404_is_a_page_and_the_apis_keep_their_wire_format(workspace: Works
         page = client.get("/no-such-page")
         assert page.status_code == 404 and "text/html" in page.headers["content-type"]
         assert "Not found" in page.text and "content-security-policy" in page.headers
+        assert '<nav class="sidenav" aria-label="Main">' in page.text  # in the layout, signed in
         api = client.get("/api/v1/no-such-thing")
         assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
         assert "content-security-policy" not in api.headers
@@ -247,3 +254,39 @@ def test_an_htmx_request_without_a_session_is_told_where_to_sign_in(live: LiveSe
     with web_client(live.url) as client:
         answer = client.get("/runs", headers={"HX-Request": "true"})
         assert answer.status_code == 204 and answer.headers["hx-redirect"] == "/sign-in?next=/runs"
+
+
+def _with_probe(app: Any) -> Any:
+    """The real app, plus one action a page might offer: stopping something (role tester+)."""
+    probe = APIRouter()
+
+    @probe.post("/probe/stop")
+    def stop(user: Viewer) -> PlainTextResponse:
+        user.require("stop")
+        return PlainTextResponse("stopped")
+
+    app.include_router(probe)
+    return app
+
+
+@pytest.fixture(scope="module")
+def probed(settings: Settings) -> Iterator[LiveServer]:
+    server = start_server(settings, start_engine=False, wrap=_with_probe)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_an_action_the_role_may_not_take_is_refused_with_a_page(
+    probed: LiveServer, live: LiveServer, role: Role
+) -> None:
+    workspace = new_workspace(live.ctx, probed.url)
+    with signed_in(workspace, role) as client:
+        csrf = csrf_of(client.get("/").text)
+        answer = client.post("/probe/stop", data={"csrf": csrf})
+    if role is Role.VIEWER:
+        assert answer.status_code == 403
+        assert "text/html" in answer.headers["content-type"]
+        assert "role viewer may not execute" in answer.text and 'action="/sign-out"' in answer.text
+    else:
+        assert answer.status_code == 200 and answer.text == "stopped"

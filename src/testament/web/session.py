@@ -25,6 +25,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from testament.domain.access import Permission, Principal, Role
 from testament.domain.errors import Unauthenticated
@@ -39,6 +40,7 @@ __all__ = [
     "Viewer",
     "WebUser",
     "current_user",
+    "optional_user",
     "permission_for",
     "safe_next",
 ]
@@ -151,22 +153,45 @@ async def _sent_csrf(request: Request) -> str:
     return ""
 
 
+def _resume(ctx: AppContext, cookie: str) -> WebUser:
+    """The session and its workspace's name: database reads, run off the event loop."""
+    session = ui_sessions.resume(ctx, cookie)
+    workspace = workspaces.get_workspace(ctx, session.principal.workspace_id)
+    return WebUser(ctx, session.principal, workspace.name, session.csrf_token)
+
+
 async def current_user(request: Request) -> WebUser:
     """The dependency behind `Viewer` (see the module's docstring)."""
     ctx: AppContext = request.app.state.ctx
+    back_to = _wanted_path(request) if request.method in ("GET", "HEAD") else "/"
     cookie = request.cookies.get(COOKIE)
     if not cookie:
-        raise SignInRequired(_wanted_path(request) if request.method == "GET" else "/")
+        raise SignInRequired(back_to)
     try:
-        session = ui_sessions.resume(ctx, cookie)
+        user = await run_in_threadpool(_resume, ctx, cookie)
     except Unauthenticated as exc:
-        raise SignInRequired(_wanted_path(request) if request.method == "GET" else "/", exc.message) from None
+        raise SignInRequired(back_to, exc.message) from None
     if request.method in UNSAFE_METHODS:
         sent = await _sent_csrf(request)
-        if not sent or not hmac.compare_digest(sent, session.csrf_token):
+        if not sent or not hmac.compare_digest(sent, user.csrf_token):
             raise BadCsrf("the form's CSRF token is missing or wrong: reload the page and try again")
-    workspace = workspaces.get_workspace(ctx, session.principal.workspace_id)
-    user = WebUser(ctx, session.principal, workspace.name, session.csrf_token)
+    request.state.web_user = user
+    return user
+
+
+async def optional_user(request: Request) -> WebUser | None:
+    """The signed-in user if the request has a good session, else None; never redirects and
+    checks no CSRF token (for pages that show either way, such as error pages)."""
+    known = getattr(request.state, "web_user", None)
+    if isinstance(known, WebUser):
+        return known
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    try:
+        user = await run_in_threadpool(_resume, request.app.state.ctx, cookie)
+    except Unauthenticated:
+        return None
     request.state.web_user = user
     return user
 
