@@ -215,6 +215,12 @@ def fleet_on() -> bool:
     return os.environ.get("TESTAMENT_TEST_FLEET") == "1"
 
 
+def browser_on() -> bool:
+    """The browser tier (tests/browser) drives Debian's chromium: `.ci/run` installs it and turns
+    the tier on for one pass (heavy: once per CI run, not once per database)."""
+    return os.environ.get("TESTAMENT_TEST_BROWSER") == "1"
+
+
 def _tiers() -> list[tuple[str, bool, str]]:
     """The tiers of the suite: (name, on, how it is turned on). `.ci/run` turns each on once it
     has started the service the tier needs."""
@@ -245,12 +251,17 @@ def _tiers() -> list[tuple[str, bool, str]]:
             fleet_on(),
             "as root: TESTAMENT_TEST_FLEET=1 and TESTAMENT_TEST_FLEET_DATABASE_URL (see README)",
         ),
+        (
+            "browser: the web UI in headless chromium, with axe-core (once per CI run)",
+            browser_on(),
+            "apt-get install chromium; set TESTAMENT_TEST_BROWSER=1 (make test-browser)",
+        ),
     ]
 
 
 # A test's tier is the folder under tests/ it lives in; `make test-unit`, `make test-integration`
 # and `make test-e2e` select a tier by its marker (`pytest -m unit`, ...).
-TEST_TIERS = ("unit", "integration", "e2e", "fleet")
+TEST_TIERS = ("unit", "integration", "e2e", "fleet", "browser")
 TESTS_DIR = Path(__file__).resolve().parent
 
 
