@@ -61,6 +61,7 @@ HOLDS: dict[str, str | None] = {
     "callbacks.py": "callback",
     "candidates.py": "candidate",
     "context.py": None,
+    "dashboard.py": None,  # the dashboard's read model: executions counted, and their test cases' names
     "deployment.py": "deployment settings",
     "endings.py": None,
     "environments.py": "environment",
@@ -71,6 +72,7 @@ HOLDS: dict[str, str | None] = {
     "executions/manual.py": "execution",
     "executions/read.py": "execution",
     "executions/start.py": "execution",
+    "history.py": None,  # test cases' run history: a read model over executions and test cases
     "incidents.py": "incident",
     "keys.py": "api key",
     "named.py": None,  # what suites, plans and environments share
@@ -115,7 +117,13 @@ ACROSS: dict[tuple[str, str], str] = {
     ("executions/manual.py", "assignments"): "who may record a manual run is its assignment's assignee",
     ("executions/manual.py", "incident_links"): "a run's steps show how many incidents each has",
     ("executions/manual.py", "test_case_versions"): "a manual run's steps are its version's content",
+    ("history.py", "executions"): "test cases' last runs, batched for a list of test cases",
+    ("history.py", "test_cases"): "... named, and their versions read only in their workspace",
+    ("history.py", "test_case_versions"): "a test case's versions with their dates",
     ("incidents.py", "executions"): "an incident's links name step results of executions",
+    ("executions/read.py", "test_cases"): "the runs list and a run's page name its test case",
+    ("executions/read.py", "environments"): "a run's page names its environment",
+    ("executions/read.py", "plan_runs"): "the runs list filters executions by their plan run's plan",
     ("plan_runs/read.py", "executions"): "a plan run is read with its executions (counts, status, facts)",
     ("plan_runs/read.py", "plans"): "a plan run's quality gate is its plan's pass ratio",
     ("plan_runs/sheets.py", "executions"): "the sheet: a run with its executions' columns, one query",
@@ -128,6 +136,8 @@ ACROSS: dict[tuple[str, str], str] = {
     ("test_instances.py", "tasks"): "an instance is read beside its task (and started at one of its steps)",
     ("workers.py", "executions"): "a worker is listed with the executions it runs",
     ("workers.py", "test_cases"): "... and their test cases' names",
+    ("dashboard.py", "executions"): "the dashboard counts the workspace's runs in grouped queries",
+    ("dashboard.py", "test_cases"): "... and names their test cases in the same queries",
     # guards that must hold in the transaction that changes the row
     ("candidates.py", "test_instances"): "a candidate who started a step is not deleted",
     ("incidents.py", "projects"): "an incident is raised in a project of the workspace",

@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, select
@@ -11,6 +12,7 @@ from testament.domain.access import Permission, Principal
 from testament.domain.execution import Execution, ExecutionStatus, plan_run_status
 from testament.domain.model import Plan, PlanRun
 from testament.domain.scoring import gate_passed, merge_scoreboards
+from testament.kit.clock import as_utc
 from testament.services import read_side
 from testament.services.context import AppContext
 from testament.services.paging import Page, check_limit, decode_cursor, make_page
@@ -21,8 +23,10 @@ from testament.store.tables import executions, plan_runs
 
 __all__ = [
     "PLAN_RUNS",
+    "PlanRunRow",
     "PlanRunView",
     "get_plan_run",
+    "list_plan_run_rows",
     "list_plan_runs",
     "load_plan_run",
     "query_plan_runs",
@@ -132,3 +136,70 @@ def query_plan_runs(app: AppContext, principal: Principal, selection: Selection)
     with app.db.reading() as session:
         runs = Repository(session, PlanRun, principal.workspace_id, "plan run")
         return runs.offset_page(window, t.plan_runs.c.id.desc())
+
+
+@dataclass(frozen=True)
+class PlanRunRow:
+    """One plan run as the runs list shows it: its plan's name, its status and counts."""
+
+    plan_run: PlanRun
+    plan_name: str
+    status: ExecutionStatus
+    counts: dict[str, int]
+    finished_at: datetime | None = None
+    """When its last execution ended, once all have."""
+
+
+def list_plan_run_rows(
+    app: AppContext,
+    principal: Principal,
+    *,
+    plan_id: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> Page[PlanRunRow]:
+    """Plan runs newest first, each with its status and counts (one grouped query per page)."""
+    page = list_plan_runs(app, principal, plan_id=plan_id, limit=limit, cursor=cursor)
+    ids = [run.id for run in page.items]
+    by_run: dict[str, dict[str, int]] = {ident: {} for ident in ids}
+    last: dict[str, Any] = {}
+    with app.db.reading() as session:
+        if ids:
+            grouped = session.execute(
+                select(
+                    executions.c.plan_run_id,
+                    _EFFECTIVE.label("status"),
+                    func.count(),
+                    func.max(executions.c.finished_at),
+                )
+                .where(executions.c.plan_run_id.in_(ids))
+                .group_by(executions.c.plan_run_id, _EFFECTIVE)
+            )
+            for run_id, status, n, finished in grouped:
+                by_run[run_id][str(status)] = n
+                if finished is not None and (last.get(run_id) is None or finished > last[run_id]):
+                    last[run_id] = finished
+        plan_ids = {run.plan_id for run in page.items}
+        names = (
+            dict(
+                session.execute(select(t.plans.c.id, t.plans.c.name).where(t.plans.c.id.in_(plan_ids))).all()
+            )
+            if plan_ids
+            else {}
+        )
+    rows = []
+    for run in page.items:
+        counts = by_run[run.id]
+        statuses = [ExecutionStatus(s) for s in counts]
+        rows.append(
+            PlanRunRow(
+                run,
+                names.get(run.plan_id, run.plan_id),
+                plan_run_status(statuses),
+                counts,
+                None
+                if any(not s.is_terminal for s in statuses) or run.id not in last
+                else as_utc(last[run.id]),
+            )
+        )
+    return Page(rows, page.next_cursor)
