@@ -32,11 +32,13 @@ __all__ = [
     "RUNS",
     "AssignmentRun",
     "AssignmentSummary",
+    "ManualRunRow",
     "create_assignment",
     "delete_assignment",
     "get_assignment",
     "list_assignment_runs",
     "list_assignments",
+    "list_manual_runs",
     "query_assignment_runs",
     "query_assignments",
     "query_runs",
@@ -161,6 +163,7 @@ class AssignmentSummary:
 
     name: str
     status: RunStatus | None
+    run_id: str | None = None  # its newest run
 
 
 def summarize_assignments(
@@ -192,9 +195,49 @@ def summarize_assignments(
             ).all()
         )
     return {
-        ident: AssignmentSummary(name, RunStatus(statuses[newest[ident]]) if ident in newest else None)
+        ident: AssignmentSummary(
+            name,
+            RunStatus(statuses[newest[ident]]) if ident in newest else None,
+            newest.get(ident),
+        )
         for ident, name in names.items()
     }
+
+
+@dataclass(frozen=True)
+class ManualRunRow:
+    """A manual run as a list shows it: its test case's name, its assignment's assignee (None
+    for a run started without one) and the status `derive_status` gives it."""
+
+    execution: Execution
+    name: str
+    assignee: str | None
+    status: RunStatus
+
+
+def list_manual_runs(
+    app: AppContext, principal: Principal, *, completed: bool, limit: int = 50
+) -> list[ManualRunRow]:
+    """The workspace's open (`completed=False`) or completed manual runs, newest first, in one query."""
+    principal.require(Permission.READ)
+    state = RUNS.fields["completed"]
+    query = (
+        select(Execution, test_cases.c.name, assignments.c.assignee, manual.run_status_column(str))
+        .join(test_cases, test_cases.c.id == executions_table.c.test_case_id)
+        .outerjoin(assignments, assignments.c.id == executions_table.c.assignment_id)
+        .where(
+            owned_by(executions_table, principal.workspace_id),
+            executions_table.c.kind == "manual",
+            state if completed else ~state,
+        )
+        .order_by(executions_table.c.id.desc())
+        .limit(limit)
+    )
+    with app.db.reading() as session:
+        return [
+            ManualRunRow(execution, name, assignee, RunStatus(status))
+            for execution, name, assignee, status in session.execute(query).all()
+        ]
 
 
 def query_assignments(
