@@ -1,7 +1,7 @@
 """The browser tier: the web UI in Debian's headless chromium, driven by plain Playwright.
 
 Off unless TESTAMENT_TEST_BROWSER=1 (`.ci/run` installs chromium and turns it on for one pass;
-`make test-browser` runs it locally). One chromium for the session; the session's live server
+`make test-browser` runs it locally). One chromium for the tier; the session's live server
 (tests/conftest.py `live`) with one workspace per module, a key for each role; a fresh browser
 context (cookies, viewport, colour scheme) per page a test opens.
 
@@ -31,16 +31,18 @@ def _browser_tier() -> None:
         )
 
 
-@pytest.fixture(scope="session")
+# Package scope: one chromium for all of tests/browser, closed (with Playwright's event loop)
+# before the rest of the suite runs.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Debian's chromium, headless, for the whole session. With the tier on, a chromium that
-    cannot start fails the tests (it is not skipped)."""
+    """Debian's chromium, headless, shared by every test of tests/browser. With the tier on, a
+    chromium that cannot start fails the tests (it is not skipped)."""
     browser = launch_chromium(playwright)
     yield browser
     browser.close()
