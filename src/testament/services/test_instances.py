@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, Forbidden
+from testament.domain.execution import Execution
+from testament.domain.scoring import merge_scoreboards
 from testament.domain.tasks import (
     UNLIMITED,
     Candidate,
@@ -24,20 +26,23 @@ from testament.domain.tasks import (
     TestInstance,
 )
 from testament.kit.ids import new_id
-from testament.services import candidates, executions, read_side, tasks
+from testament.services import candidates, executions, read_side, scores, tasks
 from testament.services.context import AppContext
 from testament.services.paging import offset_page
 from testament.services.read_side import Selection, View
 from testament.store import tables as t
 from testament.store.repository import Repository, owned_by
 from testament.store.tables import candidates as candidate_table
+from testament.store.tables import executions as executions_table
 from testament.store.tables import test_instances
 
 __all__ = [
     "TEST_INSTANCES",
+    "InstanceProgress",
     "InstanceView",
     "candidates_with_instances",
     "get_instance",
+    "instance_progress",
     "load_instance_view",
     "query_instances",
     "resetup_instance",
@@ -150,6 +155,40 @@ def get_instance(app: AppContext, principal: Principal, task_id: str, instance_i
     principal.require(Permission.READ)
     with app.db.reading() as session:
         return _view(session, _load_instance(session, principal, task_id, instance_id))
+
+
+@dataclass(frozen=True)
+class InstanceProgress:
+    """An instance's current executions (its batch, oldest first) and its scoreboard: the sealed
+    one once complete, else the one its executions add up to so far (as its completion will)."""
+
+    executions: Sequence[Execution]
+    scoreboard: dict[str, Any] | None
+
+
+def instance_progress(
+    app: AppContext, principal: Principal, task_id: str, instance_id: str
+) -> InstanceProgress:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        instance = _load_instance(session, principal, task_id, instance_id)
+        batch = list(
+            session.scalars(
+                select(Execution)
+                .where(
+                    owned_by(executions_table, principal.workspace_id),
+                    executions_table.c.batch_id == instance.batch_id,
+                )
+                .order_by(executions_table.c.id)
+            )
+        )
+        if instance.scoreboard is not None:
+            return InstanceProgress(batch, instance.scoreboard)
+        boards = [
+            x.scoreboard if x.scoreboard is not None else scores.scoreboard_of(session, x) for x in batch
+        ]
+    board = boards[0] if len(boards) == 1 else merge_scoreboards(boards) if boards else None
+    return InstanceProgress(batch, board)
 
 
 def resetup_instance(app: AppContext, principal: Principal, task_id: str, instance_id: str) -> InstanceView:
