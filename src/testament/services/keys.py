@@ -55,8 +55,15 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_key(app: AppContext, workspace_id: str, role: Role, user_name: str = "") -> IssuedKey:
-    """An operator's command: issue a key for a workspace."""
+def create_key(
+    app: AppContext, workspace_id: str, role: Role, user_name: str = "", *, principal: Principal | None = None
+) -> IssuedKey:
+    """Issue a key for a workspace: an operator's command (CLI, no principal), or an admin's for
+    their own workspace (the web UI's settings)."""
+    if principal is not None:
+        principal.require(Permission.ADMINISTER)
+        if workspace_id != principal.workspace_id:
+            raise NotFound("workspace", workspace_id)
     user_name = checked_name("user", user_name or role.value)
     token = TOKEN_PREFIX + new_secret(32)
     access_key_id = "AKTS" + "".join(secrets.choice(_ALNUM) for _ in range(16))

@@ -70,6 +70,10 @@ STATUSES: dict[str, tuple[str, str, str]] = {
     "SKIPPED": ("neutral", "»", "Skipped"),
     "INFO": ("neutral", "i", "Info"),
     "RESETUP": ("queued", "↻", "Reset"),
+    # a worker's liveness (services/workers.py)
+    "ALIVE": ("passed", "●", "Alive"),
+    "DRAINING": ("queued", "◐", "Draining"),
+    "DEAD": ("failed", "†", "Dead"),
 }
 _UNKNOWN = ("neutral", "•", "")
 
