@@ -38,13 +38,17 @@ PAGES: list[tuple[str, str]] = [
     ("runs", "/runs"),
     ("run", "/runs/{execution}"),
     ("run-failed", "/runs/{failed_execution}"),
+    ("run-connect", "/runs/{connect_execution}"),
+    ("start-run", "/runs/new"),
     ("test-cases", "/test-cases"),
     ("test-case", "/test-cases/{test_case}"),
     ("plans", "/plans"),
     ("plan", "/plans/{plan}"),
     ("plan-run", "/plan-runs/{plan_run}"),
+    ("manual", "/manual"),
     ("manual-run", "/manual/{manual_execution}"),
     ("tasks", "/tasks"),
+    ("task", "/tasks/{task}"),
     ("workers", "/workers"),
     ("settings", "/settings"),
 ]
@@ -145,16 +149,21 @@ def make_runs(api: httpx.Client) -> dict[str, str]:
         for x in finished:
             if x["test_case_id"] == cases["health"]["id"]:
                 ids["execution"] = x["id"]
+            if "welcome" in cases and x["test_case_id"] == cases["welcome"]["id"]:
+                ids["connect_execution"] = x["id"]
             if x["status"] == "FAILED":
                 ids["failed_execution"] = x["id"]
         statuses = ", ".join(sorted({x["status"] for x in finished}))
         print(f"round {round_ + 1}: {len(finished)} executions, {statuses}")
-    manual = [name for name, case in cases.items() if case.get("kind") == "manual"]
-    if manual:  # one waiting for a person, as an assigned manual run is
-        started_manual = api.post(
-            "/executions", json={"test_case_id": cases[manual[0]]["id"]}
-        ).raise_for_status()
-        ids["manual_execution"] = started_manual.json()["executions"][0]["id"]
+    # the demo's manual assignment, started, its first step done: a run halfway, waiting for a person
+    for assignment in api.get("/assignments").raise_for_status().json()["items"][:1]:
+        run = api.post(f"/assignments/{assignment['id']}/runs").raise_for_status().json()
+        ids["manual_execution"] = run["id"]
+        first = {"step": 1, "outcome": "Passed", "actual_result": "The cart shows 1 item"}
+        api.post(f"/executions/{run['id']}/steps", json={"results": [first]}).raise_for_status()
+    tasks = api.get("/tasks").raise_for_status().json()["items"]
+    if tasks:
+        ids["task"] = tasks[0]["id"]
     return ids
 
 
