@@ -22,9 +22,7 @@ def test_histories_of_many_test_cases_in_one_read(make_engine: Callable[..., Eng
     engine = make_engine().start()
     ctx, admin = engine.ctx, engine.principal
     views = [
-        test_cases.create_test_case(
-            ctx, admin, kind="noop", name=f"case {i}", content={}, publish=True
-        ).test_case
+        test_cases.create_test_case(ctx, admin, kind="noop", name=f"case {i}", content={}, publish=True)
         for i in range(3)
     ]
     cases = [view.test_case for view in views]
