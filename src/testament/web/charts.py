@@ -210,7 +210,8 @@ def bars(
     if not desc:
         if top:
             busiest = labels[totals.index(top)]
-            parts = [f"{value_format(sum(float(v or 0) for v in s.values))} {s.name.lower()}" for s in series]
+            sums = [(s.name.lower(), sum(float(v or 0) for v in s.values)) for s in series]
+            parts = [f"{value_format(total)} {name}" for name, total in sums if total]
             desc = (
                 f"{value_format(sum(totals))} in all ({', '.join(parts)}); "
                 f"the most, {value_format(top)}, on {busiest}."
