@@ -81,6 +81,7 @@ def runs_page(
     user: Viewer,
     view: str = "executions",
     cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
     status: str = "",
     test_case: str = "",
     plan: str = "",
@@ -107,14 +108,12 @@ def runs_page(
         ctx, who = user.ctx, user.principal
         plan_id = references.resolve_filter(ctx, who, references.PLAN, plan, field="plan")
         if view == "plan-runs":
-            page = plan_runs_read.list_plan_run_rows(
-                ctx, who, plan_id=plan_id, limit=PAGE_SIZE, cursor=cursor
-            )
+            page = plan_runs_read.list_plan_run_rows(ctx, who, plan_id=plan_id, limit=limit, cursor=cursor)
         else:
             page = runs_read.list_runs(
                 ctx,
                 who,
-                limit=PAGE_SIZE,
+                limit=limit,
                 cursor=cursor,
                 status=_status(status),
                 test_case_id=references.resolve_filter(
@@ -144,7 +143,9 @@ def runs_page(
         error=error,
         page=page,
         statuses=[s.value for s in ExecutionStatus],
-        next_url=_list_url(view, filters, page.next_cursor),
+        next_url=_list_url(
+            view, {**filters, "limit": "" if limit == PAGE_SIZE else str(limit)}, page.next_cursor
+        ),
         tab_url=lambda v: "/runs?" + urlencode({**{k: x for k, x in filters.items() if x}, "view": v}),
     )
 
@@ -238,7 +239,7 @@ def start_run(
     except InvalidInput as exc:
         return _start_form(request, user, **again, error=str(exc), field=exc.field, status_code=400)
     except NotFound as exc:
-        return _start_form(request, user, **again, error=str(exc), field="target", status_code=404)
+        return _start_form(request, user, **again, error=f"target: {exc}", field="target", status_code=404)
     except (Conflict, QuotaExceeded) as exc:
         return _start_form(request, user, **again, error=str(exc), status_code=409)
     if started.plan_run is not None:
