@@ -11,7 +11,7 @@ from tests.browser.conftest import SignIn
 from tests.browser.ui import NARROW, assert_accessible
 from tests.conftest import LiveServer, Workspace
 
-# The navigation's pages: (path, the link's name)
+# Pages the navigation has at least: (path, the link's name); the tests visit every link it has.
 NAV_PAGES = [
     ("/", "Dashboard"),
     ("/runs", "Runs"),
@@ -27,13 +27,25 @@ def nav(page: Page) -> Any:
     return page.get_by_role("navigation", name="Main")
 
 
+def nav_links(page: Page) -> list[tuple[str, str]]:
+    """The navigation's links, (path, name), after checking it has those of NAV_PAGES."""
+    links: list[tuple[str, str]] = page.evaluate(
+        "[...document.querySelectorAll('nav[aria-label=Main] a')]"
+        ".map(a => [a.getAttribute('href'), a.textContent.trim()])"
+    )
+    links = [(href, name) for href, name in links]
+    missing = set(NAV_PAGES) - set(links)
+    assert not missing, f"the navigation lacks {sorted(missing)}"
+    return links
+
+
 def test_a_link_signed_out_asks_for_a_key_and_lands_on_the_page_asked_for(
     signed_in: SignIn, live: LiveServer
 ) -> None:
     # as a link from a CI log would: a filtered list, opened by a browser with no session
     page = signed_in(Role.VIEWER, "/runs?status=FAILED")
     assert page.url == f"{live.url}/runs?status=FAILED"
-    expect(nav(page).get_by_role("link", name="Runs")).to_have_attribute("aria-current", "page")
+    expect(nav(page).get_by_role("link", name="Runs", exact=True)).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     session = [c for c in page.context.cookies() if c["name"] == "testament_session"]
     assert session and session[0]["httpOnly"] and session[0]["sameSite"] == "Lax"
@@ -59,7 +71,7 @@ def test_a_wrong_key_is_refused_on_the_form_with_an_accessible_message(
 def test_every_navigation_page_passes_axe(signed_in: SignIn, live: LiveServer, scheme: str) -> None:
     page = signed_in(Role.ADMIN, "/", color_scheme=scheme)
     failures = []
-    for path, name in NAV_PAGES:
+    for path, name in nav_links(page):
         nav(page).get_by_role("link", name=name, exact=True).click()
         expect(page).to_have_url(live.url + path)
         expect(nav(page).get_by_role("link", name=name, exact=True)).to_have_attribute("aria-current", "page")
@@ -81,7 +93,7 @@ def test_at_360_px_nothing_scrolls_sideways_and_the_navigation_is_a_menu(
     signed_in: SignIn, live: LiveServer
 ) -> None:
     page = signed_in(Role.ADMIN, "/", viewport=NARROW)
-    for path, _ in NAV_PAGES:
+    for path, _ in nav_links(page):
         page.goto(live.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= NARROW["width"], (
