@@ -39,7 +39,9 @@ def test_a_task_shows_its_instances_scored_as_testinvite_serves_them(
         assert f"<h1>{task['title']}</h1>" in page.text
         assert SCRIPT not in page.text and "Ann &lt;script&gt;" in page.text
         assert "Bob Idle" in page.text and "remote" in page.text
-        assert page.text.count("Complete</span>") == 2
+        assert page.text.count("Complete</span>") == 3  # both instances, and their count
+        assert "Complete</span> <strong>2</strong>" in page.text
+        assert f">{task['steps'][0]['title']}<" in page.text and "Plan <a href=" in page.text
         # review: 4 of 6 points, 3 questions; the plan: 5 of 7, 4 questions
         assert '<span class="mscore">4 / 6</span>' in page.text and "(67%)" in page.text
         assert '<span class="mscore">5 / 7</span>' in page.text and "(71%)" in page.text

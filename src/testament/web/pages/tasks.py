@@ -7,6 +7,7 @@ surface serves them).
     GET /tasks/{task_id}/instances/{instance_id}    an instance's scoreboard and executions
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -14,12 +15,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from testament.domain.errors import InvalidInput
+from testament.domain.errors import InvalidInput, NotFound
 from testament.domain.scoring import with_numeric_effects
-from testament.services import candidates, tasks, test_instances
+from testament.domain.tasks import TaskStep
+from testament.services import candidates, plans, tasks, test_instances
 from testament.services.read_side import Selection
+from testament.services.test_cases import get_test_case
 from testament.web.render import render
-from testament.web.session import Viewer
+from testament.web.session import Viewer, WebUser
 
 __all__ = ["router"]
 
@@ -49,6 +52,16 @@ class Score:
             list(served.get("dimensions") or []),
             list(served.get("effects") or []),
         )
+
+
+def _target_name(user: WebUser, step: TaskStep) -> str:
+    """The name of what a step runs (a test case or a plan), or its id if it is gone."""
+    try:
+        if step.test_case_id:
+            return get_test_case(user.ctx, user.principal, step.test_case_id, retired=True).test_case.name
+        return plans.get_plan(user.ctx, user.principal, step.plan_id or "").name
+    except NotFound:
+        return step.test_case_id or step.plan_id or "—"
 
 
 def _offset(page: str | None) -> int:
@@ -94,6 +107,7 @@ def task_page(request: Request, task_id: str, user: Viewer) -> HTMLResponse:
     )
     started = test_instances.candidates_with_instances(user.ctx, user.principal, [c.id for c in people])
     steps = {s.id: s for s in view.steps}
+    counts = Counter(i.instance.status.value for i in instances)
     return render(
         request,
         "tasks/task.html",
@@ -105,6 +119,8 @@ def task_page(request: Request, task_id: str, user: Viewer) -> HTMLResponse:
         started=started,
         instances=[(i, steps.get(i.instance.step_id), Score.of(i.instance.scoreboard)) for i in instances],
         instances_total=instances_total,
+        counts=sorted(counts.items()),
+        targets={s.id: _target_name(user, s) for s in view.steps},
         limit=TASK_LIMIT,
     )
 
