@@ -31,7 +31,8 @@ router = APIRouter()
 
 PAGE_SIZE = 50
 STRIP = 20  # runs in a list's history strip
-HISTORY = 50  # runs on a test case's page
+HISTORY = 50  # runs on a test case's page (its numbers and trend)
+RUNS_LISTED = 10  # of which the newest are listed, with a link to all of them
 _DIFF = re.compile(r"^\s*(\d+)\s*\.\.\s*(\d+)\s*$")
 
 
@@ -201,7 +202,7 @@ def test_case_page(
         view=view,
         default_diff=asked or default_diff,
         past=past,
-        newest_runs=list(reversed(past.runs)),
+        newest_runs=list(reversed(past.runs))[:RUNS_LISTED],
         duration_chart=duration_chart(past),
         slowest=max(durations) if durations else None,
         fastest=min(durations) if durations else None,
@@ -225,7 +226,7 @@ def duration_chart(past: history.History, width: int = 480, height: int = 80) ->
     if not finished:
         return []
     longest = max((r.duration_ms or 0.0) for r in finished) or 1.0
-    step = width / max(len(finished), 1)
+    step = min(width / max(len(finished), 1), 16.0)  # thin bars, left-aligned, however few runs
     bars = []
     for i, run in enumerate(finished):
         ms = run.duration_ms or 0.0
