@@ -122,7 +122,7 @@ def test_a_tester_walks_a_run_with_the_keyboard_and_a_file_and_enterprise_tester
     assert [s["HasAttachments"] for s in results] == [False, True, False, False]
 
 
-def test_a_file_dropped_on_a_step_is_attached_and_an_incident_raised(
+def test_a_file_dropped_on_a_step_an_incident_and_the_last_outcome_completing_the_run(
     signed_in: SignIn, live: LiveServer, ui_workspace: Workspace
 ) -> None:
     assign(ui_workspace, "drop a file")
@@ -148,9 +148,19 @@ def test_a_file_dropped_on_a_step_is_attached_and_an_incident_raised(
     page.get_by_role("button", name="Raise incident").click()
     expect(page.locator("#step-1")).to_contain_text("Shop does not open")
     assert_accessible(page)
+    # the last outcome completes the run: the page reloads to show the verdict
+    expect(current(page)).to_have_id("step-1")
+    for _ in range(3):
+        page.keyboard.press("j")
+        page.keyboard.press("p")
+    expect(page.locator("#run-banner")).to_contain_text("completed")
+    expect(page.locator("#run-banner")).to_contain_text("Failed")
+    expect(page.get_by_role("button", name="Save step 1")).to_have_count(0)
     with enterprise_tester(live, ui_workspace) as et:
-        step = et.get(f"/scriptrun/{run}", params={"$expand": "StepResults"}).json()["StepResults"][0]
-    assert (step["Outcome"], step["HasAttachments"]) == ("Failed", True)
+        shown = et.get(f"/scriptrun/{run}", params={"$expand": "StepResults"}).json()
+    assert (shown["Status"], shown["Completed"]) == ("Failed", True)
+    assert [s["Outcome"] for s in shown["StepResults"]] == ["Failed", "Passed", "Passed", "Passed"]
+    assert shown["StepResults"][0]["HasAttachments"] is True
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
