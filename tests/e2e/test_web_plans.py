@@ -246,7 +246,7 @@ def test_a_running_plan_run_polls_its_grid_until_it_ends(live: LiveServer, targe
                 "kind": "http",
                 "name": "slow one",
                 "publish": True,
-                "content": {"steps": [{"name": "wait", "request": {"url": f"{target.url}/slow?ms=1500"}}]},
+                "content": {"steps": [{"name": "wait", "request": {"url": f"{target.url}/slow?ms=4000"}}]},
             },
         ).json()
         suite = api.post("/suites", json={"name": "s", "test_case_ids": [case["id"]]}).json()
