@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, extract, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -205,7 +205,7 @@ def _per_day(session: Session, in_range: ColumnElement[bool]) -> dict[date, DayC
 def _run_ms(session: Session) -> ColumnElement[Any]:
     started, finished = executions.c.started_at, executions.c.finished_at
     if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", finished - started) * 1000
+        return extract("epoch", finished - started) * 1000
     return (func.julianday(finished) - func.julianday(started)) * 86_400_000
 
 
@@ -283,13 +283,14 @@ def _histories(
 def _now(session: Session, workspace_id: str) -> tuple[list[RunningNow], int, int]:
     """What runs now (the longest running first), how many run, how many wait."""
     mine = owned_by(executions, workspace_id)
-    counts = dict(
-        session.execute(
+    counts: dict[str, int] = {
+        str(status): int(n)
+        for status, n in session.execute(
             select(executions.c.status, func.count())
             .where(mine, executions.c.status.in_([ExecutionStatus.RUNNING, ExecutionStatus.QUEUED]))
             .group_by(executions.c.status)
         ).all()
-    )
+    }
     rows = session.execute(
         select(
             executions.c.id,
@@ -307,6 +308,6 @@ def _now(session: Session, workspace_id: str) -> tuple[list[RunningNow], int, in
     running = [RunningNow(r.id, r.test_case_id, r.name, r.kind, r.started_at, r.lease_owner) for r in rows]
     return (
         running,
-        int(counts.get(ExecutionStatus.RUNNING, 0)),
-        int(counts.get(ExecutionStatus.QUEUED, 0)),
+        counts.get(ExecutionStatus.RUNNING, 0),
+        counts.get(ExecutionStatus.QUEUED, 0),
     )
