@@ -2,8 +2,10 @@
 last, overrides counted, only the workspace's own; a test case's versions."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from testament.domain.access import Role
 from testament.domain.errors import NotFound
@@ -35,7 +37,18 @@ def test_histories_of_many_test_cases_in_one_read(make_engine: Callable[..., Eng
     # a person judged the second run of the first case failed
     executions.override_executions(ctx, admin, [runs[cases[0].id][1]], ExecutionStatus.FAILED, "known bug")
 
-    found = history.histories(ctx, admin, [c.id for c in cases] + ["no-such-case"], last=3)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(ctx.db.engine, "before_cursor_execute", count)
+    try:
+        found = history.histories(ctx, admin, [c.id for c in cases] + ["no-such-case"], last=3)
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", count)
+
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2  # however many cases
 
     assert set(found) == {c.id for c in cases}
     first, second, third = (found[c.id] for c in cases)
