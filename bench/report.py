@@ -226,6 +226,12 @@ def _cpu_cell(run: dict[str, Any]) -> str:
     return f"{cpu['api']:.1f} / {cpu['workers']:.1f}" if cpu else "-"
 
 
+def _run_page_md(r: dict[str, Any]) -> list[str]:
+    from bench.run_page import run_page_md  # figure 9 is written beside its measurement
+
+    return run_page_md(r)
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -248,6 +254,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         ("search", _search_md),
         ("wakeup", _wakeup_md),
         ("workers", _workers_md),
+        ("run_page", _run_page_md),
     )
     for key, render in sections:
         if key in results:

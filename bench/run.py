@@ -27,6 +27,7 @@ from bench.drain import measure_drain
 from bench.engine import EngineConfig, measure_engine
 from bench.paging import PagingConfig, measure_paging
 from bench.report import machine_info, write_results
+from bench.run_page import RunPageConfig, measure_run_page
 from bench.search import SearchConfig, measure_search
 from bench.server import running_server
 from bench.testsigma_reads import TestsigmaReadsConfig, measure_testsigma_reads
@@ -35,7 +36,17 @@ from bench.wakeup import WakeupConfig, measure_wakeup
 from bench.workers import WorkersConfig, measure_workers
 
 RESULTS = Path(__file__).parent / "results"
-FIGURES = ("throughput", "paging", "engine", "connect", "testsigma", "search", "wakeup", "workers")
+FIGURES = (
+    "throughput",
+    "paging",
+    "engine",
+    "connect",
+    "testsigma",
+    "search",
+    "wakeup",
+    "workers",
+    "run_page",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -105,6 +116,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         (workdir / "workers").mkdir()
         workers = WorkersConfig(requests=50, executions=100) if args.quick else WorkersConfig()
         results["workers"] = timed("workers", lambda: measure_workers(workdir / "workers", workers))
+    if "run_page" in wanted:  # figure 9
+        (workdir / "run_page").mkdir()
+        run_page = RunPageConfig(big=2_000, calls=10) if args.quick else RunPageConfig()
+        results["run_page"] = timed("run_page", lambda: measure_run_page(workdir / "run_page", run_page))
     return results
 
 
