@@ -15,6 +15,7 @@ from tests.conftest import LiveServer, Workspace
 NAV_PAGES = [
     ("/", "Dashboard"),
     ("/runs", "Runs"),
+    ("/manual", "Manual runs"),
     ("/test-cases", "Test cases"),
     ("/plans", "Plans"),
     ("/tasks", "Tasks"),

@@ -18,7 +18,7 @@ from tests.conftest import Workspace
 __all__ = ["PAGES", "csrf_of", "sign_in", "signed_in", "web_client"]
 
 # Every page of the UI's navigation (a new page goes here so the role and header tests cover it).
-PAGES = ("/", "/runs", "/test-cases", "/plans", "/tasks", "/workers", "/settings")
+PAGES = ("/", "/runs", "/manual", "/test-cases", "/plans", "/tasks", "/workers", "/settings")
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
