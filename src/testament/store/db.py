@@ -1,11 +1,18 @@
 """The database engine, sessions and schema migration.
 
 SQLite (the embedded default) gets WAL, foreign keys, a busy timeout, and IMMEDIATE
-write transactions; PostgreSQL needs none of that. Both are migrated by Alembic only, under a
-lock held for the whole upgrade, so any number of processes may start (and migrate) at once.
+write transactions; PostgreSQL needs none of that. SQLite's writers also queue on a lock
+file beside the database (`_WriteGate`): a writer that finds SQLite's write lock taken
+otherwise sleeps in SQLite's busy handler (1, 2, 5, 10, 15, 20, 25 ms ...) however soon the
+lock is free, which made a start wait behind a worker's few-millisecond writes. Both are
+migrated by Alembic only, under a lock held for the whole upgrade, so any number of processes
+may start (and migrate) at once.
 """
 
+import contextlib
+import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +33,78 @@ __all__ = ["Database", "migrate"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+try:
+    import fcntl
+except ImportError:  # not on this platform: SQLite's busy handler alone
+    fcntl = None  # type: ignore[assignment]
+
+GATE_WAIT_S = 30.0  # as SQLite's busy timeout: then the writer goes on to wait in SQLite itself
+
+
+class _WriteGate:
+    """One SQLite writer at a time in line: a lock of this process's threads, then an flock on
+    a file beside the database for the processes of this host. Taken just before BEGIN
+    IMMEDIATE and given back right after the COMMIT or ROLLBACK, so it is held exactly while
+    SQLite's own write lock is: a waiter wakes the moment the writer before it is done, instead
+    of at the next step of SQLite's busy handler. SQLite's lock stays the one that guards the
+    data (a writer not in line, e.g. a migration, is still waited for in SQLite), and a wait
+    here longer than GATE_WAIT_S goes on unqueued."""
+
+    def __init__(self, lock_file: Path) -> None:
+        self._path = lock_file
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = os.getpid()
+        self._holder: Any = None  # the DBAPI connection whose transaction holds the gate
+        self._holder_thread: int | None = None
+
+    def acquire(self, dbapi_connection: Any) -> bool:
+        if self._holder_thread == threading.get_ident():
+            return False  # a second writer in this thread: SQLite's own wait, as before
+        if not self._threads.acquire(timeout=GATE_WAIT_S):
+            return False
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except OSError:
+            self._threads.release()
+            return False
+        self._holder, self._holder_thread = dbapi_connection, threading.get_ident()
+        return True
+
+    def release(self, dbapi_connection: Any) -> None:
+        if self._holder is None or self._holder is not dbapi_connection:
+            return
+        self._holder, self._holder_thread = None, None
+        with contextlib.suppress(OSError):
+            fcntl.flock(self._file(), fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked child locks a file of its own
+            self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
+        return self._fd
+
+
+def _raw(connection: Any) -> Any:
+    """The sqlite3 connection behind SQLAlchemy's pooled proxy."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
+_GATES: dict[Path, _WriteGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _gate_of(url: str) -> _WriteGate | None:
+    """The gate of the database file `url` names, one per file in a process (every engine on
+    it shares it, so a thread that writes through two of them is still seen as one writer)."""
+    database = make_url(url).database
+    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).resolve()
+    with _GATES_LOCK:
+        return _GATES.setdefault(path, _WriteGate(path.with_name(path.name + ".write-lock")))
+
+
 def _sqlite_engine(url: str, echo: bool) -> Engine:
     engine = create_engine(
         url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}
@@ -39,11 +118,40 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
+    gate = _gate_of(url)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get("testament_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if not write:
+            conn.exec_driver_sql("BEGIN")
+            return
+        raw = _raw(conn.connection)
+        queued = gate is not None and gate.acquire(raw)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                gate.release(raw)  # type: ignore[union-attr]
+            raise
 
+    if gate is not None:
+        dialect: Any = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(connection: Any) -> None:
+            try:
+                commit(connection)
+            finally:
+                gate.release(_raw(connection))
+
+        def do_rollback(connection: Any) -> None:
+            try:
+                rollback(connection)
+            finally:
+                gate.release(_raw(connection))
+
+        dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
     return engine
 
 
