@@ -88,7 +88,7 @@ def test_the_fleet_shows_liveness_heartbeat_kinds_labels_and_version(
     assert "<time datetime=" in row and "just now" in row
     assert '<span class="tag">http</span>' in row and '<span class="tag">connect</span>' in row
     assert "browser=chromium" in row
-    assert "1.2.3" in row and "of 3 at once" in row
+    assert "1.2.3" in row and "(runs 3 at once at most)" in row
     dead_row = _row(page.text, dead)
     assert "Dead" in dead_row and 'class="status st-failed"' in dead_row and "1 min ago" in dead_row
     assert "Stopped" in _row(page.text, stopped)

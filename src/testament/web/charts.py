@@ -56,7 +56,7 @@ class Chart:
 
     # geometry (user units of the viewBox; the stylesheet scales the SVG to its box)
     height: int = 180
-    left: int = 40
+    left: int = 50
     top: int = 18
     bottom: int = 22
 
