@@ -35,6 +35,7 @@ INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"}
 FOLD_LINES = 25  # a body longer than this is folded (a <details> to open)
 FOLD_CHARS = 2000
 DIFF_LIMIT = 4000  # longer values are shown side by side without a character diff
+SIMILAR = 0.5  # below this similarity, expected and actual differ as wholes
 
 Part = tuple[str, bool]  # a piece of text and whether it differs from the other side
 
@@ -119,6 +120,8 @@ def diff(expected: str, actual: str) -> tuple[list[Part], list[Part]]:
     left: list[Part] = []
     right: list[Part] = []
     matcher = difflib.SequenceMatcher(None, expected, actual, autojunk=False)
+    if matcher.ratio() < SIMILAR:  # unlike values: a character diff would only be noise
+        return [(expected, True)], [(actual, True)]
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         same = op == "equal"
         if a2 > a1:
