@@ -134,7 +134,7 @@ ACROSS: dict[tuple[str, str], str] = {
     ("surface_ids.py", "resources"): "an upload version is numbered in its upload's workspace",
     ("test_instances.py", "candidates"): "an instance is read beside its candidate (and started by one)",
     ("test_instances.py", "tasks"): "an instance is read beside its task (and started at one of its steps)",
-    ("test_instances.py", "executions"): "an instance's page lists its batch's executions and their score so far",
+    ("test_instances.py", "executions"): "an instance's page shows its batch's executions and score so far",
     ("workers.py", "executions"): "a worker is listed with the executions it runs",
     ("workers.py", "test_cases"): "... and their test cases' names",
     ("dashboard.py", "executions"): "the dashboard counts the workspace's runs in grouped queries",
