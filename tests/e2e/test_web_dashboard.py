@@ -192,7 +192,15 @@ def test_what_runs_now_is_shown_with_a_link_to_its_run(
         wait_for(lambda: api.get(f"/executions/{started['id']}").json()["status"] == "RUNNING")
         with signed_in(workspace, Role.VIEWER) as client:
             page = client.get("/").text
+            fragment = client.get("/running-now", headers={"HX-Request": "true"})
         wait_finished(api, started["id"])
+        with signed_in(workspace, Role.VIEWER) as client:
+            after = client.get("/running-now", headers={"HX-Request": "true"}).text
+    # htmx refreshes the section alone, without the layout
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<section aria-labelledby="running-heading" id="running-now"')
+    assert "<nav" not in fragment.text and f'href="/runs/{started["id"]}"' in fragment.text
+    assert "Nothing runs now" in after
     running = page.split('id="running-heading"')[1].split("</section>")[0]
     assert f'href="/runs/{started["id"]}"' in running
     assert f'href="/test-cases/{slow["id"]}">{slow["name"]}</a>' in running

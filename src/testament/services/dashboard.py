@@ -29,7 +29,17 @@ from testament.services.context import AppContext
 from testament.store.repository import owned_by
 from testament.store.tables import executions, test_cases
 
-__all__ = ["RANGES", "CaseStat", "DayCounts", "Overview", "RunningNow", "overview"]
+__all__ = [
+    "RANGES",
+    "CaseStat",
+    "DayCounts",
+    "Now",
+    "Overview",
+    "RunningNow",
+    "check_days",
+    "overview",
+    "running_now",
+]
 
 RANGES = (7, 14, 30)  # the days a dashboard may span
 TOP = 10  # rows of the slowest and flakiest tables
@@ -110,6 +120,21 @@ class Overview:
     def pass_rate(self) -> float | None:
         judged = self.passed + self.failed
         return self.passed / judged if judged else None
+
+
+@dataclass(frozen=True)
+class Now:
+    """What runs now (the first RUNNING_SHOWN, the longest running first), how many run, how many wait."""
+
+    running: list[RunningNow]
+    running_count: int
+    queued: int
+
+
+def running_now(app: AppContext, principal: Principal) -> Now:
+    principal.require(Permission.READ)
+    with app.db.reading() as session:
+        return Now(*_now(session, principal.workspace_id))
 
 
 def check_days(days: int | str | None) -> int:

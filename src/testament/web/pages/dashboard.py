@@ -46,6 +46,18 @@ def charts(view: Overview) -> tuple[Chart, Chart]:
     return runs, rate
 
 
+@router.get("/running-now", response_class=HTMLResponse)
+def running_now_fragment(request: Request, user: Viewer) -> HTMLResponse:
+    """The dashboard's "Running now" section alone (htmx refreshes it)."""
+    fleet = workers.list_workers(user.ctx, user.principal)
+    return render(
+        request,
+        "dashboard/_running.html",
+        now=dashboard.running_now(user.ctx, user.principal),
+        on_worker={e.id: w for w in fleet for e in w.executions},
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard_page(request: Request, user: Viewer, days: str | None = None) -> HTMLResponse:
     span = dashboard.check_days(days)
