@@ -100,6 +100,35 @@ def test_start_a_test_case_and_watch_its_steps_arrive_live(
     assert_accessible(page)
 
 
+def test_a_dropped_stream_resumes_after_the_last_step_seen(
+    signed_in: SignIn, ui_workspace: Workspace, cases: Cases
+) -> None:
+    with ui_workspace.client() as api:
+        run = _created(api.post("/executions", json={"test_case_id": cases.slow_id}))
+    page = signed_in(Role.VIEWER, f"/runs/{run['id']}")
+    streams: list[str] = []
+    page.on("request", lambda r: streams.append(r.url) if "/stream" in r.url else None)
+    steps = page.locator("ol#steps > li")
+    expect(steps.first).to_be_visible(timeout=20_000)
+    seen, before = steps.count(), len(streams)
+    # the connection drops (as a proxy or a network would cut it): the extension connects again
+    page.evaluate(
+        """() => {
+            const live = document.getElementById('run-live');
+            const source = live['htmx-internal-data'].sseEventSource;
+            source.close();
+            source.onerror(new Event('error'));
+        }"""
+    )
+    expect(page.locator("#live-marker")).to_contain_text("Disconnected")
+    expect(page.get_by_label("Verdict")).to_contain_text("Passed", timeout=20_000)
+    ids = page.eval_on_selector_all("ol#steps > li", "items => items.map(i => i.id)")
+    assert ids == ["record-1", "record-2", "record-3", "record-4"]  # no gap, no duplicate
+    assert len(streams) > before, streams  # it connected again after the drop
+    resumed = re.search(r"/stream\?after=(\d+)$", streams[before])
+    assert resumed and 1 <= seen <= int(resumed.group(1)) < 4, streams  # after what it had, not from 0
+
+
 def test_open_a_failed_steps_diff(signed_in: SignIn, cases: Cases) -> None:
     page = signed_in(Role.VIEWER, f"/runs/{cases.failed_run}")
     banner = page.get_by_label("Verdict")
