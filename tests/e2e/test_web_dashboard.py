@@ -33,8 +33,9 @@ def _case(api: httpx.Client, url: str, *, expect: int = 200, retries: int = 0) -
     return created
 
 
-def _run(api: httpx.Client, case: dict[str, Any]) -> dict[str, Any]:
-    started = api.post("/executions", json={"test_case_id": case["id"]})
+def _run(api: httpx.Client, case: dict[str, Any], **variables: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"test_case_id": case["id"], **({"variables": variables} if variables else {})}
+    started = api.post("/executions", json=body)
     assert started.status_code == 201, started.text
     return wait_finished(api, started.json()["id"])
 
@@ -80,18 +81,22 @@ def _svgs(html: str) -> list[ET.Element]:
 
 @pytest.fixture
 def history(live: LiveServer, workspace: Workspace, target: Any) -> dict[str, Any]:
-    """Runs of three test cases: today two passes and a fail of `steady`/`broken`, a slow pass,
-    a pass on a retry (flaky); two days ago a fail; ten days ago a pass."""
+    """Runs made here: today two passes of `steady`, a fail of `broken`, a slow pass, a pass on a
+    retry (`flaky`) and a pass, a fail and a pass of `flipper`; two days ago a fail of `broken`;
+    ten days ago a pass of `steady`."""
     with workspace.client() as api:
         steady = _case(api, f"{target.url}/ok")
         broken = _case(api, f"{target.url}/ok", expect=201)
         slow = _case(api, f"{target.url}/slow?ms=400")
         flaky = _case(api, f"{target.url}/flaky/{uuid.uuid4().hex}?fail=1", retries=1)
+        flipper = _case(api, "{{url}}")
         today = [_run(api, steady), _run(api, steady), _run(api, broken), _run(api, slow), _run(api, flaky)]
+        flips = [_run(api, flipper, url=f"{target.url}/{path}") for path in ("ok", "missing", "ok")]
         two_days_ago = _run(api, broken)
         ten_days_ago = _run(api, steady)
     assert [e["status"] for e in today] == ["PASSED", "PASSED", "FAILED", "PASSED", "PASSED"]
     assert today[-1]["flaky"] is True
+    assert [e["status"] for e in flips] == ["PASSED", "FAILED", "PASSED"]
     _move_back(live, two_days_ago, 2)
     _move_back(live, ten_days_ago, 10)
     return {
@@ -101,6 +106,7 @@ def history(live: LiveServer, workspace: Workspace, target: Any) -> dict[str, An
         "broken": broken,
         "slow": slow,
         "flaky": flaky,
+        "flipper": flipper,
     }
 
 
@@ -113,22 +119,22 @@ def test_the_numbers_per_day_are_the_runs_made(workspace: Workspace, history: di
     assert len(runs) == 7
     today, earlier = day_label(history["day"]), day_label(history["earlier_day"])
     assert dict(zip(columns, runs[today], strict=True)) == {
-        "Passed": "4",
-        "Failed": "1",
+        "Passed": "6",
+        "Failed": "2",
         "Error": "0",
         "Stopped": "0",
         "Running or queued": "0",
-        "Total": "5",
+        "Total": "8",
     }
     assert runs[earlier] == ["0", "1", "0", "0", "0", "1"]
-    assert sum(int(cells[-1]) for cells in runs.values()) == 6  # the run of ten days ago is not in range
+    assert sum(int(cells[-1]) for cells in runs.values()) == 9  # the run of ten days ago is not in range
     rate = _table(page.text, "Pass rate per day")
-    assert rate[today] == ["80%"] and rate[earlier] == ["0%"]
-    assert list(rate.values()).count(["—"]) == 5  # days without a verdict have no point
+    assert rate[today] == ["75%"] and rate[earlier] == ["0%"]
+    assert list(rate.values()).count(["—"]) == 5  # days without a finished run have no point
     counts = _counts(page.text)
-    assert counts["Runs, last 7 days"] == "6"
-    assert counts["Passed"] == "4"
-    assert counts["Failed or error"] == "2"
+    assert counts["Runs, last 7 days"] == "9"
+    assert counts["Passed"] == "6"
+    assert counts["Failed or error"] == "3"
     assert counts["Pass rate"] == "67%"
 
 
@@ -139,7 +145,7 @@ def test_the_range_comes_from_the_url(workspace: Workspace, history: dict[str, A
         bad = client.get("/", params={"days": "5"})
         words = client.get("/", params={"days": "week"})
     assert len(_table(fortnight.text, "Runs per day")) == 14
-    assert _counts(fortnight.text)["Runs, last 14 days"] == "7"
+    assert _counts(fortnight.text)["Runs, last 14 days"] == "10"
     assert len(_table(month.text, "Runs per day")) == 30
     assert 'href="/?days=14" aria-current="page"' in fortnight.text
     for answer in (bad, words):
@@ -156,8 +162,15 @@ def test_the_slowest_and_flakiest_test_cases_link_to_their_pages(
     first_row = slowest.split("<tbody>")[1].split("</tr>")[0]
     assert f'href="/test-cases/{history["slow"]["id"]}">{history["slow"]["name"]}</a>' in first_row
     flakiest = page.split('id="flaky-heading"')[1].split('id="slow-heading"')[0]
-    # flaky: passed on a retry; broken never passed and steady never failed: neither is flaky
+    # flaky: passed on a retry, or flipped twice; broken never passed and steady never failed
     assert f'href="/test-cases/{history["flaky"]["id"]}"' in flakiest
+    flipper = flakiest.split(f'href="/test-cases/{history["flipper"]["id"]}"')[1].split("</tr>")[0]
+    assert 'data-label="Flips"><div class="cell">2<' in flipper
+    assert 'data-label="Pass rate"><div class="cell">67%<' in flipper
+    assert "oldest first: Passed, Failed, Passed" in flipper
+    assert flakiest.index(history["flipper"]["name"]) < flakiest.index(
+        history["flaky"]["name"]
+    )  # more flips first
     assert history["steady"]["name"] not in flakiest and history["broken"]["name"] not in flakiest
     assert 'aria-label="Last runs of ' + history["flaky"]["name"] + ', oldest first: Passed"' in flakiest
 
@@ -177,7 +190,7 @@ def test_charts_are_well_formed_svg_with_a_name_a_summary_and_a_table(
         assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
     runs, rate = svgs
     assert runs.find(f"{ns}desc").text == (
-        f"6 in all (4 passed, 2 failed); the most, 5, on {day_label(history['day'])}."
+        f"9 in all (6 passed, 3 failed); the most, 8, on {day_label(history['day'])}."
     )  # type: ignore[union-attr]
     assert len(list(rate.iter(f"{ns}circle"))) == 2
     assert "Runs per day as a table" in page and "Pass rate per day as a table" in page

@@ -61,10 +61,13 @@ class DayCounts:
         return self.passed + self.failed + self.error + self.stopped + self.running
 
     @property
+    def finished(self) -> int:
+        return self.passed + self.failed + self.error + self.stopped
+
+    @property
     def pass_rate(self) -> float | None:
-        """Passed among the runs that reached a verdict (stopped ones have none); None: no verdict."""
-        judged = self.passed + self.failed + self.error
-        return self.passed / judged if judged else None
+        """Passed / finished (as the test cases page counts it); None: none finished that day."""
+        return self.passed / self.finished if self.finished else None
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,14 @@ class CaseStat:
     passed: int
     failed: int  # failed or error
     flaky: int  # passed after a failed attempt
+    flips: int  # finished runs whose outcome (passed or not) differs from the one before
     mean_ms: float | None
     history: list[str] = field(default_factory=list)  # last statuses, oldest first
 
     @property
     def pass_rate(self) -> float | None:
-        judged = self.passed + self.failed
-        return self.passed / judged if judged else None
+        """Passed / finished, as on the test cases page."""
+        return self.passed / self.runs if self.runs else None
 
 
 @dataclass(frozen=True)
@@ -118,8 +122,9 @@ class Overview:
 
     @property
     def pass_rate(self) -> float | None:
-        judged = self.passed + self.failed
-        return self.passed / judged if judged else None
+        """Passed / finished over the range."""
+        finished = sum(d.finished for d in self.days)
+        return self.passed / finished if finished else None
 
 
 @dataclass(frozen=True)
@@ -235,33 +240,46 @@ def _run_ms(session: Session) -> ColumnElement[Any]:
 
 
 def _cases(session: Session, in_range: ColumnElement[bool], *, slowest: bool) -> list[CaseStat]:
-    """The TOP slowest test cases (mean run time of finished runs), or the TOP flakiest: those
-    with runs that passed on a retry, or with both passes and failures, the most such first."""
+    """The TOP slowest test cases (mean run time of their finished runs), or the TOP flakiest,
+    by the test cases page's rule (services/history.py): a run passed only on a retry, or the
+    outcome (passed or not) flipped at least twice from one finished run to the next; the most
+    flips and retries first. One query: a window compares each run with the one before it."""
     status = _effective()
-    passed = func.sum(case((status == ExecutionStatus.PASSED, 1), else_=0))
-    failed = func.sum(case((status.in_([ExecutionStatus.FAILED, ExecutionStatus.ERROR]), 1), else_=0))
-    flaky = func.sum(case((executions.c.flaky.is_(True), 1), else_=0))
-    mean_ms = func.avg(case((executions.c.started_at.is_not(None), _run_ms(session)), else_=literal(None)))
+    outcome = case((status == ExecutionStatus.PASSED, 1), else_=0)
+    before = func.lag(outcome).over(partition_by=executions.c.test_case_id, order_by=executions.c.id)
+    finished = (
+        select(
+            executions.c.test_case_id.label("test_case_id"),
+            outcome.label("passed"),
+            case((status.in_([ExecutionStatus.FAILED, ExecutionStatus.ERROR]), 1), else_=0).label("failed"),
+            case((executions.c.flaky.is_(True), 1), else_=0).label("flaky"),
+            case((outcome != before, 1), else_=0).label("flip"),
+            case((executions.c.started_at.is_not(None), _run_ms(session)), else_=literal(None)).label("ms"),
+        )
+        .where(in_range, executions.c.finished_at.is_not(None))
+        .subquery()
+    )
+    passed, failed = func.sum(finished.c.passed), func.sum(finished.c.failed)
+    flaky, flips, mean_ms = func.sum(finished.c.flaky), func.sum(finished.c.flip), func.avg(finished.c.ms)
     query = (
         select(
-            executions.c.test_case_id,
+            finished.c.test_case_id,
             test_cases.c.name,
             func.count().label("runs"),
             passed.label("passed"),
             failed.label("failed"),
             flaky.label("flaky"),
+            flips.label("flips"),
             mean_ms.label("mean_ms"),
         )
-        .join(test_cases, test_cases.c.id == executions.c.test_case_id)
-        .where(in_range, executions.c.finished_at.is_not(None))
-        .group_by(executions.c.test_case_id, test_cases.c.name)
+        .join(test_cases, test_cases.c.id == finished.c.test_case_id)
+        .group_by(finished.c.test_case_id, test_cases.c.name)
     )
     if slowest:
-        query = query.having(mean_ms.is_not(None)).order_by(mean_ms.desc(), executions.c.test_case_id)
+        query = query.having(mean_ms.is_not(None)).order_by(mean_ms.desc(), finished.c.test_case_id)
     else:
-        mixed = case((passed < failed, passed), else_=failed)
-        query = query.having(or_(flaky > 0, and_(passed > 0, failed > 0))).order_by(
-            (flaky + mixed).desc(), failed.desc(), executions.c.test_case_id
+        query = query.having(or_(flips >= 2, flaky > 0)).order_by(
+            (flips + flaky).desc(), failed.desc(), finished.c.test_case_id
         )
     return [
         CaseStat(
@@ -271,6 +289,7 @@ def _cases(session: Session, in_range: ColumnElement[bool], *, slowest: bool) ->
             passed=int(r.passed or 0),
             failed=int(r.failed or 0),
             flaky=int(r.flaky or 0),
+            flips=int(r.flips or 0),
             mean_ms=None if r.mean_ms is None else float(r.mean_ms),
         )
         for r in session.execute(query.limit(TOP)).all()
