@@ -182,3 +182,16 @@ def test_slash_focuses_the_filter(signed_in: SignIn) -> None:
     expect(page).to_have_url(re.compile(r"/runs\?.*test_case=broken"))
     expect(page.locator("table.runs-table tbody tr")).to_have_count(1)
     assert_accessible(page)
+
+
+def test_at_360_px_the_filters_fold_and_slash_opens_them(signed_in: SignIn) -> None:
+    page = signed_in(Role.VIEWER, "/runs", viewport=NARROW)
+    expect(page.get_by_label("Test case")).to_be_hidden()  # the runs come first
+    expect(page.locator("table.runs-table")).to_be_visible()
+    page.locator("body").press("/")
+    expect(page.get_by_label("Test case")).to_be_focused()
+    page.get_by_label("Test case").fill("broken")
+    page.get_by_label("Test case").press("Enter")
+    expect(page.get_by_label("Test case")).to_have_value("broken")  # open while a filter is set
+    _no_sideways_scroll(page)
+    assert_accessible(page)

@@ -14,6 +14,8 @@
     var filter = document.querySelector("[data-filter-focus]");
     if (filter) {
       event.preventDefault();
+      var folded = filter.closest("details");
+      if (folded) folded.open = true;
       filter.focus();
       if (filter.select) filter.select();
     }
