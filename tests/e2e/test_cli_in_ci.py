@@ -203,6 +203,7 @@ def test_waiting_on_a_manual_test_case_says_a_person_must_record_it_and_where(se
     assert "a person records each step's outcome" in result.stderr
     execution_id = next(w for w in result.stdout.split() if w.count("-") == 4)
     assert f"POST {server.url}/api/v1/executions/{execution_id}/steps" in result.stderr
+    assert f"in the browser at {server.url}/manual/{execution_id}" in result.stderr
 
 
 def test_an_unwritable_junit_path_exits_2_before_anything_starts(

@@ -387,8 +387,8 @@ def manual_notice(client: ApiClient, report_cases: dict[str, TestCaseInfo], x: d
         return None
     return (
         f"{case.name if case else x['test_case_id']} is a manual test case: execution {x['id']} waits "
-        f"until a person records each step's outcome, with POST {client.server}/api/v1/executions/"
-        f"{x['id']}/steps "
+        f"until a person records each step's outcome, in the browser at {client.server}/manual/{x['id']}, "
+        f"with POST {client.server}/api/v1/executions/{x['id']}/steps "
         "(see 'Manual test cases' in the README) or an Enterprise Tester client"
     )
 
