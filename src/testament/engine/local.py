@@ -53,6 +53,7 @@ class LocalExecutor:
         self._pending = 0
         self._closing = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._claimers: frozenset[threading.Thread] = frozenset()  # the threads that claim and run
         self._running: dict[str, EngineRunContext] = {}
         self._unsubscribe: list[Any] = []
         self._listener: Listener | Doorbell | None = None
@@ -67,7 +68,7 @@ class LocalExecutor:
         bus = self._app.bus
         self._unsubscribe = [
             bus.subscribe(ExecutionQueued, self._on_queued),
-            bus.subscribe(ExecutionFinished, self._on_queued),  # a slot may have freed up
+            bus.subscribe(ExecutionFinished, self._on_finished),  # a slot may have freed up
             bus.subscribe(ExecutionStopRequested, self._on_stop_requested),
         ]
         if not self._app.db.is_sqlite:
@@ -81,8 +82,12 @@ class LocalExecutor:
         elif self._doorbell is not None:
             self._listener = Doorbell(self._doorbell, on_claimable=self._wake_up, on_stop=self._stop_running)
             self._listener.start()
-        for i in range(self._concurrency):
-            thread = threading.Thread(target=self._work, name=f"testament-worker-{i}", daemon=True)
+        claimers = [
+            threading.Thread(target=self._work, name=f"testament-worker-{i}", daemon=True)
+            for i in range(self._concurrency)
+        ]
+        self._claimers = frozenset(claimers)
+        for thread in claimers:
             thread.start()
             self._threads.append(thread)
         reaper = threading.Thread(target=self._reap, name="testament-reaper", daemon=True)
@@ -129,6 +134,13 @@ class LocalExecutor:
 
     def _on_queued(self, _event: Any) -> None:
         self._wake_up(1)
+
+    def _on_finished(self, _event: Any) -> None:
+        """A run of this pool that ends is followed by its thread's own claim: waking another
+        thread as well would only add a claim that finds nothing. An end elsewhere in this
+        process (a stop, a manual run) may have freed a slot for an idle thread."""
+        if threading.current_thread() not in self._claimers:
+            self._wake_up(1)
 
     def _wake_up(self, claims: int) -> None:
         """Up to `claims` idle workers look for work. More wake-ups than workers would only
