@@ -663,3 +663,48 @@ def test_a_tester_stops_a_running_execution_and_reruns_a_finished_one(
     assert again.status_code == 303 and new_id != arranged.failed["id"]
     assert rerun["test_case_id"] == arranged.failed_case["id"] and rerun["environment_id"] == arranged.env_id
     assert stop_finished.status_code == 409
+
+
+def test_retries_show_each_attempt(arranged: Arranged, target: Any) -> None:
+    flaky = f"{target.url}/flaky/{arranged.workspace.id}?fail=1"
+    with arranged.workspace.client() as api:
+        case = _created(
+            api.post(
+                "/test-cases",
+                json={
+                    "kind": "http",
+                    "name": "flaky one",
+                    "publish": True,
+                    "retries": 1,
+                    "content": {
+                        "steps": [{"name": "call", "request": {"url": flaky}, "expect": {"status": 200}}]
+                    },
+                },
+            )
+        )
+        done = _run(api, case["id"])
+    with signed_in(arranged.workspace, Role.VIEWER) as client:
+        main = _main(client.get(f"/runs/{done['id']}"))
+    banner = main.split('id="run-banner"', 1)[1].split("</section>", 1)[0]
+    assert done["attempt"] == 2 and "Attempt</dt><dd>2 of 2" in banner and "flaky" in banner
+    assert '<span class="run-tag">attempt 2</span>' in main
+    assert main.count('<li id="record-') >= 2  # the failed first attempt's step is kept
+
+
+def test_a_long_body_is_folded_and_kept_whole_as_an_artifact(arranged: Arranged, target: Any) -> None:
+    big = {"items": [{"n": i, "text": "x" * 40} for i in range(120)]}
+    step = {"name": "big", "request": {"method": "POST", "url": f"{target.url}/echo", "json": big}}
+    with arranged.workspace.client() as api:
+        case = _created(
+            api.post(
+                "/test-cases",
+                json={"kind": "http", "name": "big body", "publish": True, "content": {"steps": [step]}},
+            )
+        )
+        done = _run(api, case["id"])
+        kept = api.get(f"/executions/{done['id']}/artifacts").json()["items"]
+    with signed_in(arranged.workspace, Role.VIEWER) as client:
+        main = _main(client.get(f"/runs/{done['id']}"))
+    assert '<details class="run-fold"><summary>Request body' in main  # 120 items pretty-printed: folded
+    assert "the record keeps the first 4 KiB" in main  # the echoed response was cut in its record
+    assert kept and all(f'href="/runs/artifacts/{a["id"]}" download' in main for a in kept)
