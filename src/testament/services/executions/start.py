@@ -7,6 +7,7 @@ in the database (QUEUED) before anyone hears of them; the engine takes them up a
 the commit, on the ExecutionQueued event or its next poll.
 """
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -291,16 +292,35 @@ def _secret_names(session: Session, slots: list[Slot], env_vars: dict[str, Any])
     content of any test case it runs declares (`content.secrets`)."""
     names = {name for name, value in env_vars.items() if is_sealed(value)}
     for case in {slot.case.id: slot.case for slot in slots}.values():
-        content = session.execute(
-            select(test_case_versions.c.content).where(
-                test_case_versions.c.test_case_id == case.id,
-                test_case_versions.c.version == case.published_version,
-            )
-        ).scalar_one_or_none()
-        declared = content.get("secrets") if isinstance(content, dict) else None
-        if isinstance(declared, list):
-            names.update(map(str, declared))
+        names.update(_declared_secrets(session, case.id, case.published_version))
     return names
+
+
+_DECLARED: dict[tuple[str, int | None], frozenset[str]] = {}
+_DECLARED_MAX = 2048
+_DECLARED_LOCK = threading.Lock()
+
+
+def _declared_secrets(session: Session, case_id: str, version: int | None) -> frozenset[str]:
+    """The secrets a version's content declares. A version never changes once written, so they
+    are kept per process (a start then reads no content)."""
+    key = (case_id, version)
+    if (found := _DECLARED.get(key)) is not None:
+        return found
+    content = session.execute(
+        select(test_case_versions.c.content).where(
+            test_case_versions.c.test_case_id == case_id, test_case_versions.c.version == version
+        )
+    ).scalar_one_or_none()
+    if content is None:
+        return frozenset()  # no such version (yet): nothing to keep
+    declared = content.get("secrets") if isinstance(content, dict) else None
+    found = frozenset(map(str, declared)) if isinstance(declared, list) else frozenset()
+    with _DECLARED_LOCK:  # starts run on several threads
+        if len(_DECLARED) >= _DECLARED_MAX:
+            _DECLARED.pop(next(iter(_DECLARED)))  # the oldest entry
+        _DECLARED[key] = found
+    return found
 
 
 def _environment_variables(session: Session, environment_id: str | None) -> dict[str, Any]:
