@@ -65,8 +65,8 @@ def count_passed(api: Api, case_id: str) -> int:
     return len(page["items"])
 
 
-def wait_drained(api: Api, poll_s: float) -> None:
-    deadline = time.monotonic() + BATCH_TIMEOUT_S
+def wait_drained(api: Api, poll_s: float, timeout_s: float = BATCH_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
     while active_count(api):
         if time.monotonic() > deadline:
             raise RuntimeError("the executions did not finish in time")

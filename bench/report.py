@@ -189,7 +189,7 @@ def _workers_md(w: dict[str, Any]) -> list[str]:
         "",
         f"Measured {w['measured_at']} on {w['cpu_count']} CPUs. `testament serve --no-workers` and W "
         f"`testament worker --concurrency {w['concurrency']}` processes, running cap W x {w['concurrency']}; "
-        "one client, one request at a time. The machine's load (1-minute average): "
+        "one client, one request at a time unless said otherwise. The machine's load (1-minute average): "
         f"{w['load_average_before']:.1f} before, {w['load_average_after']:.1f} after.",
         "",
         f"Start cost on SQLite ({cost['requests']} requests each; median / p95 ms): GET /healthz "
@@ -202,7 +202,11 @@ def _workers_md(w: dict[str, Any]) -> list[str]:
         "CPU ms per execution: API / workers | RSS after, MiB: API / each worker |",
         "|---|---:|---:|---:|---:|---|---|",
     ]
-    runs = [("SQLite", w["sqlite"])] + [("PostgreSQL", r) for r in w["postgresql"].get("runs", [])]
+    runs = [("SQLite", w["sqlite"])]
+    if "sqlite_in_flight" in w:
+        run = w["sqlite_in_flight"]
+        runs.append((f"SQLite, {run['in_flight']} starts in flight at once from one client process", run))
+    runs += [("PostgreSQL", r) for r in w["postgresql"].get("runs", [])]
     for name, run in runs:
         rss = run["rss_kib_after"]
         workers = ", ".join(f"{kib / 1024:.0f}" for kib in rss["workers"])
@@ -218,6 +222,30 @@ def _workers_md(w: dict[str, Any]) -> list[str]:
         "The clock runs from the first POST until no execution is QUEUED or RUNNING; the target answers "
         "at once, so the figure is the platform's cost per execution (target ≥ 150/s on SQLite). RSS "
         "(VmRSS) before the run is in latest.json.",
+        *_backlog_md(w["postgresql"].get("backlog")),
+    ]
+
+
+def _backlog_md(b: dict[str, Any] | None) -> list[str]:
+    if b is None:
+        return []
+    ms = {k: f"{b[k]['median']:.2f} / {b[k]['p95']:.2f}" for k in b if k.endswith("_ms")}
+    rss = b["rss_kib_after"]
+    workers = ", ".join(f"{kib / 1024:.0f}" for kib in rss["workers"])
+    cpu = b["cpu_ms_per_execution"]
+    return [
+        "",
+        f"A backlog on PostgreSQL: **{b['queued']:,}** one-step http executions queued before any worker ran "
+        f"(a start onto the growing queue, median / p95 ms: {ms['queueing_start_ms']}), then "
+        f"{b['workers']} workers drained them and the starts sent meanwhile, {b['executions']:,} in all, in "
+        f"{b['drain_s']:.0f} s: **{b['executions_per_s']:.1f} executions/s** (CPU ms per execution: API "
+        f"{cpu['api']:.1f}, workers {cpu['workers']:.1f}). During the drain, ten starts and ten "
+        f"authenticated reads in turn: start {ms['drain_start_ms']}, read {ms['drain_read_ms']}; before "
+        f"it, idle: read {ms['idle_read_ms']}, /healthz {ms['idle_healthz_ms']}. Start ÷ idle read "
+        f"**{b['ratio_start_to_idle_read']:.2f}**, start ÷ read during the drain "
+        f"**{b['ratio_start_to_drain_read']:.2f}**, start ÷ idle /healthz "
+        f"**{b['ratio_start_to_idle_healthz']:.2f}**. RSS after, MiB: API **{rss['api'] / 1024:.0f}**, "
+        f"each worker **{workers}**.",
     ]
 
 

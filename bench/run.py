@@ -114,7 +114,11 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         results["wakeup"] = timed("wakeup", lambda: measure_wakeup(workdir / "wakeup", wakeup))
     if "workers" in wanted:
         (workdir / "workers").mkdir()
-        workers = WorkersConfig(requests=50, executions=100) if args.quick else WorkersConfig()
+        workers = (
+            WorkersConfig(requests=50, executions=100, backlog=200, backlog_samples=50)
+            if args.quick
+            else WorkersConfig()
+        )
         results["workers"] = timed("workers", lambda: measure_workers(workdir / "workers", workers))
     if "run_page" in wanted:  # figure 9
         (workdir / "run_page").mkdir()

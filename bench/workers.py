@@ -9,7 +9,13 @@ one database, caps raised (TESTAMENT_MAX_RUNNING_EXECUTIONS=W*C, queued 10,000,0
 - throughput: N one-step http executions against a local target (answering at once) started by
   the client back to back; the clock runs from the first POST until none is QUEUED or RUNNING;
   on SQLite with one worker per core, on PostgreSQL with 1, 2 and 4 worker processes;
-- memory: VmRSS of the API process and of each worker after the fleet's executions, and before.
+- memory: VmRSS of the API process and of each worker after the fleet's executions, and before;
+- the same throughput on SQLite with several requests in flight at once from one client process
+  (threads, a keep-alive connection each): the one-at-a-time figure is bounded by a start's round
+  trip, this one by what the server and the workers can do;
+- a backlog on PostgreSQL: N http executions queued before any worker runs, then W workers drain
+  them while the client times starts and authenticated reads in alternating blocks of ten (the
+  start cost during the drain), and VmRSS of every process after.
 
     .venv/bin/python -m bench.workers      # alone, printing JSON; bench.run --only workers keeps it
 """
@@ -18,6 +24,7 @@ import json
 import os
 import statistics
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -34,6 +41,7 @@ from bench.wakeup import DATABASE_VARIABLES, _fresh_postgresql_database, _target
 __all__ = ["WorkersConfig", "measure_workers"]
 
 FINISHED = ("PASSED", "FAILED", "STOPPED", "ERROR")
+BACKLOG_TIMEOUT_S = 1800.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ class WorkersConfig:
     executions: int = 1000  # per throughput run
     concurrency: int = 4  # executions each worker runs at once
     postgresql_workers: tuple[int, ...] = (1, 2, 4)
+    in_flight: int = 4  # requests at once from one client process, in the concurrent-starts row
+    backlog: int = 10_000  # executions queued before the workers start (PostgreSQL)
+    backlog_samples: int = 300  # starts and reads timed during the backlog's drain
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class Fleet:
     api: Api
     server: subprocess.Popen[bytes]
     workers: list[subprocess.Popen[bytes]]
+    start_workers: Any = None  # start the workers (when the fleet was made without them running)
 
     def rss_kib(self) -> dict[str, Any]:
         return {"api": _rss_kib(self.server.pid), "workers": [_rss_kib(w.pid) for w in self.workers]}
@@ -71,6 +83,9 @@ def measure_workers(workdir: Path, config: WorkersConfig) -> dict[str, Any]:
         with _fleet(workdir / "sqlite", sqlite_url, per_core, config.concurrency) as fleet:
             results["start_cost"] = _start_cost(fleet.api, config.requests)
             results["sqlite"] = _throughput(fleet, target_url, config.executions)
+        sqlite_url = f"sqlite:///{workdir / 'sqlite-in-flight' / 'testament.db'}"
+        with _fleet(workdir / "sqlite-in-flight", sqlite_url, per_core, config.concurrency) as fleet:
+            results["sqlite_in_flight"] = _throughput(fleet, target_url, config.executions, config.in_flight)
         results["postgresql"] = _postgresql(workdir, target_url, config)
     results["load_average_after"] = os.getloadavg()[0]
     return results
@@ -88,7 +103,61 @@ def _postgresql(workdir: Path, target_url: str, config: WorkersConfig) -> dict[s
             _fleet(folder, url, count, config.concurrency) as fleet,
         ):
             runs.append(_throughput(fleet, target_url, config.executions))
-    return {"database": f"PostgreSQL {version}, a fresh database per run", "runs": runs}
+    per_core = os.cpu_count() or 1
+    with (
+        _fresh_postgresql_database(named[1]) as (url, version),
+        _fleet(workdir / "postgresql-backlog", url, per_core, config.concurrency, start=False) as fleet,
+    ):
+        backlog = _backlog(fleet, target_url, config)
+    return {"database": f"PostgreSQL {version}, a fresh database per run", "runs": runs, "backlog": backlog}
+
+
+def _backlog(fleet: Fleet, target_url: str, config: WorkersConfig) -> dict[str, Any]:
+    """`config.backlog` http executions queued with no worker running; then the workers start and
+    drain them while the client times starts and reads, ten of each in turn."""
+    api = fleet.api
+    case_id = _case(api, "http", {"steps": [{"name": "get", "request": {"url": f"{target_url}/?ms=0"}}]})
+    body = json.dumps({"test_case_id": case_id}).encode()
+    idle_healthz = _timed(api, "GET", "/healthz", None, 200, config.backlog_samples)
+    idle_read = _timed(api, "GET", f"/api/v1/test-cases/{case_id}", None, 200, config.backlog_samples)
+    queueing = _timed(api, "POST", "/api/v1/executions", body, 201, config.backlog)
+    rss_queued = fleet.rss_kib()
+    fleet.start_workers()
+    cpu_before = fleet.cpu_s()
+    began = time.perf_counter()
+    starts: list[float] = []
+    reads: list[float] = []
+    while len(starts) < config.backlog_samples:
+        starts += _samples(api, "POST", "/api/v1/executions", body, 201, 10)
+        reads += _samples(api, "GET", f"/api/v1/test-cases/{case_id}", None, 200, 10)
+    sampled_s = time.perf_counter() - began
+    wait_drained(api, 0.2, timeout_s=BACKLOG_TIMEOUT_S)
+    drain_s = time.perf_counter() - began
+    cpu_after = fleet.cpu_s()
+    executions = config.backlog + len(starts)
+    passed = _count(api, case_id, "PASSED")
+    if passed != executions:
+        raise RuntimeError(f"{passed} of {executions} executions passed")
+    start, read = _summary(starts), _summary(reads)
+    return {
+        "workers": len(fleet.workers),
+        "queued": config.backlog,
+        "queueing_start_ms": queueing,
+        "idle_healthz_ms": idle_healthz,
+        "idle_read_ms": idle_read,
+        "drain_start_ms": start,
+        "drain_read_ms": read,
+        "samples_took_s": sampled_s,
+        "ratio_start_to_idle_read": start["median"] / idle_read["median"],
+        "ratio_start_to_drain_read": start["median"] / read["median"],
+        "ratio_start_to_idle_healthz": start["median"] / idle_healthz["median"],
+        "executions": executions,
+        "drain_s": drain_s,
+        "executions_per_s": executions / drain_s,
+        "cpu_ms_per_execution": {k: (cpu_after[k] - cpu_before[k]) * 1000 / executions for k in cpu_after},
+        "rss_kib_queued": rss_queued,
+        "rss_kib_after": fleet.rss_kib(),
+    }
 
 
 def _start_cost(api: Api, requests: int) -> dict[str, Any]:
@@ -109,6 +178,11 @@ def _start_cost(api: Api, requests: int) -> dict[str, Any]:
 
 
 def _timed(api: Api, method: str, path: str, body: bytes | None, expect: int, n: int) -> dict[str, float]:
+    return _summary(_samples(api, method, path, body, expect, n))
+
+
+def _samples(api: Api, method: str, path: str, body: bytes | None, expect: int, n: int) -> list[float]:
+    """ms of each of `n` requests, one at a time."""
     samples = []
     for _ in range(n):
         began = time.perf_counter()
@@ -116,12 +190,17 @@ def _timed(api: Api, method: str, path: str, body: bytes | None, expect: int, n:
         samples.append((time.perf_counter() - began) * 1000)
         if reply.status != expect:
             raise RuntimeError(f"{method} {path}: HTTP {reply.status}: {reply.body[:300]!r}")
-    samples.sort()
+    return samples
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
     p95 = statistics.quantiles(samples, n=100, method="inclusive")[94]
     return {"median": statistics.median(samples), "p95": p95, "max": samples[-1]}
 
 
-def _throughput(fleet: Fleet, target_url: str, executions: int) -> dict[str, Any]:
+def _throughput(fleet: Fleet, target_url: str, executions: int, in_flight: int = 1) -> dict[str, Any]:
+    """`in_flight` > 1: that many threads of the client send the starts, each its own connection."""
     api = fleet.api
     case_id = _case(api, "http", {"steps": [{"name": "get", "request": {"url": f"{target_url}/?ms=0"}}]})
     _run_one(api, case_id)  # warms every process up before the clock and the first RSS reading
@@ -129,10 +208,7 @@ def _throughput(fleet: Fleet, target_url: str, executions: int) -> dict[str, Any
     body = json.dumps({"test_case_id": case_id}).encode()
     cpu_before = fleet.cpu_s()
     began = time.perf_counter()
-    for _ in range(executions):
-        reply = api.send("POST", "/api/v1/executions", body)
-        if reply.status != 201:
-            raise RuntimeError(f"start: HTTP {reply.status}: {reply.body[:300]!r}")
+    _start_all(api, body, executions, in_flight)
     started_s = time.perf_counter() - began
     wait_drained(api, 0.02)
     total_s = time.perf_counter() - began
@@ -142,6 +218,7 @@ def _throughput(fleet: Fleet, target_url: str, executions: int) -> dict[str, Any
         raise RuntimeError(f"{passed - 1} of {executions} executions passed")
     return {
         "workers": len(fleet.workers),
+        "in_flight": in_flight,
         "executions": executions,
         "starts_s": started_s,
         "total_s": total_s,
@@ -150,6 +227,37 @@ def _throughput(fleet: Fleet, target_url: str, executions: int) -> dict[str, Any
         "rss_kib_before": rss_before,
         "rss_kib_after": fleet.rss_kib(),
     }
+
+
+def _start_all(api: Api, body: bytes, executions: int, in_flight: int) -> None:
+    def send(client: Api, count: int) -> None:
+        for _ in range(count):
+            reply = client.send("POST", "/api/v1/executions", body)
+            if reply.status != 201:
+                raise RuntimeError(f"start: HTTP {reply.status}: {reply.body[:300]!r}")
+
+    if in_flight == 1:
+        send(api, executions)
+        return
+    clients = [Api(api.host, api.port, api.token) for _ in range(in_flight)]
+    failures: list[BaseException] = []
+
+    def run(client: Api, count: int) -> None:
+        try:
+            send(client, count)
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            client.close()
+
+    shares = [executions // in_flight + (i < executions % in_flight) for i in range(in_flight)]
+    threads = [threading.Thread(target=run, args=(c, n)) for c, n in zip(clients, shares, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 def _run_one(api: Api, case_id: str) -> None:
@@ -191,8 +299,11 @@ def _cpu_s(pid: int) -> float:
 
 
 @contextmanager
-def _fleet(data_dir: Path, database_url: str, workers: int, concurrency: int) -> Iterator[Fleet]:
-    """The API alone and `workers` worker processes on `database_url`, caps raised to fit them."""
+def _fleet(
+    data_dir: Path, database_url: str, workers: int, concurrency: int, *, start: bool = True
+) -> Iterator[Fleet]:
+    """The API alone and `workers` worker processes on `database_url`, caps raised to fit them;
+    with `start` False the workers start only when `Fleet.start_workers()` is called."""
     data_dir.mkdir(parents=True)
     env = {
         **server_env(data_dir),
@@ -205,17 +316,24 @@ def _fleet(data_dir: Path, database_url: str, workers: int, concurrency: int) ->
         command = [str(TESTAMENT), "serve", "--no-workers", "--port", str(port), "--log-level", "warning"]
         server = _spawn(command, env, data_dir / "server.log")
         stack.callback(stop, server)
-        procs = []
-        for i in range(workers):
-            command = [str(TESTAMENT), "worker", "--concurrency", str(concurrency), "--log-level", "warning"]
-            procs.append(_spawn(command, env, data_dir / f"worker-{i}.log"))
-            stack.callback(stop, procs[-1])
+        procs: list[subprocess.Popen[bytes]] = []
+
+        def start_workers() -> None:
+            for i in range(workers):
+                command = [
+                    str(TESTAMENT), "worker", "--concurrency", str(concurrency), "--log-level", "warning"
+                ]  # fmt: skip
+                procs.append(_spawn(command, env, data_dir / f"worker-{i}.log"))
+                stack.callback(stop, procs[-1])
+            for i, proc in enumerate(procs):
+                _wait_joined(proc, data_dir / f"worker-{i}.log")
+
         api = Api("127.0.0.1", port, key["token"])
         stack.callback(api.close)
         wait_healthy(api, server, data_dir / "server.log")
-        for i, proc in enumerate(procs):
-            _wait_joined(proc, data_dir / f"worker-{i}.log")
-        yield Fleet(api, server, procs)
+        if start:
+            start_workers()
+        yield Fleet(api, server, procs, start_workers)
 
 
 def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
