@@ -195,3 +195,21 @@ def test_at_360_px_the_filters_fold_and_slash_opens_them(signed_in: SignIn) -> N
     expect(page.get_by_label("Test case")).to_have_value("broken")  # open while a filter is set
     _no_sideways_scroll(page)
     assert_accessible(page)
+
+
+def test_load_earlier_records_in_place(signed_in: SignIn, ui_workspace: Workspace, target: Any) -> None:
+    steps = [{"name": f"s{i}", "request": {"url": f"{target.url}/ok"}} for i in range(1, 131)]
+    with ui_workspace.client() as api:
+        case = _http_case(api, "many steps", steps)
+        run = _created(api.post("/executions", json={"test_case_id": case["id"]}))
+        wait_finished(api, run["id"], 60)
+    page = signed_in(Role.VIEWER, f"/runs/{run['id']}")
+    records = page.locator("ol#steps > li[id^=record-]")
+    expect(records).to_have_count(100)  # the last 100
+    expect(records.first).to_have_id("record-31")
+    page.get_by_role("link", name="Load earlier records").click()
+    expect(records).to_have_count(130)
+    ids = page.eval_on_selector_all("ol#steps > li[id^=record-]", "items => items.map(i => i.id)")
+    assert ids == [f"record-{n}" for n in range(1, 131)]
+    expect(page.get_by_role("link", name="Load earlier records")).to_have_count(0)
+    assert_accessible(page)
