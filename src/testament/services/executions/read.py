@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal
@@ -257,7 +257,7 @@ def _names(session: Session, table: Any, ids: set[str]) -> dict[str, str]:
 @dataclass(frozen=True)
 class RunView:
     """One execution as its page shows it first: the last `window` records (in order), whether
-    earlier ones exist, their artifacts, its counts per record status and the names it refers to."""
+    earlier ones exist, their artifacts and the names it refers to (its counts are its own)."""
 
     execution: Execution
     test_case_name: str
@@ -265,7 +265,6 @@ class RunView:
     records: list[Record]
     earlier: bool
     artifacts: list[Artifact]
-    counts: dict[str, int]
 
 
 def _record(row: Any) -> Record:
@@ -294,14 +293,6 @@ def read_run(app: AppContext, principal: Principal, execution_id: str, *, window
             .limit(window + 1)
         ).all()
         records = [_record(r) for r in reversed(newest[:window])]
-        counts = {
-            status: n
-            for status, n in session.execute(
-                select(execution_records.c.status, func.count())
-                .where(execution_records.c.execution_id == execution.id)
-                .group_by(execution_records.c.status)
-            )
-        }
         query = select(Artifact).where(artifacts.c.execution_id == execution.id)
         if len(newest) > window:  # only the window's, and those of no record
             query = query.where((artifacts.c.record_seq >= records[0].seq) | artifacts.c.record_seq.is_(None))
@@ -315,7 +306,6 @@ def read_run(app: AppContext, principal: Principal, execution_id: str, *, window
         records,
         len(newest) > window,
         found,
-        counts,
     )
 
 
