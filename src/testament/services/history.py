@@ -20,6 +20,7 @@ from testament.domain.errors import NotFound
 from testament.domain.execution import ExecutionStatus, effective_status
 from testament.kit.clock import as_utc
 from testament.services.context import AppContext
+from testament.store.repository import owned_by
 from testament.store.tables import executions, test_case_versions, test_cases
 
 __all__ = ["CaseRun", "History", "Version", "histories", "history", "versions"]
@@ -158,12 +159,12 @@ def histories(
     )
     ranked = (
         select(*_RUN_COLUMNS, newest_first)
-        .where(executions.c.workspace_id == principal.workspace_id, executions.c.test_case_id.in_(ids))
+        .where(owned_by(executions, principal.workspace_id), executions.c.test_case_id.in_(ids))
         .subquery()
     )
     query = select(ranked).where(ranked.c.newest <= last).order_by(ranked.c.test_case_id, ranked.c.id)
     names = select(test_cases.c.id, test_cases.c.name, test_cases.c.kind).where(
-        test_cases.c.workspace_id == principal.workspace_id, test_cases.c.id.in_(ids)
+        owned_by(test_cases, principal.workspace_id), test_cases.c.id.in_(ids)
     )
     with app.db.reading() as session:
         rows = session.execute(query).all()
@@ -209,7 +210,7 @@ def versions(app: AppContext, principal: Principal, test_case_id: str) -> list[V
     query = (
         select(test_case_versions.c.version, test_case_versions.c.sha256, test_case_versions.c.created_at)
         .join(test_cases, test_cases.c.id == test_case_versions.c.test_case_id)
-        .where(test_cases.c.workspace_id == principal.workspace_id, test_cases.c.id == test_case_id)
+        .where(owned_by(test_cases, principal.workspace_id), test_cases.c.id == test_case_id)
         .order_by(test_case_versions.c.version)
     )
     with app.db.reading() as session:
