@@ -152,6 +152,15 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
                 gate.release(_raw(connection))
 
         dialect.do_commit, dialect.do_rollback = do_commit, do_rollback
+
+        def let_go(dbapi_connection: Any, *_args: Any) -> None:
+            """A connection that goes back to the pool, or is thrown away, ends whatever write
+            it held: never keep the gate past it (the other writers would wait for good)."""
+            if dbapi_connection is not None:
+                gate.release(dbapi_connection)
+
+        for name in ("checkin", "invalidate", "soft_invalidate", "close", "close_detached"):
+            event.listen(engine, name, let_go)
     return engine
 
 
