@@ -3,9 +3,11 @@ whatever way a write ends, so no writer is left waiting behind one that is gone,
 several threads still all get their turn."""
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from testament.store.db import Database, _gate_of
 
@@ -25,7 +27,7 @@ def _held(db: Database) -> bool:
 
 def test_the_gate_is_held_during_a_write_and_let_go_however_it_ends(tmp_path: Path) -> None:
     db = _database(tmp_path)
-    ends = {
+    ends: dict[str, Callable[[Session], None]] = {
         "commit": lambda s: s.commit(),
         "rollback": lambda s: s.rollback(),
         "close": lambda s: s.close(),
