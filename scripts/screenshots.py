@@ -3,8 +3,10 @@ dark, into docs/screenshots/<page>-<width>-<theme>.png.
 
 It starts `testament serve --demo` on 127.0.0.1 with a fresh data directory, makes real runs in
 the demo workspace through the API (its test cases and its plan, several times, one made to
-fail, and waits for them: history and charts are not empty), then signs in through the form as
-a person would and photographs each page of PAGES in Debian's chromium.
+fail, and waits for them: history and charts are not empty; a candidate takes the demo task's
+first step through the TestInvite surface, so the task has an instance with a scoreboard),
+then signs in through the form as a person would and photographs each page of PAGES in
+Debian's chromium.
 
 To add a page, add a line to PAGES: its name (the file's), and its path, where `{name}` takes an
 id from what `make_runs` made (see IDS there). A page that is not there yet (404) is left out
@@ -49,6 +51,7 @@ PAGES: list[tuple[str, str]] = [
     ("manual-run", "/manual/{manual_execution}"),
     ("tasks", "/tasks"),
     ("task", "/tasks/{task}"),
+    ("task-instance", "/tasks/{task}/instances/{task_instance}"),
     ("workers", "/workers"),
     ("settings", "/settings"),
 ]
@@ -164,7 +167,38 @@ def make_runs(api: httpx.Client) -> dict[str, str]:
     tasks = api.get("/tasks").raise_for_status().json()["items"]
     if tasks:
         ids["task"] = tasks[0]["id"]
+        ids["task_instance"] = take_a_step(api, tasks[0])
     return ids
+
+
+def take_a_step(api: httpx.Client, task: dict[str, Any]) -> str:
+    """A candidate starts the task's first step through the TestInvite surface, as its clients do,
+    and the instance completes: the task lists it, its page shows a scoreboard. Its id."""
+    ti = str(api.base_url).rstrip("/").removesuffix("/api/v1") + "/testinvite/api/integration/rest/v1"
+    base = f"{ti}/tasks/{task['id']}"
+    step = task["steps"][0]["id"]
+    headers = {"Authorization": api.headers["Authorization"]}
+    candidate = (
+        httpx.post(
+            f"{base}/candidates",
+            headers=headers,
+            json={"kind": "temporary-candidate", "externalId": "build-agent-7", "fullname": "Build agent 7"},
+            timeout=30,
+        )
+        .raise_for_status()
+        .json()["candidateId"]
+    )
+    started = httpx.post(f"{base}/candidates/{candidate}/steps/{step}/start", headers=headers, timeout=30)
+    instance = str(started.raise_for_status().json()["testInstanceId"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        found = httpx.get(f"{base}/test-instances/{instance}", headers=headers, timeout=30).raise_for_status()
+        if found.json()["status"] == "COMPLETE":
+            print(f"task {task['title']!r}: instance {instance} complete")
+            return instance
+        time.sleep(0.3)
+    print(f"task {task['title']!r}: instance {instance} did not complete within 120 s")
+    return instance
 
 
 def shoot(page: Page, base_url: str, name: str, path: str, width: str, theme: str) -> bool:

@@ -137,8 +137,10 @@ def test_open_a_failed_steps_diff(signed_in: SignIn, cases: Cases) -> None:
     failed = page.locator("#record-2")
     diff = failed.locator("table.run-diff")
     expect(diff).to_be_visible()  # the failing step came open
-    expect(diff.locator("mark.run-diff-expected")).to_contain_text("<yes>")
+    # "<yes>" against true: a text and a boolean, shown as they are, with no character highlights
+    expect(diff.locator("td[data-label=Expected]")).to_contain_text("<yes>")
     expect(diff.locator("td[data-label=Actual]")).to_contain_text("true")
+    expect(diff.locator("mark")).to_have_count(0)
     passing = page.locator("#record-1")
     expect(passing.get_by_text("Response body")).to_be_hidden()  # one line, closed
     passing.locator("summary").first.click()
@@ -213,3 +215,22 @@ def test_load_earlier_records_in_place(signed_in: SignIn, ui_workspace: Workspac
     assert ids == [f"record-{n}" for n in range(1, 131)]
     expect(page.get_by_role("link", name="Load earlier records")).to_have_count(0)
     assert_accessible(page)
+
+
+def test_only_a_running_status_s_own_icon_spins(signed_in: SignIn, cases: Cases) -> None:
+    """A container marked with a running tone (a plan run's banner) does not spin the statuses
+    inside it: only the status macro's own running icon turns."""
+    page = signed_in(Role.VIEWER, f"/runs/{cases.failed_run}")
+    page.evaluate(
+        """() => {
+            const box = document.createElement('div');
+            box.className = 'st-running';
+            const icon = (glyph) => '<span class="status-icon">' + glyph + '</span>';
+            box.innerHTML = '<span id="inner-passed" class="status st-passed">' + icon('✓') + ' Passed</span>'
+                + ' <span id="inner-running" class="status st-running">' + icon('◌') + ' Running</span>';
+            document.querySelector('main').append(box);
+        }"""
+    )
+    spin = "el => getComputedStyle(el).animationName"
+    assert page.eval_on_selector("#inner-passed .status-icon", spin) == "none"
+    assert page.eval_on_selector("#inner-running .status-icon", spin) == "spin"

@@ -75,7 +75,7 @@ def test_find_a_test_case_read_it_and_compare_two_versions(
     content = page.get_by_label("Content of version 2 as YAML")
     expect(content).to_contain_text("name: get it again")
     expect(content.locator(".nt", has_text="steps").first).to_be_visible()  # highlighted on the server
-    expect(page.locator(".facts")).to_contain_text("67%")
+    expect(page.locator(".tc-facts")).to_contain_text("67%")
     assert_accessible(page)
 
     page.get_by_label("Compare version").select_option("1")

@@ -153,7 +153,7 @@ def test_a_plan_run_shows_its_grid_counts_and_gate(arranged: Arranged, role: Rol
         page = client.get(f"/plan-runs/{arranged.run_id}")
     assert page.status_code == 200 and SCRIPT not in page.text
     main = _main(page)
-    banner = main[main.index('class="banner') :].split("</section>")[0]
+    banner = main[main.index('class="pl-banner') :].split("</section>")[0]
     assert "st-failed" in banner.split(">")[0]  # the verdict first
     assert re.search(r"✓</span> Passed</span> <strong>2</strong>", banner)
     assert re.search(r"✗</span> Failed</span> <strong>2</strong>", banner)

@@ -20,6 +20,7 @@ from testament.domain.access import Role
 from testament.services import blobs
 from testament.services.executions.artifacts import artifact_file_name, store_artifact
 from testament.services.executions.read import load_execution
+from testament.web.pages import run_view
 from tests.conftest import LiveServer, Workspace, new_workspace, wait_finished, wait_for
 from tests.e2e.test_aws_connect_runs import contact_centre
 from tests.e2e.test_aws_connect_test_cases import connect_client
@@ -380,6 +381,10 @@ def test_a_failed_http_run_opens_the_failing_step_with_expected_and_actual_escap
     assert '<mark class="run-diff-expected">1</mark>' in second  # 201 vs 200: the differing digit
     assert '<mark class="run-diff-actual">0</mark>' in second
     assert "&lt;b&gt;yes&lt;/b&gt;" in second and "<b>yes" not in second
+    # "<b>yes</b>" against true: a text and a boolean, not two literals of one kind: shown plainly
+    json_check = second.split("json $.ok", 1)[1].split("</table>", 1)[0]
+    assert "&lt;b&gt;yes&lt;/b&gt;</pre>" in json_check and "true</pre>" in json_check
+    assert "<mark" not in json_check
 
 
 def test_a_connect_run_shows_observations_events_actions_and_score(live: LiveServer) -> None:
@@ -406,6 +411,15 @@ def test_a_connect_run_shows_observations_events_actions_and_score(live: LiveSer
     assert 'Event <span class="mono">' in main and "Actions</h3>" in main
     score = main.split("<h2>Score</h2>", 1)[1]
     assert "greeting" in score and "routing" in score and "prompts" in score and "routing / queue" in score
+    # the rows are grouped, each group named: "routing" is both a section and a dimension
+    sections = score.split('scope="rowgroup" colspan="4">Sections</th>', 1)[1].split("</tbody>", 1)[0]
+    dimensions = score.split('scope="rowgroup" colspan="4">Dimensions</th>', 1)[1].split("</tbody>", 1)[0]
+    assert ">greeting</th>" in sections and ">routing</th>" in sections and "prompts" not in sections
+    assert (
+        ">prompts</th>" in dimensions
+        and ">routing / queue</th>" in dimensions
+        and "greeting" not in dimensions
+    )
     assert "4.0 / 6.0" in score and "67%" in score  # overall 4 of 6
     assert "service" in score and "67.0" in score and "balance" in score
 
@@ -708,3 +722,31 @@ def test_a_long_body_is_folded_and_kept_whole_as_an_artifact(arranged: Arranged,
     assert '<details class="run-fold"><summary>Request body' in main  # 120 items pretty-printed: folded
     assert "the record keeps the first 4 KiB" in main  # the echoed response was cut in its record
     assert kept and all(f'href="/runs/artifacts/{a["id"]}" download' in main for a in kept)
+
+
+def test_a_described_expectation_is_shown_plainly_and_a_long_actual_folded() -> None:
+    """A failed expectation whose "expected" describes (a JSON body) is no character diff."""
+    html_page = "<!doctype html>\n" + "<p>not found</p>\n" * 40
+    described = run_view.expectation_of(
+        {"expectation": "json", "operator": "type", "expected": "a JSON body", "actual": html_page}
+    )
+    assert not described.literal and described.folded
+    assert described.expected == [("a JSON body", False)] and described.actual == [(html_page, False)]
+    status = run_view.expectation_of(
+        {"expectation": "status", "operator": "eq", "expected": 401, "actual": 404}
+    )
+    assert status.literal and ("1", True) in status.expected and ("4", True) in status.actual
+    header = run_view.expectation_of(
+        {"expectation": "header x", "operator": "eq", "expected": "v1.2", "actual": "v1.3"}
+    )
+    assert header.literal and ("2", True) in header.expected
+    for operator, expected, actual in [
+        ("eq", "yes", True),  # a text and a boolean
+        ("eq", "1", 1),  # a text and a number
+        ("matches", "^v[0-9]+$", "version"),  # a pattern
+        ("contains", "needle", "a haystack"),  # a part
+        ("eq", "short", "long\ntext"),  # not one line
+    ]:
+        plain = run_view.expectation_of({"operator": operator, "expected": expected, "actual": actual})
+        assert not plain.literal, (operator, expected, actual)
+        assert not any(changed for _, changed in plain.expected + plain.actual)

@@ -86,7 +86,9 @@ def test_the_fleet_shows_liveness_heartbeat_kinds_labels_and_version(
     assert f'<span class="mono">{alive_host}</span>' in row and "pid 4242" in row
     assert 'class="status st-passed"' in row and "Alive" in row
     assert "<time datetime=" in row and "just now" in row
-    assert '<span class="tag">http</span>' in row and '<span class="tag">connect</span>' in row
+    assert (
+        '<span class="workers-tag">http</span>' in row and '<span class="workers-tag">connect</span>' in row
+    )
     assert "browser=chromium" in row
     assert "1.2.3" in row and "(runs 3 at once at most)" in row
     dead_row = _row(page.text, dead)

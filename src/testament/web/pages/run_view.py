@@ -23,7 +23,9 @@ __all__ = [
     "Body",
     "Expectation",
     "Step",
+    "comparable",
     "diff",
+    "expectation_of",
     "score_view",
     "shown_variables",
     "step_of",
@@ -36,6 +38,10 @@ FOLD_LINES = 25  # a body longer than this is folded (a <details> to open)
 FOLD_CHARS = 2000
 DIFF_LIMIT = 4000  # longer values are shown side by side without a character diff
 SIMILAR = 0.5  # below this similarity, expected and actual differ as wholes
+LITERAL_CHARS = 200  # a longer text is not a literal to diff character by character
+# Operators whose "expected" describes what was wanted (a type, a pattern, a part) rather than
+# being a value the actual should equal: a character diff between the two would be noise.
+DESCRIBING = frozenset({"type", "matches", "contains", "not_contains", "exists", "in", "not_in"})
 
 Part = tuple[str, bool]  # a piece of text and whether it differs from the other side
 
@@ -57,6 +63,49 @@ class Expectation:
     message: str
     expected: list[Part]
     actual: list[Part]
+    literal: bool = True  # False: shown plainly, side by side, no highlights
+    folded: bool = False  # a long actual comes folded
+
+
+def is_literal(value: Any) -> bool:
+    """A number, or a short one-line text: a value two of which can be compared piece by piece."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and len(value) <= LITERAL_CHARS and "\n" not in value
+
+
+def comparable(operator: str, expected: Any, actual: Any) -> bool:
+    """Whether a character diff of expected and actual helps: both literal values of the same kind
+    (two numbers, or two short texts), compared as values (not a type, a pattern or a part)."""
+    if operator in DESCRIBING or not (is_literal(expected) and is_literal(actual)):
+        return False
+    return isinstance(expected, str) == isinstance(actual, str)
+
+
+def expectation_of(failure: Mapping[str, Any]) -> Expectation:
+    """A failed expectation: a character diff when expected and actual are comparable literals,
+    else both shown as they are (the actual folded when long)."""
+    operator = str(failure.get("operator", ""))
+    raw_expected, raw_actual = failure.get("expected"), failure.get("actual")
+    expected_text, actual_text = as_text(raw_expected), as_text(raw_actual)
+    if comparable(operator, raw_expected, raw_actual):
+        expected, actual = diff(expected_text, actual_text)
+        literal, folded = True, False
+    else:
+        expected, actual = [(expected_text, False)], [(actual_text, False)]
+        lines = actual_text.count("\n") + 1
+        literal, folded = False, lines > 6 or len(actual_text) > 400
+    return Expectation(
+        str(failure.get("expectation", "")),
+        operator,
+        str(failure.get("message", "")),
+        expected,
+        actual,
+        literal,
+        folded,
+    )
 
 
 @dataclass
@@ -163,16 +212,7 @@ def _http(step: Step, record: Mapping[str, Any]) -> None:
     for failure in record.get("failures") or []:
         if not isinstance(failure, Mapping):
             continue
-        expected, actual = diff(as_text(failure.get("expected")), as_text(failure.get("actual")))
-        step.expectations.append(
-            Expectation(
-                str(failure.get("expectation", "")),
-                str(failure.get("operator", "")),
-                str(failure.get("message", "")),
-                expected,
-                actual,
-            )
-        )
+        step.expectations.append(expectation_of(failure))
     if record.get("error") is not None:
         step.error = as_text(record["error"])
     parts = [f"{step.request['method']} {step.request['url']}" if step.request else ""]
