@@ -204,6 +204,7 @@ def test_waiting_on_a_manual_test_case_says_a_person_must_record_it_and_where(se
     execution_id = next(w for w in result.stdout.split() if w.count("-") == 4)
     assert f"POST {server.url}/api/v1/executions/{execution_id}/steps" in result.stderr
     assert f"in the browser at {server.url}/manual/{execution_id}" in result.stderr
+    assert f"follow it in the browser: {server.url}/runs/{execution_id}" in result.stdout
 
 
 def test_an_unwritable_junit_path_exits_2_before_anything_starts(
@@ -229,6 +230,7 @@ def test_run_json_prints_one_object_and_progress_on_stderr(server: Installation)
     assert report["plan_run"]["id"] and len(report["executions"]) == 2
     assert {x["status"] for x in report["executions"]} == {"PASSED", "FAILED"}
     assert f"plan run {report['plan_run']['id']} started" in result.stderr
+    assert f"follow it in the browser: {server.url}/plan-runs/{report['plan_run']['id']}" in result.stderr
 
 
 def test_show_prints_the_exchange_captures_failures_and_accepts_a_plan_run(server: Installation) -> None:

@@ -433,6 +433,8 @@ def _announce(
         progress.print(f"execution {x['id']} {label}: {x['status']}{replayed}", markup=False)
         if notice := run_cmd.manual_notice(client, cases, x):
             warn(notice)
+    if page := run_cmd.run_page(client, started):
+        progress.print(f"follow it in the browser: {page}", markup=False)
     if unused := run_cmd.unused_variables(variables, cases):
         warn(f"--var {', '.join(unused)}: used by no test case of this run (a typo?)")
 

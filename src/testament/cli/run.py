@@ -34,6 +34,7 @@ __all__ = [
     "interrupt_signals",
     "load_cases",
     "record_lines",
+    "run_page",
     "start",
     "summary_table",
     "unused_variables",
@@ -391,6 +392,19 @@ def manual_notice(client: ApiClient, report_cases: dict[str, TestCaseInfo], x: d
         f"with POST {client.server}/api/v1/executions/{x['id']}/steps "
         "(see 'Manual test cases' in the README) or an Enterprise Tester client"
     )
+
+
+def run_page(client: ApiClient, started: dict[str, Any]) -> str | None:
+    """The web UI's page of what started: the plan run's grid, the one execution's page, or the
+    runs of its test case (one execution per data set)."""
+    executions = started["executions"]
+    if started.get("plan_run_id"):
+        return f"{client.server}/plan-runs/{started['plan_run_id']}"
+    if len(executions) == 1:
+        return f"{client.server}/runs/{executions[0]['id']}"
+    if executions:
+        return f"{client.server}/runs?test_case={executions[0]['test_case_id']}"
+    return None
 
 
 def check_junit_path(path: Path) -> str | None:
