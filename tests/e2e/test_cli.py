@@ -93,6 +93,7 @@ def test_the_demo_goes_from_serve_to_a_passing_plan_with_records(
     printed = (tmp_path / "serve.log").read_text()
     token = re.search(r"TESTAMENT_API_KEY=(tst_\S+)", printed)
     assert token, printed
+    assert f"sign in with it at {installation.url}/" in printed  # the web UI, at the server's root
     installation.env.update(TESTAMENT_URL=installation.url, TESTAMENT_API_KEY=token.group(1))
 
     single = installation.cli("run", "health", "--wait", check=False)

@@ -170,7 +170,7 @@ def serve(
         info = ensure_demo(application.state.ctx)
         console.print(
             f"\n[bold green]Testament[/] is starting at [bold]{url}[/] (API docs: {url}/api/v1/docs)\n"
-            f"Demo workspace [bold]{info['workspace_id']}[/]; its admin key:\n\n"
+            f"Demo workspace [bold]{info['workspace_id']}[/]; its admin key (sign in with it at {url}/):\n\n"
             f"  export TESTAMENT_URL={url}\n  export TESTAMENT_API_KEY={info['token']}\n\n"
             "Then try:  .venv/bin/testament run health --wait\n"
             "      or:  .venv/bin/testament run nightly --wait\n",
