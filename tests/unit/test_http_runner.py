@@ -849,3 +849,178 @@ def test_a_numeric_operand_from_a_text_variable_is_compared_as_a_number(base_url
     assert passed.status == ExecutionStatus.PASSED
     assert failed.status == ExecutionStatus.FAILED
     assert "is not a number" in ctx.only_record()["failures"][0]["message"]
+
+
+# --- checks: every check made, passed ones too ----------------------------------------------
+
+
+def checks_of(record: dict[str, Any]) -> list[tuple[str, str, Any, Any, bool]]:
+    return [
+        (c["expectation"], c["operator"], c["expected"], c["actual"], c["passed"]) for c in record["checks"]
+    ]
+
+
+def test_a_passing_step_records_every_check_it_made_with_expected_and_actual(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url,
+        step(
+            "widget",
+            "{{base}}/widget",
+            capture={"id": {"jsonpath": "$.nested.id"}, "rid": {"header": "x-request-id"}},
+            expect={
+                "status": 200,
+                "json": {
+                    "$.name": "widget",
+                    "$.count": {"gt": 1, "type": "integer"},
+                    "$.gone": {"exists": False},
+                },
+                "headers": {"x-request-id": {"matches": "^abc"}},
+                "max_ms": 5000,
+            },
+        ),
+    )
+    assert outcome.status == ExecutionStatus.PASSED
+    record = ctx.only_record()
+    assert record["failures"] == []
+    checks = checks_of(record)
+    assert checks[:-1] == [
+        ("capture id", "jsonpath", "$.nested.id", 7, True),
+        ("capture rid", "header", "x-request-id", "abc-123", True),
+        ("status", "eq", 200, 200, True),
+        ("json $.name", "eq", "widget", "widget", True),
+        ("json $.count", "gt", 1, 3, True),
+        ("json $.count", "type", "integer", 3, True),
+        ("json $.gone", "exists", False, None, True),
+        ("header x-request-id", "matches", "^abc", "abc-123", True),
+    ]
+    expectation, op, expected, actual, passed = checks[-1]
+    assert (expectation, op, expected, passed) == ("max_ms", "lte", 5000, True)
+    assert actual == record["response"]["elapsed_ms"]
+    assert all("message" not in c for c in record["checks"])
+    assert "checks_left_out" not in record
+
+
+def test_a_failed_check_is_in_checks_as_in_failures_beside_the_ones_that_held(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url,
+        step(
+            "widget",
+            "{{base}}/widget",
+            capture={"nope": {"header": "x-missing"}},
+            expect={"status": [201, 202], "json": {"$.name": "gadget", "$.count": 3}, "max_ms": 0.001},
+        ),
+    )
+    assert outcome.status == ExecutionStatus.FAILED
+    record = ctx.only_record()
+    failed = [{k: v for k, v in c.items() if k != "passed"} for c in record["checks"] if not c["passed"]]
+    assert failed == record["failures"]
+    assert [(c["expectation"], c["passed"]) for c in record["checks"]] == [
+        ("capture nope", False),
+        ("status", False),
+        ("json $.name", False),
+        ("json $.count", True),
+        ("max_ms", False),
+    ]
+    assert record["checks"][1]["expected"] == [201, 202] and record["checks"][1]["actual"] == 200
+
+
+def test_body_contains_checks_show_where_the_body_holds_the_part(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url, step("text", "{{base}}/text", expect={"body_contains": ["order=42", "nope"]})
+    )
+    assert outcome.status == ExecutionStatus.FAILED
+    held, missed = ctx.only_record()["checks"]
+    assert (held["expected"], held["passed"]) == ("order=42", True)
+    assert held["actual"] == "hello world; order=42"
+    assert (missed["expected"], missed["passed"]) == ("nope", False)
+    assert missed["actual"] == '"hello world; order=42"'  # as failures show the body
+
+
+def test_json_checks_on_a_body_that_is_not_json_are_one_check(base_url: str) -> None:
+    _, ctx = run(
+        base_url, step("text", "{{base}}/text", expect={"json": {"$.a": 1, "$.b": 2}, "status": 200})
+    )
+    assert checks_of(ctx.only_record()) == [
+        ("status", "eq", 200, 200, True),
+        ("json", "type", "a JSON body", '"hello world; order=42"', False),
+    ]
+
+
+def test_a_step_whose_request_failed_checked_nothing() -> None:
+    _, ctx = run(f"http://127.0.0.1:{free_port()}", step("down", "{{base}}/x", expect={"status": 200}))
+    record = ctx.only_record()
+    assert "error" in record and "checks" not in record
+
+
+def test_long_values_in_checks_are_shortened(base_url: str) -> None:
+    _, ctx = run(base_url, step("big", "{{base}}/big", expect={"body_contains": "x" * 300}))
+    [check] = ctx.only_record()["checks"]
+    assert check["passed"] is True
+    assert len(check["expected"]) == 200 and check["expected"].endswith("…")
+    assert len(check["actual"]) == 200 and check["actual"].endswith("…")
+
+
+def test_many_checks_are_capped_keeping_the_failed_ones_and_saying_how_many_were_left_out(
+    base_url: str,
+) -> None:
+    spec = {f"$.n{i}": {"exists": False} for i in range(500)}
+    spec["$.name"] = "gadget"  # the one failure, after 500 checks that held
+    outcome, ctx = run(base_url, json_step(spec))
+    assert outcome.status == ExecutionStatus.FAILED
+    record = ctx.only_record()
+    assert len(record["checks"]) == 100
+    assert record["checks_left_out"] == 401
+    assert [c["expectation"] for c in record["checks"] if not c["passed"]] == ["json $.name"]
+    assert record["checks"][-1]["expectation"] == "json $.name"  # kept in its order
+    assert len(json.dumps(record)) < 20_000
+
+
+def test_secrets_in_checks_are_masked_in_expected_and_actual(base_url: str) -> None:
+    outcome, ctx = run(
+        base_url,
+        step(
+            "login",
+            "{{base}}/login",
+            method="POST",
+            json={"user": "{{password}}"},
+            capture={"token": {"jsonpath": "$.token"}, "id": {"jsonpath": "$.user"}},
+            expect={
+                "json": {"$.user": "{{password}}", "$.token": {"contains": "{{password}}"}},
+                "body_contains": "{{password}}",
+            },
+        ),
+        secrets=["password", "token"],
+        variables={"password": "hunter2"},
+    )
+    assert outcome.status == ExecutionStatus.PASSED, ctx.records
+    record = ctx.only_record()
+    assert "hunter2" not in json.dumps(record)
+    assert checks_of(record)[:4] == [
+        ("capture token", "jsonpath", "$.token", "***", True),
+        ("capture id", "jsonpath", "$.user", "***", True),
+        ("json $.user", "eq", "***", "***", True),
+        ("json $.token", "contains", "***", "***", True),  # the token is a secret too
+    ]
+    body_check = record["checks"][4]
+    assert body_check["expected"] == "***" and "***" in body_check["actual"]
+
+
+def test_a_secret_cut_by_the_shortening_of_a_long_value_is_not_shown_in_part(base_url: str) -> None:
+    secret = "s3cr3t-" + "k" * 30
+    padding = "p" * 190  # the secret straddles the 200 characters shown
+    outcome, ctx = run(
+        base_url,
+        step(
+            "echo",
+            "{{base}}/echo",
+            method="POST",
+            body=padding + "{{key}}" + "q" * 300,
+            expect={"json": {"$.body": {"matches": "^p"}}},
+        ),
+        secrets=["key"],
+        variables={"key": secret},
+    )
+    assert outcome.status == ExecutionStatus.PASSED, ctx.records
+    [check] = ctx.only_record()["checks"]
+    assert check["actual"].startswith(padding + "***")
+    assert "s3cr" not in json.dumps(ctx.only_record())

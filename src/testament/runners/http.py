@@ -5,9 +5,12 @@ order on one `httpx.Client` of the run's own (its cookies and connections are no
 values captured by a step are variables for the steps after it. The runs of a process share one
 TLS context: building one loads the CA bundle, ~30 ms of CPU, more than the rest of a one-step
 run costs (`_tls_context`).
-Each step writes exactly one record, so a reader can see what was sent, what came back and
-every expectation that did not hold. The first failed step ends the run: later steps depend
-on its captures and their results would only be noise.
+Each step writes exactly one record, so a reader can see what was sent, what came back,
+every expectation that did not hold (`failures`, read by the CLI and the vendor surfaces) and
+every check made, passed ones too (`checks`: each capture and each expectation, with what was
+expected, what was found and whether it held; at most MAX_CHECKS of them, failed ones kept
+first, `checks_left_out` counting the rest). The first failed step ends the run: later steps
+depend on its captures and their results would only be noise.
 
 What must not happen here:
 
@@ -56,6 +59,9 @@ __all__ = ["HttpRunner"]
 BODY_LIMIT = 4096
 MIN_TIMEOUT_S = 0.1
 SHOWN_CHARS = 200
+MAX_CHECKS = 100  # checks kept in one record; the failed ones first
+SECRET_MARGIN = 65536  # a long value is masked on this much more than is shown, then shortened
+BODY_WINDOW = 40  # characters of the body shown on each side of a part it was found to contain
 MASKED_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token"}
 )
@@ -77,6 +83,27 @@ _NOT_JSON = object()
 
 Failure = dict[str, Any]
 Check = Callable[[Any, Any], str | None]
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """One check made: a capture or one operator of one expectation. `message` is None when it
+    held. `in_body`: the actual value is the response body (shown from its masked text, around
+    `expected` when it held)."""
+
+    expectation: str
+    operator: str
+    expected: Any
+    actual: Any
+    message: str | None
+    in_body: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.message is None
+
+    def failure(self) -> Failure:
+        return _failure(self.expectation, self.operator, self.expected, self.actual, str(self.message))
 
 
 class HttpRunner:
@@ -171,8 +198,12 @@ class _StepResult:
     sent: httpx.Request | None = None
     response: _Response | None = None
     captures: dict[str, Any] = field(default_factory=dict)
-    failures: list[Failure] = field(default_factory=list)
+    checks: list[_Checked] = field(default_factory=list)
     error: str | None = None
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [check.failure() for check in self.checks if not check.passed]
 
     @property
     def passed(self) -> bool:
@@ -185,8 +216,9 @@ class _StepResult:
         checks = step.expect.check_count() + len(step.capture)
         if checks == 0:
             return 1.0 if self.passed else 0.0
-        missed = len(self.failures)
-        if any(f["expectation"] == "json" and f["operator"] == "type" for f in self.failures):
+        failures = self.failures
+        missed = len(failures)
+        if any(f["expectation"] == "json" and f["operator"] == "type" for f in failures):
             missed += step.expect.check_count(only="json") - 1  # one failure stood for every JSON check
         return max(0, checks - missed) / checks
 
@@ -194,8 +226,9 @@ class _StepResult:
     def reason(self) -> str:
         if self.error is not None:
             return _shorten(self.error)
-        more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
-        return _shorten(str(self.failures[0]["message"])) + more
+        failures = self.failures
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        return _shorten(str(failures[0]["message"])) + more
 
 
 def _run_step(client: httpx.Client, step: Step, variables: dict[str, Any], remaining_s: float) -> _StepResult:
@@ -215,8 +248,8 @@ def _run_step(client: httpx.Client, step: Step, variables: dict[str, Any], remai
         result.error = _explain(exc, f"{step.request.method} {url}", timeout)
         return result
     result.response = _Response.read(response, elapsed_ms)
-    result.captures, result.failures = _capture_all(step.capture, result.response)
-    result.failures += _check_expectations(expect, result.response)
+    result.captures, result.checks = _capture_all(step.capture, result.response)
+    result.checks += _check_expectations(expect, result.response)
     return result
 
 
@@ -309,16 +342,26 @@ def _lookup(name: str, variables: dict[str, Any], where: str) -> Any:
 # --- captures -------------------------------------------------------------------------------
 
 
-def _capture_all(captures: dict[str, Capture], response: _Response) -> tuple[dict[str, Any], list[Failure]]:
+def _capture_all(captures: dict[str, Capture], response: _Response) -> tuple[dict[str, Any], list[_Checked]]:
     values: dict[str, Any] = {}
-    failures: list[Failure] = []
+    checks: list[_Checked] = []
     for name, capture in captures.items():
         found = _capture(capture, response)
         if found:
             values[name] = found[0]
+            source, pattern = _capture_source(capture)
+            checks.append(_Checked(f"capture {name}", source, pattern, found[0], None))
         else:
-            failures.append(_capture_failure(name, capture, response))
-    return values, failures
+            checks.append(_capture_failure(name, capture, response))
+    return values, checks
+
+
+def _capture_source(capture: Capture) -> tuple[str, str]:
+    if capture.jsonpath is not None:
+        return "jsonpath", capture.jsonpath
+    if capture.header is not None:
+        return "header", capture.header
+    return "regex", str(capture.regex)
 
 
 def _capture(capture: Capture, response: _Response) -> list[Any]:
@@ -334,17 +377,15 @@ def _capture(capture: Capture, response: _Response) -> list[Any]:
     return [match.group(capture.group)]
 
 
-def _capture_failure(name: str, capture: Capture, response: _Response) -> Failure:
-    if capture.jsonpath is not None:
-        source, pattern = "jsonpath", capture.jsonpath
+def _capture_failure(name: str, capture: Capture, response: _Response) -> _Checked:
+    source, pattern = _capture_source(capture)
+    if source == "jsonpath":
         detail = "the body is not JSON" if response.json_body is _NOT_JSON else f"no match for {pattern}"
-    elif capture.header is not None:
-        source, pattern = "header", capture.header
+    elif source == "header":
         detail = f"no header {pattern!r}"
     else:
-        source, pattern = "regex", str(capture.regex)
         detail = f"/{pattern}/ (group {capture.group}) found nothing in the body"
-    return _failure(f"capture {name}", source, pattern, None, f"capture {name!r}: {detail}")
+    return _Checked(f"capture {name}", source, pattern, None, f"capture {name!r}: {detail}")
 
 
 def _find(path: str, data: Any) -> list[Any]:
@@ -357,7 +398,7 @@ def _find(path: str, data: Any) -> list[Any]:
 # --- expectations ---------------------------------------------------------------------------
 
 
-def _check_expectations(expect: Expect, response: _Response) -> list[Failure]:
+def _check_expectations(expect: Expect, response: _Response) -> list[_Checked]:
     return [
         *_check_status(expect.status, response.status),
         *_check_json(expect.json_ or {}, response),
@@ -367,58 +408,63 @@ def _check_expectations(expect: Expect, response: _Response) -> list[Failure]:
     ]
 
 
-def _check_status(expected: int | list[int] | None, actual: int) -> list[Failure]:
+def _check_status(expected: int | list[int] | None, actual: int) -> list[_Checked]:
     if expected is None:
         return []
     allowed = expected if isinstance(expected, list) else [expected]
-    if actual in allowed:
-        return []
     op, wanted = ("in", allowed) if isinstance(expected, list) else ("eq", expected)
-    return [_failure("status", op, wanted, actual, f"status: expected {_show(wanted)}, got {actual}")]
+    message = None if actual in allowed else f"status: expected {_show(wanted)}, got {actual}"
+    return [_Checked("status", op, wanted, actual, message)]
 
 
-def _check_json(expected: dict[str, Any], response: _Response) -> list[Failure]:
+def _check_json(expected: dict[str, Any], response: _Response) -> list[_Checked]:
     if expected and response.json_body is _NOT_JSON:
         snippet = _show(response.text)
-        return [_failure("json", "type", "a JSON body", snippet, f"json: the body is not JSON: {snippet}")]
-    failures: list[Failure] = []
+        message = f"json: the body is not JSON: {snippet}"
+        return [_Checked("json", "type", "a JSON body", snippet, message, in_body=True)]
+    checks: list[_Checked] = []
     for path, spec in expected.items():
-        failures += _check_value(f"json {path}", spec, _find(path, response.json_body)[:1])
-    return failures
+        checks += _check_value(f"json {path}", spec, _find(path, response.json_body)[:1])
+    return checks
 
 
-def _check_headers(expected: dict[str, Any], headers: httpx.Headers) -> list[Failure]:
-    failures: list[Failure] = []
+def _check_headers(expected: dict[str, Any], headers: httpx.Headers) -> list[_Checked]:
+    checks: list[_Checked] = []
     for name, spec in expected.items():
-        failures += _check_value(f"header {name}", spec, [headers[name]] if name in headers else [])
-    return failures
+        checks += _check_value(f"header {name}", spec, [headers[name]] if name in headers else [])
+    return checks
 
 
-def _check_body(expected: str | list[str] | None, text: str) -> list[Failure]:
+def _check_body(expected: str | list[str] | None, text: str) -> list[_Checked]:
     wanted = [expected] if isinstance(expected, str) else expected or []
     return [
-        _failure("body", "contains", part, _show(text), f"body: expected it to contain {_show(part)}")
+        _Checked(
+            "body",
+            "contains",
+            part,
+            _show(text),
+            None if part in text else f"body: expected it to contain {_show(part)}",
+            in_body=True,
+        )
         for part in wanted
-        if part not in text
     ]
 
 
-def _check_time(max_ms: float | None, elapsed_ms: float) -> list[Failure]:
-    if max_ms is None or elapsed_ms <= max_ms:
+def _check_time(max_ms: float | None, elapsed_ms: float) -> list[_Checked]:
+    if max_ms is None:
         return []
-    return [
-        _failure("max_ms", "lte", max_ms, elapsed_ms, f"max_ms: took {elapsed_ms:g} ms, over {max_ms:g} ms")
-    ]
+    message = None if elapsed_ms <= max_ms else f"max_ms: took {elapsed_ms:g} ms, over {max_ms:g} ms"
+    return [_Checked("max_ms", "lte", max_ms, elapsed_ms, message)]
 
 
-def _check_value(label: str, spec: Any, found: list[Any]) -> list[Failure]:
+def _check_value(label: str, spec: Any, found: list[Any]) -> list[_Checked]:
     """Check one JSONPath or header against a plain value (equality) or an operator object.
 
     `found` holds the value, or is empty when there is none (which is not the same as null).
     """
     operators = spec if is_operator_spec(spec) else {"eq": spec}
     actual = found[0] if found else None
-    failures: list[Failure] = []
+    checks: list[_Checked] = []
     for op, expected in operators.items():
         if op == "exists":
             problem = _exists(bool(found), expected, actual)
@@ -426,9 +472,9 @@ def _check_value(label: str, spec: Any, found: list[Any]) -> list[Failure]:
             problem = "nothing found"
         else:
             problem = _CHECKS[op](actual, expected)
-        if problem is not None:
-            failures.append(_failure(label, op, expected, actual, f"{label}: {problem}"))
-    return failures
+        message = None if problem is None else f"{label}: {problem}"
+        checks.append(_Checked(label, op, expected, actual, message))
+    return checks
 
 
 def _failure(expectation: str, op: str, expected: Any, actual: Any, message: str) -> Failure:
@@ -610,7 +656,61 @@ def _record(step: Step, result: _StepResult, masker: Masker) -> dict[str, Any]:
     if result.error is not None:
         record["error"] = result.error
     masked: dict[str, Any] = masker.value(record)
+    if result.response is not None:  # a request that failed checked nothing
+        body = masked["response"]["body"] if len(result.response.text.encode()) <= BODY_LIMIT else None
+        body = body if body is not None else masker.text(result.response.text)
+        # Masked here, value by value, before each is shortened (so no secret is cut in half).
+        masked["checks"], left_out = _checks_shown(result.checks, masker, body)
+        if left_out:
+            masked["checks_left_out"] = left_out
     return masked
+
+
+def _checks_shown(checks: list[_Checked], masker: Masker, body: str) -> tuple[list[dict[str, Any]], int]:
+    """Every check as a record shows it, at most MAX_CHECKS (the failed ones kept first, in their
+    order), and how many were left out. Each: expectation, operator, expected, actual, passed, and
+    for a failed one its message (as in `failures`). Values are masked, then shortened."""
+    order = sorted(range(len(checks)), key=lambda i: (checks[i].passed, i))
+    kept = sorted(order[:MAX_CHECKS])
+    shown: list[dict[str, Any]] = []
+    for check in (checks[i] for i in kept):
+        if check.in_body:
+            actual: Any = _show(body) if not check.passed else _around(body, masker.text(check.expected))
+        elif check.expectation.startswith("capture ") and check.expectation[8:] in masker.names:
+            actual = MASK if check.passed else None
+        else:
+            actual = _masked_value(check.actual, masker)
+        entry: dict[str, Any] = {
+            "expectation": check.expectation,
+            "operator": check.operator,
+            "expected": _masked_value(check.expected, masker),
+            "actual": actual,
+            "passed": check.passed,
+        }
+        if check.message is not None:
+            entry["message"] = masker.text(check.message)
+        shown.append(entry)
+    return shown, len(checks) - len(kept)
+
+
+def _masked_value(value: Any, masker: Masker) -> Any:
+    """A value with its secrets masked: as it is when short and without one; else its text
+    (JSON for anything but a string), masked, then shortened to SHOWN_CHARS."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    masked = masker.text(text[: SHOWN_CHARS + SECRET_MARGIN])
+    if masked == text and len(text) <= SHOWN_CHARS:
+        return value
+    return _shorten(masked)
+
+
+def _around(body: str, part: str) -> str:
+    """Where the body holds `part`, with a little of the body on each side."""
+    at = body.find(part)
+    if at < 0:  # the part is (or holds) a secret masked differently in the body
+        return _show(body)
+    start, end = max(0, at - BODY_WINDOW), at + len(part) + BODY_WINDOW
+    text = ("…" if start else "") + body[start:end] + ("…" if end < len(body) else "")
+    return _shorten(text)
 
 
 def _describe_sent(request: httpx.Request, masker: Masker) -> dict[str, Any]:
