@@ -1,8 +1,8 @@
 """The runs pages over HTTP: the list (both tabs, every filter, cursor paging, bad filters), the
 start form (roles, CSRF, bad input naming the field, preselection, redirects), a run's page for
-http (passed and failed: expected and actual side by side, escaped, secrets masked), connect (its
-observations, events, actions and score) and manual executions, the record window with "load
-earlier", the live stream (records after `after` or Last-Event-ID, no duplicates, the banner, its
+http (passed and failed: expected and actual side by side, escaped, secrets masked; every check
+of a step, passed ones too), connect (its observations, events, actions and score) and manual
+executions, the record window with "load earlier", the live stream (records after `after` or Last-Event-ID, no duplicates, the banner, its
 end), artifacts (attachment and nosniff; only raster images inline), stop and rerun (refused to
 viewers and without the CSRF token)."""
 
@@ -19,8 +19,9 @@ import pytest
 from testament.domain.access import Role
 from testament.services import blobs
 from testament.services.executions.artifacts import artifact_file_name, store_artifact
-from testament.services.executions.read import load_execution
+from testament.services.executions.read import Record, load_execution
 from testament.web.pages import run_view
+from testament.web.render import templates
 from tests.conftest import LiveServer, Workspace, new_workspace, wait_finished, wait_for
 from tests.e2e.test_aws_connect_runs import contact_centre
 from tests.e2e.test_aws_connect_test_cases import connect_client
@@ -750,3 +751,83 @@ def test_a_described_expectation_is_shown_plainly_and_a_long_actual_folded() -> 
         plain = run_view.expectation_of({"operator": operator, "expected": expected, "actual": actual})
         assert not plain.literal, (operator, expected, actual)
         assert not any(changed for _, changed in plain.expected + plain.actual)
+
+
+# --- every check of a step, passed ones too -----------------------------------------------------
+
+
+def _held_rows(step: str) -> list[list[str]]:
+    table = step.split('<table class="table run-checks-table">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], re.S)
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
+        for r in rows
+    ]
+
+
+def test_a_passed_step_lists_every_check_with_expected_and_actual(arranged: Arranged) -> None:
+    with arranged.workspace.client() as api:
+        records = api.get(f"/executions/{arranged.passed['id']}/records").json()["items"]
+    assert [
+        (c["expectation"], c["expected"], c["actual"], c["passed"]) for c in records[0]["record"]["checks"]
+    ] == [
+        ("capture method", "$.method", "POST", True),
+        ("status", 200, 200, True),
+    ]
+    with signed_in(arranged.workspace, Role.VIEWER) as client:
+        main = _main(client.get(f"/runs/{arranged.passed['id']}"))
+    step = main.split('id="record-1"', 1)[1].split("</li>", 1)[0]
+    assert "<details>" in step  # the passed step is still one line until opened
+    assert '<span class="run-step-checks">2 checks held</span>' in step
+    assert '<details class="run-fold run-checks" open>' in step  # open inside the step once opened
+    assert '<th scope="col">Check</th><th scope="col">Expected</th><th scope="col">Actual</th>' in step
+    assert _held_rows(step) == [
+        ["capture method jsonpath", "$.method", "POST", "✓ Passed"],
+        ["status eq", "200", "200", "✓ Passed"],
+    ]
+
+
+def test_a_failed_step_shows_its_failures_first_and_the_checks_that_held_folded(arranged: Arranged) -> None:
+    with signed_in(arranged.workspace, Role.VIEWER) as client:
+        main = _main(client.get(f"/runs/{arranged.failed['id']}"))
+    first = main.split('id="record-1"', 1)[1].split("</li>", 1)[0]
+    second = main.split('id="record-2"', 1)[1].split("</li>", 1)[0]
+    assert _held_rows(first) == [["status eq", "200", "200", "✓ Passed"]]
+    assert "2 of 2 checks failed" in second and "run-checks-table" not in second  # nothing held
+
+
+def _render_step(record: dict[str, Any], status: str = "PASSED") -> str:
+    step = run_view.step_of(Record("e", 1, 1, "s", status, datetime.now(UTC), record))
+    return templates.env.get_template("runs/step.html").render(step=step)
+
+
+def test_an_older_record_without_checks_shows_its_failures_as_before() -> None:
+    failure = {
+        "expectation": "status",
+        "operator": "eq",
+        "expected": 201,
+        "actual": 200,
+        "message": "status: no",
+    }
+    page = _render_step(
+        {"step": "old", "request": {"method": "GET", "url": "http://x"}, "failures": [failure]}, "FAILED"
+    )
+    assert "status: no" in page and '<mark class="run-diff-expected">1</mark>' in page
+    assert "run-checks" not in page and "checks held" not in page and "checks failed" not in page
+
+
+def test_a_step_with_more_checks_than_its_record_keeps_says_how_many_are_left_out() -> None:
+    checks = [
+        {
+            "expectation": f"json $.n{i}",
+            "operator": "exists",
+            "expected": False,
+            "actual": None,
+            "passed": True,
+        }
+        for i in range(100)
+    ]
+    page = _render_step({"step": "many", "failures": [], "checks": checks, "checks_left_out": 400})
+    assert "500 checks held" in page and "(100 shown, 400 more not recorded)" in page
+    assert "The step made 500 checks; its record lists 100 of them" in page
+    assert page.count('<td data-label="Result"><span class="status st-passed">') == 100

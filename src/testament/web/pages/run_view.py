@@ -22,6 +22,7 @@ __all__ = [
     "INLINE_IMAGES",
     "Body",
     "Expectation",
+    "Held",
     "Step",
     "comparable",
     "diff",
@@ -108,6 +109,25 @@ def expectation_of(failure: Mapping[str, Any]) -> Expectation:
     )
 
 
+@dataclass(frozen=True)
+class Held:
+    """A check that held, as one row: what was checked, how, what was expected and found."""
+
+    what: str
+    operator: str
+    expected: str
+    actual: str
+
+
+def held_of(check: Mapping[str, Any]) -> Held:
+    return Held(
+        str(check.get("expectation", "")),
+        str(check.get("operator", "")),
+        as_text(check.get("expected")),
+        as_text(check.get("actual")),
+    )
+
+
 @dataclass
 class Step:
     seq: int
@@ -123,6 +143,9 @@ class Step:
     response: dict[str, Any] | None = None
     captures: dict[str, str] = field(default_factory=dict)
     expectations: list[Expectation] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)  # the checks that held (records since `checks`)
+    checks: int | None = None  # how many checks the step made (None: an older record, failures only)
+    checks_left_out: int = 0  # checks its record does not list (it keeps at most 100)
     error: str | None = None
     event: dict[str, Any] | None = None
     actions: list[str] = field(default_factory=list)
@@ -213,6 +236,13 @@ def _http(step: Step, record: Mapping[str, Any]) -> None:
         if not isinstance(failure, Mapping):
             continue
         step.expectations.append(expectation_of(failure))
+    checks = record.get("checks")
+    if isinstance(checks, list):  # every check made, passed ones too; older records lack it
+        held = [c for c in checks if isinstance(c, Mapping) and c.get("passed") is True]
+        step.held = [held_of(c) for c in held]
+        left_out = record.get("checks_left_out")
+        step.checks_left_out = left_out if isinstance(left_out, int) and left_out > 0 else 0
+        step.checks = len(checks) + step.checks_left_out
     if record.get("error") is not None:
         step.error = as_text(record["error"])
     parts = [f"{step.request['method']} {step.request['url']}" if step.request else ""]
