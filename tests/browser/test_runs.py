@@ -1,7 +1,7 @@
 """Runs in a real browser: start a test case from the UI and watch its steps arrive live (no
 duplicates, the stream's URL carrying the last seq, the live marker, the banner turning to the
-verdict), open a failed step's diff, stop a running execution; `/` focuses the list's filter;
-axe on each page, light and dark, and no sideways scroll at 360 px."""
+verdict), open a failed step's diff and a passed step's checks, stop a running execution; `/`
+focuses the list's filter; axe on each page, light and dark, and no sideways scroll at 360 px."""
 
 import re
 from dataclasses import dataclass
@@ -143,8 +143,16 @@ def test_open_a_failed_steps_diff(signed_in: SignIn, cases: Cases) -> None:
     expect(diff.locator("mark")).to_have_count(0)
     passing = page.locator("#record-1")
     expect(passing.get_by_text("Response body")).to_be_hidden()  # one line, closed
+    expect(passing.locator("table.run-checks-table")).to_be_hidden()
     passing.locator("summary").first.click()
     expect(passing.get_by_text("Response body")).to_be_visible()
+    # every check the passed step made, with expected and actual, without another click
+    held = passing.locator("table.run-checks-table tbody tr")
+    expect(held).to_have_count(1)
+    expect(held.locator("th")).to_contain_text("status eq")
+    expect(held.locator("td[data-label=Expected]")).to_have_text("200")
+    expect(held.locator("td[data-label=Actual]")).to_have_text("200")
+    expect(held.locator("td[data-label=Result]")).to_contain_text("Passed")
     assert_accessible(page)
 
 
@@ -152,6 +160,8 @@ def test_open_a_failed_steps_diff(signed_in: SignIn, cases: Cases) -> None:
 def test_run_pages_at_360_px(signed_in: SignIn, cases: Cases, scheme: str) -> None:
     page = signed_in(Role.TESTER, f"/runs/{cases.failed_run}", viewport=NARROW, color_scheme=scheme)
     expect(page.get_by_label("Verdict")).to_contain_text("Failed")
+    page.locator("#record-1 summary").first.click()  # the passed step's checks, stacked
+    expect(page.locator("#record-1 table.run-checks-table")).to_be_visible()
     _no_sideways_scroll(page)
     assert_accessible(page)
     page.goto(page.url.rsplit("/runs/", 1)[0] + "/runs")
