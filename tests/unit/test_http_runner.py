@@ -58,6 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"auth": auth}) if auth else self._send(401, {"error": "no credentials"})
         elif path == "/echo":
             self._send(200, self._echo(body))
+        elif path == "/raw":
+            self._send_text(200, body.decode(), "text/plain")
         elif path == "/text":
             self._send_text(200, "hello world; order=42", "text/plain")
         elif path == "/string":
@@ -1024,3 +1026,22 @@ def test_a_secret_cut_by_the_shortening_of_a_long_value_is_not_shown_in_part(bas
     [check] = ctx.only_record()["checks"]
     assert check["actual"].startswith(padding + "***")
     assert "s3cr" not in json.dumps(ctx.only_record())
+
+
+@pytest.mark.parametrize("expect", [{"body_contains": "zzz"}, {"json": {"$.a": 1}}], ids=["body", "json"])
+def test_a_secret_the_shortened_body_would_cut_in_half_is_masked_in_failures_and_the_reason(
+    base_url: str, expect: dict[str, Any]
+) -> None:
+    secret = "s3cr3t-" + "k" * 30
+    outcome, ctx = run(
+        base_url,
+        step("raw", "{{base}}/raw", method="POST", body="p" * 180 + "{{key}}" + "q" * 300, expect=expect),
+        secrets=["key"],
+        variables={"key": secret},
+    )
+    assert outcome.status == ExecutionStatus.FAILED
+    record = ctx.only_record()
+    [failure] = record["failures"]
+    assert failure["actual"].startswith('"' + "p" * 180 + "***")
+    assert "s3cr" not in json.dumps(record) and "s3cr" not in (outcome.reason or "")
+    assert record["checks"][0]["actual"] == failure["actual"]

@@ -20,7 +20,8 @@ What must not happen here:
 - A secret in a record. Credential-bearing headers are masked by name, and the values of
   the variables listed in `content.secrets` are replaced wherever they appear, in every
   encoding this runner sends them in (`testament.domain.masking`). Bodies are masked
-  *before* they are truncated, so a secret cut in half by the 4 KiB limit cannot leak.
+  *before* they are truncated, so a secret cut in half by the 4 KiB limit cannot leak; so is
+  the excerpt of a body a failed check shows, and every value in `checks` before it is shortened.
 
 Pitfall: python-jsonpath parses a `str` given as data as a JSON document, so a response whose
 JSON is a bare string is handed to it re-encoded (see `_find`).
@@ -34,7 +35,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -121,10 +122,11 @@ class HttpRunner:
                 variables.update(result.captures)
                 masker = _masker_for([*http.secrets, *ctx.secret_names], variables, result.sent)
                 status = RecordStatus.PASSED if result.passed else RecordStatus.FAILED
+                result.mask_body(masker)
                 record = _record(step, result, masker)
                 if step.partial_credit:
                     record["credit"] = result.credit(step)
-                if artifact_id := _keep_full_body(ctx, step, result, masker):
+                if artifact_id := _keep_full_body(ctx, step, result):
                     record["response"]["artifact_id"] = artifact_id
                 ctx.record(step.name, status, record)
                 if not result.passed:
@@ -153,13 +155,13 @@ def _tls_context() -> ssl.SSLContext:
         return _tls
 
 
-def _keep_full_body(ctx: RunContext, step: Step, result: "_StepResult", masker: "Masker") -> str | None:
+def _keep_full_body(ctx: RunContext, step: Step, result: "_StepResult") -> str | None:
     """A response body too long for its record is kept whole (masked) as an artifact."""
     response = result.response
     if response is None or len(response.text.encode()) <= BODY_LIMIT:
         return None
     media_type = response.headers.get("content-type", "application/octet-stream")
-    return ctx.add_artifact(f"{step.name} response body", masker.text(response.text).encode(), media_type)
+    return ctx.add_artifact(f"{step.name} response body", result.masked_body.encode(), media_type)
 
 
 def _cancelled(reason: str) -> Outcome:
@@ -201,9 +203,29 @@ class _StepResult:
     checks: list[_Checked] = field(default_factory=list)
     error: str | None = None
 
+    masked_body: str = ""  # the response body with its secrets masked (mask_body)
+
     @property
     def failures(self) -> list[Failure]:
         return [check.failure() for check in self.checks if not check.passed]
+
+    def mask_body(self, masker: Masker) -> None:
+        """Failed checks that show the body show it masked, then shortened: shortened first, a
+        secret cut at the end of what is shown would not be recognised, and leak in part."""
+        if self.response is None:
+            return
+        self.masked_body = masker.text(self.response.text)
+        snippet = _show(self.masked_body)
+        self.checks = [
+            replace(
+                check,
+                actual=snippet,
+                message=_not_json(snippet) if check.expectation == "json" else check.message,
+            )
+            if check.in_body and not check.passed
+            else check
+            for check in self.checks
+        ]
 
     @property
     def passed(self) -> bool:
@@ -420,12 +442,15 @@ def _check_status(expected: int | list[int] | None, actual: int) -> list[_Checke
 def _check_json(expected: dict[str, Any], response: _Response) -> list[_Checked]:
     if expected and response.json_body is _NOT_JSON:
         snippet = _show(response.text)
-        message = f"json: the body is not JSON: {snippet}"
-        return [_Checked("json", "type", "a JSON body", snippet, message, in_body=True)]
+        return [_Checked("json", "type", "a JSON body", snippet, _not_json(snippet), in_body=True)]
     checks: list[_Checked] = []
     for path, spec in expected.items():
         checks += _check_value(f"json {path}", spec, _find(path, response.json_body)[:1])
     return checks
+
+
+def _not_json(snippet: str) -> str:
+    return f"json: the body is not JSON: {snippet}"
 
 
 def _check_headers(expected: dict[str, Any], headers: httpx.Headers) -> list[_Checked]:
@@ -647,7 +672,7 @@ def _record(step: Step, result: _StepResult, masker: Masker) -> dict[str, Any]:
         "request": _describe_sent(result.sent, masker)
         if result.sent
         else _describe_declared(result.declared),
-        "response": _describe_response(result.response, masker) if result.response else None,
+        "response": _describe_response(result.response, result.masked_body) if result.response else None,
         "captures": {
             name: MASK if name in masker.names else value for name, value in result.captures.items()
         },
@@ -657,10 +682,8 @@ def _record(step: Step, result: _StepResult, masker: Masker) -> dict[str, Any]:
         record["error"] = result.error
     masked: dict[str, Any] = masker.value(record)
     if result.response is not None:  # a request that failed checked nothing
-        body = masked["response"]["body"] if len(result.response.text.encode()) <= BODY_LIMIT else None
-        body = body if body is not None else masker.text(result.response.text)
         # Masked here, value by value, before each is shortened (so no secret is cut in half).
-        masked["checks"], left_out = _checks_shown(result.checks, masker, body)
+        masked["checks"], left_out = _checks_shown(result.checks, masker, result.masked_body)
         if left_out:
             masked["checks_left_out"] = left_out
     return masked
@@ -675,7 +698,7 @@ def _checks_shown(checks: list[_Checked], masker: Masker, body: str) -> tuple[li
     shown: list[dict[str, Any]] = []
     for check in (checks[i] for i in kept):
         if check.in_body:
-            actual: Any = _show(body) if not check.passed else _around(body, masker.text(check.expected))
+            actual: Any = check.actual if not check.passed else _around(body, masker.text(check.expected))
         elif check.expectation.startswith("capture ") and check.expectation[8:] in masker.names:
             actual = MASK if check.passed else None
         else:
@@ -739,11 +762,11 @@ def _describe_declared(request: Request) -> dict[str, Any]:
     }
 
 
-def _describe_response(response: _Response, masker: Masker) -> dict[str, Any]:
+def _describe_response(response: _Response, masked_body: str) -> dict[str, Any]:
     return {
         "status": response.status,
         "headers": _mask_headers(response.headers.items()),
-        **_body(masker.text(response.text), response.size),
+        **_body(masked_body, response.size),
         "elapsed_ms": response.elapsed_ms,
     }
 
