@@ -2,9 +2,9 @@
 start form (roles, CSRF, bad input naming the field, preselection, redirects), a run's page for
 http (passed and failed: expected and actual side by side, escaped, secrets masked; every check
 of a step, passed ones too), connect (its observations, events, actions and score) and manual
-executions, the record window with "load earlier", the live stream (records after `after` or Last-Event-ID, no duplicates, the banner, its
-end), artifacts (attachment and nosniff; only raster images inline), stop and rerun (refused to
-viewers and without the CSRF token)."""
+executions, the record window with "load earlier", the live stream (records after `after` or
+Last-Event-ID, no duplicates, the banner, its end), artifacts (attachment and nosniff; only raster
+images inline), stop and rerun (refused to viewers and without the CSRF token)."""
 
 import html
 import re
@@ -831,3 +831,35 @@ def test_a_step_with_more_checks_than_its_record_keeps_says_how_many_are_left_ou
     assert "500 checks held" in page and "(100 shown, 400 more not recorded)" in page
     assert "The step made 500 checks; its record lists 100 of them" in page
     assert page.count('<td data-label="Result"><span class="status st-passed">') == 100
+
+
+def test_a_secret_expected_and_echoed_is_masked_in_the_checks_the_api_and_the_page_show(
+    arranged: Arranged, target: Any
+) -> None:
+    """An environment's secret as an expected value, and in the response: `***` on both sides."""
+    step = {
+        "name": "echo the token",
+        "request": {"method": "POST", "url": "{{base}}/echo", "headers": {"X-Token": "{{token}}"}},
+        "expect": {"json": {"$.headers.X-Token": "{{token}}"}, "body_contains": "{{token}}"},
+    }
+    with arranged.workspace.client() as api:
+        case = _created(
+            api.post(
+                "/test-cases",
+                json={"kind": "http", "name": "secret check", "publish": True, "content": {"steps": [step]}},
+            )
+        )
+        done = _run(api, case["id"], environment_id=arranged.env_id)
+        records = api.get(f"/executions/{done['id']}/records").json()["items"]
+    assert done["status"] == "PASSED"
+    checks = records[0]["record"]["checks"]
+    assert SECRET not in str(records)
+    assert [(c["expectation"], c["expected"], c["passed"]) for c in checks] == [
+        ("json $.headers.X-Token", "***", True),
+        ("body", "***", True),
+    ]
+    assert checks[0]["actual"] == "***" and "***" in checks[1]["actual"]
+    with signed_in(arranged.workspace, Role.VIEWER) as client:
+        page = client.get(f"/runs/{done['id']}")
+    assert SECRET not in page.text
+    assert ["json $.headers.X-Token eq", "***", "***", "✓ Passed"] in _held_rows(_main(page))
