@@ -2,13 +2,18 @@
 whatever way a write ends, so no writer is left waiting behind one that is gone, and writers of
 several threads still all get their turn."""
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from testament.store import db as db_module
 from testament.store.db import Database, _gate_of
 
 
@@ -75,4 +80,30 @@ def test_writers_on_many_threads_all_commit_in_turn(tmp_path: Path) -> None:
     with db.reading() as session:
         assert session.execute(text("SELECT count(*) FROM t")).scalar_one() == 150
     assert not _held(db)
+    db.dispose()
+
+
+def test_a_lock_file_held_elsewhere_delays_a_writer_only_until_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process frozen while it holds the lock file (here: another open file description of
+    it, as another process has) does not make writers wait forever: past GATE_WAIT_S they go on
+    to SQLite's own wait, which finds the database free and writes."""
+    db = _database(tmp_path)
+    gate = _gate_of(db.url)
+    assert gate is not None
+    monkeypatch.setattr(db_module, "GATE_WAIT_S", 0.3)
+    other = os.open(gate._path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other, fcntl.LOCK_EX)
+    try:
+        began = time.monotonic()
+        with db.writer() as session, session.begin():
+            session.execute(text("INSERT INTO t VALUES (7)"))
+            assert not _held(db)  # it went on unqueued
+        waited = time.monotonic() - began
+    finally:
+        os.close(other)
+    assert 0.3 <= waited < 10
+    with db.reading() as session:
+        assert session.execute(text("SELECT count(*) FROM t")).scalar_one() == 1
     db.dispose()

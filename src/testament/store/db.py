@@ -13,6 +13,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,11 +62,10 @@ class _WriteGate:
     def acquire(self, dbapi_connection: Any) -> bool:
         if self._holder_thread == threading.get_ident():
             return False  # a second writer in this thread: SQLite's own wait, as before
+        deadline = time.monotonic() + GATE_WAIT_S
         if not self._threads.acquire(timeout=GATE_WAIT_S):
             return False
-        try:
-            fcntl.flock(self._file(), fcntl.LOCK_EX)
-        except OSError:
+        if not _flock_before(self._file(), deadline):
             self._threads.release()
             return False
         self._holder, self._holder_thread = dbapi_connection, threading.get_ident()
@@ -83,6 +83,25 @@ class _WriteGate:
         if self._fd is None or self._pid != os.getpid():  # a forked child locks a file of its own
             self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
         return self._fd
+
+
+def _flock_before(fd: int, deadline: float) -> bool:
+    """Take the lock file, trying every fraction of a millisecond up to `deadline`. Not one
+    blocking flock: a process frozen while it holds the file (stopped, or stuck in a
+    transaction) would make every other process's writer wait forever, where SQLite alone
+    fails them after its busy timeout; with the deadline they go on to SQLite's own wait."""
+    pause = 0.0001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.001)  # a waiter wakes within a millisecond of the release
+        except OSError:
+            return False
 
 
 def _raw(connection: Any) -> Any:
