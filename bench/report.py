@@ -260,6 +260,12 @@ def _run_page_md(r: dict[str, Any]) -> list[str]:
     return run_page_md(r)
 
 
+def _fleet_md(f: dict[str, Any]) -> list[str]:
+    from bench.fleet import fleet_md  # figure 10 too
+
+    return fleet_md(f)
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
@@ -283,6 +289,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         ("wakeup", _wakeup_md),
         ("workers", _workers_md),
         ("run_page", _run_page_md),
+        ("fleet", _fleet_md),
     )
     for key, render in sections:
         if key in results:

@@ -10,7 +10,8 @@ Connect test executions per second through boto3, (5) Testsigma's test case resu
 run of 200 test cases vs /healthz, and the transactions its answers begin, (6) first pages of
 SearchTestCases and of executions by tag in a small vs a big workspace, (7) how soon a worker
 process hears of a start and of a stop (PostgreSQL's NOTIFY, SQLite's UNIX datagrams), (8) worker
-processes: a start's cost vs an authenticated read, http executions/s, and memory. See bench/README.md.
+processes: a start's cost vs an authenticated read, http executions/s, and memory, (10) figure 7
+across machines (network namespaces; root and a PostgreSQL they reach). See bench/README.md.
 """
 
 import argparse
@@ -25,6 +26,7 @@ from typing import Any
 from bench.connect import ConnectConfig, measure_connect
 from bench.drain import measure_drain
 from bench.engine import EngineConfig, measure_engine
+from bench.fleet import FleetConfig, measure_fleet
 from bench.paging import PagingConfig, measure_paging
 from bench.report import machine_info, write_results
 from bench.run_page import RunPageConfig, measure_run_page
@@ -46,6 +48,7 @@ FIGURES = (
     "wakeup",
     "workers",
     "run_page",
+    "fleet",
 )
 
 
@@ -124,6 +127,9 @@ def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         (workdir / "run_page").mkdir()
         run_page = RunPageConfig(big=2_000, calls=10) if args.quick else RunPageConfig()
         results["run_page"] = timed("run_page", lambda: measure_run_page(workdir / "run_page", run_page))
+    if "fleet" in wanted:  # figure 10
+        fleet = FleetConfig(starts=20, stops=10) if args.quick else FleetConfig()
+        results["fleet"] = timed("fleet", lambda: measure_fleet(workdir / "fleet", fleet))
     return results
 
 
