@@ -109,6 +109,7 @@ def test_a_backlog_does_not_hold_up_another_workspace_and_caps_hold_across_proce
     # check below shows that FIFO would break it by a wide margin (here ~110 queued: ~14 x D).
     bound_s = duration_s + 2.0
     fifo_s = ahead / CAPACITY * min(durations)
+    print(f"B waited {waited_s:.2f} s, bound {bound_s:.2f} s, FIFO ~{fifo_s:.1f} s ({ahead} queued ahead)")
     assert ahead >= 5 * CAPACITY, ahead  # the backlog was there when B started
     assert bound_s < fifo_s / 2, (bound_s, fifo_s)  # the bound tells fair from FIFO
     assert waited_s <= bound_s, (waited_s, bound_s, ahead)
