@@ -37,7 +37,7 @@ from tests.fleet.hosts import API_PORT, Network
 from tests.target import Target
 
 from bench.client import Api
-from bench.server import TESTAMENT, provision, server_env
+from bench.server import TESTAMENT, provision, server_env, wait_healthy
 from bench.wakeup import (
     STEP_MS,
     STEPS,
@@ -115,27 +115,13 @@ def _hosts(workdir: Path, database_url: str) -> Iterator[tuple[Api, str]]:
             )
             api = Api(api_host.address, API_PORT, key["token"])
             try:
-                _wait_healthy(api, server, serve_log)
+                wait_healthy(api, server, serve_log)
                 _wait_joined(worker, worker_log)
                 yield api, target.url
             finally:
                 api.close()
     finally:
         network.close()  # kills the hosts' processes, removes the namespaces, links and bridge
-
-
-def _wait_healthy(api: Api, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the API exited ({server.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            if api.send("GET", "/healthz").status == 200:
-                return
-        except OSError:
-            api.close()
-        time.sleep(0.1)
-    raise RuntimeError(f"the API did not become healthy:\n{log.read_text()[-3000:]}")
 
 
 def _wait_joined(worker: subprocess.Popen[bytes], log: Path) -> None:
