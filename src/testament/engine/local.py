@@ -23,7 +23,7 @@ from typing import Any
 from testament.engine import queue, routing
 from testament.engine.listen import Doorbell, Listener
 from testament.engine.queue import LeaseLost
-from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, run_job
+from testament.engine.worker import SHUTTING_DOWN, STOPPED, EngineRunContext, Leases, run_job
 from testament.services import workers
 from testament.services.context import AppContext
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
@@ -58,6 +58,7 @@ class LocalExecutor:
         self._unsubscribe: list[Any] = []
         self._listener: Listener | Doorbell | None = None
         self._doorbell = doorbell
+        self._leases = Leases(app, self._owner)
 
     @property
     def owner(self) -> str:
@@ -82,6 +83,7 @@ class LocalExecutor:
         elif self._doorbell is not None:
             self._listener = Doorbell(self._doorbell, on_claimable=self._wake_up, on_stop=self._stop_running)
             self._listener.start()
+        self._leases.start()
         claimers = [
             threading.Thread(target=self._work, name=f"testament-worker-{i}", daemon=True)
             for i in range(self._concurrency)
@@ -110,6 +112,7 @@ class LocalExecutor:
             unsubscribe()
         if self._listener is not None:
             self._listener.close()
+        self._leases.close()
 
     def stop_claiming(self) -> None:
         """Claim nothing more, at once: a wake-up heard while shutting down (another worker
@@ -135,11 +138,12 @@ class LocalExecutor:
     def _on_queued(self, _event: Any) -> None:
         self._wake_up(1)
 
-    def _on_finished(self, _event: Any) -> None:
+    def _on_finished(self, event: ExecutionFinished) -> None:
         """A run of this pool that ends is followed by its thread's own claim: waking another
         thread as well would only add a claim that finds nothing. An end elsewhere in this
-        process (a stop, a manual run) may have freed a slot for an idle thread."""
-        if threading.current_thread() not in self._claimers:
+        process (a stop, a manual run) may have freed a slot of a capped workspace for an idle
+        thread."""
+        if event.frees_capacity and threading.current_thread() not in self._claimers:
             self._wake_up(1)
 
     def _wake_up(self, claims: int) -> None:
@@ -170,7 +174,7 @@ class LocalExecutor:
             if self._closing.is_set():  # claimed just as the server began to shut down
                 queue.release_interrupted(self._app, job.execution.id, self._owner, SHUTTING_DOWN)
                 return
-            run_job(self._app, job, self._owner, self._running)
+            run_job(self._app, job, self._owner, self._running, self._leases)
 
     def _idle(self) -> None:
         with self._wake:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,7 @@ __all__ = [
     "recover_lost",
     "release_interrupted",
     "renew_lease",
+    "renew_leases",
 ]
 
 CANDIDATES = 16
@@ -127,6 +128,17 @@ class _Takeable:
     def __init__(self, where: list[ColumnElement[bool]]) -> None:
         self.where = where
         self.turns = _turns_statement(where)
+        self.oldest = (
+            select(Execution)
+            .where(
+                executions.c.workspace_id == bindparam("b_workspace_id"),
+                executions.c.status == ExecutionStatus.QUEUED,
+                *where,
+            )
+            .order_by(executions.c.queued_at, executions.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
 
 
 _TAKEABLE: dict[tuple[frozenset[str] | None, frozenset[tuple[str, str]]], _Takeable] = {}
@@ -181,23 +193,83 @@ def _workspaces_in_turn(session: Session, cap: int, takeable: _Takeable) -> list
     return [r.id for r in waiting[:CANDIDATES]]
 
 
+# The statements of every claim, record and finish, built once: building one anew is much of
+# what a short statement costs in Python.
+_FREE_SLOT = (
+    select(execution_slots.c.slot_no)
+    .where(
+        execution_slots.c.workspace_id == bindparam("b_workspace_id"),
+        execution_slots.c.execution_id.is_(None),
+        execution_slots.c.slot_no < bindparam("b_cap"),
+    )
+    .order_by(execution_slots.c.slot_no)
+    .limit(1)
+    .with_for_update(skip_locked=True)  # SQLite: its one writer at a time needs no lock
+)
+_TAKE_SLOT = (
+    update(execution_slots)
+    .where(
+        execution_slots.c.workspace_id == bindparam("b_workspace_id"),
+        execution_slots.c.slot_no == bindparam("b_slot"),
+    )
+    .values(execution_id=bindparam("b_execution_id"))
+)
+_HELD_SLOTS = (
+    select(func.count())
+    .select_from(execution_slots)
+    .where(
+        execution_slots.c.workspace_id == bindparam("b_workspace_id"),
+        execution_slots.c.execution_id.is_not(None),
+    )
+)
+_FREE_SLOT_OF = (
+    update(execution_slots)
+    .where(execution_slots.c.execution_id == bindparam("b_execution_id"))
+    .values(execution_id=None)
+)
+_CONTENT = select(test_case_versions.c.content).where(
+    test_case_versions.c.test_case_id == bindparam("b_case_id"),
+    test_case_versions.c.version == bindparam("b_version"),
+)
+_HOLDER = (  # the execution as held by `owner` (fencing), for an UPDATE's WHERE
+    executions.c.id == bindparam("b_execution_id"),
+    executions.c.status == ExecutionStatus.RUNNING,
+    executions.c.lease_owner == bindparam("b_owner"),
+)
+_RENEW = (
+    update(executions)
+    .where(
+        executions.c.id.in_(bindparam("b_ids", expanding=True)),
+        executions.c.status == ExecutionStatus.RUNNING,
+        executions.c.lease_owner == bindparam("b_owner"),
+    )
+    .values(lease_expires_at=bindparam("b_expires"))
+    .returning(executions.c.id, executions.c.stop_requested)
+)
+_RECORD = execution_records.insert()  # its values given at each call
+_COUNTED = {  # a record's counters, by what its status adds
+    added: update(executions)
+    .where(*_HOLDER)
+    .values(
+        records_total=executions.c.records_total + 1,
+        **{column: executions.c[column] + 1 for column in extra},
+    )
+    .returning(executions.c.records_total, executions.c.attempt, executions.c.workspace_id)
+    for added, extra in {
+        "passed": ("records_passed",),
+        "failed": ("records_failed",),
+        "other": (),
+    }.items()
+}
+
+
 def _free_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> int | None:
     """Lock a free slot of the workspace (below the cap: slots above a lowered cap are not given
     out again), making one when it has none free. None when none is free to this claim."""
-    free = (
-        select(execution_slots.c.slot_no)
-        .where(
-            execution_slots.c.workspace_id == workspace_id,
-            execution_slots.c.execution_id.is_(None),
-            execution_slots.c.slot_no < cap,
-        )
-        .order_by(execution_slots.c.slot_no)
-        .limit(1)
-        .with_for_update(skip_locked=True)  # SQLite: its one writer at a time needs no lock
-    )
-    slot_no = uow.session.execute(free).scalar()
+    params = {"b_workspace_id": workspace_id, "b_cap": cap}
+    slot_no = uow.session.execute(_FREE_SLOT, params).scalar()
     if slot_no is None and _add_slot(uow, workspace_id, cap):
-        slot_no = uow.session.execute(free).scalar()
+        slot_no = uow.session.execute(_FREE_SLOT, params).scalar()
     return slot_no
 
 
@@ -222,23 +294,15 @@ def _add_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> bool:
 
 
 def _oldest_queued(uow: UnitOfWork, workspace_id: str, takeable: _Takeable) -> Execution | None:
-    oldest = select(Execution).where(
-        executions.c.workspace_id == workspace_id,
-        executions.c.status == ExecutionStatus.QUEUED,
-        *takeable.where,
-    )
-    oldest = (
-        oldest.order_by(executions.c.queued_at, executions.c.id).limit(1).with_for_update(skip_locked=True)
-    )
-    return uow.session.execute(oldest).scalar()
+    return uow.session.execute(takeable.oldest, {"b_workspace_id": workspace_id}).scalar()
 
 
-def _release_slot(uow: UnitOfWork, execution_id: str) -> None:
-    uow.session.execute(
-        update(execution_slots)
-        .where(execution_slots.c.execution_id == execution_id)
-        .values(execution_id=None)
-    )
+def _release_slot(uow: UnitOfWork, execution: Execution) -> bool:
+    """Free the execution's running slot; whether its workspace was at its cap until now (only
+    then may the freed slot let another worker claim what it could not)."""
+    held = uow.session.execute(_HELD_SLOTS, {"b_workspace_id": execution.workspace_id}).scalar_one()
+    uow.session.execute(_FREE_SLOT_OF, {"b_execution_id": execution.id})
+    return int(held) >= uow.app.settings.max_running_executions
 
 
 def _start(uow: UnitOfWork, execution: Execution, owner: str, slot_no: int) -> Job:
@@ -247,15 +311,11 @@ def _start(uow: UnitOfWork, execution: Execution, owner: str, slot_no: int) -> J
     execution.start(owner, uow.app.clock(), lease, limit)
     execution.waiting_for = None  # a worker took it
     uow.session.execute(
-        update(execution_slots)
-        .where(execution_slots.c.workspace_id == execution.workspace_id, execution_slots.c.slot_no == slot_no)
-        .values(execution_id=execution.id)
+        _TAKE_SLOT,
+        {"b_workspace_id": execution.workspace_id, "b_slot": slot_no, "b_execution_id": execution.id},
     )
     content = uow.session.execute(
-        select(test_case_versions.c.content).where(
-            test_case_versions.c.test_case_id == execution.test_case_id,
-            test_case_versions.c.version == execution.test_case_version,
-        )
+        _CONTENT, {"b_case_id": execution.test_case_id, "b_version": execution.test_case_version}
     ).scalar_one()
     uow.emit(ExecutionStarted(execution.workspace_id, execution.id, execution.attempt))
     uow.commit()
@@ -270,23 +330,23 @@ def _held(uow: UnitOfWork, execution_id: str, owner: str) -> Execution:
 
 
 def renew_lease(app: AppContext, execution_id: str, owner: str) -> bool:
-    """Extend the lease. Returns whether a stop was requested. Raises LeaseLost. One UPDATE that
-    checks the lease is still this owner's (as Execution.renew_lease does) and returns the flag."""
+    """Extend the lease. Returns whether a stop was requested. Raises LeaseLost."""
+    renewed = renew_leases(app, [execution_id], owner)
+    if execution_id not in renewed:
+        raise LeaseLost(execution_id)
+    return renewed[execution_id]
+
+
+def renew_leases(app: AppContext, execution_ids: list[str], owner: str) -> dict[str, bool]:
+    """Extend the leases `owner` still holds among `execution_ids`, in one UPDATE that checks
+    each is still this owner's (as Execution.renew_lease does). Returns, for each one renewed,
+    whether a stop was requested; one left out was lost."""
+    expires = app.clock() + timedelta(seconds=app.settings.lease_s)
     with app.uow() as uow:
-        renewed = uow.session.execute(
-            update(executions)
-            .where(
-                executions.c.id == execution_id,
-                executions.c.status == ExecutionStatus.RUNNING,
-                executions.c.lease_owner == owner,
-            )
-            .values(lease_expires_at=app.clock() + timedelta(seconds=app.settings.lease_s))
-            .returning(executions.c.stop_requested)
-        ).first()
-        if renewed is None:
-            raise LeaseLost(execution_id)
+        rows = uow.session.execute(_RENEW, {"b_ids": execution_ids, "b_owner": owner, "b_expires": expires})
+        renewed = {row.id: bool(row.stop_requested) for row in rows}
         uow.commit()
-        return bool(renewed.stop_requested)
+        return renewed
 
 
 def _append(
@@ -332,36 +392,25 @@ def append_record(
     one UPDATE that also checks the lease (fencing: a worker that lost it writes nothing) and
     hands back the record's sequence number and attempt; no ORM load of the execution, which
     cost most of a record's time."""
-    counted = executions.c.records_total + 1
-    values: dict[str, Any] = {"records_total": counted}
-    if status == RecordStatus.PASSED:
-        values["records_passed"] = executions.c.records_passed + 1
-    elif status in (RecordStatus.FAILED, RecordStatus.ERROR):
-        values["records_failed"] = executions.c.records_failed + 1
+    added = {RecordStatus.PASSED: "passed", RecordStatus.FAILED: "failed", RecordStatus.ERROR: "failed"}
     with app.uow() as uow:
         held = uow.session.execute(
-            update(executions)
-            .where(
-                executions.c.id == execution_id,
-                executions.c.status == ExecutionStatus.RUNNING,
-                executions.c.lease_owner == owner,
-            )
-            .values(values)
-            .returning(executions.c.records_total, executions.c.attempt, executions.c.workspace_id)
+            _COUNTED[added.get(status, "other")], {"b_execution_id": execution_id, "b_owner": owner}
         ).first()
         if held is None:
             raise LeaseLost(execution_id)
         seq = int(held.records_total)
         uow.session.execute(
-            execution_records.insert().values(
-                execution_id=execution_id,
-                seq=seq,
-                attempt=held.attempt,
-                observation_id=observation_id[:200],
-                status=status.value,
-                timestamp=app.clock(),
-                record=record,
-            )
+            _RECORD,
+            {
+                "execution_id": execution_id,
+                "seq": seq,
+                "attempt": held.attempt,
+                "observation_id": observation_id[:200],
+                "status": status.value,
+                "timestamp": app.clock(),
+                "record": record,
+            },
         )
         uow.emit(RecordAdded(held.workspace_id, execution_id, seq, status.value))
         uow.commit()
@@ -411,8 +460,7 @@ def finish(
             status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
             _append(uow, execution, "execution", status, record)
         execution.finish(outcome, app.clock())
-        _release_slot(uow, execution.id)
-        endings.ended(uow, execution)
+        endings.ended(uow, execution, frees_capacity=_release_slot(uow, execution))
         uow.commit()
         return execution
 
@@ -509,7 +557,7 @@ def _take_back(
     interrupted: they stay readable, and scores and summaries read the run that follows."""
     attempt, owner = execution.attempt, execution.lease_owner
     requeued = execution.interrupt(uow.app.clock(), uow.app.settings.max_recoveries, worker_lost=worker_lost)
-    _release_slot(uow, execution.id)
+    frees_capacity = _release_slot(uow, execution)
     record = {
         "event": event,
         "attempt": attempt,
@@ -524,7 +572,7 @@ def _take_back(
         _mark_interrupted(uow, execution)
         uow.emit(ExecutionQueued(execution.workspace_id, execution.id))
     else:
-        endings.ended(uow, execution)
+        endings.ended(uow, execution, frees_capacity=frees_capacity)
 
 
 def _mark_interrupted(uow: UnitOfWork, execution: Execution) -> None:

@@ -28,7 +28,7 @@ from testament.services.context import AppContext
 from testament.services.executions import SECRET
 from testament.services.resources import find_resource
 
-__all__ = ["EngineRunContext", "run_job"]
+__all__ = ["EngineRunContext", "Leases", "run_job"]
 
 log = logging.getLogger(__name__)
 
@@ -122,40 +122,87 @@ def _built_in_variables(app: AppContext, content: Any) -> dict[str, Any]:
 GIVE_UP_SHARE = 0.75
 
 
-class _Heartbeat(threading.Thread):
-    """Renews the lease and relays stop requests and the deadline to the run context."""
+class Leases(threading.Thread):
+    """Renews the leases of a pool's running executions, one thread for all of them, and relays
+    stop requests and deadlines to their run contexts. Each lease is renewed `heartbeat_s` after
+    its run began or was last renewed."""
 
-    def __init__(self, app: AppContext, ctx: EngineRunContext, owner: str) -> None:
-        super().__init__(name=f"heartbeat-{ctx.execution_id[-8:]}", daemon=True)
-        self._app, self._ctx, self._owner = app, ctx, owner
-        self._done = threading.Event()
+    def __init__(self, app: AppContext, owner: str) -> None:
+        super().__init__(name="testament-leases", daemon=True)
+        self._app, self._owner = app, owner
+        self._due: dict[str, tuple[EngineRunContext, float, float]] = {}  # id: (ctx, due, renewed)
+        self._changed = threading.Condition()
+        self._closing = False
+
+    def hold(self, ctx: EngineRunContext) -> None:
+        """Keep renewing the lease of `ctx`'s execution (the claim took it just before)."""
+        now = time.monotonic()
+        with self._changed:
+            self._due[ctx.execution_id] = (ctx, now + self._app.settings.heartbeat_s, now)
+            self._changed.notify()
+
+    def release(self, ctx: EngineRunContext) -> None:
+        with self._changed:
+            self._due.pop(ctx.execution_id, None)
+
+    def close(self) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.notify()
 
     def run(self) -> None:
-        renewed_at = time.monotonic()  # the claim took the lease just before
-        while not self._done.wait(self._app.settings.heartbeat_s):
-            trying_at = time.monotonic()
-            try:
-                if queue.renew_lease(self._app, self._ctx.execution_id, self._owner):
-                    self._ctx.cancel(STOPPED)
-                renewed_at = trying_at  # the lease runs from no later than this
-            except LeaseLost:
-                self._give_up("lease lost")
-                return
-            except Exception:  # a busy database must not kill the heartbeat; the lease has slack
-                log.exception("renewing the lease of %s failed", self._ctx.execution_id)
-                if time.monotonic() - renewed_at >= GIVE_UP_SHARE * self._app.settings.lease_s:
-                    self._give_up("lease presumed lost: the database was out of reach")
+        while True:
+            with self._changed:
+                while not self._closing:
+                    now = time.monotonic()
+                    due = [(i, ctx, r) for i, (ctx, at, r) in self._due.items() if at <= now]
+                    if due:
+                        break
+                    wake = min((at for _c, at, _r in self._due.values()), default=now + 3600)
+                    self._changed.wait(wake - now)
+                if self._closing:
                     return
-            _ = self._ctx.cancelled  # notices the deadline
+            self._renew(due)
 
-    def _give_up(self, why: str) -> None:
+    def _renew(self, due: list[tuple[str, EngineRunContext, float]]) -> None:
+        trying_at = time.monotonic()
+        try:
+            renewed = queue.renew_leases(
+                self._app, [execution_id for execution_id, _c, _r in due], self._owner
+            )
+        except Exception:  # a busy database must not end the renewals; the leases have slack
+            log.exception("renewing the leases of %d executions failed", len(due))
+            for _id, ctx, renewed_at in due:
+                if time.monotonic() - renewed_at >= GIVE_UP_SHARE * self._app.settings.lease_s:
+                    self._give_up(ctx, "lease presumed lost: the database was out of reach")
+                else:
+                    self._again(ctx, renewed_at)
+            return
+        for execution_id, ctx, _renewed_at in due:
+            if execution_id not in renewed:
+                self._give_up(ctx, "lease lost")
+                continue
+            if renewed[execution_id]:
+                ctx.cancel(STOPPED)
+            _ = ctx.cancelled  # notices the deadline
+            self._again(ctx, trying_at)  # the lease runs from no later than this
+
+    def _again(self, ctx: EngineRunContext, renewed_at: float) -> None:
+        """Renew `ctx`'s lease a heartbeat from now (unless its run was released meanwhile)."""
+        with self._changed:
+            if ctx.execution_id in self._due:
+                self._due[ctx.execution_id] = (
+                    ctx,
+                    time.monotonic() + self._app.settings.heartbeat_s,
+                    renewed_at,
+                )
+
+    def _give_up(self, ctx: EngineRunContext, why: str) -> None:
         """Stop the run: its lease is, or is about to be, another worker's to take."""
-        log.warning("stopping %s: %s", self._ctx.execution_id, why)
-        self._ctx.lease_lost = True
-        self._ctx.cancel("lease lost")
-
-    def stop(self) -> None:
-        self._done.set()
+        log.warning("stopping %s: %s", ctx.execution_id, why)
+        self.release(ctx)
+        ctx.lease_lost = True
+        ctx.cancel("lease lost")
 
 
 def _run_attempt(job: Job, ctx: EngineRunContext) -> Outcome:
@@ -189,15 +236,23 @@ def _masker(job: Job, ctx: EngineRunContext) -> Masker:
 
 
 def run_job(
-    app: AppContext, job: Job, owner: str, contexts: dict[str, EngineRunContext] | None = None
+    app: AppContext,
+    job: Job,
+    owner: str,
+    contexts: dict[str, EngineRunContext] | None = None,
+    leases: Leases | None = None,
 ) -> None:
-    """Run every attempt of one execution to its end. Never raises."""
+    """Run every attempt of one execution to its end, its lease renewed by `leases` (a pool's;
+    None: a renewing thread of its own for this run). Never raises."""
     execution_id = job.execution.id
     ctx = EngineRunContext(app, job, owner)
     if contexts is not None:
         contexts[execution_id] = ctx
-    heartbeat = _Heartbeat(app, ctx, owner)
-    heartbeat.start()
+    own_leases = leases is None
+    if leases is None:
+        leases = Leases(app, owner)
+        leases.start()
+    leases.hold(ctx)
     try:
         _attempts(app, job, ctx, owner)
     except LeaseLost:
@@ -215,7 +270,9 @@ def run_job(
         except Exception:
             log.exception("could not mark %s ERROR; recovery will", execution_id)
     finally:
-        heartbeat.stop()
+        leases.release(ctx)
+        if own_leases:
+            leases.close()
         if contexts is not None:
             contexts.pop(execution_id, None)
 

@@ -6,7 +6,7 @@ batch this execution completes becomes COMPLETE (with the batch's scoreboard, an
 candidate's callback queued), and the end is announced after commit.
 """
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from testament.domain.execution import Execution
 from testament.domain.scoring import merge_scoreboards
@@ -19,13 +19,22 @@ from testament.store.tables import executions, test_instances
 __all__ = ["ended"]
 
 
-def ended(uow: UnitOfWork, execution: Execution) -> None:
+def ended(uow: UnitOfWork, execution: Execution, *, frees_capacity: bool = True) -> None:
+    """`frees_capacity`: see ExecutionFinished (a caller that knows it freed no capped slot says so)."""
     execution.scoreboard = scores.scoreboard_of(uow.session, execution)
     _settle_instance(uow, execution)
-    uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value))
+    uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value, frees_capacity))
+
+
+# Whether a batch is a test instance's: most are not, and this is asked at every end.
+_INSTANCE_OF_BATCH = (
+    select(test_instances.c.id).where(test_instances.c.batch_id == bindparam("b_batch_id")).limit(1)
+)
 
 
 def _settle_instance(uow: UnitOfWork, execution: Execution) -> None:
+    if uow.session.execute(_INSTANCE_OF_BATCH, {"b_batch_id": execution.batch_id}).first() is None:
+        return
     instance = uow.session.scalars(
         select(TestInstance).where(test_instances.c.batch_id == execution.batch_id).with_for_update()
     ).first()

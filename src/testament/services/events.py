@@ -37,6 +37,10 @@ class RecordAdded(ExecutionEvent):
 @dataclass(frozen=True)
 class ExecutionFinished(ExecutionEvent):
     status: str
+    frees_capacity: bool = True
+    """Whether its end may let a worker claim what it could not before: it freed a running slot
+    of a workspace that was at its cap. Otherwise idle workers had every chance already, and
+    waking them would only make claims that find nothing."""
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,9 @@ def announce(session: Session, events: Iterable[Any]) -> None:
         return
     claimable, stops = 0, []
     for event in events:
-        if isinstance(event, ExecutionQueued | ExecutionFinished):  # a finish frees a running slot
+        if isinstance(event, ExecutionQueued) or (
+            isinstance(event, ExecutionFinished) and event.frees_capacity
+        ):
             claimable += 1
         elif isinstance(event, ExecutionStopRequested):
             stops.append(event.execution_id)
@@ -116,9 +118,13 @@ def ring_after_commits(bus: Any, directory: Path) -> None:
     def on_claimable(_event: Any) -> None:
         ring(directory, f"{QUEUED_CHANNEL} 1".encode())
 
+    def on_finished(event: ExecutionFinished) -> None:
+        if event.frees_capacity:
+            on_claimable(event)
+
     def on_stop(event: ExecutionStopRequested) -> None:
         ring(directory, f"{STOP_CHANNEL} {event.execution_id}".encode())
 
     bus.subscribe(ExecutionQueued, on_claimable)
-    bus.subscribe(ExecutionFinished, on_claimable)  # a finish frees a running slot
+    bus.subscribe(ExecutionFinished, on_finished)  # a finish may free a slot a capped workspace waits for
     bus.subscribe(ExecutionStopRequested, on_stop)
