@@ -1,13 +1,15 @@
 """The engine on a real database: limits, timeouts, recovery, retries, stop and events."""
 
+import logging
 import socket
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from testament.domain.errors import QuotaExceeded
-from testament.domain.execution import Execution, ExecutionStatus
+from testament.domain.execution import Execution, ExecutionStatus, Outcome
 from testament.engine import queue
 from testament.services import executions as ex
 from testament.services import keys, workspaces
@@ -270,3 +272,59 @@ def test_recovery_leaves_alone_an_execution_a_live_worker_took_up_meanwhile(make
         live_owner,
         1,
     )
+
+
+def test_one_thread_renews_every_running_lease_of_a_pool_and_a_lost_one_stops_its_run(
+    make_engine: Any, target: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(heartbeat_s=0.2, lease_s=30.0, workers=3).start()
+    case = publish_http(engine, "slow", [f"{target.url}/slow?ms=2500"])
+    ids = [start(engine, case) for _ in range(3)]
+    wait_for(lambda: all(get(engine, i).status == ExecutionStatus.RUNNING for i in ids), timeout_s=10)
+    first = {i: get(engine, i).lease_expires_at for i in ids}
+    wait_for(lambda: all(get(engine, i).lease_expires_at != first[i] for i in ids), timeout_s=5)
+    names = [t.name for t in threading.enumerate()]
+    assert names.count("testament-leases") == 1  # one for the three runs, not one per run
+    assert not [n for n in names if n.startswith("heartbeat")]
+    with engine.ctx.uow() as uow:  # another owner took one of them meanwhile (as recovery would)
+        execution = uow.session.get(Execution, ids[0])
+        assert execution is not None
+        execution.lease_owner = "another worker"
+        uow.commit()
+    with caplog.at_level(logging.WARNING, logger="testament.engine.worker"):
+        assert {finished(engine, i).status for i in ids[1:]} == {ExecutionStatus.PASSED}
+        wait_for(lambda: f"stopping {ids[0]}: lease lost" in caplog.text, timeout_s=5)
+    lost = get(engine, ids[0])
+    assert (lost.status, lost.lease_owner, lost.records_total) == (
+        ExecutionStatus.RUNNING,
+        "another worker",
+        0,
+    )
+
+
+def test_an_end_wakes_other_workers_only_when_it_frees_a_slot_of_a_workspace_at_its_cap(
+    make_engine: Any,
+) -> None:
+    engine = make_engine(max_running_executions=2)
+    heard: list[ExecutionFinished] = []
+    engine.ctx.bus.subscribe(ExecutionFinished, heard.append)
+    case = tc.create_test_case(
+        engine.ctx, engine.principal, kind="noop", name="n", content={}, publish=True
+    ).test_case.id
+    for _ in range(3):
+        start(engine, case)
+    owner = queue.make_owner()
+
+    def claim() -> str:
+        job = queue.claim_next(engine.ctx, owner)
+        assert job is not None
+        return job.execution.id
+
+    def finish(execution_id: str) -> bool:
+        queue.finish(engine.ctx, execution_id, owner, Outcome(ExecutionStatus.PASSED))
+        return heard[-1].frees_capacity
+
+    assert finish(claim()) is False  # 1 of 2 running: whoever is idle could claim already
+    running = [claim(), claim()]  # 2 of 2: the queue waits for a slot
+    assert finish(running[0]) is True
+    assert finish(running[1]) is False
