@@ -15,7 +15,9 @@ __all__ = ["Ctx", "CurrentPrincipal", "get_context"]
 _bearer = HTTPBearer(auto_error=False, description="an API key from `testament key create`")
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
+    """Async so that FastAPI calls it on the event loop: it only reads an attribute, and a sync
+    dependency would cost every request a hop through the thread pool."""
     ctx: AppContext = request.app.state.ctx
     return ctx
 

@@ -11,7 +11,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from testament.domain.access import Permission, Principal, Role
@@ -23,6 +23,7 @@ from testament.services import users, workspaces
 from testament.services.context import AppContext
 from testament.store.repository import Repository
 from testament.store.tables import api_keys
+from testament.store.tables import users as users_table
 
 __all__ = [
     "IssuedKey",
@@ -137,12 +138,27 @@ def acting_principal(app: AppContext, key_id: str) -> Principal | None:
     return _principal(key)
 
 
+# Every API call runs it: one statement, built once, and Core rows (no ORM object is loaded).
+# The same rule as `_enabled`: the key is not revoked and its user is enabled.
+_BY_TOKEN = (
+    select(api_keys.c.workspace_id, api_keys.c.id, api_keys.c.user_name, api_keys.c.role)
+    .join(users_table, users_table.c.id == api_keys.c.user_id)
+    .where(
+        api_keys.c.token_hash == bindparam("token_hash"),
+        api_keys.c.revoked_at.is_(None),
+        users_table.c.enabled.is_(True),
+    )
+)
+
+
 def authenticate_token(app: AppContext, token: str) -> Principal:
+    """The principal of a Bearer token, read afresh on every call: a key revoked or a user
+    disabled a moment ago (by any process) no longer acts."""
     with app.db.reading() as session:
-        key = session.scalars(select(ApiKey).where(api_keys.c.token_hash == _hash_token(token))).first()
-        if key is None or not _enabled(session, key):
-            raise Unauthenticated("the API key is not valid")
-    return _principal(key)
+        row = session.execute(_BY_TOKEN, {"token_hash": _hash_token(token)}).first()
+    if row is None:
+        raise Unauthenticated("the API key is not valid")
+    return Principal(workspace_id=row.workspace_id, key_id=row.id, user_name=row.user_name, role=row.role)
 
 
 def authenticate_access_key(app: AppContext, access_key_id: str) -> tuple[Principal, str]:
