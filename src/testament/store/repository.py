@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, func, inspect, select
+from sqlalchemy import BindParameter, ColumnElement, Select, Table, func, inspect, select
 from sqlalchemy.orm import Session
 
 from testament.domain.errors import NotFound
@@ -28,8 +28,9 @@ __all__ = ["Repository", "Window", "offset_page", "owned_by"]
 T = TypeVar("T")
 
 
-def owned_by(table: Table, workspace_id: str) -> ColumnElement[bool]:
-    """The condition for `table`'s rows of one workspace, for a Core query over its columns."""
+def owned_by(table: Table, workspace_id: str | BindParameter[str]) -> ColumnElement[bool]:
+    """The condition for `table`'s rows of one workspace, for a Core query over its columns (a
+    bound parameter for a statement built once and given the workspace on each call)."""
     return table.c.workspace_id == workspace_id
 
 

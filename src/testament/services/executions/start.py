@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, String, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from testament.domain.access import Permission, Principal
 from testament.domain.errors import Conflict, InvalidInput, QuotaExceeded
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus
 from testament.domain.masking import SEALED, as_text, is_sealed
-from testament.domain.model import DataSet, Environment, Plan, PlanRun, Suite, TestCase
+from testament.domain.model import Environment, Plan, PlanRun, Suite, TestCase
 from testament.domain.variables import run_variables
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
@@ -196,6 +196,7 @@ def _start(
             raise InvalidInput("plan_id", "the selection leaves nothing to run")
         for execution in new:
             execution.run_by = run.run_by
+            execution.assignment_id = assignment_id  # set before the insert: no update after it
         _check_queue_room(uow, principal, sum(1 for x in new if x.kind != MANUAL_KIND))
         if plan_run is not None:
             uow.session.add(plan_run)
@@ -203,7 +204,6 @@ def _start(
         uow.session.add_all(new)
         uow.session.flush()
         for execution in new:
-            execution.assignment_id = assignment_id
             if execution.kind == MANUAL_KIND:
                 begin_manual_run(uow, execution)
         if client_token:
@@ -359,14 +359,10 @@ def _executions_for(
         case = slot.case
         if case.published_version is None:
             raise Conflict(f"test case {case.name!r} has no published version; publish it before running it")
-        sets = list(
-            uow.session.scalars(
-                select(DataSet).where(data_sets.c.test_case_id == case.id).order_by(data_sets.c.position)
-            )
-        )
+        sets = uow.session.execute(_DATA_SETS, {"case_id": case.id}).all()
         retries = plan_retries if plan_retries is not None else case.retries
         requires = requirements.merged(case.requires, slot.machine_requires)
-        runs: list[DataSet | None] = [*sets] or [None]
+        runs: list[Row[Any, Any] | None] = [*sets] or [None]
         for data_set in runs:
             if select_only is not None and not select_only(slot, data_set.name if data_set else None):
                 continue
@@ -417,16 +413,25 @@ def begin_manual_run(uow: UnitOfWork, execution: Execution) -> None:
     write_initial_steps(uow, execution)
 
 
+# Every start runs these: built once, bound per call.
+_DATA_SETS = (
+    select(data_sets.c.name, data_sets.c.variables)
+    .where(data_sets.c.test_case_id == bindparam("case_id"))
+    .order_by(data_sets.c.position)
+)
+_QUEUED = (
+    select(func.count())
+    .select_from(executions)
+    .where(
+        owned_by(executions, bindparam("workspace_id", type_=String)),
+        executions.c.status.in_(ACTIVE),
+        executions.c.kind != MANUAL_KIND,  # a person's run in progress is not in the queue
+    )
+)
+
+
 def _check_queue_room(uow: UnitOfWork, principal: Principal, wanted: int) -> None:
     limit = uow.app.settings.max_queued_executions
-    active = uow.session.execute(
-        select(func.count())
-        .select_from(executions)
-        .where(
-            owned_by(executions, principal.workspace_id),
-            executions.c.status.in_(ACTIVE),
-            executions.c.kind != MANUAL_KIND,  # a person's run in progress is not in the queue
-        )
-    ).scalar_one()
+    active = uow.session.execute(_QUEUED, {"workspace_id": principal.workspace_id}).scalar_one()
     if active + wanted > limit:
         raise QuotaExceeded("max_queued_executions", limit)
