@@ -144,7 +144,7 @@ def create_app(
     install_error_handlers(root)
 
     @root.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     root.mount("/api/v1", create_native_api(ctx))
