@@ -129,7 +129,7 @@ class _Takeable:
         self.where = where
         self.turns = _turns_statement(where)
         self.oldest = (
-            select(Execution)
+            select(executions)
             .where(
                 executions.c.workspace_id == bindparam("b_workspace_id"),
                 executions.c.status == ExecutionStatus.QUEUED,
@@ -236,6 +236,13 @@ _HOLDER = (  # the execution as held by `owner` (fencing), for an UPDATE's WHERE
     executions.c.status == ExecutionStatus.RUNNING,
     executions.c.lease_owner == bindparam("b_owner"),
 )
+_HELD_ROW = select(executions).where(*_HOLDER).with_for_update()
+_FIELDS = tuple(column.name for column in executions.c)
+_WRITE_BACK = (
+    update(executions)
+    .where(executions.c.id == bindparam("b_id"))
+    .values({name: bindparam(f"b_{name}", type_=executions.c[name].type) for name in _FIELDS if name != "id"})
+)
 _RENEW = (
     update(executions)
     .where(
@@ -294,7 +301,20 @@ def _add_slot(uow: UnitOfWork, workspace_id: str, cap: int) -> bool:
 
 
 def _oldest_queued(uow: UnitOfWork, workspace_id: str, takeable: _Takeable) -> Execution | None:
-    return uow.session.execute(takeable.oldest, {"b_workspace_id": workspace_id}).scalar()
+    row = uow.session.execute(takeable.oldest, {"b_workspace_id": workspace_id}).first()
+    return _detached(row) if row is not None else None
+
+
+def _detached(row: Any) -> Execution:
+    """An execution read without the ORM, for the hot path of a claim and a finish: no identity
+    map, no flush (most of what those cost). Its rules are still the domain's; `_write_back`
+    saves it, in the transaction that read it under a lock."""
+    return Execution(**row._mapping)
+
+
+def _write_back(uow: UnitOfWork, execution: Execution) -> None:
+    values = {f"b_{name}": getattr(execution, name) for name in _FIELDS if name != "id"}
+    uow.session.execute(_WRITE_BACK, {"b_id": execution.id, **values})
 
 
 def _release_slot(uow: UnitOfWork, execution: Execution) -> bool:
@@ -310,6 +330,7 @@ def _start(uow: UnitOfWork, execution: Execution, owner: str, slot_no: int) -> J
     lease, limit = timedelta(seconds=settings.lease_s), timedelta(seconds=settings.max_duration_s)
     execution.start(owner, uow.app.clock(), lease, limit)
     execution.waiting_for = None  # a worker took it
+    _write_back(uow, execution)
     uow.session.execute(
         _TAKE_SLOT,
         {"b_workspace_id": execution.workspace_id, "b_slot": slot_no, "b_execution_id": execution.id},
@@ -455,12 +476,18 @@ def finish(
     app: AppContext, execution_id: str, owner: str, outcome: Outcome, record: dict[str, Any] | None = None
 ) -> Execution:
     with app.uow() as uow:
-        execution = _held(uow, execution_id, owner)
+        row = uow.session.execute(_HELD_ROW, {"b_execution_id": execution_id, "b_owner": owner}).first()
+        if row is None:
+            raise LeaseLost(execution_id)
+        execution = _detached(row)
         if record is not None:
             status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
             _append(uow, execution, "execution", status, record)
         execution.finish(outcome, app.clock())
-        endings.ended(uow, execution, frees_capacity=_release_slot(uow, execution))
+        frees_capacity = _release_slot(uow, execution)
+        endings.score(uow, execution)
+        _write_back(uow, execution)  # before `settle`, which reads the batch's executions
+        endings.settle(uow, execution, frees_capacity=frees_capacity)
         uow.commit()
         return execution
 

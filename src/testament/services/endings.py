@@ -16,12 +16,24 @@ from testament.services.context import UnitOfWork
 from testament.services.events import ExecutionFinished
 from testament.store.tables import executions, test_instances
 
-__all__ = ["ended"]
+__all__ = ["ended", "score", "settle"]
 
 
 def ended(uow: UnitOfWork, execution: Execution, *, frees_capacity: bool = True) -> None:
     """`frees_capacity`: see ExecutionFinished (a caller that knows it freed no capped slot says so)."""
+    score(uow, execution)
+    settle(uow, execution, frees_capacity=frees_capacity)
+
+
+def score(uow: UnitOfWork, execution: Execution) -> None:
+    """Seal the scoreboard from the records: the first half of `ended`."""
     execution.scoreboard = scores.scoreboard_of(uow.session, execution)
+
+
+def settle(uow: UnitOfWork, execution: Execution, *, frees_capacity: bool = True) -> None:
+    """The second half of `ended`, once the end is written (the engine writes an execution it
+    read without the ORM itself, between the halves): complete its test instance if this end
+    completes its batch, and announce the end."""
     _settle_instance(uow, execution)
     uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value, frees_capacity))
 
