@@ -118,6 +118,7 @@ ACROSS: dict[tuple[str, str], str] = {
     ("executions/manual.py", "incident_links"): "a run's steps show how many incidents each has",
     ("executions/manual.py", "test_case_versions"): "a manual run's steps are its version's content",
     ("history.py", "executions"): "test cases' last runs, batched for a list of test cases",
+    ("keys.py", "users"): "every API call authenticates: a key and whether its user is enabled, one read",
     ("history.py", "test_cases"): "... named, and their versions read only in their workspace",
     ("history.py", "test_case_versions"): "a test case's versions with their dates",
     ("incidents.py", "executions"): "an incident's links name step results of executions",
