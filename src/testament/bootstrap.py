@@ -36,8 +36,8 @@ __all__ = [
 # writes, its lease renewal's), plus its reaper's and its heartbeat's, and never more (its threads
 # are all there is). A listener on PostgreSQL connects outside the pool (engine/listen.py).
 API_CONNECTIONS = 10
-CONNECTIONS_PER_RUN = 2
-ENGINE_CONNECTIONS = 2
+CONNECTIONS_PER_RUN = 1  # a run's reads and writes, one at a time
+ENGINE_CONNECTIONS = 3  # the reaper, the worker's heartbeat, the lease renewals of every run
 
 
 def pool_limits(*, serves_api: bool, concurrency: int) -> tuple[int, int]:

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         le=64,
         description="executions `serve`'s worker processes run at once in all (an in-process pool's size)",
     )
+    worker_niceness: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="CPU niceness of worker processes: on a machine shared with the API or the database, "
+        "they answer first (0: the same priority)",
+    )
     max_running_executions: int = Field(default=5, ge=1, description="per workspace")
     max_queued_executions: int = Field(default=100, ge=1, description="per workspace, running included")
     max_duration_s: float = Field(default=300.0, gt=0, description="an execution running longer FAILS")

@@ -192,3 +192,22 @@ def test_bad_worker_options_are_refused_before_anything_starts() -> None:
     assert (both.exit_code, labels.exit_code, kinds.exit_code) == (2, 2, 2)
     assert "--no-workers" in both.output and "--labels 'browser': expected KEY=VALUE" in labels.output
     assert "no runner for manual: a worker runs http, noop, connect" in kinds.output
+
+
+def _niceness(pid: int) -> set[int]:
+    """The niceness of each of a process's threads (Linux keeps one per thread)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with Path(task, "stat").open() as stat:
+            found.add(int(stat.read().rsplit(")", 1)[1].split()[16]))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_runs_at_the_niceness_its_setting_names(tmp_path: Path) -> None:
+    inst = Installation(tmp_path / "data", fresh_database_url(tmp_path), worker_niceness=7)
+    try:
+        proc, _log = inst.worker("--concurrency", "2")
+        assert _niceness(proc.pid) == {7}  # every thread: the claiming ones, the leases', the heartbeat's
+    finally:
+        inst.stop()

@@ -7,8 +7,8 @@ from testament.store.db import Database
 URL = "postgresql+psycopg://u@db.invalid/x"  # a pool is made without connecting
 
 
-def test_a_worker_holds_two_per_run_and_two_more_and_never_overflows() -> None:
-    assert pool_limits(serves_api=False, concurrency=4) == (10, 0)
+def test_a_worker_holds_one_per_run_and_three_more_and_never_overflows() -> None:
+    assert pool_limits(serves_api=False, concurrency=4) == (7, 0)
     assert pool_limits(serves_api=False, concurrency=1) == (4, 0)
 
 
@@ -17,7 +17,7 @@ def test_an_api_alone_is_the_same_whatever_the_workers_elsewhere() -> None:
 
 
 def test_a_server_running_executions_itself_adds_its_runs() -> None:
-    assert pool_limits(serves_api=True, concurrency=4) == (20, 10)
+    assert pool_limits(serves_api=True, concurrency=4) == (17, 10)
 
 
 def test_the_database_pool_takes_those_limits() -> None:

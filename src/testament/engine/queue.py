@@ -18,7 +18,7 @@ from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus, 
 from testament.domain.requirements import satisfiable_keys
 from testament.kit.clock import as_utc
 from testament.kit.ids import new_id
-from testament.services import blobs, endings, workers
+from testament.services import blobs, endings, scores, workers
 from testament.services.context import AppContext, UnitOfWork
 from testament.services.events import ExecutionQueued, ExecutionStarted, RecordAdded
 from testament.services.executions.artifacts import artifact_file_name, store_artifact
@@ -116,8 +116,15 @@ def claim_next(
             execution = _oldest_queued(uow, workspace_id, takeable)
             if execution is None:
                 continue  # other workers took them meanwhile; the slot stays free
-            return _start(uow, execution, owner, slot_no)
-    return None
+            _start(uow, execution, owner, slot_no)
+            break
+        else:
+            return None
+    with app.db.reading() as session:  # a version never changes: no need to hold the write lock
+        content = session.execute(
+            _CONTENT, {"b_case_id": execution.test_case_id, "b_version": execution.test_case_version}
+        ).scalar_one()
+    return Job(execution, content)
 
 
 class _Takeable:
@@ -238,11 +245,7 @@ _HOLDER = (  # the execution as held by `owner` (fencing), for an UPDATE's WHERE
 )
 _HELD_ROW = select(executions).where(*_HOLDER).with_for_update()
 _FIELDS = tuple(column.name for column in executions.c)
-_WRITE_BACK = (
-    update(executions)
-    .where(executions.c.id == bindparam("b_id"))
-    .values({name: bindparam(f"b_{name}", type_=executions.c[name].type) for name in _FIELDS if name != "id"})
-)
+_EXECUTION = select(executions).where(executions.c.id == bindparam("b_execution_id"))
 _RENEW = (
     update(executions)
     .where(
@@ -312,9 +315,30 @@ def _detached(row: Any) -> Execution:
     return Execution(**row._mapping)
 
 
-def _write_back(uow: UnitOfWork, execution: Execution) -> None:
-    values = {f"b_{name}": getattr(execution, name) for name in _FIELDS if name != "id"}
-    uow.session.execute(_WRITE_BACK, {"b_id": execution.id, **values})
+def _snapshot(execution: Execution) -> dict[str, Any]:
+    return {name: getattr(execution, name) for name in _FIELDS}
+
+
+_WRITE_BACKS: dict[frozenset[str], Any] = {}
+
+
+def _write_back(uow: UnitOfWork, execution: Execution, before: dict[str, Any]) -> None:
+    """Write what changed in `execution` since `before` (one statement per set of columns,
+    built once)."""
+    changed = {name: value for name in _FIELDS if (value := getattr(execution, name)) != before[name]}
+    if not changed:
+        return
+    columns = frozenset(changed)
+    if (statement := _WRITE_BACKS.get(columns)) is None:
+        statement = _WRITE_BACKS.setdefault(
+            columns,
+            update(executions)
+            .where(executions.c.id == bindparam("b_id"))
+            .values(
+                {name: bindparam(f"b_{name}", type_=executions.c[name].type) for name in sorted(columns)}
+            ),
+        )
+    uow.session.execute(statement, {"b_id": execution.id, **{f"b_{k}": v for k, v in changed.items()}})
 
 
 def _release_slot(uow: UnitOfWork, execution: Execution) -> bool:
@@ -325,22 +349,19 @@ def _release_slot(uow: UnitOfWork, execution: Execution) -> bool:
     return int(held) >= uow.app.settings.max_running_executions
 
 
-def _start(uow: UnitOfWork, execution: Execution, owner: str, slot_no: int) -> Job:
+def _start(uow: UnitOfWork, execution: Execution, owner: str, slot_no: int) -> None:
     settings = uow.app.settings
     lease, limit = timedelta(seconds=settings.lease_s), timedelta(seconds=settings.max_duration_s)
+    queued = _snapshot(execution)
     execution.start(owner, uow.app.clock(), lease, limit)
     execution.waiting_for = None  # a worker took it
-    _write_back(uow, execution)
+    _write_back(uow, execution, queued)
     uow.session.execute(
         _TAKE_SLOT,
         {"b_workspace_id": execution.workspace_id, "b_slot": slot_no, "b_execution_id": execution.id},
     )
-    content = uow.session.execute(
-        _CONTENT, {"b_case_id": execution.test_case_id, "b_version": execution.test_case_version}
-    ).scalar_one()
     uow.emit(ExecutionStarted(execution.workspace_id, execution.id, execution.attempt))
     uow.commit()
-    return Job(execution, content)
 
 
 def _held(uow: UnitOfWork, execution_id: str, owner: str) -> Execution:
@@ -475,21 +496,58 @@ def next_attempt(app: AppContext, execution_id: str, owner: str, reason: str) ->
 def finish(
     app: AppContext, execution_id: str, owner: str, outcome: Outcome, record: dict[str, Any] | None = None
 ) -> Execution:
+    """End a run. What can be worked out before taking the write lock is (the scoreboard, from
+    the records only this lease holder writes; whether a test instance waits on the batch); the
+    write then checks the lease, writes the end and frees the running slot."""
+    ahead = _before_finish(app, execution_id) if record is None else None
     with app.uow() as uow:
         row = uow.session.execute(_HELD_ROW, {"b_execution_id": execution_id, "b_owner": owner}).first()
         if row is None:
             raise LeaseLost(execution_id)
         execution = _detached(row)
+        running = _snapshot(execution)
         if record is not None:
             status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
             _append(uow, execution, "execution", status, record)
         execution.finish(outcome, app.clock())
         frees_capacity = _release_slot(uow, execution)
-        endings.score(uow, execution)
-        _write_back(uow, execution)  # before `settle`, which reads the batch's executions
-        endings.settle(uow, execution, frees_capacity=frees_capacity)
+        if ahead is not None and (ahead.attempt, ahead.records_total) == (
+            execution.attempt,
+            execution.records_total,
+        ):
+            execution.scoreboard = ahead.scoreboard
+        else:
+            endings.score(uow, execution)
+        _write_back(uow, execution, running)  # before `settle`, which reads the batch's executions
+        in_instance = ahead.in_instance if ahead is not None else None
+        endings.settle(uow, execution, frees_capacity=frees_capacity, in_instance=in_instance)
         uow.commit()
         return execution
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    """What a finish reads before its write: the scoreboard as of `records_total` records of
+    `attempt`, and whether the execution's batch is a test instance's."""
+
+    attempt: int
+    records_total: int
+    scoreboard: dict[str, Any]
+    in_instance: bool
+
+
+def _before_finish(app: AppContext, execution_id: str) -> "_Ahead | None":
+    with app.db.reading() as session:
+        row = session.execute(_EXECUTION, {"b_execution_id": execution_id}).first()
+        if row is None:
+            return None
+        execution = _detached(row)
+        return _Ahead(
+            execution.attempt,
+            execution.records_total,
+            scores.scoreboard_of(session, execution),
+            endings.is_instance_batch(session, execution),
+        )
 
 
 def recover_lost(app: AppContext) -> list[str]:

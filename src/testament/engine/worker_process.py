@@ -6,7 +6,7 @@ is alive (and whether it still claims), even when it runs nothing, and beats oft
 its death is known within seconds (services/workers.py): its executions are then taken up by
 another worker without waiting for their leases to run out.
 
-A worker process runs at a lower CPU priority (`NICENESS`): where it shares a machine with the
+A worker process runs at a lower CPU priority (the `worker_niceness` setting, 10 by default): where it shares a machine with the
 API (`testament serve` starts both) or with PostgreSQL, a drain of thousands of executions keeps
 every core busy, and the API's answers would otherwise wait their turn behind the runs (a start
 took 28 ms instead of 13 during such a drain on 2 cores). Alone on its machine it loses nothing.
@@ -24,11 +24,9 @@ from testament.runners import KINDS
 from testament.services import wakeups, workers
 from testament.services.context import AppContext
 
-__all__ = ["NICENESS", "WorkerProcess", "check_kinds"]
+__all__ = ["WorkerProcess", "check_kinds"]
 
 log = logging.getLogger(__name__)
-
-NICENESS = 10  # of the worker's threads: an API process or a database on the machine goes first
 
 
 def check_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
@@ -70,7 +68,9 @@ class WorkerProcess:
 
     def start(self) -> None:
         """Join the fleet, then begin claiming (recovering first what dead workers left)."""
-        _lower_priority()  # before the executor's threads start: they inherit it
+        _lower_priority(
+            self._app.settings.worker_niceness
+        )  # before the executor's threads start: they inherit it
         self.id = workers.register(self._app, self.registration)
         self._executor.start()
         self._heartbeat.start()
@@ -97,12 +97,12 @@ class WorkerProcess:
             log.exception("the worker's heartbeat failed")
 
 
-def _lower_priority() -> None:
-    """Take NICENESS for this thread and the threads it starts from now on (Linux gives each
+def _lower_priority(niceness: int) -> None:
+    """Take `niceness` for this thread and the threads it starts from now on (Linux gives each
     thread its own), unless it is already at least that nice."""
     try:
         current = os.getpriority(os.PRIO_PROCESS, 0)
-        if current < NICENESS:
-            os.nice(NICENESS - current)
+        if current < niceness:
+            os.nice(niceness - current)
     except OSError as exc:  # a platform or sandbox without it: run at the priority given
         log.warning("could not lower the worker's CPU priority: %s", exc)

@@ -7,6 +7,7 @@ candidate's callback queued), and the end is announced after commit.
 """
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from testament.domain.execution import Execution
 from testament.domain.scoring import merge_scoreboards
@@ -16,7 +17,7 @@ from testament.services.context import UnitOfWork
 from testament.services.events import ExecutionFinished
 from testament.store.tables import executions, test_instances
 
-__all__ = ["ended", "score", "settle"]
+__all__ = ["ended", "is_instance_batch", "score", "settle"]
 
 
 def ended(uow: UnitOfWork, execution: Execution, *, frees_capacity: bool = True) -> None:
@@ -30,11 +31,17 @@ def score(uow: UnitOfWork, execution: Execution) -> None:
     execution.scoreboard = scores.scoreboard_of(uow.session, execution)
 
 
-def settle(uow: UnitOfWork, execution: Execution, *, frees_capacity: bool = True) -> None:
+def settle(
+    uow: UnitOfWork, execution: Execution, *, frees_capacity: bool = True, in_instance: bool | None = None
+) -> None:
     """The second half of `ended`, once the end is written (the engine writes an execution it
     read without the ORM itself, between the halves): complete its test instance if this end
-    completes its batch, and announce the end."""
-    _settle_instance(uow, execution)
+    completes its batch, and announce the end. `in_instance`: whether its batch is a test
+    instance's, when the caller read it already (None: read it here)."""
+    if in_instance is None:
+        in_instance = is_instance_batch(uow.session, execution)
+    if in_instance:
+        _settle_instance(uow, execution)
     uow.emit(ExecutionFinished(execution.workspace_id, execution.id, execution.status.value, frees_capacity))
 
 
@@ -44,9 +51,12 @@ _INSTANCE_OF_BATCH = (
 )
 
 
+def is_instance_batch(session: Session, execution: Execution) -> bool:
+    """Whether the execution's batch is a test instance's (fixed when the batch is started)."""
+    return session.execute(_INSTANCE_OF_BATCH, {"b_batch_id": execution.batch_id}).first() is not None
+
+
 def _settle_instance(uow: UnitOfWork, execution: Execution) -> None:
-    if uow.session.execute(_INSTANCE_OF_BATCH, {"b_batch_id": execution.batch_id}).first() is None:
-        return
     instance = uow.session.scalars(
         select(TestInstance).where(test_instances.c.batch_id == execution.batch_id).with_for_update()
     ).first()
