@@ -3,14 +3,16 @@
 import logging
 import socket
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from testament.domain.errors import QuotaExceeded
-from testament.domain.execution import Execution, ExecutionStatus, Outcome
-from testament.engine import queue
+from testament.domain.execution import Execution, ExecutionStatus, Outcome, RecordStatus
+from testament.engine import queue, worker
 from testament.services import executions as ex
 from testament.services import keys, workspaces
 from testament.services import test_cases as tc
@@ -328,3 +330,63 @@ def test_an_end_wakes_other_workers_only_when_it_frees_a_slot_of_a_workspace_at_
     running = [claim(), claim()]  # 2 of 2: the queue waits for a slot
     assert finish(running[0]) is True
     assert finish(running[1]) is False
+
+
+class _RecordsThenWaits:
+    """Records one step, then works on without writing anything for `wait_s`."""
+
+    kind = "noop"
+
+    def __init__(self, wait_s: float) -> None:
+        self.wait_s = wait_s
+
+    def run(self, content: Any, ctx: Any) -> Outcome:
+        ctx.record("first", RecordStatus.PASSED, {"n": 1})
+        time.sleep(self.wait_s)
+        return Outcome(ExecutionStatus.PASSED)
+
+
+def _write_transactions(engine: Engine) -> list[int]:
+    """Counts, as they happen, the write transactions begun on the engine's database."""
+    begun: list[int] = []
+
+    def on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("testament_write"):
+            begun.append(1)
+
+    event.listen(engine.ctx.db.engine, "begin", on_begin)
+    return begun
+
+
+def test_a_runs_last_record_is_written_with_its_end_in_one_write(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "runner_for", lambda kind: _RecordsThenWaits(0))
+    engine = make_engine(heartbeat_s=5.0, lease_s=30.0).start()  # no lease renewal in between
+    case = tc.create_test_case(
+        engine.ctx, engine.principal, kind="noop", name="n", content={}, publish=True
+    ).test_case.id
+    begun = _write_transactions(engine)
+    execution_id = start(engine, case)
+    done = finished(engine, execution_id)
+    assert done.status == ExecutionStatus.PASSED
+    assert [(r.seq, r.observation_id) for r in records(engine, execution_id)] == [(1, "first")]
+    assert done.records_total == done.records_passed == 1
+    assert len(begun) == 3  # the start, the claim, and the end with its record
+
+
+def test_a_record_held_back_is_written_soon_when_its_run_writes_nothing_more(
+    make_engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worker, "runner_for", lambda kind: _RecordsThenWaits(3.0))
+    engine = make_engine().start()
+    case = tc.create_test_case(
+        engine.ctx, engine.principal, kind="noop", name="n", content={}, publish=True
+    ).test_case.id
+    execution_id = start(engine, case)
+    wait_for(lambda: get(engine, execution_id).status == ExecutionStatus.RUNNING, timeout_s=10)
+    began = time.monotonic()
+    wait_for(lambda: records(engine, execution_id), timeout_s=2, interval_s=0.01)
+    assert time.monotonic() - began < 1.0  # LINGER_S, not the run's 3 s
+    assert get(engine, execution_id).status == ExecutionStatus.RUNNING
+    assert finished(engine, execution_id).records_total == 1

@@ -36,12 +36,12 @@ def test_what_a_runner_records_keeps_and_reports_is_masked_by_the_engine(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     box = Fernet(Fernet.generate_key())
-    app = SimpleNamespace(settings=SimpleNamespace(public_url=None), secret_box=box)
+    app = SimpleNamespace(settings=SimpleNamespace(public_url=None), secret_box=box, clock=utcnow)
     execution = Execution("e1", "w1", "c1", 1, "noop", ExecutionStatus.RUNNING, utcnow(), "ci")
     execution.variables = {"token": {"$secret": box.encrypt(SECRET.encode()).decode()}}
     execution.deadline_at = utcnow() + timedelta(minutes=1)
     written: list[Any] = []
-    monkeypatch.setattr(queue, "append_record", lambda *args: written.append(args[-1]) or 1)
+    monkeypatch.setattr(queue, "append_record", lambda *args, **_kw: written.append(args[5]) or 1)
     monkeypatch.setattr(queue, "add_artifact", lambda *args: written.append(args[4]) or "a1")
     monkeypatch.setattr(worker, "runner_for", lambda kind: ForgetfulRunner())
     ctx = worker.EngineRunContext(app, Job(execution, {}), "owner")  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from testament.store.tables import execution_records, execution_slots, execution
 __all__ = [
     "Job",
     "LeaseLost",
+    "PendingRecord",
     "add_artifact",
     "append_record",
     "claim_next",
@@ -78,6 +79,20 @@ def owner_is_dead(owner: str) -> bool:
     except PermissionError:
         return False
     return False
+
+
+@dataclass(frozen=True)
+class PendingRecord:
+    """A run's record not written yet: it is written with the run's next write, which for its
+    last record is the end (one write transaction fewer per run)."""
+
+    observation_id: str
+    status: RecordStatus
+    record: Any
+    at: datetime
+
+    def as_scored(self) -> tuple[str, str, Any]:
+        return self.observation_id, self.status.value, self.record
 
 
 @dataclass(frozen=True)
@@ -397,6 +412,7 @@ def _append(
     observation_id: str,
     status: RecordStatus,
     record: Any,
+    at: datetime | None = None,
 ) -> int:
     execution.records_total += 1
     if status == RecordStatus.PASSED:
@@ -411,7 +427,7 @@ def _append(
             attempt=execution.attempt,
             observation_id=observation_id[:200],
             status=status.value,
-            timestamp=uow.app.clock(),
+            timestamp=at or uow.app.clock(),
             record=record,
         )
     )
@@ -428,7 +444,13 @@ def record_in(
 
 
 def append_record(
-    app: AppContext, execution_id: str, owner: str, observation_id: str, status: RecordStatus, record: Any
+    app: AppContext,
+    execution_id: str,
+    owner: str,
+    observation_id: str,
+    status: RecordStatus,
+    record: Any,
+    at: datetime | None = None,
 ) -> int:
     """One record of a run, committed before it returns. The execution's counters are bumped in
     one UPDATE that also checks the lease (fencing: a worker that lost it writes nothing) and
@@ -450,7 +472,7 @@ def append_record(
                 "attempt": held.attempt,
                 "observation_id": observation_id[:200],
                 "status": status.value,
-                "timestamp": app.clock(),
+                "timestamp": at or app.clock(),
                 "record": record,
             },
         )
@@ -494,18 +516,26 @@ def next_attempt(app: AppContext, execution_id: str, owner: str, reason: str) ->
 
 
 def finish(
-    app: AppContext, execution_id: str, owner: str, outcome: Outcome, record: dict[str, Any] | None = None
+    app: AppContext,
+    execution_id: str,
+    owner: str,
+    outcome: Outcome,
+    record: dict[str, Any] | None = None,
+    pending: PendingRecord | None = None,
 ) -> Execution:
-    """End a run. What can be worked out before taking the write lock is (the scoreboard, from
-    the records only this lease holder writes; whether a test instance waits on the batch); the
-    write then checks the lease, writes the end and frees the running slot."""
-    ahead = _before_finish(app, execution_id) if record is None else None
+    """End a run, writing first its `pending` record, then `record` (why it ended so, when not
+    by its runner's verdict). What can be worked out before taking the write lock is (the
+    scoreboard, from the records only this lease holder writes; whether a test instance waits
+    on the batch); the write then checks the lease, writes the end and frees the running slot."""
+    ahead = _before_finish(app, execution_id, pending) if record is None else None
     with app.uow() as uow:
         row = uow.session.execute(_HELD_ROW, {"b_execution_id": execution_id, "b_owner": owner}).first()
         if row is None:
             raise LeaseLost(execution_id)
         execution = _detached(row)
         running = _snapshot(execution)
+        if pending is not None:
+            _append(uow, execution, pending.observation_id, pending.status, pending.record, pending.at)
         if record is not None:
             status = RecordStatus.FAILED if outcome.status != ExecutionStatus.STOPPED else RecordStatus.INFO
             _append(uow, execution, "execution", status, record)
@@ -536,7 +566,8 @@ class _Ahead:
     in_instance: bool
 
 
-def _before_finish(app: AppContext, execution_id: str) -> "_Ahead | None":
+def _before_finish(app: AppContext, execution_id: str, pending: PendingRecord | None) -> "_Ahead | None":
+    also = [pending.as_scored()] if pending is not None else []
     with app.db.reading() as session:
         row = session.execute(_EXECUTION, {"b_execution_id": execution_id}).first()
         if row is None:
@@ -544,8 +575,8 @@ def _before_finish(app: AppContext, execution_id: str) -> "_Ahead | None":
         execution = _detached(row)
         return _Ahead(
             execution.attempt,
-            execution.records_total,
-            scores.scoreboard_of(session, execution),
+            execution.records_total + len(also),
+            scores.scoreboard_of(session, execution, also),
             endings.is_instance_batch(session, execution),
         )
 

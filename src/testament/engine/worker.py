@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -54,9 +55,23 @@ class EngineRunContext:
         self._deadline = as_utc(execution.deadline_at).timestamp()
         self._cancel_reason: str | None = None
         self.lease_lost = False
+        # The last record is held back until the run's next write (or LINGER_S): a run's last
+        # one then goes with its end, one write transaction fewer per run.
+        self._pending: queue.PendingRecord | None = None
+        self._records = execution.records_total  # written so far: only this lease holder writes
+        self._writing = threading.Lock()
+        self.on_pending: Callable[[EngineRunContext], None] | None = None  # see Leases.linger
 
     @property
     def cancelled(self) -> str | None:
+        """The runner asks between steps: what it recorded is written first, so readers see a
+        step's record before the next step begins."""
+        self.write_pending()
+        return self.ending
+
+    @property
+    def ending(self) -> str | None:
+        """Why the run must end, as the engine asks (writing nothing)."""
         if self._cancel_reason is None and time.time() >= self._deadline:
             self._cancel_reason = TIMED_OUT
         return self._cancel_reason
@@ -69,9 +84,49 @@ class EngineRunContext:
 
     def record(self, observation_id: str, status: RecordStatus, record: dict[str, Any]) -> int:
         masked: dict[str, Any] = self.masker.value(record)
-        return queue.append_record(self._app, self.execution_id, self._owner, observation_id, status, masked)
+        with self._writing:
+            self._write_pending()
+            self._pending = queue.PendingRecord(observation_id, status, masked, self._app.clock())
+            self._records += 1
+            seq = self._records
+        if self.on_pending is not None:
+            self.on_pending(self)
+        return seq
+
+    def write_pending(self) -> None:
+        """Write the record held back, if there is one. Raises LeaseLost."""
+        with self._writing:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        if (pending := self._pending) is None:
+            return
+        self._pending = None
+        self._records = queue.append_record(
+            self._app,
+            self.execution_id,
+            self._owner,
+            pending.observation_id,
+            pending.status,
+            pending.record,
+            at=pending.at,
+        )
+
+    def begin_next_attempt(self, reason: str) -> None:
+        """Record why this attempt failed and begin the next (after what it recorded)."""
+        with self._writing:
+            self._write_pending()
+            self.attempt = queue.next_attempt(self._app, self.execution_id, self._owner, reason)
+            self._records += 1  # the retry's own record
+
+    def take_pending(self) -> "queue.PendingRecord | None":
+        """The record held back, for the end to write (no one else writes it then)."""
+        with self._writing:
+            pending, self._pending = self._pending, None
+            return pending
 
     def add_artifact(self, name: str, data: bytes, media_type: str, record_seq: int | None = None) -> str:
+        self.write_pending()
         return queue.add_artifact(
             self._app, self.execution_id, self._owner, name, self._masked_bytes(data), media_type, record_seq
         )
@@ -84,6 +139,7 @@ class EngineRunContext:
             return data
 
     def resource(self, kind: str, reference: str) -> ResourceView | None:
+        self.write_pending()
         found = find_resource(self._app, self.workspace_id, kind, reference)
         return ResourceView(found.id, found.kind, found.name, dict(found.body)) if found else None
 
@@ -120,6 +176,7 @@ def _built_in_variables(app: AppContext, content: Any) -> dict[str, Any]:
 # Unable to renew for this share of the lease, a worker stops its run itself: before the lease
 # runs out and recovery hands the execution to another worker, never at the same time as it.
 GIVE_UP_SHARE = 0.75
+LINGER_S = 0.1  # a record held back is written by then at the latest
 
 
 class Leases(threading.Thread):
@@ -131,19 +188,29 @@ class Leases(threading.Thread):
         super().__init__(name="testament-leases", daemon=True)
         self._app, self._owner = app, owner
         self._due: dict[str, tuple[EngineRunContext, float, float]] = {}  # id: (ctx, due, renewed)
+        self._lingering: dict[str, tuple[EngineRunContext, float]] = {}  # id: (ctx, write it by)
         self._changed = threading.Condition()
         self._closing = False
 
     def hold(self, ctx: EngineRunContext) -> None:
         """Keep renewing the lease of `ctx`'s execution (the claim took it just before)."""
         now = time.monotonic()
+        ctx.on_pending = self.linger
         with self._changed:
             self._due[ctx.execution_id] = (ctx, now + self._app.settings.heartbeat_s, now)
             self._changed.notify()
 
+    def linger(self, ctx: EngineRunContext) -> None:
+        """Write `ctx`'s held-back record within LINGER_S, should its run not write first."""
+        with self._changed:
+            if ctx.execution_id in self._due and ctx.execution_id not in self._lingering:
+                self._lingering[ctx.execution_id] = (ctx, time.monotonic() + LINGER_S)
+                self._changed.notify()
+
     def release(self, ctx: EngineRunContext) -> None:
         with self._changed:
             self._due.pop(ctx.execution_id, None)
+            self._lingering.pop(ctx.execution_id, None)
 
     def close(self) -> None:
         with self._changed:
@@ -156,13 +223,29 @@ class Leases(threading.Thread):
                 while not self._closing:
                     now = time.monotonic()
                     due = [(i, ctx, r) for i, (ctx, at, r) in self._due.items() if at <= now]
-                    if due:
+                    late = [ctx for ctx, at in self._lingering.values() if at <= now]
+                    for ctx in late:
+                        del self._lingering[ctx.execution_id]
+                    if due or late:
                         break
-                    wake = min((at for _c, at, _r in self._due.values()), default=now + 3600)
-                    self._changed.wait(wake - now)
+                    times = [at for _c, at, _r in self._due.values()] + [
+                        at for _c, at in self._lingering.values()
+                    ]
+                    self._changed.wait(min(times, default=now + 3600) - now)
                 if self._closing:
                     return
-            self._renew(due)
+            for ctx in late:
+                self._write(ctx)
+            if due:
+                self._renew(due)
+
+    def _write(self, ctx: EngineRunContext) -> None:
+        try:
+            ctx.write_pending()
+        except LeaseLost:
+            self._give_up(ctx, "lease lost")
+        except Exception:  # its run writes it with its next write, or fails there
+            log.exception("writing a record of %s failed", ctx.execution_id)
 
     def _renew(self, due: list[tuple[str, EngineRunContext, float]]) -> None:
         trying_at = time.monotonic()
@@ -184,7 +267,7 @@ class Leases(threading.Thread):
                 continue
             if renewed[execution_id]:
                 ctx.cancel(STOPPED)
-            _ = ctx.cancelled  # notices the deadline
+            _ = ctx.ending  # notices the deadline
             self._again(ctx, trying_at)  # the lease runs from no later than this
 
     def _again(self, ctx: EngineRunContext, renewed_at: float) -> None:
@@ -266,6 +349,7 @@ def run_job(
                 owner,
                 Outcome(ExecutionStatus.ERROR, "engine failure"),
                 {"event": "engine_error", "error": traceback.format_exc(limit=5)[-4000:]},
+                ctx.take_pending(),
             )
         except Exception:
             log.exception("could not mark %s ERROR; recovery will", execution_id)
@@ -300,7 +384,7 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
         return
     while True:
         outcome = _run_attempt(job, ctx)
-        reason = ctx.cancelled
+        reason = ctx.ending
         if reason == STOPPED:
             queue.finish(
                 app,
@@ -308,6 +392,7 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
                 owner,
                 Outcome(ExecutionStatus.STOPPED, STOPPED),
                 {"event": "stopped", "attempt": ctx.attempt, "reason": STOPPED},
+                ctx.take_pending(),
             )
             return
         if reason == TIMED_OUT:
@@ -318,11 +403,13 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
                 owner,
                 Outcome(ExecutionStatus.FAILED, f"exceeded the maximum duration of {limit:g} s"),
                 {"event": "timeout", "attempt": ctx.attempt, "max_duration_s": limit},
+                ctx.take_pending(),
             )
             return
         if reason == SHUTTING_DOWN and outcome.status == ExecutionStatus.PASSED:
             reason = None  # it finished before the shutdown reached it: keep the result
         if reason == SHUTTING_DOWN:
+            ctx.write_pending()  # kept with the run cut short, marked interrupted
             queue.release_interrupted(
                 app, job.execution.id, owner, f"attempt {ctx.attempt} was cut short: {reason}"
             )
@@ -331,7 +418,7 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
             raise LeaseLost(job.execution.id)
         retryable = outcome.status in (ExecutionStatus.FAILED, ExecutionStatus.ERROR)
         if retryable and ctx.attempt < job.execution.max_attempts:
-            ctx.attempt = queue.next_attempt(app, job.execution.id, owner, outcome.reason)
+            ctx.begin_next_attempt(outcome.reason)
             continue
-        queue.finish(app, job.execution.id, owner, outcome)
+        queue.finish(app, job.execution.id, owner, outcome, pending=ctx.take_pending())
         return

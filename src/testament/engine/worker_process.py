@@ -6,10 +6,11 @@ is alive (and whether it still claims), even when it runs nothing, and beats oft
 its death is known within seconds (services/workers.py): its executions are then taken up by
 another worker without waiting for their leases to run out.
 
-A worker process runs at a lower CPU priority (the `worker_niceness` setting, 10 by default): where it shares a machine with the
-API (`testament serve` starts both) or with PostgreSQL, a drain of thousands of executions keeps
-every core busy, and the API's answers would otherwise wait their turn behind the runs (a start
-took 28 ms instead of 13 during such a drain on 2 cores). Alone on its machine it loses nothing.
+A worker process runs at a lower CPU priority (the `worker_niceness` setting, 10 by default):
+where it shares a machine with the API (`testament serve` starts both) or with PostgreSQL, a
+drain of thousands of executions keeps every core busy, and the API's answers would otherwise
+wait their turn behind the runs (a start took 28 ms instead of 13 during such a drain on 2
+cores). Alone on its machine it loses nothing.
 """
 
 import logging

@@ -2,6 +2,7 @@
 units of its pinned test-case version (sealed when it ends, see endings.py)."""
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -51,8 +52,11 @@ def _scoring_plan(session: Session, execution: Execution) -> tuple[list[Unit], l
     return plan
 
 
-def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
-    """The scoreboard of an execution's last attempt, as stored and served."""
+def scoreboard_of(
+    session: Session, execution: Execution, also: Sequence[tuple[str, str, dict[str, Any]]] = ()
+) -> dict[str, Any]:
+    """The scoreboard of an execution's last attempt, as stored and served; `also`: records
+    (observation id, status, record) of that attempt written after those stored."""
     units, effects = _scoring_plan(session, execution)
     if not units:  # nothing to score (a noop): no need to read the records
         return compute_scoreboard([], effects).as_json()
@@ -67,7 +71,7 @@ def scoreboard_of(session: Session, execution: Execution) -> dict[str, Any]:
         )
         .order_by(execution_records.c.seq)
     )
-    for observation_id, status, record in rows:
+    for observation_id, status, record in [*rows, *also]:
         key = unit_key(execution.kind, observation_id, record or {})
         if key in keys:
             latest[key] = _credit(status, record or {})  # the latest record of a unit counts
