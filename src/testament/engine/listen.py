@@ -21,7 +21,14 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from testament.kit.ids import new_id
-from testament.services.wakeups import LISTENING_HERE, QUEUED_CHANNEL, STOP_CHANNEL, parse_ring
+from testament.services.wakeups import (
+    LISTENING_HERE,
+    QUEUED_CHANNEL,
+    STOP_CHANNEL,
+    parse_claimable,
+    parse_ring,
+    process_token,
+)
 
 __all__ = ["APPLICATION_NAME", "Doorbell", "Listener", "libpq_url"]
 
@@ -102,7 +109,9 @@ def _dispatch(
         if channel == STOP_CHANNEL:
             on_stop(payload)
         elif channel == QUEUED_CHANNEL:
-            on_claimable(int(payload) if payload.isdigit() else 1)
+            count, sender = parse_claimable(payload)
+            if sender != process_token():  # this process's own bus woke its workers already
+                on_claimable(count)
     except Exception:  # a failing handler must not end the listening
         log.exception("handling a %s notification failed", channel)
 

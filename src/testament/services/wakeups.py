@@ -18,6 +18,8 @@ import hashlib
 import os
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from testament.kit.ids import new_id
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStopRequested
 
 __all__ = [
@@ -33,12 +36,15 @@ __all__ = [
     "STOP_CHANNEL",
     "announce",
     "doorbell_dir",
+    "parse_claimable",
     "parse_ring",
+    "process_token",
     "ring",
     "ring_after_commits",
 ]
 
-QUEUED_CHANNEL = "testament_queued"  # payload: how many claims may have become possible
+QUEUED_CHANNEL = "testament_queued"  # payload: how many claims may have become possible, and who
+# sent it (its own process hears the same on its bus: it skips its own NOTIFYs)
 STOP_CHANNEL = "testament_stop"  # payload: the id of an execution asked to stop
 
 _NOTIFY = text(  # one round trip however many
@@ -60,9 +66,26 @@ def announce(session: Session, events: Iterable[Any]) -> None:
             stops.append(event.execution_id)
     notes = [(STOP_CHANNEL, execution_id) for execution_id in stops]
     if claimable:
-        notes.append((QUEUED_CHANNEL, str(claimable)))
+        notes.append((QUEUED_CHANNEL, f"{claimable} {process_token()}"))
     if notes:
         session.execute(_NOTIFY, {"channels": [c for c, _ in notes], "payloads": [p for _, p in notes]})
+
+
+_TOKEN: tuple[int, str] = (0, "")
+
+
+def process_token() -> str:
+    """This process's name in the wake-ups it sends (a forked child gets a name of its own)."""
+    global _TOKEN
+    if _TOKEN[0] != os.getpid():
+        _TOKEN = (os.getpid(), new_id()[-12:])
+    return _TOKEN[1]
+
+
+def parse_claimable(payload: str) -> tuple[int, str]:
+    """(how many claims, the sender's process token or "") of a QUEUED_CHANNEL payload."""
+    count, _, sender = payload.partition(" ")
+    return (int(count) if count.isdigit() else 1), sender
 
 
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes; room for a socket's own name
@@ -85,25 +108,65 @@ def doorbell_dir(database_url: str) -> Path | None:
 LISTENING_HERE: set[str] = set()  # this process's sockets: its workers hear its bus instead
 
 
+RESCAN_S = 1.0  # the sockets are listed again at least this often (and whenever the folder changes)
+
+
+class _Bells:
+    """The sockets of a folder, listed again only when the folder changed (a socket bound or
+    removed) or RESCAN_S passed, and one socket of this process to ring them from: a ring
+    follows every start, and listing the folder and opening a socket each time cost more than
+    the datagrams."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listed: dict[Path, tuple[int, float, list[str]]] = {}  # folder: (mtime, when, paths)
+        self._socket: tuple[int, socket.socket] | None = None  # (pid, socket)
+
+    def paths(self, directory: Path) -> list[str]:
+        changed = os.stat(directory).st_mtime_ns
+        with self._lock:
+            mtime, when, paths = self._listed.get(directory, (-1, 0.0, []))
+            if mtime == changed and time.monotonic() - when < RESCAN_S:
+                return paths
+        paths = [str(directory / e.name) for e in os.scandir(directory) if e.name.endswith(".sock")]
+        with self._lock:
+            self._listed[directory] = (changed, time.monotonic(), paths)
+        return paths
+
+    def forget(self, directory: Path) -> None:
+        with self._lock:
+            self._listed.pop(directory, None)
+
+    def bell(self) -> socket.socket:
+        with self._lock:
+            if self._socket is None or self._socket[0] != os.getpid():  # a forked child: its own
+                bell = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+                bell.setblocking(False)
+                self._socket = (os.getpid(), bell)
+            return self._socket[1]
+
+
+_BELLS = _Bells()
+
+
 def ring(directory: Path, message: bytes) -> None:
     """Send `message` to every worker socket in `directory` but this process's own."""
     try:
-        names = [entry.name for entry in os.scandir(directory) if entry.name.endswith(".sock")]
+        paths = _BELLS.paths(directory)
     except FileNotFoundError:
         return  # no worker process has started on this database
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as bell:
-        bell.setblocking(False)
-        for name in names:
-            path = str(directory / name)
-            if path in LISTENING_HERE:
-                continue
-            try:
-                bell.sendto(message, path)
-            except BlockingIOError:
-                pass  # its queue is full: it has wake-ups waiting already
-            except (ConnectionRefusedError, FileNotFoundError):
-                with contextlib.suppress(OSError):  # nobody reads it: its worker died
-                    os.unlink(path)
+    bell = _BELLS.bell()
+    for path in paths:
+        if path in LISTENING_HERE:
+            continue
+        try:
+            bell.sendto(message, path)
+        except BlockingIOError:
+            pass  # its queue is full: it has wake-ups waiting already
+        except (ConnectionRefusedError, FileNotFoundError):
+            with contextlib.suppress(OSError):  # nobody reads it: its worker died
+                os.unlink(path)
+            _BELLS.forget(directory)
 
 
 def parse_ring(message: bytes) -> tuple[str, str]:
