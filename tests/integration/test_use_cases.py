@@ -10,8 +10,8 @@ from testament.domain.access import Role
 from testament.domain.errors import Conflict, InvalidInput, NotFound
 from testament.domain.execution import ExecutionStatus
 from testament.domain.reruns import RerunScope
+from testament.services import environments, keys, plan_runs, plans, suites, workspaces
 from testament.services import executions as ex
-from testament.services import keys, plan_runs, plans, suites, workspaces
 from testament.services import test_cases as tc
 from testament.services.test_cases import DataSetInput
 from tests.conftest import wait_for
@@ -98,6 +98,30 @@ def test_a_client_token_gives_back_the_first_start(make_engine: Any, target: Any
 
     assert (first.replayed, again.replayed) == (False, True)
     assert [x.id for x in again.executions] == [x.id for x in first.executions]
+
+
+def test_a_client_token_replays_its_start_before_anything_since_can_refuse_it(
+    make_engine: Any, target: Any
+) -> None:
+    # A start reads what it needs before its write lock; what it finds wrong then is raised only
+    # where one transaction would raise it: after the token's replay, not before.
+    engine = make_engine()
+    case = http_case(engine, "once", f"{target.url}/ok")
+    env = environments.create_environment(engine.ctx, engine.principal, name="staging", variables={})
+    first = ex.start_execution(
+        engine.ctx, engine.principal, test_case_id=case, client_token="build-43", environment_id=env.id
+    )
+    environments.delete_environment(engine.ctx, engine.principal, env.id)
+
+    again = ex.start_execution(
+        engine.ctx, engine.principal, test_case_id=case, client_token="build-43", environment_id=env.id
+    )
+    assert again.replayed and [x.id for x in again.executions] == [x.id for x in first.executions]
+    with pytest.raises((InvalidInput, NotFound)) as gone:  # without the token it is refused
+        ex.start_execution(engine.ctx, engine.principal, test_case_id=case, environment_id=env.id)
+    assert "environment" in str(gone.value).lower()
+    with pytest.raises(NotFound):  # a token does not replay a start of something that is not there
+        ex.start_execution(engine.ctx, engine.principal, test_case_id="nothing", client_token="build-43")
 
 
 def test_a_start_names_one_target_and_a_draft_cannot_run(make_engine: Any, target: Any) -> None:

@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import Any
 
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,13 @@ class AppContext:
 
 
 _active: ContextVar["UnitOfWork | None"] = ContextVar("testament_unit_of_work", default=None)
+
+
+_LOCK_WORKSPACE = (
+    select(workspaces.c.id)
+    .where(workspaces.c.id == bindparam("b_workspace_id"))
+    .with_for_update(key_share=True)
+)
 
 
 class UnitOfWork:
@@ -94,10 +101,10 @@ class UnitOfWork:
         """Serialize quota-checked writes per workspace (PostgreSQL row lock; SQLite's
         IMMEDIATE transaction already serializes every writer). FOR NO KEY UPDATE: it excludes
         the others who lock the workspace, not a write elsewhere that merely references it (a
-        foreign key's check takes a key-share lock, which FOR UPDATE would make wait)."""
-        self.session.execute(
-            select(workspaces.c.id).where(workspaces.c.id == workspace_id).with_for_update(key_share=True)
-        )
+        foreign key's check takes a key-share lock, which FOR UPDATE would make wait). On SQLite
+        it is nothing: the transaction's first statement takes the one write lock."""
+        if not self.app.db.is_sqlite:
+            self.session.execute(_LOCK_WORKSPACE, {"b_workspace_id": workspace_id})
 
     def save_named(self, obj: Any, entity: str) -> None:
         """Add `obj` (new or changed) and write it now. Its name is unique in the workspace: a

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from testament.domain import requirements
 from testament.domain.access import Permission, Principal
-from testament.domain.errors import Conflict, InvalidInput, QuotaExceeded
+from testament.domain.errors import Conflict, InvalidInput, QuotaExceeded, TestamentError
 from testament.domain.execution import MANUAL_KIND, Execution, ExecutionStatus
 from testament.domain.masking import SEALED, as_text, is_sealed
 from testament.domain.model import Environment, Plan, PlanRun, Suite, TestCase
@@ -116,6 +116,20 @@ def start_execution(
     raise Conflict(f"client token {client_token!r} is being used by a concurrent start")
 
 
+@dataclass
+class _Prepared:
+    """What a start reads and works out before its write transaction, so that the write lock
+    (SQLite's one writer) is held only for what must be decided under it: the open assignment
+    run, the client token, the queue's room and the inserts. A refusal found while preparing
+    is raised only where the checks before it let it be, as if in one transaction."""
+
+    target: str | None = None  # "test case ID" / "plan ID", once found
+    batch_id: str = ""
+    new: list[Execution] = field(default_factory=list)
+    plan_run: PlanRun | None = None
+    refused: TestamentError | None = None
+
+
 def _start(
     app: AppContext,
     principal: Principal,
@@ -127,75 +141,20 @@ def _start(
     run: RunDetails,
     assignment_id: str | None = None,
 ) -> Started:
+    prepared = _prepare(app, principal, test_case_id, plan_id, environment_id, variables, run)
     with app.uow() as uow:
         uow.lock_workspace(principal.workspace_id)  # also makes "one incomplete run per assignment" hold
         if assignment_id and (open_run := _incomplete_run(uow, assignment_id)):
             return Started([open_run], replayed=True)
-        if plan_id is not None:
-            plan = references.load(uow.session, principal, references.PLAN, plan_id)
-            target = f"plan {plan.id}"
-        else:
-            assert test_case_id is not None
-            case = references.load(uow.session, principal, references.TEST_CASE, test_case_id)
-            target = f"test case {case.id}"
-        if client_token and (earlier := _replay(uow, principal, client_token, target)):
+        if prepared.target is None:
+            assert prepared.refused is not None
+            raise prepared.refused
+        if client_token and (earlier := _replay(uow, principal, client_token, prepared.target)):
             return earlier
-        environment = _find_environment(uow.session, principal, environment_id)
-        batch_id = new_id()
-        plan_run = None
-        if plan_id is not None:
-            environment_id = environment.id if environment else plan.environment_id
-            unknown = set(run.machine_variables) - {name for name, _v, _s in plan.targets()}
-            if unknown:
-                raise InvalidInput(
-                    "machine_variables", f"plan {plan.name!r} has no machine {sorted(unknown)[0]!r}"
-                )
-            slots = [
-                replace(
-                    slot,
-                    machine_vars={**slot.machine_vars, **run.machine_variables.get(slot.machine or "", {})},
-                )
-                for slot in _plan_slots(uow.session, principal, plan)
-            ]
-            plan_run = PlanRun(
-                id=batch_id,
-                workspace_id=principal.workspace_id,
-                plan_id=plan.id,
-                environment_id=environment_id,
-                created_by=principal.user_name,
-                created_at=app.clock(),
-                build_no=run.build_no,
-                trigger=run.trigger,
-                parent_id=run.parent_id,
-                rerun_type=run.rerun_type,
-                machine_variables=dict(run.machine_variables),
-            )
-            retries = plan.retries
-        else:
-            environment_id = environment.id if environment else None
-            slots = [Slot(case)]
-            retries = None
-        env_vars = _environment_variables(uow.session, environment_id)
-        secret_names = _secret_names(uow.session, slots, env_vars)
-        runtime_data = _seal(app, dict(run.runtime_data), secret_names)
-        if plan_run is not None:
-            plan_run.runtime_data = runtime_data
-        given = _seal(app, variables or {}, secret_names)
-        new = _executions_for(
-            uow,
-            principal,
-            slots,
-            batch_id,
-            plan_run,
-            environment_id,
-            _Layers(env_vars, runtime_data, given),
-            retries,
-            run.select,
-        )
-        if not new:
-            raise InvalidInput("plan_id", "the selection leaves nothing to run")
+        if prepared.refused is not None:
+            raise prepared.refused
+        new, plan_run = prepared.new, prepared.plan_run
         for execution in new:
-            execution.run_by = run.run_by
             execution.assignment_id = assignment_id  # set before the insert: no update after it
         _check_queue_room(uow, principal, sum(1 for x in new if x.kind != MANUAL_KIND))
         if plan_run is not None:
@@ -212,8 +171,8 @@ def _start(
                     workspace_id=principal.workspace_id,
                     scope="start",
                     client_token=client_token,
-                    target=target,
-                    resource_id=batch_id,
+                    target=prepared.target,
+                    resource_id=prepared.batch_id,
                     created_at=app.clock(),
                 )
             )
@@ -221,6 +180,93 @@ def _start(
             uow.emit(ExecutionQueued(principal.workspace_id, execution.id))
         uow.commit()
         return Started(new, plan_run)
+
+
+def _prepare(
+    app: AppContext,
+    principal: Principal,
+    test_case_id: str | None,
+    plan_id: str | None,
+    environment_id: str | None,
+    variables: dict[str, Any] | None,
+    run: RunDetails,
+) -> _Prepared:
+    """The executions (and plan run) a start would make, read in a transaction of their own."""
+    prepared = _Prepared()
+    with app.db.reading() as session:
+        try:
+            if plan_id is not None:
+                plan = references.load(session, principal, references.PLAN, plan_id)
+                prepared.target = f"plan {plan.id}"
+            else:
+                assert test_case_id is not None
+                case = references.load(session, principal, references.TEST_CASE, test_case_id)
+                prepared.target = f"test case {case.id}"
+            environment = _find_environment(session, principal, environment_id)
+            batch_id = new_id()
+            plan_run = None
+            if plan_id is not None:
+                environment_id = environment.id if environment else plan.environment_id
+                unknown = set(run.machine_variables) - {name for name, _v, _s in plan.targets()}
+                if unknown:
+                    raise InvalidInput(
+                        "machine_variables", f"plan {plan.name!r} has no machine {sorted(unknown)[0]!r}"
+                    )
+                slots = [
+                    replace(
+                        slot,
+                        machine_vars={
+                            **slot.machine_vars,
+                            **run.machine_variables.get(slot.machine or "", {}),
+                        },
+                    )
+                    for slot in _plan_slots(session, principal, plan)
+                ]
+                plan_run = PlanRun(
+                    id=batch_id,
+                    workspace_id=principal.workspace_id,
+                    plan_id=plan.id,
+                    environment_id=environment_id,
+                    created_by=principal.user_name,
+                    created_at=app.clock(),
+                    build_no=run.build_no,
+                    trigger=run.trigger,
+                    parent_id=run.parent_id,
+                    rerun_type=run.rerun_type,
+                    machine_variables=dict(run.machine_variables),
+                )
+                retries = plan.retries
+            else:
+                environment_id = environment.id if environment else None
+                slots = [Slot(case)]
+                retries = None
+            env_vars = _environment_variables(session, environment_id)
+            secret_names = _secret_names(session, slots, env_vars)
+            runtime_data = _seal(app, dict(run.runtime_data), secret_names)
+            if plan_run is not None:
+                plan_run.runtime_data = runtime_data
+            given = _seal(app, variables or {}, secret_names)
+            new = _executions_for(
+                app,
+                session,
+                principal,
+                slots,
+                batch_id,
+                plan_run,
+                environment_id,
+                _Layers(env_vars, runtime_data, given),
+                retries,
+                run.select,
+            )
+            if not new:
+                raise InvalidInput("plan_id", "the selection leaves nothing to run")
+        except TestamentError as refused:
+            prepared.refused = refused
+            return prepared
+    for execution in new:
+        execution.run_by = run.run_by
+    prepared.batch_id, prepared.new, prepared.plan_run = batch_id, new, plan_run
+    return prepared
 
 
 def _replay(uow: UnitOfWork, principal: Principal, client_token: str, target: str) -> Started | None:
@@ -342,7 +388,8 @@ class _Layers:
 
 
 def _executions_for(
-    uow: UnitOfWork,
+    app: AppContext,
+    session: Session,
     principal: Principal,
     slots: list[Slot],
     batch_id: str,
@@ -353,13 +400,13 @@ def _executions_for(
     select_only: Callable[[Slot, str | None], bool] | None,
 ) -> list[Execution]:
     """One execution per slot and data set, its variables merged by domain/variables.py."""
-    now = uow.app.clock()
+    now = app.clock()
     made = []
     for slot in slots:
         case = slot.case
         if case.published_version is None:
             raise Conflict(f"test case {case.name!r} has no published version; publish it before running it")
-        sets = uow.session.execute(_DATA_SETS, {"case_id": case.id}).all()
+        sets = session.execute(_DATA_SETS, {"case_id": case.id}).all()
         retries = plan_retries if plan_retries is not None else case.retries
         requires = requirements.merged(case.requires, slot.machine_requires)
         runs: list[Row[Any, Any] | None] = [*sets] or [None]
