@@ -14,7 +14,7 @@ from testament.domain.errors import QuotaExceeded
 from testament.domain.execution import Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.engine import queue, worker
 from testament.services import executions as ex
-from testament.services import keys, workspaces
+from testament.services import keys, scores, workspaces
 from testament.services import test_cases as tc
 from testament.services.events import ExecutionFinished, ExecutionQueued, ExecutionStarted, RecordAdded
 from tests.conftest import wait_for
@@ -390,3 +390,28 @@ def test_a_record_held_back_is_written_soon_when_its_run_writes_nothing_more(
     assert time.monotonic() - began < 1.0  # LINGER_S, not the run's 3 s
     assert get(engine, execution_id).status == ExecutionStatus.RUNNING
     assert finished(engine, execution_id).records_total == 1
+
+
+def test_the_scoreboard_worked_out_before_the_end_is_the_one_its_stored_records_give(
+    make_engine: Any, target: Any
+) -> None:
+    # The end scores from what the worker knows (records held back, stored ones read only when
+    # there are some) before its write: checked against a scoring of the records stored after.
+    engine = make_engine().start()
+    key = f"{socket.gethostname()}-{id(engine)}"
+    three = publish_http(
+        engine, "three", [f"{target.url}/ok", f"{target.url}/ok", f"{target.url}/flaky/{key}?fail=99"]
+    )
+    retried = publish_http(
+        engine, "retried", [f"{target.url}/ok", f"{target.url}/flaky/{key}-2?fail=1"], retries=1
+    )
+    ended = [finished(engine, start(engine, case)) for case in (three, retried)]
+    assert [(x.status, x.attempt) for x in ended] == [
+        (ExecutionStatus.FAILED, 1),
+        (ExecutionStatus.PASSED, 2),
+    ]
+    with engine.ctx.db.reading() as session:
+        for execution in ended:
+            assert execution.scoreboard == scores.scoreboard_of(session, execution)
+    points = [(x.scoreboard or {})["scoreboard"]["pointsAchieved"] for x in ended]
+    assert points == [2.0, 2.0]  # two of three steps; both steps of the attempt that passed

@@ -5,7 +5,7 @@ that was reported."""
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from testament.store.tables import execution_records, execution_slots, execution
 
 __all__ = [
     "Job",
+    "Known",
     "LeaseLost",
     "PendingRecord",
     "add_artifact",
@@ -96,11 +97,25 @@ class PendingRecord:
 
 
 @dataclass(frozen=True)
+class Known:
+    """What a run's worker knows of its execution at its end, so the end reads nothing before
+    its write: the claimed execution, the attempt running, how many records are stored in all
+    and of that attempt (a run's records are written by its lease holder alone)."""
+
+    execution: Execution
+    attempt: int
+    records_total: int
+    stored_this_attempt: int
+    in_instance: bool
+
+
+@dataclass(frozen=True)
 class Job:
     """What a worker needs to run one claimed execution."""
 
     execution: Execution
     content: Any
+    in_instance: bool = False  # its batch is a test instance's (endings.is_instance_batch)
 
 
 def claim_next(
@@ -135,11 +150,12 @@ def claim_next(
             break
         else:
             return None
-    with app.db.reading() as session:  # a version never changes: no need to hold the write lock
+    with app.db.reading() as session:  # neither ever changes: no need to hold the write lock
         content = session.execute(
             _CONTENT, {"b_case_id": execution.test_case_id, "b_version": execution.test_case_version}
         ).scalar_one()
-    return Job(execution, content)
+        in_instance = endings.is_instance_batch(session, execution)
+    return Job(execution, content, in_instance)
 
 
 class _Takeable:
@@ -522,12 +538,13 @@ def finish(
     outcome: Outcome,
     record: dict[str, Any] | None = None,
     pending: PendingRecord | None = None,
+    known: Known | None = None,
 ) -> Execution:
     """End a run, writing first its `pending` record, then `record` (why it ended so, when not
     by its runner's verdict). What can be worked out before taking the write lock is (the
-    scoreboard, from the records only this lease holder writes; whether a test instance waits
-    on the batch); the write then checks the lease, writes the end and frees the running slot."""
-    ahead = _before_finish(app, execution_id, pending) if record is None else None
+    scoreboard, from the records only this lease holder writes, and `known`); the write then
+    checks the lease, writes the end and frees the running slot."""
+    ahead = _before_finish(app, known, pending) if record is None and known is not None else None
     with app.uow() as uow:
         row = uow.session.execute(_HELD_ROW, {"b_execution_id": execution_id, "b_owner": owner}).first()
         if row is None:
@@ -549,7 +566,7 @@ def finish(
         else:
             endings.score(uow, execution)
         _write_back(uow, execution, running)  # before `settle`, which reads the batch's executions
-        in_instance = ahead.in_instance if ahead is not None else None
+        in_instance = known.in_instance if known is not None else None
         endings.settle(uow, execution, frees_capacity=frees_capacity, in_instance=in_instance)
         uow.commit()
         return execution
@@ -557,28 +574,24 @@ def finish(
 
 @dataclass(frozen=True)
 class _Ahead:
-    """What a finish reads before its write: the scoreboard as of `records_total` records of
-    `attempt`, and whether the execution's batch is a test instance's."""
+    """The scoreboard a finish worked out before its write, as of `records_total` records of
+    `attempt` (checked again under the write)."""
 
     attempt: int
     records_total: int
     scoreboard: dict[str, Any]
-    in_instance: bool
 
 
-def _before_finish(app: AppContext, execution_id: str, pending: PendingRecord | None) -> "_Ahead | None":
+def _before_finish(app: AppContext, known: Known, pending: PendingRecord | None) -> _Ahead:
     also = [pending.as_scored()] if pending is not None else []
-    with app.db.reading() as session:
-        row = session.execute(_EXECUTION, {"b_execution_id": execution_id}).first()
-        if row is None:
-            return None
-        execution = _detached(row)
-        return _Ahead(
-            execution.attempt,
-            execution.records_total + len(also),
-            scores.scoreboard_of(session, execution, also),
-            endings.is_instance_batch(session, execution),
-        )
+    scored = (
+        replace(known.execution, attempt=known.attempt)
+        if known.execution.attempt != known.attempt
+        else known.execution
+    )
+    with app.db.reading() as session:  # reads only what it has not kept: records stored, a new version's plan
+        scoreboard = scores.scoreboard_of(session, scored, also, stored=known.stored_this_attempt > 0)
+    return _Ahead(known.attempt, known.records_total + len(also), scoreboard)
 
 
 def recover_lost(app: AppContext) -> list[str]:

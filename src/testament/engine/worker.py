@@ -59,6 +59,8 @@ class EngineRunContext:
         # one then goes with its end, one write transaction fewer per run.
         self._pending: queue.PendingRecord | None = None
         self._records = execution.records_total  # written so far: only this lease holder writes
+        self._attempt_began = execution.records_total  # records before this attempt's
+        self._job = job
         self._writing = threading.Lock()
         self.on_pending: Callable[[EngineRunContext], None] | None = None  # see Leases.linger
 
@@ -117,13 +119,22 @@ class EngineRunContext:
         with self._writing:
             self._write_pending()
             self.attempt = queue.next_attempt(self._app, self.execution_id, self._owner, reason)
-            self._records += 1  # the retry's own record
+            self._records += 1  # the retry's own record, the failed attempt's last
+            self._attempt_began = self._records
 
     def take_pending(self) -> "queue.PendingRecord | None":
         """The record held back, for the end to write (no one else writes it then)."""
+        return self.for_the_end()[0]
+
+    def for_the_end(self) -> tuple["queue.PendingRecord | None", queue.Known]:
+        """The record held back, for the end to write, and what the end need not read."""
         with self._writing:
             pending, self._pending = self._pending, None
-            return pending
+            stored = self._records - (1 if pending is not None else 0)
+            known = queue.Known(
+                self._job.execution, self.attempt, stored, stored - self._attempt_began, self._job.in_instance
+            )
+            return pending, known
 
     def add_artifact(self, name: str, data: bytes, media_type: str, record_seq: int | None = None) -> str:
         self.write_pending()
@@ -420,5 +431,6 @@ def _attempts(app: AppContext, job: Job, ctx: EngineRunContext, owner: str) -> N
         if retryable and ctx.attempt < job.execution.max_attempts:
             ctx.begin_next_attempt(outcome.reason)
             continue
-        queue.finish(app, job.execution.id, owner, outcome, pending=ctx.take_pending())
+        pending, known = ctx.for_the_end()
+        queue.finish(app, job.execution.id, owner, outcome, pending=pending, known=known)
         return

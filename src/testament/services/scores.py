@@ -5,7 +5,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from testament.domain.content import Unit, scoring_units, unit_key
@@ -52,25 +52,41 @@ def _scoring_plan(session: Session, execution: Execution) -> tuple[list[Unit], l
     return plan
 
 
+# The records that score an attempt, in order (a run cut short was run again: that one counts).
+_STORED = (
+    select(execution_records.c.observation_id, execution_records.c.status, execution_records.c.record)
+    .where(
+        execution_records.c.execution_id == bindparam("b_execution_id"),
+        execution_records.c.attempt == bindparam("b_attempt"),
+        execution_records.c.interrupted.is_(False),
+    )
+    .order_by(execution_records.c.seq)
+)
+
+
 def scoreboard_of(
-    session: Session, execution: Execution, also: Sequence[tuple[str, str, dict[str, Any]]] = ()
+    session: Session,
+    execution: Execution,
+    also: Sequence[tuple[str, str, dict[str, Any]]] = (),
+    *,
+    stored: bool = True,
 ) -> dict[str, Any]:
     """The scoreboard of an execution's last attempt, as stored and served; `also`: records
-    (observation id, status, record) of that attempt written after those stored."""
+    (observation id, status, record) of that attempt written after those stored (`stored`
+    False: none is stored yet, so none is read)."""
     units, effects = _scoring_plan(session, execution)
     if not units:  # nothing to score (a noop): no need to read the records
         return compute_scoreboard([], effects).as_json()
     keys = {u.key for u in units}
     latest: dict[str, float] = {}
-    rows = session.execute(
-        select(execution_records.c.observation_id, execution_records.c.status, execution_records.c.record)
-        .where(
-            execution_records.c.execution_id == execution.id,
-            execution_records.c.attempt == execution.attempt,
-            execution_records.c.interrupted.is_(False),  # a run cut short was run again: that one counts
-        )
-        .order_by(execution_records.c.seq)
-    )
+    rows: list[tuple[str, str, Any]] = []
+    if stored:
+        rows = [
+            (r.observation_id, r.status, r.record)
+            for r in session.execute(
+                _STORED, {"b_execution_id": execution.id, "b_attempt": execution.attempt}
+            )
+        ]
     for observation_id, status, record in [*rows, *also]:
         key = unit_key(execution.kind, observation_id, record or {})
         if key in keys:
