@@ -1,6 +1,11 @@
 """The durable queue: claim, lease, record, finish, recover. Every step is one short write
-transaction, so readers see records while an execution runs and a crash loses nothing
-that was reported."""
+transaction, so readers see records while an execution runs and a crash loses nothing that
+was reported; a run's last record goes with its end (engine/worker.py holds each record back
+until the run's next write, at most LINGER_S).
+
+On SQLite every write transaction holds the database's one write lock, which starts, claims
+and ends of every process share: what can be read or worked out before it (which workspaces
+to try, a version's content, a scoreboard) is, and the hot statements are built once."""
 
 import os
 import socket
