@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row, String, bindparam, delete, func, select
@@ -141,8 +142,14 @@ def _start(
     run: RunDetails,
     assignment_id: str | None = None,
 ) -> Started:
-    prepared = _prepare(app, principal, test_case_id, plan_id, environment_id, variables, run)
+    prepare = partial(_prepare, app, principal, test_case_id, plan_id, environment_id, variables, run)
+    prepared = None
+    if app.db.is_sqlite:  # its one write lock is for the whole database: read before taking it
+        with app.db.reading() as session:
+            prepared = prepare(session)
     with app.uow() as uow:
+        if prepared is None:  # PostgreSQL locks rows: reading in this transaction saves a round trip
+            prepared = prepare(uow.session)
         uow.lock_workspace(principal.workspace_id)  # also makes "one incomplete run per assignment" hold
         if assignment_id and (open_run := _incomplete_run(uow, assignment_id)):
             return Started([open_run], replayed=True)
@@ -190,79 +197,80 @@ def _prepare(
     environment_id: str | None,
     variables: dict[str, Any] | None,
     run: RunDetails,
+    session: Session,
 ) -> _Prepared:
-    """The executions (and plan run) a start would make, read in a transaction of their own."""
+    """The executions (and plan run) a start would make, read through `session` (before the
+    write transaction takes any lock)."""
     prepared = _Prepared()
-    with app.db.reading() as session:
-        try:
-            if plan_id is not None:
-                plan = references.load(session, principal, references.PLAN, plan_id)
-                prepared.target = f"plan {plan.id}"
-            else:
-                assert test_case_id is not None
-                case = references.load(session, principal, references.TEST_CASE, test_case_id)
-                prepared.target = f"test case {case.id}"
-            environment = _find_environment(session, principal, environment_id)
-            batch_id = new_id()
-            plan_run = None
-            if plan_id is not None:
-                environment_id = environment.id if environment else plan.environment_id
-                unknown = set(run.machine_variables) - {name for name, _v, _s in plan.targets()}
-                if unknown:
-                    raise InvalidInput(
-                        "machine_variables", f"plan {plan.name!r} has no machine {sorted(unknown)[0]!r}"
-                    )
-                slots = [
-                    replace(
-                        slot,
-                        machine_vars={
-                            **slot.machine_vars,
-                            **run.machine_variables.get(slot.machine or "", {}),
-                        },
-                    )
-                    for slot in _plan_slots(session, principal, plan)
-                ]
-                plan_run = PlanRun(
-                    id=batch_id,
-                    workspace_id=principal.workspace_id,
-                    plan_id=plan.id,
-                    environment_id=environment_id,
-                    created_by=principal.user_name,
-                    created_at=app.clock(),
-                    build_no=run.build_no,
-                    trigger=run.trigger,
-                    parent_id=run.parent_id,
-                    rerun_type=run.rerun_type,
-                    machine_variables=dict(run.machine_variables),
+    try:
+        if plan_id is not None:
+            plan = references.load(session, principal, references.PLAN, plan_id)
+            prepared.target = f"plan {plan.id}"
+        else:
+            assert test_case_id is not None
+            case = references.load(session, principal, references.TEST_CASE, test_case_id)
+            prepared.target = f"test case {case.id}"
+        environment = _find_environment(session, principal, environment_id)
+        batch_id = new_id()
+        plan_run = None
+        if plan_id is not None:
+            environment_id = environment.id if environment else plan.environment_id
+            unknown = set(run.machine_variables) - {name for name, _v, _s in plan.targets()}
+            if unknown:
+                raise InvalidInput(
+                    "machine_variables", f"plan {plan.name!r} has no machine {sorted(unknown)[0]!r}"
                 )
-                retries = plan.retries
-            else:
-                environment_id = environment.id if environment else None
-                slots = [Slot(case)]
-                retries = None
-            env_vars = _environment_variables(session, environment_id)
-            secret_names = _secret_names(session, slots, env_vars)
-            runtime_data = _seal(app, dict(run.runtime_data), secret_names)
-            if plan_run is not None:
-                plan_run.runtime_data = runtime_data
-            given = _seal(app, variables or {}, secret_names)
-            new = _executions_for(
-                app,
-                session,
-                principal,
-                slots,
-                batch_id,
-                plan_run,
-                environment_id,
-                _Layers(env_vars, runtime_data, given),
-                retries,
-                run.select,
+            slots = [
+                replace(
+                    slot,
+                    machine_vars={
+                        **slot.machine_vars,
+                        **run.machine_variables.get(slot.machine or "", {}),
+                    },
+                )
+                for slot in _plan_slots(session, principal, plan)
+            ]
+            plan_run = PlanRun(
+                id=batch_id,
+                workspace_id=principal.workspace_id,
+                plan_id=plan.id,
+                environment_id=environment_id,
+                created_by=principal.user_name,
+                created_at=app.clock(),
+                build_no=run.build_no,
+                trigger=run.trigger,
+                parent_id=run.parent_id,
+                rerun_type=run.rerun_type,
+                machine_variables=dict(run.machine_variables),
             )
-            if not new:
-                raise InvalidInput("plan_id", "the selection leaves nothing to run")
-        except TestamentError as refused:
-            prepared.refused = refused
-            return prepared
+            retries = plan.retries
+        else:
+            environment_id = environment.id if environment else None
+            slots = [Slot(case)]
+            retries = None
+        env_vars = _environment_variables(session, environment_id)
+        secret_names = _secret_names(session, slots, env_vars)
+        runtime_data = _seal(app, dict(run.runtime_data), secret_names)
+        if plan_run is not None:
+            plan_run.runtime_data = runtime_data
+        given = _seal(app, variables or {}, secret_names)
+        new = _executions_for(
+            app,
+            session,
+            principal,
+            slots,
+            batch_id,
+            plan_run,
+            environment_id,
+            _Layers(env_vars, runtime_data, given),
+            retries,
+            run.select,
+        )
+        if not new:
+            raise InvalidInput("plan_id", "the selection leaves nothing to run")
+    except TestamentError as refused:
+        prepared.refused = refused
+        return prepared
     for execution in new:
         execution.run_by = run.run_by
     prepared.batch_id, prepared.new, prepared.plan_run = batch_id, new, plan_run
