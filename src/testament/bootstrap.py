@@ -32,9 +32,10 @@ __all__ = [
 
 # The connection budget (README, "Scaling out"), one rule for every process: an API holds one
 # connection per request it serves at once (its thread pool) and its callback deliverer's, and may
-# overflow by as many again in a burst; a process that runs executions holds two per run (the run's
-# writes, its lease renewal's), plus its reaper's and its heartbeat's, and never more (its threads
-# are all there is). A listener on PostgreSQL connects outside the pool (engine/listen.py).
+# overflow by as many again in a burst; a process that runs executions holds one per run (a run
+# reads and writes one transaction at a time), plus its reaper's, its heartbeat's and the one its
+# lease renewals share, and never more (its threads are all there is). A listener on PostgreSQL
+# connects outside the pool (engine/listen.py).
 API_CONNECTIONS = 10
 CONNECTIONS_PER_RUN = 1  # a run's reads and writes, one at a time
 ENGINE_CONNECTIONS = 3  # the reaper, the worker's heartbeat, the lease renewals of every run

@@ -42,6 +42,7 @@ KEEPALIVES: dict[str, Any] = {
     "keepalives_idle": 10,
     "keepalives_interval": 5,
     "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,  # ms a probe may go unanswered before the kernel drops the link
 }
 
 

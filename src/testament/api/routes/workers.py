@@ -30,8 +30,8 @@ class WorkerPublic(BaseModel):
     version: str = Field(description="the Testament version it runs")
     state: str = Field(description="running, draining (claims nothing more) or stopped, as it last said")
     liveness: str = Field(
-        description="alive; dead when its last heartbeat is older than the lease (TESTAMENT_LEASE_S, "
-        "30 s by default); or stopped"
+        description="alive; dead after five missed heartbeats (a beat a second, or every "
+        "TESTAMENT_HEARTBEAT_S if shorter: 5 s by default); or stopped (drained and signed off)"
     )
     started_at: datetime
     last_heartbeat_at: datetime
@@ -66,6 +66,6 @@ class WorkerPublic(BaseModel):
 def list_workers(ctx: Ctx, principal: CurrentPrincipal) -> Items[WorkerPublic]:
     """The worker processes (`testament worker`), oldest first: host, kinds, labels, version,
     heartbeat and liveness, and the executions of your workspace each runs now. A worker that
-    stopped or died more than a day ago is not listed. Executions the server runs in its own
-    process (`testament serve` without `--no-workers`) are not on any worker. Any role may call it."""
+    stopped or died more than a day ago is not listed. `testament serve`'s worker children are
+    workers like any other. Any role may call it."""
     return Items(items=[WorkerPublic.of(w) for w in svc.list_workers(ctx, principal)])
