@@ -5,6 +5,7 @@ Paths:
   /slow?ms=N               waits N ms, then 200 {"slept_ms": N}
   /flaky/<key>?fail=N      fails (500) the first N calls for <key>, then 200
   /echo                    200 with the request's method, path, headers and body
+  /long?bytes=N            200 text/plain: the first N bytes of `long_body(N)`, numbered lines
 """
 
 import json
@@ -13,6 +14,11 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+
+def long_body(size: int) -> bytes:
+    """What /long?bytes=SIZE answers: numbered lines, cut at SIZE bytes."""
+    return b"".join(b"line %06d of a long answer\n" % n for n in range(size // 29 + 1))[:size]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -51,6 +57,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(
                 200, {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
             )
+        elif url.path == "/long":
+            data = long_body(int(query.get("bytes", "100000")))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         else:
             self._send(404, {"error": "not found"})
 

@@ -1,7 +1,10 @@
 """The fleet tier: the API and workers as real processes on "hosts" of their own (network
 namespaces, tests/fleet/hosts.py), all on one PostgreSQL that listens on an address the hosts
 reach through the root namespace. `.ci/run` starts that server with PostgreSQL's defaults
-(max_connections 100) and turns the tier on."""
+(max_connections 100) and turns the tier on. test_fleet.py: faults (a killed or cut-off worker,
+PostgreSQL and the API restarted); test_fairness.py: fair shares and the running cap across
+processes; test_problems.py: the other problems of more than one machine (starting together,
+one key, artifacts, stops, a dead host, the rate limit), each across the hosts."""
 
 import json
 import os
@@ -48,18 +51,35 @@ class Fleet:
             **{f"TESTAMENT_{k.upper()}": str(v) for k, v in SETTINGS.items()},
         }
         self.api_host = network.hosts["tst-api"]
-        self.url = f"http://{self.api_host.address}:{API_PORT}"
+        self.url = self.url_on("tst-api")
         self.server: subprocess.Popen[bytes] | None = None
 
-    def host_env(self, host: Host) -> dict[str, str]:
+    def host_env(self, host: Host, **settings: object) -> dict[str, str]:
+        """The fleet's environment for a process on `host`, with these settings of its own."""
         data_dir = self.logs / host.name
-        return {**self.env, "TESTAMENT_DATA_DIR": str(data_dir)}
+        own = {f"TESTAMENT_{k.upper()}": str(v) for k, v in settings.items()}
+        return {**self.env, "TESTAMENT_DATA_DIR": str(data_dir), **own}
+
+    def url_on(self, name: str) -> str:
+        return f"http://{self.network.hosts[name].address}:{API_PORT}"
+
+    def start_server(self, name: str, **settings: object) -> subprocess.Popen[bytes]:
+        """`serve --no-workers` on host `name`, listening on its address only (not even loopback:
+        nothing there uses it), not yet answering; its log is `serve-NAME.log`."""
+        host = self.network.hosts[name]
+        command = [*PYTHON_CLI, "serve", "--no-workers", "--host", host.address]
+        command += ["--port", str(API_PORT), "--log-level", "warning"]
+        return host.start(command, self.host_env(host, **settings), self.logs / f"serve-{name}.log")
+
+    def serve_on(self, name: str, **settings: object) -> str:
+        """An API on host `name`, once it answers; its URL."""
+        server = self.start_server(name, **settings)
+        wait_http(self.url_on(name) + "/healthz", server)
+        return self.url_on(name)
 
     def serve(self) -> None:
-        """The API, listening on its host's address only (not even loopback: nothing there uses it)."""
-        command = [*PYTHON_CLI, "serve", "--no-workers", "--host", self.api_host.address]
-        command += ["--port", str(API_PORT), "--log-level", "warning"]
-        self.server = self.api_host.start(command, self.host_env(self.api_host), self.logs / "api.log")
+        """The fleet's API, on tst-api."""
+        self.server = self.start_server("tst-api")
         wait_http(self.url + "/healthz", self.server)
 
     def stop_api(self) -> None:
@@ -67,17 +87,28 @@ class Fleet:
         self.server.send_signal(signal.SIGTERM)
         self.server.wait(30)
 
-    def worker(self, name: str) -> tuple[subprocess.Popen[bytes], Path]:
+    def start_worker(self, name: str, concurrency: int = 4, **settings: object) -> subprocess.Popen[bytes]:
+        """`testament worker` on host `name`, not yet joined; its log is `NAME.log`."""
+        host = self.network.hosts[name]
+        command = [*PYTHON_CLI, "worker", "--kinds", "http", "--concurrency", str(concurrency)]
+        command += ["--log-level", "warning"]
+        return host.start(command, self.host_env(host, **settings), self.logs / f"{name}.log")
+
+    def worker(
+        self, name: str, concurrency: int = 4, **settings: object
+    ) -> tuple[subprocess.Popen[bytes], Path]:
         """`testament worker` on host `name`, once it has joined the fleet; and its log."""
-        host, log = self.network.hosts[name], self.logs / f"{name}.log"
-        command = [*PYTHON_CLI, "worker", "--kinds", "http", "--concurrency", "4", "--log-level", "warning"]
-        process = host.start(command, self.host_env(host), log)
-        deadline = time.monotonic() + 40
+        process = self.start_worker(name, concurrency, **settings)
+        return process, self.joined(name, process)
+
+    def joined(self, name: str, process: subprocess.Popen[bytes], timeout_s: float = 40) -> Path:
+        """Wait until the worker started on host `name` has joined the fleet; its log."""
+        log, deadline = self.logs / f"{name}.log", time.monotonic() + timeout_s
         while " at once, kinds " not in log.read_text():  # its line on joining the fleet
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the worker on {name} did not start:\n{log.read_text()}")
             time.sleep(0.1)
-        return process, log
+        return log
 
     def cli_json(self, *args: str) -> Any:
         env = {**self.env, "TESTAMENT_DATA_DIR": str(self.logs / "admin")}
@@ -87,11 +118,21 @@ class Fleet:
         assert done.returncode == 0, f"testament {shlex.join(args)}: {done.stdout}{done.stderr}"
         return json.loads(done.stdout)
 
-    def api(self, workspace_name: str) -> httpx.Client:
+    def key(self, workspace_name: str) -> dict[str, Any]:
+        """A new workspace's admin key (`token`, and `access_key_id` with its secret for the
+        Amazon Connect surface), made by the admin CLI on the root namespace."""
         workspace = self.cli_json("workspace", "create", workspace_name)["id"]
-        token = self.cli_json("key", "create", "--workspace", workspace, "--role", "admin")["token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        return httpx.Client(base_url=self.url + "/api/v1", headers=headers, timeout=20)
+        key: dict[str, Any] = self.cli_json("key", "create", "--workspace", workspace, "--role", "admin")
+        return {**key, "workspace_id": workspace}
+
+    def api(self, workspace_name: str) -> httpx.Client:
+        """A client of the API on tst-api, with a new workspace's admin key."""
+        return client(self.url, self.key(workspace_name)["token"])
+
+
+def client(url: str, token: str) -> httpx.Client:
+    """A client of the native API at `url` (any host's), with this key."""
+    return httpx.Client(base_url=url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=20)
 
 
 def restart_database() -> None:
@@ -106,13 +147,19 @@ def restart_database() -> None:
 
 
 @pytest.fixture
-def fleet(tmp_path: Path) -> Iterator[Fleet]:
+def empty_fleet(tmp_path: Path) -> Iterator[Fleet]:
+    """The hosts and an empty database (nothing migrated): no process runs yet."""
     database_url = _postgres_database(fleet_database_server())
     network = Network(["tst-api", *WORKERS])
     try:
         with Target(host=network.gateway) as target:
-            built = Fleet(network, database_url, target, tmp_path)
-            built.serve()
-            yield built
+            yield Fleet(network, database_url, target, tmp_path)
     finally:
         network.close()  # kills the hosts' processes, removes the namespaces, links and bridge
+
+
+@pytest.fixture
+def fleet(empty_fleet: Fleet) -> Fleet:
+    """The fleet with its API serving on tst-api."""
+    empty_fleet.serve()
+    return empty_fleet
