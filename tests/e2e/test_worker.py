@@ -3,7 +3,9 @@ database (SQLite here, or PostgreSQL when TESTAMENT_TEST_DATABASE_URL names one)
 nothing itself, a worker claims only its kinds, the fleet is listed per workspace, and a worker
 told to stop drains and hands back what it could not finish."""
 
+import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -14,6 +16,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from testament.cli.children import concurrency_per_child
 from testament.cli.main import app
 from tests.conftest import wait_finished, wait_for
 from tests.e2e.processes import Installation
@@ -211,3 +214,53 @@ def test_a_worker_runs_at_the_niceness_its_setting_names(tmp_path: Path) -> None
         assert _niceness(proc.pid) == {7}  # every thread: the claiming ones, the leases', the heartbeat's
     finally:
         inst.stop()
+
+
+def test_serve_starts_a_worker_child_per_core_and_none_outlives_it(installation: Installation) -> None:
+    installation.serve()  # the default: the API and its worker children
+    with _api(installation, "children") as api:
+        cores = os.cpu_count() or 1
+        children = wait_for(
+            lambda: (
+                len(alive := [w for w in _fleet(api).values() if w["liveness"] == "alive"]) == cores and alive
+            ),
+            timeout_s=30,
+        )
+        assert {w["concurrency"] for w in children} == {concurrency_per_child(4, cores)}  # TESTAMENT_WORKERS
+        assert {w["host"] for w in children} == {socket.gethostname()}
+        pids = [w["pid"] for w in children]
+    assert installation.server is not None
+    installation.server.send_signal(signal.SIGTERM)  # to serve alone, not to its process group
+    installation.server.wait(30)
+    assert [pid for pid in pids if _running(pid)] == []  # each drained and exited with it
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"  # Z: exited
+
+
+def test_work_is_shared_between_worker_processes_not_kept_by_one(
+    installation: Installation, target: Any
+) -> None:
+    # Once, work stuck to the process that received the start (the others only polled): shares
+    # of 7%, 46%, 46%. Now every worker hears of it; each takes what its concurrency allows.
+    installation.serve(None, "--no-workers")
+    ids = [_worker_id(installation.worker("--concurrency", "2")[1]) for _ in range(2)]
+    with _api(installation, "shared") as api:
+        case = _slow_case(api, target, steps=1, ms=300)
+        started = [_start(api, case) for _ in range(16)]
+        seen: dict[str, set[str]] = {worker_id: set() for worker_id in ids}
+
+        def all_seen_done() -> bool:
+            for worker_id, worker in _fleet(api).items():
+                seen.setdefault(worker_id, set()).update(e["id"] for e in worker["executions"])
+            return all(_status(api, x) == "PASSED" for x in started)
+
+        wait_for(all_seen_done, timeout_s=60, interval_s=0.05)
+    shares = sorted(len(seen[worker_id]) for worker_id in ids)
+    assert sum(shares) >= 14  # a run of 0.3 s is seen running by polls every 0.05 s
+    assert shares[0] >= 5, f"one worker ran {shares[0]} of 16, the other {shares[1]}"

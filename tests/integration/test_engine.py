@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from testament.bootstrap import build_context
 from testament.domain.errors import QuotaExceeded
 from testament.domain.execution import Execution, ExecutionStatus, Outcome, RecordStatus
 from testament.engine import queue, worker
@@ -415,3 +416,21 @@ def test_the_scoreboard_worked_out_before_the_end_is_the_one_its_stored_records_
             assert execution.scoreboard == scores.scoreboard_of(session, execution)
     points = [(x.scoreboard or {})["scoreboard"]["pointsAchieved"] for x in ended]
     assert points == [2.0, 2.0]  # two of three steps; both steps of the attempt that passed
+
+
+def test_an_execution_no_one_announced_is_found_by_polling(make_engine: Any, target: Any) -> None:
+    # Wake-ups can be lost (a datagram, a NOTIFY sent while the listener was reconnecting):
+    # idle workers still look every poll_s.
+    engine = make_engine(poll_s=0.3).start()
+    assert engine.executor is not None
+    if engine.executor._listener is not None:  # on PostgreSQL: hear no NOTIFY at all
+        engine.executor._listener.close()
+    unheard = build_context(engine.ctx.settings, run_migrations=False)  # a bus no worker listens to
+    try:
+        case = publish_http(engine, "unannounced", [f"{target.url}/ok"])
+        queued_at = time.monotonic()
+        execution_id = ex.start_execution(unheard, engine.principal, test_case_id=case).executions[0].id
+        assert finished(engine, execution_id, timeout_s=10).status == ExecutionStatus.PASSED
+        assert time.monotonic() - queued_at < 5  # a poll or so, not the lease or the reaper
+    finally:
+        unheard.db.dispose()
