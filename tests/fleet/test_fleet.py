@@ -14,7 +14,7 @@ import httpx
 import psycopg
 import pytest
 
-from testament.bootstrap import build_context
+from testament.bootstrap import build_context, pool_limits
 from testament.config import Settings
 from testament.domain.execution import ExecutionStatus, Outcome, RecordStatus
 from testament.engine import queue
@@ -121,13 +121,26 @@ def test_workers_connect_from_their_own_hosts_and_run_what_the_api_on_another_ho
     first, _ = fleet.worker("tst-w1")
     fleet.worker("tst-w2")
     hosts = fleet.network.hosts
+    peak: dict[str, int] = {}
     with fleet.api("across") as api:
         case = _slow_case(api, fleet, steps=2, ms=300)
-        started = [_start(api, case) for _ in range(6)]
-        assert [wait_finished(api, e)["status"] for e in started] == ["PASSED"] * 6
+        started = [_start(api, case) for _ in range(8)]  # both workers' 4 at once
+
+        def finished_counting() -> bool:
+            for address, count in _addresses(fleet).items():
+                peak[address] = max(peak.get(address, 0), count)
+            return all(_execution(api, e)["status"] in TERMINAL for e in started)
+
+        wait_for(finished_counting, timeout_s=60, interval_s=0.05)
+        assert [wait_finished(api, e)["status"] for e in started] == ["PASSED"] * 8
 
     with psycopg.connect(_libpq(fleet.database_url)) as conn:  # the budget the fleet lives within
         assert conn.execute("SHOW max_connections").fetchone() == ("100",)
+    # each worker within its share of the budget (README, "Scaling out"): its pool and its listener
+    worker_budget = pool_limits(serves_api=False, concurrency=4)[0] + 1
+    for name in ("tst-w1", "tst-w2"):
+        assert 0 < peak.get(hosts[name].address, 0) <= worker_budget, (name, peak, worker_budget)
+    print(f"connections at most, by host: {peak} (a worker's budget: {worker_budget})")
     connected = _addresses(fleet)
     for name in ("tst-api", "tst-w1", "tst-w2"):
         assert connected.get(hosts[name].address, 0) > 0, (name, connected)
