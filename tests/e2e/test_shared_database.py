@@ -6,16 +6,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from sqlalchemy import update
 
@@ -26,6 +23,7 @@ from testament.store.tables import environments
 from tests.conftest import free_port, wait_finished, wait_for
 from tests.e2e.processes import CLI, Installation
 from tests.integration.conftest import fresh_database_url
+from tests.together import at_once, connect_client
 
 KEY = "shared-deployment-key"
 T = TypeVar("T")
@@ -255,18 +253,6 @@ def _serve_fleet(
     return token
 
 
-def _at_once(calls: list[Callable[[], T]]) -> list[T]:
-    """Every call in a thread of its own, released together."""
-    gate = threading.Barrier(len(calls))
-
-    def released(call: Callable[[], T]) -> T:
-        gate.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(released, calls))
-
-
 def test_a_key_rate_limit_holds_across_three_servers(
     tmp_path: Path, database: str, fleet: list[Installation]
 ) -> None:
@@ -275,7 +261,7 @@ def test_a_key_rate_limit_holds_across_three_servers(
     fleet.extend(_installation(tmp_path, database, n, aws_rate_limit="50/minute") for n in range(3))
     workspace = fleet[0].cli_json("workspace", "create", "limited")["id"]
     key = fleet[0].cli_json("key", "create", "--workspace", workspace, "--role", "admin")
-    clients = [_connect_client(installation.serve(), key) for installation in fleet]
+    clients = [connect_client(installation.serve(), key) for installation in fleet]
 
     def listed(client: Any) -> str:
         try:
@@ -285,23 +271,12 @@ def test_a_key_rate_limit_holds_across_three_servers(
             return str(exc.response["Error"]["Code"])
 
     began = time.monotonic()
-    codes = _at_once([lambda c=clients[n % 3]: listed(c) for n in range(240)])
+    codes = at_once([lambda c=clients[n % 3]: listed(c) for n in range(240)])
     took_s = time.monotonic() - began
 
     assert set(codes) == {"ok", "ThrottlingException"}, set(codes)
     windows = 1 + int(took_s // 60)  # a burst longer than the window may open a second one
     assert codes.count("ok") == 50 * windows, (codes.count("ok"), took_s)
-
-
-def _connect_client(url: str, key: dict[str, str]) -> Any:
-    return boto3.client(
-        "connect",
-        endpoint_url=f"{url}/aws/connect",
-        region_name="us-east-1",
-        aws_access_key_id=key["access_key_id"],
-        aws_secret_access_key=key["secret_access_key"],
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=100),
-    )
 
 
 def _published_case(url: str, token: str) -> str:
@@ -328,7 +303,7 @@ def test_a_client_token_sent_to_two_servers_at_once_makes_one_execution(
 
     for attempt in range(10):
         client_token = f"build-{attempt}"
-        ids = _at_once([lambda i=i, t=client_token: start(fleet[i % 2].url, t) for i in range(4)])
+        ids = at_once([lambda i=i, t=client_token: start(fleet[i % 2].url, t) for i in range(4)])
         assert len(set(ids)) == 1, ids
     with _api(fleet[1].url, token) as api:
         assert len(api.get("/executions", params={"limit": 100}).json()["items"]) == 10
@@ -344,7 +319,7 @@ def test_the_queued_executions_quota_holds_across_two_servers(
         with _api(url, token) as api:
             return api.post("/executions", json={"test_case_id": case_id}).status_code
 
-    statuses = _at_once([lambda i=i: start(fleet[i % 2].url) for i in range(10)])
+    statuses = at_once([lambda i=i: start(fleet[i % 2].url) for i in range(10)])
 
     assert sorted(statuses) == [201] * 3 + [429] * 7
     with _api(fleet[0].url, token) as api:

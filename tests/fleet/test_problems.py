@@ -10,17 +10,13 @@ import hashlib
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
-import boto3
 import httpx
 import psycopg
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import wait_finished, wait_for
@@ -28,6 +24,7 @@ from tests.fleet.conftest import Fleet, client
 from tests.fleet.hosts import wait_http
 from tests.fleet.test_fleet import _execution, _libpq, _slow_case, _start, _worker_line
 from tests.target import long_body
+from tests.together import at_once, connect_client
 
 T = TypeVar("T")
 STOPPED_WITHIN_S = 1.0
@@ -230,29 +227,6 @@ def test_a_frozen_worker_host_s_runs_are_taken_up_on_another_within_10_s_and_fre
         assert [_execution(api, e)["status"] for e in (running, waiting, later)] == ["PASSED"] * 3
 
 
-def _at_once(calls: list[Callable[[], T]]) -> list[T]:
-    """Every call in a thread of its own, released together."""
-    gate = threading.Barrier(len(calls))
-
-    def released(call: Callable[[], T]) -> T:
-        gate.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(released, calls))
-
-
-def _connect_client(url: str, key: dict[str, Any]) -> Any:
-    return boto3.client(
-        "connect",
-        endpoint_url=f"{url}/aws/connect",
-        region_name="us-east-1",
-        aws_access_key_id=key["access_key_id"],
-        aws_secret_access_key=key["secret_access_key"],
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=100),
-    )
-
-
 def test_a_key_rate_limit_holds_across_api_processes_on_two_hosts(fleet: Fleet) -> None:
     """120 signed requests at once, 60 through each of two hosts' APIs, against a limit of 30 a
     minute: 30 pass (each process alone would let 30 through: 60 in all). A minute's window,
@@ -260,7 +234,7 @@ def test_a_key_rate_limit_holds_across_api_processes_on_two_hosts(fleet: Fleet) 
     limit = 30
     urls = [fleet.serve_on(name, aws_rate_limit=f"{limit}/minute") for name in ("tst-w1", "tst-w2")]
     key = fleet.key("limited")
-    clients = [_connect_client(url, key) for url in urls]
+    clients = [connect_client(url, key) for url in urls]
 
     def listed(connect: Any) -> str:
         try:
@@ -270,7 +244,7 @@ def test_a_key_rate_limit_holds_across_api_processes_on_two_hosts(fleet: Fleet) 
             return str(exc.response["Error"]["Code"])
 
     began = time.monotonic()
-    codes = _at_once([partial(listed, clients[n % 2]) for n in range(120)])
+    codes = at_once([partial(listed, clients[n % 2]) for n in range(120)])
     took_s = time.monotonic() - began
     per_host = [codes[n::2].count("ok") for n in range(2)]
     throttled = codes.count("ThrottlingException")
