@@ -161,7 +161,7 @@ def test_a_stop_reaches_a_worker_and_a_killed_worker_is_shown_dead_and_its_run_t
         stopped = _start(api, case)
         wait_for(lambda: _fleet(api)[first_id]["executions"])
         assert api.post(f"/executions/{stopped}/stop").status_code == 200
-        assert wait_finished(api, stopped)["status"] == "STOPPED"  # heard through the lease renewal
+        assert wait_finished(api, stopped)["status"] == "STOPPED"  # by its wake-up, or the lease renewal
 
         lost = _start(api, case)
         wait_for(lambda: _fleet(api)[first_id]["executions"])
