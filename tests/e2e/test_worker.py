@@ -250,7 +250,7 @@ def test_work_is_shared_between_worker_processes_not_kept_by_one(
     # of 7%, 46%, 46%. Now every worker hears of it; each takes what its concurrency allows.
     installation.serve(None, "--no-workers")
     ids = [_worker_id(installation.worker("--concurrency", "2")[1]) for _ in range(2)]
-    with _api(installation, "shared") as api:
+    with _api(installation, "sharing") as api:
         case = _slow_case(api, target, steps=1, ms=300)
         started = [_start(api, case) for _ in range(16)]
         seen: dict[str, set[str]] = {worker_id: set() for worker_id in ids}

@@ -286,9 +286,10 @@ def test_one_thread_renews_every_running_lease_of_a_pool_and_a_lost_one_stops_it
     wait_for(lambda: all(get(engine, i).status == ExecutionStatus.RUNNING for i in ids), timeout_s=10)
     first = {i: get(engine, i).lease_expires_at for i in ids}
     wait_for(lambda: all(get(engine, i).lease_expires_at != first[i] for i in ids), timeout_s=5)
-    names = [t.name for t in threading.enumerate()]
-    assert names.count("testament-leases") == 1  # one for the three runs, not one per run
-    assert not [n for n in names if n.startswith("heartbeat")]
+    assert engine.executor is not None
+    leases = engine.executor._leases  # the pool's one renewing thread holds the three runs' leases
+    assert leases.is_alive() and set(leases._due) == set(ids)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("heartbeat")]  # none per run
     with engine.ctx.uow() as uow:  # another owner took one of them meanwhile (as recovery would)
         execution = uow.session.get(Execution, ids[0])
         assert execution is not None
