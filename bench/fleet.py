@@ -24,8 +24,6 @@ Needs root (namespaces) and `ip`; without them, or without the variable, it says
 import json
 import os
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,7 +35,7 @@ from tests.fleet.hosts import API_PORT, Network
 from tests.target import Target
 
 from bench.client import Api
-from bench.server import TESTAMENT, provision, server_env, wait_healthy
+from bench.server import TESTAMENT, provision, server_env, wait_healthy, wait_joined
 from bench.wakeup import (
     STEP_MS,
     STEPS,
@@ -116,20 +114,12 @@ def _hosts(workdir: Path, database_url: str) -> Iterator[tuple[Api, str]]:
             api = Api(api_host.address, API_PORT, key["token"])
             try:
                 wait_healthy(api, server, serve_log)
-                _wait_joined(worker, worker_log)
+                wait_joined(worker, worker_log, STARTUP_S)
                 yield api, target.url
             finally:
                 api.close()
     finally:
         network.close()  # kills the hosts' processes, removes the namespaces, links and bridge
-
-
-def _wait_joined(worker: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_S
-    while " at once, kinds " not in log.read_text():  # its line on joining the fleet
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
 
 
 def fleet_md(f: dict[str, Any]) -> list[str]:

@@ -80,6 +80,15 @@ def wait_healthy(api: Api, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"the server did not become healthy:\n{log.read_text()[-3000:]}")
 
 
+def wait_joined(worker: subprocess.Popen[bytes], log: Path, timeout_s: float = STARTUP_S) -> None:
+    """Until `testament worker` logs its line on joining the fleet; its log's end if it does not."""
+    deadline = time.monotonic() + timeout_s
+    while " at once, kinds " not in log.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """Ask uvicorn to shut down gracefully; kill this one process if it does not."""
     if proc.poll() is None:

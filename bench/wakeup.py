@@ -37,7 +37,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.client import Api
-from bench.server import TESTAMENT, free_port, provision, server_env, stop, wait_healthy
+from bench.server import TESTAMENT, free_port, provision, server_env, stop, wait_healthy, wait_joined
 
 __all__ = ["WakeupConfig", "measure_wakeup"]
 
@@ -146,20 +146,12 @@ def _fleet(data_dir: Path, database_url: str) -> Iterator[Api]:
     api = Api("127.0.0.1", port, key["token"])
     try:
         wait_healthy(api, server, serve_log)
-        _wait_joined(worker, worker_log)
+        wait_joined(worker, worker_log, TIMEOUT_S)
         yield api
     finally:
         api.close()
         stop(worker)
         stop(server)
-
-
-def _wait_joined(worker: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while " at once, kinds " not in log.read_text():  # its line on joining the fleet
-        if worker.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the worker did not start:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
 
 
 @contextmanager

@@ -35,8 +35,8 @@ from typing import Any
 
 from bench.client import Api
 from bench.engine import wait_drained
-from bench.server import TESTAMENT, free_port, provision, server_env, stop, wait_healthy
-from bench.wakeup import DATABASE_VARIABLES, _fresh_postgresql_database, _target, _wait_joined
+from bench.server import TESTAMENT, free_port, provision, server_env, stop, wait_healthy, wait_joined
+from bench.wakeup import DATABASE_VARIABLES, _fresh_postgresql_database, _target
 
 __all__ = ["WorkersConfig", "measure_workers"]
 
@@ -326,7 +326,7 @@ def _fleet(
                 procs.append(_spawn(command, env, data_dir / f"worker-{i}.log"))
                 stack.callback(stop, procs[-1])
             for i, proc in enumerate(procs):
-                _wait_joined(proc, data_dir / f"worker-{i}.log")
+                wait_joined(proc, data_dir / f"worker-{i}.log")
 
         api = Api("127.0.0.1", port, key["token"])
         stack.callback(api.close)

@@ -164,12 +164,11 @@ def claim_next(
 
 
 class _Takeable:
-    """What a worker can take (`_takeable`): the WHERE clauses, and the statement that lists the
-    workspaces it could claim from (built once per worker, not per claim: building it is most of
-    an empty claim's cost)."""
+    """What a worker can take (`_takeable`), as the statements of its claims, built once per worker
+    (building one is much of what a claim costs): the workspaces it could claim from, and a
+    workspace's oldest execution it can run."""
 
     def __init__(self, where: list[ColumnElement[bool]]) -> None:
-        self.where = where
         self.turns = _turns_statement(where)
         self.oldest = (
             select(executions)
